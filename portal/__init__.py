@@ -1,0 +1,207 @@
+"""The Attendance Partnership Portal."""
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from typing import Any
+
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import config as config_module
+from portal.config import ROOT
+from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+SERVICE_NAME = "Attendance Partnership Portal"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(config_module.load())
+    if overrides:
+        app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from portal import sqlite  # noqa: F401  (registers the SQLite connection settings)
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
+                     render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # the session is rotated at sign-in instead
+
+    if app.config.get("PROXY_COUNT"):
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    _register_models()
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+
+    from portal import cli
+    cli.register(app)
+    return app
+
+
+def _register_models() -> None:
+    from portal import audit  # noqa: F401
+    from portal.orgs import models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.auditlog.views import bp as audit_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.dashboard.views import bp as dashboard_bp
+    from portal.health import bp as health_bp
+    from portal.orgs.views import bp as orgs_bp
+
+    for bp in (auth_bp, dashboard_bp, orgs_bp, audit_bp, health_bp):
+        app.register_blueprint(bp)
+
+
+@login_manager.user_loader
+def _load_user(raw: str):
+    from portal.orgs.models import User
+
+    user_id, _, token = (raw or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.scalar(select(User).where(User.id == int(user_id)))
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def _unauthorised():
+    target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    if htmx:
+        return "", 401, {"HX-Redirect": target}
+    flash("Sign in to continue.", "info")
+    return redirect(target)
+
+
+ALWAYS_ALLOWED = {"auth.login", "auth.logout", "auth.change_password", "static", "health.healthz"}
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _per_request():
+        g.csp_nonce = secrets.token_urlsafe(16)
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        now = int(time.time())
+        idle_limit = app.config["SESSION_IDLE_MINUTES"] * 60
+        last_seen = session.get("last_seen", 0)
+        if now - last_seen > idle_limit:
+            logout_user()
+            session.clear()
+            flash("You were signed out because you were inactive for "
+                  f"{app.config['SESSION_IDLE_MINUTES']} minutes.", "info")
+            target = url_for("auth.login")
+            if htmx:
+                return "", 401, {"HX-Redirect": target}
+            return redirect(target)
+        session["last_seen"] = now
+        if current_user.must_change_password and request.endpoint not in ALWAYS_ALLOWED:
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def _headers(response):
+        nonce = getattr(g, "csp_nonce", "")
+        h = response.headers
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["PORTAL_ENV"] == "production":
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static":
+            # Nothing a signed-in person sees may be kept by the browser or a proxy.
+            h["Cache-Control"] = "no-store"
+            h.add("Vary", "HX-Request")
+            h.add("Vary", "Cookie")
+        return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    titles = {
+        400: "There is a problem with your request",
+        403: "You do not have permission to do this",
+        404: "Page not found",
+        405: "That action is not available here",
+        409: "Someone else changed this record",
+        413: "The file is too large",
+        429: "Too many attempts",
+        500: "Sorry, there is a problem with the service",
+    }
+
+    def render_error(code: int, detail: str | None = None):
+        db.session.rollback()
+        return render_template(f"errors/{code if code != 405 else 400}.html", title=titles[code],
+                               detail=detail), code
+
+    for code in titles:
+        app.register_error_handler(code, lambda exc, code=code: render_error(code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return render_error(400, "The form has expired or was sent from somewhere else. "
+                                 "Go back, reload the page and try again.")
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from portal import access
+    from portal.timeutil import london
+
+    app.jinja_env.filters["london"] = london
+
+    @app.context_processor
+    def _globals():
+        user = current_user if current_user.is_authenticated else None
+        return {
+            "service_name": SERVICE_NAME,
+            "la_name": app.config["LA_NAME"],
+            "csp_nonce": getattr(g, "csp_nonce", ""),
+            "nav_items": access.navigation_for(user) if user else [],
+            "can": lambda perm: access.can(user, perm),
+        }

@@ -1,0 +1,41 @@
+"""Pagination of scoped selects, with links that keep the current filters."""
+from __future__ import annotations
+
+from flask import request, url_for
+
+from portal.extensions import db
+
+PER_PAGE = 25
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def paginate(stmt, per_page: int = PER_PAGE):
+    return db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False, max_per_page=100)
+
+
+def page_links(pagination) -> dict:
+    """Parameters for the govukPagination macro, keeping the query string's other filters."""
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    endpoint = request.endpoint
+    view_args = dict(request.view_args or {})
+
+    def link(n):
+        return url_for(endpoint, **view_args, **args, page=n)
+
+    params: dict = {"items": []}
+    if pagination.has_prev:
+        params["previous"] = {"href": link(pagination.prev_num)}
+    if pagination.has_next:
+        params["next"] = {"href": link(pagination.next_num)}
+    for n in pagination.iter_pages(left_edge=1, left_current=1, right_current=2, right_edge=1):
+        if n is None:
+            params["items"].append({"ellipsis": True})
+        else:
+            params["items"].append({"number": n, "href": link(n), "current": n == pagination.page})
+    return params

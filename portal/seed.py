@@ -1,0 +1,68 @@
+"""The demo partnership, "Demo Borough". Idempotent: running it again changes nothing."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal import access, audit
+from portal.auth.service import hash_password
+from portal.extensions import db
+from portal.orgs.models import Organisation, OrgKind, SchoolPhase, User
+
+SCHOOLS = [
+    ("Riverside Primary School", "100001", SchoolPhase.primary),
+    ("Oakfield Academy", "100002", SchoolPhase.secondary),
+    ("St Mary's Church of England Primary School", "100003", SchoolPhase.primary),
+    ("Hillview High School", "100004", SchoolPhase.secondary),
+    ("Meadow Lane Primary School", "100005", SchoolPhase.primary),
+    ("Northgate Community College", "100006", SchoolPhase.secondary),
+    ("Brookside Special School", "100007", SchoolPhase.special),
+    ("The Bridge Alternative Provision Academy", "100008", SchoolPhase.alternative_provision),
+]
+AGENCIES = [
+    ("Demo Borough Attendance Service", OrgKind.attendance_service),
+    ("Demo Borough Children's Social Care", OrgKind.social_care),
+    ("Demo Borough Early Help", OrgKind.early_help),
+    ("Demo Constabulary, Demo Borough Neighbourhood Policing", OrgKind.police),
+    ("Demo Borough School Nursing Service", OrgKind.health),
+]
+# (e-mail, name, role, organisation name)
+USERS = [
+    ("admin@demo.test", "Alex Admin", access.LA_ADMIN, "Demo Borough Attendance Service"),
+    ("ewo@demo.test", "Erin Walsh", access.EWO, "Demo Borough Attendance Service"),
+    ("ewo2@demo.test", "Omar Khan", access.EWO, "Demo Borough Attendance Service"),
+    ("school@demo.test", "Sam Patel", access.SCHOOL_STAFF, SCHOOLS[0][0]),
+    ("school2@demo.test", "Jo Mensah", access.SCHOOL_STAFF, SCHOOLS[1][0]),
+    ("socialcare@demo.test", "Priya Shah", access.SOCIAL_CARE, "Demo Borough Children's Social Care"),
+    ("earlyhelp@demo.test", "Ellie Hughes", access.EARLY_HELP, "Demo Borough Early Help"),
+    ("police@demo.test", "PC Dan Reid", access.POLICE, "Demo Constabulary, Demo Borough Neighbourhood Policing"),
+    ("panelchair@demo.test", "Chris Morgan", access.PANEL_CHAIR, "Demo Borough Attendance Service"),
+]
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    return [(email, role) for email, _, role, _ in USERS]
+
+
+def seed_demo(password: str) -> bool:
+    """Create Demo Borough if it is not there. Returns True when anything was created."""
+    if db.session.scalar(select(User.id).where(User.email == "admin@demo.test")) is not None:
+        return False
+    orgs: dict[str, Organisation] = {}
+    for name, urn, phase in SCHOOLS:
+        orgs[name] = Organisation(name=name, kind=OrgKind.school, urn=urn, phase=phase)
+    for name, kind in AGENCIES:
+        orgs[name] = Organisation(name=name, kind=kind)
+    db.session.add_all(orgs.values())
+    db.session.flush()
+    hashed = hash_password(password)  # one hash for all demo users keeps the seed fast
+    users: dict[str, User] = {}
+    for email, name, role, org_name in USERS:
+        users[email] = User(email=email, name=name, role=role, organisation=orgs[org_name],
+                            password_hash=hashed)
+    db.session.add_all(users.values())
+    db.session.flush()
+    for i, (name, _, _) in enumerate(SCHOOLS):
+        orgs[name].named_ewo = users["ewo@demo.test"] if i < 4 else users["ewo2@demo.test"]
+    audit.record(None, "demo_seeded", summary="Demo Borough created", actor_label="seed-demo")
+    db.session.commit()
+    return True
