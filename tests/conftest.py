@@ -1,0 +1,81 @@
+"""Tests run against a real database: a temporary SQLite file by default, PostgreSQL when
+TEST_DATABASE_URL is set. The schema is built by the migrations (not create_all), once per
+run; every test starts from empty tables."""
+from __future__ import annotations
+
+import os
+
+import flask_migrate
+import pytest
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db, limiter
+from tests.factories import build_world
+from tests.pages import PortalClient
+
+
+def _reset_schema(url: str) -> None:
+    if url.startswith("postgresql"):
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-key",
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "localhost",
+    })
+    app.test_client_class = PortalClient
+    with app.app_context():
+        _reset_schema(url)
+        flask_migrate.upgrade()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    db.session.remove()
+    tables = [t.name for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # organisations <-> users
+            for name in reversed(tables):
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    with app.app_context():
+        yield
+        _empty_tables()
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app) -> PortalClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def other_client(app) -> PortalClient:
+    """A second browser."""
+    return app.test_client()
+
+
+@pytest.fixture
+def world():
+    return build_world()

@@ -1,0 +1,80 @@
+"""Build the world the tests talk about: a borough, its schools, agencies and people."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from portal import access
+from portal.auth.service import hash_password
+from portal.extensions import db
+from portal.orgs.models import Organisation, OrgKind, SchoolPhase, User
+from tests.pages import DEFAULT_PASSWORD
+
+_seq = itertools.count(1)
+
+
+@lru_cache(maxsize=None)
+def _hash(password: str) -> str:
+    return hash_password(password)
+
+
+def make_org(kind: OrgKind = OrgKind.school, name: str | None = None, **kw) -> Organisation:
+    n = next(_seq)
+    if kind == OrgKind.school:
+        kw.setdefault("urn", f"{200000 + n}")
+        kw.setdefault("phase", SchoolPhase.secondary)
+    org = Organisation(name=name or f"{kind.value.replace('_', ' ').title()} {n}", kind=kind, **kw)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def make_user(role: str, org: Organisation, email: str | None = None, password: str = DEFAULT_PASSWORD,
+              **kw) -> User:
+    n = next(_seq)
+    user = User(name=kw.pop("name", f"{role.replace('_', ' ').title()} {n}"),
+                email=email or f"{role}{n}@test.example", role=role, organisation=org,
+                password_hash=_hash(password), **kw)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@dataclass
+class World:
+    school_a: Organisation
+    school_b: Organisation
+    service: Organisation
+    social_care_org: Organisation
+    early_help_org: Organisation
+    police_org: Organisation
+    users: dict[str, User] = field(default_factory=dict)
+
+    def user(self, key: str) -> User:
+        return self.users[key]
+
+
+def build_world() -> World:
+    w = World(
+        school_a=make_org(OrgKind.school, "School A"),
+        school_b=make_org(OrgKind.school, "School B"),
+        service=make_org(OrgKind.attendance_service, "Attendance Service"),
+        social_care_org=make_org(OrgKind.social_care, "Social Care"),
+        early_help_org=make_org(OrgKind.early_help, "Early Help"),
+        police_org=make_org(OrgKind.police, "Police"),
+    )
+    u = w.users
+    u[access.SCHOOL_STAFF] = make_user(access.SCHOOL_STAFF, w.school_a, "school.a@test.example")
+    u["school_staff_b"] = make_user(access.SCHOOL_STAFF, w.school_b, "school.b@test.example")
+    u[access.EWO] = make_user(access.EWO, w.service, "ewo.a@test.example")
+    u["ewo_b"] = make_user(access.EWO, w.service, "ewo.b@test.example")
+    u[access.SOCIAL_CARE] = make_user(access.SOCIAL_CARE, w.social_care_org, "sc@test.example")
+    u[access.EARLY_HELP] = make_user(access.EARLY_HELP, w.early_help_org, "eh@test.example")
+    u[access.POLICE] = make_user(access.POLICE, w.police_org, "police@test.example")
+    u[access.PANEL_CHAIR] = make_user(access.PANEL_CHAIR, w.service, "chair@test.example")
+    u[access.LA_ADMIN] = make_user(access.LA_ADMIN, w.service, "admin@test.example")
+    w.school_a.named_ewo = u[access.EWO]
+    w.school_b.named_ewo = u["ewo_b"]
+    db.session.commit()
+    return w

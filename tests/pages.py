@@ -1,0 +1,103 @@
+"""A test client that signs in, carries the CSRF token, and checks every page it loads:
+exactly one h1, a <title> that matches it, no duplicate element ids, and a GOV.UK error
+summary whenever a form comes back with errors (422)."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from html.parser import HTMLParser
+
+from flask.testing import FlaskClient
+
+DEFAULT_PASSWORD = "a-long-test-password-42"
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"|X-CSRFToken&#34;: &#34;([^&]+)&#34;')
+
+
+class _PageParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: list[str] = []
+        self.h1: list[str] = []
+        self.title = ""
+        self._in_h1 = 0
+        self._in_title = False
+        self.error_summary = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if "govuk-error-summary" in (attrs.get("class") or "").split():
+            self.error_summary = True
+        if tag == "h1":
+            self._in_h1 += 1
+            self.h1.append("")
+        if tag == "title":
+            self._in_title = True
+
+    def handle_endtag(self, tag):
+        if tag == "h1":
+            self._in_h1 -= 1
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_h1:
+            self.h1[-1] += data
+        if self._in_title:
+            self.title += data
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def check_page(html: str, status: int) -> _PageParser:
+    parser = _PageParser()
+    parser.feed(html)
+    assert len(parser.h1) == 1, f"expected exactly one h1, found {parser.h1}"
+    title = _norm(parser.title)
+    title = title.removeprefix("Error: ").rsplit(" – ", 1)[0]
+    assert title == _norm(parser.h1[0]), f"title {title!r} does not match h1 {_norm(parser.h1[0])!r}"
+    dupes = [i for i, n in Counter(parser.ids).items() if n > 1]
+    assert not dupes, f"duplicate element ids: {dupes}"
+    if status == 422:
+        assert parser.error_summary, "a 422 page must show the GOV.UK error summary"
+        assert parser.title.startswith("Error: ") or "error" in parser.title.lower(), \
+            "a page with errors must start its title with 'Error: '"
+    return parser
+
+
+class PortalClient(FlaskClient):
+    checks_pages = True
+    csrf_token: str | None = None
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if response.mimetype == "text/html" and response.status_code not in (301, 302, 303, 304):
+            html = response.get_data(as_text=True)
+            match = _CSRF_RE.search(html)
+            if match:
+                self.csrf_token = next(g for g in match.groups() if g)
+            if self.checks_pages and "<html" in html and response.headers.get("HX-Request") != "true":
+                check_page(html, response.status_code)
+        return response
+
+    def token(self) -> str:
+        if self.csrf_token is None:
+            self.get("/login")
+        return self.csrf_token
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        """POST a form with the CSRF token, as a browser would."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token())
+        return self.post(url, data=data, **kwargs)
+
+    def login(self, user_or_email, password: str = DEFAULT_PASSWORD, follow: bool = False):
+        email = getattr(user_or_email, "email", user_or_email)
+        self.get("/login")
+        response = self.post_form("/login", {"email": email, "password": password},
+                                  follow_redirects=follow)
+        self.csrf_token = None  # the session was rotated: the old token is gone
+        return response
