@@ -3,11 +3,15 @@ exactly one h1, a <title> that matches it, no duplicate element ids, and a GOV.U
 summary whenever a form comes back with errors (422)."""
 from __future__ import annotations
 
+import contextvars
 import re
 from collections import Counter
 from html.parser import HTMLParser
 
+from flask import has_app_context
 from flask.testing import FlaskClient
+
+from portal.extensions import db
 
 DEFAULT_PASSWORD = "a-long-test-password-42"
 _CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"|X-CSRFToken&#34;: &#34;([^&]+)&#34;')
@@ -73,7 +77,12 @@ class PortalClient(FlaskClient):
     csrf_token: str | None = None
 
     def open(self, *args, **kwargs):
-        response = super().open(*args, **kwargs)
+        # Each request runs as in a real server: in its own app context (its own `g` and
+        # database session), not inside the test's. The test's session ends its transaction
+        # first, so it holds no lock and later reads see what the request wrote.
+        if has_app_context():
+            db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
         if response.mimetype == "text/html" and response.status_code not in (301, 302, 303, 304):
             html = response.get_data(as_text=True)
             match = _CSRF_RE.search(html)
@@ -85,7 +94,9 @@ class PortalClient(FlaskClient):
 
     def token(self) -> str:
         if self.csrf_token is None:
-            self.get("/login")
+            checks, self.checks_pages = self.checks_pages, False
+            self.get("/login", follow_redirects=True)  # signed in: lands on the home page
+            self.checks_pages = checks
         return self.csrf_token
 
     def post_form(self, url: str, data: dict | None = None, **kwargs):

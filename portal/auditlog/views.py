@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from sqlalchemy import distinct, false, func, select
+from sqlalchemy import false, func, select
 
 from portal import access
 from portal.audit import AuditEvent
@@ -61,9 +61,9 @@ def list_events():
     if errors:
         stmt = stmt.where(false())
     page = paginate(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), per_page=50)
-    verbs = db.session.scalars(select(distinct(AuditEvent.verb)).order_by(AuditEvent.verb)).all()
+    verbs = db.session.scalars(select(AuditEvent.verb).distinct().order_by(AuditEvent.verb)).all()
     types = db.session.scalars(
-        select(distinct(AuditEvent.object_type)).where(AuditEvent.object_type.is_not(None))
+        select(AuditEvent.object_type).distinct().where(AuditEvent.object_type.is_not(None))
         .order_by(AuditEvent.object_type)
     ).all()
     return render_template(

@@ -1,0 +1,65 @@
+"""Every demo role signs in, sees only the navigation its role allows, and signs out.
+
+A non-admin who types an admin address gets the 403 page, not the admin screen.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.conftest import login, sign_out
+
+ADMIN_NAV = ["Home", "Organisations", "Users", "Audit log"]
+OTHER_NAV = ["Home"]
+
+# (e-mail, name shown in the header, role, navigation the role must see)
+DEMO_USERS = [
+    ("admin@demo.test", "Alex Admin", "la_admin", ADMIN_NAV),
+    ("ewo@demo.test", "Erin Walsh", "ewo", OTHER_NAV),
+    ("school@demo.test", "Sam Patel", "school_staff", OTHER_NAV),
+    ("socialcare@demo.test", "Priya Shah", "social_care", OTHER_NAV),
+    ("earlyhelp@demo.test", "Ellie Hughes", "early_help", OTHER_NAV),
+    ("police@demo.test", "PC Dan Reid", "police", OTHER_NAV),
+    ("panelchair@demo.test", "Chris Morgan", "panel_chair", OTHER_NAV),
+]
+
+
+def _texts(locator) -> list[str]:
+    return [" ".join(text.split()) for text in locator.all_text_contents()]
+
+
+@pytest.mark.parametrize(("email", "name", "role", "expected_nav"), DEMO_USERS,
+                         ids=[role for _, _, role, _ in DEMO_USERS])
+def test_role_signs_in_sees_its_navigation_and_signs_out(page: Page, base_url: str, email, name, role,
+                                                          expected_nav):
+    response = login(page, base_url, email)
+    assert response is not None and response.status == 200
+    expect(page).to_have_url(f"{base_url}/")
+    expect(page.locator("h1")).to_have_text(re.compile(r"^Welcome"))
+    expect(page.locator("h1")).to_have_text(f"Welcome, {name}")
+
+    nav = page.locator(".govuk-service-navigation__list")
+    # The role's pages, then the account link (the person's name) - and nothing else.
+    assert _texts(nav.locator("a")) == [*expected_nav, f"{name} – your account"]
+    expect(nav.locator("a").last).to_have_attribute("href", "/account/password")
+    expect(nav.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(nav.locator("a[aria-current='page']")).to_have_text("Home")
+
+    if role != "la_admin":
+        forbidden = page.goto(f"{base_url}/users")
+        assert forbidden is not None and forbidden.status == 403
+        expect(page.locator("h1")).to_have_text(re.compile(r"^You do not have permission"))
+        expect(page.get_by_role("table")).to_have_count(0)  # no list of users leaked
+
+    sign_out(page)
+    expect(page).to_have_url(f"{base_url}/login")
+    expect(page.locator("h1")).to_have_text("Sign in")
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+    expect(page.locator(".govuk-service-navigation__list")).to_have_count(0)
+
+    # The old session is gone: the home page now asks for a sign-in.
+    page.goto(f"{base_url}/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.locator("h1")).to_have_text("Sign in")

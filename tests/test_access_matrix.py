@@ -1,0 +1,113 @@
+"""Every endpoint has a row saying which roles may reach it. A route without a row fails.
+
+For each endpoint: anonymous users are sent to sign in (public routes excepted); every role
+not allowed gets 403 or 404; every allowed role gets through (not 401/403/404)."""
+from __future__ import annotations
+
+import pytest
+
+from portal import access
+
+PUBLIC = "public"
+ALL = access.ALL_ROLES
+ADMIN = frozenset({access.LA_ADMIN})
+
+# endpoint -> (who may reach it, method used to probe it)
+MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
+    "auth.login": (PUBLIC, "GET"),
+    "health.healthz": (PUBLIC, "GET"),
+    "auth.logout": (ALL, "POST"),
+    "auth.change_password": (ALL, "GET"),
+    "dashboard.home": (ALL, "GET"),
+    "orgs.list_organisations": (ADMIN, "GET"),
+    "orgs.new_organisation": (ADMIN, "GET"),
+    "orgs.view_organisation": (ADMIN, "GET"),
+    "orgs.edit_organisation": (ADMIN, "GET"),
+    "orgs.deactivate_organisation": (ADMIN, "GET"),
+    "orgs.reactivate_organisation": (ADMIN, "GET"),
+    "orgs.list_users": (ADMIN, "GET"),
+    "orgs.new_user": (ADMIN, "GET"),
+    "orgs.view_user": (ADMIN, "GET"),
+    "orgs.edit_user": (ADMIN, "GET"),
+    "orgs.deactivate_user": (ADMIN, "GET"),
+    "orgs.reactivate_user": (ADMIN, "GET"),
+    "orgs.unlock_user": (ADMIN, "POST"),
+    "audit.list_events": (ADMIN, "GET"),
+}
+
+
+def url_args(world) -> dict[str, int]:
+    """A real object for every id a URL can take."""
+    return {
+        "org_id": world.school_b.id,
+        "user_id": world.user("school_staff_b").id,
+    }
+
+
+def _endpoints(app):
+    return sorted({r.endpoint for r in app.url_map.iter_rules() if r.endpoint != "static"})
+
+
+def test_every_endpoint_has_a_row(app):
+    missing = [e for e in _endpoints(app) if e not in MATRIX]
+    assert not missing, f"endpoints without an access row: {missing}"
+    stale = [e for e in MATRIX if e not in _endpoints(app)]
+    assert not stale, f"rows for endpoints that no longer exist: {stale}"
+
+
+def test_every_view_declares_its_permission(app):
+    undeclared = [e for e in _endpoints(app)
+                  if not hasattr(app.view_functions[e], "required_permission")]
+    assert not undeclared, f"views without @access.require / @access.public: {undeclared}"
+
+
+def _url(app, endpoint, world):
+    from flask import url_for
+
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    args = {k: v for k, v in url_args(world).items() if k in rule.arguments}
+    with app.test_request_context():
+        return url_for(endpoint, **args)
+
+
+def _probe(client, method, url):
+    if method == "GET":
+        return client.get(url)
+    return client.post_form(url, {})
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_anonymous(app, client, world, endpoint):
+    allowed, method = MATRIX[endpoint]
+    client.checks_pages = False
+    response = _probe(client, method, _url(app, endpoint, world))
+    if allowed == PUBLIC:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+
+
+ROLE_USERS = list(access.ROLES)
+
+
+@pytest.mark.parametrize("role", ROLE_USERS)
+def test_each_role_across_the_matrix(app, world, role):
+    client = app.test_client()
+    assert client.login(world.user(role)).status_code == 302
+    for endpoint, (allowed, method) in sorted(MATRIX.items()):
+        if allowed == PUBLIC or endpoint == "auth.logout":
+            continue
+        response = _probe(client, method, _url(app, endpoint, world))
+        if role in allowed:
+            assert response.status_code not in (401, 403, 404), f"{role} refused {endpoint}"
+        else:
+            assert response.status_code in (403, 404), f"{role} reached {endpoint}: {response.status_code}"
+
+
+@pytest.mark.parametrize("role", ROLE_USERS)
+def test_logout_for_each_role(client, world, role):
+    client.login(world.user(role))
+    response = client.post_form("/logout")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302

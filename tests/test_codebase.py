@@ -1,0 +1,51 @@
+"""Tests about the codebase itself."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_urls_are_kebab_case_with_typed_ids(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for part in re.split(r"/", rule.rule):
+            if part.startswith("<"):
+                assert re.fullmatch(r"<int:\w+_id>|<int:\w+>|<path:\w+>", part) or part.startswith("<int:"), \
+                    f"{rule.rule}: ids in URLs must be typed (<int:...>)"
+            else:
+                assert re.fullmatch(r"[a-z0-9-]*", part), f"{rule.rule}: URL segments must be kebab-case"
+
+
+def test_no_inline_scripts_or_event_handlers_in_templates():
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = path.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), f"{path}: inline <script>"
+        assert not re.search(r"\son[a-z]+=", text), f"{path}: inline event handler"
+        assert "hx-on" not in text, f"{path}: hx-on is inline script"
+
+
+def test_no_legacy_query_api():
+    for path in (ROOT / "portal").rglob("*.py"):
+        text = path.read_text()
+        assert ".query(" not in text and ".query." not in text, f"{path}: use select(), not the Query API"
+
+
+def test_htmx_is_version_2():
+    head = (ROOT / "static" / "vendor" / "htmx.min.js").read_text()[:20000]
+    assert 'version:"2.0.11"' in head.replace(" ", "")
+
+
+def test_govuk_frontend_without_the_gds_font():
+    css = (ROOT / "static" / "vendor" / "govuk-frontend" / "govuk-frontend.min.css").read_text()
+    assert '--govuk-frontend-version:"6.3.0"' in css
+    assert "GDS Transport" not in css
+
+
+def test_migrations_match_the_models(app):
+    """`flask db check`: no model change without its migration."""
+    import flask_migrate
+
+    flask_migrate.check()  # raises (SystemExit) when the models and migrations differ

@@ -1,0 +1,57 @@
+"""Configuration from the environment; production refuses unsafe settings."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from portal import config
+from portal.config import ROOT
+
+
+def test_production_refuses_to_start_without_secret_key():
+    with pytest.raises(config.ConfigError, match="SECRET_KEY"):
+        config.load({"PORTAL_ENV": "production"})
+
+
+def test_production_sets_secure_cookies():
+    settings = config.load({"PORTAL_ENV": "production", "SECRET_KEY": "x" * 40})
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert config.load({})["SESSION_COOKIE_SECURE"] is False
+
+
+def test_defaults_for_the_embedded_mode():
+    settings = config.load({})
+    assert settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert settings["SESSION_IDLE_MINUTES"] == 30
+    assert settings["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config.load({"REDIS_URL": "redis://127.0.0.1:6379/0"})["RATELIMIT_STORAGE_URI"].startswith("redis://")
+
+
+def test_bad_number_is_a_clear_error():
+    with pytest.raises(config.ConfigError, match="SESSION_IDLE_MINUTES"):
+        config.load({"SESSION_IDLE_MINUTES": "soon"})
+
+
+def _flask(args, env):
+    full = {**os.environ, **env}
+    full.pop("TEST_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *args], cwd=ROOT,
+                          env=full, capture_output=True, text=True, timeout=120)
+
+
+def test_production_refuses_to_seed_demo_data(tmp_path):
+    env = {"PORTAL_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"}
+    assert _flask(["db", "upgrade"], env).returncode == 0
+    result = _flask(["seed-demo"], env)
+    assert result.returncode != 0
+    assert "Refusing to seed demo data" in result.stderr
+
+
+def test_production_app_does_not_start_without_secret_key(tmp_path):
+    result = _flask(["routes"], {"PORTAL_ENV": "production", "SECRET_KEY": "",
+                                 "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
