@@ -35,6 +35,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from portal import sqlite  # noqa: F401  (registers the SQLite connection settings)
 
+    if app.config["PORTAL_ENV"] != "production":
+        # The demo partnership uses @demo.test addresses; .test is a special-use domain that
+        # email-validator refuses unless told otherwise.
+        import email_validator
+
+        email_validator.SPECIAL_USE_DOMAIN_NAMES = [
+            d for d in email_validator.SPECIAL_USE_DOMAIN_NAMES if d != "test"]
+
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(ROOT / "templates")),
         PrefixLoader({

@@ -199,3 +199,21 @@ def test_unknown_objects_are_404(client, world):
     _admin(client, world)
     assert client.get("/users/999999").status_code == 404
     assert client.get("/organisations/999999/edit").status_code == 404
+
+
+def test_demo_style_addresses_can_be_saved_unchanged(client, world):
+    _admin(client, world)
+    target = world.user("police")
+    client.get(f"/users/{target.id}/edit")
+    response = client.post_form(f"/users/{target.id}/edit", {
+        "name": target.name, "email": "police.officer@demo.test", "organisation_id": str(target.organisation_id),
+        "role": "police", "version": str(target.version)})
+    assert response.status_code == 302
+
+
+def test_empty_user_form_asks_for_the_organisation(client, world):
+    _admin(client, world)
+    client.get("/users/new")
+    response = client.post_form("/users/new", {"organisation_id": ""})
+    assert response.status_code == 422
+    assert "Select an organisation" in response.get_data(as_text=True)

@@ -34,7 +34,7 @@ def _conflict(kind: str, current, back: str):
 
 def _ewo_choices():
     ewos = db.session.scalars(select(User).where(User.role == EWO, User.active.is_(True)).order_by(User.name))
-    return [(None, "None yet")] + [(u.id, u.name) for u in ewos]
+    return [("", "None yet")] + [(u.id, u.name) for u in ewos]
 
 
 @bp.route("/organisations")
@@ -134,7 +134,7 @@ def _org_choices():
     orgs = db.session.scalars(
         select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
     )
-    return [(None, "Select an organisation")] + [(o.id, f"{o.name} ({o.kind.label})") for o in orgs]
+    return [("", "Select an organisation")] + [(o.id, f"{o.name} ({o.kind.label})") for o in orgs]
 
 
 @bp.route("/users")
