@@ -1,0 +1,52 @@
+"""Unique Pupil Number: 13 characters, a check letter then LA (3), establishment (4), year (2)
+and serial (3; the last may be a letter in a temporary UPN). DfE check-letter rule: characters
+2-13 times weights 2-13 (a letter in position 13 counts as its index in ALPHABET), sum mod 23,
+mapped onto ALPHABET."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"  # no I, O or S
+
+
+@dataclass(frozen=True)
+class UpnCheck:
+    upn: str  # normalised (trimmed, upper-cased)
+    error: str | None = None
+    temporary: bool = False
+
+    @property
+    def valid(self) -> bool:
+        return self.error is None
+
+
+def normalise(raw: str) -> str:
+    return (raw or "").strip().upper()
+
+
+def check_letter(body: str) -> str:
+    """The check letter for characters 2-13 (12 characters)."""
+    total = 0
+    for weight, char in enumerate(body, start=2):
+        total += weight * (ALPHABET.index(char) if char.isalpha() else int(char))
+    return ALPHABET[total % 23]
+
+
+def check(raw: str) -> UpnCheck:
+    upn = normalise(raw)
+    if len(upn) != 13:
+        return UpnCheck(upn, "A UPN must be 13 characters")
+    first, middle, last = upn[0], upn[1:12], upn[12]
+    if not middle.isdigit() or not middle.isascii():
+        return UpnCheck(upn, "Characters 2 to 12 of a UPN must be digits")
+    if first not in ALPHABET:
+        return UpnCheck(upn, "A UPN must start with a check letter (not I, O or S)")
+    if not (last.isdigit() and last.isascii()) and last not in ALPHABET:
+        return UpnCheck(upn, "The last character of a UPN must be a digit, or a letter (not I, O or S) in a temporary UPN")
+    if check_letter(upn[1:]) != first:
+        return UpnCheck(upn, "The UPN's check letter is wrong – check it has been copied correctly")
+    return UpnCheck(upn, None, temporary=last.isalpha())
+
+
+def is_valid(raw: str) -> bool:
+    return check(raw).valid
