@@ -83,17 +83,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _register_models() -> None:
     from portal import audit  # noqa: F401
+    from portal.attendance import models as attendance_models  # noqa: F401
     from portal.orgs import models  # noqa: F401
+    from portal.pupils import models as pupil_models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.attendance.views import bp as attendance_bp
     from portal.auditlog.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.health import bp as health_bp
     from portal.orgs.views import bp as orgs_bp
+    from portal.pupils.views import bp as pupils_bp
 
-    for bp in (auth_bp, dashboard_bp, orgs_bp, audit_bp, health_bp):
+    for bp in (auth_bp, dashboard_bp, orgs_bp, audit_bp, health_bp, pupils_bp, attendance_bp):
         app.register_blueprint(bp)
 
 

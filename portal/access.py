@@ -12,7 +12,7 @@ from typing import Callable
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 
 from portal.orgs.models import Organisation, OrgKind, User
 
@@ -56,6 +56,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_organisations": frozenset({LA_ADMIN}),
     "manage_users": frozenset({LA_ADMIN}),
     "view_audit": frozenset({LA_ADMIN}),
+    # Pupils and attendance: schools see their own, EWOs the schools they serve, the LA all.
+    # Partner agencies see a pupil only through a case shared with them (cases issue).
+    "view_pupils": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "edit_pupils": frozenset({SCHOOL_STAFF, LA_ADMIN}),
+    "import_attendance": frozenset({SCHOOL_STAFF, LA_ADMIN}),
+    "view_school_attendance": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
 }
 
 
@@ -130,6 +136,67 @@ def get_user_or_404(user, user_id: int, need: str = "view") -> User:
     return found
 
 
+def school_ids_for(user) -> Select:
+    """Ids of the schools whose pupils and attendance a user may see."""
+    if user.role == LA_ADMIN:
+        return select(Organisation.id).where(Organisation.kind == OrgKind.school)
+    if user.role == SCHOOL_STAFF:
+        return select(Organisation.id).where(Organisation.id == user.organisation_id,
+                                             Organisation.kind == OrgKind.school)
+    if user.role == EWO:
+        return select(Organisation.id).where(Organisation.named_ewo_id == user.id)
+    return select(Organisation.id).where(false())
+
+
+def schools_for(user) -> Select:
+    return select(Organisation).where(Organisation.id.in_(school_ids_for(user))).order_by(Organisation.name)
+
+
+def pupils_for(user) -> Select:
+    from portal.pupils.models import Pupil
+
+    return select(Pupil).where(Pupil.school_id.in_(school_ids_for(user)))
+
+
+def get_pupil_or_404(user, pupil_id: int, need: str = "view"):
+    from portal.extensions import db
+    from portal.pupils.models import Pupil
+
+    pupil = db.session.scalar(pupils_for(user).where(Pupil.id == pupil_id))
+    if pupil is None:
+        abort(404)
+    if need == "edit" and not can(user, "edit_pupils"):
+        abort(403)
+    return pupil
+
+
+def get_school_or_404(user, school_id: int) -> Organisation:
+    from portal.extensions import db
+
+    school = db.session.scalar(schools_for(user).where(Organisation.id == school_id))
+    if school is None:
+        abort(404)
+    return school
+
+
+def imports_for(user) -> Select:
+    from portal.attendance.models import ImportJob
+
+    if user.role == LA_ADMIN:
+        return select(ImportJob)
+    return select(ImportJob).where(ImportJob.uploaded_by_id == user.id)
+
+
+def get_import_or_404(user, job_id: int):
+    from portal.attendance.models import ImportJob
+    from portal.extensions import db
+
+    job = db.session.scalar(imports_for(user).where(ImportJob.id == job_id))
+    if job is None:
+        abort(404)
+    return job
+
+
 def audit_for(user) -> Select:
     from portal.audit import AuditEvent
 
@@ -143,6 +210,9 @@ def audit_for(user) -> Select:
 NAVIGATION: tuple[tuple[str, str, str], ...] = (
     # (label, endpoint, permission)
     ("Home", "dashboard.home", "use_portal"),
+    ("Pupils", "pupils.search", "view_pupils"),
+    ("School attendance", "attendance.schools", "view_school_attendance"),
+    ("Imports", "attendance.list_imports", "import_attendance"),
     ("Organisations", "orgs.list_organisations", "manage_organisations"),
     ("Users", "orgs.list_users", "manage_users"),
     ("Audit log", "audit.list_events", "view_audit"),

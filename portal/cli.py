@@ -21,6 +21,63 @@ def register(app: Flask) -> None:
         for email, role in demo_logins():
             click.echo(f"  {email:<24} {role}")
 
+    @app.cli.command("import-attendance")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--school", "urn", help="Only pupils of the school with this URN (default: any school).")
+    @click.option("--pupils", "kind", flag_value="pupils", help="The file holds pupils, not marks.")
+    @click.option("--marks", "kind", flag_value="marks", default=True, help="The file holds marks (default).")
+    def import_attendance(path: str, urn: str | None, kind: str):
+        """Import a CSV of marks (upn,date,session,code) or pupils, all or nothing."""
+        import os
+        import shutil
+        import uuid
+
+        from sqlalchemy import select
+
+        from portal.attendance.imports import import_marks
+        from portal.attendance.models import ImportJob
+        from portal.orgs.models import Organisation
+        from portal.pupils.imports import import_pupils
+
+        school_id = None
+        if urn:
+            school_id = db.session.scalar(select(Organisation.id).where(Organisation.urn == urn))
+            if school_id is None:
+                raise click.ClickException(f"No school has URN {urn}.")
+        folder = os.path.join(current_app.instance_path, "imports")
+        os.makedirs(folder, exist_ok=True)
+        copy = os.path.join(folder, f"{uuid.uuid4().hex}.csv")
+        shutil.copyfile(path, copy)
+        job = ImportJob(kind=kind, school_id=school_id, filename=os.path.basename(path)[:255], path=copy,
+                        size_bytes=os.path.getsize(copy), status="running")
+        db.session.add(job)
+        db.session.commit()
+        if kind == "marks":
+            job = import_marks(job, progress=lambda pct, phase: click.echo(f"  {pct:3d}%  {phase}"))
+        else:
+            job = import_pupils(job)
+        if job.status == "done":
+            click.echo(f"Imported {job.rows} rows: {job.added} added, {job.changed} changed, "
+                       f"{job.unchanged} unchanged.")
+            return
+        for row, field, message in job.errors or []:
+            click.echo(f"  row {row}, {field}: {message}", err=True)
+        raise click.ClickException(job.message or "The import failed.")
+
+    @app.cli.command("worker")
+    def worker():
+        """Run import jobs from Redis (REDIS_URL) with an RQ worker."""
+        from redis import Redis
+        from rq import Queue, Worker
+
+        from portal.attendance.jobs import QUEUE
+
+        url = current_app.config.get("REDIS_URL")
+        if not url:
+            raise click.ClickException("Set REDIS_URL: without it imports run inside the web app.")
+        connection = Redis.from_url(url)
+        Worker([Queue(QUEUE, connection=connection)], connection=connection).work()
+
     @app.cli.command("create-admin")
     @click.option("--email", required=True)
     @click.option("--name", required=True)

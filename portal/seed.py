@@ -43,10 +43,14 @@ def demo_logins() -> list[tuple[str, str]]:
     return [(email, role) for email, _, role, _ in USERS]
 
 
-def seed_demo(password: str) -> bool:
+def seed_demo(password: str, today=None) -> bool:
     """Create Demo Borough if it is not there. Returns True when anything was created."""
+    from portal.attendance.summaries import today as london_today
+    from portal.seed_pupils import seed_pupils
+
+    today = today or london_today()
     if db.session.scalar(select(User.id).where(User.email == "admin@demo.test")) is not None:
-        return False
+        return seed_pupils(today) > 0  # a partnership seeded before pupils existed
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
         orgs[name] = Organisation(name=name, kind=OrgKind.school, urn=urn, phase=phase)
@@ -65,4 +69,5 @@ def seed_demo(password: str) -> bool:
         orgs[name].named_ewo = users["ewo@demo.test"] if i < 4 else users["ewo2@demo.test"]
     audit.record(None, "demo_seeded", summary="Demo Borough created", actor_label="seed-demo")
     db.session.commit()
+    seed_pupils(today)
     return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -26,9 +26,25 @@ def _on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+def writes_on_get(view):
+    """Mark a GET view that writes (for example the audit entry for viewing a child's
+    record), so its SQLite transaction starts as a writer."""
+    view.writes_on_get = True
+    return view
+
+
+def _reading() -> bool:
+    if not has_request_context() or request.method not in SAFE_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "writes_on_get", False)
+
+
 @event.listens_for(Engine, "begin")
 def _on_begin(conn):
     if conn.dialect.name != "sqlite":
         return
-    reading = has_request_context() and request.method in SAFE_METHODS
-    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    # A connection may ask for a deferred start (the import's staging phase writes only to a
+    # TEMP table and must not hold the main database's write lock meanwhile).
+    deferred = conn.get_execution_options().get("sqlite_deferred", False)
+    conn.exec_driver_sql("BEGIN" if deferred or _reading() else "BEGIN IMMEDIATE")

@@ -78,3 +78,31 @@ def build_world() -> World:
     w.school_b.named_ewo = u["ewo_b"]
     db.session.commit()
     return w
+
+
+def make_pupil(school: Organisation, forename: str = "Sam", surname: str | None = None, **kw):
+    from datetime import date
+
+    from portal.pupils.models import Enrolment, Pupil
+    from portal.seed_pupils import make_upn
+
+    n = next(_seq)
+    values = dict(upn=make_upn("7777", 20, n), legal_forename=forename, legal_surname=surname or f"Pupil{n}",
+                  date_of_birth=date(2015, 5, 1), nc_year=6, school_id=school.id, on_roll_from=date(2025, 9, 1))
+    values.update(kw)
+    pupil = Pupil(**values)
+    pupil.refresh_search_text()
+    pupil.enrolments.append(Enrolment(school_id=pupil.school_id, start_date=pupil.on_roll_from))
+    db.session.add(pupil)
+    db.session.flush()
+    return pupil
+
+
+def make_import_job(user: User, school: Organisation | None, kind: str = "marks", status: str = "done"):
+    from portal.attendance.models import ImportJob
+
+    job = ImportJob(kind=kind, school_id=school.id if school else None, uploaded_by_id=user.id,
+                    filename="test.csv", path="/nonexistent/test.csv", status=status)
+    db.session.add(job)
+    db.session.flush()
+    return job

@@ -4,6 +4,9 @@ For each endpoint: anonymous users are sent to sign in (public routes excepted);
 not allowed gets 403 or 404; every allowed role gets through (not 401/403/404)."""
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 
 from portal import access
@@ -11,6 +14,8 @@ from portal import access
 PUBLIC = "public"
 ALL = access.ALL_ROLES
 ADMIN = frozenset({access.LA_ADMIN})
+SCHOOLS_EWO_ADMIN = frozenset({access.SCHOOL_STAFF, access.EWO, access.LA_ADMIN})
+SCHOOL_ADMIN = frozenset({access.SCHOOL_STAFF, access.LA_ADMIN})
 
 # endpoint -> (who may reach it, method used to probe it)
 MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
@@ -33,15 +38,41 @@ MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
     "orgs.reactivate_user": (ADMIN, "GET"),
     "orgs.unlock_user": (ADMIN, "POST"),
     "audit.list_events": (ADMIN, "GET"),
+    "pupils.search": (SCHOOLS_EWO_ADMIN, "GET"),
+    "pupils.view": (SCHOOLS_EWO_ADMIN, "GET"),
+    "attendance.schools": (SCHOOLS_EWO_ADMIN, "GET"),
+    "attendance.school": (SCHOOLS_EWO_ADMIN, "GET"),
+    "attendance.school_export": (SCHOOLS_EWO_ADMIN, "GET"),
+    "attendance.list_imports": (SCHOOL_ADMIN, "GET"),
+    "attendance.view_import": (SCHOOL_ADMIN, "GET"),
+    "attendance.import_progress": (SCHOOL_ADMIN, "GET"),
+    "attendance.import_errors": (SCHOOL_ADMIN, "GET"),
+    "attendance.sample": (SCHOOL_ADMIN, "GET"),
 }
 
 
-def url_args(world) -> dict[str, int]:
-    """A real object for every id a URL can take."""
-    return {
-        "org_id": world.school_b.id,
-        "user_id": world.user("school_staff_b").id,
-    }
+def url_args(world) -> dict:
+    """A real object for every id a URL can take, visible to every role allowed to use it
+    (school A is the demo school user's and its named EWO's)."""
+    from portal.extensions import db
+    from tests.factories import make_import_job, make_pupil
+
+    if not hasattr(world, "_url_args"):
+        pupil = make_pupil(world.school_a)
+        job = make_import_job(world.user("school_staff"), world.school_a, status="failed")
+        job.path = os.path.join(tempfile.mkdtemp(), "upload.csv")
+        with open(job.path + ".errors.csv", "w") as f:
+            f.write("row,field,message\n2,code,Unknown register code\n")
+        db.session.commit()
+        world._url_args = {
+            "org_id": world.school_b.id,
+            "user_id": world.user("school_staff_b").id,
+            "pupil_id": pupil.id,
+            "school_id": world.school_a.id,
+            "job_id": job.id,
+            "name": "attendance-marks.csv",
+        }
+    return world._url_args
 
 
 def _endpoints(app):

@@ -13,10 +13,13 @@ def test_urls_are_kebab_case_with_typed_ids(app):
             continue
         for part in re.split(r"/", rule.rule):
             if part.startswith("<"):
-                assert re.fullmatch(r"<int:\w+_id>|<int:\w+>|<path:\w+>", part) or part.startswith("<int:"), \
-                    f"{rule.rule}: ids in URLs must be typed (<int:...>)"
+                name = part.strip("<>").split(":")[-1]
+                if name.endswith("_id"):
+                    assert part.startswith("<int:"), f"{rule.rule}: ids in URLs must be typed (<int:...>)"
+                else:
+                    assert part.startswith(("<int:", "<string:")), f"{rule.rule}: untyped URL parameter"
             else:
-                assert re.fullmatch(r"[a-z0-9-]*", part), f"{rule.rule}: URL segments must be kebab-case"
+                assert re.fullmatch(r"[a-z0-9-]*(\.csv|\.pdf)?", part), f"{rule.rule}: URL segments must be kebab-case"
 
 
 def test_no_inline_scripts_or_event_handlers_in_templates():

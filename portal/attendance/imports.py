@@ -1,0 +1,331 @@
+"""Importing register marks from CSV (`UPN,date,session,code`).
+
+All or nothing. The file is streamed twice over its rows' worth of work, never held whole:
+  1. validate every row and stage the good ones in a TEMP table (duplicates inside the file
+     are caught by the staging table's key); progress is written as it goes;
+  2. if any row is bad, nothing is written and every error is listed (first 100 on the job,
+     all in a CSV beside it); otherwise one transaction merges the staged marks (counting
+     added / changed / unchanged, keeping old -> new for changed marks), recomputes the
+     affected pupils' weekly summaries and records the audit entry.
+"""
+from __future__ import annotations
+
+import csv
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Callable
+
+from sqlalchemy import select, text, update
+
+from portal.attendance import calc
+from portal.attendance.codes import CLOSURE_CODES
+from portal.attendance.models import ImportJob, RegisterCode
+from portal.csvutil import safe_cell
+from portal.attendance.queries import week_start_sql
+from portal.extensions import db
+from portal.orgs.models import User
+from portal.pupils.models import Pupil
+from portal.timeutil import LONDON, utcnow
+
+log = logging.getLogger(__name__)
+
+MARKS_HEADER = ["upn", "date", "session", "code"]
+BATCH = 20_000
+SHOWN_ERRORS = 100
+SESSIONS = {"AM": "AM", "PM": "PM"}
+
+
+class ImportFailed(Exception):
+    pass
+
+
+@dataclass
+class ErrorSink:
+    """Collects row errors: all of them to a CSV file, the first ones in memory."""
+    path: str
+    count: int = 0
+    first: list[list] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._file = open(self.path, "w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(["row", "field", "message"])
+
+    def add(self, row: int, field_name: str, message: str) -> None:
+        self.count += 1
+        self._writer.writerow([row, field_name, safe_cell(message)])
+        if len(self.first) < SHOWN_ERRORS * 10:
+            self.first.append([row, field_name, message])
+
+    def close(self) -> list[list]:
+        self._file.close()
+        return sorted(self.first, key=lambda e: e[0])[:SHOWN_ERRORS]
+
+
+class _CountingLines:
+    """Iterates a text file's lines, counting characters read (for progress)."""
+
+    def __init__(self, f):
+        self.f = f
+        self.chars = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = next(self.f)
+        self.chars += len(line)
+        return line
+
+
+def errors_path(job: ImportJob) -> str:
+    return job.path + ".errors.csv"
+
+
+def set_progress(job_id: int, **values) -> None:
+    """Progress is written in its own short transaction, outside the import's."""
+    with db.engine.begin() as conn:
+        conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+
+
+def check_header(first_line: str, expected: list[str]) -> str | None:
+    """Why a file is not the CSV we expect, or None."""
+    names = [c.strip().lower() for c in next(csv.reader([first_line]), [])]
+    if names != expected:
+        return ("The first line of the file must be the column names " + ",".join(expected)
+                + (f" – it is {','.join(names)[:80]}" if names else ""))
+    return None
+
+
+def _today() -> date:
+    return utcnow().astimezone(LONDON).date()
+
+
+def _staging_sql(dialect: str) -> tuple[str, str]:
+    date_type = "TEXT" if dialect == "sqlite" else "DATE"
+    create = (
+        "CREATE TEMP TABLE import_staging (pupil_id INTEGER NOT NULL, date {dt} NOT NULL, "
+        "session VARCHAR(2) NOT NULL, code VARCHAR(2) NOT NULL, row_no INTEGER NOT NULL, "
+        "dup_rows TEXT, PRIMARY KEY (pupil_id, date, session)){rowid}"
+    ).format(dt=date_type, rowid=" WITHOUT ROWID" if dialect == "sqlite" else "")
+    p = "?" if dialect == "sqlite" else "%s"
+    insert = (
+        f"INSERT INTO import_staging (pupil_id, date, session, code, row_no) VALUES ({p}, {p}, {p}, {p}, {p}) "
+        "ON CONFLICT (pupil_id, date, session) DO UPDATE SET "
+        "dup_rows = COALESCE(import_staging.dup_rows || ',', '') || CAST(excluded.row_no AS TEXT)"
+    )
+    return create, insert
+
+
+def import_marks(job: ImportJob, *, today: date | None = None,
+                 progress: Callable[[int, str], None] | None = None) -> ImportJob:
+    """Run a marks import job to the end (status done or failed)."""
+    today = today or _today()
+    job_id, school_id, path, size = job.id, job.school_id, job.path, max(job.size_bytes, 1)
+    actor = db.session.get(User, job.uploaded_by_id) if job.uploaded_by_id else None
+    actor_label = f"{actor.name} <{actor.email}>" if actor else "import-attendance"
+    actor_id = getattr(actor, "id", None)
+    errors_file = errors_path(job)
+
+    def report(percent: int, phase: str) -> None:
+        set_progress(job_id, progress=percent, phase=phase)
+        if progress:
+            progress(percent, phase)
+
+    # Which pupils the uploader may import for; the others only to name the error.
+    in_scope: dict[str, int] = {}
+    elsewhere: set[str] = set()
+    for pid, upn, pupil_school in db.session.execute(select(Pupil.id, Pupil.upn, Pupil.school_id)):
+        if school_id is None or pupil_school == school_id:
+            in_scope[upn] = pid
+        else:
+            elsewhere.add(upn)
+    codes = {c: c for c in db.session.scalars(select(RegisterCode.code))}
+    # End the session's transaction: progress is written by other connections meanwhile
+    # (on SQLite an open transaction here would hold the write lock).
+    db.session.commit()
+    report(1, "Checking rows")
+
+    dialect = db.engine.dialect.name
+    create_sql, insert_sql = _staging_sql(dialect)
+    sink = ErrorSink(errors_file)
+    rows = 0
+    min_date: date | None = None
+    max_date: date | None = None
+    conn = db.engine.connect().execution_options(sqlite_deferred=True)
+    try:
+        with conn.begin():
+            conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
+            conn.exec_driver_sql(create_sql)
+        dates: dict[str, tuple[str, date] | str] = {}
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            lines = _CountingLines(f)
+            reader = csv.reader(lines)
+            try:
+                header = next(reader)
+            except (StopIteration, UnicodeDecodeError, csv.Error):
+                header = []
+            if [h.strip().lower() for h in header] != MARKS_HEADER:
+                sink.add(1, "header", "The first line must be the column names upn,date,session,code")
+            batch: list[tuple] = []
+            row_no = 1
+            with conn.begin():
+                cursor = conn.connection.dbapi_connection.cursor()
+                try:
+                    for row in reader:
+                        row_no += 1
+                        if len(row) != 4:
+                            if not row or (len(row) == 1 and not row[0].strip()):
+                                continue  # a blank line
+                            sink.add(row_no, "row", f"Expected 4 values (upn, date, session, code), found {len(row)}")
+                            continue
+                        upn, raw_date, raw_session, raw_code = row
+                        pid = in_scope.get(upn)
+                        if pid is None:
+                            upn = upn.strip().upper()
+                            pid = in_scope.get(upn)
+                            if pid is None:
+                                if upn in elsewhere:
+                                    sink.add(row_no, "upn", f"{upn} is a pupil of another school")
+                                elif not upn:
+                                    sink.add(row_no, "upn", "Enter the pupil's UPN")
+                                else:
+                                    sink.add(row_no, "upn", f"Unknown UPN {upn[:20]} – import the pupil first")
+                                continue
+                        parsed = dates.get(raw_date)
+                        if parsed is None:
+                            parsed = dates[raw_date] = _parse_date(raw_date, today)
+                        if isinstance(parsed, str):
+                            sink.add(row_no, "date", parsed)
+                            continue
+                        iso, day = parsed
+                        session = SESSIONS.get(raw_session) or SESSIONS.get(raw_session.strip().upper())
+                        if session is None:
+                            sink.add(row_no, "session", f"Session must be AM or PM, not {raw_session[:10]!r}")
+                            continue
+                        code = codes.get(raw_code) or codes.get(raw_code.strip().upper())
+                        if code is None:
+                            sink.add(row_no, "code", f"Unknown register code {raw_code[:10]!r}")
+                            continue
+                        if min_date is None or day < min_date:
+                            min_date = day
+                        if max_date is None or day > max_date:
+                            max_date = day
+                        batch.append((pid, iso, session, code, row_no))
+                        if len(batch) >= BATCH:
+                            cursor.executemany(insert_sql, batch)
+                            rows += len(batch)
+                            batch.clear()
+                            report(min(80, 1 + 79 * lines.chars // size), "Checking rows")
+                    if batch:
+                        cursor.executemany(insert_sql, batch)
+                        rows += len(batch)
+                except (UnicodeDecodeError, csv.Error) as exc:
+                    sink.add(row_no, "file", f"The file is not readable CSV text ({type(exc).__name__})")
+                finally:
+                    cursor.close()
+                for first_row, dup_rows in conn.exec_driver_sql(
+                        "SELECT row_no, dup_rows FROM import_staging WHERE dup_rows IS NOT NULL"):
+                    for dup in dup_rows.split(","):
+                        sink.add(int(dup), "row", f"Duplicate of row {first_row}: the same pupil, date and session")
+        if rows == 0 and sink.count == 0:
+            sink.add(2, "file", "The file has no marks in it")
+        shown = sink.close()
+        if sink.count:
+            _finish(job_id, status="failed", rows=row_no - 1, error_count=sink.count, errors=shown,
+                    message=f"{sink.count} problem{'s' if sink.count != 1 else ''} found. Nothing was imported.")
+            return db.session.get(ImportJob, job_id)
+        report(85, "Saving marks")
+        conn.execution_options(sqlite_deferred=False)
+        with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
+            counts = _merge(conn, dialect, job_id, actor_id, min_date, max_date)
+            conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(
+                status="done", phase="Finished", progress=100, rows=rows, error_count=0, errors=None,
+                finished_at=utcnow(), message="", **counts))
+            _audit(conn, actor_id, actor_label, job_id, school_id, counts, rows)
+        os.remove(errors_file)
+    finally:
+        try:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
+            conn.commit()
+        finally:
+            conn.close()
+    db.session.expire_all()
+    return db.session.get(ImportJob, job_id)
+
+
+def _parse_date(raw: str, today: date) -> tuple[str, date] | str:
+    value = raw.strip()
+    try:
+        day = date.fromisoformat(value)
+        if len(value) != 10:
+            raise ValueError
+    except ValueError:
+        return f"Date must be a real date written YYYY-MM-DD, not {value[:20]!r}"
+    if day > today:
+        return f"Date {value} is in the future"
+    return day.isoformat(), day
+
+
+def _merge(conn, dialect: str, job_id: int, actor_id: int | None, min_date: date, max_date: date) -> dict[str, int]:
+    join = ("FROM import_staging s LEFT JOIN attendance_marks m "
+            "ON m.pupil_id = s.pupil_id AND m.date = s.date AND m.session = s.session")
+    total, added, changed = conn.execute(text(
+        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.code IS NULL THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN m.code <> s.code THEN 1 ELSE 0 END), 0) {join}")).one()
+    if changed:
+        conn.execute(text(
+            "INSERT INTO mark_changes (pupil_id, date, session, old_code, new_code, import_job_id, "
+            "changed_by_id, changed_at) SELECT s.pupil_id, s.date, s.session, m.code, s.code, :job, :by, :at "
+            f"{join} WHERE m.code <> s.code"), {"job": job_id, "by": actor_id, "at": utcnow()})
+    conn.exec_driver_sql(
+        "INSERT INTO attendance_marks (pupil_id, date, session, code) "
+        "SELECT pupil_id, date, session, code FROM import_staging WHERE true "
+        "ON CONFLICT (pupil_id, date, session) DO UPDATE SET code = excluded.code "
+        "WHERE attendance_marks.code <> excluded.code")
+    recompute_weeks(conn, dialect, "SELECT DISTINCT pupil_id FROM import_staging",
+                    calc.week_start(min_date), calc.week_start(max_date) + timedelta(days=6))
+    return {"added": int(added), "changed": int(changed), "unchanged": int(total - added - changed)}
+
+
+def recompute_weeks(conn, dialect: str, pupil_ids_sql: str, first_day: date, last_day: date) -> None:
+    """Rebuild the weekly summaries of these pupils for the weeks from first_day to last_day."""
+    week = week_start_sql(dialect, "m.date")
+    closures = ", ".join(f"'{c}'" for c in sorted(CLOSURE_CODES))
+    params = {"first": first_day, "last": last_day}
+    conn.execute(text(
+        f"DELETE FROM pupil_weeks WHERE pupil_id IN ({pupil_ids_sql}) "
+        "AND week_start >= :first AND week_start <= :last"), params)
+    conn.execute(text(
+        "INSERT INTO pupil_weeks (pupil_id, week_start, possible, attended, approved, authorised, "
+        "unauthorised, late, open_sessions, last_date) "
+        f"SELECT m.pupil_id, {week}, "
+        "SUM(CASE WHEN c.category <> 'not_possible' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN c.category IN ('present', 'approved') THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN c.category = 'approved' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN c.category = 'authorised' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN c.category = 'unauthorised' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN m.code IN ('L', 'U') THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN m.code NOT IN ({closures}) THEN 1 ELSE 0 END), "
+        "MAX(m.date) "
+        "FROM attendance_marks m JOIN register_codes c ON c.code = m.code "
+        f"WHERE m.pupil_id IN ({pupil_ids_sql}) AND m.date >= :first AND m.date <= :last "
+        f"GROUP BY m.pupil_id, {week}"), params)
+
+
+def _audit(conn, actor_id, actor_label, job_id, school_id, counts, rows) -> None:
+    from portal.audit import AuditEvent
+
+    conn.execute(AuditEvent.__table__.insert().values(
+        at=utcnow(), actor_id=actor_id, actor_label=actor_label[:300], ip=None,
+        verb="attendance_imported", object_type="ImportJob", object_id=job_id,
+        summary=(f"{rows} marks ({counts['added']} added, {counts['changed']} changed, "
+                 f"{counts['unchanged']} unchanged)")[:500],
+        changes={"school_id": {"from": None, "to": school_id}, **{k: {"from": None, "to": v} for k, v in counts.items()}},
+    ))
+
+
+def _finish(job_id: int, **values) -> None:
+    set_progress(job_id, phase="Finished", progress=100, finished_at=utcnow(), **values)

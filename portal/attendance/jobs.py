@@ -1,0 +1,70 @@
+"""Running import jobs: in an RQ worker when REDIS_URL is set, else in a thread of the app."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask, current_app
+
+from portal.attendance.models import ImportJob
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+QUEUE = "imports"
+
+
+def run(job_id: int) -> None:
+    """Run one job to the end. Any unexpected failure leaves the job 'failed' and nothing
+    half-written (each import commits once, at its end)."""
+    from portal.attendance.imports import import_marks, set_progress
+    from portal.pupils.imports import import_pupils
+
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.status != "queued":
+        return
+    job.status, job.phase, job.progress = "running", "Starting", 1
+    db.session.commit()
+    try:
+        if job.kind == "marks":
+            import_marks(job)
+        else:
+            import_pupils(job)
+    except Exception:  # noqa: BLE001 - the job must end in a state the user can see
+        log.exception("import job %s failed", job_id)
+        db.session.rollback()
+        from portal.timeutil import utcnow
+
+        set_progress(job_id, status="failed", phase="Finished", progress=100, finished_at=utcnow(),
+                     message="The import stopped because of a problem in the service. Nothing was imported.")
+    finally:
+        db.session.remove()
+
+
+def _run_in_thread(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        run(job_id)
+
+
+def run_in_worker(job_id: int) -> None:
+    """The RQ entry point: a worker process builds its own app."""
+    from portal import create_app
+
+    app = create_app()
+    with app.app_context():
+        run(job_id)
+
+
+def start(job: ImportJob) -> None:
+    app = current_app._get_current_object()
+    if app.config.get("IMPORTS_INLINE"):
+        run(job.id)
+        return
+    if app.config.get("REDIS_URL"):
+        from redis import Redis
+        from rq import Queue
+
+        Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+            run_in_worker, job.id, job_timeout=3600)
+        return
+    threading.Thread(target=_run_in_thread, args=(app, job.id), daemon=True,
+                     name=f"import-{job.id}").start()

@@ -1,0 +1,109 @@
+"""Register codes, session marks, per-pupil weekly summaries, terms and import jobs."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+
+class RegisterCode(db.Model):
+    __tablename__ = "register_codes"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    meaning: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(16))
+
+
+class AttendanceMark(db.Model):
+    """One session's mark. Kept narrow (no surrogate key): there are millions."""
+    __tablename__ = "attendance_marks"
+
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    session: Mapped[str] = mapped_column(String(2), primary_key=True)  # AM / PM
+    code: Mapped[str] = mapped_column(ForeignKey("register_codes.code"))
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class PupilWeek(db.Model):
+    """A pupil's attendance in one week (Monday-start), kept by the import so pages never
+    scan raw marks. `attended` = present + approved activity; `possible` excludes the
+    not-possible codes; `open_sessions` counts sessions the school was open (not '#')."""
+    __tablename__ = "pupil_weeks"
+
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    possible: Mapped[int] = mapped_column(SmallInteger, default=0)
+    attended: Mapped[int] = mapped_column(SmallInteger, default=0)
+    approved: Mapped[int] = mapped_column(SmallInteger, default=0)
+    authorised: Mapped[int] = mapped_column(SmallInteger, default=0)
+    unauthorised: Mapped[int] = mapped_column(SmallInteger, default=0)
+    late: Mapped[int] = mapped_column(SmallInteger, default=0)  # L or U
+    open_sessions: Mapped[int] = mapped_column(SmallInteger, default=0)
+    last_date: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class MarkChange(db.Model):
+    """A mark replaced by a later import: who, when, old -> new (kept with the register)."""
+    __tablename__ = "mark_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    date: Mapped[date] = mapped_column(Date)
+    session: Mapped[str] = mapped_column(String(2))
+    old_code: Mapped[str] = mapped_column(String(2))
+    new_code: Mapped[str] = mapped_column(String(2))
+    import_job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Term(db.Model):
+    __tablename__ = "terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    academic_year: Mapped[str] = mapped_column(String(9))  # 2026/27
+    name: Mapped[str] = mapped_column(String(20))  # Autumn, Spring, Summer
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    half_term_start: Mapped[date | None] = mapped_column(Date)
+    half_term_end: Mapped[date | None] = mapped_column(Date)
+
+
+class ImportJob(db.Model):
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # marks / pupils
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(String(500))
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued running failed done
+    phase: Mapped[str] = mapped_column(String(40), default="Waiting to start")
+    progress: Mapped[int] = mapped_column(SmallInteger, default=0)  # percent
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[Any] | None] = mapped_column(JSON)  # the first 100: [row, field, message]
+    message: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    school = relationship("Organisation")
+    uploaded_by = relationship("User")
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")

@@ -1,0 +1,235 @@
+"""Reading attendance: terms, a pupil's summary, a school's list. Every read goes through the
+weekly summaries (pupil_weeks), never the raw marks, except the one day or term of marks a
+page shows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, false, func, select
+
+from portal.attendance import calc
+from portal.attendance.calc import Totals
+from portal.attendance.codes import AUTHORISED, UNAUTHORISED
+from portal.attendance.models import AttendanceMark, PupilWeek, RegisterCode, Term
+from portal.attendance.queries import band_case
+from portal.extensions import db
+from portal.pupils.models import Pupil
+from portal.timeutil import LONDON, utcnow
+
+
+def today() -> date:
+    return utcnow().astimezone(LONDON).date()
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: date
+    end: date
+
+
+def current_term(as_of: date) -> Term | None:
+    """The term as_of falls in, or the last one that started before it (in a holiday)."""
+    return db.session.scalar(
+        select(Term).where(Term.start_date <= as_of).order_by(Term.start_date.desc()).limit(1))
+
+
+def periods(as_of: date) -> tuple[Period | None, Period | None]:
+    """(this term, this academic year) for a date."""
+    term = current_term(as_of)
+    if term is None:
+        return None, None
+    year_start, year_end = db.session.execute(
+        select(func.min(Term.start_date), func.max(Term.end_date))
+        .where(Term.academic_year == term.academic_year)).one()
+    return (Period(f"{term.name} term {term.academic_year}", term.start_date, term.end_date),
+            Period(f"Academic year {term.academic_year}", year_start, year_end))
+
+
+def _sum_cols():
+    return (func.coalesce(func.sum(PupilWeek.possible), 0), func.coalesce(func.sum(PupilWeek.attended), 0),
+            func.coalesce(func.sum(PupilWeek.approved), 0), func.coalesce(func.sum(PupilWeek.authorised), 0),
+            func.coalesce(func.sum(PupilWeek.unauthorised), 0), func.coalesce(func.sum(PupilWeek.late), 0),
+            func.coalesce(func.sum(PupilWeek.open_sessions), 0))
+
+
+def school_window_start(school_id: int, as_of: date) -> date | None:
+    """The first week of the school's last 10 school weeks up to as_of (a school week is one
+    with at least one session the school was open; holidays have no marks at all)."""
+    weeks = db.session.scalars(
+        select(PupilWeek.week_start).distinct()
+        .join(Pupil, Pupil.id == PupilWeek.pupil_id)
+        .where(Pupil.school_id == school_id, PupilWeek.open_sessions > 0, PupilWeek.week_start <= as_of)
+        .order_by(PupilWeek.week_start.desc()).limit(calc.PENALTY_WINDOW_WEEKS)).all()
+    return weeks[-1] if weeks else None
+
+
+@dataclass
+class PupilSummary:
+    term: Period | None
+    year: Period | None
+    term_totals: Totals
+    year_totals: Totals
+    weeks: list[PupilWeek]
+    window_start: date | None
+    unauthorised_in_window: int
+
+    @property
+    def threshold_reached(self) -> bool:
+        return calc.penalty_threshold_reached(self.unauthorised_in_window)
+
+
+def pupil_summary(pupil: Pupil, as_of: date | None = None) -> PupilSummary:
+    as_of = as_of or today()
+    term, year = periods(as_of)
+    weeks: list[PupilWeek] = []
+    if year:
+        weeks = db.session.scalars(
+            select(PupilWeek).where(PupilWeek.pupil_id == pupil.id,
+                                    PupilWeek.week_start >= calc.week_start(year.start),
+                                    PupilWeek.week_start <= as_of)
+            .order_by(PupilWeek.week_start)).all()
+
+    def total(period: Period | None) -> Totals:
+        if period is None:
+            return Totals()
+        first = calc.week_start(period.start)
+        return sum((Totals(w.possible, w.attended, w.approved, w.authorised, w.unauthorised, w.late,
+                           w.open_sessions) for w in weeks if first <= w.week_start <= period.end), Totals())
+
+    window_start = school_window_start(pupil.school_id, as_of)
+    in_window = sum(w.unauthorised for w in weeks if window_start and w.week_start >= window_start)
+    if window_start and year and window_start < calc.week_start(year.start):
+        # the window reaches back into last academic year
+        in_window = db.session.scalar(
+            select(func.coalesce(func.sum(PupilWeek.unauthorised), 0))
+            .where(PupilWeek.pupil_id == pupil.id, PupilWeek.week_start >= window_start,
+                   PupilWeek.week_start <= as_of))
+    return PupilSummary(term, year, total(term), total(year), weeks, window_start, int(in_window))
+
+
+def register_for(pupil: Pupil, start: date, end: date) -> dict[date, dict[str, str]]:
+    """{date: {"AM": code, "PM": code}} for a range (one term at most)."""
+    out: dict[date, dict[str, str]] = {}
+    for day, session, code in db.session.execute(
+            select(AttendanceMark.date, AttendanceMark.session, AttendanceMark.code)
+            .where(AttendanceMark.pupil_id == pupil.id, AttendanceMark.date >= start,
+                   AttendanceMark.date <= end)):
+        out.setdefault(day, {})[session] = code
+    return out
+
+
+def code_table() -> dict[str, RegisterCode]:
+    return {c.code: c for c in db.session.scalars(select(RegisterCode))}
+
+
+# ----- the school attendance view ---------------------------------------------------------
+
+# sort name -> order given (percent expression, unauthorised-in-window expression)
+SORTS = {
+    "name": lambda pct, unauth10: (Pupil.legal_surname, Pupil.legal_forename, Pupil.id),
+    "attendance": lambda pct, unauth10: (pct.is_(None), pct, Pupil.legal_surname, Pupil.id),
+    "unauthorised": lambda pct, unauth10: (unauth10.desc(), Pupil.legal_surname, Pupil.id),
+    "year": lambda pct, unauth10: (Pupil.nc_year, Pupil.legal_surname, Pupil.id),
+}
+GROUPS = ("at_risk", "persistent", "absent_last_day", "over_threshold")
+
+
+@dataclass
+class SchoolContext:
+    school_id: int
+    year: Period | None
+    window_start: date | None
+    last_day: date | None
+
+
+def school_context(school_id: int, as_of: date | None = None) -> SchoolContext:
+    as_of = as_of or today()
+    _, year = periods(as_of)
+    last_day = None
+    if year:
+        last_day = db.session.scalar(
+            select(func.max(PupilWeek.last_date)).join(Pupil, Pupil.id == PupilWeek.pupil_id)
+            .where(Pupil.school_id == school_id, PupilWeek.week_start >= calc.week_start(year.start),
+                   PupilWeek.week_start <= as_of))
+    return SchoolContext(school_id, year, school_window_start(school_id, as_of), last_day)
+
+
+def school_rows_stmt(ctx: SchoolContext):
+    """One row per pupil on the school's roll: the pupil and their year-to-date figures."""
+    window = ctx.window_start or date.max
+    year_start = calc.week_start(ctx.year.start) if ctx.year else date.max
+    year_end = ctx.year.end if ctx.year else date.min
+    agg = (
+        select(PupilWeek.pupil_id.label("pupil_id"),
+               func.sum(PupilWeek.possible).label("possible"),
+               func.sum(PupilWeek.attended).label("attended"),
+               func.sum(PupilWeek.authorised).label("authorised"),
+               func.sum(PupilWeek.unauthorised).label("unauthorised"),
+               func.sum(case((PupilWeek.week_start >= window, PupilWeek.unauthorised), else_=0)).label("unauth10"))
+        .join(Pupil, Pupil.id == PupilWeek.pupil_id)
+        .where(Pupil.school_id == ctx.school_id, PupilWeek.week_start >= year_start,
+               PupilWeek.week_start <= year_end)
+        .group_by(PupilWeek.pupil_id)
+    ).subquery()
+    possible = func.coalesce(agg.c.possible, 0)
+    attended = func.coalesce(agg.c.attended, 0)
+    band = band_case(attended, possible)
+    pct = case((possible > 0, attended * 1000 / possible), else_=None)  # tenths of a percent
+    cols = select(
+        Pupil,
+        possible.label("possible"), attended.label("attended"),
+        func.coalesce(agg.c.authorised, 0).label("authorised"),
+        func.coalesce(agg.c.unauthorised, 0).label("unauthorised"),
+        func.coalesce(agg.c.unauth10, 0).label("unauth10"),
+        band.label("band"),
+    ).outerjoin(agg, agg.c.pupil_id == Pupil.id).where(Pupil.school_id == ctx.school_id)
+    return cols, band, pct, func.coalesce(agg.c.unauth10, 0)
+
+
+def absent_on_last_day_ids(ctx: SchoolContext):
+    """Pupils absent (any absence code) or late (L/U) on the school's last recorded day."""
+    if ctx.last_day is None:
+        return select(Pupil.id).where(false())
+    return (select(AttendanceMark.pupil_id).distinct()
+            .join(Pupil, Pupil.id == AttendanceMark.pupil_id)
+            .join(RegisterCode, RegisterCode.code == AttendanceMark.code)
+            .where(Pupil.school_id == ctx.school_id, AttendanceMark.date == ctx.last_day,
+                   (RegisterCode.category.in_((AUTHORISED, UNAUTHORISED)))
+                   | AttendanceMark.code.in_(("L", "U"))))
+
+
+def apply_filters(stmt, ctx: SchoolContext, band, unauth10, *, band_filter="", year_filter=None,
+                  cohort="", group=""):
+    from portal.pupils.models import FLAG_NAMES
+
+    if band_filter in calc.BANDS or band_filter == calc.NO_DATA:
+        stmt = stmt.where(band == band_filter)
+    if year_filter is not None:
+        stmt = stmt.where(Pupil.nc_year == year_filter)
+    if cohort in FLAG_NAMES:
+        stmt = stmt.where(getattr(Pupil, cohort).is_(True))
+    if group == "at_risk":
+        stmt = stmt.where(band == calc.AT_RISK)
+    elif group == "persistent":
+        stmt = stmt.where(band.in_((calc.PERSISTENT, calc.SEVERE)))
+    elif group == "over_threshold":
+        stmt = stmt.where(unauth10 >= calc.PENALTY_THRESHOLD_SESSIONS)
+    elif group == "absent_last_day":
+        stmt = stmt.where(Pupil.id.in_(absent_on_last_day_ids(ctx)))
+    return stmt
+
+
+def key_group_counts(ctx: SchoolContext) -> dict[str, int]:
+    stmt, band, _, unauth10 = school_rows_stmt(ctx)
+    sub = stmt.subquery()
+    row = db.session.execute(select(
+        func.count().filter(sub.c.band == calc.AT_RISK),
+        func.count().filter(sub.c.band.in_((calc.PERSISTENT, calc.SEVERE))),
+        func.count().filter(sub.c.unauth10 >= calc.PENALTY_THRESHOLD_SESSIONS),
+        func.count(),
+    ).select_from(sub)).one()
+    absent = db.session.scalar(select(func.count()).select_from(absent_on_last_day_ids(ctx).subquery()))
+    return {"at_risk": row[0], "persistent": row[1], "over_threshold": row[2], "absent_last_day": absent,
+            "all": row[3]}

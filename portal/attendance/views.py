@@ -1,0 +1,233 @@
+"""Imports (upload, progress, errors) and the school attendance view."""
+from __future__ import annotations
+
+import os
+import uuid
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal import access, audit
+from portal.access import LA_ADMIN
+from portal.attendance import calc, jobs, summaries
+from portal.attendance.forms import UploadForm
+from portal.attendance.imports import MARKS_HEADER, check_header, errors_path
+from portal.attendance.models import ImportJob
+from portal.csvutil import csv_response
+from portal.extensions import db, htmx
+from portal.orgs.models import Organisation
+from portal.pagination import page_links, paginate
+from portal.pupils.imports import PUPIL_HEADER
+from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
+
+bp = Blueprint("attendance", __name__)
+
+
+def _upload_dir() -> str:
+    path = os.path.join(current_app.instance_path, "imports")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _school_choices():
+    schools = db.session.scalars(access.schools_for(current_user)).all()
+    if current_user.role == LA_ADMIN:
+        return [("", "Any school")] + [(str(s.id), s.name) for s in schools]
+    return [(str(s.id), s.name) for s in schools]
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@access.require("import_attendance")
+def list_imports():
+    form = UploadForm()
+    form.school_id.choices = _school_choices()
+    status = 200
+    if form.is_submitted():
+        valid = form.validate()
+        upload = form.file.data
+        if valid:
+            problem = None
+            if not (upload.filename or "").lower().endswith(".csv"):
+                problem = "The file must be a CSV file (ending .csv)"
+            else:
+                head = upload.stream.read(4096)
+                upload.stream.seek(0)
+                try:
+                    first_line = head.decode("utf-8-sig").splitlines()[0] if head else ""
+                except UnicodeDecodeError:
+                    first_line = None
+                if first_line is None or "\x00" in head.decode("latin-1"):
+                    problem = "The file must be a CSV file saved as text (UTF-8), not a spreadsheet"
+                else:
+                    problem = check_header(first_line, MARKS_HEADER if form.kind.data == "marks" else PUPIL_HEADER)
+            if problem:
+                form.file.errors.append(problem)
+                valid = False
+        if valid:
+            school_id = int(form.school_id.data) if form.school_id.data else None
+            if current_user.role != LA_ADMIN:
+                school_id = current_user.organisation_id
+            elif form.kind.data == "pupils":
+                school_id = school_id  # an admin's pupils file names each pupil's school
+            path = os.path.join(_upload_dir(), f"{uuid.uuid4().hex}.csv")
+            upload.save(path)
+            job = ImportJob(kind=form.kind.data, school_id=school_id, uploaded_by_id=current_user.id,
+                            filename=os.path.basename(upload.filename)[:255], path=path,
+                            size_bytes=os.path.getsize(path))
+            db.session.add(job)
+            db.session.flush()
+            audit.record(current_user, "import_uploaded", job, summary=f"{job.kind}: {job.filename}")
+            db.session.commit()
+            jobs.start(job)
+            return redirect(url_for("attendance.view_import", job_id=job.id), code=303)
+        status = 422
+    recent = paginate(access.imports_for(current_user).options(selectinload(ImportJob.school))
+                      .order_by(ImportJob.created_at.desc(), ImportJob.id.desc()), per_page=10)
+    return render_template("attendance/imports.html", form=form, recent=recent,
+                           pages=page_links(recent)), status
+
+
+@bp.route("/imports/<int:job_id>")
+@access.require("import_attendance")
+def view_import(job_id: int):
+    job = access.get_import_or_404(current_user, job_id)
+    return render_template("attendance/import.html", job=job)
+
+
+@bp.route("/imports/<int:job_id>/progress")
+@access.require("import_attendance")
+def import_progress(job_id: int):
+    job = access.get_import_or_404(current_user, job_id)
+    return render_template("attendance/_import_progress.html", job=job)
+
+
+@bp.route("/imports/<int:job_id>/errors.csv")
+@access.require("import_attendance")
+def import_errors(job_id: int):
+    job = access.get_import_or_404(current_user, job_id)
+    path = errors_path(job)
+    if job.status != "failed" or not os.path.exists(path):
+        abort(404)
+    return send_file(path, mimetype="text/csv", as_attachment=True,
+                     download_name=f"import-{job.id}-errors.csv")
+
+
+@bp.route("/samples/<string:name>")
+@access.require("import_attendance")
+def sample(name: str):
+    from portal.config import ROOT
+
+    files = {"attendance-marks.csv", "pupils.csv"}
+    if name not in files:
+        abort(404)
+    return send_file(ROOT / "samples" / name, mimetype="text/csv", as_attachment=True, download_name=name)
+
+
+# ----- school attendance ---------------------------------------------------------------
+
+@bp.route("/schools")
+@access.require("view_school_attendance")
+def schools():
+    rows = db.session.scalars(access.schools_for(current_user)).all()
+    if len(rows) == 1:
+        return redirect(url_for("attendance.school", school_id=rows[0].id))
+    return render_template("attendance/schools.html", schools=rows)
+
+
+def _filters():
+    args = request.args
+    errors = {}
+    year = None
+    if args.get("year", "").strip():
+        try:
+            year = int(args["year"])
+        except ValueError:
+            errors["year"] = "Year group must be a number"
+    return {
+        "band_filter": args.get("band", "") if args.get("band", "") in (*calc.BANDS, calc.NO_DATA) else "",
+        "year_filter": year,
+        "cohort": args.get("cohort", "") if args.get("cohort", "") in {f for f, _, _ in COHORT_FLAGS} else "",
+        "group": args.get("group", "") if args.get("group", "") in summaries.GROUPS else "",
+    }, errors
+
+
+def _school_rows(school: Organisation):
+    ctx = summaries.school_context(school.id)
+    stmt, band, pct, unauth10 = summaries.school_rows_stmt(ctx)
+    filters, errors = _filters()
+    stmt = summaries.apply_filters(stmt, ctx, band, unauth10, **filters)
+    sort = request.args.get("sort", "name")
+    if sort not in summaries.SORTS:
+        sort = "name"
+    return ctx, stmt.order_by(*summaries.SORTS[sort](pct, unauth10)), filters, sort, errors
+
+
+@bp.route("/schools/<int:school_id>/attendance")
+@access.require("view_school_attendance")
+def school(school_id: int):
+    school = access.get_school_or_404(current_user, school_id)
+    ctx, stmt, filters, sort, errors = _school_rows(school)
+    rows, total, pagination = _paginate_rows(stmt)
+    context = dict(school=school, ctx=ctx, rows=rows, total=total, pages=pagination, filters=filters,
+                   sort=sort, errors=errors, counts=summaries.key_group_counts(ctx), calc=calc,
+                   cohorts=COHORT_FLAGS, year_label=year_label,
+                   years=db.session.scalars(select(Pupil.nc_year).distinct().where(Pupil.school_id == school.id)
+                                            .order_by(Pupil.nc_year)).all())
+    if htmx and htmx.target == "school-rows" and not htmx.history_restore_request:
+        return render_template("attendance/_school_rows.html", **context)
+    return render_template("attendance/school.html", **context), (422 if errors else 200)
+
+
+def _page() -> int:
+    from portal.pagination import page_number
+
+    return page_number()
+
+
+class _Page:
+    """Pagination over rows of (Pupil, figures...) for page_links()."""
+
+    def __init__(self, page, per_page, total):
+        self.page, self.per_page, self.total = page, per_page, total
+        self.pages = max(1, -(-total // per_page))
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+    def iter_pages(self, **kw):
+        from flask_sqlalchemy.pagination import Pagination
+
+        return Pagination.iter_pages(self, **kw)
+
+
+def _paginate_rows(stmt, per_page: int = 50):
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page = min(_page(), max(1, -(-total // per_page)))
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    p = _Page(page, per_page, total)
+    return rows, total, page_links(p)
+
+
+@bp.route("/schools/<int:school_id>/attendance.csv")
+@access.require("view_school_attendance")
+def school_export(school_id: int):
+    school = access.get_school_or_404(current_user, school_id)
+    ctx, stmt, _, _, _ = _school_rows(school)
+    audit.record(current_user, "attendance_exported", school, summary=request.query_string.decode()[:200])
+    db.session.commit()
+
+    def rows():
+        for row in db.session.execute(stmt):
+            p = row.Pupil
+            pct = calc.percent(row.attended, row.possible)
+            yield [p.upn, p.legal_forename, p.legal_surname, p.year_label,
+                   "" if pct is None else f"{pct:.1f}", calc.BAND_LABELS[row.band], row.possible, row.attended,
+                   row.authorised, row.unauthorised, row.unauth10,
+                   " ".join(short for _, _, short in p.flags)]
+
+    return csv_response(f"attendance-{school.urn or school.id}.csv",
+                        ["upn", "legal_forename", "legal_surname", "year", "attendance_percent", "band",
+                         "possible_sessions", "attended", "authorised_absence", "unauthorised_absence",
+                         "unauthorised_last_10_school_weeks", "cohorts"], rows())

@@ -1,0 +1,52 @@
+"""Pupil use cases."""
+from __future__ import annotations
+
+from portal import audit
+from portal.extensions import db
+from portal.pupils.models import FLAG_NAMES, Contact, Enrolment, Pupil
+
+PUPIL_FIELDS = ("upn", "legal_forename", "legal_surname", "preferred_forename", "preferred_surname",
+                "date_of_birth", "nc_year", "school_id", "on_roll_from", "address", "postcode", *FLAG_NAMES)
+
+
+def upsert_from_import(pupil: Pupil | None, record: dict) -> str:
+    """Add or update a pupil from an import row (no commit: the import commits once).
+    A different school is a move: the old enrolment is closed and a new one opened."""
+    contact = record.get("contact")
+    values = {k: record[k] for k in PUPIL_FIELDS}
+    if pupil is None:
+        pupil = Pupil(**values)
+        pupil.refresh_search_text()
+        db.session.add(pupil)
+        pupil.enrolments.append(Enrolment(school_id=pupil.school_id, start_date=pupil.on_roll_from))
+        if contact:
+            pupil.contacts.append(Contact(**contact))
+        return "added"
+    before = audit.snapshot(pupil, PUPIL_FIELDS)
+    moved = values["school_id"] != pupil.school_id
+    for k, v in values.items():
+        if k == "on_roll_from" and not moved:
+            continue  # the date joined this school does not change with a routine re-import
+        setattr(pupil, k, v)
+    pupil.refresh_search_text()
+    if moved:
+        move_school(pupil, values["school_id"], values["on_roll_from"])
+    if contact and not any(c.name.lower() == contact["name"].lower() for c in pupil.contacts):
+        pupil.contacts.append(Contact(**contact))
+        contact_added = True
+    else:
+        contact_added = False
+    changes = audit.diff(before, audit.snapshot(pupil, PUPIL_FIELDS))
+    if changes:
+        audit.record(None, "pupil_updated", pupil, changes=changes, actor_label="import",
+                     summary="moved school" if moved else "")
+    return "changed" if changes or contact_added else "unchanged"
+
+
+def move_school(pupil: Pupil, school_id: int, start) -> None:
+    for enrolment in pupil.enrolments:
+        if enrolment.end_date is None:
+            enrolment.end_date = start
+    pupil.enrolments.append(Enrolment(school_id=school_id, start_date=start))
+    pupil.school_id = school_id
+    pupil.on_roll_from = start

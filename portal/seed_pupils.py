@@ -1,0 +1,177 @@
+"""Demo pupils and a term of marks with realistic patterns, imported through the real
+import path. Deterministic: the same pupils (and UPNs) every time."""
+from __future__ import annotations
+
+import csv
+import os
+import random
+import tempfile
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from portal.attendance import calc
+from portal.attendance.imports import import_marks
+from portal.attendance.models import ImportJob, Term
+from portal.extensions import db
+from portal.orgs.models import Organisation, OrgKind, SchoolPhase
+from portal.pupils.models import Contact, Enrolment, Pupil
+from portal.pupils.upn import check_letter
+
+FORENAMES = ["Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Ivy", "Leo", "Freya",
+             "Oscar", "Aisha", "Muhammad", "Zara", "Yusuf", "Priya", "Arjun", "Chloe", "Jacob", "Grace",
+             "Theo", "Lily", "Harry", "Sofia", "Kai", "Maya", "Ethan", "Ruby", "Finley", "Hana", "Tomasz",
+             "Zofia", "Kwame", "Ama", "Chidi", "Ngozi", "Connor", "Niamh", "Rhys", "Seren", "Ibrahim", "Layla",
+             "Daniel", "Evie", "Samuel", "Poppy", "Reuben", "Hollie", "Jayden"]
+SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Khan",
+            "Ahmed", "Hussain", "Begum", "Ali", "Singh", "Kaur", "Evans", "Thomas", "Roberts", "Walker",
+            "Wright", "Robinson", "Thompson", "White", "Hughes", "Edwards", "Green", "Hall", "Wood", "Clarke",
+            "Nowak", "Kowalski", "Mensah", "Owusu", "Okafor", "Adeyemi", "O'Brien", "Murphy", "Lewis", "Morgan",
+            "Campbell", "Stewart", "Begum", "Chowdhury", "Rahman", "Nguyen", "Santos", "Silva", "Costa", "Ionescu"]
+RELATIONSHIPS = [("Mother", True), ("Father", True), ("Grandmother", False), ("Carer", True), ("Aunt", False)]
+STREETS = ["Station Road", "Church Lane", "Victoria Street", "Park Avenue", "Mill Lane", "Kings Road",
+           "Queens Drive", "Meadow Way", "Riverside Close", "Orchard Grove"]
+YEARS = {SchoolPhase.primary: range(0, 7), SchoolPhase.secondary: range(7, 12),
+         SchoolPhase.special: range(3, 12), SchoolPhase.alternative_provision: range(9, 12),
+         SchoolPhase.all_through: range(0, 12)}
+PUPILS_PER_SCHOOL = 150
+LA_NUMBER = "820"
+
+
+def make_upn(establishment: str, year: int, serial: int) -> str:
+    body = f"{LA_NUMBER}{establishment}{year % 100:02d}{serial:03d}"
+    return check_letter(body) + body
+
+
+def _pattern(rng: random.Random) -> float:
+    """A pupil's chance of missing a session: most attend well, some are at risk, some
+    persistently absent, a few severely."""
+    roll = rng.random()
+    if roll < 0.74:
+        return rng.uniform(0.0, 0.045)
+    if roll < 0.86:
+        return rng.uniform(0.055, 0.095)
+    if roll < 0.97:
+        return rng.uniform(0.11, 0.25)
+    return rng.uniform(0.5, 0.7)
+
+
+def school_days(start: date, end: date, term: Term | None) -> list[date]:
+    days = []
+    day = start
+    while day <= end:
+        in_half_term = term and term.half_term_start and term.half_term_start <= day <= term.half_term_end
+        if day.weekday() < 5 and not in_half_term:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def seed_term_range(today: date) -> tuple[Term | None, date, date]:
+    as_of = today - timedelta(days=1)
+    while as_of.weekday() >= 5:
+        as_of -= timedelta(days=1)
+    term = db.session.scalar(select(Term).where(Term.start_date <= as_of).order_by(Term.start_date.desc()))
+    if term is None:
+        return None, as_of - timedelta(weeks=8), as_of
+    return term, term.start_date, min(as_of, term.end_date)
+
+
+def seed_pupils(today: date) -> int:
+    """Create the demo pupils and their marks if there are no pupils yet."""
+    if db.session.scalar(select(Pupil.id).limit(1)) is not None:
+        return 0
+    rng = random.Random(2026)
+    schools = db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.school)
+                                 .order_by(Organisation.urn)).all()
+    pupils: list[tuple[Pupil, float]] = []
+    for s_index, school in enumerate(schools):
+        establishment = f"{2000 + s_index * 7:04d}"
+        years = YEARS.get(school.phase, range(0, 12))
+        for i in range(PUPILS_PER_SCHOOL):
+            nc_year = rng.choice(list(years))
+            age = nc_year + 5
+            academic_start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+            dob = date(academic_start.year - age - 1, 9, 1) + timedelta(days=rng.randrange(365))
+            fore, sur = rng.choice(FORENAMES), rng.choice(SURNAMES)
+            pupil = Pupil(
+                upn=make_upn(establishment, 2015 + (i % 10), i + 1),
+                legal_forename=fore, legal_surname=sur,
+                preferred_forename=("Alex" if fore == "Alexander" else None),
+                date_of_birth=dob, nc_year=nc_year, school_id=school.id,
+                on_roll_from=academic_start + timedelta(days=2),
+                address=f"{rng.randrange(1, 180)} {rng.choice(STREETS)}, Demo Borough",
+                postcode=f"DB{rng.randrange(1, 9)} {rng.randrange(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
+                sen_support=rng.random() < 0.13, ehc_plan=rng.random() < (0.6 if school.phase == SchoolPhase.special else 0.03),
+                fsm=rng.random() < 0.24, looked_after=rng.random() < 0.015, social_worker=rng.random() < 0.04,
+                eal=rng.random() < 0.2, alternative_provision=school.phase == SchoolPhase.alternative_provision,
+            )
+            pupil.refresh_search_text()
+            relationship, pr = rng.choice(RELATIONSHIPS)
+            pupil.contacts.append(Contact(name=f"{rng.choice(FORENAMES)} {sur}", relationship_to_pupil=relationship,
+                                          phone=f"07700 9{rng.randrange(10000, 99999)}", parental_responsibility=pr,
+                                          email=f"parent{s_index}{i}@example.org"))
+            pupil.enrolments.append(Enrolment(school_id=school.id, start_date=pupil.on_roll_from))
+            db.session.add(pupil)
+            pupils.append((pupil, _pattern(rng)))
+    db.session.commit()
+    _seed_marks(pupils, rng, today)
+    return len(pupils)
+
+
+def _seed_marks(pupils, rng: random.Random, today: date) -> None:
+    term, start, end = seed_term_range(today)
+    days = school_days(start, end, term)
+    inset = {days[len(days) // 3]} if len(days) > 10 else set()  # one training day (#) for all
+    handle, path = tempfile.mkstemp(suffix=".csv")
+    with os.fdopen(handle, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["upn", "date", "session", "code"])
+        for pupil, miss in pupils:
+            spell = None  # a run of illness
+            for day in days:
+                for session in ("AM", "PM"):
+                    if day in inset:
+                        code = "#"
+                    elif spell:
+                        code, spell = "I", (spell - 1 or None)
+                    elif rng.random() < miss:
+                        roll = rng.random()
+                        if roll < 0.35:
+                            code = "I"
+                            if rng.random() < 0.1:
+                                spell = rng.randrange(2, 6)
+                        elif roll < 0.45:
+                            code = "M"
+                        elif roll < 0.75:
+                            code = "N"
+                        elif roll < 0.9:
+                            code = "O"
+                        elif roll < 0.95:
+                            code = "G"
+                        else:
+                            code = "U"
+                    else:
+                        code = "L" if rng.random() < 0.02 else ("/" if session == "AM" else "\\")
+                    writer.writerow([pupil.upn, day.isoformat(), session, code])
+    job = ImportJob(kind="marks", school_id=None, uploaded_by_id=None, filename="demo-autumn-term.csv",
+                    path=path, size_bytes=os.path.getsize(path), status="running")
+    db.session.add(job)
+    db.session.commit()
+    import_marks(job, today=today)
+    os.remove(path)
+
+
+def write_samples(folder: str, today: date) -> None:
+    """The sample files under samples/: marks for a few pupils of the first school on the last
+    seeded day, and two new pupils for it."""
+    first = db.session.scalar(select(Organisation).where(Organisation.kind == OrgKind.school)
+                              .order_by(Organisation.urn))
+    pupils = db.session.scalars(select(Pupil).where(Pupil.school_id == first.id).order_by(Pupil.id).limit(6)).all()
+    _, _, last = seed_term_range(today)
+    with open(os.path.join(folder, "attendance-marks.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["upn", "date", "session", "code"])
+        for p, (am, pm) in zip(pupils, [("/", "\\"), ("L", "\\"), ("N", "N"), ("I", "I"), ("/", "M"), ("U", "\\")]):
+            w.writerow([p.upn, last.isoformat(), "AM", am])
+            w.writerow([p.upn, last.isoformat(), "PM", pm])
