@@ -11,14 +11,16 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import login, sign_out
 
-ADMIN_NAV = ["Home", "Organisations", "Users", "Audit log"]
+ADMIN_NAV = ["Home", "Pupils", "School attendance", "Imports", "Organisations", "Users", "Audit log"]
+SCHOOL_NAV = ["Home", "Pupils", "School attendance", "Imports"]
+EWO_NAV = ["Home", "Pupils", "School attendance"]
 OTHER_NAV = ["Home"]
 
 # (e-mail, name shown in the header, role, navigation the role must see)
 DEMO_USERS = [
     ("admin@demo.test", "Alex Admin", "la_admin", ADMIN_NAV),
-    ("ewo@demo.test", "Erin Walsh", "ewo", OTHER_NAV),
-    ("school@demo.test", "Sam Patel", "school_staff", OTHER_NAV),
+    ("ewo@demo.test", "Erin Walsh", "ewo", EWO_NAV),
+    ("school@demo.test", "Sam Patel", "school_staff", SCHOOL_NAV),
     ("socialcare@demo.test", "Priya Shah", "social_care", OTHER_NAV),
     ("earlyhelp@demo.test", "Ellie Hughes", "early_help", OTHER_NAV),
     ("police@demo.test", "PC Dan Reid", "police", OTHER_NAV),

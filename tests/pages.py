@@ -82,7 +82,7 @@ class PortalClient(FlaskClient):
         # first, so it holds no lock and later reads see what the request wrote.
         if has_app_context():
             db.session.commit()
-        response = contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(self._open_and_read, *args, **kwargs)
         if response.mimetype == "text/html" and response.status_code not in (301, 302, 303, 304):
             html = response.get_data(as_text=True)
             match = _CSRF_RE.search(html)
@@ -90,6 +90,11 @@ class PortalClient(FlaskClient):
                 self.csrf_token = next(g for g in match.groups() if g)
             if self.checks_pages and "<html" in html and response.headers.get("HX-Request") != "true":
                 check_page(html, response.status_code)
+        return response
+
+    def _open_and_read(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        response.get_data()  # a streamed body runs in the request's context, so read it here
         return response
 
     def token(self) -> str:

@@ -36,13 +36,14 @@ def run(job_id: int) -> None:
 
         set_progress(job_id, status="failed", phase="Finished", progress=100, finished_at=utcnow(),
                      message="The import stopped because of a problem in the service. Nothing was imported.")
-    finally:
-        db.session.remove()
 
 
 def _run_in_thread(app: Flask, job_id: int) -> None:
     with app.app_context():
-        run(job_id)
+        try:
+            run(job_id)
+        finally:
+            db.session.remove()
 
 
 def run_in_worker(job_id: int) -> None:

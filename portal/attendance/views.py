@@ -81,8 +81,9 @@ def list_imports():
             db.session.flush()
             audit.record(current_user, "import_uploaded", job, summary=f"{job.kind}: {job.filename}")
             db.session.commit()
+            job_id = job.id
             jobs.start(job)
-            return redirect(url_for("attendance.view_import", job_id=job.id), code=303)
+            return redirect(url_for("attendance.view_import", job_id=job_id), code=303)
         status = 422
     recent = paginate(access.imports_for(current_user).options(selectinload(ImportJob.school))
                       .order_by(ImportJob.created_at.desc(), ImportJob.id.desc()), per_page=10)

@@ -1,0 +1,105 @@
+"""Pupil import, search and school moves."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.pupils.imports import PUPIL_HEADER
+from portal.pupils.models import Enrolment, Pupil
+from portal.seed_pupils import make_upn
+from tests.attendance.helpers import latest_job, upload
+from tests.factories import make_pupil
+
+HEADER = ",".join(PUPIL_HEADER)
+
+
+def _row(upn, urn="", fore="Oluwaseun", sur="Adebayo", dob="2017-03-14", year="4", **flags):
+    values = {f: "N" for f in ("sen_support", "ehc_plan", "fsm", "looked_after", "social_worker", "eal",
+                                "alternative_provision")}
+    values.update(flags)
+    return ",".join([upn, fore, sur, "", "", dob, year, urn, "2026-11-02", "12 Orchard Grove", "DB3 4PQ",
+                     *values.values(), "Funmi Adebayo", "Mother", "07700 900123", "funmi@example.org", "Y"])
+
+
+def _pupils():
+    return db.session.scalar(select(func.count()).select_from(Pupil))
+
+
+def test_school_imports_its_pupils(client, world):
+    client.login(world.user("school_staff"))
+    upn1, upn2 = make_upn("5555", 24, 1), make_upn("5555", 24, 2)
+    response = upload(client, f"{HEADER}\n{_row(upn1, fsm='Y')}\n{_row(upn2, fore='Katie', sur='Doyle')}\n",
+                      kind="pupils", filename="pupils.csv")
+    assert response.status_code == 303
+    job = latest_job()
+    assert (job.status, job.added) == ("done", 2), job.errors
+    pupil = db.session.scalar(select(Pupil).where(Pupil.upn == upn1))
+    assert pupil.school_id == world.school_a.id and pupil.fsm and not pupil.eal
+    assert pupil.contacts[0].parental_responsibility
+    again = upload(client, f"{HEADER}\n{_row(upn1, fsm='Y')}\n{_row(upn2, fore='Katie', sur='Doyle', eal='Y')}\n",
+                   kind="pupils", filename="pupils.csv")
+    assert again.status_code == 303
+    assert (latest_job().added, latest_job().changed, latest_job().unchanged) == (0, 1, 1)
+
+
+def test_bad_pupil_rows_reject_the_file(client, world):
+    client.login(world.user("school_staff"))
+    rows = [_row("B801200005002"), _row(make_upn("5555", 24, 3), dob="2017-02-30"),
+            _row(make_upn("5555", 24, 4), year="twelve"), _row(make_upn("5555", 24, 5), fsm="maybe"),
+            _row(make_upn("5555", 24, 6), urn=world.school_b.urn)]
+    upload(client, HEADER + "\n" + "\n".join(rows) + "\n", kind="pupils", filename="pupils.csv")
+    job = latest_job()
+    assert job.status == "failed"
+    fields = [e[1] for e in job.errors]
+    assert fields == ["upn", "date_of_birth", "nc_year", "fsm", "school_urn"]
+    assert "check letter" in job.errors[0][2]
+    assert _pupils() == 0
+
+
+def test_school_cannot_take_another_schools_pupil(client, world):
+    other = make_pupil(world.school_b)
+    db.session.commit()
+    client.login(world.user("school_staff"))
+    upload(client, f"{HEADER}\n{_row(other.upn)}\n", kind="pupils", filename="pupils.csv")
+    job = latest_job()
+    assert job.status == "failed" and "another school's roll" in job.errors[0][2]
+    assert db.session.get(Pupil, other.id).school_id == world.school_b.id
+
+
+def test_admin_records_a_move_and_history_is_kept(client, world):
+    pupil = make_pupil(world.school_a)
+    db.session.commit()
+    client.login(world.user("la_admin"))
+    upload(client, f"{HEADER}\n{_row(pupil.upn, urn=world.school_b.urn)}\n", kind="pupils", filename="pupils.csv")
+    assert latest_job().status == "done", latest_job().errors
+    db.session.expire_all()
+    moved = db.session.get(Pupil, pupil.id)
+    assert moved.school_id == world.school_b.id
+    history = db.session.scalars(select(Enrolment).where(Enrolment.pupil_id == pupil.id)
+                                 .order_by(Enrolment.start_date)).all()
+    assert [(e.school_id, e.end_date is None) for e in history] == [(world.school_a.id, False),
+                                                                    (world.school_b.id, True)]
+
+
+def test_active_search_returns_the_fragment_for_htmx(client, world):
+    make_pupil(world.school_a, "Oluwaseun", "Adebayo")
+    make_pupil(world.school_a, "Katie", "Doyle")
+    db.session.commit()
+    client.login(world.user("school_staff"))
+    fragment = client.get("/pupils?q=adeb", headers={"HX-Request": "true", "HX-Target": "search-results"})
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and "Adebayo" in html and "Doyle" not in html
+    full = client.get("/pupils?q=adeb").get_data(as_text=True)
+    assert "<html" in full and "Adebayo" in full
+    restore = client.get("/pupils?q=adeb", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.get_data(as_text=True)
+
+
+def test_search_by_upn_and_several_words(client, world):
+    p = make_pupil(world.school_a, "Oluwaseun", "Adebayo")
+    db.session.commit()
+    client.login(world.user("school_staff"))
+    assert "Adebayo" in client.get(f"/pupils?q={p.upn.lower()}").get_data(as_text=True)
+    assert "Adebayo" in client.get("/pupils?q=olu+ade").get_data(as_text=True)
+    assert "Adebayo" not in client.get("/pupils?q=olu+doyle").get_data(as_text=True)
+    assert client.get("/pupils?q=%25").status_code == 200  # LIKE wildcards are literal
