@@ -1,0 +1,52 @@
+"""With REDIS_URL set, uploads are queued for an RQ worker (`flask --app portal worker`)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.attendance import imports
+from portal.attendance.models import AttendanceMark
+from portal.extensions import db
+from tests.attendance.helpers import TODAY, latest_job, marks_csv, upload
+from tests.factories import make_pupil
+
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_queue(app, monkeypatch):
+    redis = pytest.importorskip("redis")
+    connection = redis.Redis.from_url(REDIS)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379 to run the worker against")
+    connection.flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS)
+    monkeypatch.setitem(app.config, "IMPORTS_INLINE", False)
+    # the worker builds its own app from the environment, as in production
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("SECRET_KEY", app.config["SECRET_KEY"])
+    monkeypatch.setattr(imports, "_today", lambda: TODAY)
+    yield connection
+    connection.flushdb()
+
+
+def test_upload_is_queued_and_a_worker_runs_it(client, world, redis_queue):
+    from rq import Queue, SimpleWorker
+
+    from portal.attendance.jobs import QUEUE
+
+    pupil = make_pupil(world.school_a)
+    db.session.commit()
+    client.login(world.user("school_staff"))
+    upload(client, marks_csv([(pupil.upn, "2026-11-16", "AM", "/"), (pupil.upn, "2026-11-16", "PM", "N")]))
+    assert latest_job().status == "queued"
+    queue = Queue(QUEUE, connection=redis_queue)
+    assert queue.count == 1
+    db.session.commit()  # the test holds no transaction while the worker writes
+    SimpleWorker([queue], connection=redis_queue).work(burst=True)
+    job = latest_job()
+    assert (job.status, job.added) == ("done", 2), job.message
+    assert db.session.scalars(select(AttendanceMark.code).where(AttendanceMark.pupil_id == pupil.id)
+                              .order_by(AttendanceMark.session)).all() == ["/", "N"]
