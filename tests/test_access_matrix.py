@@ -40,6 +40,9 @@ MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
     "audit.list_events": (ADMIN, "GET"),
     "pupils.search": (SCHOOLS_EWO_ADMIN, "GET"),
     "pupils.view": (SCHOOLS_EWO_ADMIN, "GET"),
+    "pupils.edit": (SCHOOL_ADMIN, "GET"),
+    "pupils.add_contact": (SCHOOL_ADMIN, "GET"),
+    "pupils.remove_contact": (SCHOOL_ADMIN, "GET"),
     "attendance.schools": (SCHOOLS_EWO_ADMIN, "GET"),
     "attendance.school": (SCHOOLS_EWO_ADMIN, "GET"),
     "attendance.school_export": (SCHOOLS_EWO_ADMIN, "GET"),
@@ -59,6 +62,11 @@ def url_args(world) -> dict:
 
     if not hasattr(world, "_url_args"):
         pupil = make_pupil(world.school_a)
+        from portal.pupils.models import Contact
+
+        contact = Contact(pupil=pupil, name="Pat Parent")
+        db.session.add(contact)
+        db.session.flush()
         job = make_import_job(world.user("school_staff"), world.school_a, status="failed")
         job.path = os.path.join(tempfile.mkdtemp(), "upload.csv")
         with open(job.path + ".errors.csv", "w") as f:
@@ -68,6 +76,7 @@ def url_args(world) -> dict:
             "org_id": world.school_b.id,
             "user_id": world.user("school_staff_b").id,
             "pupil_id": pupil.id,
+            "contact_id": contact.id,
             "school_id": world.school_a.id,
             "job_id": job.id,
             "name": "attendance-marks.csv",

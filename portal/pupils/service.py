@@ -50,3 +50,56 @@ def move_school(pupil: Pupil, school_id: int, start) -> None:
     pupil.enrolments.append(Enrolment(school_id=school_id, start_date=start))
     pupil.school_id = school_id
     pupil.on_roll_from = start
+
+
+class Conflict(Exception):
+    def __init__(self, current):
+        super().__init__("stale write")
+        self.current = current
+
+
+EDITABLE = ("legal_forename", "legal_surname", "preferred_forename", "preferred_surname", "date_of_birth",
+            "nc_year", "address", "postcode", *FLAG_NAMES)
+
+
+def update_pupil(actor, pupil: Pupil, data: dict, expected_version: int | None) -> bool:
+    """Change a pupil's details and cohort flags; refuses a stale edit. Returns True if changed."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    if expected_version is not None and pupil.version != expected_version:
+        raise Conflict(pupil)
+    before = audit.snapshot(pupil, EDITABLE)
+    for field in EDITABLE:
+        setattr(pupil, field, data[field])
+    pupil.refresh_search_text()
+    changes = audit.diff(before, audit.snapshot(pupil, EDITABLE))
+    if not changes:
+        db.session.rollback()
+        return False
+    audit.record(actor, "pupil_updated", pupil, changes=changes, summary=pupil.upn)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(pupil)
+        raise Conflict(pupil) from None
+    return True
+
+
+def add_contact(actor, pupil: Pupil, data: dict) -> Contact:
+    contact = Contact(pupil=pupil, **data)
+    db.session.add(contact)
+    db.session.flush()
+    audit.record(actor, "contact_added", pupil, summary=f"{contact.name} ({contact.relationship_to_pupil})",
+                 changes={"contact": {"from": None, "to": contact.name}})
+    db.session.commit()
+    return contact
+
+
+def remove_contact(actor, pupil: Pupil, contact: Contact) -> None:
+    audit.record(actor, "contact_removed", pupil, summary=f"{contact.name} ({contact.relationship_to_pupil})",
+                 changes={"contact": {"from": {"name": contact.name, "phone": contact.phone,
+                                               "email": contact.email,
+                                               "relationship": contact.relationship_to_pupil}, "to": None}})
+    db.session.delete(contact)
+    db.session.commit()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
@@ -11,6 +11,9 @@ from sqlalchemy.orm import selectinload
 from portal import access, audit
 from portal.attendance import calc, charts, summaries
 from portal.extensions import db, htmx
+from portal.forms import Form
+from portal.pupils import service
+from portal.pupils.forms import ContactForm, PupilForm
 from portal.pupils.models import Pupil
 from portal.sqlite import writes_on_get
 
@@ -62,3 +65,68 @@ def view(pupil_id: int):
         "pupils/pupil.html", pupil=pupil, summary=summary, register=register,
         calendar_weeks=calendar_weeks, codes=summaries.code_table(), chart=charts.weekly_chart(summary.weeks),
         calc=calc)
+
+
+# ----- editing --------------------------------------------------------------------------
+
+def _form_data(form: PupilForm) -> dict:
+    data = {f: getattr(form, f).data for f in service.EDITABLE}
+    data["nc_year"] = int(form.nc_year.data)
+    data["preferred_forename"] = data["preferred_forename"] or None
+    data["preferred_surname"] = data["preferred_surname"] or None
+    data["postcode"] = (data["postcode"] or "").upper()
+    return data
+
+
+@bp.route("/pupils/<int:pupil_id>/edit", methods=["GET", "POST"])
+@access.require("edit_pupils")
+def edit(pupil_id: int):
+    pupil = access.get_pupil_or_404(current_user, pupil_id, need="edit")
+    form = PupilForm(obj=None if request.method == "POST" else pupil)
+    if request.method == "GET":
+        form.nc_year.data = str(pupil.nc_year)
+        form.version.data = pupil.version
+    if form.is_submitted():
+        if form.validate():
+            try:
+                changed = service.update_pupil(current_user, pupil, _form_data(form), form.version.data)
+            except service.Conflict as exc:
+                return render_template("pupils/conflict.html", pupil=exc.current,
+                                       back=url_for("pupils.edit", pupil_id=pupil_id)), 409
+            flash("Changes saved." if changed else "Nothing was changed.", "success")
+            return redirect(url_for("pupils.view", pupil_id=pupil_id))
+        return render_template("pupils/edit.html", form=form, pupil=pupil), 422
+    return render_template("pupils/edit.html", form=form, pupil=pupil)
+
+
+@bp.route("/pupils/<int:pupil_id>/contacts", methods=["GET", "POST"])
+@access.require("edit_pupils")
+def add_contact(pupil_id: int):
+    pupil = access.get_pupil_or_404(current_user, pupil_id, need="edit")
+    form = ContactForm()
+    if form.is_submitted():
+        if form.validate():
+            service.add_contact(current_user, pupil, {
+                "name": form.name.data, "relationship_to_pupil": form.relationship_to_pupil.data or "",
+                "phone": form.phone.data or "", "email": form.email.data or "",
+                "parental_responsibility": form.parental_responsibility.data})
+            flash(f"{form.name.data} has been added as a contact.", "success")
+            return redirect(url_for("pupils.view", pupil_id=pupil_id) + "#contacts")
+        return render_template("pupils/contact.html", form=form, pupil=pupil), 422
+    return render_template("pupils/contact.html", form=form, pupil=pupil)
+
+
+@bp.route("/pupils/<int:pupil_id>/contacts/<int:contact_id>/remove", methods=["GET", "POST"])
+@access.require("edit_pupils")
+def remove_contact(pupil_id: int, contact_id: int):
+    pupil = access.get_pupil_or_404(current_user, pupil_id, need="edit")
+    contact = next((c for c in pupil.contacts if c.id == contact_id), None)
+    if contact is None:
+        abort(404)
+    form = Form()
+    if form.validate_on_submit():
+        name = contact.name
+        service.remove_contact(current_user, pupil, contact)
+        flash(f"{name} has been removed from the contacts.", "success")
+        return redirect(url_for("pupils.view", pupil_id=pupil_id) + "#contacts")
+    return render_template("pupils/remove_contact.html", form=form, pupil=pupil, contact=contact)

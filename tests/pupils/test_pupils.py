@@ -103,3 +103,90 @@ def test_search_by_upn_and_several_words(client, world):
     assert "Adebayo" in client.get("/pupils?q=olu+ade").get_data(as_text=True)
     assert "Adebayo" not in client.get("/pupils?q=olu+doyle").get_data(as_text=True)
     assert client.get("/pupils?q=%25").status_code == 200  # LIKE wildcards are literal
+
+
+def _edit_data(pupil, **changes):
+    data = {"legal_forename": pupil.legal_forename, "legal_surname": pupil.legal_surname,
+            "preferred_forename": "", "preferred_surname": "", "date_of_birth": ["1", "5", "2015"],
+            "nc_year": str(pupil.nc_year), "address": "", "postcode": "", "version": str(pupil.version)}
+    data.update(changes)
+    return data
+
+
+def test_school_edits_a_pupil_and_it_is_audited(client, world):
+    from portal.audit import AuditEvent
+
+    pupil = make_pupil(world.school_a, "Katie", "Doyle")
+    db.session.commit()
+    client.login(world.user("school_staff"))
+    client.get(f"/pupils/{pupil.id}/edit")
+    response = client.post_form(f"/pupils/{pupil.id}/edit", _edit_data(pupil, preferred_forename="Kat",
+                                                                        fsm="y", looked_after="y"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(Pupil, pupil.id)
+    assert changed.display_name == "Kat Doyle" and changed.fsm and changed.looked_after
+    entry = db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "pupil_updated"))
+    assert entry.changes["fsm"] == {"from": False, "to": True}
+
+
+def test_bad_date_of_birth_is_an_error_not_a_crash(client, world):
+    pupil = make_pupil(world.school_a)
+    db.session.commit()
+    client.login(world.user("school_staff"))
+    client.get(f"/pupils/{pupil.id}/edit")
+    for dob in (["31", "2", "2015"], ["x", "y", "z"], ["1"], ["1", "1", "2999"]):
+        response = client.post_form(f"/pupils/{pupil.id}/edit", _edit_data(pupil, date_of_birth=dob))
+        assert response.status_code == 422, dob
+        assert "Date of birth must be a real date" in response.get_data(as_text=True)
+
+
+def test_stale_pupil_edit_is_refused(client, other_client, world):
+    pupil = make_pupil(world.school_a, "Katie", "Doyle")
+    db.session.commit()
+    client.login(world.user("school_staff"))
+    other_client.login(world.user("la_admin"))
+    data = _edit_data(pupil)
+    client.get(f"/pupils/{pupil.id}/edit")
+    other_client.get(f"/pupils/{pupil.id}/edit")
+    assert client.post_form(f"/pupils/{pupil.id}/edit", {**data, "address": "1 First Road"}).status_code == 302
+    second = other_client.post_form(f"/pupils/{pupil.id}/edit", {**data, "address": "2 Second Road"})
+    assert second.status_code == 409 and "1 First Road" in second.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Pupil, pupil.id).address == "1 First Road"
+
+
+def test_contacts_are_added_and_removed_with_confirmation(client, world):
+    from portal.pupils.models import Contact
+
+    pupil = make_pupil(world.school_a)
+    db.session.commit()
+    client.login(world.user("school_staff"))
+    client.get(f"/pupils/{pupil.id}/contacts")
+    bad = client.post_form(f"/pupils/{pupil.id}/contacts", {"name": "", "email": "not-an-email"})
+    assert bad.status_code == 422
+    ok = client.post_form(f"/pupils/{pupil.id}/contacts", {"name": "Funmi Adebayo", "relationship_to_pupil": "Mother",
+                                                           "phone": "07700 900123", "parental_responsibility": "y"})
+    assert ok.status_code == 302
+    contact = db.session.scalar(select(Contact).where(Contact.pupil_id == pupil.id))
+    assert contact.parental_responsibility
+    confirm = client.get(f"/pupils/{pupil.id}/contacts/{contact.id}/remove")
+    assert "Yes, remove" in confirm.get_data(as_text=True)
+    assert client.post_form(f"/pupils/{pupil.id}/contacts/{contact.id}/remove").status_code == 302
+    assert db.session.scalar(select(Contact).where(Contact.pupil_id == pupil.id)) is None
+
+
+def test_ewo_can_view_but_not_edit(client, world):
+    pupil = make_pupil(world.school_a)
+    db.session.commit()
+    client.login(world.user("ewo"))
+    assert client.get(f"/pupils/{pupil.id}").status_code == 200
+    assert client.get(f"/pupils/{pupil.id}/edit").status_code == 403
+
+
+def test_another_school_cannot_edit(client, world):
+    pupil = make_pupil(world.school_a)
+    db.session.commit()
+    client.login(world.user("school_staff_b"))
+    assert client.get(f"/pupils/{pupil.id}/edit").status_code == 404
+    assert client.post_form(f"/pupils/{pupil.id}/contacts", {"name": "Someone"}).status_code == 404
