@@ -107,12 +107,13 @@ def _staging_sql(dialect: str) -> tuple[str, str]:
     date_type = "TEXT" if dialect == "sqlite" else "DATE"
     create = (
         "CREATE TEMP TABLE import_staging (pupil_id INTEGER NOT NULL, date {dt} NOT NULL, "
-        "session VARCHAR(2) NOT NULL, code VARCHAR(2) NOT NULL, row_no INTEGER NOT NULL, "
-        "dup_rows TEXT, PRIMARY KEY (pupil_id, date, session)){rowid}"
+        "session VARCHAR(2) NOT NULL, code VARCHAR(2) NOT NULL, week_start {dt} NOT NULL, "
+        "row_no INTEGER NOT NULL, dup_rows TEXT, PRIMARY KEY (pupil_id, date, session)){rowid}"
     ).format(dt=date_type, rowid=" WITHOUT ROWID" if dialect == "sqlite" else "")
     p = "?" if dialect == "sqlite" else "%s"
     insert = (
-        f"INSERT INTO import_staging (pupil_id, date, session, code, row_no) VALUES ({p}, {p}, {p}, {p}, {p}) "
+        f"INSERT INTO import_staging (pupil_id, date, session, code, week_start, row_no) "
+        f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}) "
         "ON CONFLICT (pupil_id, date, session) DO UPDATE SET "
         "dup_rows = COALESCE(import_staging.dup_rows || ',', '') || CAST(excluded.row_no AS TEXT)"
     )
@@ -200,7 +201,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
                         if isinstance(parsed, str):
                             sink.add(row_no, "date", parsed)
                             continue
-                        iso, day = parsed
+                        iso, day, week = parsed
                         session = SESSIONS.get(raw_session) or SESSIONS.get(raw_session.strip().upper())
                         if session is None:
                             sink.add(row_no, "session", f"Session must be AM or PM, not {raw_session[:10]!r}")
@@ -213,7 +214,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
                             min_date = day
                         if max_date is None or day > max_date:
                             max_date = day
-                        batch.append((pid, iso, session, code, row_no))
+                        batch.append((pid, iso, session, code, week, row_no))
                         if len(batch) >= BATCH:
                             cursor.executemany(insert_sql, batch)
                             rows += len(batch)
@@ -256,7 +257,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
     return db.session.get(ImportJob, job_id)
 
 
-def _parse_date(raw: str, today: date) -> tuple[str, date] | str:
+def _parse_date(raw: str, today: date) -> tuple[str, date, str] | str:
     value = raw.strip()
     try:
         day = date.fromisoformat(value)
@@ -266,10 +267,26 @@ def _parse_date(raw: str, today: date) -> tuple[str, date] | str:
         return f"Date must be a real date written YYYY-MM-DD, not {value[:20]!r}"
     if day > today:
         return f"Date {value} is in the future"
-    return day.isoformat(), day
+    return day.isoformat(), day, calc.week_start(day).isoformat()
 
 
 def _merge(conn, dialect: str, job_id: int, actor_id: int | None, min_date: date, max_date: date) -> dict[str, int]:
+    first_week = calc.week_start(min_date)
+    last_day = calc.week_start(max_date) + timedelta(days=6)
+    params = {"first": first_week, "last": last_day}
+    # Weekly summaries exist exactly where marks exist, so none in the staged pupils' weeks
+    # means no mark there yet: the common first load of a term, taken by a shorter path.
+    overlap = conn.execute(text(
+        "SELECT COUNT(*) FROM pupil_weeks WHERE pupil_id IN (SELECT DISTINCT pupil_id FROM import_staging) "
+        "AND week_start >= :first AND week_start <= :last"), params).scalar()
+    if not overlap:
+        total = conn.exec_driver_sql("SELECT COUNT(*) FROM import_staging").scalar()
+        conn.exec_driver_sql(
+            "INSERT INTO attendance_marks (pupil_id, date, session, code) "
+            "SELECT pupil_id, date, session, code FROM import_staging")
+        insert_weeks(conn, "import_staging", "s.week_start")
+        return {"added": int(total), "changed": 0, "unchanged": 0}
+
     join = ("FROM import_staging s LEFT JOIN attendance_marks m "
             "ON m.pupil_id = s.pupil_id AND m.date = s.date AND m.session = s.session")
     total, added, changed = conn.execute(text(
@@ -285,34 +302,44 @@ def _merge(conn, dialect: str, job_id: int, actor_id: int | None, min_date: date
         "SELECT pupil_id, date, session, code FROM import_staging WHERE true "
         "ON CONFLICT (pupil_id, date, session) DO UPDATE SET code = excluded.code "
         "WHERE attendance_marks.code <> excluded.code")
-    recompute_weeks(conn, dialect, "SELECT DISTINCT pupil_id FROM import_staging",
-                    calc.week_start(min_date), calc.week_start(max_date) + timedelta(days=6))
+    recompute_weeks(conn, dialect, "SELECT DISTINCT pupil_id FROM import_staging", first_week, last_day)
     return {"added": int(added), "changed": int(changed), "unchanged": int(total - added - changed)}
 
 
-def recompute_weeks(conn, dialect: str, pupil_ids_sql: str, first_day: date, last_day: date) -> None:
-    """Rebuild the weekly summaries of these pupils for the weeks from first_day to last_day."""
-    week = week_start_sql(dialect, "m.date")
+def _week_columns(code_col: str, date_col: str) -> str:
     closures = ", ".join(f"'{c}'" for c in sorted(CLOSURE_CODES))
-    params = {"first": first_day, "last": last_day}
-    conn.execute(text(
-        f"DELETE FROM pupil_weeks WHERE pupil_id IN ({pupil_ids_sql}) "
-        "AND week_start >= :first AND week_start <= :last"), params)
-    conn.execute(text(
-        "INSERT INTO pupil_weeks (pupil_id, week_start, possible, attended, approved, authorised, "
-        "unauthorised, late, open_sessions, last_date) "
-        f"SELECT m.pupil_id, {week}, "
+    return (
         "SUM(CASE WHEN c.category <> 'not_possible' THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN c.category IN ('present', 'approved') THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN c.category = 'approved' THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN c.category = 'authorised' THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN c.category = 'unauthorised' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN m.code IN ('L', 'U') THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN m.code NOT IN ({closures}) THEN 1 ELSE 0 END), "
-        "MAX(m.date) "
-        "FROM attendance_marks m JOIN register_codes c ON c.code = m.code "
-        f"WHERE m.pupil_id IN ({pupil_ids_sql}) AND m.date >= :first AND m.date <= :last "
-        f"GROUP BY m.pupil_id, {week}"), params)
+        f"SUM(CASE WHEN {code_col} IN ('L', 'U') THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {code_col} NOT IN ({closures}) THEN 1 ELSE 0 END), "
+        f"MAX({date_col})"
+    )
+
+
+WEEK_INSERT = ("INSERT INTO pupil_weeks (pupil_id, week_start, possible, attended, approved, authorised, "
+               "unauthorised, late, open_sessions, last_date) ")
+
+
+def insert_weeks(conn, table: str, week_sql: str, where: str = "", params: dict | None = None) -> None:
+    """Weekly summaries from a table of marks (alias s) that has everything for its weeks."""
+    conn.execute(text(
+        WEEK_INSERT + f"SELECT s.pupil_id, {week_sql}, {_week_columns('s.code', 's.date')} "
+        f"FROM {table} s JOIN register_codes c ON c.code = s.code {where} "
+        f"GROUP BY s.pupil_id, {week_sql}"), params or {})
+
+
+def recompute_weeks(conn, dialect: str, pupil_ids_sql: str, first_day: date, last_day: date) -> None:
+    """Rebuild the weekly summaries of these pupils for the weeks from first_day to last_day."""
+    params = {"first": first_day, "last": last_day}
+    conn.execute(text(
+        f"DELETE FROM pupil_weeks WHERE pupil_id IN ({pupil_ids_sql}) "
+        "AND week_start >= :first AND week_start <= :last"), params)
+    insert_weeks(conn, "attendance_marks", week_start_sql(dialect, "s.date"),
+                 f"WHERE s.pupil_id IN ({pupil_ids_sql}) AND s.date >= :first AND s.date <= :last", params)
 
 
 def _audit(conn, actor_id, actor_label, job_id, school_id, counts, rows) -> None:

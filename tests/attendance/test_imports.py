@@ -228,3 +228,15 @@ def test_cli_import(app, world, tmp_path):
     bad.write_text(marks_csv([(pupil.upn, "2026-11-16", "AM", "??")]))
     result = app.test_cli_runner().invoke(args=["import-attendance", str(bad)])
     assert result.exit_code != 0 and "Unknown register code" in result.output
+
+
+def test_a_second_file_for_the_same_week_keeps_the_whole_week(client, world):
+    pupil = make_pupil(world.school_a)
+    db.session.commit()
+    client.login(world.user("school_staff"))
+    upload(client, marks_csv([(pupil.upn, "2026-11-16", "AM", "/"), (pupil.upn, "2026-11-16", "PM", "N")]))
+    upload(client, marks_csv([(pupil.upn, "2026-11-17", "AM", "I"), (pupil.upn, "2026-11-17", "PM", "\\")]))
+    assert latest_job().added == 2
+    week = db.session.get(PupilWeek, (pupil.id, date(2026, 11, 16)))
+    assert (week.possible, week.attended, week.authorised, week.unauthorised, week.last_date) == \
+        (4, 2, 1, 1, date(2026, 11, 17))
