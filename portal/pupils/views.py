@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
@@ -14,7 +14,7 @@ from portal.extensions import db, htmx
 from portal.forms import Form
 from portal.pupils import service
 from portal.pupils.forms import ContactForm, PupilForm
-from portal.pupils.models import Pupil
+from portal.pupils.models import Enrolment, Pupil
 from portal.sqlite import writes_on_get
 
 bp = Blueprint("pupils", __name__)
@@ -48,7 +48,14 @@ def search():
 @writes_on_get
 def view(pupil_id: int):
     pupil = access.get_pupil_or_404(current_user, pupil_id)
-    db.session.refresh(pupil, ["contacts", "enrolments"])
+    # The view of a child's record is audited first, so the commit does not expire what
+    # the page then loads.
+    audit.record(current_user, "pupil_viewed", pupil, summary=pupil.upn)
+    db.session.commit()
+    pupil = db.session.scalar(
+        select(Pupil).where(Pupil.id == pupil_id)
+        .options(selectinload(Pupil.school), selectinload(Pupil.contacts),
+                 selectinload(Pupil.enrolments).selectinload(Enrolment.school)))
     summary = summaries.pupil_summary(pupil)
     register = {}
     calendar_weeks = []
@@ -59,8 +66,6 @@ def view(pupil_id: int):
         while first <= end:
             calendar_weeks.append([first + timedelta(days=i) for i in range(5)])
             first += timedelta(days=7)
-    audit.record(current_user, "pupil_viewed", pupil, summary=pupil.upn)
-    db.session.commit()
     return render_template(
         "pupils/pupil.html", pupil=pupil, summary=summary, register=register,
         calendar_weeks=calendar_weeks, codes=summaries.code_table(), chart=charts.weekly_chart(summary.weeks),
