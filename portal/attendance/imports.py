@@ -64,22 +64,6 @@ class ErrorSink:
         return sorted(self.first, key=lambda e: e[0])[:SHOWN_ERRORS]
 
 
-class _CountingLines:
-    """Iterates a text file's lines, counting characters read (for progress)."""
-
-    def __init__(self, f):
-        self.f = f
-        self.chars = 0
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        line = next(self.f)
-        self.chars += len(line)
-        return line
-
-
 def errors_path(job: ImportJob) -> str:
     return job.path + ".errors.csv"
 
@@ -108,13 +92,13 @@ def _staging_sql(dialect: str) -> tuple[str, str]:
     create = (
         "CREATE TEMP TABLE import_staging (pupil_id INTEGER NOT NULL, date {dt} NOT NULL, "
         "session VARCHAR(2) NOT NULL, code VARCHAR(2) NOT NULL, week_start {dt} NOT NULL, "
-        "row_no INTEGER NOT NULL, dup_rows TEXT, PRIMARY KEY (pupil_id, date, session)){rowid}"
+        "row_no INTEGER NOT NULL, dup_rows TEXT, PRIMARY KEY (pupil_id, week_start, date, session)){rowid}"
     ).format(dt=date_type, rowid=" WITHOUT ROWID" if dialect == "sqlite" else "")
     p = "?" if dialect == "sqlite" else "%s"
     insert = (
         f"INSERT INTO import_staging (pupil_id, date, session, code, week_start, row_no) "
         f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}) "
-        "ON CONFLICT (pupil_id, date, session) DO UPDATE SET "
+        "ON CONFLICT (pupil_id, week_start, date, session) DO UPDATE SET "
         "dup_rows = COALESCE(import_staging.dup_rows || ',', '') || CAST(excluded.row_no AS TEXT)"
     )
     return create, insert
@@ -162,8 +146,8 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             conn.exec_driver_sql(create_sql)
         dates: dict[str, tuple[str, date] | str] = {}
         with open(path, newline="", encoding="utf-8-sig") as f:
-            lines = _CountingLines(f)
-            reader = csv.reader(lines)
+            raw = f.buffer  # bytes read so far (a chunk ahead of the rows): enough for progress
+            reader = csv.reader(f)
             try:
                 header = next(reader)
             except (StopIteration, UnicodeDecodeError, csv.Error):
@@ -177,12 +161,13 @@ def import_marks(job: ImportJob, *, today: date | None = None,
                 try:
                     for row in reader:
                         row_no += 1
-                        if len(row) != 4:
+                        try:
+                            upn, raw_date, raw_session, raw_code = row
+                        except ValueError:
                             if not row or (len(row) == 1 and not row[0].strip()):
                                 continue  # a blank line
                             sink.add(row_no, "row", f"Expected 4 values (upn, date, session, code), found {len(row)}")
                             continue
-                        upn, raw_date, raw_session, raw_code = row
                         pid = in_scope.get(upn)
                         if pid is None:
                             upn = upn.strip().upper()
@@ -198,10 +183,14 @@ def import_marks(job: ImportJob, *, today: date | None = None,
                         parsed = dates.get(raw_date)
                         if parsed is None:
                             parsed = dates[raw_date] = _parse_date(raw_date, today)
-                        if isinstance(parsed, str):
+                            if not isinstance(parsed, str):
+                                day = parsed[1]
+                                min_date = day if min_date is None or day < min_date else min_date
+                                max_date = day if max_date is None or day > max_date else max_date
+                        if parsed.__class__ is str:
                             sink.add(row_no, "date", parsed)
                             continue
-                        iso, day, week = parsed
+                        iso, _, week = parsed
                         session = SESSIONS.get(raw_session) or SESSIONS.get(raw_session.strip().upper())
                         if session is None:
                             sink.add(row_no, "session", f"Session must be AM or PM, not {raw_session[:10]!r}")
@@ -210,16 +199,12 @@ def import_marks(job: ImportJob, *, today: date | None = None,
                         if code is None:
                             sink.add(row_no, "code", f"Unknown register code {raw_code[:10]!r}")
                             continue
-                        if min_date is None or day < min_date:
-                            min_date = day
-                        if max_date is None or day > max_date:
-                            max_date = day
                         batch.append((pid, iso, session, code, week, row_no))
                         if len(batch) >= BATCH:
                             cursor.executemany(insert_sql, batch)
                             rows += len(batch)
                             batch.clear()
-                            report(min(80, 1 + 79 * lines.chars // size), "Checking rows")
+                            report(min(80, 1 + 79 * raw.tell() // size), "Checking rows")
                     if batch:
                         cursor.executemany(insert_sql, batch)
                         rows += len(batch)
