@@ -69,7 +69,8 @@ def url_args(world) -> dict:
         db.session.flush()
         job = make_import_job(world.user("school_staff"), world.school_a, status="failed")
         job.path = os.path.join(tempfile.mkdtemp(), "upload.csv")
-        with open(job.path + ".errors.csv", "w") as f:
+        db.session.flush()
+        with open(f"{job.path}.{job.id}.errors.csv", "w") as f:
             f.write("row,field,message\n2,code,Unknown register code\n")
         db.session.commit()
         world._url_args = {

@@ -10,6 +10,7 @@ All or nothing. The file is streamed twice over its rows' worth of work, never h
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import os
@@ -65,7 +66,7 @@ class ErrorSink:
 
 
 def errors_path(job: ImportJob) -> str:
-    return job.path + ".errors.csv"
+    return f"{job.path}.{job.id}.errors.csv"
 
 
 def set_progress(job_id: int, **values) -> None:
@@ -231,7 +232,8 @@ def import_marks(job: ImportJob, *, today: date | None = None,
                 status="done", phase="Finished", progress=100, rows=rows, error_count=0, errors=None,
                 finished_at=utcnow(), message="", **counts))
             _audit(conn, actor_id, actor_label, job_id, school_id, counts, rows)
-        os.remove(errors_file)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(errors_file)
     finally:
         try:
             conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")

@@ -1,7 +1,9 @@
 """Importing pupils from CSV: all or nothing, upsert by UPN, a move of school kept as history."""
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
 from datetime import date
 
 from sqlalchemy import select
@@ -83,9 +85,8 @@ def import_pupils(job: ImportJob) -> ImportJob:
     audit.record(actor, "pupils_imported", job, actor_label=None if actor else "import",
                  summary=f"{job.filename}: {len(parsed)} pupils ({added} added, {changed} changed, {unchanged} unchanged)")
     db.session.commit()
-    import os
-
-    os.remove(errors_path(job))
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(errors_path(job))
     return job
 
 

@@ -1,0 +1,274 @@
+"""Referrals, cases, sharing, chronology, agreed actions, stages and notifications."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+# Barriers to attendance: the referral checklist of DOMAIN.md.
+BARRIERS: tuple[tuple[str, str], ...] = (
+    ("illness", "Physical illness or medical condition"),
+    ("ebsa", "Mental health, anxiety or emotionally-based school avoidance (EBSA)"),
+    ("send", "Special educational need not yet met"),
+    ("bullying", "Bullying or peer relationships"),
+    ("staff", "Relationships with staff or the school"),
+    ("family", "Family circumstances (bereavement, separation, parental illness, domestic abuse)"),
+    ("young_carer", "Young carer"),
+    ("housing", "Housing or temporary accommodation"),
+    ("transport", "Transport or distance"),
+    ("poverty", "Poverty (uniform, equipment)"),
+    ("parental_attitude", "Parental attitude to school"),
+    ("safeguarding", "Exploitation, missing episodes or other safeguarding concern"),
+    ("substance", "Substance misuse"),
+    ("siblings", "Caring for siblings"),
+    ("holiday", "Term-time holiday"),
+    ("other", "Other"),
+)
+BARRIER_LABELS = dict(BARRIERS)
+
+CONSENT = (("given", "Given"), ("refused", "Refused"), ("not_sought", "Not sought"))
+URGENCY = (("routine", "Routine"), ("urgent", "Urgent"))
+
+# Referral states: draft -> submitted -> accepted | more_info | declined; more_info -> submitted
+REFERRAL_STATES = ("draft", "submitted", "more_info", "accepted", "declined")
+REFERRAL_STATE_LABELS = {"draft": "Draft", "submitted": "Awaiting triage", "more_info": "More information asked for",
+                         "accepted": "Accepted", "declined": "Declined"}
+
+CASE_STATES = ("open", "monitoring", "closed")
+
+CLOSURE_REASONS: tuple[tuple[str, str], ...] = (
+    ("improved", "Attendance improved and sustained"),
+    ("moved_school", "Moved to another school in the borough"),
+    ("moved_area", "Moved out of the area"),
+    ("ehe", "Elective home education"),
+    ("cme", "Child missing education referral made"),
+    ("social_care_lead", "Stepped up to children's social care as lead"),
+    ("left_school_age", "Left statutory school age"),
+    ("other", "Other"),
+)
+
+CHRONOLOGY_KINDS: tuple[tuple[str, str], ...] = (
+    ("note", "Note"),
+    ("phone_call", "Phone call"),
+    ("home_visit", "Home visit"),
+    ("meeting", "Meeting"),
+    ("letter", "Letter"),
+    ("support_offered", "Support offered"),
+    ("referral", "Referral"),
+    ("triage", "Triage"),
+    ("stage_change", "Stage change"),
+    ("decision", "Decision"),
+    ("action", "Agreed action"),
+    ("sharing", "Sharing"),
+    ("correction", "Correction"),
+)
+# Kinds a person records by hand; the others are written by the portal.
+MANUAL_KINDS = ("note", "phone_call", "home_visit", "meeting", "letter", "support_offered")
+
+
+class Stage(db.Model):
+    """A stage of the graduated response, with its per-term thresholds (days absent)."""
+    __tablename__ = "stages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(16))  # support / formal / enforcement
+    term1_days: Mapped[int | None] = mapped_column(SmallInteger)
+    term2_days: Mapped[int | None] = mapped_column(SmallInteger)
+    term3_days: Mapped[int | None] = mapped_column(SmallInteger)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def needs_support_evidence(self) -> bool:
+        return self.level in ("formal", "enforcement")
+
+
+class Referral(db.Model):
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    barriers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # key -> short description
+    stage_reached: Mapped[int | None] = mapped_column(SmallInteger)
+    school_actions: Mapped[str] = mapped_column(Text, default="")
+    consent: Mapped[str] = mapped_column(String(16), default="not_sought")
+    lawful_basis: Mapped[str] = mapped_column(Text, default="")
+    urgency: Mapped[str] = mapped_column(String(16), default="routine")
+    safeguarding_concern: Mapped[bool] = mapped_column(default=False)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # attendance when submitted
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    triage_message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    pupil = relationship("Pupil")
+    school = relationship("Organisation")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    triaged_by = relationship("User", foreign_keys=[triaged_by_id])
+    additions: Mapped[list[ReferralAddition]] = relationship(order_by="ReferralAddition.id",
+                                                             back_populates="referral")
+    case: Mapped[Case | None] = relationship(back_populates="referral", uselist=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_label(self) -> str:
+        return REFERRAL_STATE_LABELS[self.status]
+
+
+class ReferralAddition(db.Model):
+    """Information added to a submitted referral (it is never edited in place)."""
+    __tablename__ = "referral_additions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    referral: Mapped[Referral] = relationship(back_populates="additions")
+    author = relationship("User")
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    next_review: Mapped[date | None] = mapped_column(Date)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closure_reason: Mapped[str | None] = mapped_column(String(32))
+    closure_text: Mapped[str] = mapped_column(Text, default="")
+    attendance_at_open: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    attendance_at_close: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(default=1)
+
+    pupil = relationship("Pupil")
+    referral: Mapped[Referral | None] = relationship(back_populates="case")
+    stage: Mapped[Stage | None] = relationship()
+    lead = relationship("User")
+    shares: Mapped[list[CaseShare]] = relationship(back_populates="case", order_by="CaseShare.id")
+    actions: Mapped[list[Action]] = relationship(back_populates="case", order_by="Action.due_date")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaseShare(db.Model):
+    __tablename__ = "case_shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    shared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdraw_reason: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="shares")
+    organisation = relationship("Organisation")
+    shared_by = relationship("User", foreign_keys=[shared_by_id])
+
+    __table_args__ = (Index("ix_case_shares_active", "organisation_id", "withdrawn_at"),)
+
+
+class ChronologyEntry(db.Model):
+    """One line of a case's timeline. Never edited in place: a correction is a new entry
+    linked to the one it corrects; a wrong entry is struck through with a reason."""
+    __tablename__ = "chronology_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    text: Mapped[str] = mapped_column(Text)
+    police_shareable: Mapped[bool] = mapped_column(default=False)
+    health: Mapped[bool] = mapped_column(default=False)  # health notes never reach the police view
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("chronology_entries.id"))
+    struck_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    struck_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    strike_reason: Mapped[str] = mapped_column(Text, default="")
+
+    author = relationship("User", foreign_keys=[author_id])
+    organisation = relationship("Organisation")
+    corrects = relationship("ChronologyEntry", remote_side=[id])
+
+
+class Action(db.Model):
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / done / cancelled
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    police_shareable: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    case: Mapped[Case] = relationship(back_populates="actions")
+    owner_user = relationship("User", foreign_keys=[owner_user_id])
+    owner_org = relationship("Organisation", foreign_keys=[owner_org_id])
+    completed_by = relationship("User", foreign_keys=[completed_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def owner_label(self) -> str:
+        if self.owner_user is not None:
+            return f"{self.owner_user.name} ({self.owner_user.organisation.name})"
+        return self.owner_org.name if self.owner_org is not None else "–"
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(String(300))
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+
+class OutboxEmail(db.Model):
+    """E-mail written here when no MAIL_SERVER is set (LA admins can read it)."""
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str] = mapped_column(String(300), default="")
