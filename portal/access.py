@@ -62,6 +62,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "edit_pupils": frozenset({SCHOOL_STAFF, LA_ADMIN}),
     "import_attendance": frozenset({SCHOOL_STAFF, LA_ADMIN}),
     "view_school_attendance": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    # Referrals and cases
+    "refer": frozenset({SCHOOL_STAFF}),
+    "view_referrals": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "triage": frozenset({EWO, LA_ADMIN}),
+    "view_cases": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, POLICE, LA_ADMIN}),
+    "lead_cases": frozenset({EWO, LA_ADMIN}),
+    "manage_stages": frozenset({LA_ADMIN}),
+    "read_outbox": frozenset({LA_ADMIN}),
 }
 
 
@@ -197,6 +205,106 @@ def get_import_or_404(user, job_id: int):
     return job
 
 
+def referrals_for(user) -> Select:
+    """Schools see their own referrals (drafts included); EWOs the submitted referrals of the
+    schools they serve; the LA every submitted referral."""
+    from portal.cases.models import Referral
+
+    if user.role == SCHOOL_STAFF:
+        return select(Referral).where(Referral.school_id == user.organisation_id)
+    if user.role in (EWO, LA_ADMIN):
+        return select(Referral).where(Referral.school_id.in_(school_ids_for(user)), Referral.status != "draft")
+    return select(Referral).where(false())
+
+
+def get_referral_or_404(user, referral_id: int, need: str = "view"):
+    from portal.cases.models import Referral
+    from portal.extensions import db
+
+    referral = db.session.scalar(referrals_for(user).where(Referral.id == referral_id))
+    if referral is None:
+        abort(404)
+    if need == "edit" and not (user.role == SCHOOL_STAFF and referral.status in ("draft", "more_info")):
+        abort(403)
+    if need == "add" and user.role != SCHOOL_STAFF:
+        abort(403)
+    if need == "triage" and not can_triage(user, referral):
+        abort(403)
+    return referral
+
+
+def can_triage(user, referral) -> bool:
+    """The school's named EWO (or the LA) triages a submitted referral."""
+    if referral.status != "submitted":
+        return False
+    if user.role == LA_ADMIN:
+        return True
+    return user.role == EWO and referral.school.named_ewo_id == user.id
+
+
+def _active_share_for(org_id):
+    from portal.cases.models import Case, CaseShare
+
+    return select(CaseShare.case_id).where(CaseShare.organisation_id == org_id,
+                                           CaseShare.withdrawn_at.is_(None)).correlate(Case)
+
+
+def cases_for(user) -> Select:
+    """Schools: cases of their pupils; EWOs: cases of the schools they serve; partner
+    agencies: exactly the cases shared with their organisation (a withdrawn share hides the
+    case at once); the LA: all."""
+    from portal.cases.models import Case
+    from portal.pupils.models import Pupil
+
+    if user.role in (SCHOOL_STAFF, EWO, LA_ADMIN):
+        pupils = select(Pupil.id).where(Pupil.school_id.in_(school_ids_for(user)))
+        return select(Case).where(Case.pupil_id.in_(pupils))
+    if user.role in AGENCY_ROLES:
+        return select(Case).where(Case.id.in_(_active_share_for(user.organisation_id)))
+    return select(Case).where(false())
+
+
+def case_view(user) -> str:
+    """How much of a case a role sees: the police see a restricted view (summary, actions and
+    the chronology entries marked shareable with police; no register detail or health notes)."""
+    return "police" if user.role == POLICE else "full"
+
+
+def can_lead(user, case) -> bool:
+    """The lead professional, the EWO serving the pupil's school, or the LA."""
+    if user.role == LA_ADMIN:
+        return True
+    return user.role == EWO and (case.lead_id == user.id or case.pupil.school.named_ewo_id == user.id)
+
+
+def get_case_or_404(user, case_id: int, need: str = "view"):
+    from portal.cases.models import Case
+    from portal.extensions import db
+
+    case = db.session.scalar(cases_for(user).where(Case.id == case_id))
+    if case is None:
+        abort(404)
+    if need == "lead" and not can_lead(user, case):
+        abort(403)
+    return case
+
+
+def actions_for(user) -> Select:
+    """Actions on the cases a user can see."""
+    from portal.cases.models import Action, Case
+
+    return select(Action).where(Action.case_id.in_(cases_for(user).with_only_columns(Case.id)))
+
+
+def can_update_action(user, action) -> bool:
+    """The owner (or someone of the owning agency), the case lead side, or the LA."""
+    if user.role == LA_ADMIN or can_lead(user, action.case):
+        return True
+    if action.owner_user_id == user.id:
+        return True
+    return action.owner_org_id is not None and action.owner_org_id == user.organisation_id
+
+
 def audit_for(user) -> Select:
     from portal.audit import AuditEvent
 
@@ -213,6 +321,9 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("Pupils", "pupils.search", "view_pupils"),
     ("School attendance", "attendance.schools", "view_school_attendance"),
     ("Imports", "attendance.list_imports", "import_attendance"),
+    ("Referrals", "cases.list_referrals", "view_referrals"),
+    ("Cases", "cases.list_cases", "view_cases"),
+    ("My actions", "cases.my_actions", "view_cases"),
     ("Organisations", "orgs.list_organisations", "manage_organisations"),
     ("Users", "orgs.list_users", "manage_users"),
     ("Audit log", "audit.list_events", "view_audit"),

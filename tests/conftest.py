@@ -46,7 +46,7 @@ def app(tmp_path_factory):
 
 
 # Tables the migrations fill with reference data: kept between tests.
-REFERENCE_DATA = {"register_codes", "terms"}
+REFERENCE_DATA = {"register_codes", "terms", "stages"}
 
 
 def _empty_tables() -> None:

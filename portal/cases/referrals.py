@@ -1,0 +1,167 @@
+"""Referral use cases: draft, submit, add information, triage. Each is one transaction
+with its audit entry and notifications."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal import audit
+from portal.cases import notify
+from portal.cases.errors import Conflict, Refused
+from portal.cases.models import BARRIER_LABELS, Case, ChronologyEntry, Referral, ReferralAddition, Stage
+from portal.extensions import db
+from portal.orgs.models import User
+from portal.timeutil import utcnow
+
+FIELDS = ("barriers", "stage_reached", "school_actions", "consent", "lawful_basis", "urgency",
+          "safeguarding_concern")
+
+
+def _check_version(obj, expected):
+    if expected is not None and obj.version != expected:
+        raise Conflict(obj)
+
+
+def _link(referral: Referral) -> str:
+    return f"/referrals/{referral.id}"
+
+
+def snapshot(pupil) -> dict:
+    """The pupil's attendance now, as recorded on a referral or a case."""
+    from portal.attendance import calc
+    from portal.attendance.summaries import pupil_summary, today
+
+    s = pupil_summary(pupil)
+    y = s.year_totals
+    return {"as_of": today().isoformat(), "possible": y.possible, "attended": y.attended,
+            "authorised": y.authorised, "unauthorised": y.unauthorised,
+            "percent": None if y.percent is None else round(y.percent, 1),
+            "band": calc.band(y.attended, y.possible), "unauthorised_10_weeks": s.unauthorised_in_window}
+
+
+def save_draft(actor: User, pupil, data: dict, referral: Referral | None = None,
+               expected_version: int | None = None) -> Referral:
+    if referral is None:
+        referral = Referral(pupil_id=pupil.id, school_id=pupil.school_id, created_by_id=actor.id, status="draft")
+        db.session.add(referral)
+        verb = "referral_drafted"
+    else:
+        _check_version(referral, expected_version)
+        if referral.status not in ("draft", "more_info"):
+            raise Refused("A submitted referral cannot be changed: add information to it instead.")
+        verb = "referral_updated"
+    before = audit.snapshot(referral, FIELDS) if verb == "referral_updated" else {}
+    for field in FIELDS:
+        setattr(referral, field, data[field])
+    db.session.flush()
+    audit.record(actor, verb, referral, changes=audit.diff(before, audit.snapshot(referral, FIELDS)))
+    db.session.commit()
+    return referral
+
+
+def missing_for_submit(referral: Referral) -> list[tuple[str, str]]:
+    """What a referral needs before it can be submitted: (field, message)."""
+    problems = []
+    if not referral.barriers:
+        problems.append(("barriers", "Select at least one barrier to attendance"))
+    elif "other" in referral.barriers and not referral.barriers["other"].strip():
+        problems.append(("barriers", "Describe the other barrier"))
+    if not referral.school_actions.strip():
+        problems.append(("school_actions", "Say what the school has already done (calls, letters, meetings)"))
+    if referral.consent != "given" and not referral.lawful_basis.strip():
+        problems.append(("lawful_basis", "Consent was not given: say what lawful basis you rely on to share"))
+    return problems
+
+
+def submit(actor: User, referral: Referral, expected_version: int | None) -> Referral:
+    _check_version(referral, expected_version)
+    if referral.status not in ("draft", "more_info"):
+        raise Refused(f"This referral is already {referral.status_label.lower()}.")
+    problems = missing_for_submit(referral)
+    if problems:
+        raise Refused("; ".join(m for _, m in problems), problems)
+    resubmitted = referral.status == "more_info"
+    referral.status = "submitted"
+    referral.snapshot = snapshot(referral.pupil)
+    referral.submitted_at = utcnow()
+    audit.record(actor, "referral_resubmitted" if resubmitted else "referral_submitted", referral,
+                 changes={"status": {"from": "more_info" if resubmitted else "draft", "to": "submitted"}})
+    notify.notify_users([referral.school.named_ewo], f"A referral from {referral.school.name} needs triage",
+                        _link(referral))
+    db.session.commit()
+    return referral
+
+
+def add_information(actor: User, referral: Referral, text: str) -> ReferralAddition:
+    if referral.status == "draft":
+        raise Refused("Change the draft instead of adding to it.")
+    addition = ReferralAddition(referral=referral, author_id=actor.id, text=text)
+    db.session.add(addition)
+    db.session.flush()
+    audit.record(actor, "referral_information_added", referral)
+    if referral.case is not None:
+        db.session.add(ChronologyEntry(case_id=referral.case.id, kind="referral", occurred_at=utcnow(),
+                                       author_id=actor.id, organisation_id=actor.organisation_id,
+                                       text=f"The school added information to the referral: {text}"))
+    if referral.school.named_ewo is not None:
+        notify.notify_users([referral.school.named_ewo], "The school added information to a referral",
+                            _link(referral))
+    db.session.commit()
+    return addition
+
+
+def _triaged(actor: User, referral: Referral, status: str, message: str) -> None:
+    if referral.status != "submitted":
+        raise Refused(f"Only a referral awaiting triage can be triaged; this one is {referral.status_label.lower()}.")
+    referral.status = status
+    referral.triaged_by_id = actor.id
+    referral.triaged_at = utcnow()
+    referral.triage_message = message
+
+
+def accept(actor: User, referral: Referral, lead: User, expected_version: int | None) -> Case:
+    _check_version(referral, expected_version)
+    if lead.role != "ewo" or not lead.active:
+        raise Refused("The lead professional must be an active education welfare officer.", [("lead_id", "Select an EWO")])
+    _triaged(actor, referral, "accepted", "")
+    first_stage = db.session.scalar(select(Stage).where(Stage.level == "support").order_by(Stage.position.desc())
+                                    .where(Stage.position <= 5))
+    case = Case(pupil_id=referral.pupil_id, referral=referral, status="open", lead_id=lead.id,
+                stage=first_stage, attendance_at_open=snapshot(referral.pupil))
+    db.session.add(case)
+    db.session.flush()
+    barriers = "; ".join(BARRIER_LABELS[k] + (f" – {v}" if v else "") for k, v in referral.barriers.items())
+    now = utcnow()
+    db.session.add_all([
+        ChronologyEntry(case_id=case.id, kind="referral", occurred_at=referral.submitted_at or now,
+                        author_id=referral.created_by_id, organisation_id=referral.school_id,
+                        text=f"Referred by {referral.school.name}. Barriers: {barriers}. "
+                             f"Already done by the school: {referral.school_actions}"),
+        ChronologyEntry(case_id=case.id, kind="triage", occurred_at=now, author_id=actor.id,
+                        organisation_id=actor.organisation_id, police_shareable=True,
+                        text=f"Referral accepted; case opened with {lead.name} as lead professional."),
+    ])
+    audit.record(actor, "referral_accepted", referral, changes={"status": {"from": "submitted", "to": "accepted"}})
+    audit.record(actor, "case_opened", case, changes={"lead_id": {"from": None, "to": lead.id}})
+    notify.notify_users([referral.created_by], f"Your referral for {referral.pupil.display_name} was accepted",
+                        f"/cases/{case.id}")
+    if lead.id != actor.id:
+        notify.notify_users([lead], "You are the lead professional for a new case", f"/cases/{case.id}")
+    db.session.commit()
+    return case
+
+
+def ask_for_information(actor: User, referral: Referral, message: str, expected_version: int | None) -> None:
+    _check_version(referral, expected_version)
+    _triaged(actor, referral, "more_info", message)
+    audit.record(actor, "referral_more_information_requested", referral,
+                 changes={"status": {"from": "submitted", "to": "more_info"}})
+    notify.notify_users([referral.created_by], "More information is needed on a referral", _link(referral))
+    db.session.commit()
+
+
+def decline(actor: User, referral: Referral, reason: str, expected_version: int | None) -> None:
+    _check_version(referral, expected_version)
+    _triaged(actor, referral, "declined", reason)
+    audit.record(actor, "referral_declined", referral, changes={"status": {"from": "submitted", "to": "declined"}})
+    notify.notify_users([referral.created_by], "A referral was declined – see the reason", _link(referral))
+    db.session.commit()

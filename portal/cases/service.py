@@ -1,0 +1,289 @@
+"""Case use cases: status, stage (support first), review, lead, sharing, chronology, agreed
+actions and closure. Each is one transaction with its audit entry; what else changed on the
+case lands in its chronology in the same transaction."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit
+from portal.cases import notify
+from portal.cases.errors import Conflict, Refused
+from portal.cases.models import (CLOSURE_REASONS, MANUAL_KINDS, Action, Case, CaseShare, ChronologyEntry,
+                                 Stage)
+from portal.cases.referrals import snapshot
+from portal.extensions import db
+from portal.orgs.models import Organisation, OrgKind, User
+from portal.timeutil import utcnow
+
+SHAREABLE_KINDS = (OrgKind.social_care, OrgKind.early_help, OrgKind.police, OrgKind.health, OrgKind.school)
+
+
+def _check_version(obj, expected):
+    if expected is not None and obj.version != expected:
+        raise Conflict(obj)
+
+
+def _commit(obj) -> None:
+    """Commit; a concurrent write that got there first (version_id_col) is a Conflict."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(obj)
+        raise Conflict(obj) from None
+
+
+def _entry(case: Case, actor: User, kind: str, text: str, *, police: bool = False,
+           occurred_at: datetime | None = None, **kw) -> ChronologyEntry:
+    entry = ChronologyEntry(case_id=case.id, kind=kind, occurred_at=occurred_at or utcnow(), author_id=actor.id,
+                            organisation_id=actor.organisation_id, text=text, police_shareable=police, **kw)
+    db.session.add(entry)
+    return entry
+
+
+def _link(case: Case) -> str:
+    return f"/cases/{case.id}"
+
+
+# ----- status, stage, review, lead ----------------------------------------------------------
+
+def set_status(actor: User, case: Case, status: str, expected_version: int | None) -> None:
+    _check_version(case, expected_version)
+    allowed = {("open", "monitoring"), ("monitoring", "open")}
+    if (case.status, status) not in allowed:
+        raise Refused(f"A case cannot go from {case.status} to {status}."
+                      + (" Close it with a reason instead." if status == "closed" else ""))
+    before = case.status
+    case.status = status
+    _entry(case, actor, "decision", f"Case moved from {before} to {status}.", police=True)
+    audit.record(actor, "case_status_changed", case, changes={"status": {"from": before, "to": status}})
+    _commit(case)
+
+
+def support_offers(case: Case) -> int:
+    return len(db.session.scalars(select(ChronologyEntry.id).where(
+        ChronologyEntry.case_id == case.id, ChronologyEntry.kind == "support_offered",
+        ChronologyEntry.struck_at.is_(None))).all())
+
+
+def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | None, reason: str = "") -> None:
+    """Support first: a formal-support or enforcement stage needs logged support offers."""
+    _check_version(case, expected_version)
+    if case.status == "closed":
+        raise Refused("The case is closed.")
+    if stage.needs_support_evidence and support_offers(case) == 0:
+        raise Refused(
+            f"‘{stage.name}’ is {'formal support' if stage.level == 'formal' else 'enforcement'}: the chronology "
+            "must show the support offered first. Record at least one ‘Support offered’ entry (what was offered, "
+            "to whom and when), then change the stage.", [("stage_id", "Log the support offered first")])
+    before = case.stage.name if case.stage else None
+    case.stage = stage
+    _entry(case, actor, "stage_change", f"Stage changed from {before or 'none'} to {stage.name}."
+           + (f" Reason: {reason}" if reason else ""), police=True)
+    audit.record(actor, "case_stage_changed", case, changes={"stage": {"from": before, "to": stage.name}})
+    _commit(case)
+
+
+def set_review(actor: User, case: Case, review: date, expected_version: int | None) -> None:
+    _check_version(case, expected_version)
+    before = case.next_review
+    case.next_review = review
+    audit.record(actor, "case_review_set", case, changes={"next_review": {"from": before and before.isoformat(),
+                                                                          "to": review.isoformat()}})
+    _commit(case)
+
+
+def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) -> None:
+    _check_version(case, expected_version)
+    if lead.role != "ewo" or not lead.active:
+        raise Refused("The lead professional must be an active education welfare officer.")
+    before = case.lead
+    case.lead_id = lead.id
+    _entry(case, actor, "decision", f"Lead professional changed from {before.name} to {lead.name}.", police=True)
+    audit.record(actor, "case_lead_changed", case, changes={"lead_id": {"from": before.id, "to": lead.id}})
+    notify.notify_users([lead], "You are now the lead professional for a case", _link(case))
+    _commit(case)
+
+
+def close(actor: User, case: Case, reason: str, text: str, expected_version: int | None) -> None:
+    _check_version(case, expected_version)
+    if case.status == "closed":
+        raise Refused("The case is already closed.")
+    if reason not in dict(CLOSURE_REASONS):
+        raise Refused("Select a reason for closing the case.", [("reason", "Select a reason")])
+    if reason == "other" and not text.strip():
+        raise Refused("Say why the case is being closed.", [("text", "Describe the reason")])
+    before = case.status
+    case.status = "closed"
+    case.closed_at = utcnow()
+    case.closure_reason = reason
+    case.closure_text = text
+    case.attendance_at_close = snapshot(case.pupil)
+    opened = (case.attendance_at_open or {}).get("percent")
+    closed = case.attendance_at_close.get("percent")
+    _entry(case, actor, "decision", f"Case closed: {dict(CLOSURE_REASONS)[reason]}"
+           + (f" – {text}" if text else "") + f". Attendance at open {opened if opened is not None else '–'}%, "
+           f"at close {closed if closed is not None else '–'}%.", police=True)
+    audit.record(actor, "case_closed", case, changes={"status": {"from": before, "to": "closed"},
+                                                       "closure_reason": {"from": None, "to": reason}})
+    _commit(case)
+
+
+# ----- sharing ------------------------------------------------------------------------------
+
+def share(actor: User, case: Case, org: Organisation, reason: str) -> CaseShare:
+    if org.kind not in SHAREABLE_KINDS or not org.active:
+        raise Refused("Cases can be shared with social care, early help, police, health or another school.")
+    if org.id == case.pupil.school_id:
+        raise Refused("The pupil's own school already sees the case.")
+    if not reason.strip():
+        raise Refused("Say why the case is shared (share the minimum needed, and record why).",
+                      [("reason", "Enter the reason for sharing")])
+    active = db.session.scalar(select(CaseShare).where(CaseShare.case_id == case.id,
+                                                       CaseShare.organisation_id == org.id,
+                                                       CaseShare.withdrawn_at.is_(None)))
+    if active is not None:
+        raise Refused(f"The case is already shared with {org.name}.")
+    item = CaseShare(case_id=case.id, organisation_id=org.id, reason=reason, shared_by_id=actor.id)
+    db.session.add(item)
+    db.session.flush()
+    _entry(case, actor, "sharing", f"Shared with {org.name}. Reason: {reason}")
+    audit.record(actor, "case_shared", case, changes={"shared_with": {"from": None, "to": org.name}},
+                 summary=reason[:200])
+    notify.notify_org(org.id, "A case has been shared with your organisation", _link(case))
+    db.session.commit()
+    return item
+
+
+def withdraw_share(actor: User, item: CaseShare, reason: str) -> None:
+    if item.withdrawn_at is not None:
+        raise Refused("This share was already withdrawn.")
+    if not reason.strip():
+        raise Refused("Say why the share is withdrawn.", [("reason", "Enter the reason")])
+    item.withdrawn_at = utcnow()
+    item.withdrawn_by_id = actor.id
+    item.withdraw_reason = reason
+    _entry(item.case, actor, "sharing", f"Sharing with {item.organisation.name} withdrawn. Reason: {reason}")
+    audit.record(actor, "case_share_withdrawn", item.case,
+                 changes={"shared_with": {"from": item.organisation.name, "to": None}}, summary=reason[:200])
+    db.session.commit()
+
+
+# ----- chronology ---------------------------------------------------------------------------
+
+def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: str, *,
+              police_shareable: bool = False, health: bool = False) -> ChronologyEntry:
+    if kind not in MANUAL_KINDS:
+        raise Refused("Choose what kind of entry this is.", [("kind", "Select the kind of entry")])
+    if occurred_at > utcnow():
+        raise Refused("The entry cannot be in the future.", [("occurred_at", "Enter a time that has passed")])
+    police = police_shareable and not health
+    if actor.role == "police":
+        police = True  # what the police record is theirs to see
+    entry = _entry(case, actor, kind, text, police=police, occurred_at=occurred_at, health=health)
+    db.session.flush()
+    audit.record(actor, "chronology_entry_added", case, summary=f"{kind} #{entry.id}")
+    db.session.commit()
+    return entry
+
+
+def correct_entry(actor: User, entry: ChronologyEntry, text: str) -> ChronologyEntry:
+    correction = ChronologyEntry(case_id=entry.case_id, kind="correction", occurred_at=entry.occurred_at,
+                                 author_id=actor.id, organisation_id=actor.organisation_id,
+                                 text=text, corrects_id=entry.id, police_shareable=entry.police_shareable,
+                                 health=entry.health)
+    db.session.add(correction)
+    db.session.flush()
+    audit.record(actor, "chronology_entry_corrected", entry, object_type="ChronologyEntry",
+                 summary=f"corrected by #{correction.id}")
+    db.session.commit()
+    return correction
+
+
+def strike_entry(actor: User, entry: ChronologyEntry, reason: str) -> None:
+    if entry.struck_at is not None:
+        raise Refused("This entry is already struck through.")
+    if not reason.strip():
+        raise Refused("Say why the entry is struck through.", [("reason", "Enter the reason")])
+    entry.struck_at = utcnow()
+    entry.struck_by_id = actor.id
+    entry.strike_reason = reason
+    audit.record(actor, "chronology_entry_struck", entry, object_type="ChronologyEntry", summary=reason[:200])
+    db.session.commit()
+
+
+# ----- agreed actions -------------------------------------------------------------------------
+
+def _owner_label(owner_user: User | None, owner_org: Organisation | None) -> str:
+    return owner_user.name if owner_user else (owner_org.name if owner_org else "–")
+
+
+def add_action(actor: User, case: Case, description: str, due: date, *, owner_user: User | None = None,
+               owner_org: Organisation | None = None) -> Action:
+    if (owner_user is None) == (owner_org is None):
+        raise Refused("Give the action one owner: a person or an agency.", [("owner", "Select an owner")])
+    if case.status == "closed":
+        raise Refused("The case is closed.")
+    action = Action(case_id=case.id, description=description, due_date=due, created_by_id=actor.id,
+                    owner_user_id=owner_user.id if owner_user else None,
+                    owner_org_id=owner_org.id if owner_org else None)
+    db.session.add(action)
+    db.session.flush()
+    _entry(case, actor, "action", f"Action agreed for {_owner_label(owner_user, owner_org)}, due "
+           f"{due.strftime('%-d %b %Y')}: {description}", police=True)
+    audit.record(actor, "action_added", action, summary=description[:200])
+    text = f"An action was assigned to {'you' if owner_user else 'your agency'}, due {due.strftime('%-d %b')}"
+    if owner_user:
+        notify.notify_users([owner_user], text, _link(case) + "#actions")
+    else:
+        notify.notify_org(owner_org.id, text, _link(case) + "#actions")
+    db.session.commit()
+    return action
+
+
+def complete_action(actor: User, action: Action, outcome: str, expected_version: int | None,
+                    status: str = "done") -> None:
+    """Complete (or cancel) an action. Two people completing the same action: one wins, the
+    other gets a Conflict."""
+    _check_version(action, expected_version)
+    if action.status != "open":
+        raise Conflict(action)
+    if status not in ("done", "cancelled"):
+        raise Refused("An action is completed or cancelled.")
+    if not outcome.strip():
+        raise Refused("Record the outcome.", [("outcome", "Enter the outcome")])
+    action.status = status
+    action.outcome = outcome
+    action.completed_at = utcnow()
+    action.completed_by_id = actor.id
+    verb = "completed" if status == "done" else "cancelled"
+    _entry(action.case, actor, "action", f"Action {verb} by {actor.name}: {action.description} – "
+           f"Outcome: {outcome}", police=action.police_shareable)
+    audit.record(actor, f"action_{verb}", action, changes={"status": {"from": "open", "to": status}})
+    _commit(action)
+
+
+def reassign_action(actor: User, action: Action, expected_version: int | None, *, owner_user: User | None = None,
+                    owner_org: Organisation | None = None, due: date | None = None) -> None:
+    _check_version(action, expected_version)
+    if action.status != "open":
+        raise Refused("Only an open action can be re-assigned.")
+    if (owner_user is None) == (owner_org is None):
+        raise Refused("Give the action one owner: a person or an agency.", [("owner", "Select an owner")])
+    before = action.owner_label
+    action.owner_user_id = owner_user.id if owner_user else None
+    action.owner_org_id = owner_org.id if owner_org else None
+    if due:
+        action.due_date = due
+    after = _owner_label(owner_user, owner_org)
+    _entry(action.case, actor, "action", f"Action re-assigned from {before} to {after}: {action.description}",
+           police=action.police_shareable)
+    audit.record(actor, "action_reassigned", action, changes={"owner": {"from": before, "to": after}})
+    if owner_user:
+        notify.notify_users([owner_user], "An action was assigned to you", _link(action.case) + "#actions")
+    else:
+        notify.notify_org(owner_org.id, "An action was assigned to your agency", _link(action.case) + "#actions")
+    _commit(action)
