@@ -93,12 +93,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.attendance.views import bp as attendance_bp
     from portal.auditlog.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
+    from portal.cases.views import bp as cases_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.health import bp as health_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.pupils.views import bp as pupils_bp
 
-    for bp in (auth_bp, dashboard_bp, orgs_bp, audit_bp, health_bp, pupils_bp, attendance_bp):
+    for bp in (auth_bp, dashboard_bp, orgs_bp, audit_bp, health_bp, pupils_bp, attendance_bp, cases_bp):
         app.register_blueprint(bp)
 
 
@@ -217,4 +218,15 @@ def _register_template_helpers(app: Flask) -> None:
             "csp_nonce": getattr(g, "csp_nonce", ""),
             "nav_items": access.navigation_for(user) if user else [],
             "can": lambda perm: access.can(user, perm),
+            "unread_notifications": _unread(user),
         }
+
+    def _unread(user) -> int:
+        if user is None:
+            return 0
+        from sqlalchemy import func, select
+
+        from portal.cases.models import Notification
+
+        return db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None))) or 0

@@ -16,6 +16,10 @@ ALL = access.ALL_ROLES
 ADMIN = frozenset({access.LA_ADMIN})
 SCHOOLS_EWO_ADMIN = frozenset({access.SCHOOL_STAFF, access.EWO, access.LA_ADMIN})
 SCHOOL_ADMIN = frozenset({access.SCHOOL_STAFF, access.LA_ADMIN})
+SCHOOL = frozenset({access.SCHOOL_STAFF})
+EWO_ADMIN = frozenset({access.EWO, access.LA_ADMIN})
+CASE_ROLES = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP, access.POLICE,
+                        access.LA_ADMIN})
 
 # endpoint -> (who may reach it, method used to probe it)
 MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
@@ -51,6 +55,29 @@ MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
     "attendance.import_progress": (SCHOOL_ADMIN, "GET"),
     "attendance.import_errors": (SCHOOL_ADMIN, "GET"),
     "attendance.sample": (SCHOOL_ADMIN, "GET"),
+    "cases.new_referral": (SCHOOL, "GET"),
+    "cases.edit_referral": (SCHOOL, "GET"),
+    "cases.list_referrals": (SCHOOLS_EWO_ADMIN, "GET"),
+    "cases.view_referral": (SCHOOLS_EWO_ADMIN, "GET"),
+    "cases.add_to_referral": (SCHOOL, "POST"),
+    "cases.triage_referral": (EWO_ADMIN, "GET"),
+    "cases.list_cases": (CASE_ROLES, "GET"),
+    "cases.view_case": (CASE_ROLES, "GET"),
+    "cases.update_case": (EWO_ADMIN, "POST"),
+    "cases.add_entry": (CASE_ROLES, "POST"),
+    "cases.correct_entry": (EWO_ADMIN, "GET"),
+    "cases.strike_entry": (EWO_ADMIN, "GET"),
+    "cases.share_case": (EWO_ADMIN, "GET"),
+    "cases.withdraw_share": (EWO_ADMIN, "GET"),
+    "cases.close_case": (EWO_ADMIN, "GET"),
+    "cases.add_action": (frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP,
+                                    access.LA_ADMIN}), "POST"),
+    "cases.complete_action": (frozenset({access.EWO, access.EARLY_HELP, access.LA_ADMIN}), "GET"),
+    "cases.action_row": (CASE_ROLES, "GET"),
+    "cases.my_actions": (CASE_ROLES, "GET"),
+    "cases.notifications": (ALL, "GET"),
+    "cases.mark_notifications_read": (ALL, "POST"),
+    "cases.outbox": (ADMIN, "GET"),
 }
 
 
@@ -72,6 +99,31 @@ def url_args(world) -> dict:
         db.session.flush()
         with open(f"{job.path}.{job.id}.errors.csv", "w") as f:
             f.write("row,field,message\n2,code,Unknown register code\n")
+        # A case of school A shared with every agency, with an entry, an action for early help
+        # and a draft referral (the school's), plus one more submitted referral to triage.
+        from portal.cases.models import Action, Case, CaseShare, ChronologyEntry, Referral
+
+        referral = Referral(pupil_id=pupil.id, school_id=world.school_a.id, status="more_info",
+                            created_by_id=world.user("school_staff").id, barriers={"illness": ""})
+        submitted = Referral(pupil_id=pupil.id, school_id=world.school_a.id, status="submitted",
+                             created_by_id=world.user("school_staff").id, barriers={"illness": ""})
+        db.session.add_all([referral, submitted])
+        db.session.flush()
+        case = Case(pupil_id=pupil.id, status="open", lead_id=world.user("ewo").id)
+        db.session.add(case)
+        db.session.flush()
+        for org in (world.social_care_org, world.early_help_org, world.police_org):
+            db.session.add(CaseShare(case_id=case.id, organisation_id=org.id, reason="test",
+                                     shared_by_id=world.user("ewo").id))
+        entry = ChronologyEntry(case_id=case.id, kind="note", occurred_at=world.school_a.created_at,
+                                text="A note", author_id=world.user("ewo").id, police_shareable=True)
+        share = CaseShare(case_id=case.id, organisation_id=world.school_b.id, reason="test",
+                          shared_by_id=world.user("ewo").id)
+        from datetime import date as _date
+
+        action = Action(case_id=case.id, description="Visit", due_date=_date(2026, 12, 1),
+                        owner_org_id=world.early_help_org.id, created_by_id=world.user("ewo").id)
+        db.session.add_all([entry, share, action])
         db.session.commit()
         world._url_args = {
             "org_id": world.school_b.id,
@@ -81,6 +133,12 @@ def url_args(world) -> dict:
             "school_id": world.school_a.id,
             "job_id": job.id,
             "name": "attendance-marks.csv",
+            "referral_id": referral.id,
+            "submitted_referral_id": submitted.id,
+            "case_id": case.id,
+            "entry_id": entry.id,
+            "share_id": share.id,
+            "action_id": action.id,
         }
     return world._url_args
 
@@ -102,11 +160,17 @@ def test_every_view_declares_its_permission(app):
     assert not undeclared, f"views without @access.require / @access.public: {undeclared}"
 
 
+# Endpoints that need a different object of the same kind (by url_args key).
+ARG_OVERRIDES = {"cases.triage_referral": {"referral_id": "submitted_referral_id"}}
+
+
 def _url(app, endpoint, world):
     from flask import url_for
 
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    args = {k: v for k, v in url_args(world).items() if k in rule.arguments}
+    all_args = url_args(world)
+    names = {k: ARG_OVERRIDES.get(endpoint, {}).get(k, k) for k in rule.arguments}
+    args = {k: all_args[name] for k, name in names.items() if name in all_args}
     with app.test_request_context():
         return url_for(endpoint, **args)
 

@@ -1,0 +1,328 @@
+"""Cases: the list, the case page, and the lead's changes to it."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal import access, audit
+from portal.cases import service
+from portal.cases.errors import Conflict, Refused
+from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm
+from portal.cases.models import (CHRONOLOGY_KINDS, CLOSURE_REASONS, Action, Case, CaseShare, ChronologyEntry,
+                                 Stage)
+from portal.cases.views import bp
+from portal.extensions import db, htmx
+from portal.orgs.models import Organisation, OrgKind, User
+from portal.pagination import page_links, paginate
+from portal.pupils.models import COHORT_FLAGS, Pupil
+from portal.sqlite import writes_on_get
+from portal.timeutil import LONDON, utcnow
+
+SORTS = {
+    "review": (Case.next_review.is_(None), Case.next_review, Case.id),
+    "opened": (Case.opened_at.desc(), Case.id.desc()),
+    "name": (Pupil.legal_surname, Pupil.legal_forename, Case.id),
+}
+
+
+def _today() -> date:
+    return utcnow().astimezone(LONDON).date()
+
+
+@bp.route("/cases")
+@access.require("view_cases")
+def list_cases():
+    args = request.args
+    stmt = (access.cases_for(current_user).join(Pupil, Pupil.id == Case.pupil_id)
+            .options(selectinload(Case.pupil).selectinload(Pupil.school), selectinload(Case.stage),
+                     selectinload(Case.lead)))
+    status = args.get("status", "active")
+    if status == "active":
+        stmt = stmt.where(Case.status != "closed")
+    elif status in ("open", "monitoring", "closed"):
+        stmt = stmt.where(Case.status == status)
+    if args.get("mine") == "1":
+        stmt = stmt.where(Case.lead_id == current_user.id)
+    school = args.get("school", "")
+    if school.isdigit():
+        stmt = stmt.where(Pupil.school_id == int(school))
+    stage = args.get("stage", "")
+    if stage.isdigit():
+        stmt = stmt.where(Case.stage_id == int(stage))
+    cohort = args.get("cohort", "")
+    if cohort in {f for f, _, _ in COHORT_FLAGS}:
+        stmt = stmt.where(getattr(Pupil, cohort).is_(True))
+    if args.get("overdue") == "1":
+        overdue_action = exists().where(Action.case_id == Case.id, Action.status == "open",
+                                        Action.due_date < _today())
+        stmt = stmt.where(or_(overdue_action, Case.next_review < _today()))
+    sort = args.get("sort", "review")
+    stmt = stmt.order_by(*SORTS.get(sort, SORTS["review"]))
+    page = paginate(stmt)
+    case_ids = [c.id for c in page.items]
+    overdue = dict(db.session.execute(
+        select(Action.case_id, func.count()).where(Action.case_id.in_(case_ids), Action.status == "open",
+                                                   Action.due_date < _today()).group_by(Action.case_id)).all())
+    context = dict(page=page, pages=page_links(page), args=args, status=status, sort=sort, overdue=overdue,
+                   schools=db.session.scalars(access.schools_for(current_user)).all()
+                   if current_user.role in ("school_staff", "ewo", "la_admin") else [],
+                   stages=db.session.scalars(select(Stage).order_by(Stage.position)).all(),
+                   cohorts=COHORT_FLAGS, today=_today())
+    if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
+        return render_template("cases/_case_list.html", **context)
+    return render_template("cases/cases.html", **context)
+
+
+def _chronology(case: Case, view: str, kind: str = "", agency: str = ""):
+    stmt = (select(ChronologyEntry).where(ChronologyEntry.case_id == case.id)
+            .options(selectinload(ChronologyEntry.author), selectinload(ChronologyEntry.organisation))
+            .order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc()))
+    if view == "police":
+        stmt = stmt.where(ChronologyEntry.police_shareable.is_(True), ChronologyEntry.health.is_(False))
+    if not access.can_lead(current_user, case):
+        stmt = stmt.where(ChronologyEntry.struck_at.is_(None))  # struck entries: the lead and the LA only
+    if kind in dict(CHRONOLOGY_KINDS):
+        stmt = stmt.where(ChronologyEntry.kind == kind)
+    if agency.isdigit():
+        stmt = stmt.where(ChronologyEntry.organisation_id == int(agency))
+    return db.session.scalars(stmt).all()
+
+
+def _case_context(case: Case, **extra):
+    view = access.case_view(current_user)
+    lead = access.can_lead(current_user, case)
+    kind, agency = request.args.get("kind", ""), request.args.get("agency", "")
+    entries = _chronology(case, view, kind, agency)
+    actions = db.session.scalars(select(Action).where(Action.case_id == case.id)
+                                 .options(selectinload(Action.owner_user).selectinload(User.organisation),
+                                          selectinload(Action.owner_org))
+                                 .order_by(Action.status != "open", Action.due_date, Action.id)).all()
+    shares = db.session.scalars(select(CaseShare).where(CaseShare.case_id == case.id)
+                                .options(selectinload(CaseShare.organisation)).order_by(CaseShare.id)).all()
+    agencies = {e.organisation for e in entries if e.organisation} | {s.organisation for s in shares}
+    context = dict(case=case, view=view, lead=lead, entries=entries, actions=actions, shares=shares,
+                   kinds=CHRONOLOGY_KINDS, kind=kind, agency=agency, agencies=sorted(agencies, key=lambda o: o.name),
+                   today=_today(), closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
+                   action_form=_action_form(case), update_form=_update_form(case),
+                   can_update=lambda a: access.can_update_action(current_user, a),
+                   support_offers=service.support_offers(case))
+    if view != "police":
+        from portal.attendance.summaries import pupil_summary
+
+        now = pupil_summary(case.pupil).year_totals.percent
+        context["case_attendance_now"] = None if now is None else round(now, 1)
+    context.update(extra)
+    return context
+
+
+def _owners(case: Case):
+    """People and agencies an action can be given to: the lead side, the school, and the
+    agencies the case is shared with (and their people)."""
+    orgs = {case.pupil.school_id}
+    orgs |= {s.organisation_id for s in case.shares if s.withdrawn_at is None}
+    service_org = case.lead.organisation_id
+    people = db.session.scalars(select(User).where(User.active.is_(True),
+                                                   or_(User.organisation_id.in_(orgs), User.id == case.lead_id,
+                                                       User.organisation_id == service_org))
+                                .order_by(User.name)).all()
+    agencies = db.session.scalars(select(Organisation).where(Organisation.id.in_(orgs | {service_org}))
+                                  .order_by(Organisation.name)).all()
+    return ([(f"user:{u.id}", f"{u.name} ({u.organisation.name})") for u in people]
+            + [(f"org:{o.id}", f"{o.name} (anyone there)") for o in agencies])
+
+
+def _action_form(case: Case, formdata=None) -> ActionForm:
+    form = ActionForm(formdata=formdata, prefix="action")
+    form.owner.choices = [("", "Select an owner")] + _owners(case)
+    return form
+
+
+def _update_form(case: Case) -> CaseUpdateForm:
+    form = CaseUpdateForm(formdata=None, obj=case, prefix="case")
+    form.stage_id.choices = [(str(s.id), s.name) for s in db.session.scalars(select(Stage).order_by(Stage.position))]
+    form.stage_id.data = str(case.stage_id or "")
+    return form
+
+
+@bp.route("/cases/<int:case_id>")
+@access.require("view_cases")
+@writes_on_get
+def view_case(case_id: int):
+    case = access.get_case_or_404(current_user, case_id)
+    audit.record(current_user, "case_viewed", case)
+    db.session.commit()
+    case = db.session.get(Case, case_id)
+    if htmx and htmx.target == "chronology" and not htmx.history_restore_request:
+        return render_template("cases/_chronology.html", **_case_context(case))
+    return render_template("cases/case.html", **_case_context(case))
+
+
+def _back(case: Case, anchor: str = ""):
+    return redirect(url_for("cases.view_case", case_id=case.id) + anchor, code=303)
+
+
+def _refused(case: Case, message: str, status: int = 422, **extra):
+    return render_template("cases/case.html", **_case_context(case, problem=message, **extra)), status
+
+
+def _conflict(thing: str, current, back: str):
+    return render_template("cases/conflict.html", thing=thing, current=current, back=back), 409
+
+
+@bp.route("/cases/<int:case_id>/update", methods=["POST"])
+@access.require("lead_cases")
+def update_case(case_id: int):
+    case = access.get_case_or_404(current_user, case_id, need="lead")
+    form = CaseUpdateForm(prefix="case")
+    form.stage_id.choices = [(str(s.id), s.name) for s in db.session.scalars(select(Stage).order_by(Stage.position))]
+    if not form.validate():
+        return _refused(case, "; ".join(m for errs in form.errors.values() for m in errs))
+    try:
+        version = form.version.data
+        if form.stage_id.data and int(form.stage_id.data) != case.stage_id:
+            stage = db.session.get(Stage, int(form.stage_id.data))
+            service.set_stage(current_user, case, stage, version, form.reason.data or "")
+            version = case.version
+        if form.status.data and form.status.data != case.status:
+            service.set_status(current_user, case, form.status.data, version)
+            version = case.version
+        if form.next_review.data and form.next_review.data != case.next_review:
+            service.set_review(current_user, case, form.next_review.data, version)
+    except Conflict as exc:
+        return _conflict("case", exc.current, url_for("cases.view_case", case_id=case_id))
+    except Refused as exc:
+        db.session.rollback()
+        return _refused(case, exc.message)
+    flash("The case has been updated.", "success")
+    return _back(case)
+
+
+@bp.route("/cases/<int:case_id>/chronology", methods=["POST"])
+@access.require("view_cases")
+def add_entry(case_id: int):
+    case = access.get_case_or_404(current_user, case_id)
+    form = EntryForm(prefix="entry")
+    if form.validate():
+        occurred = datetime.combine(form.occurred_on.data, time(12, 0), tzinfo=LONDON)
+        if form.occurred_on.data == _today():
+            occurred = utcnow()
+        try:
+            service.add_entry(current_user, case, form.kind.data, occurred, form.text.data.strip(),
+                              police_shareable=form.police_shareable.data, health=form.health.data)
+        except Refused as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash("The entry has been added to the chronology.", "success")
+            return _back(case, "#chronology")
+    return _refused(case, "The chronology entry was not added: " + "; ".join(
+        m for errs in form.errors.values() for m in errs), entry_form=form)
+
+
+def _entry_or_404(case: Case, entry_id: int) -> ChronologyEntry:
+    entries = {e.id: e for e in _chronology(case, access.case_view(current_user))}
+    if entry_id not in entries:
+        abort(404)
+    return entries[entry_id]
+
+
+@bp.route("/cases/<int:case_id>/chronology/<int:entry_id>/correct", methods=["GET", "POST"])
+@access.require("view_cases")
+def correct_entry(case_id: int, entry_id: int):
+    case = access.get_case_or_404(current_user, case_id)
+    entry = _entry_or_404(case, entry_id)
+    if entry.author_id != current_user.id and not access.can_lead(current_user, case):
+        abort(403)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        service.correct_entry(current_user, entry, form.reason.data.strip())
+        flash("The correction has been added; the original entry is kept.", "success")
+        return _back(case, "#chronology")
+    return render_template("cases/entry_change.html", case=case, entry=entry, form=form, mode="correct"), \
+        (422 if form.is_submitted() else 200)
+
+
+@bp.route("/cases/<int:case_id>/chronology/<int:entry_id>/strike", methods=["GET", "POST"])
+@access.require("lead_cases")
+def strike_entry(case_id: int, entry_id: int):
+    case = access.get_case_or_404(current_user, case_id, need="lead")
+    entry = _entry_or_404(case, entry_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            service.strike_entry(current_user, entry, form.reason.data.strip())
+        except Refused as exc:
+            form.reason.errors.append(exc.message)
+        else:
+            flash("The entry has been struck through. It stays visible to the lead and the LA.", "success")
+            return _back(case, "#chronology")
+    return render_template("cases/entry_change.html", case=case, entry=entry, form=form, mode="strike"), \
+        (422 if form.is_submitted() else 200)
+
+
+@bp.route("/cases/<int:case_id>/shares", methods=["GET", "POST"])
+@access.require("lead_cases")
+def share_case(case_id: int):
+    case = access.get_case_or_404(current_user, case_id, need="lead")
+    form = ShareForm()
+    orgs = db.session.scalars(select(Organisation).where(Organisation.active.is_(True),
+                                                         Organisation.kind.in_(service.SHAREABLE_KINDS),
+                                                         Organisation.id != case.pupil.school_id)
+                              .order_by(Organisation.kind, Organisation.name)).all()
+    form.organisation_id.choices = [("", "Select an organisation")] + [(str(o.id), f"{o.name} ({o.kind.label})")
+                                                                       for o in orgs]
+    if form.validate_on_submit():
+        org = db.session.get(Organisation, int(form.organisation_id.data))
+        try:
+            service.share(current_user, case, org, form.reason.data.strip())
+        except Refused as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash(f"The case has been shared with {org.name}.", "success")
+            return _back(case, "#sharing")
+    return render_template("cases/share.html", case=case, form=form), (422 if form.is_submitted() else 200)
+
+
+@bp.route("/cases/<int:case_id>/shares/<int:share_id>/withdraw", methods=["GET", "POST"])
+@access.require("lead_cases")
+def withdraw_share(case_id: int, share_id: int):
+    case = access.get_case_or_404(current_user, case_id, need="lead")
+    item = next((s for s in case.shares if s.id == share_id), None)
+    if item is None:
+        abort(404)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            service.withdraw_share(current_user, item, form.reason.data.strip())
+        except Refused as exc:
+            form.reason.errors.append(exc.message)
+        else:
+            flash(f"Sharing with {item.organisation.name} has been withdrawn.", "success")
+            return _back(case, "#sharing")
+    return render_template("cases/withdraw.html", case=case, item=item, form=form), \
+        (422 if form.is_submitted() else 200)
+
+
+@bp.route("/cases/<int:case_id>/close", methods=["GET", "POST"])
+@access.require("lead_cases")
+def close_case(case_id: int):
+    case = access.get_case_or_404(current_user, case_id, need="lead")
+    form = CloseForm()
+    if request.method == "GET":
+        form.version.data = case.version
+    elif form.validate():
+        try:
+            service.close(current_user, case, form.reason.data, (form.text.data or "").strip(), form.version.data)
+        except Conflict as exc:
+            return _conflict("case", exc.current, url_for("cases.view_case", case_id=case_id))
+        except Refused as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash("The case has been closed.", "success")
+            return _back(case)
+    open_actions = [a for a in case.actions if a.status == "open"]
+    return render_template("cases/close.html", case=case, form=form, open_actions=open_actions), \
+        (422 if form.is_submitted() else 200)

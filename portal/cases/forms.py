@@ -1,0 +1,116 @@
+from datetime import date
+
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
+
+from portal.cases.models import CLOSURE_REASONS, CONSENT, MANUAL_KINDS, URGENCY, CHRONOLOGY_KINDS
+from portal.forms import Form
+
+
+
+
+class VersionedForm(Form):
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class ReferralForm(VersionedForm):
+    """Barriers come as checkboxes `barrier` with a description `barrier_<key>` each (read in
+    the view); the rest are ordinary fields."""
+    stage_reached = SelectField("Highest school stage reached", widget=GovSelect(), coerce=str,
+                                choices=[("", "Not recorded"), ("1", "Stage 1: first-day calls"),
+                                         ("2", "Stage 2: tutor meeting"), ("3", "Stage 3: year leader meeting"),
+                                         ("4", "Stage 4: senior leader meeting")], validators=[Optional()])
+    school_actions = TextAreaField("What has the school already done?", widget=GovTextArea(),
+                                   description="Dates of calls, letters and meetings, and the support offered.",
+                                   validators=[Length(max=5000)])
+    consent = RadioField("Parental consent to share information", widget=GovRadioInput(), choices=list(CONSENT),
+                         default="not_sought", validators=[InputRequired("Say whether consent was sought")])
+    lawful_basis = TextAreaField("If consent was not given: the lawful basis for sharing", widget=GovTextArea(),
+                                 description="For example: public task (the LA's attendance duties), or a "
+                                             "safeguarding concern. Lack of consent does not block a safeguarding share.",
+                                 validators=[Length(max=2000)])
+    urgency = RadioField("Urgency", widget=GovRadioInput(), choices=list(URGENCY), default="routine",
+                         validators=[InputRequired("Select the urgency")])
+    safeguarding_concern = BooleanField("There is a safeguarding concern")
+
+
+class AdditionForm(Form):
+    text = TextAreaField("Add information", widget=GovTextArea(),
+                         validators=[InputRequired("Enter the information to add"), Length(max=5000)])
+    submit = SubmitField("Add to the referral", widget=GovSubmitInput())
+
+
+class TriageForm(VersionedForm):
+    decision = RadioField("Decision", widget=GovRadioInput(),
+                          choices=[("accept", "Accept: open a case"), ("more_info", "Ask the school for more information"),
+                                   ("decline", "Decline")], validators=[InputRequired("Select a decision")])
+    lead_id = SelectField("Lead professional", widget=GovSelect(), validators=[Optional()])
+    message = TextAreaField("Message to the school", widget=GovTextArea(),
+                            description="Needed to ask for more information or to decline: the school sees it.",
+                            validators=[Length(max=3000)])
+    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+
+    def validate_message(self, field):
+        if self.decision.data in ("more_info", "decline") and not (field.data or "").strip():
+            raise ValidationError("Tell the school what is needed, or why the referral is declined")
+
+
+class EntryForm(Form):
+    kind = SelectField("Kind of entry", widget=GovSelect(),
+                       choices=[(k, label) for k, label in CHRONOLOGY_KINDS if k in MANUAL_KINDS],
+                       validators=[InputRequired("Select the kind of entry")])
+    occurred_on = DateField("When it happened", widget=GovTextInput(), format="%Y-%m-%d",
+                            description="YYYY-MM-DD", default=date.today,
+                            validators=[InputRequired("Enter the date it happened, like 2026-11-20")])
+    text = TextAreaField("What happened", widget=GovTextArea(),
+                         validators=[InputRequired("Enter what happened"), Length(max=5000)])
+    police_shareable = BooleanField("Can be seen by the police if the case is shared with them")
+    health = BooleanField("This is a health note (never shown to the police)")
+    submit = SubmitField("Add to the chronology", widget=GovSubmitInput())
+
+
+class ReasonForm(Form):
+    reason = TextAreaField("Reason", widget=GovTextArea(),
+                           validators=[InputRequired("Enter the reason"), Length(max=2000)])
+
+
+class ActionForm(Form):
+    description = TextAreaField("What will be done", widget=GovTextArea(),
+                                validators=[InputRequired("Describe the action"), Length(max=2000)])
+    owner = SelectField("Owner", widget=GovSelect(), validators=[InputRequired("Select who owns the action")])
+    due_date = DateField("Due date", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
+                         validators=[InputRequired("Enter a due date, like 2026-12-04")])
+    submit = SubmitField("Add action", widget=GovSubmitInput())
+
+
+class CompleteForm(VersionedForm):
+    outcome = TextAreaField("Outcome", widget=GovTextArea(),
+                            validators=[InputRequired("Record the outcome"), Length(max=2000)])
+    status = SelectField("Status", choices=[("done", "Done"), ("cancelled", "Cancelled")], default="done")
+
+
+class ShareForm(Form):
+    organisation_id = SelectField("Share with", widget=GovSelect(), validators=[InputRequired("Select an organisation")])
+    reason = TextAreaField("Why the case is shared", widget=GovTextArea(),
+                           description="Share the minimum needed, and record why.",
+                           validators=[InputRequired("Enter the reason for sharing"), Length(max=2000)])
+    submit = SubmitField("Share the case", widget=GovSubmitInput())
+
+
+class CaseUpdateForm(VersionedForm):
+    stage_id = SelectField("Stage", widget=GovSelect(), validators=[Optional()])
+    status = SelectField("Status", widget=GovSelect(), choices=[("open", "Open"), ("monitoring", "Monitoring")],
+                         validators=[Optional()])
+    next_review = DateField("Next review", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
+                            validators=[Optional()])
+    reason = StringField("Reason for the change (optional)", widget=GovTextInput(), validators=[Length(max=500)])
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class CloseForm(VersionedForm):
+    reason = RadioField("Why is the case closing?", widget=GovRadioInput(), choices=list(CLOSURE_REASONS),
+                        validators=[InputRequired("Select a reason")])
+    text = TextAreaField("More detail", widget=GovTextArea(), validators=[Length(max=2000)])
+    submit = SubmitField("Close the case", widget=GovSubmitInput(), render_kw={"class": "govuk-button--warning"})

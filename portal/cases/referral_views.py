@@ -1,0 +1,174 @@
+"""Referrals: a school refers, the named EWO triages."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal import access
+from portal.cases import referrals as service
+from portal.cases.errors import Conflict, Refused
+from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
+from portal.cases.models import BARRIERS, REFERRAL_STATE_LABELS, Referral
+from portal.cases.views import bp
+from portal.extensions import db
+from portal.orgs.models import User
+from portal.pagination import page_links, paginate
+from portal.timeutil import as_utc, utcnow
+
+
+def _form_data(form: ReferralForm) -> tuple[dict, dict[str, str]]:
+    chosen = request.form.getlist("barrier")
+    errors = {}
+    barriers = {}
+    for key, _ in BARRIERS:
+        if key in chosen:
+            barriers[key] = request.form.get(f"barrier_{key}", "").strip()[:500]
+    if "other" in barriers and not barriers["other"]:
+        errors["barrier_other"] = "Describe the other barrier"
+    return {
+        "barriers": barriers,
+        "stage_reached": int(form.stage_reached.data) if form.stage_reached.data else None,
+        "school_actions": (form.school_actions.data or "").strip(),
+        "consent": form.consent.data,
+        "lawful_basis": (form.lawful_basis.data or "").strip(),
+        "urgency": form.urgency.data,
+        "safeguarding_concern": bool(form.safeguarding_concern.data),
+    }, errors
+
+
+def _render_form(form, pupil, referral, barriers, extra_errors, status=200):
+    return render_template("cases/referral_form.html", form=form, pupil=pupil, referral=referral,
+                           barriers=barriers, barrier_choices=BARRIERS, extra_errors=extra_errors), status
+
+
+def _save(form, pupil, referral):
+    """Save the draft, then submit it if asked. Returns a response."""
+    data, extra = _form_data(form)
+    if not form.validate() or extra:
+        return _render_form(form, pupil, referral, data["barriers"], extra, 422)
+    try:
+        referral = service.save_draft(current_user, pupil, data, referral, form.version.data)
+    except Conflict as exc:
+        return render_template("cases/conflict.html", thing="referral", current=exc.current,
+                               back=url_for("cases.view_referral", referral_id=exc.current.id)), 409
+    except Refused as exc:
+        form.form_errors.append(exc.message)
+        return _render_form(form, pupil, referral, data["barriers"], extra, 409)
+    if request.form.get("action") == "submit":
+        try:
+            service.submit(current_user, referral, referral.version)
+        except Refused as exc:
+            extra = {("barrier_illness" if f == "barriers" else f): m for f, m in exc.problems}
+            form.version.data = referral.version
+            return _render_form(form, pupil, referral, data["barriers"], extra, 422)
+        flash("The referral has been sent to the named education welfare officer.", "success")
+    else:
+        flash("The draft has been saved. It is not sent until you submit it.", "success")
+    return redirect(url_for("cases.view_referral", referral_id=referral.id), code=303)
+
+
+@bp.route("/pupils/<int:pupil_id>/referrals/new", methods=["GET", "POST"])
+@access.require("refer")
+def new_referral(pupil_id: int):
+    pupil = access.get_pupil_or_404(current_user, pupil_id)
+    form = ReferralForm()
+    if form.is_submitted():
+        return _save(form, pupil, None)
+    return _render_form(form, pupil, None, {}, {})
+
+
+@bp.route("/referrals/<int:referral_id>/edit", methods=["GET", "POST"])
+@access.require("refer")
+def edit_referral(referral_id: int):
+    referral = access.get_referral_or_404(current_user, referral_id, need="edit")
+    form = ReferralForm(obj=None if request.method == "POST" else referral)
+    if request.method == "GET":
+        form.stage_reached.data = str(referral.stage_reached or "")
+        form.version.data = referral.version
+        return _render_form(form, referral.pupil, referral, referral.barriers, {})
+    return _save(form, referral.pupil, referral)
+
+
+@bp.route("/referrals")
+@access.require("view_referrals")
+def list_referrals():
+    status = request.args.get("status", "")
+    stmt = access.referrals_for(current_user).options(selectinload(Referral.pupil), selectinload(Referral.school))
+    queue = current_user.role != "school_staff" and not status
+    if queue:
+        stmt = stmt.where(Referral.status == "submitted").order_by(Referral.submitted_at, Referral.id)
+    else:
+        if status in REFERRAL_STATE_LABELS:
+            stmt = stmt.where(Referral.status == status)
+        stmt = stmt.order_by(Referral.created_at.desc(), Referral.id.desc())
+    page = paginate(stmt)
+    return render_template("cases/referrals.html", page=page, pages=page_links(page), status=status,
+                           queue=queue, labels=REFERRAL_STATE_LABELS, now=utcnow(), as_utc=as_utc)
+
+
+@bp.route("/referrals/<int:referral_id>")
+@access.require("view_referrals")
+def view_referral(referral_id: int):
+    referral = access.get_referral_or_404(current_user, referral_id)
+    return render_template("cases/referral.html", referral=referral, barrier_choices=dict(BARRIERS),
+                           addition_form=AdditionForm(), can_triage=access.can_triage(current_user, referral))
+
+
+@bp.route("/referrals/<int:referral_id>/additions", methods=["POST"])
+@access.require("refer")
+def add_to_referral(referral_id: int):
+    referral = access.get_referral_or_404(current_user, referral_id, need="add")
+    form = AdditionForm()
+    if form.validate():
+        try:
+            service.add_information(current_user, referral, form.text.data.strip())
+        except Refused as exc:
+            form.text.errors.append(exc.message)
+        else:
+            flash("Your information has been added to the referral.", "success")
+            return redirect(url_for("cases.view_referral", referral_id=referral.id), code=303)
+    return render_template("cases/referral.html", referral=referral, barrier_choices=dict(BARRIERS),
+                           addition_form=form, can_triage=False), 422
+
+
+def _ewo_choices(referral):
+    ewos = db.session.scalars(select(User).where(User.role == "ewo", User.active.is_(True)).order_by(User.name))
+    named = referral.school.named_ewo_id
+    return [(str(u.id), u.name + (" (named EWO)" if u.id == named else "")) for u in ewos]
+
+
+@bp.route("/referrals/<int:referral_id>/triage", methods=["GET", "POST"])
+@access.require("triage")
+def triage_referral(referral_id: int):
+    referral = access.get_referral_or_404(current_user, referral_id, need="triage")
+    form = TriageForm()
+    form.lead_id.choices = _ewo_choices(referral)
+    if request.method == "GET":
+        form.version.data = referral.version
+        form.lead_id.data = str(referral.school.named_ewo_id or current_user.id)
+    elif form.validate():
+        try:
+            if form.decision.data == "accept":
+                lead = db.session.get(User, int(form.lead_id.data or 0))
+                if lead is None:
+                    abort(400)
+                case = service.accept(current_user, referral, lead, form.version.data)
+                flash("The referral has been accepted and a case opened.", "success")
+                return redirect(url_for("cases.view_case", case_id=case.id), code=303)
+            if form.decision.data == "more_info":
+                service.ask_for_information(current_user, referral, form.message.data.strip(), form.version.data)
+                flash("The school has been asked for more information.", "success")
+            else:
+                service.decline(current_user, referral, form.message.data.strip(), form.version.data)
+                flash("The referral has been declined; the school can see your reason.", "success")
+            return redirect(url_for("cases.list_referrals"), code=303)
+        except Conflict as exc:
+            return render_template("cases/conflict.html", thing="referral", current=exc.current,
+                                   back=url_for("cases.view_referral", referral_id=referral_id)), 409
+        except Refused as exc:
+            form.form_errors.append(exc.message)
+    status = 422 if form.is_submitted() else 200
+    return render_template("cases/triage.html", form=form, referral=referral,
+                           barrier_choices=dict(BARRIERS)), status

@@ -1,0 +1,161 @@
+"""Agreed actions (added and completed inline), "My actions", notifications and the outbox."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_htmx import make_response as htmx_response
+from flask_login import current_user
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import selectinload
+
+from portal import access
+from portal.cases import service
+from portal.cases.case_views import _action_form, _case_context, _conflict, _today
+from portal.cases.errors import Conflict, Refused
+from portal.cases.forms import CompleteForm
+from portal.cases.models import Action, Case, Notification, OutboxEmail
+from portal.cases.views import bp
+from portal.extensions import db, htmx
+from portal.orgs.models import Organisation, User
+from portal.pagination import page_links, paginate
+from portal.pupils.models import Pupil
+from portal.timeutil import utcnow
+
+
+def _owner(value: str):
+    kind, _, raw = (value or "").partition(":")
+    if not raw.isdigit():
+        return None, None
+    if kind == "user":
+        return db.session.get(User, int(raw)), None
+    if kind == "org":
+        return None, db.session.get(Organisation, int(raw))
+    return None, None
+
+
+@bp.route("/cases/<int:case_id>/actions", methods=["POST"])
+@access.require("view_cases")
+def add_action(case_id: int):
+    case = access.get_case_or_404(current_user, case_id)
+    if current_user.role == "police" or not (access.can_lead(current_user, case)
+                                            or current_user.role in ("school_staff", "social_care", "early_help")):
+        abort(403)
+    form = _action_form(case, request.form)
+    if form.validate():
+        owner_user, owner_org = _owner(form.owner.data)
+        try:
+            service.add_action(current_user, case, form.description.data.strip(), form.due_date.data,
+                               owner_user=owner_user, owner_org=owner_org)
+        except Refused as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash("The action has been added and its owner told.", "success")
+            return redirect(url_for("cases.view_case", case_id=case.id) + "#actions", code=303)
+    return render_template("cases/case.html", **_case_context(case, action_form=form, problem=(
+        "The action was not added: " + "; ".join(m for errs in form.errors.values() for m in errs)))), 422
+
+
+def _action_or_404(action_id: int) -> Action:
+    action = db.session.scalar(access.actions_for(current_user).where(Action.id == action_id))
+    if action is None:
+        abort(404)
+    if not access.can_update_action(current_user, action):
+        abort(403)
+    return action
+
+
+@bp.route("/actions/<int:action_id>/complete", methods=["GET", "POST"])
+@access.require("view_cases")
+def complete_action(action_id: int):
+    """Complete an action with its outcome. With htmx the row is replaced in place and the
+    chronology told to refresh (HX-Trigger: actionsChanged)."""
+    action = _action_or_404(action_id)
+    form = CompleteForm()
+    if request.method == "GET":
+        form.version.data = action.version
+        template = "cases/_action_complete.html" if htmx else "cases/action_complete.html"
+        return render_template(template, action=action, form=form)
+    if form.validate():
+        try:
+            service.complete_action(current_user, action, form.outcome.data.strip(), form.version.data,
+                                    status=form.status.data or "done")
+        except Conflict as exc:
+            db.session.rollback()
+            current = db.session.get(Action, action_id)
+            if htmx:
+                return render_template("cases/_action_row.html", action=current, conflict=True,
+                                       today=_today(), can_update=lambda a: False), 409
+            return _conflict("action", current, url_for("cases.view_case", case_id=current.case_id) + "#actions")
+        except Refused as exc:
+            form.outcome.errors.append(exc.message)
+        else:
+            if htmx:
+                response = htmx_response(render_template("cases/_action_row.html", action=action, today=_today(),
+                                                         can_update=lambda a: access.can_update_action(current_user, a)),
+                                         trigger={"actionsChanged": True})
+                return response
+            flash("The action has been completed.", "success")
+            return redirect(url_for("cases.view_case", case_id=action.case_id) + "#actions", code=303)
+    template = "cases/_action_complete.html" if htmx else "cases/action_complete.html"
+    return render_template(template, action=action, form=form), 422
+
+
+@bp.route("/actions/<int:action_id>/row")
+@access.require("view_cases")
+def action_row(action_id: int):
+    """The row of an action (htmx: cancel an inline edit)."""
+    action = db.session.scalar(access.actions_for(current_user).where(Action.id == action_id))
+    if action is None:
+        abort(404)
+    return render_template("cases/_action_row.html", action=action, today=_today(),
+                           can_update=lambda a: access.can_update_action(current_user, a))
+
+
+@bp.route("/actions")
+@access.require("view_cases")
+def my_actions():
+    show = request.args.get("show", "open")
+    mine = or_(Action.owner_user_id == current_user.id, Action.owner_org_id == current_user.organisation_id)
+    stmt = (access.actions_for(current_user).where(mine)
+            .options(selectinload(Action.case).selectinload(Case.pupil), selectinload(Action.owner_user),
+                     selectinload(Action.owner_org)))
+    today = _today()
+    if show == "week":
+        stmt = stmt.where(Action.status == "open", Action.due_date >= today, Action.due_date <= today + timedelta(days=7))
+    elif show == "overdue":
+        stmt = stmt.where(Action.status == "open", Action.due_date < today)
+    elif show == "done":
+        stmt = stmt.where(Action.status != "open")
+    else:
+        show = "open"
+        stmt = stmt.where(Action.status == "open")
+    stmt = stmt.order_by(Action.due_date, Action.id) if show != "done" else \
+        stmt.order_by(Action.completed_at.desc(), Action.id.desc())
+    page = paginate(stmt)
+    return render_template("cases/my_actions.html", page=page, pages=page_links(page), show=show, today=today,
+                           can_update=lambda a: access.can_update_action(current_user, a))
+
+
+@bp.route("/notifications")
+@access.require("use_portal")
+def notifications():
+    page = paginate(select(Notification).where(Notification.user_id == current_user.id)
+                    .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    return render_template("cases/notifications.html", page=page, pages=page_links(page))
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@access.require("use_portal")
+def mark_notifications_read():
+    db.session.execute(update(Notification).where(Notification.user_id == current_user.id,
+                                                  Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.commit()
+    return redirect(url_for("cases.notifications"), code=303)
+
+
+@bp.route("/outbox")
+@access.require("read_outbox")
+def outbox():
+    page = paginate(select(OutboxEmail).order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc()))
+    return render_template("cases/outbox.html", page=page, pages=page_links(page))
