@@ -215,8 +215,8 @@ def login(page: Page, base_url: str, email: str, password: str = DEMO_PASSWORD) 
 
 
 def sign_out(page: Page) -> Response | None:
-    """Press the Sign out button in the service navigation."""
-    nav = page.locator(".govuk-service-navigation__list")
+    """Press the Sign out button in the header."""
+    account = page.locator(".app-header__account")
     with page.expect_navigation() as navigation:
-        nav.get_by_role("button", name="Sign out").click()
+        account.get_by_role("button", name="Sign out").click()
     return navigation.value

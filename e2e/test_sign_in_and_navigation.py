@@ -11,9 +11,11 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import login, sign_out
 
-ADMIN_NAV = ["Home", "Pupils", "School attendance", "Imports", "Organisations", "Users", "Audit log"]
-SCHOOL_NAV = ["Home", "Pupils", "School attendance", "Imports"]
-EWO_NAV = ["Home", "Pupils", "School attendance"]
+ADMIN_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Organisations",
+             "Users", "Audit log"]
+SCHOOL_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions"]
+EWO_NAV = ["Home", "Pupils", "Attendance", "Referrals", "Cases", "My actions"]
+AGENCY_NAV = ["Home", "Cases", "My actions"]
 OTHER_NAV = ["Home"]
 
 # (e-mail, name shown in the header, role, navigation the role must see)
@@ -21,9 +23,9 @@ DEMO_USERS = [
     ("admin@demo.test", "Alex Admin", "la_admin", ADMIN_NAV),
     ("ewo@demo.test", "Erin Walsh", "ewo", EWO_NAV),
     ("school@demo.test", "Sam Patel", "school_staff", SCHOOL_NAV),
-    ("socialcare@demo.test", "Priya Shah", "social_care", OTHER_NAV),
-    ("earlyhelp@demo.test", "Ellie Hughes", "early_help", OTHER_NAV),
-    ("police@demo.test", "PC Dan Reid", "police", OTHER_NAV),
+    ("socialcare@demo.test", "Priya Shah", "social_care", AGENCY_NAV),
+    ("earlyhelp@demo.test", "Ellie Hughes", "early_help", AGENCY_NAV),
+    ("police@demo.test", "PC Dan Reid", "police", AGENCY_NAV),
     ("panelchair@demo.test", "Chris Morgan", "panel_chair", OTHER_NAV),
 ]
 
@@ -43,11 +45,13 @@ def test_role_signs_in_sees_its_navigation_and_signs_out(page: Page, base_url: s
     expect(page.locator("h1")).to_have_text(f"Welcome, {name}")
 
     nav = page.locator(".govuk-service-navigation__list")
-    # The role's pages, then the account link (the person's name) - and nothing else.
-    assert _texts(nav.locator("a")) == [*expected_nav, f"{name} – your account"]
-    expect(nav.locator("a").last).to_have_attribute("href", "/account/password")
-    expect(nav.get_by_role("button", name="Sign out")).to_be_visible()
+    # The role's pages - and nothing else.
+    assert _texts(nav.locator("a")) == expected_nav
     expect(nav.locator("a[aria-current='page']")).to_have_text("Home")
+    account = page.locator(".app-header__account")
+    expect(account.get_by_role("link", name=f"{name} – your account")).to_have_attribute("href", "/account/password")
+    expect(account.get_by_role("link", name=re.compile(r"^Notifications"))).to_be_visible()
+    expect(account.get_by_role("button", name="Sign out")).to_be_visible()
 
     if role != "la_admin":
         forbidden = page.goto(f"{base_url}/users")

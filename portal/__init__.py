@@ -216,7 +216,7 @@ def _register_template_helpers(app: Flask) -> None:
             "service_name": SERVICE_NAME,
             "la_name": app.config["LA_NAME"],
             "csp_nonce": getattr(g, "csp_nonce", ""),
-            "nav_items": access.navigation_for(user) if user else [],
+            "nav_items": access.navigation_for(user, request.endpoint) if user else [],
             "can": lambda perm: access.can(user, perm),
             "unread_notifications": _unread(user),
         }

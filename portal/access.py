@@ -315,20 +315,36 @@ def audit_for(user) -> Select:
 
 # ----- navigation -------------------------------------------------------------------------
 
-NAVIGATION: tuple[tuple[str, str, str], ...] = (
-    # (label, endpoint, permission)
-    ("Home", "dashboard.home", "use_portal"),
-    ("Pupils", "pupils.search", "view_pupils"),
-    ("School attendance", "attendance.schools", "view_school_attendance"),
-    ("Imports", "attendance.list_imports", "import_attendance"),
-    ("Referrals", "cases.list_referrals", "view_referrals"),
-    ("Cases", "cases.list_cases", "view_cases"),
-    ("My actions", "cases.my_actions", "view_cases"),
-    ("Organisations", "orgs.list_organisations", "manage_organisations"),
-    ("Users", "orgs.list_users", "manage_users"),
-    ("Audit log", "audit.list_events", "view_audit"),
+NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    # (label, endpoint, permission, the endpoints that count as being in that section)
+    ("Home", "dashboard.home", "use_portal", ("dashboard.",)),
+    ("Pupils", "pupils.search", "view_pupils", ("pupils.",)),
+    ("Attendance", "attendance.schools", "view_school_attendance", ("attendance.school",)),
+    ("Imports", "attendance.list_imports", "import_attendance", ("attendance.list_imports", "attendance.view_import",
+                                                                 "attendance.import_")),
+    ("Referrals", "cases.list_referrals", "view_referrals", ("cases.new_referral", "cases.edit_referral",
+                                                             "cases.list_referrals", "cases.view_referral",
+                                                             "cases.triage_referral", "cases.add_to_referral")),
+    ("Cases", "cases.list_cases", "view_cases", ("cases.list_cases", "cases.view_case", "cases.update_case",
+                                                 "cases.share_case", "cases.withdraw_share", "cases.close_case",
+                                                 "cases.add_entry", "cases.correct_entry", "cases.strike_entry",
+                                                 "cases.add_action")),
+    ("My actions", "cases.my_actions", "view_cases", ("cases.my_actions", "cases.complete_action")),
+    ("Organisations", "orgs.list_organisations", "manage_organisations", ("orgs.", "orgs.view_organisation")),
+    ("Users", "orgs.list_users", "manage_users", ("orgs.list_users", "orgs.new_user", "orgs.view_user",
+                                                  "orgs.edit_user", "orgs.deactivate_user", "orgs.reactivate_user")),
+    ("Audit log", "audit.list_events", "view_audit", ("audit.",)),
 )
 
 
-def navigation_for(user) -> list[tuple[str, str]]:
-    return [(label, endpoint) for label, endpoint, perm in NAVIGATION if can(user, perm)]
+def navigation_for(user, endpoint: str | None = None) -> list[dict]:
+    """The navigation a user may use, with the current section marked."""
+    items = []
+    for label, target, perm, sections in NAVIGATION:
+        if not can(user, perm):
+            continue
+        active = bool(endpoint) and endpoint.startswith(sections)
+        if label == "Organisations":
+            active = bool(endpoint) and endpoint.startswith("orgs.") and "user" not in endpoint
+        items.append({"label": label, "endpoint": target, "active": active, "current": endpoint == target})
+    return items

@@ -49,8 +49,12 @@ def seed_demo(password: str, today=None) -> bool:
     from portal.seed_pupils import seed_pupils
 
     today = today or london_today()
+    from portal.seed_cases import seed_cases
+
     if db.session.scalar(select(User.id).where(User.email == "admin@demo.test")) is not None:
-        return seed_pupils(today) > 0  # a partnership seeded before pupils existed
+        # a partnership seeded before pupils or cases existed gets them now
+        added = seed_pupils(today) > 0
+        return seed_cases(today) > 0 or added
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
         orgs[name] = Organisation(name=name, kind=OrgKind.school, urn=urn, phase=phase)
@@ -70,4 +74,5 @@ def seed_demo(password: str, today=None) -> bool:
     audit.record(None, "demo_seeded", summary="Demo Borough created", actor_label="seed-demo")
     db.session.commit()
     seed_pupils(today)
+    seed_cases(today)
     return True

@@ -110,6 +110,9 @@ def add_information(actor: User, referral: Referral, text: str) -> ReferralAddit
 
 
 def _triaged(actor: User, referral: Referral, status: str, message: str) -> None:
+    if status in ("more_info", "declined") and not message.strip():
+        raise Refused("Tell the school what is needed, or why the referral is declined.",
+                      [("message", "Enter a message to the school")])
     if referral.status != "submitted":
         raise Refused(f"Only a referral awaiting triage can be triaged; this one is {referral.status_label.lower()}.")
     referral.status = status

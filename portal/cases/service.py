@@ -4,6 +4,7 @@ case lands in its chronology in the same transaction."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import wraps
 
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +20,22 @@ from portal.orgs.models import Organisation, OrgKind, User
 from portal.timeutil import utcnow
 
 SHAREABLE_KINDS = (OrgKind.social_care, OrgKind.early_help, OrgKind.police, OrgKind.health, OrgKind.school)
+
+
+def conflict_on_stale(func):
+    """A concurrent write can surface when an early flush meets a newer version (not only at
+    commit): whatever the moment, it is a Conflict, and nothing of this call is kept."""
+
+    @wraps(func)
+    def wrapper(actor, obj, *args, **kwargs):
+        try:
+            return func(actor, obj, *args, **kwargs)
+        except StaleDataError:
+            db.session.rollback()
+            db.session.refresh(obj)
+            raise Conflict(obj) from None
+
+    return wrapper
 
 
 def _check_version(obj, expected):
@@ -50,6 +67,7 @@ def _link(case: Case) -> str:
 
 # ----- status, stage, review, lead ----------------------------------------------------------
 
+@conflict_on_stale
 def set_status(actor: User, case: Case, status: str, expected_version: int | None) -> None:
     _check_version(case, expected_version)
     allowed = {("open", "monitoring"), ("monitoring", "open")}
@@ -69,6 +87,7 @@ def support_offers(case: Case) -> int:
         ChronologyEntry.struck_at.is_(None))).all())
 
 
+@conflict_on_stale
 def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | None, reason: str = "") -> None:
     """Support first: a formal-support or enforcement stage needs logged support offers."""
     _check_version(case, expected_version)
@@ -87,6 +106,7 @@ def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | Non
     _commit(case)
 
 
+@conflict_on_stale
 def set_review(actor: User, case: Case, review: date, expected_version: int | None) -> None:
     _check_version(case, expected_version)
     before = case.next_review
@@ -96,6 +116,7 @@ def set_review(actor: User, case: Case, review: date, expected_version: int | No
     _commit(case)
 
 
+@conflict_on_stale
 def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) -> None:
     _check_version(case, expected_version)
     if lead.role != "ewo" or not lead.active:
@@ -108,6 +129,7 @@ def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) 
     _commit(case)
 
 
+@conflict_on_stale
 def close(actor: User, case: Case, reason: str, text: str, expected_version: int | None) -> None:
     _check_version(case, expected_version)
     if case.status == "closed":
@@ -116,12 +138,13 @@ def close(actor: User, case: Case, reason: str, text: str, expected_version: int
         raise Refused("Select a reason for closing the case.", [("reason", "Select a reason")])
     if reason == "other" and not text.strip():
         raise Refused("Say why the case is being closed.", [("text", "Describe the reason")])
+    at_close = snapshot(case.pupil)  # read before any change, so nothing is flushed early
     before = case.status
     case.status = "closed"
     case.closed_at = utcnow()
     case.closure_reason = reason
     case.closure_text = text
-    case.attendance_at_close = snapshot(case.pupil)
+    case.attendance_at_close = at_close
     opened = (case.attendance_at_open or {}).get("percent")
     closed = case.attendance_at_close.get("percent")
     _entry(case, actor, "decision", f"Case closed: {dict(CLOSURE_REASONS)[reason]}"
@@ -180,9 +203,8 @@ def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: s
         raise Refused("Choose what kind of entry this is.", [("kind", "Select the kind of entry")])
     if occurred_at > utcnow():
         raise Refused("The entry cannot be in the future.", [("occurred_at", "Enter a time that has passed")])
-    police = police_shareable and not health
-    if actor.role == "police":
-        police = True  # what the police record is theirs to see
+    # What the police record is theirs to see; a health note never reaches the police view.
+    police = (police_shareable or actor.role == "police") and not health
     entry = _entry(case, actor, kind, text, police=police, occurred_at=occurred_at, health=health)
     db.session.flush()
     audit.record(actor, "chronology_entry_added", case, summary=f"{kind} #{entry.id}")
@@ -221,12 +243,24 @@ def _owner_label(owner_user: User | None, owner_org: Organisation | None) -> str
     return owner_user.name if owner_user else (owner_org.name if owner_org else "–")
 
 
+def _check_owner(case: Case, owner_user: User | None, owner_org: Organisation | None) -> None:
+    """An action's owner must be able to see the case: the pupil's school, the LA attendance
+    service, or an agency the case is shared with."""
+    allowed = {case.pupil.school_id, case.lead.organisation_id}
+    allowed |= {s.organisation_id for s in case.shares if s.withdrawn_at is None}
+    org_id = owner_user.organisation_id if owner_user else owner_org.id
+    if org_id not in allowed:
+        raise Refused("Share the case with that agency before giving it an action.",
+                      [("owner", "Share the case with the owner's agency first")])
+
+
 def add_action(actor: User, case: Case, description: str, due: date, *, owner_user: User | None = None,
                owner_org: Organisation | None = None) -> Action:
     if (owner_user is None) == (owner_org is None):
         raise Refused("Give the action one owner: a person or an agency.", [("owner", "Select an owner")])
     if case.status == "closed":
         raise Refused("The case is closed.")
+    _check_owner(case, owner_user, owner_org)
     action = Action(case_id=case.id, description=description, due_date=due, created_by_id=actor.id,
                     owner_user_id=owner_user.id if owner_user else None,
                     owner_org_id=owner_org.id if owner_org else None)
@@ -244,6 +278,7 @@ def add_action(actor: User, case: Case, description: str, due: date, *, owner_us
     return action
 
 
+@conflict_on_stale
 def complete_action(actor: User, action: Action, outcome: str, expected_version: int | None,
                     status: str = "done") -> None:
     """Complete (or cancel) an action. Two people completing the same action: one wins, the
@@ -255,17 +290,19 @@ def complete_action(actor: User, action: Action, outcome: str, expected_version:
         raise Refused("An action is completed or cancelled.")
     if not outcome.strip():
         raise Refused("Record the outcome.", [("outcome", "Enter the outcome")])
+    case = action.case  # loaded before the change, so nothing is flushed early
     action.status = status
     action.outcome = outcome
     action.completed_at = utcnow()
     action.completed_by_id = actor.id
     verb = "completed" if status == "done" else "cancelled"
-    _entry(action.case, actor, "action", f"Action {verb} by {actor.name}: {action.description} – "
+    _entry(case, actor, "action", f"Action {verb} by {actor.name}: {action.description} – "
            f"Outcome: {outcome}", police=action.police_shareable)
     audit.record(actor, f"action_{verb}", action, changes={"status": {"from": "open", "to": status}})
     _commit(action)
 
 
+@conflict_on_stale
 def reassign_action(actor: User, action: Action, expected_version: int | None, *, owner_user: User | None = None,
                     owner_org: Organisation | None = None, due: date | None = None) -> None:
     _check_version(action, expected_version)
@@ -273,17 +310,19 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
         raise Refused("Only an open action can be re-assigned.")
     if (owner_user is None) == (owner_org is None):
         raise Refused("Give the action one owner: a person or an agency.", [("owner", "Select an owner")])
+    case = action.case
+    _check_owner(case, owner_user, owner_org)
     before = action.owner_label
     action.owner_user_id = owner_user.id if owner_user else None
     action.owner_org_id = owner_org.id if owner_org else None
     if due:
         action.due_date = due
     after = _owner_label(owner_user, owner_org)
-    _entry(action.case, actor, "action", f"Action re-assigned from {before} to {after}: {action.description}",
+    _entry(case, actor, "action", f"Action re-assigned from {before} to {after}: {action.description}",
            police=action.police_shareable)
     audit.record(actor, "action_reassigned", action, changes={"owner": {"from": before, "to": after}})
     if owner_user:
-        notify.notify_users([owner_user], "An action was assigned to you", _link(action.case) + "#actions")
+        notify.notify_users([owner_user], "An action was assigned to you", _link(case) + "#actions")
     else:
-        notify.notify_org(owner_org.id, "An action was assigned to your agency", _link(action.case) + "#actions")
+        notify.notify_org(owner_org.id, "An action was assigned to your agency", _link(case) + "#actions")
     _commit(action)

@@ -1,0 +1,121 @@
+"""Demo referrals in every state and open cases shared with each agency, with chronologies
+and actions (some overdue), made through the real services."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from portal.attendance.summaries import pupil_summary
+from portal.cases import referrals, service
+from portal.cases.models import Referral, Stage
+from portal.extensions import db
+from portal.orgs.models import Organisation, OrgKind, User
+from portal.pupils.models import Pupil
+from portal.timeutil import LONDON
+
+BASE = {"stage_reached": 3, "consent": "given", "lawful_basis": "", "urgency": "routine",
+        "safeguarding_concern": False}
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _org(kind: OrgKind) -> Organisation:
+    return db.session.scalar(select(Organisation).where(Organisation.kind == kind))
+
+
+def _lowest_attenders(school_id: int, n: int) -> list[Pupil]:
+    pupils = db.session.scalars(select(Pupil).where(Pupil.school_id == school_id).order_by(Pupil.id)).all()
+    scored = []
+    for p in pupils:
+        t = pupil_summary(p).year_totals
+        if t.possible:
+            scored.append((t.attended / t.possible, p.id, p))
+    return [p for _, _, p in sorted(scored)[:n]]
+
+
+def _at(today, days_ago: int, hour: int = 10) -> datetime:
+    return datetime.combine(today - timedelta(days=days_ago), time(hour, 0), tzinfo=LONDON)
+
+
+def seed_cases(today) -> int:
+    if db.session.scalar(select(Referral.id).limit(1)) is not None:
+        return 0
+    school_user, school2_user = _user("school@demo.test"), _user("school2@demo.test")
+    ewo, ewo_admin = _user("ewo@demo.test"), _user("admin@demo.test")
+    schools = db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.school)
+                                 .order_by(Organisation.urn)).all()
+    first, second = _lowest_attenders(schools[0].id, 6), _lowest_attenders(schools[1].id, 2)
+    stages = {s.position: s for s in db.session.scalars(select(Stage))}
+
+    def draft(user, pupil, barriers, actions, **kw):
+        return referrals.save_draft(user, pupil, {**BASE, "barriers": barriers, "school_actions": actions, **kw})
+
+    # 1. a draft the school has not sent yet
+    draft(school_user, first[5], {"transport": "Bus pass expired in October"}, "Two calls home in November.")
+    # 2. awaiting triage (urgent, safeguarding concern)
+    r = draft(school_user, first[4], {"safeguarding": "Seen with older young people in school hours",
+                                      "ebsa": ""}, "First-day calls; letter 3 Nov; tutor meeting 10 Nov.",
+              urgency="urgent", safeguarding_concern=True)
+    referrals.submit(school_user, r, r.version)
+    # 3. more information asked for
+    r = draft(school_user, first[3], {"illness": "Frequent stomach aches"}, "Calls home on each absence.")
+    referrals.submit(school_user, r, r.version)
+    referrals.ask_for_information(ewo, r, "Has the family seen the GP? Please add the dates of the letters sent.",
+                                  r.version)
+    # 4. declined
+    r = draft(school_user, first[2], {"holiday": "Family holiday in term time, 5 days"},
+              "Holiday request refused in writing.")
+    referrals.submit(school_user, r, r.version)
+    referrals.decline(ewo, r, "A single term-time holiday: the school's own process applies first "
+                               "(stage 2 meeting). Refer again if absence continues.", r.version)
+    # 5-6. accepted: open cases with chronologies, actions and sharing
+    cases = []
+    for user, pupil, barriers, text in (
+        (school_user, first[0], {"ebsa": "Anxious about the move to Year 6 classes", "bullying": ""},
+         "Daily first-day calls; tutor and year leader meetings; part-time timetable offered."),
+        (school_user, first[1], {"young_carer": "Cares for mum after her operation", "family": ""},
+         "Home visit by the DSL on 6 Nov; breakfast club place offered."),
+        (school2_user, second[0], {"send": "Awaiting an EHC needs assessment"},
+         "SENCo meeting; reduced timetable for two weeks."),
+    ):
+        r = draft(user, pupil, barriers, text)
+        referrals.submit(user, r, r.version)
+        cases.append(referrals.accept(ewo if pupil.school.named_ewo_id == ewo.id else ewo_admin, r,
+                                      pupil.school.named_ewo, r.version))
+    c1, c2, c3 = cases
+    lead = c1.lead
+    service.add_entry(lead, c1, "phone_call", _at(today, 12), "Spoke to mum: morning anxiety, reluctant to "
+                      "get on the bus. Agreed a meet-and-greet at the gate.", police_shareable=False)
+    service.add_entry(lead, c1, "support_offered", _at(today, 10), "Offered early help family support and a "
+                      "school counsellor referral; mum accepted both.")
+    service.add_entry(lead, c1, "home_visit", _at(today, 6, 16), "Home visit with the school's family worker. "
+                      "Bedroom routine discussed; GP appointment booked.", health=True)
+    service.share(lead, c1, _org(OrgKind.early_help), "Family support accepted by mum; early help to lead the "
+                  "family plan alongside school.")
+    service.add_action(lead, c1, "Early help assessment and family plan", today + timedelta(days=5),
+                       owner_org=_org(OrgKind.early_help))
+    service.add_action(lead, c1, "Meet-and-greet at the school gate each morning for two weeks",
+                       today - timedelta(days=3), owner_user=_user("school@demo.test"))
+    service.set_review(lead, c1, today + timedelta(days=21), c1.version)
+
+    service.add_entry(lead, c2, "meeting", _at(today, 8), "Met mum and pupil: young carer duties every "
+                      "morning. Young carers service details given.", police_shareable=False)
+    service.share(lead, c2, _org(OrgKind.social_care), "Young carer with a parent recovering from surgery: "
+                  "social care assessing care needs at home.")
+    service.add_action(lead, c2, "Carer's needs assessment at home", today - timedelta(days=2),
+                       owner_org=_org(OrgKind.social_care))
+    service.set_review(lead, c2, today - timedelta(days=1), c2.version)
+
+    service.add_entry(c3.lead, c3, "note", _at(today, 4), "Seen in the town centre during a school day "
+                      "by the neighbourhood team; returned to school.", police_shareable=True)
+    service.share(c3.lead, c3, _org(OrgKind.police), "Repeated sightings in the town centre in school hours: "
+                  "joint working with the neighbourhood team.")
+    service.add_action(c3.lead, c3, "Include the pupil in the next town-centre patrol briefing",
+                       today + timedelta(days=10), owner_org=_org(OrgKind.police))
+    service.set_stage(c3.lead, c3, stages[6], c3.version, "Listed for the multi-agency panel")
+    return 6
+
+
