@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from e2e.conftest import login, sign_out
 
 ADMIN_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Organisations",
-             "Users", "Audit log"]
+             "Users", "Audit log", "Stages"]
 SCHOOL_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions"]
 EWO_NAV = ["Home", "Pupils", "Attendance", "Referrals", "Cases", "My actions"]
 AGENCY_NAV = ["Home", "Cases", "My actions"]

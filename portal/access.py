@@ -334,6 +334,7 @@ NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("Users", "orgs.list_users", "manage_users", ("orgs.list_users", "orgs.new_user", "orgs.view_user",
                                                   "orgs.edit_user", "orgs.deactivate_user", "orgs.reactivate_user")),
     ("Audit log", "audit.list_events", "view_audit", ("audit.",)),
+    ("Stages", "cases.list_stages", "manage_stages", ("cases.list_stages", "cases.edit_stage")),
 )
 
 

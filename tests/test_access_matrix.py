@@ -78,6 +78,8 @@ MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
     "cases.notifications": (ALL, "GET"),
     "cases.mark_notifications_read": (ALL, "POST"),
     "cases.outbox": (ADMIN, "GET"),
+    "cases.list_stages": (ADMIN, "GET"),
+    "cases.edit_stage": (ADMIN, "GET"),
 }
 
 
@@ -139,6 +141,7 @@ def url_args(world) -> dict:
             "entry_id": entry.id,
             "share_id": share.id,
             "action_id": action.id,
+            "stage_id": 1,
         }
     return world._url_args
 

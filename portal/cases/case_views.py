@@ -113,8 +113,11 @@ def _case_context(case: Case, **extra):
     if view != "police":
         from portal.attendance.summaries import pupil_summary
 
+        from portal.cases.stages import suggested_stage
+
         now = pupil_summary(case.pupil).year_totals.percent
         context["case_attendance_now"] = None if now is None else round(now, 1)
+        context["suggested"], context["days_absent"] = suggested_stage(case.pupil)
     context.update(extra)
     return context
 

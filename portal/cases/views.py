@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__)
 
-from portal.cases import case_views, referral_views, work_views  # noqa: E402,F401  (register routes)
+from portal.cases import case_views, referral_views, settings_views, work_views  # noqa: E402,F401

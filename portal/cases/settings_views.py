@@ -1,0 +1,65 @@
+"""LA admins configure the stages of the graduated response and their thresholds."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import IntegerField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from portal import access, audit
+from portal.cases.models import Stage
+from portal.cases.views import bp
+from portal.extensions import db
+from portal.forms import Form, strip
+
+FIELDS = ("name", "term1_days", "term2_days", "term3_days")
+
+
+class StageForm(Form):
+    name = StringField("Name", widget=GovTextInput(), filters=[strip],
+                       validators=[InputRequired("Enter the stage's name"), Length(max=120)])
+    term1_days = IntegerField("Autumn term: days absent", widget=GovTextInput(),
+                              validators=[Optional(), NumberRange(0, 100, "Enter a number of days from 0 to 100")])
+    term2_days = IntegerField("Spring term: days absent", widget=GovTextInput(),
+                              validators=[Optional(), NumberRange(0, 100, "Enter a number of days from 0 to 100")])
+    term3_days = IntegerField("Summer term: days absent", widget=GovTextInput(),
+                              validators=[Optional(), NumberRange(0, 100, "Enter a number of days from 0 to 100")])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    submit = SubmitField("Save stage", widget=GovSubmitInput())
+
+
+@bp.route("/settings/stages")
+@access.require("manage_stages")
+def list_stages():
+    stages = db.session.scalars(select(Stage).order_by(Stage.position)).all()
+    return render_template("cases/stages.html", stages=stages)
+
+
+@bp.route("/settings/stages/<int:stage_id>", methods=["GET", "POST"])
+@access.require("manage_stages")
+def edit_stage(stage_id: int):
+    stage = db.get_or_404(Stage, stage_id)
+    form = StageForm(obj=None if request.method == "POST" else stage)
+    if request.method == "GET":
+        form.version.data = stage.version
+    elif form.validate():
+        if form.version.data is not None and form.version.data != stage.version:
+            return render_template("cases/stage_conflict.html", stage=stage), 409
+        before = audit.snapshot(stage, FIELDS)
+        for field in FIELDS:
+            setattr(stage, field, getattr(form, field).data)
+        changes = audit.diff(before, audit.snapshot(stage, FIELDS))
+        if changes:
+            audit.record(current_user, "stage_updated", stage, changes=changes, summary=stage.name)
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            return render_template("cases/stage_conflict.html", stage=db.session.get(Stage, stage_id)), 409
+        flash("The stage has been saved.", "success")
+        return redirect(url_for("cases.list_stages"), code=303)
+    return render_template("cases/stage_form.html", form=form, stage=stage), (422 if form.is_submitted() else 200)
