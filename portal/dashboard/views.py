@@ -1,51 +1,74 @@
-"""Each role's home page."""
+"""Each role's home page: what needs doing now, with links into the portal."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import timedelta
+
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
+from sqlalchemy import func, or_, select
 
 from portal import access
+from portal.extensions import db
 
 bp = Blueprint("dashboard", __name__)
 
-# What each role will find here; later issues replace these with live panels.
-ROLE_HOME = {
-    access.SCHOOL_STAFF: [
-        ("Your pupils", "pupils on your school's roll, their attendance and the key groups to act on"),
-        ("Referrals", "referrals to your named education welfare officer and their progress"),
-        ("Truancy sweep follow-ups", "pupils from your school found out of school, to follow up within a day"),
-    ],
-    access.EWO: [
-        ("Referrals to triage", "new referrals from the schools you serve, oldest first"),
-        ("Your caseload", "cases you lead, their stage of support and next review dates"),
-        ("Sweep matching", "truancy sweep encounters waiting to be matched to pupils"),
-    ],
-    access.SOCIAL_CARE: [
-        ("Shared cases", "cases the attendance service has shared with children's social care"),
-        ("Your actions", "actions agreed for your agency, with due dates"),
-    ],
-    access.EARLY_HELP: [
-        ("Shared cases", "cases the attendance service has shared with early help"),
-        ("Your actions", "actions agreed for your agency, with due dates"),
-    ],
-    access.POLICE: [
-        ("Truancy sweeps", "sweeps you are part of and the encounters recorded in them"),
-        ("Shared cases", "the summary of cases shared with the police"),
-    ],
-    access.PANEL_CHAIR: [
-        ("Panel meetings", "upcoming and past multi-agency panel meetings and their agendas"),
-        ("Panel overview", "decisions, actions by agency and the impact on attendance"),
-    ],
-    access.LA_ADMIN: [
-        ("Organisations", "schools and partner agencies, and each school's named EWO"),
-        ("Users", "who can sign in, their role and organisation"),
-        ("Audit log", "every sign-in, view and change, filterable by person, record and date"),
-    ],
+# Parts of the portal still to come, per role (issues not yet built).
+COMING = {
+    access.PANEL_CHAIR: ["Panel meetings: agendas, decisions and minutes", "The panel overview and its impact"],
+    access.POLICE: ["Truancy sweeps and the encounters recorded in them"],
+    access.EWO: ["Truancy sweep encounters to match to pupils"],
+    access.SCHOOL_STAFF: ["Follow-ups of pupils found out of school in truancy sweeps"],
 }
+
+
+def _count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def _cards(user) -> list[dict]:
+    from portal.attendance.summaries import today
+    from portal.cases.models import Action, Case, Referral
+
+    cards = []
+    now = today()
+    if access.can(user, "view_referrals"):
+        referrals = access.referrals_for(user)
+        if user.role == access.SCHOOL_STAFF:
+            cards.append({"title": "Referrals", "href": url_for("cases.list_referrals"),
+                          "count": _count(referrals.where(Referral.status.in_(("draft", "more_info")))),
+                          "text": "drafts and referrals where more information was asked for"})
+        else:
+            cards.append({"title": "Referrals awaiting triage", "href": url_for("cases.list_referrals"),
+                          "count": _count(referrals.where(Referral.status == "submitted")),
+                          "text": "from the schools you serve, oldest first"})
+    if access.can(user, "view_cases"):
+        cases = access.cases_for(user).where(Case.status != "closed")
+        if user.role == access.EWO:
+            cards.append({"title": "Cases you lead", "href": url_for("cases.list_cases", mine=1),
+                          "count": _count(cases.where(Case.lead_id == user.id)),
+                          "text": "open or monitoring"})
+        else:
+            cards.append({"title": "Open cases", "href": url_for("cases.list_cases"), "count": _count(cases),
+                          "text": "shared with your organisation" if user.role in access.AGENCY_ROLES
+                          else "for the pupils you work with"})
+        mine = access.actions_for(user).where(
+            Action.status == "open", or_(Action.owner_user_id == user.id, Action.owner_org_id == user.organisation_id))
+        cards.append({"title": "Your open actions", "href": url_for("cases.my_actions"), "count": _count(mine),
+                      "text": f"{_count(mine.where(Action.due_date < now))} overdue; "
+                              f"{_count(mine.where(Action.due_date >= now, Action.due_date <= now + timedelta(days=7)))} due this week"})
+    if access.can(user, "view_school_attendance"):
+        cards.append({"title": "School attendance", "href": url_for("attendance.schools"), "count": None,
+                      "text": "key groups: at risk, persistent absence, absent today, penalty threshold"})
+    if access.can(user, "manage_users"):
+        cards.append({"title": "Users and organisations", "href": url_for("orgs.list_users"), "count": None,
+                      "text": "who can sign in, their role and organisation; each school's named EWO"})
+        cards.append({"title": "Audit log", "href": url_for("audit.list_events"), "count": None,
+                      "text": "every sign-in, view and change"})
+    return cards
 
 
 @bp.route("/")
 @access.require("use_portal")
 def home():
     user = current_user._get_current_object()
-    return render_template("dashboard/home.html", user=user, sections=ROLE_HOME.get(user.role, []))
+    return render_template("dashboard/home.html", user=user, cards=_cards(user), coming=COMING.get(user.role, []))
