@@ -169,6 +169,14 @@ def _register_request_hooks(app: Flask) -> None:
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config["PORTAL_ENV"] == "production":
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if app.config.get("MAIL_SERVER") and request.method == "POST" and response.status_code < 400:
+            from portal.cases.notify import send_outbox
+
+            try:
+                send_outbox()  # e-mails queued by this request's transaction
+            except Exception:  # noqa: BLE001 - mail trouble never breaks the page; the outbox keeps it
+                app.logger.exception("sending e-mail failed")
+                db.session.rollback()
         if request.endpoint != "static":
             # Nothing a signed-in person sees may be kept by the browser or a proxy.
             h["Cache-Control"] = "no-store"
