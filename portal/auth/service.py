@@ -20,8 +20,13 @@ LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# A real hash to verify against when the e-mail is unknown, so timing does not reveal it.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A real hash to verify against when the e-mail is unknown, so timing does not reveal
+    it (made on first use, not at import: argon2 takes 64 MiB while hashing)."""
+    return _hasher.hash("not-a-real-password-used-for-timing")
 
 
 def hash_password(password: str) -> str:
@@ -58,7 +63,7 @@ def authenticate(email: str, password: str) -> LoginResult:
     user = find_user_by_email(email)
     now = utcnow()
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         audit.record(None, "login_failed", summary="unknown e-mail address",
                      actor_label=f"unknown <{email.strip()[:200]}>")
         db.session.commit()
