@@ -54,7 +54,8 @@ def list_cases():
     if stage.isdigit():
         stmt = stmt.where(Case.stage_id == int(stage))
     cohort = args.get("cohort", "")
-    if cohort in {f for f, _, _ in COHORT_FLAGS}:
+    police = access.case_view(current_user) == "police"
+    if cohort in {f for f, _, _ in COHORT_FLAGS} and not police:  # the police see no cohort detail
         stmt = stmt.where(getattr(Pupil, cohort).is_(True))
     if args.get("overdue") == "1":
         overdue_action = exists().where(Action.case_id == Case.id, Action.status == "open",
@@ -71,7 +72,7 @@ def list_cases():
                    schools=db.session.scalars(access.schools_for(current_user)).all()
                    if current_user.role in ("school_staff", "ewo", "la_admin") else [],
                    stages=db.session.scalars(select(Stage).order_by(Stage.position)).all(),
-                   cohorts=COHORT_FLAGS, today=_today())
+                   cohorts=[] if police else COHORT_FLAGS, today=_today())
     if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
         return render_template("cases/_case_list.html", **context)
     return render_template("cases/cases.html", **context)

@@ -2,11 +2,11 @@ from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from portal.cases.models import CLOSURE_REASONS, CONSENT, MANUAL_KINDS, URGENCY, CHRONOLOGY_KINDS
-from portal.forms import Form
+from portal.forms import Form, strip
 
 
 
@@ -37,8 +37,8 @@ class ReferralForm(VersionedForm):
 
 
 class AdditionForm(Form):
-    text = TextAreaField("Add information", widget=GovTextArea(),
-                         validators=[InputRequired("Enter the information to add"), Length(max=5000)])
+    text = TextAreaField("Add information", widget=GovTextArea(), filters=[strip],
+                         validators=[DataRequired("Enter the information to add"), Length(max=5000)])
     submit = SubmitField("Add to the referral", widget=GovSubmitInput())
 
 

@@ -94,6 +94,8 @@ def submit(actor: User, referral: Referral, expected_version: int | None) -> Ref
 def add_information(actor: User, referral: Referral, text: str) -> ReferralAddition:
     if referral.status == "draft":
         raise Refused("Change the draft instead of adding to it.")
+    if not text.strip():
+        raise Refused("Enter the information to add.", [("text", "Enter the information to add")])
     addition = ReferralAddition(referral=referral, author_id=actor.id, text=text)
     db.session.add(addition)
     db.session.flush()
