@@ -1,9 +1,4 @@
-class Conflict(Exception):
-    """A stale write: someone changed the record since the form was loaded."""
-
-    def __init__(self, current):
-        super().__init__("stale write")
-        self.current = current
+from portal.concurrency import Conflict  # noqa: F401  (re-exported for the cases package)
 
 
 class Refused(Exception):

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.cases import notify
-from portal.cases.errors import Conflict, Refused
+from portal.cases.errors import Refused
+from portal.concurrency import check_version as _check_version
 from portal.cases.models import BARRIER_LABELS, Case, ChronologyEntry, Referral, ReferralAddition, Stage
 from portal.extensions import db
 from portal.orgs.models import User
@@ -14,11 +15,6 @@ from portal.timeutil import utcnow
 
 FIELDS = ("barriers", "stage_reached", "school_actions", "consent", "lawful_basis", "urgency",
           "safeguarding_concern")
-
-
-def _check_version(obj, expected):
-    if expected is not None and obj.version != expected:
-        raise Conflict(obj)
 
 
 def _link(referral: Referral) -> str:

@@ -4,14 +4,16 @@ case lands in its chronology in the same transaction."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import wraps
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.cases import notify
-from portal.cases.errors import Conflict, Refused
+from portal.cases.errors import Refused
+from portal.concurrency import Conflict
+from portal.concurrency import check_version as _check_version
+from portal.concurrency import commit_or_conflict as _commit
+from portal.concurrency import conflict_on_stale
 from portal.cases.models import (CLOSURE_REASONS, MANUAL_KINDS, Action, Case, CaseShare, ChronologyEntry,
                                  Stage)
 from portal.cases.referrals import snapshot
@@ -20,37 +22,6 @@ from portal.orgs.models import Organisation, OrgKind, User
 from portal.timeutil import utcnow
 
 SHAREABLE_KINDS = (OrgKind.social_care, OrgKind.early_help, OrgKind.police, OrgKind.health, OrgKind.school)
-
-
-def conflict_on_stale(func):
-    """A concurrent write can surface when an early flush meets a newer version (not only at
-    commit): whatever the moment, it is a Conflict, and nothing of this call is kept."""
-
-    @wraps(func)
-    def wrapper(actor, obj, *args, **kwargs):
-        try:
-            return func(actor, obj, *args, **kwargs)
-        except StaleDataError:
-            db.session.rollback()
-            db.session.refresh(obj)
-            raise Conflict(obj) from None
-
-    return wrapper
-
-
-def _check_version(obj, expected):
-    if expected is not None and obj.version != expected:
-        raise Conflict(obj)
-
-
-def _commit(obj) -> None:
-    """Commit; a concurrent write that got there first (version_id_col) is a Conflict."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        db.session.refresh(obj)
-        raise Conflict(obj) from None
 
 
 def _entry(case: Case, actor: User, kind: str, text: str, *, police: bool = False,

@@ -2,24 +2,18 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.access import ROLE_ORG_KINDS, EWO
 from portal.auth.service import hash_password
+from portal.concurrency import Conflict  # noqa: F401  (raised here, caught by the views)
+from portal.concurrency import check_version as _check_version
+from portal.concurrency import commit_or_conflict as _commit
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
 
 ORG_FIELDS = ("name", "kind", "urn", "phase", "named_ewo_id", "active")
 USER_FIELDS = ("name", "email", "organisation_id", "role", "active")
-
-
-class Conflict(Exception):
-    """Someone else changed the record since the form was loaded."""
-
-    def __init__(self, current):
-        super().__init__("stale write")
-        self.current = current
 
 
 class Invalid(Exception):
@@ -28,20 +22,6 @@ class Invalid(Exception):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(errors.values()))
         self.errors = errors
-
-
-def _check_version(obj, expected: int | None) -> None:
-    if expected is not None and obj.version != expected:
-        raise Conflict(obj)
-
-
-def _commit(obj) -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        db.session.refresh(obj)
-        raise Conflict(obj) from None
 
 
 # ----- organisations -----------------------------------------------------------------

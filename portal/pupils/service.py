@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from portal import audit
+from portal.concurrency import Conflict, check_version, commit_or_conflict  # noqa: F401
 from portal.extensions import db
 from portal.pupils.models import FLAG_NAMES, Contact, Enrolment, Pupil
 
@@ -52,22 +53,13 @@ def move_school(pupil: Pupil, school_id: int, start) -> None:
     pupil.on_roll_from = start
 
 
-class Conflict(Exception):
-    def __init__(self, current):
-        super().__init__("stale write")
-        self.current = current
-
-
 EDITABLE = ("legal_forename", "legal_surname", "preferred_forename", "preferred_surname", "date_of_birth",
             "nc_year", "address", "postcode", *FLAG_NAMES)
 
 
 def update_pupil(actor, pupil: Pupil, data: dict, expected_version: int | None) -> bool:
     """Change a pupil's details and cohort flags; refuses a stale edit. Returns True if changed."""
-    from sqlalchemy.orm.exc import StaleDataError
-
-    if expected_version is not None and pupil.version != expected_version:
-        raise Conflict(pupil)
+    check_version(pupil, expected_version)
     before = audit.snapshot(pupil, EDITABLE)
     for field in EDITABLE:
         setattr(pupil, field, data[field])
@@ -77,12 +69,7 @@ def update_pupil(actor, pupil: Pupil, data: dict, expected_version: int | None) 
         db.session.rollback()
         return False
     audit.record(actor, "pupil_updated", pupil, changes=changes, summary=pupil.upn)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        db.session.refresh(pupil)
-        raise Conflict(pupil) from None
+    commit_or_conflict(pupil)
     return True
 
 

@@ -1,0 +1,48 @@
+"""No lost updates: versioned rows refuse stale writes with a Conflict the views show as 409."""
+from __future__ import annotations
+
+from functools import wraps
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.extensions import db
+
+
+class Conflict(Exception):
+    """A stale write: someone changed the record since the form was loaded."""
+
+    def __init__(self, current):
+        super().__init__("stale write")
+        self.current = current
+
+
+def check_version(obj, expected: int | None) -> None:
+    """The version the form was loaded with must still be the row's."""
+    if expected is not None and obj.version != expected:
+        raise Conflict(obj)
+
+
+def commit_or_conflict(obj) -> None:
+    """Commit; a concurrent write that got there first (version_id_col) is a Conflict."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(obj)
+        raise Conflict(obj) from None
+
+
+def conflict_on_stale(func):
+    """A concurrent write can surface when an early flush meets a newer version (not only at
+    commit): whatever the moment, it is a Conflict, and nothing of this call is kept."""
+
+    @wraps(func)
+    def wrapper(actor, obj, *args, **kwargs):
+        try:
+            return func(actor, obj, *args, **kwargs)
+        except StaleDataError:
+            db.session.rollback()
+            db.session.refresh(obj)
+            raise Conflict(obj) from None
+
+    return wrapper
