@@ -86,6 +86,7 @@ def _register_models() -> None:
     from portal.attendance import models as attendance_models  # noqa: F401
     from portal.cases import models as case_models  # noqa: F401
     from portal.orgs import models  # noqa: F401
+    from portal.panels import models as panel_models  # noqa: F401
     from portal.pupils import models as pupil_models  # noqa: F401
 
 

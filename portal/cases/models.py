@@ -232,6 +232,8 @@ class Action(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set when the action was agreed at a multi-agency panel (portal.panels).
+    panel_decision_id: Mapped[int | None] = mapped_column(ForeignKey("panel_decisions.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     case: Mapped[Case] = relationship(back_populates="actions")

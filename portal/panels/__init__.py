@@ -1,0 +1,1 @@
+"""The multi-agency attendance panel: meetings, members, the agenda and its decisions."""

@@ -1,0 +1,136 @@
+"""The panel's decision on a case: the decision, its agreed actions and the next review land
+on the case — chronology, actions, review date, audit, notifications — in ONE transaction."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit
+from portal.cases import notify
+from portal.cases.errors import Refused
+from portal.cases.models import Action, Case
+from portal.cases.service import _check_owner, _entry, _owner_label, support_offers
+from portal.concurrency import Conflict
+from portal.extensions import db
+from portal.orgs.models import User
+from portal.panels.models import DECISION_LABELS, FORMAL_DECISIONS, AgendaItem, PanelDecision
+from portal.panels.rules import ACTIVE_CASE_STATES, day_label, meeting_date, require_manager
+from portal.timeutil import utcnow
+
+
+def _check_decision(item: AgendaItem, decision: str, rationale: str, next_review: date | None,
+                    actions: list[dict]) -> None:
+    meeting, case = item.meeting, item.case
+    if item.removed_at is not None:
+        raise Refused("The case was removed from the agenda: no decision can be recorded on it.")
+    if meeting.status == "scheduled":
+        raise Refused("Publish the agenda before recording decisions.")
+    if item.decision is not None:
+        raise Refused("A decision is already recorded for this case at this meeting.")
+    if case.status not in ACTIVE_CASE_STATES:
+        raise Refused("The case is closed.")
+    day = meeting_date(meeting)
+    problems = []
+    if decision not in DECISION_LABELS:
+        problems.append(("decision", "Select the decision"))
+    elif decision in FORMAL_DECISIONS and support_offers(case) == 0:
+        problems.append(("decision", "Formal support and enforcement need the support offered logged in the "
+                                     "chronology first"))
+    if not (rationale or "").strip():
+        problems.append(("rationale", "Record the rationale for the decision"))
+    if next_review is None and decision != "close":
+        problems.append(("next_review", "Enter the date of the next review"))
+    elif next_review is not None and next_review <= day:
+        problems.append(("next_review", "The next review must be after the meeting"))
+    for n, action in enumerate(actions):
+        owner_user, owner_org, due = action.get("owner_user"), action.get("owner_org"), action.get("due")
+        if not (action.get("description") or "").strip():
+            problems.append((f"actions-{n}-description", "Describe the action"))
+        if (owner_user is None) == (owner_org is None):
+            problems.append((f"actions-{n}-owner", "Give the action one owner: a person or an agency"))
+        else:
+            try:
+                _check_owner(case, owner_user, owner_org)
+            except Refused as refused:
+                problems.extend((f"actions-{n}-owner", message) for _, message in refused.problems)
+        if not isinstance(due, date):
+            problems.append((f"actions-{n}-due", "Enter the date the action is due"))
+        elif due < day:
+            problems.append((f"actions-{n}-due", "The action cannot be due before the meeting"))
+    if problems:
+        raise Refused("; ".join(m for _, m in problems), problems)
+
+
+def record_decision(actor: User, item: AgendaItem, decision: str, rationale: str, next_review: date | None,
+                    actions: list[dict] | tuple = ()) -> PanelDecision:
+    """Record the panel's decision on one agenda item, with its agreed actions
+    ({description, owner_user | owner_org, due}) and the next review (required unless the
+    decision is to close). All of it lands on the case — chronology, actions, next review,
+    audit, notifications — in ONE transaction: if any part fails, nothing is kept."""
+    meeting, case = item.meeting, item.case
+    require_manager(actor, meeting)
+    actions = list(actions)
+    _check_decision(item, decision, rationale, next_review, actions)
+    item_id, case_id = item.id, case.id
+    try:
+        now = utcnow()
+        rationale = rationale.strip()
+        record = PanelDecision(agenda_item_id=item.id, case_id=case.id, decision=decision, rationale=rationale,
+                               next_review=next_review, decided_by_id=actor.id, decided_at=now)
+        db.session.add(record)
+        db.session.flush()
+        label = DECISION_LABELS[decision]
+        _entry(case, actor, "decision", f"Attendance panel of {day_label(meeting_date(meeting))} decided: {label}. "
+               f"Rationale: {rationale}" + (f" Next review {day_label(next_review)}." if next_review else ""),
+               occurred_at=now)
+        audit.record(actor, "panel_decision_recorded", record,
+                     changes={"decision": {"from": None, "to": decision},
+                              "next_review": {"from": None, "to": next_review and next_review.isoformat()}},
+                     summary=f"case #{case.id}, meeting #{meeting.id}")
+        before = case.next_review
+        if next_review is not None and next_review != before:
+            case.next_review = next_review
+            audit.record(actor, "case_review_set", case,
+                         changes={"next_review": {"from": before and before.isoformat(),
+                                                  "to": next_review.isoformat()}},
+                         summary=f"panel decision #{record.id}")
+        for spec in actions:
+            owner_user, owner_org, due = spec.get("owner_user"), spec.get("owner_org"), spec["due"]
+            description = spec["description"].strip()
+            action = Action(case_id=case.id, description=description, due_date=due, created_by_id=actor.id,
+                            owner_user_id=owner_user.id if owner_user else None,
+                            owner_org_id=owner_org.id if owner_org else None, panel_decision_id=record.id)
+            db.session.add(action)
+            db.session.flush()
+            owner = _owner_label(owner_user, owner_org)
+            _entry(case, actor, "action", f"Action agreed at the attendance panel for {owner}, due "
+                   f"{day_label(due)}: {description}", police=True, occurred_at=now)
+            audit.record(actor, "action_added", action, summary=f"panel decision #{record.id}: {description}"[:500])
+            text = (f"The attendance panel gave {'you' if owner_user else 'your agency'} an action, "
+                    f"due {due.strftime('%-d %b')}")
+            if owner_user:
+                notify.notify_users([owner_user], text, f"/cases/{case.id}#actions")
+            else:
+                notify.notify_org(owner_org.id, text, f"/cases/{case.id}#actions")
+        if case.lead_id != actor.id:
+            notify.notify_users([case.lead], "The attendance panel recorded a decision on your case",
+                                f"/cases/{case.id}")
+        db.session.commit()
+        return record
+    except StaleDataError:
+        db.session.rollback()
+        current = db.session.get(Case, case_id)
+        db.session.refresh(current)
+        raise Conflict(current) from None
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(select(PanelDecision).where(PanelDecision.agenda_item_id == item_id))
+        if existing is not None:  # someone recorded the decision first
+            raise Conflict(existing) from None
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise

@@ -1,0 +1,96 @@
+"""What the panel's use cases share: who runs a meeting, its day, the agenda in order, and
+the guard that turns a stale meeting into a Conflict."""
+from __future__ import annotations
+
+from datetime import date
+from functools import wraps
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import access
+from portal.cases.errors import Refused
+from portal.concurrency import Conflict
+from portal.extensions import db
+from portal.orgs.models import User
+from portal.panels.models import AgendaItem, PanelMeeting
+from portal.timeutil import LONDON, as_utc, utcnow
+
+PANEL_STAGE_POSITION = 6  # "Multi-agency attendance panel": the lead refers a case by moving it here
+CHAIR_ROLES = (access.PANEL_CHAIR, access.LA_ADMIN)
+SLOT_RANGE = (5, 120)  # minutes
+ACTIVE_CASE_STATES = ("open", "monitoring")
+
+
+class NotVisible(Exception):
+    """The user may not see this meeting's agenda (now): the view answers 404."""
+
+
+class NeedsConfidentiality(Refused):
+    """A member must confirm the confidentiality statement for this meeting first."""
+
+
+# ----- small helpers ---------------------------------------------------------------------------
+
+def meeting_date(meeting: PanelMeeting) -> date:
+    """The meeting's day in Europe/London (reviews and due dates are dates)."""
+    return as_utc(meeting.held_at).astimezone(LONDON).date()
+
+
+def day_label(value: date) -> str:
+    return value.strftime("%-d %b %Y")
+
+
+def meeting_link(meeting: PanelMeeting) -> str:
+    return f"/panels/{meeting.id}"
+
+
+def access_days() -> int:
+    return int(current_app.config.get("PANEL_ACCESS_DAYS", 7))
+
+
+def can_manage(user: User, meeting: PanelMeeting) -> bool:
+    """The meeting's chair, or an LA administrator."""
+    if user.role == access.LA_ADMIN:
+        return True
+    return user.role == access.PANEL_CHAIR and meeting.chair_id == user.id
+
+
+def require_manager(actor: User, meeting: PanelMeeting) -> None:
+    if not can_manage(actor, meeting):
+        raise Refused("Only the meeting's chair or an LA administrator can do this.")
+
+
+def require_not_held(meeting: PanelMeeting) -> None:
+    if meeting.status == "held":
+        raise Refused("The meeting has been held: its agenda and invitations can no longer change.")
+
+
+def touch(meeting: PanelMeeting) -> None:
+    """Mark the meeting changed, so its version moves (and a stale agenda write is refused)."""
+    meeting.updated_at = utcnow()
+
+
+def meeting_write(func):
+    """A stale meeting (someone changed it or its agenda meanwhile) is a Conflict, whether it
+    surfaces at an early flush or at the commit; nothing of the call is kept."""
+
+    @wraps(func)
+    def wrapper(actor, obj, *args, **kwargs):
+        meeting_id = obj.id if isinstance(obj, PanelMeeting) else obj.meeting_id
+        try:
+            return func(actor, obj, *args, **kwargs)
+        except StaleDataError:
+            db.session.rollback()
+            meeting = db.session.get(PanelMeeting, meeting_id)
+            db.session.refresh(meeting)
+            raise Conflict(meeting) from None
+
+    return wrapper
+
+
+def active_items(meeting: PanelMeeting) -> list[AgendaItem]:
+    return list(db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
+                                                            AgendaItem.removed_at.is_(None))
+                                   .order_by(AgendaItem.position, AgendaItem.id)))

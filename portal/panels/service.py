@@ -1,0 +1,308 @@
+"""Panel use cases: meetings, members and attendance, and who may see the agenda and packs.
+
+Each change is one transaction with its audit entries. The agenda (`portal.panels.agenda`)
+and the decisions (`portal.panels.decisions`) have their own modules; their use cases are
+re-exported here, so `service` is the one entry point for the views."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Select, and_, or_, select
+
+from portal import access, audit
+from portal.cases import notify
+from portal.cases.errors import Refused
+from portal.cases.models import Case
+from portal.concurrency import check_version
+from portal.extensions import db
+from portal.orgs.models import Organisation, User
+from portal.panels.agenda import (add_item, build_agenda, due_cases, expected_times, move_item,  # noqa: F401
+                                  remove_item, set_slot)
+from portal.panels.decisions import record_decision  # noqa: F401
+from portal.panels.models import AgendaItem, PanelMeeting, PanelMember
+from portal.panels.rules import (CHAIR_ROLES, NeedsConfidentiality, NotVisible, access_days,  # noqa: F401
+                                 active_items, can_manage, day_label, meeting_date, meeting_link, meeting_write,
+                                 require_manager, require_not_held)
+from portal.timeutil import as_utc, utcnow
+
+
+# ----- meetings --------------------------------------------------------------------------------
+
+def _check_details(held_at: datetime, place: str, online_link: str, *, moved: bool = True) -> None:
+    problems = []
+    if held_at is None or held_at.tzinfo is None:
+        problems.append(("held_at", "Enter the date and time of the meeting"))
+    elif moved and held_at <= utcnow():
+        problems.append(("held_at", "The meeting must be in the future"))
+    if not place.strip() and not online_link.strip():
+        problems.append(("place", "Enter a place or an online meeting link"))
+    if len(place) > 200:
+        problems.append(("place", "The place must be 200 characters or fewer"))
+    if online_link.strip() and (not online_link.strip().startswith("https://") or len(online_link) > 500
+                                or any(c.isspace() for c in online_link.strip())):
+        problems.append(("online_link", "Enter the link as a web address starting with https://"))
+    if problems:
+        raise Refused("; ".join(m for _, m in problems), problems)
+
+
+def schedule_meeting(actor: User, held_at: datetime, *, place: str = "", online_link: str = "",
+                     chair: User | None = None, notes: str = "") -> PanelMeeting:
+    if actor.role not in CHAIR_ROLES:
+        raise Refused("Only a panel chair or an LA administrator can schedule a panel meeting.")
+    chair = chair or actor
+    if chair.role not in CHAIR_ROLES or not chair.active:
+        raise Refused("The chair must be an active panel chair or LA administrator.", [("chair_id", "Select a chair")])
+    _check_details(held_at, place, online_link)
+    held_at = held_at.astimezone(timezone.utc)  # stored in UTC (SQLite keeps no offset)
+    meeting = PanelMeeting(held_at=held_at, place=place.strip(), online_link=online_link.strip(),
+                           chair_id=chair.id, notes=notes, status="scheduled")
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record(actor, "panel_meeting_scheduled", meeting,
+                 changes={"held_at": {"from": None, "to": held_at.isoformat()},
+                          "chair_id": {"from": None, "to": chair.id}})
+    if chair.id != actor.id:
+        notify.notify_users([chair], f"You are chairing the attendance panel on {day_label(meeting_date(meeting))}",
+                            meeting_link(meeting))
+    db.session.commit()
+    return meeting
+
+
+def _details(meeting: PanelMeeting) -> dict:
+    return {"held_at": as_utc(meeting.held_at).isoformat(), "place": meeting.place,
+            "online_link": meeting.online_link, "notes": meeting.notes}
+
+
+@meeting_write
+def update_meeting(actor: User, meeting: PanelMeeting, expected_version: int | None, *, held_at: datetime,
+                   place: str, online_link: str, notes: str) -> None:
+    check_version(meeting, expected_version)
+    require_manager(actor, meeting)
+    require_not_held(meeting)
+    _check_details(held_at, place, online_link,
+                   moved=held_at is None or held_at.tzinfo is None or held_at != as_utc(meeting.held_at))
+    before = _details(meeting)
+    held_at = held_at.astimezone(timezone.utc)  # stored in UTC (SQLite keeps no offset)
+    meeting.held_at, meeting.place, meeting.online_link, meeting.notes = (held_at, place.strip(),
+                                                                          online_link.strip(), notes)
+    changes = audit.diff(before, _details(meeting))
+    if not changes:
+        db.session.rollback()  # nothing changed: no new version, no audit entry
+        return
+    audit.record(actor, "panel_meeting_updated", meeting, changes={k: v for k, v in changes.items() if k != "notes"},
+                 summary="notes changed" if "notes" in changes else "")
+    if "held_at" in changes and meeting.status == "published":
+        _notify_members(meeting, f"The attendance panel has moved to {day_label(meeting_date(meeting))}")
+    db.session.commit()
+
+
+def meetings_for(user: User) -> Select:
+    """Meetings a user may list: LA admins all, a chair the meetings they chair, a member the
+    published meetings they (or their agency) are invited to. Whether the agenda is still
+    open to a member is `member_can_see`."""
+    if user.role == access.LA_ADMIN:
+        return select(PanelMeeting)
+    invited = select(PanelMember.meeting_id).where(or_(
+        PanelMember.user_id == user.id,
+        and_(PanelMember.user_id.is_(None), PanelMember.organisation_id == user.organisation_id)))
+    published = and_(PanelMeeting.id.in_(invited), PanelMeeting.published_at.is_not(None))
+    if user.role == access.PANEL_CHAIR:
+        return select(PanelMeeting).where(or_(PanelMeeting.chair_id == user.id, published))
+    return select(PanelMeeting).where(published)
+
+
+@meeting_write
+def publish(actor: User, meeting: PanelMeeting, expected_version: int | None = None) -> None:
+    check_version(meeting, expected_version)
+    require_manager(actor, meeting)
+    if meeting.status != "scheduled":
+        raise Refused("The agenda is already published.")
+    if not active_items(meeting):
+        raise Refused("Add at least one case to the agenda before publishing it.")
+    meeting.status = "published"
+    meeting.published_at = utcnow()
+    audit.record(actor, "panel_agenda_published", meeting, changes={"status": {"from": "scheduled", "to": "published"}})
+    _notify_members(meeting, f"The agenda for the attendance panel on {day_label(meeting_date(meeting))} is published")
+    db.session.commit()
+
+
+@meeting_write
+def mark_held(actor: User, meeting: PanelMeeting, expected_version: int | None = None,
+              now: datetime | None = None) -> None:
+    check_version(meeting, expected_version)
+    require_manager(actor, meeting)
+    if meeting.status != "published":
+        raise Refused("Only a meeting with a published agenda can be marked as held.")
+    if as_utc(meeting.held_at) > (now or utcnow()):
+        raise Refused("The meeting has not started yet.")
+    meeting.status = "held"
+    audit.record(actor, "panel_meeting_held", meeting, changes={"status": {"from": "published", "to": "held"}})
+    db.session.commit()
+
+
+# ----- members ---------------------------------------------------------------------------------
+
+def _notify_members(meeting: PanelMeeting, text: str) -> None:
+    for member in db.session.scalars(select(PanelMember).where(PanelMember.meeting_id == meeting.id)):
+        if member.user_id is not None:
+            notify.notify_users([member.user], text, meeting_link(meeting))
+        else:
+            notify.notify_org(member.organisation_id, text, meeting_link(meeting))
+
+
+def invite_user(actor: User, meeting: PanelMeeting, user: User) -> PanelMember:
+    require_manager(actor, meeting)
+    require_not_held(meeting)
+    if not user.active:
+        raise Refused("Only an active user can be invited.", [("user_id", "Select an active user")])
+    if _personal_row(user, meeting) is not None:
+        raise Refused(f"{user.name} is already invited.", [("user_id", "Already invited")])
+    member = PanelMember(meeting_id=meeting.id, user_id=user.id, organisation_id=user.organisation_id)
+    db.session.add(member)
+    db.session.flush()
+    audit.record(actor, "panel_member_invited", meeting, changes={"member": {"from": None, "to": user.id}},
+                 summary=f"{user.name} ({user.organisation.name})")
+    notify.notify_users([user], f"You are invited to the attendance panel on {day_label(meeting_date(meeting))}",
+                        meeting_link(meeting))
+    db.session.commit()
+    return member
+
+
+def invite_agency(actor: User, meeting: PanelMeeting, org: Organisation) -> PanelMember:
+    """Invite an agency as a whole: any of its active users may attend and see the agenda."""
+    require_manager(actor, meeting)
+    require_not_held(meeting)
+    if not org.active:
+        raise Refused("Only an active organisation can be invited.", [("organisation_id", "Select an organisation")])
+    if _agency_row(org.id, meeting) is not None:
+        raise Refused(f"{org.name} is already invited.", [("organisation_id", "Already invited")])
+    member = PanelMember(meeting_id=meeting.id, user_id=None, organisation_id=org.id)
+    db.session.add(member)
+    db.session.flush()
+    audit.record(actor, "panel_agency_invited", meeting, changes={"agency": {"from": None, "to": org.id}},
+                 summary=org.name)
+    notify.notify_org(org.id, f"Your organisation is invited to the attendance panel on "
+                              f"{day_label(meeting_date(meeting))}", meeting_link(meeting))
+    db.session.commit()
+    return member
+
+
+def remove_member(actor: User, member: PanelMember) -> None:
+    """Withdraw an invitation that has not been used (no confidentiality confirmation, no
+    attendance recorded): a used one is part of the meeting's record."""
+    meeting = member.meeting
+    require_manager(actor, meeting)
+    require_not_held(meeting)
+    if member.confidentiality_confirmed_at is not None or member.present is not None or member.apologies:
+        raise Refused("This member has already confirmed confidentiality or has attendance recorded.")
+    audit.record(actor, "panel_member_removed", meeting, summary=member.label)
+    db.session.delete(member)
+    db.session.commit()
+
+
+def _personal_row(user: User, meeting: PanelMeeting) -> PanelMember | None:
+    return db.session.scalar(select(PanelMember).where(PanelMember.meeting_id == meeting.id,
+                                                       PanelMember.user_id == user.id))
+
+
+def _agency_row(org_id: int, meeting: PanelMeeting) -> PanelMember | None:
+    return db.session.scalar(select(PanelMember).where(PanelMember.meeting_id == meeting.id,
+                                                       PanelMember.user_id.is_(None),
+                                                       PanelMember.organisation_id == org_id))
+
+
+def membership(user: User, meeting: PanelMeeting) -> PanelMember | None:
+    """The user's own invitation, else their agency's (None: not invited)."""
+    return _personal_row(user, meeting) or _agency_row(user.organisation_id, meeting)
+
+
+def record_attendance(actor: User, meeting: PanelMeeting, marks: dict[int, str]) -> None:
+    """marks: member id -> "present" | "apologies" | "absent" (members not named are unchanged)."""
+    require_manager(actor, meeting)
+    if meeting.status == "scheduled":
+        raise Refused("Publish the agenda before recording attendance.")
+    members = {m.id: m for m in db.session.scalars(select(PanelMember).where(PanelMember.meeting_id == meeting.id))}
+    values = {"present": (True, False), "apologies": (False, True), "absent": (False, False)}
+    if any(mid not in members for mid in marks) or any(v not in values for v in marks.values()):
+        raise Refused("Record each member as present, apologies or absent.")
+    changes = {}
+    for mid, mark in marks.items():
+        member = members[mid]
+        before = ("not recorded" if member.present is None and not member.apologies
+                  else "present" if member.present else "apologies" if member.apologies else "absent")
+        member.present, member.apologies = values[mark]
+        if before != mark:
+            changes[member.label] = {"from": before, "to": mark}
+    if changes:
+        audit.record(actor, "panel_attendance_recorded", meeting, changes=changes)
+    db.session.commit()
+
+
+# ----- who sees the agenda and the packs -------------------------------------------------------
+
+def member_can_see(user: User, meeting: PanelMeeting, now: datetime | None = None) -> bool:
+    """The chair and LA admins always; an invited member (in person or through their agency)
+    from publication until PANEL_ACCESS_DAYS days after the meeting."""
+    if can_manage(user, meeting):
+        return True
+    if meeting.published_at is None or membership(user, meeting) is None:
+        return False
+    now = now or utcnow()
+    until = as_utc(meeting.held_at) + timedelta(days=access_days())
+    return as_utc(meeting.published_at) <= now <= until
+
+
+def has_confirmed(user: User, meeting: PanelMeeting) -> bool:
+    row = _personal_row(user, meeting)
+    return row is not None and row.confidentiality_confirmed_at is not None
+
+
+def needs_confidentiality(user: User, meeting: PanelMeeting) -> bool:
+    """Members (not the chair or LA admins) confirm the statement once per meeting."""
+    return not can_manage(user, meeting) and not has_confirmed(user, meeting)
+
+
+def confirm_confidentiality(actor: User, meeting: PanelMeeting, now: datetime | None = None) -> PanelMember:
+    """The member `actor` confirms the confidentiality statement for this meeting (once; a
+    second call changes nothing). Someone invited through their agency gets their own row."""
+    if membership(actor, meeting) is None or not member_can_see(actor, meeting, now):
+        raise NotVisible()
+    row = _personal_row(actor, meeting)
+    if row is not None and row.confidentiality_confirmed_at is not None:
+        return row
+    if row is None:
+        row = PanelMember(meeting_id=meeting.id, user_id=actor.id, organisation_id=actor.organisation_id)
+        db.session.add(row)
+    row.confidentiality_confirmed_at = now or utcnow()
+    db.session.flush()
+    audit.record(actor, "panel_confidentiality_confirmed", meeting, summary=f"member #{row.id}")
+    db.session.commit()
+    return row
+
+
+def agenda_for(user: User, meeting: PanelMeeting, now: datetime | None = None) -> list[AgendaItem]:
+    """The items a user may see now (removed items are the chair's record, not the agenda)."""
+    return active_items(meeting) if member_can_see(user, meeting, now) else []
+
+
+def pack_level(user: User, case: Case) -> str:
+    """How much of a case's pack a user sees: "summary" (the panel's case summary pack), unless
+    the case is otherwise visible to them (shared with their agency, their school's, the LA):
+    then what `access.case_view` gives, "full" or "police" (the restricted police view)."""
+    visible = db.session.scalar(access.cases_for(user).with_only_columns(Case.id).where(Case.id == case.id))
+    return access.case_view(user) if visible is not None else "summary"
+
+
+def open_pack(actor: User, item: AgendaItem, now: datetime | None = None) -> str:
+    """A user opens the pack of one agenda item: checked, audited (committed), and the level
+    of detail returned. NotVisible -> 404; NeedsConfidentiality -> ask for the confirmation."""
+    meeting = item.meeting
+    if not can_manage(actor, meeting):
+        if item.removed_at is not None or not member_can_see(actor, meeting, now):
+            raise NotVisible()
+        if not has_confirmed(actor, meeting):
+            raise NeedsConfidentiality("Confirm the confidentiality statement for this meeting first.")
+    level = pack_level(actor, item.case)
+    audit.record(actor, "panel_pack_viewed", item.case, summary=f"meeting #{meeting.id}, item #{item.id}, {level}")
+    db.session.commit()
+    return level
