@@ -11,12 +11,14 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import login, sign_out
 
-ADMIN_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Organisations",
-             "Users", "Audit log", "Stages"]
+ADMIN_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Panels",
+             "Organisations", "Users", "Audit log", "Stages"]
 SCHOOL_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions"]
-EWO_NAV = ["Home", "Pupils", "Attendance", "Referrals", "Cases", "My actions"]
+# The demo panel meeting invites ewo@demo.test and Early Help: they see "Panels" while it is open to them.
+EWO_NAV = ["Home", "Pupils", "Attendance", "Referrals", "Cases", "My actions", "Panels"]
 AGENCY_NAV = ["Home", "Cases", "My actions"]
-OTHER_NAV = ["Home"]
+INVITED_AGENCY_NAV = AGENCY_NAV + ["Panels"]
+CHAIR_NAV = ["Home", "Panels"]
 
 # (e-mail, name shown in the header, role, navigation the role must see)
 DEMO_USERS = [
@@ -24,9 +26,9 @@ DEMO_USERS = [
     ("ewo@demo.test", "Erin Walsh", "ewo", EWO_NAV),
     ("school@demo.test", "Sam Patel", "school_staff", SCHOOL_NAV),
     ("socialcare@demo.test", "Priya Shah", "social_care", AGENCY_NAV),
-    ("earlyhelp@demo.test", "Ellie Hughes", "early_help", AGENCY_NAV),
+    ("earlyhelp@demo.test", "Ellie Hughes", "early_help", INVITED_AGENCY_NAV),
     ("police@demo.test", "PC Dan Reid", "police", AGENCY_NAV),
-    ("panelchair@demo.test", "Chris Morgan", "panel_chair", OTHER_NAV),
+    ("panelchair@demo.test", "Chris Morgan", "panel_chair", CHAIR_NAV),
 ]
 
 

@@ -98,9 +98,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.dashboard.views import bp as dashboard_bp
     from portal.health import bp as health_bp
     from portal.orgs.views import bp as orgs_bp
+    from portal.panels.views import bp as panels_bp
     from portal.pupils.views import bp as pupils_bp
 
-    for bp in (auth_bp, dashboard_bp, orgs_bp, audit_bp, health_bp, pupils_bp, attendance_bp, cases_bp):
+    for bp in (auth_bp, dashboard_bp, orgs_bp, audit_bp, health_bp, pupils_bp, attendance_bp, cases_bp,
+               panels_bp):
         app.register_blueprint(bp)
 
 

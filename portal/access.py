@@ -70,6 +70,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "lead_cases": frozenset({EWO, LA_ADMIN}),
     "manage_stages": frozenset({LA_ADMIN}),
     "read_outbox": frozenset({LA_ADMIN}),
+    # Panels: the chair and LA admins run meetings; anyone may be invited to one (in person or
+    # through their agency), and then sees its agenda and packs within the access window.
+    "run_panels": frozenset({PANEL_CHAIR, LA_ADMIN}),
+    "attend_panels": ALL_ROLES,
 }
 
 
@@ -305,6 +309,91 @@ def can_update_action(user, action) -> bool:
     return action.owner_org_id is not None and action.owner_org_id == user.organisation_id
 
 
+# ----- panels -------------------------------------------------------------------------------
+
+def meetings_for(user) -> Select:
+    """Panel meetings a user may open: LA admins all; a chair those they chair; a member the
+    published meetings they (or their agency) are invited to, until the access window closes
+    (PANEL_ACCESS_DAYS after the meeting)."""
+    from datetime import timedelta
+
+    from sqlalchemy import or_
+
+    from portal.panels import service
+    from portal.panels.models import PanelMeeting
+    from portal.timeutil import utcnow
+
+    stmt = service.meetings_for(user)
+    if user.role == LA_ADMIN:
+        return stmt
+    cutoff = utcnow() - timedelta(days=service.access_days())
+    return stmt.where(or_(PanelMeeting.chair_id == user.id,
+                          (PanelMeeting.held_at >= cutoff) & (PanelMeeting.published_at <= utcnow())))
+
+
+def can_manage_meeting(user, meeting) -> bool:
+    """The meeting's chair, or an LA administrator."""
+    from portal.panels import service
+
+    return service.can_manage(user, meeting)
+
+
+def get_meeting_or_404(user, meeting_id: int, need: str = "view"):
+    """need="view": the chair, LA admins, or an invited member inside the access window;
+    need="manage": the chair or an LA admin (403 for a member who can see it)."""
+    from portal.extensions import db
+    from portal.panels import service
+    from portal.panels.models import PanelMeeting
+
+    meeting = db.session.scalar(meetings_for(user).where(PanelMeeting.id == meeting_id))
+    if meeting is None or not service.member_can_see(user, meeting):
+        abort(404)
+    if need == "manage" and not service.can_manage(user, meeting):
+        abort(403)
+    return meeting
+
+
+def get_agenda_item_or_404(user, meeting_id: int, item_id: int, need: str = "view"):
+    """An item of a meeting the user may see; removed items only for the chair side."""
+    from portal.extensions import db
+    from portal.panels.models import AgendaItem
+
+    meeting = get_meeting_or_404(user, meeting_id, need=need)
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    if item.removed_at is not None and not can_manage_meeting(user, meeting):
+        abort(404)
+    return item
+
+
+def case_for_agenda(user, case_id: int):
+    """The case a chair (or LA admin) lists on an agenda by its number; None if there is none.
+    Panel chairs list cases they do not otherwise see: the panel is where they are discussed."""
+    from portal.cases.models import Case
+    from portal.extensions import db
+
+    if not can(user, "run_panels"):
+        abort(403)
+    return db.session.get(Case, case_id)
+
+
+def panel_chairs() -> Select:
+    """The people who can chair a meeting."""
+    return select(User).where(User.role.in_((PANEL_CHAIR, LA_ADMIN)), User.active.is_(True)).order_by(User.name)
+
+
+def has_panels(user) -> bool:
+    """Show "Panels" in the navigation: always to those who run panels, to others while a
+    meeting they are invited to is open to them."""
+    from portal.extensions import db
+    from portal.panels.models import PanelMeeting
+
+    if can(user, "run_panels"):
+        return True
+    return db.session.scalar(meetings_for(user).with_only_columns(PanelMeeting.id).limit(1)) is not None
+
+
 def audit_for(user) -> Select:
     from portal.audit import AuditEvent
 
@@ -330,6 +419,7 @@ NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
                                                  "cases.add_entry", "cases.correct_entry", "cases.strike_entry",
                                                  "cases.add_action")),
     ("My actions", "cases.my_actions", "view_cases", ("cases.my_actions", "cases.complete_action")),
+    ("Panels", "panels.list_meetings", "attend_panels", ("panels.",)),
     ("Organisations", "orgs.list_organisations", "manage_organisations", ("orgs.", "orgs.view_organisation")),
     ("Users", "orgs.list_users", "manage_users", ("orgs.list_users", "orgs.new_user", "orgs.view_user",
                                                   "orgs.edit_user", "orgs.deactivate_user", "orgs.reactivate_user")),
@@ -343,6 +433,8 @@ def navigation_for(user, endpoint: str | None = None) -> list[dict]:
     items = []
     for label, target, perm, sections in NAVIGATION:
         if not can(user, perm):
+            continue
+        if label == "Panels" and not has_panels(user):
             continue
         active = bool(endpoint) and endpoint.startswith(sections)
         if label == "Organisations":

@@ -18,6 +18,7 @@ SCHOOLS_EWO_ADMIN = frozenset({access.SCHOOL_STAFF, access.EWO, access.LA_ADMIN}
 SCHOOL_ADMIN = frozenset({access.SCHOOL_STAFF, access.LA_ADMIN})
 SCHOOL = frozenset({access.SCHOOL_STAFF})
 EWO_ADMIN = frozenset({access.EWO, access.LA_ADMIN})
+RUN_PANELS = frozenset({access.PANEL_CHAIR, access.LA_ADMIN})
 CASE_ROLES = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP, access.POLICE,
                         access.LA_ADMIN})
 
@@ -80,6 +81,19 @@ MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
     "cases.outbox": (ADMIN, "GET"),
     "cases.list_stages": (ADMIN, "GET"),
     "cases.edit_stage": (ADMIN, "GET"),
+    "panels.list_meetings": (ALL, "GET"),
+    "panels.new_meeting": (RUN_PANELS, "GET"),
+    "panels.view_meeting": (ALL, "GET"),
+    "panels.build_agenda": (RUN_PANELS, "POST"),
+    "panels.add_item": (RUN_PANELS, "POST"),
+    "panels.move_item": (RUN_PANELS, "POST"),
+    "panels.set_slot": (RUN_PANELS, "POST"),
+    "panels.remove_item": (RUN_PANELS, "GET"),
+    "panels.publish": (RUN_PANELS, "POST"),
+    "panels.invite_person": (RUN_PANELS, "POST"),
+    "panels.invite_agency": (RUN_PANELS, "POST"),
+    "panels.confidentiality": (ALL, "GET"),  # every role is invited to the meeting below
+    "panels.view_pack": (ALL, "GET"),
 }
 
 
@@ -127,6 +141,19 @@ def url_args(world) -> dict:
                         owner_org_id=world.early_help_org.id, created_by_id=world.user("ewo").id)
         db.session.add_all([entry, share, action])
         db.session.commit()
+        # A published panel meeting chaired by the panel chair, with that case on its agenda and
+        # every organisation of the world invited (so every role may open it).
+        from datetime import timedelta
+
+        from portal.panels import service as panels
+        from portal.timeutil import utcnow
+
+        chair = world.user("panel_chair")
+        meeting = panels.schedule_meeting(chair, utcnow() + timedelta(days=10), place="Civic Centre")
+        item = panels.add_item(chair, meeting, case, "Listed by the chair")
+        for org in (world.school_a, world.service, world.social_care_org, world.early_help_org, world.police_org):
+            panels.invite_agency(chair, meeting, org)
+        panels.publish(chair, meeting)
         world._url_args = {
             "org_id": world.school_b.id,
             "user_id": world.user("school_staff_b").id,
@@ -142,6 +169,8 @@ def url_args(world) -> dict:
             "share_id": share.id,
             "action_id": action.id,
             "stage_id": 1,
+            "meeting_id": meeting.id,
+            "item_id": item.id,
         }
     return world._url_args
 

@@ -14,7 +14,8 @@ bp = Blueprint("dashboard", __name__)
 
 # Parts of the portal still to come, per role (issues not yet built).
 COMING = {
-    access.PANEL_CHAIR: ["Panel meetings: agendas, decisions and minutes", "The panel overview and its impact"],
+    access.PANEL_CHAIR: ["Recording decisions and attendance during panel meetings", "Minutes (printable and PDF)",
+                         "The panel overview and its impact"],
     access.POLICE: ["Truancy sweeps and the encounters recorded in them"],
     access.EWO: ["Truancy sweep encounters to match to pupils"],
     access.SCHOOL_STAFF: ["Follow-ups of pupils found out of school in truancy sweeps"],
@@ -59,6 +60,9 @@ def _cards(user) -> list[dict]:
     if access.can(user, "view_school_attendance"):
         cards.append({"title": "School attendance", "href": url_for("attendance.schools"), "count": None,
                       "text": "key groups: at risk, persistent absence, absent today, penalty threshold"})
+    if access.can(user, "run_panels"):
+        cards.append({"title": "Panel meetings", "href": url_for("panels.list_meetings"), "count": None,
+                      "text": "schedule meetings, build and publish agendas, invite members"})
     if access.can(user, "manage_users"):
         cards.append({"title": "Users and organisations", "href": url_for("orgs.list_users"), "count": None,
                       "text": "who can sign in, their role and organisation; each school's named EWO"})

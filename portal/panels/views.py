@@ -1,0 +1,386 @@
+"""Panel meetings: the list, scheduling, the meeting page (details, members, the agenda), and
+for members the confidentiality statement and the case summary packs. Thin: `access` loads
+and decides, `service` acts, these views parse and render."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal import access
+from portal.cases.errors import Conflict, Refused
+from portal.cases.models import Action, Case
+from portal.extensions import db, htmx
+from portal.orgs.models import Organisation, User
+from portal.panels import service
+from portal.panels.forms import AddItemForm, InviteAgencyForm, InviteUserForm, RemoveItemForm, ScheduleForm
+from portal.panels.models import AgendaItem, PanelDecision, PanelMeeting, PanelMember
+from portal.panels.rules import SLOT_RANGE
+from portal.pupils.models import Pupil
+from portal.sqlite import writes_on_get
+from portal.timeutil import LONDON, as_utc, utcnow
+
+bp = Blueprint("panels", __name__)
+
+
+def _apply(form, exc: Refused, fields: dict[str, str] | None = None) -> None:
+    """Put a refusal's problems on the form's fields (else on the form)."""
+    fields = fields or {}
+    for name, message in exc.problems:
+        field = getattr(form, fields.get(name, name), None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+        else:
+            form.form_errors.append(message)
+    if not exc.problems:
+        form.form_errors.append(exc.message)
+
+
+def _version() -> int | None:
+    return request.form.get("version", type=int)
+
+
+def _meeting_url(meeting: PanelMeeting, anchor: str = "") -> str:
+    return url_for("panels.view_meeting", meeting_id=meeting.id) + anchor
+
+
+# ----- the list and scheduling ----------------------------------------------------------------
+
+@bp.route("/panels")
+@access.require("attend_panels")
+def list_meetings():
+    meetings = db.session.scalars(access.meetings_for(current_user)
+                                  .options(selectinload(PanelMeeting.chair), selectinload(PanelMeeting.items))
+                                  .order_by(PanelMeeting.held_at, PanelMeeting.id)).all()
+    now = utcnow()
+    upcoming = [m for m in meetings if as_utc(m.held_at) >= now]
+    past = [m for m in reversed(meetings) if as_utc(m.held_at) < now]
+    return render_template("panels/meetings.html", upcoming=upcoming, past=past,
+                           can_schedule=access.can(current_user, "run_panels"))
+
+
+@bp.route("/panels/new", methods=["GET", "POST"])
+@access.require("run_panels")
+def new_meeting():
+    form = ScheduleForm()
+    admin = current_user.role == access.LA_ADMIN
+    if admin:
+        form.chair_id.choices = [("", "Select a chair")] + [
+            (str(u.id), f"{u.name} ({access.ROLE_LABELS[u.role]})") for u in db.session.scalars(access.panel_chairs())]
+    else:
+        del form.chair_id  # a panel chair schedules the meetings they chair
+    if form.validate_on_submit():
+        chair = None
+        if admin:
+            chair_id = form.chair_id.data
+            chair = db.session.scalar(access.panel_chairs().where(User.id == int(chair_id))) if chair_id else None
+            if chair is None:
+                form.chair_id.errors = list(form.chair_id.errors) + ["Select the chair of the meeting"]
+        if not form.errors:
+            held_at = datetime.strptime(f"{form.day.data} {form.start.data}", "%Y-%m-%d %H:%M").replace(tzinfo=LONDON)
+            try:
+                meeting = service.schedule_meeting(current_user, held_at, place=form.place.data or "",
+                                                   online_link=form.online_link.data or "", chair=chair,
+                                                   notes=(form.notes.data or "").strip())
+            except Refused as exc:
+                db.session.rollback()
+                _apply(form, exc, {"held_at": "day", "chair_id": "chair_id" if admin else "day"})
+            else:
+                flash("The meeting has been scheduled. Build its agenda, invite the members, then publish it.",
+                      "success")
+                return redirect(_meeting_url(meeting), code=303)
+    return render_template("panels/new.html", form=form, admin=admin), (422 if form.is_submitted() else 200)
+
+
+# ----- the meeting page -----------------------------------------------------------------------
+
+def _agenda_context(meeting: PanelMeeting, **extra) -> dict:
+    manage = access.can_manage_meeting(current_user, meeting)
+    # Load the items with what the agenda shows, so expected_times finds them in the session.
+    db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+                       .options(selectinload(AgendaItem.case).selectinload(Case.pupil).selectinload(Pupil.school),
+                                selectinload(AgendaItem.case).selectinload(Case.stage),
+                                selectinload(AgendaItem.removed_by), selectinload(AgendaItem.decision))).all()
+    times = service.expected_times(meeting)
+    editable = manage and meeting.status != "held"
+    context = dict(meeting=meeting, manage=manage, editable=editable, times=times,
+                   removed=[i for i in meeting.items if i.removed_at is not None] if manage else [],
+                   add_form=AddItemForm(formdata=None, prefix="add"),
+                   needs_confidentiality=service.needs_confidentiality(current_user, meeting))
+    context.update(extra)
+    return context
+
+
+def _invite_forms(meeting: PanelMeeting, user_form=None, agency_form=None) -> dict:
+    members = db.session.scalars(select(PanelMember).where(PanelMember.meeting_id == meeting.id)
+                                 .options(selectinload(PanelMember.user), selectinload(PanelMember.organisation))
+                                 .order_by(PanelMember.id)).all()
+    user_form = user_form or InviteUserForm(formdata=None, prefix="invite")
+    agency_form = agency_form or InviteAgencyForm(formdata=None, prefix="agency")
+    invited_users = {m.user_id for m in members if m.user_id is not None}
+    invited_orgs = {m.organisation_id for m in members if m.user_id is None}
+    people = db.session.scalars(select(User).where(User.active.is_(True), User.id != meeting.chair_id)
+                                .options(selectinload(User.organisation)).order_by(User.name)).all()
+    user_form.user_id.choices = [("", "Select a person")] + [
+        (str(u.id), f"{u.name} ({u.organisation.name})") for u in people if u.id not in invited_users]
+    orgs = db.session.scalars(select(Organisation).where(Organisation.active.is_(True))
+                              .order_by(Organisation.kind, Organisation.name)).all()
+    agency_form.organisation_id.choices = [("", "Select an agency")] + [
+        (str(o.id), o.name) for o in orgs if o.id not in invited_orgs]
+    return dict(members=members, invite_form=user_form, agency_form=agency_form)
+
+
+def _meeting_page(meeting: PanelMeeting, status: int = 200, user_form=None, agency_form=None, **extra):
+    context = _agenda_context(meeting, **extra)
+    context.update(_invite_forms(meeting, user_form, agency_form))
+    return render_template("panels/meeting.html", **context), status
+
+
+@bp.route("/panels/<int:meeting_id>")
+@access.require("attend_panels")
+def view_meeting(meeting_id: int):
+    meeting = access.get_meeting_or_404(current_user, meeting_id)
+    if htmx and htmx.target == "agenda" and not htmx.history_restore_request:
+        return render_template("panels/_agenda.html", **_agenda_context(meeting))
+    return _meeting_page(meeting)
+
+
+def _conflict(meeting: PanelMeeting):
+    db.session.rollback()
+    meeting = db.session.get(PanelMeeting, meeting.id)
+    message = "Someone else changed this meeting's agenda after you opened it: nothing was saved. This is the latest."
+    if htmx and htmx.target == "agenda":
+        return render_template("panels/_agenda.html", **_agenda_context(meeting, problem=message)), 409
+    return render_template("cases/conflict.html", thing="meeting", current=meeting, back=_meeting_url(meeting)), 409
+
+
+def _agenda_refused(meeting: PanelMeeting, message: str, add_form=None):
+    db.session.rollback()
+    meeting = db.session.get(PanelMeeting, meeting.id)
+    extra = {"problem": message}
+    if add_form is not None:
+        extra["add_form"] = add_form
+    if htmx and htmx.target == "agenda":
+        return render_template("panels/_agenda.html", **_agenda_context(meeting, **extra)), 422
+    return _meeting_page(meeting, 422, **extra)
+
+
+def _agenda_done(meeting: PanelMeeting, message: str):
+    """htmx: the agenda fragment (with the message); otherwise back to the page."""
+    if htmx and htmx.target == "agenda":
+        meeting = db.session.get(PanelMeeting, meeting.id)
+        response = render_template("panels/_agenda.html", **_agenda_context(meeting, done=message))
+        return response, 200, {"HX-Trigger": "agendaChanged"}
+    flash(message, "success")
+    return redirect(_meeting_url(meeting, "#agenda"), code=303)
+
+
+def _agenda_change(meeting: PanelMeeting, change):
+    """Run `change` (it returns the message to show); Conflict -> 409, Refused -> 422."""
+    try:
+        message = change()
+    except Conflict:
+        return _conflict(meeting)
+    except Refused as exc:
+        return _agenda_refused(meeting, exc.message)
+    return _agenda_done(meeting, message)
+
+
+@bp.route("/panels/<int:meeting_id>/agenda/build", methods=["POST"])
+@access.require("run_panels")
+def build_agenda(meeting_id: int):
+    meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
+
+    def change():
+        added = service.build_agenda(current_user, meeting, _version())
+        if not added:
+            return "No more cases are due at this meeting."
+        return f"{len(added)} due case{'s were' if len(added) != 1 else ' was'} added to the agenda."
+
+    return _agenda_change(meeting, change)
+
+
+@bp.route("/panels/<int:meeting_id>/agenda/items", methods=["POST"])
+@access.require("run_panels")
+def add_item(meeting_id: int):
+    meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
+    form = AddItemForm(prefix="add")
+    if not form.validate():
+        return _agenda_refused(meeting, _first_error(form), add_form=form)
+    case = access.case_for_agenda(current_user, form.case_id.data)
+    if case is None:
+        form.case_id.errors = list(form.case_id.errors) + ["There is no case with that number"]
+        return _agenda_refused(meeting, "There is no case with that number", add_form=form)
+    try:
+        service.add_item(current_user, meeting, case, form.reason.data, form.version.data)
+    except Conflict:
+        return _conflict(meeting)
+    except Refused as exc:
+        _apply(form, exc)
+        return _agenda_refused(meeting, exc.message, add_form=form)
+    return _agenda_done(meeting, f"{case.pupil.display_name} has been added to the agenda.")
+
+
+def _first_error(form) -> str:
+    return next((m for errors in form.errors.values() for m in errors), "Check the form")
+
+
+@bp.route("/panels/<int:meeting_id>/agenda/items/<int:item_id>/move", methods=["POST"])
+@access.require("run_panels")
+def move_item(meeting_id: int, item_id: int):
+    item = access.get_agenda_item_or_404(current_user, meeting_id, item_id, need="manage")
+    direction = request.form.get("direction", "")
+
+    def change():
+        service.move_item(current_user, item, direction, _version())
+        return f"{item.case.pupil.display_name} has been moved {direction}."
+
+    return _agenda_change(item.meeting, change)
+
+
+@bp.route("/panels/<int:meeting_id>/agenda/items/<int:item_id>/slot", methods=["POST"])
+@access.require("run_panels")
+def set_slot(meeting_id: int, item_id: int):
+    item = access.get_agenda_item_or_404(current_user, meeting_id, item_id, need="manage")
+    minutes = request.form.get("minutes", "").strip()
+
+    def change():
+        if not minutes.isdigit():
+            low, high = SLOT_RANGE
+            raise Refused(f"Enter the time slot as a number of minutes, {low} to {high}.")
+        service.set_slot(current_user, item, int(minutes), _version())
+        return f"{item.case.pupil.display_name} now has {int(minutes)} minutes."
+
+    return _agenda_change(item.meeting, change)
+
+
+@bp.route("/panels/<int:meeting_id>/agenda/items/<int:item_id>/remove", methods=["GET", "POST"])
+@access.require("run_panels")
+def remove_item(meeting_id: int, item_id: int):
+    item = access.get_agenda_item_or_404(current_user, meeting_id, item_id, need="manage")
+    meeting = item.meeting
+    form = RemoveItemForm()
+    if request.method == "GET":
+        form.version.data = meeting.version
+    elif form.validate():
+        try:
+            service.remove_item(current_user, item, form.reason.data, form.version.data)
+        except Conflict:
+            return _conflict(meeting)
+        except Refused as exc:
+            db.session.rollback()
+            _apply(form, exc)
+        else:
+            flash(f"{item.case.pupil.display_name} has been removed from the agenda.", "success")
+            return redirect(_meeting_url(meeting, "#agenda"), code=303)
+    return render_template("panels/remove.html", form=form, item=item, meeting=meeting), \
+        (422 if form.is_submitted() else 200)
+
+
+@bp.route("/panels/<int:meeting_id>/publish", methods=["POST"])
+@access.require("run_panels")
+def publish(meeting_id: int):
+    meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
+    try:
+        service.publish(current_user, meeting, _version())
+    except Conflict:
+        return _conflict(meeting)
+    except Refused as exc:
+        return _agenda_refused(meeting, exc.message)
+    flash("The agenda has been published: the members have been told.", "success")
+    return redirect(_meeting_url(meeting), code=303)
+
+
+# ----- members --------------------------------------------------------------------------------
+
+@bp.route("/panels/<int:meeting_id>/members", methods=["POST"])
+@access.require("run_panels")
+def invite_person(meeting_id: int):
+    meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
+    form = InviteUserForm(prefix="invite")
+    _invite_forms(meeting, user_form=form)  # the choices to validate against
+    if form.validate():
+        user = db.session.get(User, int(form.user_id.data))
+        try:
+            service.invite_user(current_user, meeting, user)
+        except Refused as exc:
+            db.session.rollback()
+            _apply(form, exc)
+        else:
+            flash(f"{user.name} has been invited.", "success")
+            return redirect(_meeting_url(meeting, "#members"), code=303)
+    return _meeting_page(db.session.get(PanelMeeting, meeting_id), 422, user_form=form, errors=True)
+
+
+@bp.route("/panels/<int:meeting_id>/agencies", methods=["POST"])
+@access.require("run_panels")
+def invite_agency(meeting_id: int):
+    meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
+    form = InviteAgencyForm(prefix="agency")
+    _invite_forms(meeting, agency_form=form)
+    if form.validate():
+        org = db.session.get(Organisation, int(form.organisation_id.data))
+        try:
+            service.invite_agency(current_user, meeting, org)
+        except Refused as exc:
+            db.session.rollback()
+            _apply(form, exc)
+        else:
+            flash(f"{org.name} has been invited.", "success")
+            return redirect(_meeting_url(meeting, "#members"), code=303)
+    return _meeting_page(db.session.get(PanelMeeting, meeting_id), 422, agency_form=form, errors=True)
+
+
+# ----- members: confidentiality and the case summary packs ---------------------------------------
+
+@bp.route("/panels/<int:meeting_id>/confidentiality", methods=["GET", "POST"])
+@access.require("attend_panels")
+def confidentiality(meeting_id: int):
+    meeting = access.get_meeting_or_404(current_user, meeting_id)
+    item_id = request.values.get("item", type=int)
+    if not service.needs_confidentiality(current_user, meeting):
+        return redirect(_pack_or_meeting(meeting, item_id), code=303)
+    if request.method == "POST":
+        try:
+            service.confirm_confidentiality(current_user, meeting)
+        except service.NotVisible:
+            abort(404)
+        flash("Thank you. You can now open the case summary packs for this meeting.", "success")
+        return redirect(_pack_or_meeting(meeting, item_id), code=303)
+    return render_template("panels/confidentiality.html", meeting=meeting, item_id=item_id)
+
+
+def _pack_or_meeting(meeting: PanelMeeting, item_id: int | None) -> str:
+    if item_id and any(i.id == item_id for i in meeting.active_items):
+        return url_for("panels.view_pack", meeting_id=meeting.id, item_id=item_id)
+    return _meeting_url(meeting, "#agenda")
+
+
+@bp.route("/panels/<int:meeting_id>/items/<int:item_id>")
+@access.require("attend_panels")
+@writes_on_get
+def view_pack(meeting_id: int, item_id: int):
+    item = access.get_agenda_item_or_404(current_user, meeting_id, item_id)
+    try:
+        level = service.open_pack(current_user, item)  # audited and committed
+    except service.NotVisible:
+        abort(404)
+    except service.NeedsConfidentiality:
+        return redirect(url_for("panels.confidentiality", meeting_id=meeting_id, item=item_id), code=303)
+    item = db.session.get(AgendaItem, item_id)
+    case = item.case
+    from portal.attendance.summaries import pupil_summary, today
+
+    now = pupil_summary(case.pupil).year_totals.percent
+    at_open = (case.attendance_at_open or {}).get("percent")
+    actions = db.session.scalars(select(Action).where(Action.case_id == case.id, Action.status == "open")
+                                 .options(selectinload(Action.owner_user), selectinload(Action.owner_org))
+                                 .order_by(Action.due_date, Action.id)).all()
+    last = db.session.scalar(select(PanelDecision).where(PanelDecision.case_id == case.id)
+                             .order_by(PanelDecision.decided_at.desc(), PanelDecision.id.desc()).limit(1))
+    return render_template("panels/pack.html", item=item, meeting=item.meeting, case=case, level=level,
+                           attendance_now=None if now is None else round(now, 1), attendance_at_open=at_open,
+                           actions=actions, today=today(), last_decision=last)

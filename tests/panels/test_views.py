@@ -1,0 +1,338 @@
+"""The panel screens over HTTP: scheduling, the agenda (build, add, remove, move, slots,
+publish), members who need publication, the confidentiality statement and the access window
+before they see a pack (and every pack view is audited), and bad input that must not 500."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.audit import AuditEvent
+from portal.cases.models import Case, Stage
+from portal.extensions import db
+from portal.panels import service
+from portal.panels.models import AgendaItem, PanelMeeting
+from portal.timeutil import LONDON, as_utc, utcnow
+from tests.factories import make_pupil
+
+
+def signed_in(app, user):
+    client = app.test_client()
+    response = client.login(user)
+    assert response.status_code in (302, 303) and "/login" not in response.headers["Location"]
+    return client
+
+
+def make_case(world, *, review: date | None = None, school=None, forename="Sam") -> Case:
+    pupil = make_pupil(school or world.school_a, forename=forename)
+    stage = db.session.scalar(select(Stage).where(Stage.position == 5))
+    case = Case(pupil_id=pupil.id, lead_id=world.user("ewo").id, status="open", stage=stage, next_review=review)
+    db.session.add(case)
+    db.session.commit()
+    return case
+
+
+@pytest.fixture
+def day() -> date:
+    return (utcnow() + timedelta(days=10)).astimezone(LONDON).date()
+
+
+@pytest.fixture
+def meeting(world, day) -> PanelMeeting:
+    return service.schedule_meeting(world.user("panel_chair"), datetime.combine(day, time(10, 0), tzinfo=LONDON),
+                                    place="Civic Centre, Room 2")
+
+
+@pytest.fixture
+def chair(app, world):
+    return signed_in(app, world.user("panel_chair"))
+
+
+def audits(verb: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.verb == verb))
+
+
+def version(meeting_id: int) -> int:
+    db.session.expire_all()
+    return db.session.get(PanelMeeting, meeting_id).version
+
+
+def agenda(meeting_id: int) -> list[int]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(AgendaItem.case_id).where(AgendaItem.meeting_id == meeting_id,
+                                                                    AgendaItem.removed_at.is_(None))
+                                   .order_by(AgendaItem.position)))
+
+
+def publish_with(world, meeting, *cases):
+    chair = world.user("panel_chair")
+    items = [service.add_item(chair, meeting, case, "Listed by the chair") for case in cases]
+    service.publish(chair, meeting)
+    return items
+
+
+# ----- scheduling ----------------------------------------------------------------------------------
+
+def test_the_chair_schedules_a_meeting_in_london_time(chair, world):
+    assert chair.get("/panels/new").status_code == 200
+    response = chair.post_form("/panels/new", {"day": "2027-07-07", "start": "09:30", "place": "",
+                                               "online_link": "https://meet.example/panel"})
+    assert response.status_code == 303
+    meeting = db.session.scalar(select(PanelMeeting))
+    assert response.headers["Location"].endswith(f"/panels/{meeting.id}")
+    assert meeting.chair_id == world.user("panel_chair").id
+    assert as_utc(meeting.held_at).astimezone(LONDON).replace(tzinfo=None) == datetime(2027, 7, 7, 9, 30)
+    assert as_utc(meeting.held_at).hour == 8  # British Summer Time
+    page = chair.get("/panels").get_data(as_text=True)
+    assert "7 Jul 2027 09:30" in page and "Upcoming" in page
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"day": "31/12/2027", "start": "10:00", "place": "Hall"}, "year-month-day"),
+    ({"day": "2027-02-30", "start": "10:00", "place": "Hall"}, "year-month-day"),
+    ({"day": "2027-02-03", "start": "25:00", "place": "Hall"}, "hours and minutes"),
+    ({"day": "2027-02-03", "start": "10:00", "online_link": "http://meet.example/x"}, "https://"),
+    ({"day": "2027-02-03", "start": "10:00", "online_link": "javascript:alert(1)"}, "https://"),
+    ({"day": "2027-02-03", "start": "10:00"}, "place or an online meeting link"),
+    ({"day": "2020-02-03", "start": "10:00", "place": "Hall"}, "in the future"),
+    ({"day": "", "start": "", "place": "Hall"}, "Enter the date"),
+])
+def test_bad_meeting_details_are_422_not_500(chair, data, message):
+    response = chair.post_form("/panels/new", data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(PanelMeeting)) == 0
+
+
+def test_an_la_admin_picks_the_chair(app, world):
+    admin = signed_in(app, world.user("la_admin"))
+    assert "Select a chair" in admin.get("/panels/new").get_data(as_text=True)
+    assert admin.post_form("/panels/new", {"day": "2027-02-03", "start": "10:00", "place": "Hall"}).status_code == 422
+    chair = world.user("panel_chair")
+    response = admin.post_form("/panels/new", {"day": "2027-02-03", "start": "10:00", "place": "Hall",
+                                               "chair_id": str(chair.id)})
+    assert response.status_code == 303
+    assert db.session.scalar(select(PanelMeeting)).chair_id == chair.id
+    # the ewo is not a possible chair
+    response = admin.post_form("/panels/new", {"day": "2027-02-04", "start": "10:00", "place": "Hall",
+                                               "chair_id": str(world.user("ewo").id)})
+    assert response.status_code == 422
+
+
+def test_members_cannot_schedule(app, world):
+    assert signed_in(app, world.user("ewo")).get("/panels/new").status_code == 403
+
+
+# ----- the agenda ----------------------------------------------------------------------------------
+
+def test_build_add_move_slot_remove_and_publish(chair, world, meeting, day):
+    due = make_case(world, review=day - timedelta(days=1), forename="Dana")
+    other = make_case(world, forename="Olly")
+    url = f"/panels/{meeting.id}"
+    assert chair.get(url).status_code == 200
+
+    response = chair.post_form(f"{url}/agenda/build", {"version": version(meeting.id)})
+    assert response.status_code == 303 and agenda(meeting.id) == [due.id]
+
+    response = chair.post_form(f"{url}/agenda/items", {"add-csrf_token": chair.token(), "add-case_id": str(other.id),
+                                                       "add-reason": "Attendance falling fast",
+                                                       "add-version": version(meeting.id)})
+    assert response.status_code == 303 and agenda(meeting.id) == [due.id, other.id]
+    page = chair.get(url).get_data(as_text=True)
+    assert "Attendance falling fast" in page and "10:00–10:15" in page and "10:15–10:30" in page
+
+    item = db.session.scalar(select(AgendaItem).where(AgendaItem.case_id == other.id))
+    response = chair.post_form(f"{url}/agenda/items/{item.id}/move", {"direction": "up",
+                                                                      "version": version(meeting.id)})
+    assert response.status_code == 303 and agenda(meeting.id) == [other.id, due.id]
+
+    response = chair.post_form(f"{url}/agenda/items/{item.id}/slot", {"minutes": "30",
+                                                                      "version": version(meeting.id)})
+    assert response.status_code == 303
+    assert "10:30–10:45" in chair.get(url).get_data(as_text=True)
+
+    first = db.session.scalar(select(AgendaItem).where(AgendaItem.case_id == due.id))
+    assert chair.get(f"{url}/agenda/items/{first.id}/remove").status_code == 200
+    response = chair.post_form(f"{url}/agenda/items/{first.id}/remove", {"reason": "", "version": version(meeting.id)})
+    assert response.status_code == 422
+    response = chair.post_form(f"{url}/agenda/items/{first.id}/remove",
+                               {"reason": "Improved: back at school", "version": version(meeting.id)})
+    assert response.status_code == 303 and agenda(meeting.id) == [other.id]
+    assert "Improved: back at school" in chair.get(url).get_data(as_text=True)
+
+    response = chair.post_form(f"{url}/publish", {"version": version(meeting.id)})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(PanelMeeting, meeting.id).status == "published"
+    assert audits("panel_agenda_published") == 1
+
+
+def test_moving_with_htmx_returns_the_agenda_fragment(chair, world, meeting):
+    a, b = make_case(world, forename="Ava"), make_case(world, forename="Ben")
+    items = [service.add_item(world.user("panel_chair"), meeting, c, "Listed") for c in (a, b)]
+    response = chair.post(f"/panels/{meeting.id}/agenda/items/{items[1].id}/move",
+                          data={"direction": "up", "version": version(meeting.id)},
+                          headers={"HX-Request": "true", "HX-Target": "agenda", "X-CSRFToken": chair.token()})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith("{%") is False and "<html" not in html and 'id="agenda"' in html
+    assert response.headers.get("HX-Trigger") == "agendaChanged"
+    assert agenda(meeting.id) == [b.id, a.id]
+    assert html.index("Ben") < html.index("Ava")
+
+
+def test_a_stale_agenda_write_is_a_409(chair, world, meeting):
+    a, b = make_case(world), make_case(world)
+    items = [service.add_item(world.user("panel_chair"), meeting, c, "Listed") for c in (a, b)]
+    stale = version(meeting.id)
+    service.set_slot(world.user("la_admin"), items[0], 20)  # someone else changes the agenda
+    response = chair.post_form(f"/panels/{meeting.id}/agenda/items/{items[1].id}/move",
+                               {"direction": "up", "version": stale})
+    assert response.status_code == 409
+    assert "Someone else changed this meeting" in response.get_data(as_text=True)
+    assert agenda(meeting.id) == [a.id, b.id]
+    response = chair.post(f"/panels/{meeting.id}/agenda/items/{items[1].id}/move",
+                          data={"direction": "up", "version": stale},
+                          headers={"HX-Request": "true", "HX-Target": "agenda", "X-CSRFToken": chair.token()})
+    assert response.status_code == 409 and "nothing was saved" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    ("agenda/items", {"add-case_id": "abc", "add-reason": "x"}),
+    ("agenda/items", {"add-case_id": "999999", "add-reason": "x"}),
+    ("agenda/items", {"add-case_id": "CASE", "add-reason": ""}),
+    ("agenda/items/ITEM/move", {"direction": "sideways"}),
+    ("agenda/items/ITEM/move", {"direction": "up"}),  # already first
+    ("agenda/items/ITEM/slot", {"minutes": "abc"}),
+    ("agenda/items/ITEM/slot", {"minutes": "500"}),
+    ("agenda/items/ITEM/slot", {"minutes": "-5"}),
+    ("publish", {"version": "1"}),  # already published below
+])
+def test_bad_agenda_input_is_422_not_500(chair, world, meeting, path, data):
+    case = make_case(world)
+    item = service.add_item(world.user("panel_chair"), meeting, case, "Listed")
+    if path == "publish":
+        service.publish(world.user("panel_chair"), meeting)
+        data = {"version": str(version(meeting.id))}
+    path = path.replace("ITEM", str(item.id))
+    data = {k: v.replace("CASE", str(case.id)) for k, v in data.items()}
+    if path == "agenda/items":
+        data["add-csrf_token"] = chair.token()
+    response = chair.post_form(f"/panels/{meeting.id}/{path}", data)
+    assert response.status_code == 422
+
+
+def test_invite_a_person_and_an_agency(chair, world, meeting):
+    url = f"/panels/{meeting.id}"
+    response = chair.post_form(f"{url}/members", {"invite-csrf_token": chair.token(),
+                                                  "invite-user_id": str(world.user("ewo").id)})
+    assert response.status_code == 303
+    response = chair.post_form(f"{url}/agencies", {"agency-csrf_token": chair.token(),
+                                                   "agency-organisation_id": str(world.police_org.id)})
+    assert response.status_code == 303
+    page = chair.get(url).get_data(as_text=True)
+    assert world.user("ewo").name in page and "Police – anyone at the agency" in page
+    response = chair.post_form(f"{url}/members", {"invite-csrf_token": chair.token(),
+                                                  "invite-user_id": str(world.user("ewo").id)})
+    assert response.status_code == 422  # already invited: no longer a choice
+    response = chair.post_form(f"{url}/agencies", {"agency-csrf_token": chair.token(), "agency-organisation_id": ""})
+    assert response.status_code == 422
+
+
+def test_only_the_meetings_chair_manages_it(app, world, meeting):
+    from tests.factories import make_user
+
+    other_chair = make_user("panel_chair", world.service)
+    db.session.commit()
+    client = signed_in(app, other_chair)
+    assert client.get(f"/panels/{meeting.id}").status_code == 404
+    assert client.post_form(f"/panels/{meeting.id}/agenda/build", {}).status_code == 404
+    admin = signed_in(app, world.user("la_admin"))
+    assert admin.get(f"/panels/{meeting.id}").status_code == 200
+
+
+# ----- members: publication, confidentiality, packs and the window ----------------------------------
+
+def test_a_member_sees_the_pack_only_after_publication_and_confidentiality(app, world, meeting):
+    case = make_case(world, school=world.school_b)  # not a case early help can otherwise see
+    chair_user = world.user("panel_chair")
+    item = service.add_item(chair_user, meeting, case, "Listed by the chair")
+    service.invite_agency(chair_user, meeting, world.early_help_org)
+    member = signed_in(app, world.user("early_help"))
+    meeting_url, pack_url = f"/panels/{meeting.id}", f"/panels/{meeting.id}/items/{item.id}"
+
+    assert member.get("/panels").status_code == 200
+    assert member.get(meeting_url).status_code == 404  # not published yet
+    assert member.get(pack_url).status_code == 404
+    assert "Panels" not in _nav(member)
+
+    service.publish(chair_user, meeting)
+    assert "Panels" in _nav(member)
+    page = member.get(meeting_url)
+    assert page.status_code == 200 and "confirm the confidentiality statement" in page.get_data(as_text=True)
+    assert member.post_form(f"{meeting_url}/agenda/build", {}).status_code == 403
+
+    response = member.get(pack_url)
+    assert response.status_code == 303 and f"/confidentiality?item={item.id}" in response.headers["Location"]
+    assert audits("panel_pack_viewed") == 0
+    assert member.get(f"{meeting_url}/confidentiality?item={item.id}").status_code == 200
+    response = member.post_form(f"{meeting_url}/confidentiality", {"item": str(item.id)})
+    assert response.status_code == 303 and response.headers["Location"].endswith(pack_url)
+
+    response = member.get(pack_url)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert case.pupil.display_name in html and "School B" in html and "Open the full case record" not in html
+    assert audits("panel_pack_viewed") == 1
+    member.get(pack_url)
+    assert audits("panel_pack_viewed") == 2
+
+
+def test_after_the_window_a_member_gets_404_and_the_chair_does_not(app, world, day):
+    chair_user = world.user("panel_chair")
+    meeting = service.schedule_meeting(chair_user, datetime.combine(day, time(10, 0), tzinfo=LONDON), place="Hall")
+    item = publish_with(world, meeting, make_case(world))[0]
+    service.invite_user(chair_user, meeting, world.user("ewo"))
+    member = signed_in(app, world.user("ewo"))
+    member.post_form(f"/panels/{meeting.id}/confidentiality", {})
+    pack_url = f"/panels/{meeting.id}/items/{item.id}"
+    response = member.get(pack_url)
+    assert response.status_code == 200 and "Open the full case record" in response.get_data(as_text=True)
+
+    meeting = db.session.get(PanelMeeting, meeting.id)
+    meeting.held_at = utcnow() - timedelta(days=8)  # the access window (7 days) has closed
+    meeting.published_at = utcnow() - timedelta(days=20)
+    db.session.commit()
+    assert member.get(f"/panels/{meeting.id}").status_code == 404
+    assert member.get(pack_url).status_code == 404
+    assert "Panels" not in _nav(member)
+    chair = signed_in(app, chair_user)
+    assert chair.get(f"/panels/{meeting.id}").status_code == 200
+    assert chair.get(pack_url).status_code == 200
+    assert "Past" in chair.get("/panels").get_data(as_text=True)
+
+
+def test_a_school_user_not_invited_gets_404(app, world, meeting):
+    item = publish_with(world, meeting, make_case(world))[0]
+    school = signed_in(app, world.user("school_staff"))
+    assert school.get(f"/panels/{meeting.id}").status_code == 404
+    assert school.get(f"/panels/{meeting.id}/items/{item.id}").status_code == 404
+    assert school.get(f"/panels/{meeting.id}/confidentiality").status_code == 404
+    assert "No upcoming meetings you are invited to" in school.get("/panels").get_data(as_text=True)
+
+
+def test_a_removed_item_is_404_for_members(app, world, meeting):
+    items = publish_with(world, meeting, make_case(world), make_case(world))
+    service.invite_user(world.user("panel_chair"), meeting, world.user("police"))
+    service.remove_item(world.user("panel_chair"), items[0], "Improved")
+    police = signed_in(app, world.user("police"))
+    police.post_form(f"/panels/{meeting.id}/confidentiality", {})
+    assert police.get(f"/panels/{meeting.id}/items/{items[0].id}").status_code == 404
+    assert police.get(f"/panels/{meeting.id}/items/{items[1].id}").status_code == 200
+
+
+def _nav(client) -> str:
+    html = client.get("/").get_data(as_text=True)
+    start = html.index("govuk-service-navigation__list")
+    return html[start:html.index("</ul>", start)]
