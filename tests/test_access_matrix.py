@@ -94,6 +94,9 @@ MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
     "panels.invite_agency": (RUN_PANELS, "POST"),
     "panels.confidentiality": (ALL, "GET"),  # every role is invited to the meeting below
     "panels.view_pack": (ALL, "GET"),
+    "panels.run_meeting": (RUN_PANELS, "GET"),
+    "panels.record_attendance": (RUN_PANELS, "POST"),
+    "panels.record_decision": (RUN_PANELS, "POST"),
 }
 
 

@@ -384,3 +384,5 @@ def view_pack(meeting_id: int, item_id: int):
     return render_template("panels/pack.html", item=item, meeting=item.meeting, case=case, level=level,
                            attendance_now=None if now is None else round(now, 1), attendance_at_open=at_open,
                            actions=actions, today=today(), last_decision=last)
+
+from portal.panels import run_views  # noqa: E402,F401  (its routes join this blueprint)

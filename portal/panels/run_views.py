@@ -1,0 +1,222 @@
+"""Running the meeting (the chair or an LA admin): attendance and apologies, then the agenda
+item by item, each recorded as the panel's decision with its agreed actions. With htmx the
+chair moves item to item without page reloads; without it every form posts and redirects."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal import access
+from portal.cases.case_views import _owners
+from portal.cases.errors import Conflict, Refused
+from portal.cases.models import Action, Case
+from portal.extensions import db, htmx
+from portal.orgs.models import Organisation, User
+from portal.panels import service
+from portal.panels.decisions import _check_decision
+from portal.panels.models import DECISIONS, AgendaItem, PanelDecision, PanelMeeting, PanelMember
+from portal.panels.views import bp
+
+ACTION_ROWS = 3
+MARKS = (("present", "Present"), ("apologies", "Apologies"), ("absent", "Absent"))
+
+
+def _running_meeting(meeting_id: int) -> PanelMeeting:
+    return access.get_meeting_or_404(current_user, meeting_id, need="manage")
+
+
+def _run_url(meeting: PanelMeeting, item: AgendaItem | None = None) -> str:
+    return url_for("panels.run_meeting", meeting_id=meeting.id, item=item.id if item else None)
+
+
+def _items(meeting: PanelMeeting) -> list[AgendaItem]:
+    return db.session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.removed_at.is_(None))
+        .options(selectinload(AgendaItem.case).selectinload(Case.pupil),
+                 selectinload(AgendaItem.decision).selectinload(PanelDecision.actions)
+                 .selectinload(Action.owner_user),
+                 selectinload(AgendaItem.decision).selectinload(PanelDecision.actions)
+                 .selectinload(Action.owner_org))
+        .order_by(AgendaItem.position, AgendaItem.id)).all()
+
+
+def _current(items: list[AgendaItem], item_id: int | None) -> AgendaItem | None:
+    chosen = next((i for i in items if i.id == item_id), None)
+    return chosen or next((i for i in items if i.decision is None), None) or (items[0] if items else None)
+
+
+def _item_context(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem], **extra) -> dict:
+    index = items.index(item) if item in items else -1
+    context = dict(meeting=meeting, item=item, items=items, decisions=DECISIONS, action_rows=range(ACTION_ROWS),
+                   previous=items[index - 1] if index > 0 else None,
+                   following=items[index + 1] if 0 <= index < len(items) - 1 else None,
+                   number=index + 1, owners=_owners(item.case) if item is not None and item.decision is None else [],
+                   values={}, problems=[])
+    context.update(extra)
+    return context
+
+
+def _page(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem], status: int = 200, **extra):
+    members = db.session.scalars(select(PanelMember).where(PanelMember.meeting_id == meeting.id)
+                                 .options(selectinload(PanelMember.user), selectinload(PanelMember.organisation))
+                                 .order_by(PanelMember.id)).all()
+    context = _item_context(meeting, item, items, **extra)
+    context.update(members=members, marks=MARKS, errors=context["problems"] or extra.get("attendance_problem"))
+    return render_template("panels/run.html", **context), status
+
+
+def _fragment(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem], status: int = 200,
+              headers: dict | None = None, **extra):
+    return render_template("panels/_run_item.html", **_item_context(meeting, item, items, **extra)), status, \
+        {"Vary": "HX-Request", **(headers or {})}
+
+
+def _not_running(meeting: PanelMeeting):
+    flash("Publish the agenda before running the meeting.", "important")
+    return redirect(url_for("panels.view_meeting", meeting_id=meeting.id), code=303)
+
+
+@bp.route("/panels/<int:meeting_id>/run")
+@access.require("run_panels")
+def run_meeting(meeting_id: int):
+    meeting = _running_meeting(meeting_id)
+    if meeting.status == "scheduled":
+        return _not_running(meeting)
+    items = _items(meeting)
+    item = _current(items, request.args.get("item", type=int))
+    partial = htmx and not htmx.history_restore_request
+    if partial and htmx.target == "run-item":
+        return _fragment(meeting, item, items)
+    if partial and htmx.target == "run-agenda":
+        return render_template("panels/_run_agenda.html", meeting=meeting, items=items), 200, {"Vary": "HX-Request"}
+    return _page(meeting, item, items)
+
+
+@bp.route("/panels/<int:meeting_id>/attendance", methods=["POST"])
+@access.require("run_panels")
+def record_attendance(meeting_id: int):
+    meeting = _running_meeting(meeting_id)
+    marks = {}
+    for key, value in request.form.items():
+        if key.startswith("member-") and key[7:].isdigit() and value:
+            marks[int(key[7:])] = value
+    try:
+        service.record_attendance(current_user, meeting, marks)
+    except Refused as exc:
+        db.session.rollback()
+        meeting = db.session.get(PanelMeeting, meeting_id)
+        items = _items(meeting)
+        return _page(meeting, _current(items, None), items, 422, attendance_problem=exc.message)
+    flash("Attendance and apologies have been recorded.", "success")
+    return redirect(url_for("panels.run_meeting", meeting_id=meeting_id) + "#attendance", code=303)
+
+
+def _parse_date(text: str) -> date | None | str:
+    """A date, None for an empty field, or "bad" for something that is not YYYY-MM-DD."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        return "bad"
+
+
+def _parse_decision(case: Case) -> tuple[dict, list[tuple[str, str]], list[dict], list[int]]:
+    """The posted values (to show again), problems of format, the actions and their row numbers."""
+    form = request.form
+    values = {k: form.get(k, "") for k in ["decision", "rationale", "next_review"]
+              + [f"actions-{n}-{f}" for n in range(ACTION_ROWS) for f in ("description", "owner", "due")]}
+    problems: list[tuple[str, str]] = []
+    if _parse_date(values["next_review"]) == "bad":
+        problems.append(("next_review", "Enter the next review as year-month-day, like 2027-01-15"))
+    owners = {value for value, _ in _owners(case)}
+    actions, rows = [], []
+    for n in range(ACTION_ROWS):
+        description, owner, due_text = (values[f"actions-{n}-{f}"].strip() for f in ("description", "owner", "due"))
+        if not (description or owner or due_text):
+            continue  # a blank row
+        spec = {"description": description, "owner_user": None, "owner_org": None}
+        if owner in owners:
+            kind, _, ident = owner.partition(":")
+            if kind == "user":
+                spec["owner_user"] = db.session.get(User, int(ident))
+            else:
+                spec["owner_org"] = db.session.get(Organisation, int(ident))
+        due = _parse_date(due_text)
+        if due == "bad":
+            problems.append((f"actions-{n}-due", "Enter the due date as year-month-day, like 2027-01-15"))
+        spec["due"] = due if isinstance(due, date) else None
+        actions.append(spec)
+        rows.append(n)
+    return values, problems, actions, rows
+
+
+def _merge(format_problems, refused_problems, rows) -> list[tuple[str, str]]:
+    """The service numbers actions 0..k among the rows filled in: give them back their row."""
+    merged = list(format_problems)
+    taken = {key for key, _ in format_problems}
+    for key, message in refused_problems:
+        if key.startswith("actions-"):
+            _, k, field = key.split("-", 2)
+            key = f"actions-{rows[int(k)]}-{field}"
+        if key not in taken:
+            merged.append((key, message))
+    return merged
+
+
+@bp.route("/panels/<int:meeting_id>/items/<int:item_id>/decision", methods=["POST"])
+@access.require("run_panels")
+def record_decision(meeting_id: int, item_id: int):
+    item = access.get_agenda_item_or_404(current_user, meeting_id, item_id, need="manage")
+    meeting = item.meeting
+    values, format_problems, actions, rows = _parse_decision(item.case)
+    decision, rationale = values["decision"], values["rationale"]
+    next_review = _parse_date(values["next_review"])
+    next_review = next_review if isinstance(next_review, date) else None
+    try:
+        if format_problems:
+            try:
+                _check_decision(item, decision, rationale, next_review, actions)
+            except Refused as exc:
+                if not exc.problems:
+                    raise
+                raise Refused(exc.message, _merge(format_problems, exc.problems, rows)) from None
+            raise Refused("Check the dates", format_problems)
+        service.record_decision(current_user, item, decision, rationale, next_review, actions)
+    except Conflict:
+        return _after_refusal(meeting_id, item_id, 409, values, conflict=True)
+    except Refused as exc:
+        problems = _merge([], exc.problems, rows) if not format_problems else exc.problems
+        return _after_refusal(meeting_id, item_id, 422, values, problems=problems or [("", exc.message)])
+    meeting = db.session.get(PanelMeeting, meeting_id)
+    items = _items(meeting)
+    done = next(i for i in items if i.id == item_id)
+    position = items.index(done)
+    following = next((i for i in items[position + 1:] + items[:position] if i.decision is None), done)
+    message = f"The decision on {done.case.pupil.display_name} has been recorded."
+    if htmx:
+        return _fragment(meeting, following, items, done=message,
+                         headers={"HX-Push-Url": _run_url(meeting, following), "HX-Trigger": "decisionRecorded"})
+    flash(message, "success")
+    return redirect(_run_url(meeting, following), code=303)
+
+
+def _after_refusal(meeting_id: int, item_id: int, status: int, values: dict, problems=(), conflict=False):
+    db.session.rollback()
+    meeting = db.session.get(PanelMeeting, meeting_id)
+    items = _items(meeting)
+    item = next((i for i in items if i.id == item_id), None)
+    if item is None:  # removed from the agenda meanwhile
+        item = _current(items, None)
+    extra = dict(values=values, problems=list(problems))
+    if conflict:
+        extra = dict(problems=[("", "Someone else recorded a decision on this case first: nothing of yours was "
+                                    "saved. This is what was recorded.")])
+    if htmx:
+        return _fragment(meeting, item, items, status, **extra)
+    return _page(meeting, item, items, status, **extra)
