@@ -123,7 +123,7 @@ def _case_context(case: Case, **extra):
     return context
 
 
-def _owners(case: Case):
+def action_owner_choices(case: Case):
     """People and agencies an action can be given to: the lead side, the school, and the
     agencies the case is shared with (and their people)."""
     orgs = {case.pupil.school_id}
@@ -141,7 +141,7 @@ def _owners(case: Case):
 
 def _action_form(case: Case, formdata=None) -> ActionForm:
     form = ActionForm(formdata=formdata, prefix="action")
-    form.owner.choices = [("", "Select an owner")] + _owners(case)
+    form.owner.choices = [("", "Select an owner")] + action_owner_choices(case)
     return form
 
 

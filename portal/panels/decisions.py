@@ -21,7 +21,7 @@ from portal.panels.rules import ACTIVE_CASE_STATES, day_label, meeting_date, req
 from portal.timeutil import utcnow
 
 
-def _check_decision(item: AgendaItem, decision: str, rationale: str, next_review: date | None,
+def check_decision(item: AgendaItem, decision: str, rationale: str, next_review: date | None,
                     actions: list[dict]) -> None:
     meeting, case = item.meeting, item.case
     if item.removed_at is not None:
@@ -73,7 +73,7 @@ def record_decision(actor: User, item: AgendaItem, decision: str, rationale: str
     meeting, case = item.meeting, item.case
     require_manager(actor, meeting)
     actions = list(actions)
-    _check_decision(item, decision, rationale, next_review, actions)
+    check_decision(item, decision, rationale, next_review, actions)
     item_id, case_id = item.id, case.id
     try:
         now = utcnow()

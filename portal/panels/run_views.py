@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import access
-from portal.cases.case_views import _owners
+from portal.cases.case_views import action_owner_choices
 from portal.cases.errors import Conflict, Refused
 from portal.cases.models import Action, Case
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
 from portal.panels import service
-from portal.panels.decisions import _check_decision
+from portal.panels.decisions import check_decision
 from portal.panels.models import DECISIONS, AgendaItem, PanelDecision, PanelMeeting, PanelMember
 from portal.panels.views import bp
 
@@ -54,7 +54,7 @@ def _item_context(meeting: PanelMeeting, item: AgendaItem | None, items: list[Ag
     context = dict(meeting=meeting, item=item, items=items, decisions=DECISIONS, action_rows=range(ACTION_ROWS),
                    previous=items[index - 1] if index > 0 else None,
                    following=items[index + 1] if 0 <= index < len(items) - 1 else None,
-                   number=index + 1, owners=_owners(item.case) if item is not None and item.decision is None else [],
+                   number=index + 1, owners=action_owner_choices(item.case) if item is not None and item.decision is None else [],
                    values={}, problems=[])
     context.update(extra)
     return context
@@ -134,7 +134,7 @@ def _parse_decision(case: Case) -> tuple[dict, list[tuple[str, str]], list[dict]
     problems: list[tuple[str, str]] = []
     if _parse_date(values["next_review"]) == "bad":
         problems.append(("next_review", "Enter the next review as year-month-day, like 2027-01-15"))
-    owners = {value for value, _ in _owners(case)}
+    owners = {value for value, _ in action_owner_choices(case)}
     actions, rows = [], []
     for n in range(ACTION_ROWS):
         description, owner, due_text = (values[f"actions-{n}-{f}"].strip() for f in ("description", "owner", "due"))
@@ -181,7 +181,7 @@ def record_decision(meeting_id: int, item_id: int):
     try:
         if format_problems:
             try:
-                _check_decision(item, decision, rationale, next_review, actions)
+                check_decision(item, decision, rationale, next_review, actions)
             except Refused as exc:
                 if not exc.problems:
                     raise
