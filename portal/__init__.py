@@ -219,6 +219,7 @@ def _register_template_helpers(app: Flask) -> None:
     from portal.timeutil import london
 
     app.jinja_env.filters["london"] = london
+    app.jinja_env.filters["day"] = lambda value: value.strftime("%-d %b %Y") if value else ""
 
     @app.context_processor
     def _globals():

@@ -367,6 +367,34 @@ def get_agenda_item_or_404(user, meeting_id: int, item_id: int, need: str = "vie
     return item
 
 
+def managed_meetings(user) -> Select:
+    """The meetings whose outcomes a user oversees (the panel overview): LA admins all, a
+    chair the meetings they chair."""
+    from portal.panels.models import PanelMeeting
+
+    if user.role == LA_ADMIN:
+        return select(PanelMeeting)
+    if user.role == PANEL_CHAIR:
+        return select(PanelMeeting).where(PanelMeeting.chair_id == user.id)
+    abort(403)
+
+
+def minutes_versions(user, meeting) -> tuple[str, ...]:
+    """The versions of a meeting's minutes a user may open: everyone who may see the meeting
+    the redacted one; the chair side, and members who confirmed the confidentiality
+    statement, the restricted one too (with children's names)."""
+    from portal.panels import service
+
+    if service.can_manage(user, meeting) or service.has_confirmed(user, meeting):
+        return ("restricted", "redacted")
+    return ("redacted",)
+
+
+def panel_history_visible(user, case) -> bool:
+    """The panel's decisions on a case show on the case page, except in the police view."""
+    return case_view(user) != "police"
+
+
 def case_for_agenda(user, case_id: int):
     """The case a chair (or LA admin) lists on an agenda by its number; None if there is none.
     Panel chairs list cases they do not otherwise see: the panel is where they are discussed."""

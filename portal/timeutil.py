@@ -20,3 +20,8 @@ def london(value: datetime | None) -> str:
     if value is None:
         return ""
     return as_utc(value).astimezone(LONDON).strftime("%-d %b %Y %H:%M")
+
+
+def london_today():
+    """Today's date in Europe/London (due dates, reviews and school days are London dates)."""
+    return utcnow().astimezone(LONDON).date()

@@ -97,6 +97,10 @@ MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
     "panels.run_meeting": (RUN_PANELS, "GET"),
     "panels.record_attendance": (RUN_PANELS, "POST"),
     "panels.record_decision": (RUN_PANELS, "POST"),
+    "panels.mark_held": (RUN_PANELS, "POST"),  # not yet started: refused with a message, 303
+    "panels.minutes": (ALL, "GET"),  # members: the redacted version
+    "panels.minutes_pdf": (ALL, "GET"),
+    "panels.panel_overview": (RUN_PANELS, "GET"),
 }
 
 

@@ -26,3 +26,24 @@ def test_seed_creates_demo_borough_once(client):
     for email in ("admin@demo.test", "school@demo.test", "police@demo.test", "panelchair@demo.test"):
         c = client.application.test_client()
         assert c.login(email, password="attend-demo-2026").status_code == 302
+
+
+def test_seed_has_a_past_panel_with_decisions_and_a_future_one_with_an_agenda(client):
+    from portal.cases.models import Action
+    from portal.panels.models import PanelDecision, PanelMeeting
+    from portal.timeutil import as_utc, utcnow
+
+    seed_demo("attend-demo-2026")
+    past, future = db.session.scalars(select(PanelMeeting).order_by(PanelMeeting.held_at)).all()
+    assert as_utc(past.held_at) < utcnow() < as_utc(future.held_at)
+    assert past.status == "held" and future.status == "published"
+    decided = db.session.scalars(select(PanelDecision)).all()
+    assert decided and {d.item.meeting_id for d in decided} == {past.id}
+    assert all(i.decision is not None for i in past.active_items)
+    assert future.active_items and all(i.decision is None for i in future.active_items)
+    statuses = set(db.session.scalars(select(Action.status).where(Action.panel_decision_id.is_not(None))))
+    assert statuses == {"open", "done"}
+    chair = client.application.test_client()
+    chair.login("panelchair@demo.test", password="attend-demo-2026")
+    page = chair.get("/panels/overview").get_data(as_text=True)
+    assert "points" in page  # the demo impact can be measured

@@ -119,6 +119,10 @@ def _case_context(case: Case, **extra):
         now = pupil_summary(case.pupil).year_totals.percent
         context["case_attendance_now"] = None if now is None else round(now, 1)
         context["suggested"], context["days_absent"] = suggested_stage(case.pupil)
+    if access.panel_history_visible(current_user, case):
+        from portal.panels.service import history_for_case
+
+        context["panel_history"] = history_for_case(case)
     context.update(extra)
     return context
 

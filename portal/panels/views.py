@@ -109,7 +109,9 @@ def _agenda_context(meeting: PanelMeeting, **extra) -> dict:
     context = dict(meeting=meeting, manage=manage, editable=editable, times=times,
                    removed=[i for i in meeting.items if i.removed_at is not None] if manage else [],
                    add_form=AddItemForm(formdata=None, prefix="add"),
-                   needs_confidentiality=service.needs_confidentiality(current_user, meeting))
+                   needs_confidentiality=service.needs_confidentiality(current_user, meeting),
+                   minutes_versions=access.minutes_versions(current_user, meeting),
+                   started=as_utc(meeting.held_at) <= utcnow())
     context.update(extra)
     return context
 
@@ -385,4 +387,4 @@ def view_pack(meeting_id: int, item_id: int):
                            attendance_now=None if now is None else round(now, 1), attendance_at_open=at_open,
                            actions=actions, today=today(), last_decision=last)
 
-from portal.panels import run_views  # noqa: E402,F401  (its routes join this blueprint)
+from portal.panels import after_views, run_views  # noqa: E402,F401  (their routes join this blueprint)

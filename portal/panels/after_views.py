@@ -1,0 +1,85 @@
+"""After the meeting: marking it held, the minutes (printable page and PDF, restricted or
+redacted), and the panel overview for the chair and LA admins."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import access, audit
+from portal.cases.errors import Conflict, Refused
+from portal.extensions import db
+from portal.panels import overview, service
+from portal.panels.minutes import LINKS, VERSIONS, build_minutes, render_pdf
+from portal.panels.models import PanelMeeting
+from portal.panels.views import bp
+from portal.sqlite import writes_on_get
+from portal.timeutil import london_today
+
+
+@bp.route("/panels/<int:meeting_id>/held", methods=["POST"])
+@access.require("run_panels")
+def mark_held(meeting_id: int):
+    meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
+    try:
+        service.mark_held(current_user, meeting, request.form.get("version", type=int))
+    except Conflict:
+        db.session.rollback()
+        meeting = db.session.get(PanelMeeting, meeting_id)
+        return render_template("cases/conflict.html", thing="meeting", current=meeting,
+                               back=url_for("panels.view_meeting", meeting_id=meeting_id)), 409
+    except Refused as exc:
+        db.session.rollback()
+        flash(exc.message, "important")
+        return redirect(url_for("panels.view_meeting", meeting_id=meeting_id), code=303)
+    flash("The meeting is marked as held: its agenda is now the record and the minutes are no longer a draft.", "success")
+    return redirect(url_for("panels.view_meeting", meeting_id=meeting_id), code=303)
+
+
+def _minutes_for(meeting_id: int, event: str):
+    """The minutes in the version asked for (?version=restricted|redacted), audited; a member
+    who has not confirmed the confidentiality statement is sent to it for the restricted one."""
+    meeting = access.get_meeting_or_404(current_user, meeting_id)
+    allowed = access.minutes_versions(current_user, meeting)
+    version = request.args.get("version") or allowed[0]
+    if version not in VERSIONS:
+        abort(404)
+    if version not in allowed:
+        return None, redirect(url_for("panels.confidentiality", meeting_id=meeting_id), code=303)
+    minutes = build_minutes(meeting, version)
+    audit.record(current_user, event, meeting, summary=f"{version} version")
+    db.session.commit()
+    return minutes, None
+
+
+@bp.route("/panels/<int:meeting_id>/minutes")
+@access.require("attend_panels")
+@writes_on_get
+def minutes(meeting_id: int):
+    minutes, elsewhere = _minutes_for(meeting_id, "panel_minutes_viewed")
+    if elsewhere is not None:
+        return elsewhere
+    meeting = db.session.get(PanelMeeting, meeting_id)
+    return render_template("panels/minutes.html", minutes=minutes, meeting=meeting, versions=VERSIONS, links=LINKS,
+                           allowed=access.minutes_versions(current_user, meeting))
+
+
+@bp.route("/panels/<int:meeting_id>/minutes/pdf")
+@access.require("attend_panels")
+@writes_on_get
+def minutes_pdf(meeting_id: int):
+    minutes, elsewhere = _minutes_for(meeting_id, "panel_minutes_downloaded")
+    if elsewhere is not None:
+        return elsewhere
+    return Response(render_pdf(minutes), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{minutes.filename}"'})
+
+
+@bp.route("/panels/overview")
+@access.require("run_panels")
+def panel_overview():
+    decisions = overview.decisions_in(access.managed_meetings(current_user))
+    impact = overview.impacts(decisions)
+    today = london_today()
+    return render_template("panels/overview.html", decisions=decisions, impact=impact,
+                           by_decision=overview.by_decision(decisions, impact),
+                           by_agency=overview.by_agency(decisions, today), weeks=overview.WINDOW_WEEKS)

@@ -1,0 +1,247 @@
+"""The minutes of a panel meeting: who attended, and per case the decision, its rationale, the
+agreed actions (owner, due date) and the next review.
+
+Two versions (DOMAIN.md: "Minutes are confidential; a redacted version circulates"):
+- "restricted": children's names, for the panel's members;
+- "redacted": children by initials and case number only, for wider circulation. The pupil's
+  and their contacts' names are also taken out of the free text (rationale, actions), so a
+  name typed into a rationale does not leak.
+
+`build_minutes` gathers the content once; the printable page and `render_pdf` show it."""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from xml.sax.saxutils import escape
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.cases.models import Action, Case
+from portal.extensions import db
+from portal.panels.models import AgendaItem, PanelDecision, PanelMeeting, PanelMember
+from portal.panels.rules import day_label
+from portal.pupils.models import Pupil
+from portal.timeutil import LONDON, as_utc, utcnow
+
+VERSIONS = {"restricted": "Restricted: contains children's names", "redacted": "Redacted for wider circulation"}
+LINKS = {"restricted": "Show the restricted version (with children's names)",
+         "redacted": "Show the redacted version (initials only)"}
+MARKINGS = {"restricted": "OFFICIAL-SENSITIVE – restricted to panel members",
+            "redacted": "OFFICIAL-SENSITIVE – redacted version"}
+
+
+@dataclass
+class MinutesAction:
+    description: str
+    owner: str
+    due: date
+    status: str
+
+
+@dataclass
+class MinutesItem:
+    number: int
+    child: str
+    case_ref: str
+    school: str
+    reason: str
+    decision: str | None = None
+    rationale: str = ""
+    next_review: date | None = None
+    actions: list[MinutesAction] = field(default_factory=list)
+
+
+@dataclass
+class Minutes:
+    meeting: PanelMeeting
+    version: str
+    when: str
+    place: str
+    chair: str
+    present: list[str]
+    apologies: list[str]
+    absent: list[str]
+    confirmed: list[str]  # members who confirmed the confidentiality statement
+    items: list[MinutesItem]
+    removed: list[tuple[str, str]]  # (child, reason)
+    draft: bool
+    produced_at: datetime
+
+    @property
+    def title(self) -> str:
+        return f"Attendance panel minutes, {self.when}"
+
+    @property
+    def marking(self) -> str:
+        return MARKINGS[self.version]
+
+    @property
+    def filename(self) -> str:
+        day = as_utc(self.meeting.held_at).astimezone(LONDON).date().isoformat()
+        return f"panel-minutes-{day}-{self.version}.pdf"
+
+
+# ----- redaction -------------------------------------------------------------------------------
+
+def initials(pupil: Pupil) -> str:
+    forename = pupil.preferred_forename or pupil.legal_forename
+    surname = pupil.preferred_surname or pupil.legal_surname
+    return f"{forename[:1].upper()}.{surname[:1].upper()}."
+
+
+def _name_words(pupil: Pupil) -> set[str]:
+    """Every word of the pupil's names (legal and preferred) and of their contacts' names."""
+    names = [pupil.legal_forename, pupil.legal_surname, pupil.preferred_forename or "",
+             pupil.preferred_surname or ""] + [c.name for c in pupil.contacts]
+    words = set()
+    for name in names:
+        for word in re.split(r"[\s\-']+", name or ""):
+            if len(word) >= 2:
+                words.add(word)
+    return words
+
+
+def redact(text: str, pupil: Pupil) -> str:
+    """Replace each name word of the pupil or their contacts by its initial ("Ellis" -> "E.")."""
+    words = sorted(_name_words(pupil), key=len, reverse=True)
+    if not words or not text:
+        return text
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+    return pattern.sub(lambda m: m.group(0)[0].upper() + ".", text)
+
+
+# ----- content ---------------------------------------------------------------------------------
+
+def _status(member: PanelMember) -> str:
+    if member.present:
+        return "present"
+    if member.apologies:
+        return "apologies"
+    return "absent" if member.present is False else "not recorded"
+
+
+def build_minutes(meeting: PanelMeeting, version: str) -> Minutes:
+    if version not in VERSIONS:
+        raise ValueError(version)
+    redacted = version == "redacted"
+    members = db.session.scalars(select(PanelMember).where(PanelMember.meeting_id == meeting.id)
+                                 .options(selectinload(PanelMember.user), selectinload(PanelMember.organisation))
+                                 .order_by(PanelMember.id)).all()
+    by_status: dict[str, list[str]] = {"present": [], "apologies": [], "absent": [], "not recorded": []}
+    for member in members:
+        by_status[_status(member)].append(member.label)
+    items = db.session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+        .options(selectinload(AgendaItem.case).selectinload(Case.pupil).selectinload(Pupil.contacts),
+                 selectinload(AgendaItem.case).selectinload(Case.pupil).selectinload(Pupil.school),
+                 selectinload(AgendaItem.decision).selectinload(PanelDecision.actions).selectinload(Action.owner_user),
+                 selectinload(AgendaItem.decision).selectinload(PanelDecision.actions).selectinload(Action.owner_org))
+        .order_by(AgendaItem.position, AgendaItem.id)).all()
+
+    def child(pupil: Pupil) -> str:
+        return initials(pupil) if redacted else f"{pupil.display_name} (UPN {pupil.upn})"
+
+    def text(value: str, pupil: Pupil) -> str:
+        return redact(value, pupil) if redacted else value
+
+    listed, removed = [], []
+    for item in items:
+        pupil = item.case.pupil
+        if item.removed_at is not None:
+            removed.append((f"{child(pupil)}, case {item.case_id}", text(item.removed_reason, pupil)))
+            continue
+        entry = MinutesItem(number=len(listed) + 1, child=child(pupil), case_ref=f"Case {item.case_id}",
+                            school=pupil.school.name, reason=text(item.reason_added, pupil))
+        decision = item.decision
+        if decision is not None:
+            entry.decision = decision.label
+            entry.rationale = text(decision.rationale, pupil)
+            entry.next_review = decision.next_review
+            for action in decision.actions:
+                owner = action.owner_user.name if action.owner_user else action.owner_org.name
+                entry.actions.append(MinutesAction(text(action.description, pupil), owner, action.due_date,
+                                                   action.status))
+        listed.append(entry)
+    return Minutes(meeting=meeting, version=version, when=as_utc(meeting.held_at).astimezone(LONDON)
+                   .strftime("%-d %B %Y, %-I:%M%p").replace("AM", "am").replace("PM", "pm"),
+                   place=meeting.place or "Online", chair=meeting.chair.name,
+                   present=by_status["present"], apologies=by_status["apologies"],
+                   absent=by_status["absent"] + by_status["not recorded"],
+                   confirmed=[m.label for m in members if m.confidentiality_confirmed_at is not None], items=listed, removed=removed,
+                   draft=meeting.status != "held", produced_at=utcnow())
+
+
+# ----- PDF -------------------------------------------------------------------------------------
+
+def render_pdf(minutes: Minutes) -> bytes:
+    """The minutes as an A4 PDF (reportlab), with the protective marking on every page."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    body, small = styles["BodyText"], styles["BodyText"].clone("small", fontSize=9, leading=11)
+    story = []
+
+    def para(value: str, style=body):
+        story.append(Paragraph(escape(value), style))
+
+    story.append(Paragraph(escape(minutes.title), styles["Title"]))
+    if minutes.draft:
+        para("Draft: the meeting has not been marked as held.", styles["Heading3"])
+    para(f"{VERSIONS[minutes.version]}.")
+    para(f"Place: {minutes.place}. Chair: {minutes.chair}.")
+    for label, names in (("Present", minutes.present), ("Apologies", minutes.apologies),
+                         ("Absent or not recorded", minutes.absent)):
+        para(f"{label}: {'; '.join(names) if names else 'none'}.")
+    para(f"Confidentiality statement confirmed by: {'; '.join(minutes.confirmed) if minutes.confirmed else 'nobody yet'}.",
+         small)
+    for item in minutes.items:
+        story.append(Spacer(1, 4 * mm))
+        story.append(Paragraph(escape(f"{item.number}. {item.child} – {item.case_ref}, {item.school}"),
+                               styles["Heading2"]))
+        para(f"Listed because: {item.reason}", small)
+        if item.decision is None:
+            para("No decision was recorded.")
+            continue
+        para(f"Decision: {item.decision}")
+        para(f"Rationale: {item.rationale}")
+        para(f"Next review: {day_label(item.next_review) if item.next_review else 'none (case to close)'}")
+        if item.actions:
+            rows = [["Agreed action", "Owner", "Due", "Status"]] + [
+                [Paragraph(escape(a.description), small), Paragraph(escape(a.owner), small), day_label(a.due),
+                 a.status.capitalize()] for a in item.actions]
+            table = Table(rows, colWidths=[85 * mm, 45 * mm, 25 * mm, 20 * mm], repeatRows=1)
+            table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                                       ("FONTSIZE", (0, 0), (-1, -1), 9),
+                                       ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                       ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            story.append(Spacer(1, 2 * mm))
+            story.append(table)
+        else:
+            para("No actions were agreed.")
+    if minutes.removed:
+        story.append(Spacer(1, 4 * mm))
+        story.append(Paragraph("Removed from the agenda", styles["Heading2"]))
+        for who, reason in minutes.removed:
+            para(f"{who}: {reason}")
+
+    def marking(canvas, doc):
+        canvas.saveState()
+        canvas.setFont("Helvetica-Bold", 9)
+        canvas.drawCentredString(A4[0] / 2, A4[1] - 12 * mm, minutes.marking)
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(20 * mm, 10 * mm, f"Produced {as_utc(minutes.produced_at).astimezone(LONDON):%-d %b %Y %H:%M}")
+        canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, f"Page {doc.page}")
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, title=minutes.title, author="Attendance Partnership Portal",
+                            leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm, bottomMargin=18 * mm)
+    doc.build(story, onFirstPage=marking, onLaterPages=marking)
+    return buffer.getvalue()
