@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.cases import service as case_service
 from portal.cases.models import Action, Case, ChronologyEntry
@@ -106,8 +106,9 @@ def _past_meeting(chair: User, today: date) -> PanelMeeting | None:
             specs.append(spec)
         if decision in ("formal_support", "eso_application") and case_service.support_offers(case) == 0:
             decision = "continue_support"
+        last_entry = db.session.scalar(select(func.max(ChronologyEntry.id))) or 0
         record = service.record_decision(chair, item, decision, rationale, day + timedelta(weeks=weeks), specs)
-        _backdate(record, held_at, item.position)
+        _backdate(record, held_at, item.position, last_entry)
         for (_, _, _, done), action in zip(actions, record.actions):
             if done:
                 case_service.complete_action(action.owner_user or case.lead, action,
@@ -116,15 +117,12 @@ def _past_meeting(chair: User, today: date) -> PanelMeeting | None:
     return meeting
 
 
-def _backdate(record: PanelDecision, held_at: datetime, position: int) -> None:
-    """Demo data only: the decision and its chronology entries carry the meeting's time."""
+def _backdate(record: PanelDecision, held_at: datetime, position: int, after_entry: int) -> None:
+    """Demo data only: the decision and the chronology entries it wrote carry the meeting's time."""
     when = held_at + timedelta(minutes=15 * position)
     record.decided_at = when
     for entry in db.session.scalars(select(ChronologyEntry).where(ChronologyEntry.case_id == record.case_id,
-                                                                  ChronologyEntry.occurred_at >= utcnow()
-                                                                  - timedelta(minutes=5),
-                                                                  ChronologyEntry.kind.in_(("decision",
-                                                                                            "action")))):
+                                                                  ChronologyEntry.id > after_entry)):
         entry.occurred_at = when
     for action in db.session.scalars(select(Action).where(Action.panel_decision_id == record.id)):
         action.created_at = when

@@ -14,8 +14,6 @@ bp = Blueprint("dashboard", __name__)
 
 # Parts of the portal still to come, per role (issues not yet built).
 COMING = {
-    access.PANEL_CHAIR: ["Recording decisions and attendance during panel meetings", "Minutes (printable and PDF)",
-                         "The panel overview and its impact"],
     access.POLICE: ["Truancy sweeps and the encounters recorded in them"],
     access.EWO: ["Truancy sweep encounters to match to pupils"],
     access.SCHOOL_STAFF: ["Follow-ups of pupils found out of school in truancy sweeps"],
@@ -62,7 +60,9 @@ def _cards(user) -> list[dict]:
                       "text": "key groups: at risk, persistent absence, absent today, penalty threshold"})
     if access.can(user, "run_panels"):
         cards.append({"title": "Panel meetings", "href": url_for("panels.list_meetings"), "count": None,
-                      "text": "schedule meetings, build and publish agendas, invite members"})
+                      "text": "schedule meetings, build and publish agendas, run them, minutes"})
+        cards.append({"title": "Panel overview", "href": url_for("panels.panel_overview"), "count": None,
+                      "text": "decisions by type, actions by agency, attendance before and after"})
     if access.can(user, "manage_users"):
         cards.append({"title": "Users and organisations", "href": url_for("orgs.list_users"), "count": None,
                       "text": "who can sign in, their role and organisation; each school's named EWO"})

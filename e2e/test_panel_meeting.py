@@ -1,0 +1,147 @@
+"""The attendance panel, as the acceptance test of the panel feature.
+
+1. Early help opens its case list: the first case shared with it is the one the chair will
+   list (its number and its school are read off the list).
+2. The chair schedules a meeting for tomorrow, adds that case to the agenda with a reason,
+   invites Early Help and publishes the agenda.
+3. The chair runs the meeting: records a decision with two actions, one for Early Help and
+   one for the pupil's school; the screen moves on without a page reload (htmx).
+4. The chair downloads the restricted minutes as a PDF: it holds the child's name, the
+   decision and both actions; the redacted PDF holds neither the child's name.
+5. Early help sees its action on "My actions".
+
+Each user has a browser context of their own. Screenshots go to /tmp/e2e-panel/.
+"""
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
+from pypdf import PdfReader
+
+from e2e.conftest import ACTION_TIMEOUT_MS, login
+from portal.timeutil import london_today
+
+SHOTS = Path("/tmp/e2e-panel")
+CHAIR = "panelchair@demo.test"
+EARLY_HELP = "earlyhelp@demo.test"
+EARLY_HELP_NAME = "Demo Borough Early Help"
+
+EH_ACTION = "Early help worker to meet the family and agree a morning routine plan (e2e panel)"
+SCHOOL_ACTION = "Form tutor to check in with the pupil every morning for four weeks (e2e panel)"
+RATIONALE = "Attendance has not improved with school support alone; the family asked for help at home."
+
+
+def _shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def _signed_in(browser: Browser, base_url: str, email: str) -> Page:
+    context = browser.new_context(base_url=base_url, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
+    response = login(page, base_url, email)
+    assert response is not None and response.status == 200, f"{email} could not sign in"
+    return page
+
+
+def _pdf_text(path: str) -> str:
+    data = Path(path).read_bytes()
+    assert data.startswith(b"%PDF-")
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def _a_case_shared_with_early_help(page: Page) -> tuple[str, str, str]:
+    """(case number, pupil's name, school) of the first case in Early Help's list."""
+    page.goto("/cases")
+    first = page.locator("#case-list tbody tr").first
+    expect(first).to_be_visible()
+    link = first.get_by_role("link").first
+    number = re.search(r"/cases/(\d+)", link.get_attribute("href")).group(1)
+    return number, link.inner_text().strip(), first.locator("td").nth(1).inner_text().strip()
+
+
+def _schedule_and_publish(page: Page, case_number: str, pupil: str) -> str:
+    page.goto("/panels")
+    page.get_by_role("button", name="Schedule a meeting").click()
+    tomorrow = london_today() + timedelta(days=1)
+    page.get_by_label("Date").fill(tomorrow.isoformat())
+    page.get_by_label("Start time").fill("10:00")
+    page.get_by_label("Place").fill("Civic Centre, Committee Room 1")
+    page.get_by_role("button", name="Schedule the meeting").click()
+    expect(page).to_have_url(re.compile(r"/panels/\d+$"))
+    meeting_path = re.sub(r"^https?://[^/]+", "", page.url)
+
+    page.get_by_text("Add a case by its number").click()
+    page.get_by_label("Case number").fill(case_number)
+    page.get_by_label("Why the panel should discuss it").fill("No improvement since early help became involved.")
+    page.get_by_role("button", name="Add the case", exact=True).click()
+    expect(page.locator("#agenda-items")).to_contain_text(pupil)
+
+    page.get_by_label("Invite an agency").select_option(label=EARLY_HELP_NAME)
+    page.get_by_role("button", name="Invite the agency").click()
+    expect(page.locator("#members")).to_be_visible()
+    expect(page.locator("main")).to_contain_text(f"{EARLY_HELP_NAME} – anyone at the agency")
+
+    page.get_by_role("button", name="Publish the agenda to the members").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("The agenda has been published")
+    _shot(page, "01-meeting-published.png")
+    return meeting_path
+
+
+def _run_and_decide(page: Page, pupil: str, school: str) -> None:
+    page.get_by_role("button", name="Run the meeting").click()
+    expect(page.locator("h1")).to_have_text("Run the meeting")
+    expect(page.locator("#run-item-title")).to_have_text(pupil)
+    page.get_by_label("Refer to early help", exact=True).check()
+    page.locator("#rationale").fill(RATIONALE)
+    page.locator("#next_review").fill((london_today() + timedelta(days=43)).isoformat())
+    page.locator("#actions-0-description").fill(EH_ACTION)
+    page.locator("#actions-0-owner").select_option(label=f"{EARLY_HELP_NAME} (anyone there)")
+    page.locator("#actions-0-due").fill((london_today() + timedelta(days=8)).isoformat())
+    page.locator("#actions-1-description").fill(SCHOOL_ACTION)
+    page.locator("#actions-1-owner").select_option(label=f"{school} (anyone there)")
+    page.locator("#actions-1-due").fill((london_today() + timedelta(days=15)).isoformat())
+    _shot(page, "02-decision-form.png")
+    page.evaluate("window.__noReload = true")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("#run-item")).to_contain_text(f"The decision on {pupil} has been recorded")
+    assert page.evaluate("window.__noReload === true"), "the page reloaded: htmx did not swap the item"
+    expect(page.locator("#run-item")).to_contain_text("Refer to early help")
+    _shot(page, "03-decision-recorded.png")
+
+
+def _download(page: Page, version: str) -> str:
+    with page.expect_download() as info:
+        page.get_by_role("link", name=f"PDF of the {version} minutes").click()
+    download = info.value
+    assert download.suggested_filename.endswith(f"-{version}.pdf")
+    return _pdf_text(download.path())
+
+
+def test_the_chair_runs_a_panel_and_early_help_gets_its_action(browser: Browser, base_url: str):
+    early_help = _signed_in(browser, base_url, EARLY_HELP)
+    case_number, pupil, school = _a_case_shared_with_early_help(early_help)
+
+    chair = _signed_in(browser, base_url, CHAIR)
+    meeting_path = _schedule_and_publish(chair, case_number, pupil)
+    _run_and_decide(chair, pupil, school)
+
+    chair.goto(meeting_path)
+    restricted = _download(chair, "restricted")
+    flat = " ".join(restricted.split())
+    assert pupil in flat and "Refer to early help" in flat
+    assert "Early help worker to meet the family" in flat and "Form tutor to check in" in flat
+    redacted = " ".join(_download(chair, "redacted").split())
+    assert "Refer to early help" in redacted
+    for part in pupil.split():
+        assert part not in redacted, f"the redacted minutes name the child ({part})"
+
+    early_help.goto("/actions")
+    expect(early_help.locator("main")).to_contain_text(EH_ACTION)
+    expect(early_help.locator("main")).not_to_contain_text(SCHOOL_ACTION)
+    _shot(early_help, "04-early-help-my-actions.png")
