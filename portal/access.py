@@ -310,45 +310,108 @@ def can_update_action(user, action) -> bool:
 
 
 # ----- panels -------------------------------------------------------------------------------
+# A meeting is run by its chair (or an LA admin). Invited members, in person or through their
+# agency, see its agenda from publication until PANEL_ACCESS_DAYS after the meeting.
 
-def meetings_for(user) -> Select:
-    """Panel meetings a user may open: LA admins all; a chair those they chair; a member the
-    published meetings they (or their agency) are invited to, until the access window closes
-    (PANEL_ACCESS_DAYS after the meeting)."""
-    from datetime import timedelta
+def panel_access_days() -> int:
+    from flask import current_app
 
-    from sqlalchemy import or_
-
-    from portal.panels import service
-    from portal.panels.models import PanelMeeting
-    from portal.timeutil import utcnow
-
-    stmt = service.meetings_for(user)
-    if user.role == LA_ADMIN:
-        return stmt
-    cutoff = utcnow() - timedelta(days=service.access_days())
-    return stmt.where(or_(PanelMeeting.chair_id == user.id,
-                          (PanelMeeting.held_at >= cutoff) & (PanelMeeting.published_at <= utcnow())))
+    return int(current_app.config.get("PANEL_ACCESS_DAYS", 7))
 
 
 def can_manage_meeting(user, meeting) -> bool:
     """The meeting's chair, or an LA administrator."""
-    from portal.panels import service
+    if user.role == LA_ADMIN:
+        return True
+    return user.role == PANEL_CHAIR and meeting.chair_id == user.id
 
-    return service.can_manage(user, meeting)
+
+def personal_invitation(user, meeting):
+    """The user's own PanelMember row for the meeting (None if there is none)."""
+    from portal.extensions import db
+    from portal.panels.models import PanelMember
+
+    return db.session.scalar(select(PanelMember).where(PanelMember.meeting_id == meeting.id,
+                                                       PanelMember.user_id == user.id))
+
+
+def agency_invitation(org_id: int, meeting):
+    """The invitation of an agency as a whole (None if there is none)."""
+    from portal.extensions import db
+    from portal.panels.models import PanelMember
+
+    return db.session.scalar(select(PanelMember).where(PanelMember.meeting_id == meeting.id,
+                                                       PanelMember.user_id.is_(None),
+                                                       PanelMember.organisation_id == org_id))
+
+
+def meeting_membership(user, meeting):
+    """The user's own invitation, else their agency's (None: not invited)."""
+    return personal_invitation(user, meeting) or agency_invitation(user.organisation_id, meeting)
+
+
+def meeting_open_to(user, meeting, now=None) -> bool:
+    """The chair and LA admins always; an invited member (in person or through their agency)
+    from publication until PANEL_ACCESS_DAYS days after the meeting."""
+    from datetime import timedelta
+
+    from portal.timeutil import as_utc, utcnow
+
+    if can_manage_meeting(user, meeting):
+        return True
+    if meeting.published_at is None or meeting_membership(user, meeting) is None:
+        return False
+    now = now or utcnow()
+    until = as_utc(meeting.held_at) + timedelta(days=panel_access_days())
+    return as_utc(meeting.published_at) <= now <= until
+
+
+def invited_meetings(user) -> Select:
+    """Meetings a user may list, whatever the date: LA admins all, a chair the meetings they
+    chair, a member the published meetings they (or their agency) are invited to."""
+    from sqlalchemy import and_, or_
+
+    from portal.panels.models import PanelMeeting, PanelMember
+
+    if user.role == LA_ADMIN:
+        return select(PanelMeeting)
+    invited = select(PanelMember.meeting_id).where(or_(
+        PanelMember.user_id == user.id,
+        and_(PanelMember.user_id.is_(None), PanelMember.organisation_id == user.organisation_id)))
+    published = and_(PanelMeeting.id.in_(invited), PanelMeeting.published_at.is_not(None))
+    if user.role == PANEL_CHAIR:
+        return select(PanelMeeting).where(or_(PanelMeeting.chair_id == user.id, published))
+    return select(PanelMeeting).where(published)
+
+
+def meetings_for(user) -> Select:
+    """Panel meetings a user may open now: `invited_meetings`, a member's only until the
+    access window closes (PANEL_ACCESS_DAYS after the meeting)."""
+    from datetime import timedelta
+
+    from sqlalchemy import or_
+
+    from portal.panels.models import PanelMeeting
+    from portal.timeutil import utcnow
+
+    stmt = invited_meetings(user)
+    if user.role == LA_ADMIN:
+        return stmt
+    cutoff = utcnow() - timedelta(days=panel_access_days())
+    return stmt.where(or_(PanelMeeting.chair_id == user.id,
+                          (PanelMeeting.held_at >= cutoff) & (PanelMeeting.published_at <= utcnow())))
 
 
 def get_meeting_or_404(user, meeting_id: int, need: str = "view"):
     """need="view": the chair, LA admins, or an invited member inside the access window;
     need="manage": the chair or an LA admin (403 for a member who can see it)."""
     from portal.extensions import db
-    from portal.panels import service
     from portal.panels.models import PanelMeeting
 
     meeting = db.session.scalar(meetings_for(user).where(PanelMeeting.id == meeting_id))
-    if meeting is None or not service.member_can_see(user, meeting):
+    if meeting is None or not meeting_open_to(user, meeting):
         abort(404)
-    if need == "manage" and not service.can_manage(user, meeting):
+    if need == "manage" and not can_manage_meeting(user, meeting):
         abort(403)
     return meeting
 
@@ -383,9 +446,8 @@ def minutes_versions(user, meeting) -> tuple[str, ...]:
     """The versions of a meeting's minutes a user may open: everyone who may see the meeting
     the redacted one; the chair side, and members who confirmed the confidentiality
     statement, the restricted one too (with children's names)."""
-    from portal.panels import service
-
-    if service.can_manage(user, meeting) or service.has_confirmed(user, meeting):
+    row = personal_invitation(user, meeting)
+    if can_manage_meeting(user, meeting) or (row is not None and row.confidentiality_confirmed_at is not None):
         return ("restricted", "redacted")
     return ("redacted",)
 

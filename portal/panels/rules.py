@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from functools import wraps
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -46,15 +45,9 @@ def meeting_link(meeting: PanelMeeting) -> str:
     return f"/panels/{meeting.id}"
 
 
-def access_days() -> int:
-    return int(current_app.config.get("PANEL_ACCESS_DAYS", 7))
-
-
-def can_manage(user: User, meeting: PanelMeeting) -> bool:
-    """The meeting's chair, or an LA administrator."""
-    if user.role == access.LA_ADMIN:
-        return True
-    return user.role == access.PANEL_CHAIR and meeting.chair_id == user.id
+# The access policy itself lives in portal.access (the one place that decides).
+access_days = access.panel_access_days
+can_manage = access.can_manage_meeting
 
 
 def require_manager(actor: User, meeting: PanelMeeting) -> None:

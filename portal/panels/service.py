@@ -5,9 +5,9 @@ and the decisions (`portal.panels.decisions`) have their own modules; their use 
 re-exported here, so `service` is the one entry point for the views."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import select
 
 from portal import access, audit
 from portal.cases import notify
@@ -96,19 +96,10 @@ def update_meeting(actor: User, meeting: PanelMeeting, expected_version: int | N
     db.session.commit()
 
 
-def meetings_for(user: User) -> Select:
-    """Meetings a user may list: LA admins all, a chair the meetings they chair, a member the
-    published meetings they (or their agency) are invited to. Whether the agenda is still
-    open to a member is `member_can_see`."""
-    if user.role == access.LA_ADMIN:
-        return select(PanelMeeting)
-    invited = select(PanelMember.meeting_id).where(or_(
-        PanelMember.user_id == user.id,
-        and_(PanelMember.user_id.is_(None), PanelMember.organisation_id == user.organisation_id)))
-    published = and_(PanelMeeting.id.in_(invited), PanelMeeting.published_at.is_not(None))
-    if user.role == access.PANEL_CHAIR:
-        return select(PanelMeeting).where(or_(PanelMeeting.chair_id == user.id, published))
-    return select(PanelMeeting).where(published)
+# Who may list and open a meeting: the policy is in portal.access; these names are the service's.
+meetings_for = access.invited_meetings
+membership = access.meeting_membership
+member_can_see = access.meeting_open_to
 
 
 @meeting_write
@@ -201,19 +192,11 @@ def remove_member(actor: User, member: PanelMember) -> None:
 
 
 def _personal_row(user: User, meeting: PanelMeeting) -> PanelMember | None:
-    return db.session.scalar(select(PanelMember).where(PanelMember.meeting_id == meeting.id,
-                                                       PanelMember.user_id == user.id))
+    return access.personal_invitation(user, meeting)
 
 
 def _agency_row(org_id: int, meeting: PanelMeeting) -> PanelMember | None:
-    return db.session.scalar(select(PanelMember).where(PanelMember.meeting_id == meeting.id,
-                                                       PanelMember.user_id.is_(None),
-                                                       PanelMember.organisation_id == org_id))
-
-
-def membership(user: User, meeting: PanelMeeting) -> PanelMember | None:
-    """The user's own invitation, else their agency's (None: not invited)."""
-    return _personal_row(user, meeting) or _agency_row(user.organisation_id, meeting)
+    return access.agency_invitation(org_id, meeting)
 
 
 def record_attendance(actor: User, meeting: PanelMeeting, marks: dict[int, str]) -> None:
@@ -239,18 +222,6 @@ def record_attendance(actor: User, meeting: PanelMeeting, marks: dict[int, str])
 
 
 # ----- who sees the agenda and the packs -------------------------------------------------------
-
-def member_can_see(user: User, meeting: PanelMeeting, now: datetime | None = None) -> bool:
-    """The chair and LA admins always; an invited member (in person or through their agency)
-    from publication until PANEL_ACCESS_DAYS days after the meeting."""
-    if can_manage(user, meeting):
-        return True
-    if meeting.published_at is None or membership(user, meeting) is None:
-        return False
-    now = now or utcnow()
-    until = as_utc(meeting.held_at) + timedelta(days=access_days())
-    return as_utc(meeting.published_at) <= now <= until
-
 
 def has_confirmed(user: User, meeting: PanelMeeting) -> bool:
     row = _personal_row(user, meeting)
