@@ -11,13 +11,14 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import login, sign_out
 
-ADMIN_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Panels",
-             "Organisations", "Users", "Audit log", "Stages"]
-SCHOOL_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions"]
+ADMIN_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Panels", "Sweeps",
+             "Follow-ups", "Organisations", "Users", "Audit log", "Stages"]
+SCHOOL_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Follow-ups"]
 # The demo panel meeting invites ewo@demo.test and Early Help: they see "Panels" while it is open to them.
-EWO_NAV = ["Home", "Pupils", "Attendance", "Referrals", "Cases", "My actions", "Panels"]
+EWO_NAV = ["Home", "Pupils", "Attendance", "Referrals", "Cases", "My actions", "Panels", "Sweeps", "Follow-ups"]
 AGENCY_NAV = ["Home", "Cases", "My actions"]
 INVITED_AGENCY_NAV = AGENCY_NAV + ["Panels"]
+POLICE_NAV = AGENCY_NAV + ["Sweeps"]
 CHAIR_NAV = ["Home", "Panels"]
 
 # (e-mail, name shown in the header, role, navigation the role must see)
@@ -27,7 +28,7 @@ DEMO_USERS = [
     ("school@demo.test", "Sam Patel", "school_staff", SCHOOL_NAV),
     ("socialcare@demo.test", "Priya Shah", "social_care", AGENCY_NAV),
     ("earlyhelp@demo.test", "Ellie Hughes", "early_help", INVITED_AGENCY_NAV),
-    ("police@demo.test", "PC Dan Reid", "police", AGENCY_NAV),
+    ("police@demo.test", "PC Dan Reid", "police", POLICE_NAV),
     ("panelchair@demo.test", "Chris Morgan", "panel_chair", CHAIR_NAV),
 ]
 

@@ -88,6 +88,7 @@ def _register_models() -> None:
     from portal.orgs import models  # noqa: F401
     from portal.panels import models as panel_models  # noqa: F401
     from portal.pupils import models as pupil_models  # noqa: F401
+    from portal.sweeps import models as sweep_models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -100,9 +101,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.orgs.views import bp as orgs_bp
     from portal.panels.views import bp as panels_bp
     from portal.pupils.views import bp as pupils_bp
+    from portal.sweeps.views import bp as sweeps_bp
 
     for bp in (auth_bp, dashboard_bp, orgs_bp, audit_bp, health_bp, pupils_bp, attendance_bp, cases_bp,
-               panels_bp):
+               panels_bp, sweeps_bp):
         app.register_blueprint(bp)
 
 

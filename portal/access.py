@@ -74,6 +74,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # through their agency), and then sees its agenda and packs within the access window.
     "run_panels": frozenset({PANEL_CHAIR, LA_ADMIN}),
     "attend_panels": ALL_ROLES,
+    # Truancy sweeps: police and EWOs run them and record the children met; EWOs (and the LA)
+    # match each child to a pupil; the school and its named EWO follow each match up.
+    "view_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),
+    "record_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),
+    "match_encounters": frozenset({EWO, LA_ADMIN}),
+    "follow_up_encounters": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
 }
 
 
@@ -484,6 +490,135 @@ def has_panels(user) -> bool:
     return db.session.scalar(meetings_for(user).with_only_columns(PanelMeeting.id).limit(1)) is not None
 
 
+# ----- truancy sweeps ------------------------------------------------------------------------
+
+def _sweeps_taken_part_in(user) -> Select:
+    """Ids of the sweeps a user leads, works on, or whose agencies include the user's."""
+    from sqlalchemy import or_
+
+    from portal.sweeps.models import Sweep, SweepAgency, SweepOfficer
+
+    return select(Sweep.id).where(or_(
+        Sweep.lead_id == user.id,
+        Sweep.id.in_(select(SweepOfficer.sweep_id).where(SweepOfficer.user_id == user.id)),
+        Sweep.id.in_(select(SweepAgency.sweep_id).where(SweepAgency.organisation_id == user.organisation_id)),
+    ))
+
+
+def takes_part(user, sweep) -> bool:
+    """The lead, an officer, or someone of an agency taking part."""
+    return (sweep.lead_id == user.id or any(o.user_id == user.id for o in sweep.officers)
+            or any(a.organisation_id == user.organisation_id for a in sweep.agencies))
+
+
+def encounters_for(user) -> Select:
+    """The police: the encounters of the sweeps they (or their force) take part in. EWOs: the
+    encounters still to match (and those found not on roll), those matched to pupils of the
+    schools they serve, and those they recorded. Schools: the encounters matched to their own
+    pupils (seen through the follow-up). The LA: all."""
+    from sqlalchemy import or_
+
+    from portal.pupils.models import Pupil
+    from portal.sweeps.models import Encounter
+
+    if user.role == LA_ADMIN:
+        return select(Encounter)
+    if user.role == POLICE:
+        return select(Encounter).where(Encounter.sweep_id.in_(_sweeps_taken_part_in(user)))
+    if user.role == EWO:
+        pupils = select(Pupil.id).where(Pupil.school_id.in_(school_ids_for(user)))
+        return select(Encounter).where(or_(Encounter.match_status != "matched", Encounter.pupil_id.in_(pupils),
+                                           Encounter.recorded_by_id == user.id))
+    if user.role == SCHOOL_STAFF:
+        pupils = select(Pupil.id).where(Pupil.school_id == user.organisation_id)
+        return select(Encounter).where(Encounter.match_status == "matched", Encounter.pupil_id.in_(pupils))
+    return select(Encounter).where(false())
+
+
+def sweeps_for(user) -> Select:
+    """Sweeps a user may open: those they take part in, and (EWOs) those with an encounter
+    for them to match or follow; the LA all."""
+    from sqlalchemy import or_
+
+    from portal.sweeps.models import Encounter, Sweep
+
+    if not can(user, "view_sweeps"):
+        return select(Sweep).where(false())
+    if user.role == LA_ADMIN:
+        return select(Sweep)
+    if user.role == POLICE:
+        return select(Sweep).where(Sweep.id.in_(_sweeps_taken_part_in(user)))
+    in_scope = encounters_for(user).with_only_columns(Encounter.sweep_id)
+    return select(Sweep).where(or_(Sweep.id.in_(_sweeps_taken_part_in(user)), Sweep.id.in_(in_scope)))
+
+
+def get_sweep_or_404(user, sweep_id: int, need: str = "view"):
+    """need="record": the user takes part in the sweep (or is an LA admin), else 403."""
+    from portal.extensions import db
+    from portal.sweeps.models import Sweep
+
+    sweep = db.session.scalar(sweeps_for(user).where(Sweep.id == sweep_id))
+    if sweep is None:
+        abort(404)
+    if need == "record" and not (user.role == LA_ADMIN or (can(user, "record_sweeps") and takes_part(user, sweep))):
+        abort(403)
+    return sweep
+
+
+def get_encounter_or_404(user, encounter_id: int, need: str = "view"):
+    """need="match": EWOs and the LA (403 for the police who can see it)."""
+    from portal.extensions import db
+    from portal.sweeps.models import Encounter
+
+    encounter = db.session.scalar(encounters_for(user).where(Encounter.id == encounter_id))
+    if encounter is None:
+        abort(404)
+    if need == "match" and not can(user, "match_encounters"):
+        abort(403)
+    return encounter
+
+
+def encounter_view(user) -> str:
+    """The police see who the child was matched to, never the pupil's attendance or case
+    (unless a case is shared with them, and then through the case)."""
+    return "police" if user.role == POLICE else "full"
+
+
+def followups_for(user) -> Select:
+    """Schools: follow-ups for their own pupils; EWOs: those of the schools they serve (and
+    any named to them); the LA: all."""
+    from sqlalchemy import or_
+
+    from portal.sweeps.models import FollowUp
+
+    if user.role == LA_ADMIN:
+        return select(FollowUp)
+    if user.role == SCHOOL_STAFF:
+        return select(FollowUp).where(FollowUp.school_id == user.organisation_id)
+    if user.role == EWO:
+        return select(FollowUp).where(or_(FollowUp.school_id.in_(school_ids_for(user)), FollowUp.ewo_id == user.id))
+    return select(FollowUp).where(false())
+
+
+def get_followup_or_404(user, followup_id: int):
+    from portal.extensions import db
+    from portal.sweeps.models import FollowUp
+
+    item = db.session.scalar(followups_for(user).where(FollowUp.id == followup_id))
+    if item is None:
+        abort(404)
+    return item
+
+
+def shared_case_for_police(user, pupil_id: int):
+    """The pupil's case when it is shared with the user's organisation, else None."""
+    from portal.cases.models import Case
+    from portal.extensions import db
+
+    return db.session.scalar(cases_for(user).where(Case.pupil_id == pupil_id, Case.status != "closed")
+                             .order_by(Case.id.desc()).limit(1))
+
+
 def audit_for(user) -> Select:
     from portal.audit import AuditEvent
 
@@ -510,6 +645,13 @@ NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
                                                  "cases.add_action")),
     ("My actions", "cases.my_actions", "view_cases", ("cases.my_actions", "cases.complete_action")),
     ("Panels", "panels.list_meetings", "attend_panels", ("panels.",)),
+    ("Sweeps", "sweeps.list_sweeps", "view_sweeps", ("sweeps.list_sweeps", "sweeps.new_sweep", "sweeps.view_sweep",
+                                                     "sweeps.new_encounter", "sweeps.view_encounter",
+                                                     "sweeps.match_encounter", "sweeps.list_encounters",
+                                                     "sweeps.report")),
+    ("Follow-ups", "sweeps.list_followups", "follow_up_encounters", ("sweeps.list_followups",
+                                                                     "sweeps.view_followup",
+                                                                     "sweeps.record_followup")),
     ("Organisations", "orgs.list_organisations", "manage_organisations", ("orgs.", "orgs.view_organisation")),
     ("Users", "orgs.list_users", "manage_users", ("orgs.list_users", "orgs.new_user", "orgs.view_user",
                                                   "orgs.edit_user", "orgs.deactivate_user", "orgs.reactivate_user")),

@@ -51,12 +51,14 @@ def seed_demo(password: str, today=None) -> bool:
     today = today or london_today()
     from portal.seed_cases import seed_cases
     from portal.seed_panels import seed_panels
+    from portal.seed_sweeps import seed_sweeps
 
     if db.session.scalar(select(User.id).where(User.email == "admin@demo.test")) is not None:
         # a partnership seeded before pupils or cases existed gets them now
         added = seed_pupils(today) > 0
         added = seed_cases(today) > 0 or added
-        return seed_panels(today) > 0 or added
+        added = seed_panels(today) > 0 or added
+        return seed_sweeps(today) > 0 or added
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
         orgs[name] = Organisation(name=name, kind=OrgKind.school, urn=urn, phase=phase)
@@ -78,4 +80,5 @@ def seed_demo(password: str, today=None) -> bool:
     seed_pupils(today)
     seed_cases(today)
     seed_panels(today)
+    seed_sweeps(today)
     return True

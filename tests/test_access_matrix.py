@@ -19,6 +19,7 @@ SCHOOL_ADMIN = frozenset({access.SCHOOL_STAFF, access.LA_ADMIN})
 SCHOOL = frozenset({access.SCHOOL_STAFF})
 EWO_ADMIN = frozenset({access.EWO, access.LA_ADMIN})
 RUN_PANELS = frozenset({access.PANEL_CHAIR, access.LA_ADMIN})
+SWEEP_ROLES = frozenset({access.POLICE, access.EWO, access.LA_ADMIN})
 CASE_ROLES = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP, access.POLICE,
                         access.LA_ADMIN})
 
@@ -101,6 +102,18 @@ MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
     "panels.minutes": (ALL, "GET"),  # members: the redacted version
     "panels.minutes_pdf": (ALL, "GET"),
     "panels.panel_overview": (RUN_PANELS, "GET"),
+    "sweeps.list_sweeps": (SWEEP_ROLES, "GET"),
+    "sweeps.new_sweep": (SWEEP_ROLES, "GET"),
+    "sweeps.view_sweep": (SWEEP_ROLES, "GET"),
+    "sweeps.new_encounter": (SWEEP_ROLES, "GET"),  # the police lead, the EWO an officer
+    "sweeps.view_encounter": (SWEEP_ROLES, "GET"),
+    "sweeps.list_encounters": (EWO_ADMIN, "GET"),
+    "sweeps.match_encounter": (EWO_ADMIN, "GET"),
+    "sweeps.report": (SWEEP_ROLES, "GET"),
+    "sweeps.report_csv": (SWEEP_ROLES, "GET"),
+    "sweeps.list_followups": (SCHOOLS_EWO_ADMIN, "GET"),
+    "sweeps.view_followup": (SCHOOLS_EWO_ADMIN, "GET"),
+    "sweeps.record_followup": (SCHOOLS_EWO_ADMIN, "POST"),
 }
 
 
@@ -161,6 +174,22 @@ def url_args(world) -> dict:
         for org in (world.school_a, world.service, world.social_care_org, world.early_help_org, world.police_org):
             panels.invite_agency(chair, meeting, org)
         panels.publish(chair, meeting)
+        # A sweep led by the police user with school A's EWO taking part: one child matched to
+        # the pupil (a follow-up for school A), one still to match.
+        from datetime import time as _time
+
+        from portal.sweeps import service as sweeps
+
+        police = world.user("police")
+        sweep = sweeps.create_sweep(police, held_on=_date(2026, 11, 20), starts_at=_time(9), ends_at=_time(12),
+                                    area="Town centre", lead=police, officers=[world.user("ewo")], agencies=[])
+        child = {"seen_time": _time(10), "location": "High Street", "officer_id": police.id,
+                 "forename": pupil.legal_forename, "surname": pupil.legal_surname,
+                 "date_of_birth": pupil.date_of_birth, "age": None, "school_status": "school",
+                 "school_id": world.school_a.id, "accompanied": "alone", "outcome": "returned_to_school"}
+        matched = sweeps.record_encounter(police, sweep, child)
+        unmatched = sweeps.record_encounter(police, sweep, {**child, "forename": "Unknown", "surname": "Child"})
+        follow_up = sweeps.confirm_match(world.user("ewo"), matched, pupil, matched.version)
         world._url_args = {
             "org_id": world.school_b.id,
             "user_id": world.user("school_staff_b").id,
@@ -178,6 +207,10 @@ def url_args(world) -> dict:
             "stage_id": 1,
             "meeting_id": meeting.id,
             "item_id": item.id,
+            "sweep_id": sweep.id,
+            "encounter_id": matched.id,
+            "unmatched_encounter_id": unmatched.id,
+            "followup_id": follow_up.id,
         }
     return world._url_args
 
@@ -200,7 +233,8 @@ def test_every_view_declares_its_permission(app):
 
 
 # Endpoints that need a different object of the same kind (by url_args key).
-ARG_OVERRIDES = {"cases.triage_referral": {"referral_id": "submitted_referral_id"}}
+ARG_OVERRIDES = {"cases.triage_referral": {"referral_id": "submitted_referral_id"},
+                 "sweeps.match_encounter": {"encounter_id": "unmatched_encounter_id"}}
 
 
 def _url(app, endpoint, world):

@@ -66,6 +66,7 @@ CHRONOLOGY_KINDS: tuple[tuple[str, str], ...] = (
     ("action", "Agreed action"),
     ("sharing", "Sharing"),
     ("correction", "Correction"),
+    ("sweep", "Truancy sweep"),
 )
 # Kinds a person records by hand; the others are written by the portal.
 MANUAL_KINDS = ("note", "phone_call", "home_visit", "meeting", "letter", "support_offered")

@@ -32,6 +32,19 @@ def _entry(case: Case, actor: User, kind: str, text: str, *, police: bool = Fals
     return entry
 
 
+def entry_from_elsewhere(case: Case, actor: User, kind: str, text: str, *, police: bool,
+                         occurred_at: datetime) -> ChronologyEntry:
+    """Another part of the portal (a sweep encounter, its follow-up) lands on the case's
+    chronology in the caller's transaction: no commit here."""
+    return _entry(case, actor, kind, text, police=police, occurred_at=occurred_at)
+
+
+def open_case_for(pupil_id: int) -> Case | None:
+    """The pupil's open (or monitoring) case, if there is one."""
+    return db.session.scalar(select(Case).where(Case.pupil_id == pupil_id, Case.status != "closed")
+                             .order_by(Case.id.desc()).limit(1))
+
+
 def _link(case: Case) -> str:
     return f"/cases/{case.id}"
 

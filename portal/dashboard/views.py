@@ -14,9 +14,6 @@ bp = Blueprint("dashboard", __name__)
 
 # Parts of the portal still to come, per role (issues not yet built).
 COMING = {
-    access.POLICE: ["Truancy sweeps and the encounters recorded in them"],
-    access.EWO: ["Truancy sweep encounters to match to pupils"],
-    access.SCHOOL_STAFF: ["Follow-ups of pupils found out of school in truancy sweeps"],
 }
 
 
@@ -58,6 +55,7 @@ def _cards(user) -> list[dict]:
     if access.can(user, "view_school_attendance"):
         cards.append({"title": "School attendance", "href": url_for("attendance.schools"), "count": None,
                       "text": "key groups: at risk, persistent absence, absent today, penalty threshold"})
+    cards += _sweep_cards(user, now)
     if access.can(user, "run_panels"):
         cards.append({"title": "Panel meetings", "href": url_for("panels.list_meetings"), "count": None,
                       "text": "schedule meetings, build and publish agendas, run them, minutes"})
@@ -68,6 +66,26 @@ def _cards(user) -> list[dict]:
                       "text": "who can sign in, their role and organisation; each school's named EWO"})
         cards.append({"title": "Audit log", "href": url_for("audit.list_events"), "count": None,
                       "text": "every sign-in, view and change"})
+    return cards
+
+
+def _sweep_cards(user, now) -> list[dict]:
+    from portal.sweeps.models import Encounter, FollowUp
+
+    cards = []
+    if user.role == access.POLICE:
+        cards.append({"title": "Truancy sweeps", "href": url_for("sweeps.list_sweeps"),
+                      "count": _count(access.sweeps_for(user)), "text": "that you or your force take part in"})
+    if access.can(user, "match_encounters"):
+        cards.append({"title": "Children to match", "href": url_for("sweeps.list_encounters"),
+                      "count": _count(access.encounters_for(user).where(Encounter.match_status == "unmatched")),
+                      "text": "met in truancy sweeps, not yet matched to a pupil"})
+    if access.can(user, "follow_up_encounters"):
+        follow_ups = access.followups_for(user).where(FollowUp.status == "open")
+        cards.append({"title": "Sweep follow-ups", "href": url_for("sweeps.list_followups"),
+                      "count": _count(follow_ups),
+                      "text": f"{_count(follow_ups.where(FollowUp.due_on < now))} overdue: contact the parent or "
+                              "carer by the next school day"})
     return cards
 
 

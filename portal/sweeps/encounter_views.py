@@ -1,0 +1,158 @@
+"""Encounters: the fast form used on the street, the encounter page, and matching."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal import access, audit
+from portal.extensions import db
+from portal.orgs.models import Organisation, OrgKind
+from portal.pagination import page_links, paginate
+from portal.pupils.models import Pupil
+from portal.sqlite import writes_on_get
+from portal.sweeps import service
+from portal.sweeps.errors import Conflict, Refused
+from portal.sweeps.forms import EncounterForm, MatchForm
+from portal.sweeps.models import LABELS, MATCH_STATES, SCHOOL_STATUSES, Encounter, FollowUp
+from portal.sweeps.views import bp
+from portal.timeutil import LONDON, utcnow
+
+FIELD_FOR = {"school_status": "school", "school_id": "school"}
+
+
+def _school_choices():
+    schools = db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.school,
+                                                            Organisation.active.is_(True))
+                                 .order_by(Organisation.name)).all()
+    return ([("", "Select the school, or what the child said")] + [(f"school:{s.id}", s.name) for s in schools]
+            + [(k, label) for k, label in SCHOOL_STATUSES if k != "school"])
+
+
+def _encounter_form(sweep, formdata=None) -> EncounterForm:
+    form = EncounterForm(formdata=formdata) if formdata is not None else EncounterForm()
+    form.officer_id.choices = [(str(u.id), u.name) for u in service.sweep_people(sweep)]
+    form.school.choices = _school_choices()
+    return form
+
+
+def _data(form: EncounterForm) -> dict:
+    school = form.school.data or ""
+    status, school_id = (("school", int(school.split(":", 1)[1])) if school.startswith("school:")
+                         and school.split(":", 1)[1].isdigit() else (school, None))
+    return {
+        "seen_time": form.seen_time.data, "location": form.location.data or "",
+        "officer_id": int(form.officer_id.data) if (form.officer_id.data or "").isdigit() else None,
+        "forename": form.forename.data or "", "surname": form.surname.data or "",
+        "date_of_birth": form.date_of_birth.data, "age": form.age.data,
+        "school_status": status, "school_id": school_id, "school_given": form.school_given.data or "",
+        "exclusion": form.exclusion.data, "accompanied": form.accompanied.data, "reason": form.reason.data or "",
+        "reason_accepted": form.reason_accepted.data == "yes", "outcome": form.outcome.data,
+        "outcome_note": form.outcome_note.data or "", "concern": bool(form.concern.data),
+        "concern_note": form.concern_note.data or "",
+    }
+
+
+@bp.route("/sweeps/<int:sweep_id>/encounters/new", methods=["GET", "POST"])
+@access.require("record_sweeps")
+def new_encounter(sweep_id: int):
+    sweep = access.get_sweep_or_404(current_user, sweep_id, need="record")
+    form = _encounter_form(sweep)
+    if request.method == "GET":
+        defaults = service.previous_defaults(current_user, sweep)
+        form.location.data = defaults["location"]
+        form.officer_id.data = str(defaults["officer_id"])
+        now = utcnow().astimezone(LONDON)
+        form.seen_time.data = now.time().replace(second=0, microsecond=0) if sweep.held_on == now.date() \
+            else sweep.starts_at
+    elif form.validate():
+        try:
+            encounter = service.record_encounter(current_user, sweep, _data(form))
+        except Refused as exc:
+            db.session.rollback()
+            for field, message in exc.problems:
+                target = getattr(form, FIELD_FOR.get(field, field))
+                if message not in target.errors:
+                    target.errors.append(message)
+        else:
+            flash(f"Encounter recorded: {encounter.child_name} at {encounter.location}.",
+                  "success")
+            if encounter.concern:
+                flash("You recorded a safeguarding concern: follow your own safeguarding procedure now as well.",
+                      "warning")
+            return redirect(url_for("sweeps.new_encounter", sweep_id=sweep.id), code=303)
+    recorded = db.session.scalar(select(func.count()).select_from(Encounter).where(
+        Encounter.sweep_id == sweep.id, Encounter.recorded_by_id == current_user.id))
+    return render_template("sweeps/encounter_form.html", sweep=sweep, form=form, recorded=recorded), \
+        (422 if form.is_submitted() else 200)
+
+
+@bp.route("/encounters/<int:encounter_id>")
+@access.require("view_sweeps")
+@writes_on_get
+def view_encounter(encounter_id: int):
+    encounter = access.get_encounter_or_404(current_user, encounter_id)
+    audit.record(current_user, "encounter_viewed", encounter)
+    db.session.commit()
+    encounter = db.session.get(Encounter, encounter_id)
+    view = access.encounter_view(current_user)
+    shared_case = None
+    if encounter.pupil_id is not None and view == "police":
+        shared_case = access.shared_case_for_police(current_user, encounter.pupil_id)
+    follow_up = encounter.follow_up
+    can_follow = follow_up is not None and db.session.scalar(
+        access.followups_for(current_user).where(FollowUp.id == follow_up.id).with_only_columns(FollowUp.id)) is not None
+    return render_template("sweeps/encounter.html", encounter=encounter, view=view, labels=LABELS,
+                           shared_case=shared_case, follow_up=follow_up, can_follow=bool(can_follow),
+                           can_match=access.can(current_user, "match_encounters"),
+                           can_see_pupil=access.can(current_user, "view_pupils"))
+
+
+@bp.route("/encounters")
+@access.require("match_encounters")
+def list_encounters():
+    status = request.args.get("status", "unmatched")
+    stmt = (access.encounters_for(current_user)
+            .options(selectinload(Encounter.sweep), selectinload(Encounter.school),
+                     selectinload(Encounter.pupil).selectinload(Pupil.school)))
+    if status in dict(MATCH_STATES):
+        stmt = stmt.where(Encounter.match_status == status)
+    stmt = stmt.order_by(Encounter.seen_at.desc(), Encounter.id.desc())
+    page = paginate(stmt)
+    return render_template("sweeps/encounters.html", page=page, pages=page_links(page), status=status,
+                           states=MATCH_STATES, labels=LABELS)
+
+
+@bp.route("/encounters/<int:encounter_id>/match", methods=["GET", "POST"])
+@access.require("match_encounters")
+def match_encounter(encounter_id: int):
+    encounter = access.get_encounter_or_404(current_user, encounter_id, need="match")
+    search = (request.values.get("q") or "").strip()[:100]
+    if encounter.match_status == "matched":
+        flash("This child has already been matched to a pupil.", "info")
+        return redirect(url_for("sweeps.view_encounter", encounter_id=encounter.id), code=303)
+    suggestions = service.suggestions(encounter, search)
+    form = MatchForm()
+    form.choice.choices = [(f"pupil:{p.id}", p.display_name) for _, p in suggestions] + [("no_match", "No match")]
+    if request.method == "GET":
+        form.version.data = encounter.version
+    elif form.validate():
+        try:
+            if form.choice.data == "no_match":
+                service.mark_not_on_roll(current_user, encounter, form.version.data, form.note.data or "")
+                flash(f"{encounter.child_name} has been listed as not on roll: a possible child missing education.",
+                      "success")
+            else:
+                pupil = next(p for _, p in suggestions if f"pupil:{p.id}" == form.choice.data)
+                follow_up = service.confirm_match(current_user, encounter, pupil, form.version.data,
+                                                  form.note.data or "")
+                flash(f"{encounter.child_name} has been matched to {pupil.display_name} ({pupil.school.name}). "
+                      f"The school's follow-up is due by {follow_up.due_on.strftime('%-d %b %Y')}.", "success")
+        except Conflict as exc:
+            return render_template("sweeps/conflict.html", thing="encounter", current=exc.current, labels=LABELS,
+                                   back=url_for("sweeps.view_encounter", encounter_id=encounter_id)), 409
+        else:
+            return redirect(url_for("sweeps.list_encounters"), code=303)
+    return render_template("sweeps/match.html", encounter=encounter, form=form, suggestions=suggestions,
+                           search=search, labels=LABELS), (422 if form.is_submitted() else 200)

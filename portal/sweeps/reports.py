@@ -1,0 +1,109 @@
+"""Sweep reports: per sweep and for a period. Figures only (no child's details), over the
+sweeps a user may open."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.pupils.models import Pupil
+from portal.sweeps.models import Encounter, Sweep
+
+
+@dataclass
+class Figures:
+    encounters: int = 0
+    no_accepted_reason: int = 0
+    with_parent: int = 0
+    schools: set[str] = field(default_factory=set)
+    matched: int = 0
+    unmatched: int = 0
+    not_on_roll: int = 0
+    concerns: int = 0
+    follow_ups_done: int = 0
+    follow_ups_open: int = 0
+    follow_ups_overdue: int = 0
+
+    @staticmethod
+    def _pct(n: int, d: int) -> float | None:
+        return None if d == 0 else round(100.0 * n / d, 1)
+
+    @property
+    def pct_no_accepted_reason(self) -> float | None:
+        return self._pct(self.no_accepted_reason, self.encounters)
+
+    @property
+    def pct_with_parent(self) -> float | None:
+        return self._pct(self.with_parent, self.encounters)
+
+    def add(self, e: Encounter, today: date) -> None:
+        self.encounters += 1
+        self.no_accepted_reason += not e.reason_accepted
+        self.with_parent += e.accompanied == "parent"
+        self.concerns += e.concern
+        if e.match_status == "matched" and e.pupil is not None:
+            self.matched += 1
+            self.schools.add(e.pupil.school.name)
+        else:
+            if e.match_status == "no_match":
+                self.not_on_roll += 1
+            else:
+                self.unmatched += 1
+            if e.school_status == "school" and e.school is not None:
+                self.schools.add(e.school.name)
+        f = e.follow_up
+        if f is not None:
+            if f.status == "done":
+                self.follow_ups_done += 1
+            else:
+                self.follow_ups_open += 1
+                self.follow_ups_overdue += f.overdue(today)
+
+
+@dataclass
+class Report:
+    rows: list[tuple[Sweep, Figures]]
+    total: Figures
+
+
+def sweep_figures(sweep: Sweep, today: date) -> Figures:
+    return build(select(Sweep).where(Sweep.id == sweep.id), None, None, today).total
+
+
+def build(sweeps: Select, start: date | None, end: date | None, today: date) -> Report:
+    """Figures for each sweep of `sweeps` held between start and end, and their total."""
+    stmt = sweeps
+    if start is not None:
+        stmt = stmt.where(Sweep.held_on >= start)
+    if end is not None:
+        stmt = stmt.where(Sweep.held_on <= end)
+    chosen = db.session.scalars(stmt.order_by(Sweep.held_on.desc(), Sweep.id.desc())).all()
+    encounters = db.session.scalars(
+        select(Encounter).where(Encounter.sweep_id.in_([s.id for s in chosen]))
+        .options(selectinload(Encounter.follow_up), selectinload(Encounter.school),
+                 selectinload(Encounter.pupil).selectinload(Pupil.school))).all() if chosen else []
+    per = {s.id: Figures() for s in chosen}
+    total = Figures()
+    for e in encounters:
+        per[e.sweep_id].add(e, today)
+        total.add(e, today)
+    return Report([(s, per[s.id]) for s in chosen], total)
+
+
+CSV_HEADER = ["Sweep date", "Area or route", "Encounters", "% no accepted reason", "% with a parent or carer",
+              "Schools involved", "Matched", "Awaiting a match", "Not on roll", "Safeguarding concerns",
+              "Follow-ups done", "Follow-ups open", "Follow-ups overdue"]
+
+
+def csv_rows(report: Report):
+    def row(label_date, area, f: Figures):
+        return [label_date, area, f.encounters, "" if f.pct_no_accepted_reason is None else f.pct_no_accepted_reason,
+                "" if f.pct_with_parent is None else f.pct_with_parent, "; ".join(sorted(f.schools)), f.matched,
+                f.unmatched, f.not_on_roll, f.concerns, f.follow_ups_done, f.follow_ups_open, f.follow_ups_overdue]
+
+    for sweep, f in report.rows:
+        yield row(sweep.held_on.isoformat(), sweep.area, f)
+    yield row("Total", f"{len(report.rows)} sweeps", report.total)

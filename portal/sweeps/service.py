@@ -1,0 +1,330 @@
+"""Sweep use cases: run a sweep, record the children met, match each to a pupil (or find
+them not on roll), follow each match up. Each is one transaction with its audit entry;
+what lands on a pupil's case lands in the same transaction."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, or_, select
+
+from portal import audit
+from portal.attendance.schooldays import add_school_days, load_terms
+from portal.cases import notify
+from portal.cases import service as cases
+from portal.concurrency import check_version, commit_or_conflict, conflict_on_stale
+from portal.extensions import db
+from portal.orgs.models import Organisation, User
+from portal.pupils.models import Pupil
+from portal.sweeps import matching
+from portal.sweeps.errors import Conflict, Refused
+from portal.sweeps.models import (ACCOMPANIED, CONTACT_OUTCOMES, EXCLUSION, LABELS, OUTCOMES, SCHOOL_STATUSES,
+                                  Encounter, FollowUp, Sweep, SweepAgency, SweepOfficer)
+from portal.timeutil import LONDON, as_utc, utcnow
+
+SWEEP_ROLES = ("police", "ewo")
+FOLLOW_UP_SCHOOL_DAYS = 1
+
+
+def today() -> date:
+    return utcnow().astimezone(LONDON).date()
+
+
+def seen_on(encounter: Encounter) -> date:
+    return as_utc(encounter.seen_at).astimezone(LONDON).date()
+
+
+# ----- sweeps --------------------------------------------------------------------------------
+
+def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, area: str, lead: User | None,
+                 officers: list[User], agencies: list[Organisation], notes: str = "") -> Sweep:
+    problems = []
+    if ends_at <= starts_at:
+        problems.append(("ends_at", "The end time must be after the start time"))
+    if not area.strip():
+        problems.append(("area", "Enter the area or route"))
+    if lead is None or lead.role not in SWEEP_ROLES or not lead.active:
+        problems.append(("lead_id", "Select a police officer or education welfare officer to lead the sweep"))
+    if any(o.role not in SWEEP_ROLES or not o.active for o in officers):
+        problems.append(("officers", "Officers taking part must be police or education welfare officers"))
+    if problems:
+        raise Refused("The sweep was not saved.", problems)
+    sweep = Sweep(held_on=held_on, starts_at=starts_at, ends_at=ends_at, area=area.strip(), lead_id=lead.id,
+                  notes=notes.strip(), created_by_id=actor.id)
+    people = {u.id: u for u in [lead, *officers] + ([actor] if actor.role in SWEEP_ROLES else [])}
+    orgs = {o.id for o in agencies} | {u.organisation_id for u in people.values()}
+    sweep.officers = [SweepOfficer(user_id=uid) for uid in people]
+    sweep.agencies = [SweepAgency(organisation_id=oid) for oid in sorted(orgs)]
+    db.session.add(sweep)
+    db.session.flush()
+    audit.record(actor, "sweep_created", sweep, summary=f"{held_on.isoformat()} {area.strip()[:100]}")
+    db.session.commit()
+    return sweep
+
+
+def sweep_people(sweep: Sweep) -> list[User]:
+    """The lead and the officers, lead first."""
+    people = {sweep.lead_id: sweep.lead}
+    for o in sweep.officers:
+        people.setdefault(o.user_id, o.user)
+    return list(people.values())
+
+
+# ----- encounters ----------------------------------------------------------------------------
+
+def previous_defaults(actor: User, sweep: Sweep) -> dict:
+    """The location and officer of the last encounter this user recorded in this sweep (the
+    next child is usually met nearby, by the same officer)."""
+    last = db.session.scalar(select(Encounter).where(Encounter.sweep_id == sweep.id,
+                                                     Encounter.recorded_by_id == actor.id)
+                             .order_by(Encounter.id.desc()).limit(1))
+    if last is not None:
+        return {"location": last.location, "officer_id": last.officer_id}
+    people = sweep_people(sweep)
+    officer = actor.id if any(p.id == actor.id for p in people) else sweep.lead_id
+    return {"location": "", "officer_id": officer}
+
+
+def _encounter_problems(sweep: Sweep, data: dict) -> list[tuple[str, str]]:
+    problems = []
+    if not data.get("forename", "").strip():
+        problems.append(("forename", "Enter the child's first name (as given)"))
+    if not data.get("surname", "").strip():
+        problems.append(("surname", "Enter the child's surname (as given)"))
+    dob, age = data.get("date_of_birth"), data.get("age")
+    if dob is None and age is None:
+        problems.append(("date_of_birth", "Enter the date of birth or the child's age"))
+    if dob is not None:
+        years = matching.age_on(dob, sweep.held_on)
+        if dob > sweep.held_on or not 3 <= years <= 19:
+            problems.append(("date_of_birth", "Enter a date of birth of a child of school age"))
+    if age is not None and not 3 <= age <= 19:
+        problems.append(("age", "Enter an age between 4 and 18"))
+    if data.get("officer_id") not in {p.id for p in sweep_people(sweep)}:
+        problems.append(("officer_id", "Select the officer who met the child"))
+    if not data.get("location", "").strip():
+        problems.append(("location", "Enter where the child was met"))
+    status = data.get("school_status")
+    if status not in dict(SCHOOL_STATUSES):
+        problems.append(("school", "Select the school the child gave, or what they said"))
+    elif status == "school" and not data.get("school_id"):
+        problems.append(("school", "Select the school the child gave"))
+    elif status == "other_school" and not data.get("school_given", "").strip():
+        problems.append(("school_given", "Enter the name of the school the child gave"))
+    if data.get("exclusion", "unknown") not in dict(EXCLUSION):
+        problems.append(("exclusion", "Select the exclusion status"))
+    if data.get("accompanied") not in dict(ACCOMPANIED):
+        problems.append(("accompanied", "Select who the child was with"))
+    if data.get("outcome") not in dict(OUTCOMES):
+        problems.append(("outcome", "Select the outcome"))
+    elif data["outcome"] == "other" and not data.get("outcome_note", "").strip():
+        problems.append(("outcome_note", "Say what happened"))
+    if data.get("concern") and not data.get("concern_note", "").strip():
+        problems.append(("concern_note", "Describe the safeguarding concern"))
+    return problems
+
+
+def record_encounter(actor: User, sweep: Sweep, data: dict) -> Encounter:
+    """data: seen_time, location, officer_id, forename, surname, date_of_birth, age,
+    school_status, school_id, school_given, exclusion, accompanied, reason, reason_accepted,
+    outcome, outcome_note, concern, concern_note."""
+    problems = _encounter_problems(sweep, data)
+    if problems:
+        raise Refused("The encounter was not saved.", problems)
+    seen_at = datetime.combine(sweep.held_on, data["seen_time"], tzinfo=LONDON)
+    encounter = Encounter(
+        sweep_id=sweep.id, seen_at=seen_at, location=data["location"].strip(), officer_id=data["officer_id"],
+        recorded_by_id=actor.id, forename=data["forename"].strip(), surname=data["surname"].strip(),
+        date_of_birth=data.get("date_of_birth"), age=data.get("age"), school_status=data["school_status"],
+        school_id=data.get("school_id") if data["school_status"] == "school" else None,
+        school_given=(data.get("school_given") or "").strip() if data["school_status"] == "other_school" else "",
+        exclusion=data.get("exclusion") or "unknown", accompanied=data["accompanied"],
+        reason=(data.get("reason") or "").strip(), reason_accepted=bool(data.get("reason_accepted")),
+        outcome=data["outcome"], outcome_note=(data.get("outcome_note") or "").strip(),
+        concern=bool(data.get("concern")), concern_note=(data.get("concern_note") or "").strip()
+        if data.get("concern") else "")
+    db.session.add(encounter)
+    db.session.flush()
+    # No child's details in the audit summary: the record itself holds them.
+    audit.record(actor, "encounter_recorded", encounter, summary=f"sweep #{sweep.id}"
+                 + (", safeguarding concern" if encounter.concern else ""))
+    db.session.commit()
+    return encounter
+
+
+# ----- matching ------------------------------------------------------------------------------
+
+def given(encounter: Encounter) -> matching.Given:
+    return matching.Given(encounter.forename, encounter.surname, encounter.date_of_birth, encounter.age,
+                          encounter.school_id, seen_on(encounter))
+
+
+def _candidate(p: Pupil) -> matching.Candidate:
+    return matching.Candidate(p.id, (p.legal_forename, p.preferred_forename or ""),
+                              (p.legal_surname, p.preferred_surname or ""), p.date_of_birth, p.school_id,
+                              p.school.name)
+
+
+def candidate_pool(encounter: Encounter, search: str = "") -> tuple[list[Pupil], set[int]]:
+    """Pupils worth scoring: born near the date (or age) given, or at the school given with a
+    surname of the same initial; plus those a search finds. Matching is LA-wide: a child is
+    often at a school other than the one they name."""
+    from sqlalchemy.orm import selectinload
+
+    on = seen_on(encounter)
+    conditions = []
+    if encounter.date_of_birth is not None:
+        dob = encounter.date_of_birth
+        conditions.append(Pupil.date_of_birth.between(dob - timedelta(days=400), dob + timedelta(days=400)))
+        try:
+            conditions.append(Pupil.date_of_birth == date(dob.year, dob.day, dob.month))
+        except ValueError:
+            pass
+    elif encounter.age is not None:
+        conditions.append(Pupil.date_of_birth.between(on - timedelta(days=int(365.25 * (encounter.age + 2))),
+                                                      on - timedelta(days=int(365.25 * (encounter.age - 1)))))
+    initial = matching.normalise(encounter.surname)[:1]
+    if encounter.school_id is not None:
+        conditions.append((Pupil.school_id == encounter.school_id)
+                          & func.lower(Pupil.legal_surname).like(f"{initial}%"))
+    if not conditions:
+        conditions.append(func.lower(Pupil.legal_surname).like(f"{initial}%"))
+    pool = db.session.scalars(select(Pupil).where(or_(*conditions)).options(selectinload(Pupil.school))
+                              .limit(5000)).all()
+    found: set[int] = set()
+    words = search.lower().split()[:4]
+    if words:
+        stmt = select(Pupil).options(selectinload(Pupil.school))
+        for word in words:
+            stmt = stmt.where(Pupil.search_text.contains(word, autoescape=True))
+        extra = db.session.scalars(stmt.order_by(Pupil.legal_surname, Pupil.id).limit(20)).all()
+        found = {p.id for p in extra}
+        known = {p.id for p in pool}
+        pool = list(pool) + [p for p in extra if p.id not in known]
+    return list(pool), found
+
+
+def suggestions(encounter: Encounter, search: str = "") -> list[tuple[matching.Suggestion, Pupil]]:
+    pool, found = candidate_pool(encounter, search)
+    by_id = {p.id: p for p in pool}
+    ranked = matching.suggest(given(encounter), [_candidate(p) for p in pool], always=found)
+    return [(s, by_id[s.candidate.id]) for s in ranked]
+
+
+def _chronology_text(e: Encounter) -> str:
+    when = as_utc(e.seen_at).astimezone(LONDON).strftime("%-d %b %Y %H:%M")
+    text = (f"Found out of school in a truancy sweep ({e.sweep.area}): {e.location}, {when}. "
+            f"{e.label('accompanied')}. Reason given: {e.reason or 'none'} "
+            f"({'accepted' if e.reason_accepted else 'not accepted'}). Outcome: {e.label('outcome')}"
+            + (f" – {e.outcome_note}" if e.outcome_note else "") + ".")
+    if e.concern:
+        text += f" Safeguarding concern raised: {e.concern_note}"
+    return text
+
+
+@conflict_on_stale
+def confirm_match(actor: User, encounter: Encounter, pupil: Pupil, expected_version: int | None,
+                  note: str = "") -> FollowUp:
+    """The child is this pupil: a follow-up for the school and its named EWO, due the next
+    school day; on an open case the encounter lands in the chronology."""
+    check_version(encounter, expected_version)
+    if encounter.match_status == "matched":
+        raise Conflict(encounter)
+    school = pupil.school
+    before = encounter.match_status
+    encounter.match_status = "matched"
+    encounter.pupil_id = pupil.id
+    encounter.matched_by_id = actor.id
+    encounter.matched_at = utcnow()
+    encounter.match_note = note.strip()
+    follow_up = FollowUp(encounter_id=encounter.id, pupil_id=pupil.id, school_id=school.id,
+                         ewo_id=school.named_ewo_id,
+                         due_on=add_school_days(seen_on(encounter), FOLLOW_UP_SCHOOL_DAYS, load_terms()))
+    db.session.add(follow_up)
+    db.session.flush()
+    case = cases.open_case_for(pupil.id)
+    if case is not None:
+        # Recorded by the police (or with them): the police see it if the case is shared with them.
+        cases.entry_from_elsewhere(case, actor, "sweep", _chronology_text(encounter), police=True,
+                                   occurred_at=encounter.seen_at)
+        notify.notify_users([case.lead], "A truancy sweep encounter was added to a case you lead",
+                            f"/cases/{case.id}#chronology")
+    link = f"/follow-ups/{follow_up.id}"
+    notify.notify_org(school.id, "A pupil was found out of school in a truancy sweep: contact the parent or "
+                                 "carer by the next school day", link)
+    if school.named_ewo is not None:
+        notify.notify_users([school.named_ewo], "A truancy sweep follow-up for one of your schools", link)
+    audit.record(actor, "encounter_matched", encounter,
+                 changes={"match_status": {"from": before, "to": "matched"}, "pupil_id": {"from": None, "to": pupil.id}})
+    commit_or_conflict(encounter)
+    return follow_up
+
+
+@conflict_on_stale
+def mark_not_on_roll(actor: User, encounter: Encounter, expected_version: int | None, note: str = "") -> None:
+    """No pupil on any roll fits: a possible child missing education, listed for the LA."""
+    check_version(encounter, expected_version)
+    if encounter.match_status != "unmatched":
+        raise Conflict(encounter)
+    encounter.match_status = "no_match"
+    encounter.matched_by_id = actor.id
+    encounter.matched_at = utcnow()
+    encounter.match_note = note.strip()
+    audit.record(actor, "encounter_not_on_roll", encounter,
+                 changes={"match_status": {"from": "unmatched", "to": "no_match"}})
+    commit_or_conflict(encounter)
+
+
+# ----- follow-ups ----------------------------------------------------------------------------
+
+@conflict_on_stale
+def record_follow_up(actor: User, follow_up: FollowUp, contact_outcome: str, outcome: str,
+                     expected_version: int | None) -> None:
+    check_version(follow_up, expected_version)
+    if follow_up.status != "open":
+        raise Conflict(follow_up)
+    problems = []
+    if contact_outcome not in dict(CONTACT_OUTCOMES):
+        problems.append(("contact_outcome", "Select what happened when you contacted the parent or carer"))
+    if not outcome.strip():
+        problems.append(("outcome", "Record the outcome"))
+    if problems:
+        raise Refused("The follow-up was not saved.", problems)
+    encounter = follow_up.encounter
+    follow_up.status = "done"
+    follow_up.contact_outcome = contact_outcome
+    follow_up.outcome = outcome.strip()
+    follow_up.completed_by_id = actor.id
+    follow_up.completed_at = utcnow()
+    case = cases.open_case_for(follow_up.pupil_id)
+    if case is not None:
+        cases.entry_from_elsewhere(case, actor, "sweep", f"Follow-up of the truancy sweep encounter on "
+                                   f"{seen_on(encounter).strftime('%-d %b %Y')}: "
+                                   f"{LABELS['contact_outcome'][contact_outcome]}. {outcome.strip()}",
+                                   police=False, occurred_at=utcnow())
+    audit.record(actor, "follow_up_recorded", follow_up, changes={"status": {"from": "open", "to": "done"}})
+    commit_or_conflict(follow_up)
+
+
+def refer_prompt(follow_up: FollowUp) -> list[str]:
+    """Why the school should consider referring the pupil: no open case, and the encounter
+    raised a safeguarding concern or the pupil's attendance is below the 95% ambition (at risk,
+    persistent or severe absence). Empty when there is nothing to prompt."""
+    from portal.attendance import calc
+    from portal.attendance.summaries import pupil_summary
+    from portal.cases.models import Referral
+
+    if cases.open_case_for(follow_up.pupil_id) is not None:
+        return []
+    pending = db.session.scalar(select(Referral.id).where(
+        Referral.pupil_id == follow_up.pupil_id, Referral.status.in_(("draft", "submitted", "more_info"))).limit(1))
+    if pending is not None:
+        return []
+    reasons = []
+    if follow_up.encounter.concern:
+        reasons.append("the encounter raised a safeguarding concern")
+    totals = pupil_summary(follow_up.pupil).year_totals
+    band = calc.band(totals.attended, totals.possible)
+    if band in (calc.AT_RISK, calc.PERSISTENT, calc.SEVERE):
+        pct = calc.percent(totals.attended, totals.possible)
+        reasons.append(f"attendance this year is {pct:.1f}% ({calc.BAND_LABELS[band].lower()})")
+    return reasons

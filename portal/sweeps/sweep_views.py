@@ -1,0 +1,146 @@
+"""Sweeps: the list, a new sweep, the sweep page, and the reports."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal import access
+from portal.csvutil import csv_response
+from portal.extensions import db
+from portal.orgs.models import Organisation, OrgKind, User
+from portal.pagination import page_links, paginate
+from portal.pupils.models import Pupil
+from portal.sweeps import reports, service
+from portal.sweeps.errors import Refused
+from portal.sweeps.forms import SweepForm
+from portal.sweeps.models import LABELS, Encounter, Sweep
+from portal.sweeps.views import bp
+
+
+@bp.route("/sweeps")
+@access.require("view_sweeps")
+def list_sweeps():
+    stmt = (access.sweeps_for(current_user).options(selectinload(Sweep.lead))
+            .order_by(Sweep.held_on.desc(), Sweep.id.desc()))
+    page = paginate(stmt)
+    ids = [s.id for s in page.items]
+    counts = dict(db.session.execute(
+        access.encounters_for(current_user).with_only_columns(Encounter.sweep_id, func.count())
+        .where(Encounter.sweep_id.in_(ids)).group_by(Encounter.sweep_id)).all()) if ids else {}
+    return render_template("sweeps/sweeps.html", page=page, pages=page_links(page), counts=counts,
+                           can_record=access.can(current_user, "record_sweeps"),
+                           can_match=access.can(current_user, "match_encounters"))
+
+
+def _people_choices():
+    people = db.session.scalars(select(User).where(User.role.in_(service.SWEEP_ROLES), User.active.is_(True))
+                                .options(selectinload(User.organisation)).order_by(User.role.desc(), User.name)).all()
+    return [(str(u.id), f"{u.name} ({u.organisation.name})") for u in people]
+
+
+def _agency_choices():
+    orgs = db.session.scalars(select(Organisation).where(Organisation.kind != OrgKind.school,
+                                                         Organisation.active.is_(True))
+                              .order_by(Organisation.kind, Organisation.name)).all()
+    return [(str(o.id), o.name) for o in orgs]
+
+
+@bp.route("/sweeps/new", methods=["GET", "POST"])
+@access.require("record_sweeps")
+def new_sweep():
+    form = SweepForm()
+    people = _people_choices()
+    form.lead_id.choices = [("", "Select the lead officer")] + people
+    form.officers.choices = people
+    form.agencies.choices = _agency_choices()
+    if request.method == "GET":
+        form.held_on.data = service.today()
+        if current_user.role in service.SWEEP_ROLES:
+            form.lead_id.data = str(current_user.id)
+        form.agencies.data = [str(current_user.organisation_id)]
+    elif form.validate():
+        lead = db.session.get(User, int(form.lead_id.data)) if form.lead_id.data.isdigit() else None
+        officer_ids = [int(v) for v in form.officers.data or [] if v.isdigit()]
+        agency_ids = [int(v) for v in form.agencies.data or [] if v.isdigit()]
+        officers = db.session.scalars(select(User).where(User.id.in_(officer_ids))).all() if officer_ids else []
+        agencies = db.session.scalars(select(Organisation).where(Organisation.id.in_(agency_ids))).all() \
+            if agency_ids else []
+        try:
+            sweep = service.create_sweep(current_user, held_on=form.held_on.data, starts_at=form.starts_at.data,
+                                         ends_at=form.ends_at.data, area=form.area.data, lead=lead,
+                                         officers=list(officers), agencies=list(agencies),
+                                         notes=form.notes.data or "")
+        except Refused as exc:
+            db.session.rollback()
+            for field, message in exc.problems:
+                getattr(form, field).errors.append(message)
+        else:
+            flash("The sweep has been created. Record each child you meet.", "success")
+            return redirect(url_for("sweeps.view_sweep", sweep_id=sweep.id), code=303)
+    return render_template("sweeps/sweep_form.html", form=form), (422 if form.is_submitted() else 200)
+
+
+@bp.route("/sweeps/<int:sweep_id>")
+@access.require("view_sweeps")
+def view_sweep(sweep_id: int):
+    sweep = access.get_sweep_or_404(current_user, sweep_id)
+    stmt = (access.encounters_for(current_user).where(Encounter.sweep_id == sweep.id)
+            .options(selectinload(Encounter.school), selectinload(Encounter.pupil).selectinload(Pupil.school),
+                     selectinload(Encounter.follow_up))
+            .order_by(Encounter.seen_at.desc(), Encounter.id.desc()))
+    page = paginate(stmt)
+    return render_template("sweeps/sweep.html", sweep=sweep, page=page, pages=page_links(page),
+                           people=service.sweep_people(sweep), labels=LABELS,
+                           figures=reports.sweep_figures(sweep, service.today()),
+                           can_record=access.can(current_user, "record_sweeps") and (
+                               current_user.role == access.LA_ADMIN or access.takes_part(current_user, sweep)),
+                           can_match=access.can(current_user, "match_encounters"), today=service.today())
+
+
+def _period() -> tuple[date | None, date | None, list[tuple[str, str]]]:
+    from portal.attendance.summaries import periods
+
+    errors = []
+    values = {}
+    for key in ("from", "to"):
+        raw = request.args.get(key, "").strip()
+        if raw:
+            try:
+                values[key] = date.fromisoformat(raw)
+            except ValueError:
+                errors.append((f"#period-{key}", f"Enter the ‘{key}’ date like 2026-09-01"))
+    today = service.today()
+    if not request.args.get("from") and "from" not in values:
+        _, year = periods(today)
+        values["from"] = year.start if year else None
+    if not request.args.get("to") and "to" not in values:
+        values["to"] = today
+    start, end = values.get("from"), values.get("to")
+    if start and end and end < start:
+        errors.append(("#period-to", "The ‘to’ date must be on or after the ‘from’ date"))
+    return start, end, errors
+
+
+@bp.route("/sweeps/reports")
+@access.require("view_sweeps")
+def report():
+    start, end, errors = _period()
+    result = reports.build(access.sweeps_for(current_user), start, end, service.today()) if not errors else None
+    return render_template("sweeps/report.html", report=result, start=start, end=end, errors=errors,
+                           raw=request.args), (422 if errors else 200)
+
+
+@bp.route("/sweeps/reports.csv")
+@access.require("view_sweeps")
+def report_csv():
+    start, end, errors = _period()
+    if errors:
+        return render_template("sweeps/report.html", report=None, start=start, end=end, errors=errors,
+                               raw=request.args), 422
+    result = reports.build(access.sweeps_for(current_user), start, end, service.today())
+    name = f"sweeps-{start.isoformat() if start else 'all'}-to-{end.isoformat() if end else 'now'}.csv"
+    return csv_response(name, reports.CSV_HEADER, list(reports.csv_rows(result)))
