@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case as sql_case, func, or_, select
 
 from portal import audit
 from portal.attendance.schooldays import add_school_days, load_terms
@@ -23,6 +23,7 @@ from portal.timeutil import LONDON, as_utc, utcnow
 
 SWEEP_ROLES = ("police", "ewo")
 FOLLOW_UP_SCHOOL_DAYS = 1
+POOL_LIMIT = 5000  # pupils scored for one encounter
 
 
 def today() -> date:
@@ -188,8 +189,15 @@ def candidate_pool(encounter: Encounter, search: str = "") -> tuple[list[Pupil],
                           & func.lower(Pupil.legal_surname).like(f"{initial}%"))
     if not conditions:
         conditions.append(func.lower(Pupil.legal_surname).like(f"{initial}%"))
+    # Capped for a large LA; the exact date of birth given, then the school given, come first, so
+    # the cap never drops the likeliest pupils.
+    first = []
+    if encounter.date_of_birth is not None:
+        first.append(sql_case((Pupil.date_of_birth == encounter.date_of_birth, 0), else_=1))
+    if encounter.school_id is not None:
+        first.append(sql_case((Pupil.school_id == encounter.school_id, 0), else_=1))
     pool = db.session.scalars(select(Pupil).where(or_(*conditions)).options(selectinload(Pupil.school))
-                              .limit(5000)).all()
+                              .order_by(*first, Pupil.id).limit(POOL_LIMIT)).all()
     found: set[int] = set()
     words = search.lower().split()[:4]
     if words:

@@ -138,3 +138,15 @@ def test_suggestions_search_the_whole_borough(scene):
     assert any(r.startswith("Different school") for r in ranked[0][0].reasons)
     found = service.suggestions(encounter, "bella")
     assert scene.pupil_b.id in [p.id for _, p in found]
+
+
+def test_the_pool_cap_never_drops_the_pupil_born_on_the_day_given(scene, monkeypatch):
+    # Pupils created before Amir, born near his date of birth, fill a pool capped at three.
+    for n in range(4):
+        make_pupil(scene.world.school_b, f"Near{n}", "Kaur", date_of_birth=date(2014, 3, 1 + n))
+    late = make_pupil(scene.world.school_b, "Amir", "Khan", date_of_birth=date(2014, 3, 9))
+    db.session.commit()
+    monkeypatch.setattr(service, "POOL_LIMIT", 3)
+    encounter = record(scene, late)
+    pool, _ = service.candidate_pool(encounter)
+    assert len(pool) == 3 and {scene.pupil_a.id, late.id} <= {p.id for p in pool}
