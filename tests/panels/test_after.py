@@ -275,3 +275,14 @@ def test_the_overview_is_for_the_chair_side_and_a_chair_sees_their_own_meetings(
     other_chair = make_user("panel_chair", world.service, "chair2@test.example")
     page = signed_in(app, other_chair).get("/panels/overview").get_data(as_text=True)
     assert "Dora" not in page and "No decisions have been recorded yet" in page
+
+
+def test_my_actions_heads_each_case_once(app, world, decided, day):  # noqa: F811
+    _, ellis, _ = decided
+    from portal.cases import service as case_service
+
+    case_service.add_action(world.user("ewo"), ellis, "Early help to join the review", day + timedelta(days=9),
+                            owner_org=world.early_help_org)
+    html = signed_in(app, world.user("early_help")).get("/actions").get_data(as_text=True)
+    assert "Early help to join the review" in html and "Early help to visit Ellis at home" in html
+    assert html.count(f"Case: {ellis.pupil.display_name}") == 1
