@@ -142,7 +142,7 @@ def build_minutes(meeting: PanelMeeting, version: str) -> Minutes:
         .order_by(AgendaItem.position, AgendaItem.id)).all()
 
     def child(pupil: Pupil) -> str:
-        return initials(pupil) if redacted else f"{pupil.display_name} (UPN {pupil.upn})"
+        return initials(pupil) if redacted else pupil.display_name  # no UPN: police members read these too
 
     def text(value: str, pupil: Pupil) -> str:
         return redact(value, pupil) if redacted else value

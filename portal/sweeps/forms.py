@@ -2,18 +2,28 @@ from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxI
                                                 GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField, TimeField)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.cases.forms import VersionedForm
 from portal.forms import Form, strip
+from portal.pupils.forms import GovDateField
 from portal.sweeps.models import ACCOMPANIED, CONTACT_OUTCOMES, EXCLUSION, OUTCOMES
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H%M"]
 
 
+def _sweep_day_in_range(form, field):
+    """A sweep is recorded around when it happens: within a few years back, a year ahead."""
+    from datetime import date, timedelta
+
+    if field.data is not None and not date(2000, 1, 1) <= field.data <= date.today() + timedelta(days=366):
+        raise ValidationError("Enter a date from 2000 to a year from now")
+
+
 class SweepForm(Form):
     held_on = DateField("Date", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
-                        validators=[InputRequired("Enter the date of the sweep, like 2026-12-03")])
+                        validators=[InputRequired("Enter the date of the sweep, like 2026-12-03"),
+                                    _sweep_day_in_range])
     starts_at = TimeField("Start time", widget=GovTextInput(), format=TIME_FORMATS, description="24-hour clock, like 09:30",
                           validators=[InputRequired("Enter the start time, like 09:30")])
     ends_at = TimeField("End time", widget=GovTextInput(), format=TIME_FORMATS, description="24-hour clock, like 12:30",
@@ -38,7 +48,7 @@ class EncounterForm(Form):
                            validators=[InputRequired("Enter the child's first name (as given)"), Length(max=100)])
     surname = StringField("Child's surname", widget=GovTextInput(), filters=[strip],
                           validators=[InputRequired("Enter the child's surname (as given)"), Length(max=100)])
-    date_of_birth = DateField("Date of birth", widget=GovDateInput(), format="%d %m %Y",
+    date_of_birth = GovDateField("Date of birth", "Enter the date of birth as day, month and year, like 27 3 2013",
                               description="As given, for example 27 3 2013. Leave blank if not known and give an age.",
                               validators=[Optional()])
     age = IntegerField("Or age", widget=GovTextInput(), description="If the date of birth is not known",

@@ -3,7 +3,7 @@ them not on roll), follow each match up. Each is one transaction with its audit 
 what lands on a pupil's case lands in the same transaction."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import case as sql_case, func, or_, select
 
@@ -131,7 +131,8 @@ def record_encounter(actor: User, sweep: Sweep, data: dict) -> Encounter:
     problems = _encounter_problems(sweep, data)
     if problems:
         raise Refused("The encounter was not saved.", problems)
-    seen_at = datetime.combine(sweep.held_on, data["seen_time"], tzinfo=LONDON)
+    # Stored in UTC: SQLite keeps no offset, and a London summer time read back as UTC is an hour out.
+    seen_at = datetime.combine(sweep.held_on, data["seen_time"], tzinfo=LONDON).astimezone(timezone.utc)
     encounter = Encounter(
         sweep_id=sweep.id, seen_at=seen_at, location=data["location"].strip(), officer_id=data["officer_id"],
         recorded_by_id=actor.id, forename=data["forename"].strip(), surname=data["surname"].strip(),

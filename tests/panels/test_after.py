@@ -86,6 +86,7 @@ def test_restricted_minutes_name_the_children_and_list_decisions_and_actions(cha
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Ellis Quinlan" in html and "Tobias" in html
+    assert ellis.pupil.upn not in html  # police members may read the restricted minutes: no UPN
     assert "Refer to early help" in html and "Early help to visit Ellis at home" in html
     assert "School to set up a morning check-in" in html and "No decision was recorded" in html
     assert "Draft" in html
