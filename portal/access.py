@@ -610,8 +610,8 @@ def get_followup_or_404(user, followup_id: int):
     return item
 
 
-def shared_case_for_police(user, pupil_id: int):
-    """The pupil's case when it is shared with the user's organisation, else None."""
+def visible_open_case(user, pupil_id: int):
+    """The pupil's open case if the user may see it (e.g. shared with their agency), else None."""
     from portal.cases.models import Case
     from portal.extensions import db
 

@@ -99,7 +99,7 @@ def view_encounter(encounter_id: int):
     view = access.encounter_view(current_user)
     shared_case = None
     if encounter.pupil_id is not None and view == "police":
-        shared_case = access.shared_case_for_police(current_user, encounter.pupil_id)
+        shared_case = access.visible_open_case(current_user, encounter.pupil_id)
     follow_up = encounter.follow_up
     can_follow = follow_up is not None and db.session.scalar(
         access.followups_for(current_user).where(FollowUp.id == follow_up.id).with_only_columns(FollowUp.id)) is not None

@@ -49,11 +49,7 @@ def _context(follow_up: FollowUp, form: FollowUpForm):
 
 
 def _visible_case(follow_up: FollowUp):
-    from portal.cases.models import Case
-
-    return db.session.scalar(access.cases_for(current_user).where(Case.pupil_id == follow_up.pupil_id,
-                                                                   Case.status != "closed")
-                             .order_by(Case.id.desc()).limit(1))
+    return access.visible_open_case(current_user, follow_up.pupil_id)
 
 
 @bp.route("/follow-ups/<int:followup_id>")
