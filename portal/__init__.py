@@ -231,7 +231,7 @@ def _register_template_helpers(app: Flask) -> None:
             "la_name": app.config["LA_NAME"],
             "csp_nonce": getattr(g, "csp_nonce", ""),
             "nav_items": access.navigation_for(user, request.endpoint) if user else [],
-            "can": lambda perm: access.can(user, perm),
+            "can": lambda perm, obj=None: access.can(user, perm, obj),
             "unread_notifications": _unread(user),
         }
 

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.access import LA_ADMIN
 from portal.attendance import calc, jobs, summaries
 from portal.attendance.forms import UploadForm
 from portal.attendance.imports import MARKS_HEADER, check_header, errors_path
@@ -34,7 +33,7 @@ def _upload_dir() -> str:
 
 def _school_choices():
     schools = db.session.scalars(access.schools_for(current_user)).all()
-    if current_user.role == LA_ADMIN:
+    if access.can(current_user, "import_for_any_school"):
         return [("", "Any school")] + [(str(s.id), s.name) for s in schools]
     return [(str(s.id), s.name) for s in schools]
 
@@ -67,11 +66,7 @@ def list_imports():
                 form.file.errors.append(problem)
                 valid = False
         if valid:
-            school_id = int(form.school_id.data) if form.school_id.data else None
-            if current_user.role != LA_ADMIN:
-                school_id = current_user.organisation_id
-            elif form.kind.data == "pupils":
-                school_id = school_id  # an admin's pupils file names each pupil's school
+            school_id = access.import_school_for(current_user, int(form.school_id.data) if form.school_id.data else None)
             path = os.path.join(_upload_dir(), f"{uuid.uuid4().hex}.csv")
             upload.save(path)
             job = ImportJob(kind=form.kind.data, school_id=school_id, uploaded_by_id=current_user.id,

@@ -54,7 +54,7 @@ def list_cases():
     if stage.isdigit():
         stmt = stmt.where(Case.stage_id == int(stage))
     cohort = args.get("cohort", "")
-    police = access.case_view(current_user) == "police"
+    police = access.restricted_view(current_user)
     if cohort in {f for f, _, _ in COHORT_FLAGS} and not police:  # the police see no cohort detail
         stmt = stmt.where(getattr(Pupil, cohort).is_(True))
     if args.get("overdue") == "1":
@@ -69,8 +69,7 @@ def list_cases():
         select(Action.case_id, func.count()).where(Action.case_id.in_(case_ids), Action.status == "open",
                                                    Action.due_date < _today()).group_by(Action.case_id)).all())
     context = dict(page=page, pages=page_links(page), args=args, status=status, sort=sort, overdue=overdue,
-                   schools=db.session.scalars(access.schools_for(current_user)).all()
-                   if current_user.role in ("school_staff", "ewo", "la_admin") else [],
+                   schools=db.session.scalars(access.schools_for(current_user)).all(),
                    stages=db.session.scalars(select(Stage).order_by(Stage.position)).all(),
                    cohorts=[] if police else COHORT_FLAGS, today=_today())
     if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
@@ -78,14 +77,10 @@ def list_cases():
     return render_template("cases/cases.html", **context)
 
 
-def _chronology(case: Case, view: str, kind: str = "", agency: str = ""):
-    stmt = (select(ChronologyEntry).where(ChronologyEntry.case_id == case.id)
+def _chronology(case: Case, kind: str = "", agency: str = ""):
+    stmt = (access.chronology_for(current_user, case)
             .options(selectinload(ChronologyEntry.author), selectinload(ChronologyEntry.organisation))
             .order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc()))
-    if view == "police":
-        stmt = stmt.where(ChronologyEntry.police_shareable.is_(True), ChronologyEntry.health.is_(False))
-    if not access.can_lead(current_user, case):
-        stmt = stmt.where(ChronologyEntry.struck_at.is_(None))  # struck entries: the lead and the LA only
     if kind in dict(CHRONOLOGY_KINDS):
         stmt = stmt.where(ChronologyEntry.kind == kind)
     if agency.isdigit():
@@ -97,7 +92,7 @@ def _case_context(case: Case, **extra):
     view = access.case_view(current_user)
     lead = access.can_lead(current_user, case)
     kind, agency = request.args.get("kind", ""), request.args.get("agency", "")
-    entries = _chronology(case, view, kind, agency)
+    entries = _chronology(case, kind, agency)
     actions = db.session.scalars(select(Action).where(Action.case_id == case.id)
                                  .options(selectinload(Action.owner_user).selectinload(User.organisation),
                                           selectinload(Action.owner_org))
@@ -230,19 +225,12 @@ def add_entry(case_id: int):
         m for errs in form.errors.values() for m in errs), entry_form=form)
 
 
-def _entry_or_404(case: Case, entry_id: int) -> ChronologyEntry:
-    entries = {e.id: e for e in _chronology(case, access.case_view(current_user))}
-    if entry_id not in entries:
-        abort(404)
-    return entries[entry_id]
-
-
 @bp.route("/cases/<int:case_id>/chronology/<int:entry_id>/correct", methods=["GET", "POST"])
 @access.require("view_cases")
 def correct_entry(case_id: int, entry_id: int):
     case = access.get_case_or_404(current_user, case_id)
-    entry = _entry_or_404(case, entry_id)
-    if entry.author_id != current_user.id and not access.can_lead(current_user, case):
+    entry = access.get_entry_or_404(current_user, case, entry_id)
+    if not access.may_correct_entry(current_user, case, entry):
         abort(403)
     form = ReasonForm()
     if form.validate_on_submit():
@@ -257,7 +245,7 @@ def correct_entry(case_id: int, entry_id: int):
 @access.require("lead_cases")
 def strike_entry(case_id: int, entry_id: int):
     case = access.get_case_or_404(current_user, case_id, need="lead")
-    entry = _entry_or_404(case, entry_id)
+    entry = access.get_entry_or_404(current_user, case, entry_id)
     form = ReasonForm()
     if form.validate_on_submit():
         try:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import access
@@ -96,7 +95,7 @@ def edit_referral(referral_id: int):
 def list_referrals():
     status = request.args.get("status", "")
     stmt = access.referrals_for(current_user).options(selectinload(Referral.pupil), selectinload(Referral.school))
-    queue = current_user.role != "school_staff" and not status
+    queue = access.sees_triage_queue(current_user) and not status
     if queue:
         stmt = stmt.where(Referral.status == "submitted").order_by(Referral.submitted_at, Referral.id)
     else:
@@ -134,7 +133,7 @@ def add_to_referral(referral_id: int):
 
 
 def _ewo_choices(referral):
-    ewos = db.session.scalars(select(User).where(User.role == "ewo", User.active.is_(True)).order_by(User.name))
+    ewos = db.session.scalars(access.ewos())
     named = referral.school.named_ewo_id
     return [(str(u.id), u.name + (" (named EWO)" if u.id == named else "")) for u in ewos]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal import audit
+from portal import access, audit
 from portal.cases import notify
 from portal.cases.errors import Refused
 from portal.concurrency import check_version as _check_version
@@ -121,7 +121,7 @@ def _triaged(actor: User, referral: Referral, status: str, message: str) -> None
 
 def accept(actor: User, referral: Referral, lead: User, expected_version: int | None) -> Case:
     _check_version(referral, expected_version)
-    if lead.role != "ewo" or not lead.active:
+    if not access.may_lead_cases(lead):
         raise Refused("The lead professional must be an active education welfare officer.", [("lead_id", "Select an EWO")])
     _triaged(actor, referral, "accepted", "")
     first_stage = db.session.scalar(select(Stage).where(Stage.level == "support").order_by(Stage.position.desc())

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from portal import audit
+from portal import access, audit
 from portal.cases import notify
 from portal.cases.errors import Refused
 from portal.concurrency import Conflict
@@ -103,7 +103,7 @@ def set_review(actor: User, case: Case, review: date, expected_version: int | No
 @conflict_on_stale
 def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) -> None:
     _check_version(case, expected_version)
-    if lead.role != "ewo" or not lead.active:
+    if not access.may_lead_cases(lead):
         raise Refused("The lead professional must be an active education welfare officer.")
     before = case.lead
     case.lead_id = lead.id
@@ -188,7 +188,7 @@ def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: s
     if occurred_at > utcnow():
         raise Refused("The entry cannot be in the future.", [("occurred_at", "Enter a time that has passed")])
     # What the police record is theirs to see; a health note never reaches the police view.
-    police = (police_shareable or actor.role == "police") and not health
+    police = (police_shareable or access.police_see_own_entries(actor)) and not health
     entry = _entry(case, actor, kind, text, police=police, occurred_at=occurred_at, health=health)
     db.session.flush()
     audit.record(actor, "chronology_entry_added", case, summary=f"{kind} #{entry.id}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from sqlalchemy import or_, select, update
@@ -19,7 +19,6 @@ from portal.cases.views import bp
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
 from portal.pagination import page_links, paginate
-from portal.pupils.models import Pupil
 from portal.timeutil import utcnow
 
 
@@ -37,10 +36,7 @@ def _owner(value: str):
 @bp.route("/cases/<int:case_id>/actions", methods=["POST"])
 @access.require("view_cases")
 def add_action(case_id: int):
-    case = access.get_case_or_404(current_user, case_id)
-    if current_user.role == "police" or not (access.can_lead(current_user, case)
-                                            or current_user.role in ("school_staff", "social_care", "early_help")):
-        abort(403)
+    case = access.get_case_or_404(current_user, case_id, need="add_action")
     form = _action_form(case, request.form)
     if form.validate():
         owner_user, owner_org = _owner(form.owner.data)
@@ -56,21 +52,12 @@ def add_action(case_id: int):
         "The action was not added: " + "; ".join(m for errs in form.errors.values() for m in errs)))), 422
 
 
-def _action_or_404(action_id: int) -> Action:
-    action = db.session.scalar(access.actions_for(current_user).where(Action.id == action_id))
-    if action is None:
-        abort(404)
-    if not access.can_update_action(current_user, action):
-        abort(403)
-    return action
-
-
 @bp.route("/actions/<int:action_id>/complete", methods=["GET", "POST"])
 @access.require("view_cases")
 def complete_action(action_id: int):
     """Complete an action with its outcome. With htmx the row is replaced in place and the
     chronology told to refresh (HX-Trigger: actionsChanged)."""
-    action = _action_or_404(action_id)
+    action = access.get_action_or_404(current_user, action_id, need="update")
     form = CompleteForm()
     if request.method == "GET":
         form.version.data = action.version
@@ -105,9 +92,7 @@ def complete_action(action_id: int):
 @access.require("view_cases")
 def action_row(action_id: int):
     """The row of an action (htmx: cancel an inline edit)."""
-    action = db.session.scalar(access.actions_for(current_user).where(Action.id == action_id))
-    if action is None:
-        abort(404)
+    action = access.get_action_or_404(current_user, action_id)
     return render_template("cases/_action_row.html", action=action, today=_today(),
                            can_update=lambda a: access.can_update_action(current_user, a))
 

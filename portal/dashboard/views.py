@@ -29,7 +29,7 @@ def _cards(user) -> list[dict]:
     now = today()
     if access.can(user, "view_referrals"):
         referrals = access.referrals_for(user)
-        if user.role == access.SCHOOL_STAFF:
+        if not access.sees_triage_queue(user):
             cards.append({"title": "Referrals", "href": url_for("cases.list_referrals"),
                           "count": _count(referrals.where(Referral.status.in_(("draft", "more_info")))),
                           "text": "drafts and referrals where more information was asked for"})
@@ -39,13 +39,13 @@ def _cards(user) -> list[dict]:
                           "text": "from the schools you serve, oldest first"})
     if access.can(user, "view_cases"):
         cases = access.cases_for(user).where(Case.status != "closed")
-        if user.role == access.EWO:
+        if access.may_lead_cases(user):
             cards.append({"title": "Cases you lead", "href": url_for("cases.list_cases", mine=1),
                           "count": _count(cases.where(Case.lead_id == user.id)),
                           "text": "open or monitoring"})
         else:
             cards.append({"title": "Open cases", "href": url_for("cases.list_cases"), "count": _count(cases),
-                          "text": "shared with your organisation" if user.role in access.AGENCY_ROLES
+                          "text": "shared with your organisation" if access.is_agency(user)
                           else "for the pupils you work with"})
         mine = access.actions_for(user).where(
             Action.status == "open", or_(Action.owner_user_id == user.id, Action.owner_org_id == user.organisation_id))
@@ -73,7 +73,7 @@ def _sweep_cards(user, now) -> list[dict]:
     from portal.sweeps.models import Encounter, FollowUp
 
     cards = []
-    if user.role == access.POLICE:
+    if access.can(user, "view_sweeps") and not access.can(user, "match_encounters"):  # the police
         cards.append({"title": "Truancy sweeps", "href": url_for("sweeps.list_sweeps"),
                       "count": _count(access.sweeps_for(user)), "text": "that you or your force take part in"})
     if access.can(user, "match_encounters"):

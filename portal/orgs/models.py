@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.access.roles import role_label
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -123,9 +124,7 @@ class User(UserMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        from portal.access import ROLE_LABELS
-
-        return ROLE_LABELS.get(self.role, self.role)
+        return role_label(self.role)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

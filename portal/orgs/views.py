@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import access
-from portal.access import EWO, ROLE_LABELS, ROLES
+from portal.access import ROLE_LABELS, ROLES
 from portal.extensions import db
 from portal.orgs import service
 from portal.orgs.forms import ConfirmForm, NewUserForm, OrganisationForm, UserForm
@@ -33,7 +33,7 @@ def _conflict(kind: str, current, back: str):
 # ----- organisations -----------------------------------------------------------------
 
 def _ewo_choices():
-    ewos = db.session.scalars(select(User).where(User.role == EWO, User.active.is_(True)).order_by(User.name))
+    ewos = db.session.scalars(access.ewos())
     return [("", "None yet")] + [(u.id, u.name) for u in ewos]
 
 

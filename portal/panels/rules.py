@@ -17,7 +17,6 @@ from portal.panels.models import AgendaItem, PanelMeeting
 from portal.timeutil import LONDON, as_utc, utcnow
 
 PANEL_STAGE_POSITION = 6  # "Multi-agency attendance panel": the lead refers a case by moving it here
-CHAIR_ROLES = (access.PANEL_CHAIR, access.LA_ADMIN)
 SLOT_RANGE = (5, 120)  # minutes
 ACTIVE_CASE_STATES = ("open", "monitoring")
 
@@ -45,13 +44,9 @@ def meeting_link(meeting: PanelMeeting) -> str:
     return f"/panels/{meeting.id}"
 
 
-# The access policy itself lives in portal.access (the one place that decides).
-access_days = access.panel_access_days
-can_manage = access.can_manage_meeting
-
-
 def require_manager(actor: User, meeting: PanelMeeting) -> None:
-    if not can_manage(actor, meeting):
+    """Who manages a meeting is decided by the access policy (`access.can_manage_meeting`)."""
+    if not access.can_manage_meeting(actor, meeting):
         raise Refused("Only the meeting's chair or an LA administrator can do this.")
 
 

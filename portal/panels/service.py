@@ -20,8 +20,8 @@ from portal.panels.agenda import (add_item, build_agenda, due_cases, expected_ti
                                   remove_item, set_slot)
 from portal.panels.decisions import record_decision  # noqa: F401
 from portal.panels.models import AgendaItem, PanelMeeting, PanelMember
-from portal.panels.rules import (CHAIR_ROLES, NeedsConfidentiality, NotVisible, access_days,  # noqa: F401
-                                 active_items, can_manage, day_label, meeting_date, meeting_link, meeting_write,
+from portal.panels.rules import (NeedsConfidentiality, NotVisible,  # noqa: F401
+                                 active_items, day_label, meeting_date, meeting_link, meeting_write,
                                  require_manager, require_not_held)
 from portal.timeutil import as_utc, utcnow
 
@@ -47,10 +47,10 @@ def _check_details(held_at: datetime, place: str, online_link: str, *, moved: bo
 
 def schedule_meeting(actor: User, held_at: datetime, *, place: str = "", online_link: str = "",
                      chair: User | None = None, notes: str = "") -> PanelMeeting:
-    if actor.role not in CHAIR_ROLES:
+    if not access.can(actor, "run_panels"):
         raise Refused("Only a panel chair or an LA administrator can schedule a panel meeting.")
     chair = chair or actor
-    if chair.role not in CHAIR_ROLES or not chair.active:
+    if not access.can(chair, "run_panels") or not chair.active:
         raise Refused("The chair must be an active panel chair or LA administrator.", [("chair_id", "Select a chair")])
     _check_details(held_at, place, online_link)
     held_at = held_at.astimezone(timezone.utc)  # stored in UTC (SQLite keeps no offset)
@@ -94,12 +94,6 @@ def update_meeting(actor: User, meeting: PanelMeeting, expected_version: int | N
     if "held_at" in changes and meeting.status == "published":
         _notify_members(meeting, f"The attendance panel has moved to {day_label(meeting_date(meeting))}")
     db.session.commit()
-
-
-# Who may list and open a meeting: the policy is in portal.access; these names are the service's.
-meetings_for = access.invited_meetings
-membership = access.meeting_membership
-member_can_see = access.meeting_open_to
 
 
 @meeting_write
@@ -230,13 +224,13 @@ def has_confirmed(user: User, meeting: PanelMeeting) -> bool:
 
 def needs_confidentiality(user: User, meeting: PanelMeeting) -> bool:
     """Members (not the chair or LA admins) confirm the statement once per meeting."""
-    return not can_manage(user, meeting) and not has_confirmed(user, meeting)
+    return not access.can_manage_meeting(user, meeting) and not has_confirmed(user, meeting)
 
 
 def confirm_confidentiality(actor: User, meeting: PanelMeeting, now: datetime | None = None) -> PanelMember:
     """The member `actor` confirms the confidentiality statement for this meeting (once; a
     second call changes nothing). Someone invited through their agency gets their own row."""
-    if membership(actor, meeting) is None or not member_can_see(actor, meeting, now):
+    if access.meeting_membership(actor, meeting) is None or not access.meeting_open_to(actor, meeting, now):
         raise NotVisible()
     row = _personal_row(actor, meeting)
     if row is not None and row.confidentiality_confirmed_at is not None:
@@ -253,7 +247,7 @@ def confirm_confidentiality(actor: User, meeting: PanelMeeting, now: datetime | 
 
 def agenda_for(user: User, meeting: PanelMeeting, now: datetime | None = None) -> list[AgendaItem]:
     """The items a user may see now (removed items are the chair's record, not the agenda)."""
-    return active_items(meeting) if member_can_see(user, meeting, now) else []
+    return active_items(meeting) if access.meeting_open_to(user, meeting, now) else []
 
 
 def pack_level(user: User, case: Case) -> str:
@@ -268,8 +262,8 @@ def open_pack(actor: User, item: AgendaItem, now: datetime | None = None) -> str
     """A user opens the pack of one agenda item: checked, audited (committed), and the level
     of detail returned. NotVisible -> 404; NeedsConfidentiality -> ask for the confirmation."""
     meeting = item.meeting
-    if not can_manage(actor, meeting):
-        if item.removed_at is not None or not member_can_see(actor, meeting, now):
+    if not access.can_manage_meeting(actor, meeting):
+        if item.removed_at is not None or not access.meeting_open_to(actor, meeting, now):
             raise NotVisible()
         if not has_confirmed(actor, meeting):
             raise NeedsConfidentiality("Confirm the confidentiality statement for this meeting first.")

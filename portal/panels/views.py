@@ -66,7 +66,7 @@ def list_meetings():
 @access.require("run_panels")
 def new_meeting():
     form = ScheduleForm()
-    admin = current_user.role == access.LA_ADMIN
+    admin = access.can(current_user, "oversee_all_panels")  # chooses the chair
     if admin:
         form.chair_id.choices = [("", "Select a chair")] + [
             (str(u.id), f"{u.name} ({access.ROLE_LABELS[u.role]})") for u in db.session.scalars(access.panel_chairs())]

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import case as sql_case, func, or_, select
 
-from portal import audit
+from portal import access, audit
 from portal.attendance.schooldays import add_school_days, load_terms
 from portal.cases import notify
 from portal.cases import service as cases
@@ -21,7 +21,10 @@ from portal.sweeps.models import (ACCOMPANIED, CONTACT_OUTCOMES, EXCLUSION, LABE
                                   Encounter, FollowUp, Sweep, SweepAgency, SweepOfficer)
 from portal.timeutil import LONDON, as_utc, utcnow
 
-SWEEP_ROLES = ("police", "ewo")
+
+def _officer(user: User | None) -> bool:
+    """Police officers and EWOs lead and work on sweeps (`take_part_in_sweeps`)."""
+    return user is not None and user.active and access.can(user, "take_part_in_sweeps")
 FOLLOW_UP_SCHOOL_DAYS = 1
 POOL_LIMIT = 5000  # pupils scored for one encounter
 
@@ -43,15 +46,15 @@ def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, 
         problems.append(("ends_at", "The end time must be after the start time"))
     if not area.strip():
         problems.append(("area", "Enter the area or route"))
-    if lead is None or lead.role not in SWEEP_ROLES or not lead.active:
+    if not _officer(lead):
         problems.append(("lead_id", "Select a police officer or education welfare officer to lead the sweep"))
-    if any(o.role not in SWEEP_ROLES or not o.active for o in officers):
+    if not all(_officer(o) for o in officers):
         problems.append(("officers", "Officers taking part must be police or education welfare officers"))
     if problems:
         raise Refused("The sweep was not saved.", problems)
     sweep = Sweep(held_on=held_on, starts_at=starts_at, ends_at=ends_at, area=area.strip(), lead_id=lead.id,
                   notes=notes.strip(), created_by_id=actor.id)
-    people = {u.id: u for u in [lead, *officers] + ([actor] if actor.role in SWEEP_ROLES else [])}
+    people = {u.id: u for u in [lead, *officers] + ([actor] if _officer(actor) else [])}
     orgs = {o.id for o in agencies} | {u.organisation_id for u in people.values()}
     sweep.officers = [SweepOfficer(user_id=uid) for uid in people]
     sweep.agencies = [SweepAgency(organisation_id=oid) for oid in sorted(orgs)]

@@ -32,13 +32,13 @@ def list_sweeps():
         access.encounters_for(current_user).with_only_columns(Encounter.sweep_id, func.count())
         .where(Encounter.sweep_id.in_(ids)).group_by(Encounter.sweep_id)).all()) if ids else {}
     return render_template("sweeps/sweeps.html", page=page, pages=page_links(page), counts=counts,
+                           partial_view=access.sees_some_encounters_only(current_user),
                            can_record=access.can(current_user, "record_sweeps"),
                            can_match=access.can(current_user, "match_encounters"))
 
 
 def _people_choices():
-    people = db.session.scalars(select(User).where(User.role.in_(service.SWEEP_ROLES), User.active.is_(True))
-                                .options(selectinload(User.organisation)).order_by(User.role.desc(), User.name)).all()
+    people = db.session.scalars(access.sweep_officers()).all()
     return [(str(u.id), f"{u.name} ({u.organisation.name})") for u in people]
 
 
@@ -59,7 +59,7 @@ def new_sweep():
     form.agencies.choices = _agency_choices()
     if request.method == "GET":
         form.held_on.data = service.today()
-        if current_user.role in service.SWEEP_ROLES:
+        if access.can(current_user, "take_part_in_sweeps"):
             form.lead_id.data = str(current_user.id)
         form.agencies.data = [str(current_user.organisation_id)]
     elif form.validate():
@@ -94,10 +94,10 @@ def view_sweep(sweep_id: int):
             .order_by(Encounter.seen_at.desc(), Encounter.id.desc()))
     page = paginate(stmt)
     return render_template("sweeps/sweep.html", sweep=sweep, page=page, pages=page_links(page),
+                           partial_view=access.sees_some_encounters_only(current_user),
                            people=service.sweep_people(sweep), labels=LABELS,
                            figures=reports.sweep_figures(sweep, service.today()),
-                           can_record=access.can(current_user, "record_sweeps") and (
-                               current_user.role == access.LA_ADMIN or access.takes_part(current_user, sweep)),
+                           can_record=access.can(current_user, "record_sweeps", sweep),
                            can_match=access.can(current_user, "match_encounters"), today=service.today())
 
 

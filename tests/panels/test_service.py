@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal import access
 from portal.audit import AuditEvent
 from portal.cases.errors import Conflict, Refused
 from portal.cases.models import Action, Case, CaseShare, ChronologyEntry, Notification, Stage
@@ -378,10 +379,10 @@ def test_invitations(world, meeting):
     service.invite_agency(chair, meeting, world.early_help_org)
     with pytest.raises(Refused, match="already invited"):
         service.invite_agency(chair, meeting, world.early_help_org)
-    assert service.membership(world.user("early_help"), meeting).user_id is None
-    assert service.membership(world.user("social_care"), meeting) is None
+    assert access.meeting_membership(world.user("early_help"), meeting).user_id is None
+    assert access.meeting_membership(world.user("social_care"), meeting) is None
     service.remove_member(chair, member)
-    assert service.membership(world.user("police"), meeting) is None
+    assert access.meeting_membership(world.user("police"), meeting) is None
     assert audits("panel_member_invited") == 1 and audits("panel_agency_invited") == 1
     assert audits("panel_member_removed") == 1
 
@@ -395,30 +396,30 @@ def test_members_see_the_agenda_from_publication_until_the_window_closes(world, 
     now = utcnow()
 
     for user in (member, by_agency, outsider):  # before publication
-        assert not service.member_can_see(user, meeting, now)
+        assert not access.meeting_open_to(user, meeting, now)
         assert service.agenda_for(user, meeting, now) == []
-    assert service.member_can_see(chair, meeting, now) and service.member_can_see(admin, meeting, now)
+    assert access.meeting_open_to(chair, meeting, now) and access.meeting_open_to(admin, meeting, now)
     assert len(service.agenda_for(chair, meeting, now)) == 1
 
     service.publish(chair, meeting)
     published_at, held_at = as_utc(meeting.published_at), as_utc(meeting.held_at)
-    assert not service.member_can_see(member, meeting, published_at - timedelta(seconds=1))
+    assert not access.meeting_open_to(member, meeting, published_at - timedelta(seconds=1))
     for user in (member, by_agency):
-        assert service.member_can_see(user, meeting, published_at)
-        assert service.member_can_see(user, meeting, held_at + timedelta(days=7) - timedelta(minutes=1))
-        assert not service.member_can_see(user, meeting, held_at + timedelta(days=7, minutes=1))
+        assert access.meeting_open_to(user, meeting, published_at)
+        assert access.meeting_open_to(user, meeting, held_at + timedelta(days=7) - timedelta(minutes=1))
+        assert not access.meeting_open_to(user, meeting, held_at + timedelta(days=7, minutes=1))
         assert service.agenda_for(user, meeting, held_at + timedelta(days=8)) == []
     assert len(service.agenda_for(member, meeting, held_at)) == 1
-    assert not service.member_can_see(outsider, meeting, held_at)
+    assert not access.meeting_open_to(outsider, meeting, held_at)
     for user in (chair, admin):  # always
-        assert service.member_can_see(user, meeting, held_at + timedelta(days=400))
+        assert access.meeting_open_to(user, meeting, held_at + timedelta(days=400))
 
     current_app.config["PANEL_ACCESS_DAYS"] = 2
     try:
-        assert not service.member_can_see(member, meeting, held_at + timedelta(days=3))
+        assert not access.meeting_open_to(member, meeting, held_at + timedelta(days=3))
     finally:
         del current_app.config["PANEL_ACCESS_DAYS"]
-    assert service.member_can_see(member, meeting, held_at + timedelta(days=3))
+    assert access.meeting_open_to(member, meeting, held_at + timedelta(days=3))
 
 
 def test_meetings_for(world, meeting, day):
@@ -428,7 +429,7 @@ def test_meetings_for(world, meeting, day):
     service.invite_user(chair, meeting, world.user("social_care"))
 
     def listed(user):
-        return {m.id for m in db.session.scalars(service.meetings_for(user))}
+        return {m.id for m in db.session.scalars(access.invited_meetings(user))}
 
     assert listed(world.user("la_admin")) == {meeting.id, other.id}
     assert listed(chair) == {meeting.id}

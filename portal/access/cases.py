@@ -1,0 +1,211 @@
+"""Referrals, cases, their chronology and actions.
+
+Schools see their own pupils' referrals and cases; EWOs those of the schools they serve; the
+partner agencies exactly the cases shared with their organisation, the police in a restricted
+view; the LA everything.
+"""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select, false, select
+
+from portal.access.policy import can, object_rule
+from portal.access.pupils import school_ids_for
+from portal.access.roles import AGENCY_ROLES, EARLY_HELP, EWO, LA_ADMIN, POLICE, SCHOOL_STAFF, SOCIAL_CARE
+
+
+
+# ----- referrals ----------------------------------------------------------------------------
+
+def referrals_for(user) -> Select:
+    """Schools see their own referrals (drafts included); EWOs the submitted referrals of the
+    schools they serve; the LA every submitted referral."""
+    from portal.cases.models import Referral
+
+    if user.role == SCHOOL_STAFF:
+        return select(Referral).where(Referral.school_id == user.organisation_id)
+    if user.role in (EWO, LA_ADMIN):
+        return select(Referral).where(Referral.school_id.in_(school_ids_for(user)), Referral.status != "draft")
+    return select(Referral).where(false())
+
+
+@object_rule("edit_referral")
+def _may_edit_referral(user, referral) -> bool:
+    return referral.status in ("draft", "more_info")
+
+
+@object_rule("add_to_referral")
+def _may_add_to_referral(user, referral) -> bool:
+    return referral.status != "draft"
+
+
+@object_rule("triage")
+def can_triage(user, referral) -> bool:
+    """The school's named EWO (or the LA) triages a submitted referral."""
+    if referral.status != "submitted":
+        return False
+    if user.role == LA_ADMIN:
+        return True
+    return user.role == EWO and referral.school.named_ewo_id == user.id
+
+
+def get_referral_or_404(user, referral_id: int, need: str = "view"):
+    """need: "view", "edit" (the school, while a draft or asked for more), "add" (the school
+    adds information) or "triage" (the named EWO or the LA, while submitted)."""
+    from portal.cases.models import Referral
+    from portal.extensions import db
+
+    referral = db.session.scalar(referrals_for(user).where(Referral.id == referral_id))
+    if referral is None:
+        abort(404)
+    if need == "edit" and not can(user, "edit_referral", referral):
+        abort(403)
+    if need == "add" and not can(user, "add_to_referral"):
+        abort(403)
+    if need == "triage" and not can(user, "triage", referral):
+        abort(403)
+    return referral
+
+
+def sees_triage_queue(user) -> bool:
+    """Those who triage land on the queue of referrals awaiting triage; schools on their own."""
+    return can(user, "triage")
+
+
+# ----- cases --------------------------------------------------------------------------------
+
+def _active_share_for(org_id):
+    from portal.cases.models import Case, CaseShare
+
+    return select(CaseShare.case_id).where(CaseShare.organisation_id == org_id,
+                                           CaseShare.withdrawn_at.is_(None)).correlate(Case)
+
+
+def cases_for(user) -> Select:
+    """Schools: cases of their pupils; EWOs: cases of the schools they serve; partner
+    agencies: exactly the cases shared with their organisation (a withdrawn share hides the
+    case at once); the LA: all."""
+    from portal.cases.models import Case
+    from portal.pupils.models import Pupil
+
+    if user.role in (SCHOOL_STAFF, EWO, LA_ADMIN):
+        pupils = select(Pupil.id).where(Pupil.school_id.in_(school_ids_for(user)))
+        return select(Case).where(Case.pupil_id.in_(pupils))
+    if user.role in AGENCY_ROLES:
+        return select(Case).where(Case.id.in_(_active_share_for(user.organisation_id)))
+    return select(Case).where(false())
+
+
+def case_view(user) -> str:
+    """How much of a case a role sees: the police see a restricted view (summary, actions and
+    the chronology entries marked shareable with police; no register detail, cohorts, UPN,
+    health notes or panel detail)."""
+    return "police" if user.role == POLICE else "full"
+
+
+def restricted_view(user) -> bool:
+    """The police's restricted view of a case (see `case_view`)."""
+    return case_view(user) == "police"
+
+
+@object_rule("lead_cases")
+def can_lead(user, case) -> bool:
+    """The lead professional, the EWO serving the pupil's school, or the LA."""
+    if user.role == LA_ADMIN:
+        return True
+    return user.role == EWO and (case.lead_id == user.id or case.pupil.school.named_ewo_id == user.id)
+
+
+def get_case_or_404(user, case_id: int, need: str = "view"):
+    from portal.cases.models import Case
+    from portal.extensions import db
+
+    case = db.session.scalar(cases_for(user).where(Case.id == case_id))
+    if case is None:
+        abort(404)
+    if need == "lead" and not can_lead(user, case):
+        abort(403)
+    if need == "add_action" and not can(user, "add_action", case):
+        abort(403)
+    return case
+
+
+@object_rule("add_action")
+def can_add_action(user, case) -> bool:
+    """The lead side, the school and the agencies working with the family (not the police)."""
+    return can_lead(user, case) or user.role in (SCHOOL_STAFF, SOCIAL_CARE, EARLY_HELP)
+
+
+def visible_open_case(user, pupil_id: int):
+    """The pupil's open case if the user may see it (e.g. shared with their agency), else None."""
+    from portal.cases.models import Case
+    from portal.extensions import db
+
+    return db.session.scalar(cases_for(user).where(Case.pupil_id == pupil_id, Case.status != "closed")
+                             .order_by(Case.id.desc()).limit(1))
+
+
+def chronology_for(user, case) -> Select:
+    """The chronology entries of a case the user may read: in the police view only those marked
+    shareable with police and never a health note; struck-through entries only for the lead
+    side and the LA."""
+    from portal.cases.models import ChronologyEntry
+
+    stmt = select(ChronologyEntry).where(ChronologyEntry.case_id == case.id)
+    if restricted_view(user):
+        stmt = stmt.where(ChronologyEntry.police_shareable.is_(True), ChronologyEntry.health.is_(False))
+    if not can_lead(user, case):
+        stmt = stmt.where(ChronologyEntry.struck_at.is_(None))
+    return stmt
+
+
+def get_entry_or_404(user, case, entry_id: int):
+    from portal.cases.models import ChronologyEntry
+    from portal.extensions import db
+
+    entry = db.session.scalar(chronology_for(user, case).where(ChronologyEntry.id == entry_id))
+    if entry is None:
+        abort(404)
+    return entry
+
+
+def may_correct_entry(user, case, entry) -> bool:
+    """The author of an entry, or the lead side, adds a correction."""
+    return entry.author_id == user.id or can_lead(user, case)
+
+
+def police_see_own_entries(author) -> bool:
+    """What the police record is theirs to see in their restricted view."""
+    return author.role == POLICE
+
+
+# ----- actions ------------------------------------------------------------------------------
+
+def actions_for(user) -> Select:
+    """Actions on the cases a user can see."""
+    from portal.cases.models import Action, Case
+
+    return select(Action).where(Action.case_id.in_(cases_for(user).with_only_columns(Case.id)))
+
+
+@object_rule("update_actions")
+def can_update_action(user, action) -> bool:
+    """The owner (or someone of the owning agency), the case lead side, or the LA."""
+    if user.role == LA_ADMIN or can_lead(user, action.case):
+        return True
+    if action.owner_user_id == user.id:
+        return True
+    return action.owner_org_id is not None and action.owner_org_id == user.organisation_id
+
+
+def get_action_or_404(user, action_id: int, need: str = "view"):
+    """An action of a case the user can see; need="update": the owner side (else 403)."""
+    from portal.cases.models import Action
+    from portal.extensions import db
+
+    action = db.session.scalar(actions_for(user).where(Action.id == action_id))
+    if action is None:
+        abort(404)
+    if need == "update" and not can_update_action(user, action):
+        abort(403)
+    return action

@@ -1,0 +1,184 @@
+"""Panel meetings. A meeting is run by its chair (or an LA admin). Invited members, in person
+or through their agency, see its agenda from publication until PANEL_ACCESS_DAYS after the
+meeting; the police and members without a share of a case see a restricted pack."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select, select
+
+from portal.access.cases import case_view
+from portal.access.policy import can
+from portal.access.roles import LA_ADMIN, PANEL_CHAIR
+from portal.orgs.models import User
+
+
+def panel_access_days() -> int:
+    from flask import current_app
+
+    return int(current_app.config.get("PANEL_ACCESS_DAYS", 7))
+
+
+def can_manage_meeting(user, meeting) -> bool:
+    """The meeting's chair, or an LA administrator."""
+    if user.role == LA_ADMIN:
+        return True
+    return user.role == PANEL_CHAIR and meeting.chair_id == user.id
+
+
+def personal_invitation(user, meeting):
+    """The user's own PanelMember row for the meeting (None if there is none)."""
+    from portal.extensions import db
+    from portal.panels.models import PanelMember
+
+    return db.session.scalar(select(PanelMember).where(PanelMember.meeting_id == meeting.id,
+                                                       PanelMember.user_id == user.id))
+
+
+def agency_invitation(org_id: int, meeting):
+    """The invitation of an agency as a whole (None if there is none)."""
+    from portal.extensions import db
+    from portal.panels.models import PanelMember
+
+    return db.session.scalar(select(PanelMember).where(PanelMember.meeting_id == meeting.id,
+                                                       PanelMember.user_id.is_(None),
+                                                       PanelMember.organisation_id == org_id))
+
+
+def meeting_membership(user, meeting):
+    """The user's own invitation, else their agency's (None: not invited)."""
+    return personal_invitation(user, meeting) or agency_invitation(user.organisation_id, meeting)
+
+
+def meeting_open_to(user, meeting, now=None) -> bool:
+    """The chair and LA admins always; an invited member (in person or through their agency)
+    from publication until PANEL_ACCESS_DAYS days after the meeting."""
+    from datetime import timedelta
+
+    from portal.timeutil import as_utc, utcnow
+
+    if can_manage_meeting(user, meeting):
+        return True
+    if meeting.published_at is None or meeting_membership(user, meeting) is None:
+        return False
+    now = now or utcnow()
+    until = as_utc(meeting.held_at) + timedelta(days=panel_access_days())
+    return as_utc(meeting.published_at) <= now <= until
+
+
+def invited_meetings(user) -> Select:
+    """Meetings a user may list, whatever the date: LA admins all, a chair the meetings they
+    chair, a member the published meetings they (or their agency) are invited to."""
+    from sqlalchemy import and_, or_
+
+    from portal.panels.models import PanelMeeting, PanelMember
+
+    if user.role == LA_ADMIN:
+        return select(PanelMeeting)
+    invited = select(PanelMember.meeting_id).where(or_(
+        PanelMember.user_id == user.id,
+        and_(PanelMember.user_id.is_(None), PanelMember.organisation_id == user.organisation_id)))
+    published = and_(PanelMeeting.id.in_(invited), PanelMeeting.published_at.is_not(None))
+    if user.role == PANEL_CHAIR:
+        return select(PanelMeeting).where(or_(PanelMeeting.chair_id == user.id, published))
+    return select(PanelMeeting).where(published)
+
+
+def meetings_for(user) -> Select:
+    """Panel meetings a user may open now: `invited_meetings`, a member's only until the
+    access window closes (PANEL_ACCESS_DAYS after the meeting)."""
+    from datetime import timedelta
+
+    from sqlalchemy import or_
+
+    from portal.panels.models import PanelMeeting
+    from portal.timeutil import utcnow
+
+    stmt = invited_meetings(user)
+    if user.role == LA_ADMIN:
+        return stmt
+    cutoff = utcnow() - timedelta(days=panel_access_days())
+    return stmt.where(or_(PanelMeeting.chair_id == user.id,
+                          (PanelMeeting.held_at >= cutoff) & (PanelMeeting.published_at <= utcnow())))
+
+
+def get_meeting_or_404(user, meeting_id: int, need: str = "view"):
+    """need="view": the chair, LA admins, or an invited member inside the access window;
+    need="manage": the chair or an LA admin (403 for a member who can see it)."""
+    from portal.extensions import db
+    from portal.panels.models import PanelMeeting
+
+    meeting = db.session.scalar(meetings_for(user).where(PanelMeeting.id == meeting_id))
+    if meeting is None or not meeting_open_to(user, meeting):
+        abort(404)
+    if need == "manage" and not can_manage_meeting(user, meeting):
+        abort(403)
+    return meeting
+
+
+def get_agenda_item_or_404(user, meeting_id: int, item_id: int, need: str = "view"):
+    """An item of a meeting the user may see; removed items only for the chair side."""
+    from portal.extensions import db
+    from portal.panels.models import AgendaItem
+
+    meeting = get_meeting_or_404(user, meeting_id, need=need)
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    if item.removed_at is not None and not can_manage_meeting(user, meeting):
+        abort(404)
+    return item
+
+
+def managed_meetings(user) -> Select:
+    """The meetings whose outcomes a user oversees (the panel overview): LA admins all, a
+    chair the meetings they chair."""
+    from portal.panels.models import PanelMeeting
+
+    if user.role == LA_ADMIN:
+        return select(PanelMeeting)
+    if user.role == PANEL_CHAIR:
+        return select(PanelMeeting).where(PanelMeeting.chair_id == user.id)
+    abort(403)
+
+
+def minutes_versions(user, meeting) -> tuple[str, ...]:
+    """The versions of a meeting's minutes a user may open: everyone who may see the meeting
+    the redacted one; the chair side, and members who confirmed the confidentiality
+    statement, the restricted one too (with children's names)."""
+    row = personal_invitation(user, meeting)
+    if can_manage_meeting(user, meeting) or (row is not None and row.confidentiality_confirmed_at is not None):
+        return ("restricted", "redacted")
+    return ("redacted",)
+
+
+def panel_history_visible(user, case) -> bool:
+    """The panel's decisions on a case show on the case page, except in the police view."""
+    return case_view(user) != "police"
+
+
+def case_for_agenda(user, case_id: int):
+    """The case a chair (or LA admin) lists on an agenda by its number; None if there is none.
+    Panel chairs list cases they do not otherwise see: the panel is where they are discussed."""
+    from portal.cases.models import Case
+    from portal.extensions import db
+
+    if not can(user, "run_panels"):
+        abort(403)
+    return db.session.get(Case, case_id)
+
+
+def panel_chairs() -> Select:
+    """The people who can chair a meeting."""
+    return select(User).where(User.role.in_((PANEL_CHAIR, LA_ADMIN)), User.active.is_(True)).order_by(User.name)
+
+
+def has_panels(user) -> bool:
+    """Show "Panels" in the navigation: always to those who run panels, to others while a
+    meeting they are invited to is open to them."""
+    from portal.extensions import db
+    from portal.panels.models import PanelMeeting
+
+    if can(user, "run_panels"):
+        return True
+    return db.session.scalar(meetings_for(user).with_only_columns(PanelMeeting.id).limit(1)) is not None
+

@@ -1,0 +1,132 @@
+"""Permissions: which roles hold which permission, and the object rules that narrow some of
+them (`can(user, "add_action", case)`). Views declare theirs with `@require(...)`."""
+from __future__ import annotations
+
+import importlib
+from functools import wraps
+from typing import Any, Callable
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from portal.access.roles import (AGENCY_ROLES, ALL_ROLES, EARLY_HELP, EWO, LA_ADMIN, PANEL_CHAIR, POLICE,
+                                 SCHOOL_STAFF, SOCIAL_CARE)
+
+# permission -> roles that hold it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "use_portal": ALL_ROLES,
+    "manage_organisations": frozenset({LA_ADMIN}),
+    "manage_users": frozenset({LA_ADMIN}),
+    "view_audit": frozenset({LA_ADMIN}),
+    # Pupils and attendance: schools see their own, EWOs the schools they serve, the LA all.
+    # Partner agencies see a pupil only through a case shared with them.
+    "view_pupils": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "edit_pupils": frozenset({SCHOOL_STAFF, LA_ADMIN}),
+    "import_attendance": frozenset({SCHOOL_STAFF, LA_ADMIN}),
+    "import_for_any_school": frozenset({LA_ADMIN}),
+    "view_school_attendance": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    # Referrals and cases
+    "refer": frozenset({SCHOOL_STAFF}),
+    "view_referrals": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "triage": frozenset({EWO, LA_ADMIN}),
+    "view_cases": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, POLICE, LA_ADMIN}),
+    "lead_cases": frozenset({EWO, LA_ADMIN}),
+    # Who may add an agreed action to a case they can see: the lead side, the school and the
+    # agencies working with the family (the police record theirs as chronology entries).
+    "add_action": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, LA_ADMIN}),
+    # A school changes its own referral while it is a draft or more information was asked for,
+    # and adds to it once it is submitted.
+    "edit_referral": frozenset({SCHOOL_STAFF}),
+    "add_to_referral": frozenset({SCHOOL_STAFF}),
+    # Completing (or cancelling) an action: decided per action by `can_update_action`.
+    "update_actions": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, POLICE, LA_ADMIN}),
+    "manage_stages": frozenset({LA_ADMIN}),
+    "read_outbox": frozenset({LA_ADMIN}),
+    # Panels: the chair and LA admins run meetings; anyone may be invited to one (in person or
+    # through their agency), and then sees its agenda and packs within the access window.
+    "run_panels": frozenset({PANEL_CHAIR, LA_ADMIN}),
+    "oversee_all_panels": frozenset({LA_ADMIN}),
+    "attend_panels": ALL_ROLES,
+    # Truancy sweeps: police and EWOs run them and record the children met; EWOs (and the LA)
+    # match each child to a pupil; the school and its named EWO follow each match up.
+    "view_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),
+    "record_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),
+    "take_part_in_sweeps": frozenset({POLICE, EWO}),
+    "match_encounters": frozenset({EWO, LA_ADMIN}),
+    "follow_up_encounters": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+}
+
+# permission -> the rule that decides it for one object, once the role holds the permission.
+# Filled by the domain modules (`object_rule`), so a template can ask `can("add_action", case)`.
+OBJECT_RULES: dict[str, Callable[[Any, Any], bool]] = {}
+
+
+def object_rule(permission: str):
+    """Register the object rule of a permission (decorator)."""
+    if permission not in PERMISSIONS:
+        raise LookupError(f"unknown permission {permission!r}")
+
+    def decorator(rule):
+        OBJECT_RULES[permission] = rule
+        return rule
+
+    return decorator
+
+
+_rules_loaded = False
+
+
+def _load_object_rules() -> None:
+    """The domain modules register their object rules when imported: make sure they are."""
+    global _rules_loaded
+    if not _rules_loaded:
+        import portal.access as package
+
+        for domain in package.DOMAINS:
+            importlib.import_module(f"portal.access.{domain}")
+        _rules_loaded = True
+
+
+def can(user, permission: str, obj: Any = None) -> bool:
+    """Whether the user holds the permission (and, given an object, may use it on that object)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    try:
+        allowed = user.role in PERMISSIONS[permission]
+    except KeyError:
+        raise LookupError(f"unknown permission {permission!r}") from None
+    if not allowed or obj is None:
+        return allowed
+    _load_object_rules()
+    rule = OBJECT_RULES.get(permission)
+    return True if rule is None else bool(rule(user, obj))
+
+
+def require(permission: str) -> Callable:
+    """Decorator: anonymous users go to the login page; users without the permission get 403."""
+    if permission not in PERMISSIONS:
+        raise LookupError(f"unknown permission {permission!r}")
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission  # read by the codebase tests
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Mark a view as reachable without signing in (login page, health check, errors)."""
+    view.required_permission = None
+    return view
+
+
+def is_agency(user) -> bool:
+    """A partner agency (social care, early help, police): sees only what is shared with it."""
+    return user.role in AGENCY_ROLES

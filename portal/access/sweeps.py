@@ -1,0 +1,155 @@
+"""Truancy sweeps, their encounters and follow-ups.
+
+The police see the sweeps they (or their force) take part in and the match result; EWOs the
+children still to match and those matched to the schools they serve; schools the follow-ups
+for their own pupils; the LA everything.
+"""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select, false, select
+
+from portal.access.policy import PERMISSIONS, can, object_rule
+from portal.access.pupils import school_ids_for
+from portal.access.roles import EWO, LA_ADMIN, POLICE, SCHOOL_STAFF
+
+
+def _sweeps_taken_part_in(user) -> Select:
+    """Ids of the sweeps a user leads, works on, or whose agencies include the user's."""
+    from sqlalchemy import or_
+
+    from portal.sweeps.models import Sweep, SweepAgency, SweepOfficer
+
+    return select(Sweep.id).where(or_(
+        Sweep.lead_id == user.id,
+        Sweep.id.in_(select(SweepOfficer.sweep_id).where(SweepOfficer.user_id == user.id)),
+        Sweep.id.in_(select(SweepAgency.sweep_id).where(SweepAgency.organisation_id == user.organisation_id)),
+    ))
+
+
+def takes_part(user, sweep) -> bool:
+    """The lead, an officer, or someone of an agency taking part."""
+    return (sweep.lead_id == user.id or any(o.user_id == user.id for o in sweep.officers)
+            or any(a.organisation_id == user.organisation_id for a in sweep.agencies))
+
+
+@object_rule("record_sweeps")
+def may_record_in(user, sweep) -> bool:
+    """Encounters are recorded by those taking part in the sweep (and the LA)."""
+    return user.role == LA_ADMIN or takes_part(user, sweep)
+
+
+def sweep_officers() -> Select:
+    """The people who can lead or work on a sweep: active police officers and EWOs."""
+    from sqlalchemy.orm import selectinload
+
+    from portal.orgs.models import User
+
+    return (select(User).where(User.role.in_(PERMISSIONS["take_part_in_sweeps"]), User.active.is_(True))
+            .options(selectinload(User.organisation)).order_by(User.role.desc(), User.name))
+
+
+def sees_some_encounters_only(user) -> bool:
+    """EWOs see a sweep's children still to match and those of the schools they serve, not
+    every child of the sweep (lists say "you can see")."""
+    return user.role == EWO
+
+
+def encounters_for(user) -> Select:
+    """The police: the encounters of the sweeps they (or their force) take part in. EWOs: the
+    encounters still to match (and those found not on roll), those matched to pupils of the
+    schools they serve, and those they recorded. Schools: the encounters matched to their own
+    pupils (seen through the follow-up). The LA: all."""
+    from sqlalchemy import or_
+
+    from portal.pupils.models import Pupil
+    from portal.sweeps.models import Encounter
+
+    if user.role == LA_ADMIN:
+        return select(Encounter)
+    if user.role == POLICE:
+        return select(Encounter).where(Encounter.sweep_id.in_(_sweeps_taken_part_in(user)))
+    if user.role == EWO:
+        pupils = select(Pupil.id).where(Pupil.school_id.in_(school_ids_for(user)))
+        return select(Encounter).where(or_(Encounter.match_status != "matched", Encounter.pupil_id.in_(pupils),
+                                           Encounter.recorded_by_id == user.id))
+    if user.role == SCHOOL_STAFF:
+        pupils = select(Pupil.id).where(Pupil.school_id == user.organisation_id)
+        return select(Encounter).where(Encounter.match_status == "matched", Encounter.pupil_id.in_(pupils))
+    return select(Encounter).where(false())
+
+
+def sweeps_for(user) -> Select:
+    """Sweeps a user may open: those they take part in, and (EWOs) those with an encounter
+    for them to match or follow; the LA all."""
+    from sqlalchemy import or_
+
+    from portal.sweeps.models import Encounter, Sweep
+
+    if not can(user, "view_sweeps"):
+        return select(Sweep).where(false())
+    if user.role == LA_ADMIN:
+        return select(Sweep)
+    if user.role == POLICE:
+        return select(Sweep).where(Sweep.id.in_(_sweeps_taken_part_in(user)))
+    in_scope = encounters_for(user).with_only_columns(Encounter.sweep_id)
+    return select(Sweep).where(or_(Sweep.id.in_(_sweeps_taken_part_in(user)), Sweep.id.in_(in_scope)))
+
+
+def get_sweep_or_404(user, sweep_id: int, need: str = "view"):
+    """need="record": the user takes part in the sweep (or is an LA admin), else 403."""
+    from portal.extensions import db
+    from portal.sweeps.models import Sweep
+
+    sweep = db.session.scalar(sweeps_for(user).where(Sweep.id == sweep_id))
+    if sweep is None:
+        abort(404)
+    if need == "record" and not can(user, "record_sweeps", sweep):
+        abort(403)
+    return sweep
+
+
+def get_encounter_or_404(user, encounter_id: int, need: str = "view"):
+    """need="match": EWOs and the LA (403 for the police who can see it)."""
+    from portal.extensions import db
+    from portal.sweeps.models import Encounter
+
+    encounter = db.session.scalar(encounters_for(user).where(Encounter.id == encounter_id))
+    if encounter is None:
+        abort(404)
+    if need == "match" and not can(user, "match_encounters"):
+        abort(403)
+    return encounter
+
+
+def encounter_view(user) -> str:
+    """The police see who the child was matched to, never the pupil's attendance or case
+    (unless a case is shared with them, and then through the case)."""
+    return "police" if user.role == POLICE else "full"
+
+
+def followups_for(user) -> Select:
+    """Schools: follow-ups for their own pupils; EWOs: those of the schools they serve (and
+    any named to them); the LA: all."""
+    from sqlalchemy import or_
+
+    from portal.sweeps.models import FollowUp
+
+    if user.role == LA_ADMIN:
+        return select(FollowUp)
+    if user.role == SCHOOL_STAFF:
+        return select(FollowUp).where(FollowUp.school_id == user.organisation_id)
+    if user.role == EWO:
+        return select(FollowUp).where(or_(FollowUp.school_id.in_(school_ids_for(user)), FollowUp.ewo_id == user.id))
+    return select(FollowUp).where(false())
+
+
+def get_followup_or_404(user, followup_id: int):
+    from portal.extensions import db
+    from portal.sweeps.models import FollowUp
+
+    item = db.session.scalar(followups_for(user).where(FollowUp.id == followup_id))
+    if item is None:
+        abort(404)
+    return item
+
