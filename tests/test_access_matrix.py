@@ -1,7 +1,11 @@
-"""Every endpoint has a row saying which roles may reach it. A route without a row fails.
+"""Every endpoint has a row saying which roles may reach it, for every HTTP method it takes,
+and the status an allowed role gets. A route (or a method) without a row fails.
 
-For each endpoint: anonymous users are sent to sign in (public routes excepted); every role
-not allowed gets 403 or 404; every allowed role gets through (not 401/403/404)."""
+For each endpoint and method: anonymous users are sent to sign in (public routes excepted);
+every role not allowed gets 403 or 404; every allowed role gets exactly the expected status
+(an empty form is a 422, a confirmation a 303, a page a 200). And every route that takes an
+object id answers 404, for every method, to each allowed role when the object is outside
+that role's scope (another school's pupil, a case not shared, a meeting not invited to...)."""
 from __future__ import annotations
 
 import os
@@ -22,100 +26,103 @@ RUN_PANELS = frozenset({access.PANEL_CHAIR, access.LA_ADMIN})
 SWEEP_ROLES = frozenset({access.POLICE, access.EWO, access.LA_ADMIN})
 CASE_ROLES = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP, access.POLICE,
                         access.LA_ADMIN})
+ACTION_ADDERS = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP, access.LA_ADMIN})
+SCHOOL_STAFF, EWO, LA_ADMIN, PANEL_CHAIR = access.SCHOOL_STAFF, access.EWO, access.LA_ADMIN, access.PANEL_CHAIR
 
-# endpoint -> (who may reach it, method used to probe it)
-MATRIX: dict[str, tuple[frozenset[str] | str, str]] = {
-    "auth.login": (PUBLIC, "GET"),
-    "health.healthz": (PUBLIC, "GET"),
-    "auth.logout": (ALL, "POST"),
-    "auth.change_password": (ALL, "GET"),
-    "dashboard.home": (ALL, "GET"),
-    "orgs.list_organisations": (ADMIN, "GET"),
-    "orgs.new_organisation": (ADMIN, "GET"),
-    "orgs.view_organisation": (ADMIN, "GET"),
-    "orgs.edit_organisation": (ADMIN, "GET"),
-    "orgs.deactivate_organisation": (ADMIN, "GET"),
-    "orgs.reactivate_organisation": (ADMIN, "GET"),
-    "orgs.list_users": (ADMIN, "GET"),
-    "orgs.new_user": (ADMIN, "GET"),
-    "orgs.view_user": (ADMIN, "GET"),
-    "orgs.edit_user": (ADMIN, "GET"),
-    "orgs.deactivate_user": (ADMIN, "GET"),
-    "orgs.reactivate_user": (ADMIN, "GET"),
-    "orgs.unlock_user": (ADMIN, "POST"),
-    "audit.list_events": (ADMIN, "GET"),
-    "pupils.search": (SCHOOLS_EWO_ADMIN, "GET"),
-    "pupils.view": (SCHOOLS_EWO_ADMIN, "GET"),
-    "pupils.edit": (SCHOOL_ADMIN, "GET"),
-    "pupils.add_contact": (SCHOOL_ADMIN, "GET"),
-    "pupils.remove_contact": (SCHOOL_ADMIN, "GET"),
-    "attendance.schools": (SCHOOLS_EWO_ADMIN, "GET"),
-    "attendance.school": (SCHOOLS_EWO_ADMIN, "GET"),
-    "attendance.school_export": (SCHOOLS_EWO_ADMIN, "GET"),
-    "attendance.list_imports": (SCHOOL_ADMIN, "GET"),
-    "attendance.view_import": (SCHOOL_ADMIN, "GET"),
-    "attendance.import_progress": (SCHOOL_ADMIN, "GET"),
-    "attendance.import_errors": (SCHOOL_ADMIN, "GET"),
-    "attendance.sample": (SCHOOL_ADMIN, "GET"),
-    "cases.new_referral": (SCHOOL, "GET"),
-    "cases.edit_referral": (SCHOOL, "GET"),
-    "cases.list_referrals": (SCHOOLS_EWO_ADMIN, "GET"),
-    "cases.view_referral": (SCHOOLS_EWO_ADMIN, "GET"),
-    "cases.add_to_referral": (SCHOOL, "POST"),
-    "cases.triage_referral": (EWO_ADMIN, "GET"),
-    "cases.list_cases": (CASE_ROLES, "GET"),
-    "cases.view_case": (CASE_ROLES, "GET"),
-    "cases.update_case": (EWO_ADMIN, "POST"),
-    "cases.add_entry": (CASE_ROLES, "POST"),
-    "cases.correct_entry": (EWO_ADMIN, "GET"),
-    "cases.strike_entry": (EWO_ADMIN, "GET"),
-    "cases.share_case": (EWO_ADMIN, "GET"),
-    "cases.withdraw_share": (EWO_ADMIN, "GET"),
-    "cases.close_case": (EWO_ADMIN, "GET"),
-    "cases.add_action": (frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP,
-                                    access.LA_ADMIN}), "POST"),
-    "cases.complete_action": (frozenset({access.EWO, access.EARLY_HELP, access.LA_ADMIN}), "GET"),
-    "cases.action_row": (CASE_ROLES, "GET"),
-    "cases.my_actions": (CASE_ROLES, "GET"),
-    "cases.notifications": (ALL, "GET"),
-    "cases.mark_notifications_read": (ALL, "POST"),
-    "cases.outbox": (ADMIN, "GET"),
-    "cases.list_stages": (ADMIN, "GET"),
-    "cases.edit_stage": (ADMIN, "GET"),
-    "panels.list_meetings": (ALL, "GET"),
-    "panels.new_meeting": (RUN_PANELS, "GET"),
-    "panels.view_meeting": (ALL, "GET"),
-    "panels.build_agenda": (RUN_PANELS, "POST"),
-    "panels.add_item": (RUN_PANELS, "POST"),
-    "panels.move_item": (RUN_PANELS, "POST"),
-    "panels.set_slot": (RUN_PANELS, "POST"),
-    "panels.remove_item": (RUN_PANELS, "GET"),
-    "panels.publish": (RUN_PANELS, "POST"),
-    "panels.invite_person": (RUN_PANELS, "POST"),
-    "panels.invite_agency": (RUN_PANELS, "POST"),
-    "panels.confidentiality": (ALL, "GET"),  # every role is invited to the meeting below
-    "panels.view_pack": (ALL, "GET"),
-    "panels.run_meeting": (RUN_PANELS, "GET"),
-    "panels.record_attendance": (RUN_PANELS, "POST"),
-    "panels.record_decision": (RUN_PANELS, "POST"),
-    "panels.mark_held": (RUN_PANELS, "POST"),  # not yet started: refused with a message, 303
-    "panels.minutes": (ALL, "GET"),  # members: the redacted version
-    "panels.minutes_pdf": (ALL, "GET"),
-    "panels.panel_overview": (RUN_PANELS, "GET"),
-    "sweeps.list_sweeps": (SWEEP_ROLES, "GET"),
-    "sweeps.new_sweep": (SWEEP_ROLES, "GET"),
-    "sweeps.view_sweep": (SWEEP_ROLES, "GET"),
-    "sweeps.new_encounter": (SWEEP_ROLES, "GET"),  # the police lead, the EWO an officer
-    "sweeps.view_encounter": (SWEEP_ROLES, "GET"),
-    "sweeps.list_encounters": (EWO_ADMIN, "GET"),
-    "sweeps.match_encounter": (EWO_ADMIN, "GET"),
-    "sweeps.report": (SWEEP_ROLES, "GET"),
-    "sweeps.report_csv": (SWEEP_ROLES, "GET"),
-    "sweeps.list_followups": (SCHOOLS_EWO_ADMIN, "GET"),
-    "sweeps.view_followup": (SCHOOLS_EWO_ADMIN, "GET"),
-    "sweeps.record_followup": (SCHOOLS_EWO_ADMIN, "POST"),
+# endpoint -> (who may reach it, {method: the status an allowed role gets}). A status may be a
+# dict by role where roles differ (None: every other allowed role). Forms are probed empty.
+MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
+    "auth.login": (PUBLIC, {"GET": 200, "POST": 422}),  # signed in: both redirect home (302)
+    "health.healthz": (PUBLIC, {"GET": 200}),
+    "auth.logout": (ALL, {"POST": 302}),
+    "auth.change_password": (ALL, {"GET": 200, "POST": 422}),
+    "dashboard.home": (ALL, {"GET": 200}),
+    "orgs.list_organisations": (ADMIN, {"GET": 200}),
+    "orgs.new_organisation": (ADMIN, {"GET": 200, "POST": 422}),
+    "orgs.view_organisation": (ADMIN, {"GET": 200}),
+    "orgs.edit_organisation": (ADMIN, {"GET": 200, "POST": 422}),
+    "orgs.deactivate_organisation": (ADMIN, {"GET": 200, "POST": 422}),  # a school still has pupils
+    "orgs.reactivate_organisation": (ADMIN, {"GET": 200, "POST": 302}),
+    "orgs.list_users": (ADMIN, {"GET": 200}),
+    "orgs.new_user": (ADMIN, {"GET": 200, "POST": 422}),
+    "orgs.view_user": (ADMIN, {"GET": 200}),
+    "orgs.edit_user": (ADMIN, {"GET": 200, "POST": 422}),
+    "orgs.deactivate_user": (ADMIN, {"GET": 200, "POST": 302}),  # the GET is the confirmation page
+    "orgs.reactivate_user": (ADMIN, {"GET": 200, "POST": 302}),
+    "orgs.unlock_user": (ADMIN, {"POST": 302}),
+    "audit.list_events": (ADMIN, {"GET": 200}),
+    "pupils.search": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "pupils.view": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "pupils.edit": (SCHOOL_ADMIN, {"GET": 200, "POST": 422}),
+    "pupils.add_contact": (SCHOOL_ADMIN, {"GET": 200, "POST": 422}),
+    "pupils.remove_contact": (SCHOOL_ADMIN, {"GET": 200, "POST": 302}),
+    "attendance.schools": (SCHOOLS_EWO_ADMIN, {"GET": {LA_ADMIN: 200, None: 302}}),  # one school: straight to it
+    "attendance.school": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "attendance.school_export": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "attendance.list_imports": (SCHOOL_ADMIN, {"GET": 200, "POST": 422}),
+    "attendance.view_import": (SCHOOL_ADMIN, {"GET": 200}),
+    "attendance.import_progress": (SCHOOL_ADMIN, {"GET": 200}),
+    "attendance.import_errors": (SCHOOL_ADMIN, {"GET": 200}),
+    "attendance.sample": (SCHOOL_ADMIN, {"GET": 200}),
+    "cases.new_referral": (SCHOOL, {"GET": 200, "POST": 422}),
+    "cases.edit_referral": (SCHOOL, {"GET": 200, "POST": 422}),
+    "cases.list_referrals": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "cases.view_referral": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "cases.add_to_referral": (SCHOOL, {"POST": 422}),
+    "cases.triage_referral": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "cases.list_cases": (CASE_ROLES, {"GET": 200}),
+    "cases.view_case": (CASE_ROLES, {"GET": 200}),
+    "cases.update_case": (EWO_ADMIN, {"POST": 303}),  # nothing changed
+    "cases.add_entry": (CASE_ROLES, {"POST": 422}),
+    "cases.correct_entry": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "cases.strike_entry": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "cases.share_case": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "cases.withdraw_share": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "cases.close_case": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "cases.add_action": (ACTION_ADDERS, {"POST": 422}),
+    "cases.complete_action": (frozenset({access.EWO, access.EARLY_HELP, access.LA_ADMIN}),  # early help owns it
+                              {"GET": 200, "POST": 422}),
+    "cases.action_row": (CASE_ROLES, {"GET": 200}),
+    "cases.my_actions": (CASE_ROLES, {"GET": 200}),
+    "cases.notifications": (ALL, {"GET": 200}),
+    "cases.mark_notifications_read": (ALL, {"POST": 303}),
+    "cases.outbox": (ADMIN, {"GET": 200}),
+    "cases.list_stages": (ADMIN, {"GET": 200}),
+    "cases.edit_stage": (ADMIN, {"GET": 200, "POST": 422}),
+    "panels.list_meetings": (ALL, {"GET": 200}),
+    "panels.new_meeting": (RUN_PANELS, {"GET": 200, "POST": 422}),
+    "panels.view_meeting": (ALL, {"GET": 200}),
+    "panels.build_agenda": (RUN_PANELS, {"POST": 303}),
+    "panels.add_item": (RUN_PANELS, {"POST": 422}),
+    "panels.move_item": (RUN_PANELS, {"POST": 422}),
+    "panels.set_slot": (RUN_PANELS, {"POST": 422}),
+    "panels.remove_item": (RUN_PANELS, {"GET": 200, "POST": 422}),
+    "panels.publish": (RUN_PANELS, {"POST": 422}),  # already published
+    "panels.invite_person": (RUN_PANELS, {"POST": 422}),
+    "panels.invite_agency": (RUN_PANELS, {"POST": 422}),
+    # every role is invited to the meeting below; the chair side needs no confirmation
+    "panels.confidentiality": (ALL, {"GET": {PANEL_CHAIR: 303, LA_ADMIN: 303, None: 200}, "POST": 303}),
+    "panels.view_pack": (ALL, {"GET": 200}),
+    "panels.run_meeting": (RUN_PANELS, {"GET": 200}),
+    "panels.record_attendance": (RUN_PANELS, {"POST": 303}),
+    "panels.record_decision": (RUN_PANELS, {"POST": 422}),
+    "panels.mark_held": (RUN_PANELS, {"POST": 303}),  # not yet started: refused with a message
+    "panels.minutes": (ALL, {"GET": 200}),  # members: the redacted version
+    "panels.minutes_pdf": (ALL, {"GET": 200}),
+    "panels.panel_overview": (RUN_PANELS, {"GET": 200}),
+    "sweeps.list_sweeps": (SWEEP_ROLES, {"GET": 200}),
+    "sweeps.new_sweep": (SWEEP_ROLES, {"GET": 200, "POST": 422}),
+    "sweeps.view_sweep": (SWEEP_ROLES, {"GET": 200}),
+    "sweeps.new_encounter": (SWEEP_ROLES, {"GET": 200, "POST": 422}),  # the police lead, the EWO an officer
+    "sweeps.view_encounter": (SWEEP_ROLES, {"GET": 200}),
+    "sweeps.list_encounters": (EWO_ADMIN, {"GET": 200}),
+    "sweeps.match_encounter": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "sweeps.report": (SWEEP_ROLES, {"GET": 200}),
+    "sweeps.report_csv": (SWEEP_ROLES, {"GET": 200}),
+    "sweeps.list_followups": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "sweeps.view_followup": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "sweeps.record_followup": (SCHOOLS_EWO_ADMIN, {"POST": 422}),
 }
-
 
 def url_args(world) -> dict:
     """A real object for every id a URL can take, visible to every role allowed to use it
@@ -215,20 +222,88 @@ def url_args(world) -> dict:
     return world._url_args
 
 
-def _endpoints(app):
-    return sorted({r.endpoint for r in app.url_map.iter_rules() if r.endpoint != "static"})
+def foreign_args(world) -> dict:
+    """For every id a URL can take, an object outside the scope of every role of the world
+    except the LA admin: school B's pupil, referral, case (shared with no one: its one share
+    is withdrawn) and import; a meeting of another chair, inviting no one of the world; a sweep
+    of another force, its encounter matched to school B's pupil and that pupil's follow-up."""
+    from datetime import date, time, timedelta
+
+    from portal.cases.models import Action, Case, CaseShare, ChronologyEntry, Referral
+    from portal.extensions import db
+    from portal.orgs.models import OrgKind
+    from portal.panels import service as panels
+    from portal.pupils.models import Contact
+    from portal.sweeps import service as sweeps
+    from portal.timeutil import utcnow
+    from tests.factories import make_import_job, make_org, make_pupil, make_user
+
+    if hasattr(world, "_foreign_args"):
+        return world._foreign_args
+    staff_b, ewo_b = world.user("school_staff_b"), world.user("ewo_b")
+    pupil = make_pupil(world.school_b, "Fern", "Foreign")
+    contact = Contact(pupil=pupil, name="Faye Foreign")
+    db.session.add(contact)
+    job = make_import_job(staff_b, world.school_b, status="failed")
+    referral = Referral(pupil_id=pupil.id, school_id=world.school_b.id, status="submitted",
+                        created_by_id=staff_b.id, barriers={"illness": ""})
+    db.session.add(referral)
+    case = Case(pupil_id=pupil.id, status="open", lead_id=ewo_b.id)
+    db.session.add(case)
+    db.session.flush()
+    share = CaseShare(case_id=case.id, organisation_id=world.police_org.id, reason="test",
+                      shared_by_id=ewo_b.id, withdrawn_at=utcnow(), withdrawn_by_id=ewo_b.id,
+                      withdraw_reason="Not needed")
+    entry = ChronologyEntry(case_id=case.id, kind="note", occurred_at=utcnow(), text="A note", author_id=ewo_b.id,
+                            police_shareable=True)
+    action = Action(case_id=case.id, description="Visit", due_date=date(2026, 12, 1),
+                    owner_org_id=world.early_help_org.id, created_by_id=ewo_b.id)
+    db.session.add_all([share, entry, action])
+    other_chair = make_user(access.PANEL_CHAIR, world.service)
+    other_force = make_org(OrgKind.police, "Another Constabulary")
+    other_officer = make_user(access.POLICE, other_force)
+    db.session.commit()
+    meeting = panels.schedule_meeting(other_chair, utcnow() + timedelta(days=10), place="Town Hall")
+    item = panels.add_item(other_chair, meeting, case, "Listed by its chair")
+    panels.publish(other_chair, meeting)
+    sweep = sweeps.create_sweep(other_officer, held_on=date(2026, 11, 20), starts_at=time(9), ends_at=time(12),
+                                area="Retail park", lead=other_officer, officers=[], agencies=[])
+    child = {"seen_time": time(10), "location": "Car park", "officer_id": other_officer.id,
+             "forename": pupil.legal_forename, "surname": pupil.legal_surname, "date_of_birth": pupil.date_of_birth,
+             "age": None, "school_status": "school", "school_id": world.school_b.id, "accompanied": "alone",
+             "outcome": "returned_to_school"}
+    encounter = sweeps.record_encounter(other_officer, sweep, child)
+    follow_up = sweeps.confirm_match(ewo_b, encounter, pupil, encounter.version)
+    world._foreign_args = {
+        "pupil_id": pupil.id, "contact_id": contact.id, "school_id": world.school_b.id, "job_id": job.id,
+        "referral_id": referral.id, "submitted_referral_id": referral.id, "case_id": case.id, "entry_id": entry.id,
+        "share_id": share.id, "action_id": action.id, "meeting_id": meeting.id, "item_id": item.id,
+        "sweep_id": sweep.id, "encounter_id": encounter.id, "unmatched_encounter_id": encounter.id,
+        "followup_id": follow_up.id,
+    }
+    return world._foreign_args
 
 
-def test_every_endpoint_has_a_row(app):
-    missing = [e for e in _endpoints(app) if e not in MATRIX]
+def _methods(app) -> dict[str, set[str]]:
+    methods: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static":
+            methods.setdefault(rule.endpoint, set()).update(rule.methods - {"HEAD", "OPTIONS"})
+    return methods
+
+
+def test_every_endpoint_and_method_has_a_row(app):
+    methods = _methods(app)
+    missing = [e for e in sorted(methods) if e not in MATRIX]
     assert not missing, f"endpoints without an access row: {missing}"
-    stale = [e for e in MATRIX if e not in _endpoints(app)]
+    stale = [e for e in MATRIX if e not in methods]
     assert not stale, f"rows for endpoints that no longer exist: {stale}"
+    wrong = {e: (sorted(methods[e]), sorted(MATRIX[e][1])) for e in methods if set(MATRIX[e][1]) != methods[e]}
+    assert not wrong, f"rows whose methods differ from the route's (route, row): {wrong}"
 
 
 def test_every_view_declares_its_permission(app):
-    undeclared = [e for e in _endpoints(app)
-                  if not hasattr(app.view_functions[e], "required_permission")]
+    undeclared = [e for e in sorted(_methods(app)) if not hasattr(app.view_functions[e], "required_permission")]
     assert not undeclared, f"views without @access.require / @access.public: {undeclared}"
 
 
@@ -237,11 +312,11 @@ ARG_OVERRIDES = {"cases.triage_referral": {"referral_id": "submitted_referral_id
                  "sweeps.match_encounter": {"encounter_id": "unmatched_encounter_id"}}
 
 
-def _url(app, endpoint, world):
+def _url(app, endpoint, world, args_for=None):
     from flask import url_for
 
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    all_args = url_args(world)
+    all_args = (args_for or url_args)(world)
     names = {k: ARG_OVERRIDES.get(endpoint, {}).get(k, k) for k in rule.arguments}
     args = {k: all_args[name] for k, name in names.items() if name in all_args}
     with app.test_request_context():
@@ -251,39 +326,78 @@ def _url(app, endpoint, world):
 def _probe(client, method, url):
     if method == "GET":
         return client.get(url)
-    return client.post_form(url, {})
+    return client.open(url, method=method, data={"csrf_token": client.token()})
 
 
-@pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_anonymous(app, client, world, endpoint):
-    allowed, method = MATRIX[endpoint]
+def _expected(status, role):
+    if isinstance(status, dict):
+        return status.get(role, status.get(None))
+    return status
+
+
+def _rows():
+    return [(endpoint, method) for endpoint, (_, methods) in sorted(MATRIX.items()) for method in sorted(methods)]
+
+
+@pytest.mark.parametrize(("endpoint", "method"), _rows())
+def test_anonymous(app, client, world, endpoint, method):
+    allowed, statuses = MATRIX[endpoint]
     client.checks_pages = False
     response = _probe(client, method, _url(app, endpoint, world))
     if allowed == PUBLIC:
-        assert response.status_code == 200
+        assert response.status_code == statuses[method]
     else:
-        assert response.status_code == 302
+        assert response.status_code == 302, f"anonymous {method} {endpoint}: {response.status_code}"
         assert response.headers["Location"].startswith("/login")
 
 
-ROLE_USERS = list(access.ROLES)
-
-
-@pytest.mark.parametrize("role", ROLE_USERS)
+@pytest.mark.parametrize("role", list(access.ROLES))
 def test_each_role_across_the_matrix(app, world, role):
     client = app.test_client()
     assert client.login(world.user(role)).status_code == 302
-    for endpoint, (allowed, method) in sorted(MATRIX.items()):
+    problems = []
+    for endpoint, method in _rows():
+        allowed, statuses = MATRIX[endpoint]
         if allowed == PUBLIC or endpoint == "auth.logout":
             continue
         response = _probe(client, method, _url(app, endpoint, world))
         if role in allowed:
-            assert response.status_code not in (401, 403, 404), f"{role} refused {endpoint}"
-        else:
-            assert response.status_code in (403, 404), f"{role} reached {endpoint}: {response.status_code}"
+            expected = _expected(statuses[method], role)
+            if response.status_code != expected:
+                problems.append(f"{method} {endpoint}: {response.status_code}, expected {expected}")
+        elif response.status_code not in (403, 404):
+            problems.append(f"{method} {endpoint} reached: {response.status_code}")
+    assert not problems, f"{role}:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("role", ROLE_USERS)
+OBJECT_ARGS = {"pupil_id", "contact_id", "school_id", "job_id", "referral_id", "case_id", "entry_id", "share_id",
+               "action_id", "meeting_id", "item_id", "sweep_id", "encounter_id", "followup_id"}
+
+
+@pytest.mark.parametrize("role", [r for r in access.ROLES if r != access.LA_ADMIN])
+def test_objects_out_of_scope_are_404_for_every_method(app, world, role):
+    """Every route with an object id, every method, each role allowed to use the route: an
+    object outside the role's scope is a 404 (its existence is not revealed)."""
+    client = app.test_client()
+    client.checks_pages = False
+    url_args(world)
+    foreign_args(world)
+    assert client.login(world.user(role)).status_code == 302
+    probed, problems = 0, []
+    for endpoint, method in _rows():
+        allowed, _ = MATRIX[endpoint]
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        if allowed == PUBLIC or role not in allowed or not (set(rule.arguments) & OBJECT_ARGS):
+            continue
+        response = _probe(client, method, _url(app, endpoint, world, foreign_args))
+        probed += 1
+        if response.status_code != 404:
+            problems.append(f"{method} {endpoint}: {response.status_code}")
+    assert probed, f"{role}: no object route probed"
+    assert not problems, f"{role} out of scope, expected 404:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", list(access.ROLES))
 def test_logout_for_each_role(client, world, role):
     client.login(world.user(role))
     response = client.post_form("/logout")
