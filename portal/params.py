@@ -99,10 +99,9 @@ def int_arg(name: str, *, min: int = 1, max: int = MAX_INT, default: int | None 
     if not raw:
         return default
     if clamp and _DIGITS.fullmatch(raw):
-        digits = raw.lstrip("-").lstrip("0") or "0"
-        if raw.startswith("-") and digits != "0":
-            return low
-        return high if len(digits) > len(str(high)) else builtins.max(low, builtins.min(high, int(digits)))
+        if len(raw.lstrip("-").lstrip("0")) > len(str(builtins.max(abs(low), abs(high)))):
+            return low if raw.startswith("-") else high  # far beyond a bound (no int() of it)
+        return builtins.max(low, builtins.min(high, int(raw)))
     value = to_int(raw, min=low, max=high)
     if value is None:
         if errors is not None:

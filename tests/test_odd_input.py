@@ -86,6 +86,10 @@ def test_query_parameters_give_the_default_or_say_why(app):
         assert params.int_arg("page", default=1, clamp=True) == 1
     with app.test_request_context("/no-such-page?page=0007"):
         assert params.int_arg("page", default=1, clamp=True) == 7
+    with app.test_request_context("/no-such-page?n=-1&m=-" + HUGE + "&k=99"):
+        assert params.int_arg("n", min=-2, max=14, clamp=True) == -1
+        assert params.int_arg("m", min=-2, max=14, clamp=True) == -2
+        assert params.int_arg("k", min=-2, max=14, clamp=True) == 14
 
 
 # ----- ids in URLs -------------------------------------------------------------------------
