@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import config as config_module
 from portal.config import ROOT
 from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from portal.params import IdConverter
 
 SERVICE_NAME = "Attendance Partnership Portal"
 
@@ -28,6 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         instance_path=str(ROOT / "instance"),
     )
+    app.url_map.converters["int"] = IdConverter  # bounded ids: out of range is a 404, never a 500
     app.config.update(config_module.load())
     if overrides:
         app.config.update(overrides)

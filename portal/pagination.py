@@ -1,22 +1,24 @@
-"""Pagination of scoped selects, with links that keep the current filters."""
+"""Pagination of scoped selects, with links that keep the current filters. The page number
+comes from `?page=` through the one parser: unusable is page 1, past the end is the last page."""
 from __future__ import annotations
 
 from flask import request, url_for
 
 from portal.extensions import db
+from portal.params import int_arg
 
 PER_PAGE = 25
 
 
 def page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return int_arg("page", min=1, default=1, clamp=True)
 
 
 def paginate(stmt, per_page: int = PER_PAGE):
-    return db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False, max_per_page=100)
+    page = db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False, max_per_page=100)
+    if not page.items and page.page > 1 and page.total:
+        page = db.paginate(stmt, page=page.pages, per_page=per_page, error_out=False, max_per_page=100)
+    return page
 
 
 def page_links(pagination) -> dict:

@@ -19,6 +19,7 @@ from portal.csvutil import csv_response
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation
 from portal.pagination import page_links, paginate
+from portal.params import int_arg
 from portal.pupils.imports import PUPIL_HEADER
 from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
 
@@ -136,12 +137,8 @@ def schools():
 def _filters():
     args = request.args
     errors = {}
-    year = None
-    if args.get("year", "").strip():
-        try:
-            year = int(args["year"])
-        except ValueError:
-            errors["year"] = "Year group must be a number"
+    year = int_arg("year", min=-2, max=14, errors=errors,
+                   message="Year group must be a number from {min} (nursery) to {max}")
     return {
         "band_filter": args.get("band", "") if args.get("band", "") in (*calc.BANDS, calc.NO_DATA) else "",
         "year_filter": year,

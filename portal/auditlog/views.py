@@ -1,7 +1,7 @@
 """The audit log, for LA admins: browse and filter, never edit."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
@@ -11,20 +11,10 @@ from portal import access
 from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.pagination import page_links, paginate
+from portal.params import date_arg, int_arg
 from portal.timeutil import LONDON
 
 bp = Blueprint("audit", __name__)
-
-
-def _parse_date(raw: str, field: str, errors: dict) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[field] = "Enter a real date, like 2026-11-23"
-        return None
-
 
 
 @bp.route("/audit")
@@ -38,8 +28,9 @@ def list_events():
     verb = args.get("verb", "").strip()
     object_type = args.get("object_type", "").strip()
     object_id_raw = args.get("object_id", "").strip()
-    date_from = _parse_date(args.get("from", "").strip(), "from", errors)
-    date_to = _parse_date(args.get("to", "").strip(), "to", errors)
+    object_id = int_arg("object_id", errors=errors, message="Object id must be a whole number")
+    date_from = date_arg("from", errors=errors)
+    date_to = date_arg("to", errors=errors)
     if who:
         like = f"%{who.lower()}%"
         stmt = stmt.where(func.lower(AuditEvent.actor_label).like(like))
@@ -47,11 +38,8 @@ def list_events():
         stmt = stmt.where(AuditEvent.verb == verb)
     if object_type:
         stmt = stmt.where(AuditEvent.object_type == object_type)
-    if object_id_raw:
-        if object_id_raw.isdigit():
-            stmt = stmt.where(AuditEvent.object_id == int(object_id_raw))
-        else:
-            errors["object_id"] = "Object id must be a whole number"
+    if object_id is not None:
+        stmt = stmt.where(AuditEvent.object_id == object_id)
     if date_from and date_to and date_from > date_to:
         errors["to"] = "The end date must be the same as or after the start date"
     if date_from:

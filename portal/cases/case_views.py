@@ -18,6 +18,7 @@ from portal.cases.views import bp
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pagination import page_links, paginate
+from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil
 from portal.sqlite import writes_on_get
 from portal.timeutil import LONDON, utcnow
@@ -47,12 +48,12 @@ def list_cases():
         stmt = stmt.where(Case.status == status)
     if args.get("mine") == "1":
         stmt = stmt.where(Case.lead_id == current_user.id)
-    school = args.get("school", "")
-    if school.isdigit():
-        stmt = stmt.where(Pupil.school_id == int(school))
-    stage = args.get("stage", "")
-    if stage.isdigit():
-        stmt = stmt.where(Case.stage_id == int(stage))
+    school = int_arg("school")
+    if school is not None:
+        stmt = stmt.where(Pupil.school_id == school)
+    stage = int_arg("stage")
+    if stage is not None:
+        stmt = stmt.where(Case.stage_id == stage)
     cohort = args.get("cohort", "")
     police = access.restricted_view(current_user)
     if cohort in {f for f, _, _ in COHORT_FLAGS} and not police:  # the police see no cohort detail
@@ -77,21 +78,21 @@ def list_cases():
     return render_template("cases/cases.html", **context)
 
 
-def _chronology(case: Case, kind: str = "", agency: str = ""):
+def _chronology(case: Case, kind: str = "", agency: int | None = None):
     stmt = (access.chronology_for(current_user, case)
             .options(selectinload(ChronologyEntry.author), selectinload(ChronologyEntry.organisation))
             .order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc()))
     if kind in dict(CHRONOLOGY_KINDS):
         stmt = stmt.where(ChronologyEntry.kind == kind)
-    if agency.isdigit():
-        stmt = stmt.where(ChronologyEntry.organisation_id == int(agency))
+    if agency is not None:
+        stmt = stmt.where(ChronologyEntry.organisation_id == agency)
     return db.session.scalars(stmt).all()
 
 
 def _case_context(case: Case, **extra):
     view = access.case_view(current_user)
     lead = access.can_lead(current_user, case)
-    kind, agency = request.args.get("kind", ""), request.args.get("agency", "")
+    kind, agency = request.args.get("kind", ""), int_arg("agency")
     entries = _chronology(case, kind, agency)
     actions = db.session.scalars(select(Action).where(Action.case_id == case.id)
                                  .options(selectinload(Action.owner_user).selectinload(User.organisation),
@@ -101,7 +102,7 @@ def _case_context(case: Case, **extra):
                                 .options(selectinload(CaseShare.organisation)).order_by(CaseShare.id)).all()
     agencies = {e.organisation for e in entries if e.organisation} | {s.organisation for s in shares}
     context = dict(case=case, view=view, lead=lead, entries=entries, actions=actions, shares=shares,
-                   kinds=CHRONOLOGY_KINDS, kind=kind, agency=agency, agencies=sorted(agencies, key=lambda o: o.name),
+                   kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency), agencies=sorted(agencies, key=lambda o: o.name),
                    today=_today(), closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
                    action_form=_action_form(case), update_form=_update_form(case),
                    can_update=lambda a: access.can_update_action(current_user, a),

@@ -19,17 +19,18 @@ from portal.cases.views import bp
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
 from portal.pagination import page_links, paginate
+from portal.params import to_int
 from portal.timeutil import utcnow
 
 
 def _owner(value: str):
     kind, _, raw = (value or "").partition(":")
-    if not raw.isdigit():
+    if to_int(raw) is None:
         return None, None
     if kind == "user":
-        return db.session.get(User, int(raw)), None
+        return db.session.get(User, to_int(raw)), None
     if kind == "org":
-        return None, db.session.get(Organisation, int(raw))
+        return None, db.session.get(Organisation, to_int(raw))
     return None, None
 
 

@@ -12,6 +12,7 @@ from portal.panels import overview, service
 from portal.panels.minutes import LINKS, VERSIONS, build_minutes, render_pdf
 from portal.panels.models import PanelMeeting
 from portal.panels.views import bp
+from portal.params import to_int
 from portal.sqlite import writes_on_get
 from portal.timeutil import london_today
 
@@ -21,7 +22,7 @@ from portal.timeutil import london_today
 def mark_held(meeting_id: int):
     meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
     try:
-        service.mark_held(current_user, meeting, request.form.get("version", type=int))
+        service.mark_held(current_user, meeting, to_int(request.form.get("version")))
     except Conflict:
         db.session.rollback()
         meeting = db.session.get(PanelMeeting, meeting_id)

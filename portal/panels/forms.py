@@ -10,6 +10,7 @@ from wtforms.widgets import HiddenInput
 
 from portal.forms import Form, strip
 from portal.panels.rules import SLOT_RANGE
+from portal.params import MAX_ID
 
 
 class VersionedForm(Form):
@@ -44,7 +45,8 @@ class ScheduleForm(Form):
 
 class AddItemForm(VersionedForm):
     case_id = IntegerField("Case number", widget=GovTextInput(), description="The number in the case's address, /cases/NUMBER",
-                           validators=[InputRequired("Enter the case number")])
+                           validators=[InputRequired("Enter the case number"),
+                                       NumberRange(1, MAX_ID, "There is no case with that number")])
     reason = TextAreaField("Why the panel should discuss it", widget=GovTextArea(), filters=[strip],
                            validators=[InputRequired("Enter the reason for adding the case"), Length(max=2000)])
     submit = SubmitField("Add the case", widget=GovSubmitInput())

@@ -20,6 +20,7 @@ from portal.panels import service
 from portal.panels.decisions import check_decision
 from portal.panels.models import DECISIONS, AgendaItem, PanelDecision, PanelMeeting, PanelMember
 from portal.panels.views import bp
+from portal.params import int_arg, to_int
 
 ACTION_ROWS = 3
 MARKS = (("present", "Present"), ("apologies", "Apologies"), ("absent", "Absent"))
@@ -87,7 +88,7 @@ def run_meeting(meeting_id: int):
     if meeting.status == "scheduled":
         return _not_running(meeting)
     items = _items(meeting)
-    item = _current(items, request.args.get("item", type=int))
+    item = _current(items, int_arg("item"))
     partial = htmx and not htmx.history_restore_request
     if partial and htmx.target == "run-item":
         return _fragment(meeting, item, items)
@@ -102,8 +103,9 @@ def record_attendance(meeting_id: int):
     meeting = _running_meeting(meeting_id)
     marks = {}
     for key, value in request.form.items():
-        if key.startswith("member-") and key[7:].isdigit() and value:
-            marks[int(key[7:])] = value
+        member_id = to_int(key[7:]) if key.startswith("member-") else None
+        if member_id is not None and value:
+            marks[member_id] = value
     try:
         service.record_attendance(current_user, meeting, marks)
     except Refused as exc:

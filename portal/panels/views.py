@@ -19,6 +19,7 @@ from portal.panels import service
 from portal.panels.forms import AddItemForm, InviteAgencyForm, InviteUserForm, RemoveItemForm, ScheduleForm
 from portal.panels.models import AgendaItem, PanelDecision, PanelMeeting, PanelMember
 from portal.panels.rules import SLOT_RANGE
+from portal.params import int_arg, to_int
 from portal.pupils.models import Pupil
 from portal.sqlite import writes_on_get
 from portal.timeutil import LONDON, as_utc, utcnow
@@ -40,7 +41,7 @@ def _apply(form, exc: Refused, fields: dict[str, str] | None = None) -> None:
 
 
 def _version() -> int | None:
-    return request.form.get("version", type=int)
+    return to_int(request.form.get("version"))
 
 
 def _meeting_url(meeting: PanelMeeting, anchor: str = "") -> str:
@@ -247,14 +248,14 @@ def move_item(meeting_id: int, item_id: int):
 @access.require("run_panels")
 def set_slot(meeting_id: int, item_id: int):
     item = access.get_agenda_item_or_404(current_user, meeting_id, item_id, need="manage")
-    minutes = request.form.get("minutes", "").strip()
+    minutes = to_int(request.form.get("minutes", "").strip(), min=0)
 
     def change():
-        if not minutes.isdigit():
+        if minutes is None:
             low, high = SLOT_RANGE
             raise Refused(f"Enter the time slot as a number of minutes, {low} to {high}.")
-        service.set_slot(current_user, item, int(minutes), _version())
-        return f"{item.case.pupil.display_name} now has {int(minutes)} minutes."
+        service.set_slot(current_user, item, minutes, _version())
+        return f"{item.case.pupil.display_name} now has {minutes} minutes."
 
     return _agenda_change(item.meeting, change)
 
@@ -342,7 +343,7 @@ def invite_agency(meeting_id: int):
 @access.require("attend_panels")
 def confidentiality(meeting_id: int):
     meeting = access.get_meeting_or_404(current_user, meeting_id)
-    item_id = request.values.get("item", type=int)
+    item_id = int_arg("item") or to_int(request.form.get("item"))
     if not service.needs_confidentiality(current_user, meeting):
         return redirect(_pack_or_meeting(meeting, item_id), code=303)
     if request.method == "POST":

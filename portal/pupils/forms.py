@@ -7,6 +7,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from wtforms.widgets import HiddenInput
 
 from portal.forms import Form, strip
+from portal.params import to_int
 from portal.pupils.models import COHORT_FLAGS, year_label
 
 YEAR_CHOICES = [(str(y), year_label(y)) for y in range(-2, 15)]
@@ -27,7 +28,10 @@ class GovDateField(DateField):
         if not any(parts):
             return
         try:
-            self.data = date(int(parts[2]), int(parts[1]), int(parts[0]))
+            day, month, year = (to_int(p, min=1, max=9999) for p in parts)
+            if None in (day, month, year):
+                raise ValueError  # not ASCII digits, or a 25-digit year date() cannot take
+            self.data = date(year, month, day)
             if self.data.year < 1990 or self.data >= date.today():
                 raise ValueError
         except ValueError:

@@ -10,6 +10,7 @@ from portal import access, audit
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind
 from portal.pagination import page_links, paginate
+from portal.params import to_int
 from portal.pupils.models import Pupil
 from portal.sqlite import writes_on_get
 from portal.sweeps import service
@@ -39,11 +40,11 @@ def _encounter_form(sweep, formdata=None) -> EncounterForm:
 
 def _data(form: EncounterForm) -> dict:
     school = form.school.data or ""
-    status, school_id = (("school", int(school.split(":", 1)[1])) if school.startswith("school:")
-                         and school.split(":", 1)[1].isdigit() else (school, None))
+    status, school_id = (("school", to_int(school.split(":", 1)[1])) if school.startswith("school:")
+                         and to_int(school.split(":", 1)[1]) is not None else (school, None))
     return {
         "seen_time": form.seen_time.data, "location": form.location.data or "",
-        "officer_id": int(form.officer_id.data) if (form.officer_id.data or "").isdigit() else None,
+        "officer_id": to_int(form.officer_id.data),
         "forename": form.forename.data or "", "surname": form.surname.data or "",
         "date_of_birth": form.date_of_birth.data, "age": form.age.data,
         "school_status": status, "school_id": school_id, "school_given": form.school_given.data or "",

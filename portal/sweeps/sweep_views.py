@@ -13,6 +13,7 @@ from portal.csvutil import csv_response
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pagination import page_links, paginate
+from portal.params import date_arg, to_int
 from portal.pupils.models import Pupil
 from portal.sweeps import reports, service
 from portal.sweeps.errors import Refused
@@ -63,9 +64,9 @@ def new_sweep():
             form.lead_id.data = str(current_user.id)
         form.agencies.data = [str(current_user.organisation_id)]
     elif form.validate():
-        lead = db.session.get(User, int(form.lead_id.data)) if form.lead_id.data.isdigit() else None
-        officer_ids = [int(v) for v in form.officers.data or [] if v.isdigit()]
-        agency_ids = [int(v) for v in form.agencies.data or [] if v.isdigit()]
+        lead = db.session.get(User, to_int(form.lead_id.data)) if to_int(form.lead_id.data) is not None else None
+        officer_ids = [to_int(v) for v in form.officers.data or [] if to_int(v)]
+        agency_ids = [to_int(v) for v in form.agencies.data or [] if to_int(v)]
         officers = db.session.scalars(select(User).where(User.id.in_(officer_ids))).all() if officer_ids else []
         agencies = db.session.scalars(select(Organisation).where(Organisation.id.in_(agency_ids))).all() \
             if agency_ids else []
@@ -107,12 +108,13 @@ def _period() -> tuple[date | None, date | None, list[tuple[str, str]]]:
     errors = []
     values = {}
     for key in ("from", "to"):
-        raw = request.args.get(key, "").strip()
-        if raw:
-            try:
-                values[key] = date.fromisoformat(raw)
-            except ValueError:
-                errors.append((f"#period-{key}", f"Enter the ‘{key}’ date like 2026-09-01"))
+        problems: dict[str, str] = {}
+        value = date_arg(key, errors=problems,
+                         message=f"Enter the ‘{key}’ date like 2026-09-01, from {{min}} to {{max}}")
+        if value:
+            values[key] = value
+        if problems:
+            errors.append((f"#period-{key}", problems[key]))
     today = service.today()
     if not request.args.get("from") and "from" not in values:
         _, year = periods(today)
