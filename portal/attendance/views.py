@@ -163,6 +163,8 @@ def _school_rows(school: Organisation):
 
 @bp.route("/schools/<int:school_id>/attendance")
 @access.require("view_school_attendance")
+@audit.viewing("school_attendance_viewed", "a school's attendance list", ("Organisation", "school_id"),
+               terms=("band", "year", "cohort", "group", "sort", "page"))
 def school(school_id: int):
     school = access.get_school_or_404(current_user, school_id)
     ctx, stmt, filters, sort, errors = _school_rows(school)
@@ -208,11 +210,11 @@ def _paginate_rows(stmt, per_page: int = 50):
 
 @bp.route("/schools/<int:school_id>/attendance.csv")
 @access.require("view_school_attendance")
+@audit.viewing("attendance_exported", "a school's attendance list as CSV", ("Organisation", "school_id"),
+               terms=("band", "year", "cohort", "group", "sort"))
 def school_export(school_id: int):
     school = access.get_school_or_404(current_user, school_id)
     ctx, stmt, _, _, _ = _school_rows(school)
-    audit.record(current_user, "attendance_exported", school, summary=request.query_string.decode()[:200])
-    db.session.commit()
 
     def rows():
         for row in db.session.execute(stmt):
