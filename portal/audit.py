@@ -78,9 +78,7 @@ def record(
             if getattr(obj, "id", None) is None:
                 db.session.flush([obj])
             object_id = obj.id
-    label = actor_label
-    if label is None:
-        label = f"{actor.name} <{actor.email}>" if actor is not None else "system"
+    label = label_for(actor) if actor_label is None else actor_label
     entry = AuditEvent(
         actor_id=getattr(actor, "id", None),
         actor_label=label[:300],
@@ -93,6 +91,11 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def label_for(actor) -> str:
+    """How an entry names who did it (kept even if the user is later renamed)."""
+    return f"{actor.name} <{actor.email}>" if actor is not None else "system"
 
 
 def _plain(value: Any) -> Any:
