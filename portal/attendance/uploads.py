@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import shutil
+import stat
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -73,13 +74,16 @@ def errors_expired(finished_at: datetime | None) -> bool:
 
 
 def sweep(path: str, errors_days: int, now: float | None = None) -> int:
-    """Delete uploads older than a day and error reports older than `errors_days`; how many."""
+    """Delete uploads older than a day and error reports older than `errors_days`; how many.
+    The folder itself is made private too (older versions created it world-readable)."""
     now = time.time() if now is None else now
     removed = 0
     try:
         entries = list(os.scandir(path))
     except FileNotFoundError:
         return 0
+    if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
+        os.chmod(path, 0o700)
     for entry in entries:
         if not entry.is_file(follow_symlinks=False) or not entry.name.endswith(".csv"):
             continue

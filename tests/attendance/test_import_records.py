@@ -228,8 +228,10 @@ def test_start_up_sweeps_old_uploads_and_expired_error_reports(app, tmp_path, mo
     for name, hours in ages.items():
         (folder / name).write_text("x")
         os.utime(folder / name, (now - hours * 3600, now - hours * 3600))
+    os.chmod(folder, 0o755)  # as older versions left it
     assert uploads.sweep(str(folder), errors_days=7, now=now) == 2
     assert sorted(p.name for p in folder.iterdir()) == ["new-upload.csv", "notes.txt", "x.csv.1.errors.csv"]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
     # ...and every start of the app (web, worker, command) runs it on instance/imports.
     calls = []
