@@ -191,7 +191,7 @@ def test_broken_marks_file_imports_nothing_and_lists_every_problem(page: Page, b
     broken = tmp_path / "broken-marks.csv"
     broken.write_text(
         "upn,date,session,code\n"
-        "X999999999999,2026-11-19,AM,/\n"   # row 2: unknown UPN
+        "X999999999999,2026-11-19,AM,/\n"   # row 2: not a pupil of this school
         f"{upn},2026-02-30,AM,/\n"           # row 3: no such date
         f"{upn},2026-11-19,XX,/\n"           # row 4: bad session
         f"{upn},2026-11-19,PM,ZZ\n"          # row 5: unknown code
@@ -217,13 +217,14 @@ def test_broken_marks_file_imports_nothing_and_lists_every_problem(page: Page, b
     expect(body_rows).to_have_count(len(expected))
     shown = [tuple(t.strip() for t in r.locator("td").all_inner_texts()[:2]) for r in body_rows.all()]
     assert shown == expected
-    expect(body_rows.nth(0)).to_contain_text("Unknown UPN X999999999999")
+    expect(body_rows.nth(0)).to_contain_text("X999999999999 is not a pupil of your school")
     expect(body_rows.nth(1)).to_contain_text("2026-02-30")
     expect(body_rows.nth(2)).to_contain_text("'XX'")
     expect(body_rows.nth(3)).to_contain_text("'ZZ'")
     expect(body_rows.nth(4)).to_contain_text("in the future")
     expect(body_rows.nth(5)).to_contain_text("Duplicate of row 7")
     expect(page.get_by_role("button", name="Upload a corrected file")).to_be_visible()
+    expect(page.locator("#import-progress")).to_contain_text("The uploaded file has been deleted")
     _shot(page, "import-failed.png")
 
     link = page.get_by_role("link", name=re.compile(r"^Download all \d+ problems \(CSV\)$"))

@@ -34,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    _sweep_old_uploads(app)
 
     from portal import sqlite  # noqa: F401  (registers the SQLite connection settings)
 
@@ -108,6 +109,16 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, dashboard_bp, orgs_bp, audit_bp, health_bp, pupils_bp, attendance_bp, cases_bp,
                panels_bp, sweeps_bp):
         app.register_blueprint(bp)
+
+
+def _sweep_old_uploads(app: Flask) -> None:
+    """Uploads live only as long as their job; what a crash left behind goes at start-up."""
+    from portal.attendance import uploads
+
+    try:
+        uploads.sweep(os.path.join(app.instance_path, "imports"), app.config["IMPORT_ERRORS_DAYS"])
+    except OSError:
+        app.logger.warning("could not sweep old uploads from %s", app.instance_path, exc_info=True)
 
 
 @login_manager.user_loader

@@ -3,13 +3,20 @@
 `record()` adds an entry to the current session, so it is committed (or rolled back) in the
 same transaction as the change it describes. Nothing in the app updates or deletes an entry:
 the ORM refuses it here, and the migration adds a database trigger that refuses UPDATE.
+
+Views of a child's record are audited too, by one mechanism: `@audit.viewing(verb, ...)` on
+the view (below `@access.require`) writes exactly one entry per request that showed the record,
+naming the object and the query terms (`viewed()` lets the view add what only it knows).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from functools import wraps
+from typing import Any, Callable, Iterable
 
-from flask import has_request_context, request
+from flask import g, has_request_context, make_response, request
+from flask_login import current_user
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,21 +67,22 @@ def record(
     object_type: str | None = None,
     object_id: int | None = None,
     actor_label: str | None = None,
+    ip: str | None = None,
 ) -> AuditEvent:
-    """Add an audit entry to the session (committed with the change it describes)."""
+    """Add an audit entry to the session (committed with the change it describes). The client
+    address is the request's, unless `ip` names where the action came from (a background job
+    passes on its uploader's)."""
     if obj is not None:
         object_type = object_type or type(obj).__name__
         if object_id is None:
             if getattr(obj, "id", None) is None:
                 db.session.flush([obj])
             object_id = obj.id
-    label = actor_label
-    if label is None:
-        label = f"{actor.name} <{actor.email}>" if actor is not None else "system"
+    label = label_for(actor) if actor_label is None else actor_label
     entry = AuditEvent(
         actor_id=getattr(actor, "id", None),
         actor_label=label[:300],
-        ip=(request.remote_addr if has_request_context() else None),
+        ip=ip or (request.remote_addr if has_request_context() else None),
         verb=verb,
         object_type=object_type,
         object_id=object_id,
@@ -83,6 +91,11 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def label_for(actor) -> str:
+    """How an entry names who did it (kept even if the user is later renamed)."""
+    return f"{actor.name} <{actor.email}>" if actor is not None else "system"
 
 
 def _plain(value: Any) -> Any:
@@ -104,3 +117,99 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
         for k in after
         if before.get(k) != after.get(k)
     }
+
+
+# ----- views of a child's record ------------------------------------------------------------
+
+VIEW_VERBS: dict[str, str] = {}  # verb -> what was seen, for the audit log's filter
+_SECRET_TERMS = {"password", "current_password", "new_password", "csrf_token", "token", "code", "secret"}
+
+
+@dataclass
+class _PendingView:
+    verb: str
+    object_type: str | None = None
+    object_id: int | None = None
+    details: list[str] = field(default_factory=list)
+
+
+def viewing(verb: str, what: str, object: tuple[str, str] | None = None, *, terms: Iterable[str] = (),
+            only_with_terms: bool = False) -> Callable:
+    """Decorator for a view that shows pupil-level data (a child's record, or a list of them).
+
+    After the view has answered, one audit entry is written and committed when the answer showed
+    something: a GET answered 2xx (page, htmx fragment, CSV or PDF), or any request answered with
+    its form again (409, 422; a change itself is audited by its service). Redirects, refusals
+    (403, 404) and HEAD requests write nothing.
+
+    - `what`: what the person saw, in words (the audit log's filter lists it);
+    - `object`: (type, URL argument), e.g. ("Pupil", "pupil_id"), the record the entry names;
+    - `terms`: the query parameters to note in the summary (search words, filters, page), never
+      passwords, tokens or free text of a case;
+    - `only_with_terms`: write only when one of the terms was given (a search form left empty
+      shows nobody).
+
+    The view may call `viewed(obj, detail)` to name the object or add a detail only it knows.
+    It marks the view `writes_on_get`, so SQLite starts its transaction as a writer."""
+    terms = tuple(terms)
+    secret = _SECRET_TERMS.intersection(terms)
+    if secret:
+        raise ValueError(f"never audit {sorted(secret)}")
+    if VIEW_VERBS.get(verb, what) != what:
+        raise ValueError(f"audit verb {verb!r} already means {VIEW_VERBS[verb]!r}")
+    VIEW_VERBS[verb] = what
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            pending = _PendingView(verb)
+            if object is not None:
+                pending.object_type, arg = object
+                pending.object_id = kwargs.get(arg)
+            g.audit_view = pending
+            try:
+                response = make_response(view(*args, **kwargs))
+            finally:
+                g.pop("audit_view", None)
+            given = [f"{name}={_term(request.values.get(name))}" for name in terms
+                     if (request.values.get(name) or "").strip()]
+            if _showed_something(response) and (given or not only_with_terms):
+                if response.status_code >= 400:
+                    db.session.rollback()  # a refused change leaves nothing behind but this entry
+                record(current_user, verb, object_type=pending.object_type, object_id=pending.object_id,
+                       summary="; ".join(pending.details + given))
+                db.session.commit()
+                from portal.sqlite import writes_done
+
+                writes_done()  # what the request still reads (a streamed CSV) needs no write lock
+            return response
+
+        wrapped.writes_on_get = True
+        wrapped.audit_verb = verb
+        return wrapped
+
+    return decorate
+
+
+def viewed(obj: Any = None, detail: str = "") -> None:
+    """Inside a view marked `@viewing`: the record shown (when its URL does not name it) and
+    a detail of what was shown (a version, a level of detail)."""
+    pending = g.get("audit_view")
+    if pending is None:
+        raise RuntimeError("audit.viewed() outside a view marked @audit.viewing")
+    if obj is not None:
+        pending.object_type, pending.object_id = type(obj).__name__, obj.id
+    if detail:
+        pending.details.append(detail)
+
+
+def _term(value: str | None) -> str:
+    return " ".join((value or "").split())[:100]
+
+
+def _showed_something(response) -> bool:
+    if request.method == "HEAD":
+        return False
+    if response.status_code in (409, 422):
+        return True
+    return request.method == "GET" and 200 <= response.status_code < 300

@@ -23,39 +23,62 @@ def register(app: Flask) -> None:
 
     @app.cli.command("import-attendance")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--as", "email", metavar="EMAIL",
+                  help="Required: the e-mail address of the active user (an LA administrator, or school staff "
+                       "for their own school) the import is done as; the audit log records them.")
     @click.option("--school", "urn", help="Only pupils of the school with this URN (default: any school).")
     @click.option("--pupils", "kind", flag_value="pupils", help="The file holds pupils, not marks.")
     @click.option("--marks", "kind", flag_value="marks", default=True, help="The file holds marks (default).")
-    def import_attendance(path: str, urn: str | None, kind: str):
-        """Import a CSV of marks (upn,date,session,code) or pupils, all or nothing."""
+    def import_attendance(path: str, email: str | None, urn: str | None, kind: str):
+        """Import a CSV of marks (upn,date,session,code) or pupils, all or nothing, as a user."""
+        import getpass
         import os
-        import shutil
-        import uuid
+        import socket
 
         from sqlalchemy import select
 
+        from portal import access, audit
+        from portal.attendance import uploads
         from portal.attendance.imports import import_marks
         from portal.attendance.models import ImportJob
+        from portal.auth.service import find_user_by_email
         from portal.orgs.models import Organisation
         from portal.pupils.imports import import_pupils
 
+        if not email:
+            raise click.ClickException(
+                "Say who is importing: --as EMAIL (an active LA administrator, or school staff for their own "
+                "school). The import is recorded in the audit log in their name.")
+        user = find_user_by_email(email)
+        if user is None or not user.active:
+            raise click.ClickException(f"No active user has the e-mail address {email}.")
+        if not access.can(user, "import_attendance"):
+            raise click.ClickException(f"{email} may not import attendance or pupils.")
         school_id = None
         if urn:
             school_id = db.session.scalar(select(Organisation.id).where(Organisation.urn == urn))
             if school_id is None:
                 raise click.ClickException(f"No school has URN {urn}.")
-        folder = os.path.join(current_app.instance_path, "imports")
-        os.makedirs(folder, exist_ok=True)
-        copy = os.path.join(folder, f"{uuid.uuid4().hex}.csv")
-        shutil.copyfile(path, copy)
-        job = ImportJob(kind=kind, school_id=school_id, filename=os.path.basename(path)[:255], path=copy,
-                        size_bytes=os.path.getsize(copy), status="running")
-        db.session.add(job)
-        db.session.commit()
-        if kind == "marks":
-            job = import_marks(job, progress=lambda pct, phase: click.echo(f"  {pct:3d}%  {phase}"))
-        else:
-            job = import_pupils(job)
+        scope = access.import_school_for(user, school_id)
+        if school_id is not None and scope != school_id:
+            raise click.ClickException(f"{email} may import only for their own school.")
+        origin = f"command line ({getpass.getuser()}@{socket.gethostname()})"[:64]
+        with open(path, "rb") as source:
+            copy = uploads.store(source)  # 0600, deleted when the import ends
+        try:
+            job = ImportJob(kind=kind, school_id=scope, uploaded_by_id=user.id, uploaded_from=origin,
+                            filename=os.path.basename(path)[:255], path=copy, size_bytes=os.path.getsize(copy),
+                            status="running")
+            db.session.add(job)
+            db.session.flush()
+            audit.record(user, "import_uploaded", job, ip=origin, summary=f"{job.kind}: {job.filename}")
+            db.session.commit()
+            if kind == "marks":
+                job = import_marks(job, progress=lambda pct, phase: click.echo(f"  {pct:3d}%  {phase}"))
+            else:
+                job = import_pupils(job)
+        finally:
+            uploads.discard(copy)
         if job.status == "done":
             click.echo(f"Imported {job.rows} rows: {job.added} added, {job.changed} changed, "
                        f"{job.unchanged} unchanged.")

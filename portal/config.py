@@ -43,6 +43,7 @@ def load(env: dict | None = None) -> dict:
         "PORT": _int(env, "PORT", 5000),
         "PROXY_COUNT": _int(env, "PROXY_COUNT", 0),
         "PANEL_ACCESS_DAYS": _int(env, "PANEL_ACCESS_DAYS", 7),
+        "IMPORT_ERRORS_DAYS": _int(env, "IMPORT_ERRORS_DAYS", 7),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_FROM": env.get("MAIL_FROM") or "no-reply@attendance.invalid",

@@ -154,8 +154,8 @@ def _seed_marks(pupils, rng: random.Random, today: date) -> None:
                     else:
                         code = "L" if rng.random() < 0.02 else ("/" if session == "AM" else "\\")
                     writer.writerow([pupil.upn, day.isoformat(), session, code])
-    job = ImportJob(kind="marks", school_id=None, uploaded_by_id=None, filename="demo-autumn-term.csv",
-                    path=path, size_bytes=os.path.getsize(path), status="running")
+    job = ImportJob(kind="marks", school_id=None, uploaded_by_id=None, uploaded_from="seed-demo",
+                    filename="demo-autumn-term.csv", path=path, size_bytes=os.path.getsize(path), status="running")
     db.session.add(job)
     db.session.commit()
     import_marks(job, today=today)

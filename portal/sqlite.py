@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -33,11 +33,17 @@ def writes_on_get(view):
     return view
 
 
+def writes_done() -> None:
+    """A `writes_on_get` view has committed its write: what the request still reads (a
+    streamed download) starts as a reader again, holding no write lock."""
+    g.sqlite_writes_done = True
+
+
 def _reading() -> bool:
     if not has_request_context() or request.method not in SAFE_METHODS:
         return False
     view = current_app.view_functions.get(request.endpoint or "")
-    return not getattr(view, "writes_on_get", False)
+    return not getattr(view, "writes_on_get", False) or g.get("sqlite_writes_done", False)
 
 
 @event.listens_for(Engine, "begin")

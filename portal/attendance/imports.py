@@ -20,6 +20,7 @@ from typing import Callable
 
 from sqlalchemy import select, text, update
 
+from portal import access
 from portal.attendance import calc
 from portal.attendance.codes import CLOSURE_CODES
 from portal.attendance.models import ImportJob, RegisterCode
@@ -50,7 +51,9 @@ class ErrorSink:
     first: list[list] = field(default_factory=list)
 
     def __post_init__(self):
-        self._file = open(self.path, "w", newline="", encoding="utf-8")
+        from portal.attendance.uploads import create_private
+
+        self._file = create_private(self.path, "w", newline="", encoding="utf-8")  # 0600
         self._writer = csv.writer(self._file)
         self._writer.writerow(["row", "field", "message"])
 
@@ -111,8 +114,9 @@ def import_marks(job: ImportJob, *, today: date | None = None,
     today = today or _today()
     job_id, school_id, path, size = job.id, job.school_id, job.path, max(job.size_bytes, 1)
     actor = db.session.get(User, job.uploaded_by_id) if job.uploaded_by_id else None
-    actor_label = f"{actor.name} <{actor.email}>" if actor else "import-attendance"
-    actor_id = getattr(actor, "id", None)
+    # Who and from where, for the audit entries (a worker has no request to ask).
+    who = {"actor_id": getattr(actor, "id", None), "actor_label": audit_label(actor), "ip": job.uploaded_from}
+    actor_id = who["actor_id"]
     errors_file = errors_path(job)
 
     def report(percent: int, phase: str) -> None:
@@ -120,10 +124,16 @@ def import_marks(job: ImportJob, *, today: date | None = None,
         if progress:
             progress(percent, phase)
 
-    # Which pupils the uploader may import for; the others only to name the error.
+    # Which pupils the uploader may import for. Only someone who may import for any school (the
+    # LA) is told that a UPN belongs to another school: to a school, a UPN that is not on its
+    # roll is just that, whether or not it exists elsewhere (no oracle for other schools' UPNs).
     in_scope: dict[str, int] = {}
     elsewhere: set[str] = set()
-    for pid, upn, pupil_school in db.session.execute(select(Pupil.id, Pupil.upn, Pupil.school_id)):
+    precise = school_id is None or actor is None or access.can(actor, "import_for_any_school")
+    stmt = select(Pupil.id, Pupil.upn, Pupil.school_id)
+    if not precise:
+        stmt = stmt.where(Pupil.school_id == school_id)
+    for pid, upn, pupil_school in db.session.execute(stmt):
         if school_id is None or pupil_school == school_id:
             in_scope[upn] = pid
         else:
@@ -178,6 +188,9 @@ def import_marks(job: ImportJob, *, today: date | None = None,
                                     sink.add(row_no, "upn", f"{upn} is a pupil of another school")
                                 elif not upn:
                                     sink.add(row_no, "upn", "Enter the pupil's UPN")
+                                elif not precise:
+                                    sink.add(row_no, "upn", f"{upn[:20]} is not a pupil of your school – "
+                                                            "import the pupil first if they have joined it")
                                 else:
                                     sink.add(row_no, "upn", f"Unknown UPN {upn[:20]} – import the pupil first")
                                 continue
@@ -221,8 +234,14 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             sink.add(2, "file", "The file has no marks in it")
         shown = sink.close()
         if sink.count:
-            _finish(job_id, status="failed", rows=row_no - 1, error_count=sink.count, errors=shown,
-                    message=f"{sink.count} problem{'s' if sink.count != 1 else ''} found. Nothing was imported.")
+            with db.engine.begin() as done:
+                done.execute(update(ImportJob).where(ImportJob.id == job_id).values(
+                    status="failed", phase="Finished", progress=100, finished_at=utcnow(), rows=row_no - 1,
+                    error_count=sink.count, errors=shown,
+                    message=f"{sink.count} problem{'s' if sink.count != 1 else ''} found. Nothing was imported."))
+                _audit(done, who, "attendance_import_failed", job_id,
+                       f"{row_no - 1} rows, {sink.count} problem{'s' if sink.count != 1 else ''}: nothing imported",
+                       {"school_id": {"from": None, "to": school_id}})
             return db.session.get(ImportJob, job_id)
         report(85, "Saving marks")
         conn.execution_options(sqlite_deferred=False)
@@ -231,7 +250,9 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(
                 status="done", phase="Finished", progress=100, rows=rows, error_count=0, errors=None,
                 finished_at=utcnow(), message="", **counts))
-            _audit(conn, actor_id, actor_label, job_id, school_id, counts, rows)
+            _audit(conn, who, "attendance_imported", job_id,
+                   f"{rows} marks ({counts['added']} added, {counts['changed']} changed, {counts['unchanged']} unchanged)",
+                   {"school_id": {"from": None, "to": school_id}, **{k: {"from": None, "to": v} for k, v in counts.items()}})
         with contextlib.suppress(FileNotFoundError):
             os.remove(errors_file)
     finally:
@@ -335,17 +356,17 @@ def recompute_weeks(conn, dialect: str, pupil_ids_sql: str, first_day: date, las
                  f"WHERE s.pupil_id IN ({pupil_ids_sql}) AND s.date >= :first AND s.date <= :last", params)
 
 
-def _audit(conn, actor_id, actor_label, job_id, school_id, counts, rows) -> None:
+def audit_label(actor) -> str:
+    from portal.audit import label_for
+
+    return label_for(actor)
+
+
+def _audit(conn, who: dict, verb: str, job_id: int, summary: str, changes: dict) -> None:
+    """The import's audit entry, on the import's own connection (in its transaction), naming
+    the uploader and where the file came from."""
     from portal.audit import AuditEvent
 
     conn.execute(AuditEvent.__table__.insert().values(
-        at=utcnow(), actor_id=actor_id, actor_label=actor_label[:300], ip=None,
-        verb="attendance_imported", object_type="ImportJob", object_id=job_id,
-        summary=(f"{rows} marks ({counts['added']} added, {counts['changed']} changed, "
-                 f"{counts['unchanged']} unchanged)")[:500],
-        changes={"school_id": {"from": None, "to": school_id}, **{k: {"from": None, "to": v} for k, v in counts.items()}},
-    ))
-
-
-def _finish(job_id: int, **values) -> None:
-    set_progress(job_id, phase="Finished", progress=100, finished_at=utcnow(), **values)
+        at=utcnow(), actor_id=who["actor_id"], actor_label=who["actor_label"][:300], ip=who["ip"],
+        verb=verb, object_type="ImportJob", object_id=job_id, summary=summary[:500], changes=changes))

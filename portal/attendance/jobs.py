@@ -1,4 +1,8 @@
-"""Running import jobs: in an RQ worker when REDIS_URL is set, else in a thread of the app."""
+"""Running import jobs: in an RQ worker when REDIS_URL is set, else in a thread of the app.
+
+The job row carries who uploaded the file and from where (`uploaded_by_id`, `uploaded_from`),
+so the audit entries a worker writes name them too. When the job ends, done or failed, its
+upload is deleted (a failed job keeps only its error report: see `uploads`)."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +10,8 @@ import threading
 
 from flask import Flask, current_app
 
+from portal import audit
+from portal.attendance import uploads
 from portal.attendance.models import ImportJob
 from portal.extensions import db
 
@@ -23,19 +29,28 @@ def run(job_id: int) -> None:
     if job is None or job.status != "queued":
         return
     job.status, job.phase, job.progress = "running", "Starting", 1
+    kind, path, uploader_id, origin = job.kind, job.path, job.uploaded_by_id, job.uploaded_from
     db.session.commit()
     try:
-        if job.kind == "marks":
+        if kind == "marks":
             import_marks(job)
         else:
             import_pupils(job)
     except Exception:  # noqa: BLE001 - the job must end in a state the user can see
         log.exception("import job %s failed", job_id)
         db.session.rollback()
+        from portal.orgs.models import User
         from portal.timeutil import utcnow
 
         set_progress(job_id, status="failed", phase="Finished", progress=100, finished_at=utcnow(),
                      message="The import stopped because of a problem in the service. Nothing was imported.")
+        actor = db.session.get(User, uploader_id) if uploader_id else None
+        audit.record(actor, "attendance_import_failed" if kind == "marks" else "pupils_import_failed",
+                     object_type="ImportJob", object_id=job_id, ip=origin,
+                     summary="stopped by a problem in the service: nothing imported")
+        db.session.commit()
+    finally:
+        uploads.discard(path)
 
 
 def _run_in_thread(app: Flask, job_id: int) -> None:

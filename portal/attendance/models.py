@@ -85,6 +85,9 @@ class ImportJob(db.Model):
     kind: Mapped[str] = mapped_column(String(16))  # marks / pupils
     school_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Where the file came from: the uploader's client address, or "command line (user@host)";
+    # the import's audit entries carry it, also when a worker runs the job.
+    uploaded_from: Mapped[str | None] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))
     path: Mapped[str] = mapped_column(String(500))
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)

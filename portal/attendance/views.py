@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import os
-import uuid
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, abort, flash, redirect, render_template, request,
                    send_file, url_for)
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.attendance import calc, jobs, summaries
+from portal.attendance import calc, jobs, summaries, uploads
 from portal.attendance.forms import UploadForm
 from portal.attendance.imports import MARKS_HEADER, check_header, errors_path
 from portal.attendance.models import ImportJob
@@ -24,12 +23,6 @@ from portal.pupils.imports import PUPIL_HEADER
 from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
 
 bp = Blueprint("attendance", __name__)
-
-
-def _upload_dir() -> str:
-    path = os.path.join(current_app.instance_path, "imports")
-    os.makedirs(path, exist_ok=True)
-    return path
 
 
 def _school_choices():
@@ -68,9 +61,9 @@ def list_imports():
                 valid = False
         if valid:
             school_id = access.import_school_for(current_user, int(form.school_id.data) if form.school_id.data else None)
-            path = os.path.join(_upload_dir(), f"{uuid.uuid4().hex}.csv")
-            upload.save(path)
+            path = uploads.store(upload.stream)
             job = ImportJob(kind=form.kind.data, school_id=school_id, uploaded_by_id=current_user.id,
+                            uploaded_from=(request.remote_addr or "")[:64] or None,
                             filename=os.path.basename(upload.filename)[:255], path=path,
                             size_bytes=os.path.getsize(path))
             db.session.add(job)
@@ -91,14 +84,18 @@ def list_imports():
 @access.require("import_attendance")
 def view_import(job_id: int):
     job = access.get_import_or_404(current_user, job_id)
-    return render_template("attendance/import.html", job=job)
+    return render_template("attendance/import.html", job=job,
+                           errors_until=uploads.errors_kept_until(job.finished_at),
+                           errors_expired=uploads.errors_expired(job.finished_at))
 
 
 @bp.route("/imports/<int:job_id>/progress")
 @access.require("import_attendance")
 def import_progress(job_id: int):
     job = access.get_import_or_404(current_user, job_id)
-    return render_template("attendance/_import_progress.html", job=job)
+    return render_template("attendance/_import_progress.html", job=job,
+                           errors_until=uploads.errors_kept_until(job.finished_at),
+                           errors_expired=uploads.errors_expired(job.finished_at))
 
 
 @bp.route("/imports/<int:job_id>/errors.csv")
@@ -106,7 +103,10 @@ def import_progress(job_id: int):
 def import_errors(job_id: int):
     job = access.get_import_or_404(current_user, job_id)
     path = errors_path(job)
-    if job.status != "failed" or not os.path.exists(path):
+    if job.status != "failed" or uploads.errors_expired(job.finished_at):
+        uploads.discard(path)  # kept IMPORT_ERRORS_DAYS, even if no restart has swept it yet
+        abort(404)
+    if not os.path.exists(path):
         abort(404)
     return send_file(path, mimetype="text/csv", as_attachment=True,
                      download_name=f"import-{job.id}-errors.csv")
@@ -160,6 +160,8 @@ def _school_rows(school: Organisation):
 
 @bp.route("/schools/<int:school_id>/attendance")
 @access.require("view_school_attendance")
+@audit.viewing("school_attendance_viewed", "a school's attendance list", ("Organisation", "school_id"),
+               terms=("band", "year", "cohort", "group", "sort", "page"))
 def school(school_id: int):
     school = access.get_school_or_404(current_user, school_id)
     ctx, stmt, filters, sort, errors = _school_rows(school)
@@ -205,11 +207,11 @@ def _paginate_rows(stmt, per_page: int = 50):
 
 @bp.route("/schools/<int:school_id>/attendance.csv")
 @access.require("view_school_attendance")
+@audit.viewing("attendance_exported", "a school's attendance list as CSV", ("Organisation", "school_id"),
+               terms=("band", "year", "cohort", "group", "sort"))
 def school_export(school_id: int):
     school = access.get_school_or_404(current_user, school_id)
     ctx, stmt, _, _, _ = _school_rows(school)
-    audit.record(current_user, "attendance_exported", school, summary=request.query_string.decode()[:200])
-    db.session.commit()
 
     def rows():
         for row in db.session.execute(stmt):

@@ -3,18 +3,36 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import false, func, select
 
 from portal import access
-from portal.audit import AuditEvent
+from portal.audit import VIEW_VERBS, AuditEvent
 from portal.extensions import db
 from portal.pagination import page_links, paginate
 from portal.params import date_arg, int_arg
 from portal.timeutil import LONDON
 
 bp = Blueprint("audit", __name__)
+
+ANY_VIEW = "views"  # the verb filter's value for every view of a child's record
+# The page of each kind of record an entry can name (the LA admin reading the log may open them all).
+OBJECT_PAGES = {
+    "Pupil": ("pupils.view", "pupil_id"), "Case": ("cases.view_case", "case_id"),
+    "Referral": ("cases.view_referral", "referral_id"), "PanelMeeting": ("panels.view_meeting", "meeting_id"),
+    "Sweep": ("sweeps.view_sweep", "sweep_id"), "Encounter": ("sweeps.view_encounter", "encounter_id"),
+    "FollowUp": ("sweeps.view_followup", "followup_id"), "ImportJob": ("attendance.view_import", "job_id"),
+    "Organisation": ("orgs.view_organisation", "org_id"), "User": ("orgs.view_user", "user_id"),
+}
+
+
+def object_url(entry: AuditEvent) -> str | None:
+    page = OBJECT_PAGES.get(entry.object_type or "")
+    if page is None or entry.object_id is None:
+        return None
+    endpoint, arg = page
+    return url_for(endpoint, **{arg: entry.object_id})
 
 
 @bp.route("/audit")
@@ -34,7 +52,9 @@ def list_events():
     if who:
         like = f"%{who.lower()}%"
         stmt = stmt.where(func.lower(AuditEvent.actor_label).like(like))
-    if verb:
+    if verb == ANY_VIEW:
+        stmt = stmt.where(AuditEvent.verb.in_(sorted(VIEW_VERBS)))
+    elif verb:
         stmt = stmt.where(AuditEvent.verb == verb)
     if object_type:
         stmt = stmt.where(AuditEvent.object_type == object_type)
@@ -49,13 +69,16 @@ def list_events():
     if errors:
         stmt = stmt.where(false())
     page = paginate(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), per_page=50)
-    verbs = db.session.scalars(select(AuditEvent.verb).distinct().order_by(AuditEvent.verb)).all()
+    verbs = [v for v in db.session.scalars(select(AuditEvent.verb).distinct().order_by(AuditEvent.verb))
+             if v not in VIEW_VERBS]
+    view_verbs = sorted(VIEW_VERBS.items(), key=lambda item: item[1].lower())
     types = db.session.scalars(
         select(AuditEvent.object_type).distinct().where(AuditEvent.object_type.is_not(None))
         .order_by(AuditEvent.object_type)
     ).all()
     return render_template(
         "audit/list.html", page=page, pages=page_links(page), errors=errors, verbs=verbs, types=types,
+        view_verbs=view_verbs, any_view=ANY_VIEW, object_url=object_url,
         filters={"user": who, "verb": verb, "object_type": object_type, "object_id": object_id_raw,
                  "from": args.get("from", ""), "to": args.get("to", "")},
     ), (422 if errors else 200)

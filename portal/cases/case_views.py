@@ -20,7 +20,6 @@ from portal.orgs.models import Organisation, OrgKind, User
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil
-from portal.sqlite import writes_on_get
 from portal.timeutil import LONDON, utcnow
 
 SORTS = {
@@ -36,6 +35,8 @@ def _today() -> date:
 
 @bp.route("/cases")
 @access.require("view_cases")
+@audit.viewing("case_list_viewed", "a list of cases",
+               terms=("status", "mine", "school", "stage", "cohort", "overdue", "sort", "page"))
 def list_cases():
     args = request.args
     stmt = (access.cases_for(current_user).join(Pupil, Pupil.id == Case.pupil_id)
@@ -154,12 +155,9 @@ def _update_form(case: Case) -> CaseUpdateForm:
 
 @bp.route("/cases/<int:case_id>")
 @access.require("view_cases")
-@writes_on_get
+@audit.viewing("case_viewed", "a case", ("Case", "case_id"), terms=("kind", "agency"))
 def view_case(case_id: int):
     case = access.get_case_or_404(current_user, case_id)
-    audit.record(current_user, "case_viewed", case)
-    db.session.commit()
-    case = db.session.get(Case, case_id)
     if htmx and htmx.target == "chronology" and not htmx.history_restore_request:
         return render_template("cases/_chronology.html", **_case_context(case))
     return render_template("cases/case.html", **_case_context(case))
@@ -179,6 +177,7 @@ def _conflict(thing: str, current, back: str):
 
 @bp.route("/cases/<int:case_id>/update", methods=["POST"])
 @access.require("lead_cases")
+@audit.viewing("case_viewed", "a case", ("Case", "case_id"))
 def update_case(case_id: int):
     case = access.get_case_or_404(current_user, case_id, need="lead")
     form = CaseUpdateForm(prefix="case")
@@ -207,6 +206,7 @@ def update_case(case_id: int):
 
 @bp.route("/cases/<int:case_id>/chronology", methods=["POST"])
 @access.require("view_cases")
+@audit.viewing("case_viewed", "a case", ("Case", "case_id"))
 def add_entry(case_id: int):
     case = access.get_case_or_404(current_user, case_id)
     form = EntryForm(prefix="entry")
@@ -262,6 +262,7 @@ def strike_entry(case_id: int, entry_id: int):
 
 @bp.route("/cases/<int:case_id>/shares", methods=["GET", "POST"])
 @access.require("lead_cases")
+@audit.viewing("case_share_form_viewed", "the form to share a case", ("Case", "case_id"))
 def share_case(case_id: int):
     case = access.get_case_or_404(current_user, case_id, need="lead")
     form = ShareForm()
@@ -305,6 +306,7 @@ def withdraw_share(case_id: int, share_id: int):
 
 @bp.route("/cases/<int:case_id>/close", methods=["GET", "POST"])
 @access.require("lead_cases")
+@audit.viewing("case_close_form_viewed", "the form to close a case", ("Case", "case_id"))
 def close_case(case_id: int):
     case = access.get_case_or_404(current_user, case_id, need="lead")
     form = CloseForm()

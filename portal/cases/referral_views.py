@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal import access
+from portal import access, audit
 from portal.cases import referrals as service
 from portal.cases.errors import Conflict, Refused
 from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
@@ -70,6 +70,7 @@ def _save(form, pupil, referral):
 
 @bp.route("/pupils/<int:pupil_id>/referrals/new", methods=["GET", "POST"])
 @access.require("refer")
+@audit.viewing("referral_form_viewed", "the referral form", ("Pupil", "pupil_id"))
 def new_referral(pupil_id: int):
     pupil = access.get_pupil_or_404(current_user, pupil_id)
     form = ReferralForm()
@@ -80,6 +81,7 @@ def new_referral(pupil_id: int):
 
 @bp.route("/referrals/<int:referral_id>/edit", methods=["GET", "POST"])
 @access.require("refer")
+@audit.viewing("referral_form_viewed", "the referral form", ("Referral", "referral_id"))
 def edit_referral(referral_id: int):
     referral = access.get_referral_or_404(current_user, referral_id, need="edit")
     form = ReferralForm(obj=None if request.method == "POST" else referral)
@@ -92,6 +94,7 @@ def edit_referral(referral_id: int):
 
 @bp.route("/referrals")
 @access.require("view_referrals")
+@audit.viewing("referral_list_viewed", "a list of referrals", terms=("status", "page"))
 def list_referrals():
     status = request.args.get("status", "")
     stmt = access.referrals_for(current_user).options(selectinload(Referral.pupil), selectinload(Referral.school))
@@ -109,6 +112,7 @@ def list_referrals():
 
 @bp.route("/referrals/<int:referral_id>")
 @access.require("view_referrals")
+@audit.viewing("referral_viewed", "a referral", ("Referral", "referral_id"))
 def view_referral(referral_id: int):
     referral = access.get_referral_or_404(current_user, referral_id)
     return render_template("cases/referral.html", referral=referral, barrier_choices=dict(BARRIERS),
@@ -117,6 +121,7 @@ def view_referral(referral_id: int):
 
 @bp.route("/referrals/<int:referral_id>/additions", methods=["POST"])
 @access.require("refer")
+@audit.viewing("referral_viewed", "a referral", ("Referral", "referral_id"))
 def add_to_referral(referral_id: int):
     referral = access.get_referral_or_404(current_user, referral_id, need="add")
     form = AdditionForm()
@@ -140,6 +145,7 @@ def _ewo_choices(referral):
 
 @bp.route("/referrals/<int:referral_id>/triage", methods=["GET", "POST"])
 @access.require("triage")
+@audit.viewing("referral_triage_viewed", "the triage of a referral", ("Referral", "referral_id"))
 def triage_referral(referral_id: int):
     referral = access.get_referral_or_404(current_user, referral_id, need="triage")
     form = TriageForm()

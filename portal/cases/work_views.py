@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
-from portal import access
+from portal import access, audit
 from portal.cases import service
 from portal.cases.case_views import _action_form, _case_context, _conflict, _today
 from portal.cases.errors import Conflict, Refused
@@ -36,6 +36,7 @@ def _owner(value: str):
 
 @bp.route("/cases/<int:case_id>/actions", methods=["POST"])
 @access.require("view_cases")
+@audit.viewing("case_viewed", "a case", ("Case", "case_id"))
 def add_action(case_id: int):
     case = access.get_case_or_404(current_user, case_id, need="add_action")
     form = _action_form(case, request.form)
@@ -100,6 +101,7 @@ def action_row(action_id: int):
 
 @bp.route("/actions")
 @access.require("view_cases")
+@audit.viewing("my_actions_viewed", "My actions", terms=("show", "page"))
 def my_actions():
     show = request.args.get("show", "open")
     mine = or_(Action.owner_user_id == current_user.id, Action.owner_org_id == current_user.organisation_id)

@@ -13,7 +13,6 @@ from portal.panels.minutes import LINKS, VERSIONS, build_minutes, render_pdf
 from portal.panels.models import PanelMeeting
 from portal.panels.views import bp
 from portal.params import to_int
-from portal.sqlite import writes_on_get
 from portal.timeutil import london_today
 
 
@@ -36,9 +35,10 @@ def mark_held(meeting_id: int):
     return redirect(url_for("panels.view_meeting", meeting_id=meeting_id), code=303)
 
 
-def _minutes_for(meeting_id: int, event: str):
-    """The minutes in the version asked for (?version=restricted|redacted), audited; a member
-    who has not confirmed the confidentiality statement is sent to it for the restricted one."""
+def _minutes_for(meeting_id: int):
+    """The minutes in the version asked for (?version=restricted|redacted), noted for the
+    audit; a member who has not confirmed the confidentiality statement is sent to it for the
+    restricted one."""
     meeting = access.get_meeting_or_404(current_user, meeting_id)
     allowed = access.minutes_versions(current_user, meeting)
     version = request.args.get("version") or allowed[0]
@@ -47,16 +47,15 @@ def _minutes_for(meeting_id: int, event: str):
     if version not in allowed:
         return None, redirect(url_for("panels.confidentiality", meeting_id=meeting_id), code=303)
     minutes = build_minutes(meeting, version)
-    audit.record(current_user, event, meeting, summary=f"{version} version")
-    db.session.commit()
+    audit.viewed(detail=f"{version} version")
     return minutes, None
 
 
 @bp.route("/panels/<int:meeting_id>/minutes")
 @access.require("attend_panels")
-@writes_on_get
+@audit.viewing("panel_minutes_viewed", "a panel meeting's minutes", ("PanelMeeting", "meeting_id"))
 def minutes(meeting_id: int):
-    minutes, elsewhere = _minutes_for(meeting_id, "panel_minutes_viewed")
+    minutes, elsewhere = _minutes_for(meeting_id)
     if elsewhere is not None:
         return elsewhere
     meeting = db.session.get(PanelMeeting, meeting_id)
@@ -66,9 +65,9 @@ def minutes(meeting_id: int):
 
 @bp.route("/panels/<int:meeting_id>/minutes/pdf")
 @access.require("attend_panels")
-@writes_on_get
+@audit.viewing("panel_minutes_downloaded", "a panel meeting's minutes as PDF", ("PanelMeeting", "meeting_id"))
 def minutes_pdf(meeting_id: int):
-    minutes, elsewhere = _minutes_for(meeting_id, "panel_minutes_downloaded")
+    minutes, elsewhere = _minutes_for(meeting_id)
     if elsewhere is not None:
         return elsewhere
     return Response(render_pdf(minutes), mimetype="application/pdf",
@@ -77,6 +76,7 @@ def minutes_pdf(meeting_id: int):
 
 @bp.route("/panels/overview")
 @access.require("run_panels")
+@audit.viewing("panel_overview_viewed", "the panel overview")
 def panel_overview():
     decisions = overview.decisions_in(access.managed_meetings(current_user))
     impact = overview.impacts(decisions)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal import access
+from portal import access, audit
 from portal.cases.case_views import action_owner_choices
 from portal.cases.errors import Conflict, Refused
 from portal.cases.models import Action, Case
@@ -83,6 +83,8 @@ def _not_running(meeting: PanelMeeting):
 
 @bp.route("/panels/<int:meeting_id>/run")
 @access.require("run_panels")
+@audit.viewing("panel_run_viewed", "the screen that runs a panel meeting", ("PanelMeeting", "meeting_id"),
+               terms=("item",))
 def run_meeting(meeting_id: int):
     meeting = _running_meeting(meeting_id)
     if meeting.status == "scheduled":

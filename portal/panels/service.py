@@ -259,18 +259,16 @@ def pack_level(user: User, case: Case) -> str:
 
 
 def open_pack(actor: User, item: AgendaItem, now: datetime | None = None) -> str:
-    """A user opens the pack of one agenda item: checked, audited (committed), and the level
-    of detail returned. NotVisible -> 404; NeedsConfidentiality -> ask for the confirmation."""
+    """A user opens the pack of one agenda item: checked, and the level of detail returned
+    (the view that shows it audits it). NotVisible -> 404; NeedsConfidentiality -> ask for the
+    confirmation."""
     meeting = item.meeting
     if not access.can_manage_meeting(actor, meeting):
         if item.removed_at is not None or not access.meeting_open_to(actor, meeting, now):
             raise NotVisible()
         if not has_confirmed(actor, meeting):
             raise NeedsConfidentiality("Confirm the confidentiality statement for this meeting first.")
-    level = pack_level(actor, item.case)
-    audit.record(actor, "panel_pack_viewed", item.case, summary=f"meeting #{meeting.id}, item #{item.id}, {level}")
-    db.session.commit()
-    return level
+    return pack_level(actor, item.case)
 
 
 # ----- a case's panel history ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal import access
+from portal import access, audit
 from portal.cases.errors import Conflict, Refused
 from portal.cases.models import Action, Case
 from portal.extensions import db, htmx
@@ -21,7 +21,6 @@ from portal.panels.models import AgendaItem, PanelDecision, PanelMeeting, PanelM
 from portal.panels.rules import SLOT_RANGE
 from portal.params import int_arg, to_int
 from portal.pupils.models import Pupil
-from portal.sqlite import writes_on_get
 from portal.timeutil import LONDON, as_utc, utcnow
 
 bp = Blueprint("panels", __name__)
@@ -144,6 +143,7 @@ def _meeting_page(meeting: PanelMeeting, status: int = 200, user_form=None, agen
 
 @bp.route("/panels/<int:meeting_id>")
 @access.require("attend_panels")
+@audit.viewing("panel_meeting_viewed", "a panel meeting and its agenda", ("PanelMeeting", "meeting_id"))
 def view_meeting(meeting_id: int):
     meeting = access.get_meeting_or_404(current_user, meeting_id)
     if htmx and htmx.target == "agenda" and not htmx.history_restore_request:
@@ -262,6 +262,7 @@ def set_slot(meeting_id: int, item_id: int):
 
 @bp.route("/panels/<int:meeting_id>/agenda/items/<int:item_id>/remove", methods=["GET", "POST"])
 @access.require("run_panels")
+@audit.viewing("agenda_item_form_viewed", "the form to take a case off an agenda", ("AgendaItem", "item_id"))
 def remove_item(meeting_id: int, item_id: int):
     item = access.get_agenda_item_or_404(current_user, meeting_id, item_id, need="manage")
     meeting = item.meeting
@@ -364,17 +365,17 @@ def _pack_or_meeting(meeting: PanelMeeting, item_id: int | None) -> str:
 
 @bp.route("/panels/<int:meeting_id>/items/<int:item_id>")
 @access.require("attend_panels")
-@writes_on_get
+@audit.viewing("panel_pack_viewed", "a panel's case summary pack")
 def view_pack(meeting_id: int, item_id: int):
     item = access.get_agenda_item_or_404(current_user, meeting_id, item_id)
     try:
-        level = service.open_pack(current_user, item)  # audited and committed
+        level = service.open_pack(current_user, item)
     except service.NotVisible:
         abort(404)
     except service.NeedsConfidentiality:
         return redirect(url_for("panels.confidentiality", meeting_id=meeting_id, item=item_id), code=303)
-    item = db.session.get(AgendaItem, item_id)
     case = item.case
+    audit.viewed(case, f"meeting #{meeting_id}, item #{item_id}, {level}")
     from portal.attendance.summaries import pupil_summary, today
 
     now = pupil_summary(case.pupil).year_totals.percent

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal import audit
+from portal import access, audit
 from portal.attendance.imports import ErrorSink, errors_path
 from portal.attendance.models import ImportJob
 from portal.extensions import db
@@ -33,10 +33,12 @@ MAX_PUPIL_ROWS = 100_000
 def import_pupils(job: ImportJob) -> ImportJob:
     """Pupil files are small (a school's roll): checked and saved in one session transaction;
     the job row is updated in that same transaction."""
-    job_id = job.id
+    job_id, origin = job.id, job.uploaded_from
     actor = db.session.get(User, job.uploaded_by_id) if job.uploaded_by_id else None
     schools = {o.urn: o for o in db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.school))}
     existing = {p.upn: p for p in db.session.scalars(select(Pupil))}
+    # Only someone who may import for any school (the LA) is told a UPN is on another school's roll.
+    precise = job.school_id is None or actor is None or access.can(actor, "import_for_any_school")
     sink = ErrorSink(errors_path(job))
     parsed: list[dict] = []
     seen: dict[str, int] = {}
@@ -56,7 +58,7 @@ def import_pupils(job: ImportJob) -> ImportJob:
                     if len(parsed) >= MAX_PUPIL_ROWS:
                         sink.add(row_no, "file", f"A pupils file may have at most {MAX_PUPIL_ROWS} rows")
                         break
-                    record = _check_row(row_no, row, job, schools, existing, seen, sink)
+                    record = _check_row(row_no, row, job, schools, existing, seen, sink, precise)
                     if record:
                         parsed.append(record)
             except (UnicodeDecodeError, csv.Error) as exc:
@@ -69,20 +71,22 @@ def import_pupils(job: ImportJob) -> ImportJob:
         job.status, job.phase, job.progress, job.finished_at = "failed", "Finished", 100, utcnow()
         job.rows, job.error_count, job.errors = len(parsed), sink.count, shown
         job.message = f"{sink.count} problem{'s' if sink.count != 1 else ''} found. Nothing was imported."
+        audit.record(actor, "pupils_import_failed", job, ip=origin,
+                     summary=f"{job.filename}: {sink.count} problem{'s' if sink.count != 1 else ''}: nothing imported")
         db.session.commit()
         return job
 
     added = changed = unchanged = 0
     for record in parsed:
         pupil = existing.get(record["upn"])
-        outcome = service.upsert_from_import(pupil, record)
+        outcome = service.upsert_from_import(pupil, record, actor=actor, ip=origin)
         added += outcome == "added"
         changed += outcome == "changed"
         unchanged += outcome == "unchanged"
     job = db.session.get(ImportJob, job_id)
     job.status, job.phase, job.progress, job.finished_at = "done", "Finished", 100, utcnow()
     job.rows, job.added, job.changed, job.unchanged, job.error_count = len(parsed), added, changed, unchanged, 0
-    audit.record(actor, "pupils_imported", job, actor_label=None if actor else "import",
+    audit.record(actor, "pupils_imported", job, ip=origin,
                  summary=f"{job.filename}: {len(parsed)} pupils ({added} added, {changed} changed, {unchanged} unchanged)")
     db.session.commit()
     with contextlib.suppress(FileNotFoundError):
@@ -107,7 +111,7 @@ def _date(value: str) -> date | None:
         return None
 
 
-def _check_row(row_no, row, job, schools, existing, seen, sink) -> dict | None:
+def _check_row(row_no, row, job, schools, existing, seen, sink, precise: bool) -> dict | None:
     if len(row) != len(PUPIL_HEADER):
         sink.add(row_no, "row", f"Expected {len(PUPIL_HEADER)} values, found {len(row)}")
         return None
@@ -148,7 +152,12 @@ def _check_row(row_no, row, job, schools, existing, seen, sink) -> dict | None:
             sink.add(row_no, "school_urn", "You can only import pupils for your own school")
     current = existing.get(upn.upn) if upn.valid else None
     if current is not None and job.school_id is not None and current.school_id != job.school_id:
-        sink.add(row_no, "upn", "This UPN belongs to a pupil on another school's roll – ask the LA to record the move")
+        if precise:
+            sink.add(row_no, "upn", "This UPN belongs to a pupil on another school's roll – to record a move, "
+                                    "import the file for any school")
+        else:
+            sink.add(row_no, "upn", f"{upn.upn} is not a pupil of your school – if they have joined it, ask the "
+                                    "LA to record the move")
     on_roll = _date(raw["on_roll_from"]) if raw["on_roll_from"] else (date.today())
     if on_roll is None:
         sink.add(row_no, "on_roll_from", "On roll from must be a real date written YYYY-MM-DD")

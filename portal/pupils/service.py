@@ -10,9 +10,10 @@ PUPIL_FIELDS = ("upn", "legal_forename", "legal_surname", "preferred_forename", 
                 "date_of_birth", "nc_year", "school_id", "on_roll_from", "address", "postcode", *FLAG_NAMES)
 
 
-def upsert_from_import(pupil: Pupil | None, record: dict) -> str:
+def upsert_from_import(pupil: Pupil | None, record: dict, actor=None, ip: str | None = None) -> str:
     """Add or update a pupil from an import row (no commit: the import commits once).
-    A different school is a move: the old enrolment is closed and a new one opened."""
+    A different school is a move: the old enrolment is closed and a new one opened. A change is
+    audited in the name of the import's uploader, with where the file came from."""
     contact = record.get("contact")
     values = {k: record[k] for k in PUPIL_FIELDS}
     if pupil is None:
@@ -39,8 +40,8 @@ def upsert_from_import(pupil: Pupil | None, record: dict) -> str:
         contact_added = False
     changes = audit.diff(before, audit.snapshot(pupil, PUPIL_FIELDS))
     if changes:
-        audit.record(None, "pupil_updated", pupil, changes=changes, actor_label="import",
-                     summary="moved school" if moved else "")
+        audit.record(actor, "pupil_updated", pupil, changes=changes, ip=ip,
+                     summary="moved school (import)" if moved else "import")
     return "changed" if changes or contact_added else "unchanged"
 
 

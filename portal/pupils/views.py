@@ -15,7 +15,6 @@ from portal.forms import Form
 from portal.pupils import service
 from portal.pupils.forms import ContactForm, PupilForm
 from portal.pupils.models import Enrolment, Pupil
-from portal.sqlite import writes_on_get
 
 bp = Blueprint("pupils", __name__)
 RESULTS = 20
@@ -34,6 +33,7 @@ def _search(q: str):
 
 @bp.route("/pupils")
 @access.require("view_pupils")
+@audit.viewing("pupil_search", "a search for pupils", terms=("q",), only_with_terms=True)
 def search():
     q = request.args.get("q", "").strip()[:100]
     pupils, total = _search(q) if q else ([], 0)
@@ -45,13 +45,9 @@ def search():
 
 @bp.route("/pupils/<int:pupil_id>")
 @access.require("view_pupils")
-@writes_on_get
+@audit.viewing("pupil_viewed", "a pupil's page", ("Pupil", "pupil_id"))
 def view(pupil_id: int):
-    pupil = access.get_pupil_or_404(current_user, pupil_id)
-    # The view of a child's record is audited first, so the commit does not expire what
-    # the page then loads.
-    audit.record(current_user, "pupil_viewed", pupil, summary=pupil.upn)
-    db.session.commit()
+    access.get_pupil_or_404(current_user, pupil_id)
     pupil = db.session.scalar(
         select(Pupil).where(Pupil.id == pupil_id)
         .options(selectinload(Pupil.school), selectinload(Pupil.contacts),
@@ -85,6 +81,7 @@ def _form_data(form: PupilForm) -> dict:
 
 @bp.route("/pupils/<int:pupil_id>/edit", methods=["GET", "POST"])
 @access.require("edit_pupils")
+@audit.viewing("pupil_edit_viewed", "the form to change a pupil's details", ("Pupil", "pupil_id"))
 def edit(pupil_id: int):
     pupil = access.get_pupil_or_404(current_user, pupil_id, need="edit")
     form = PupilForm(obj=None if request.method == "POST" else pupil)
@@ -106,6 +103,7 @@ def edit(pupil_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/contacts", methods=["GET", "POST"])
 @access.require("edit_pupils")
+@audit.viewing("contact_form_viewed", "a pupil's contact forms", ("Pupil", "pupil_id"))
 def add_contact(pupil_id: int):
     pupil = access.get_pupil_or_404(current_user, pupil_id, need="edit")
     form = ContactForm()
@@ -123,6 +121,7 @@ def add_contact(pupil_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/contacts/<int:contact_id>/remove", methods=["GET", "POST"])
 @access.require("edit_pupils")
+@audit.viewing("contact_form_viewed", "a pupil's contact forms", ("Pupil", "pupil_id"))
 def remove_contact(pupil_id: int, contact_id: int):
     pupil = access.get_pupil_or_404(current_user, pupil_id, need="edit")
     contact = next((c for c in pupil.contacts if c.id == contact_id), None)

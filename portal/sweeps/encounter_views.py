@@ -12,7 +12,6 @@ from portal.orgs.models import Organisation, OrgKind
 from portal.pagination import page_links, paginate
 from portal.params import to_int
 from portal.pupils.models import Pupil
-from portal.sqlite import writes_on_get
 from portal.sweeps import service
 from portal.sweeps.errors import Conflict, Refused
 from portal.sweeps.forms import EncounterForm, MatchForm
@@ -91,12 +90,9 @@ def new_encounter(sweep_id: int):
 
 @bp.route("/encounters/<int:encounter_id>")
 @access.require("view_sweeps")
-@writes_on_get
+@audit.viewing("encounter_viewed", "a child met on a sweep", ("Encounter", "encounter_id"))
 def view_encounter(encounter_id: int):
     encounter = access.get_encounter_or_404(current_user, encounter_id)
-    audit.record(current_user, "encounter_viewed", encounter)
-    db.session.commit()
-    encounter = db.session.get(Encounter, encounter_id)
     view = access.encounter_view(current_user)
     shared_case = None
     if encounter.pupil_id is not None and view == "police":
@@ -112,6 +108,7 @@ def view_encounter(encounter_id: int):
 
 @bp.route("/encounters")
 @access.require("match_encounters")
+@audit.viewing("encounter_list_viewed", "a list of children met on sweeps", terms=("status", "page"))
 def list_encounters():
     status = request.args.get("status", "unmatched")
     stmt = (access.encounters_for(current_user)
@@ -127,6 +124,8 @@ def list_encounters():
 
 @bp.route("/encounters/<int:encounter_id>/match", methods=["GET", "POST"])
 @access.require("match_encounters")
+@audit.viewing("encounter_match_search", "pupils suggested to match a child met on a sweep",
+               ("Encounter", "encounter_id"), terms=("q",))
 def match_encounter(encounter_id: int):
     encounter = access.get_encounter_or_404(current_user, encounter_id, need="match")
     search = (request.values.get("q") or "").strip()[:100]

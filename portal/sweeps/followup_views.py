@@ -9,7 +9,6 @@ from portal import access, audit
 from portal.extensions import db
 from portal.pagination import page_links, paginate
 from portal.pupils.models import Pupil
-from portal.sqlite import writes_on_get
 from portal.sweeps import service
 from portal.sweeps.errors import Conflict, Refused
 from portal.sweeps.forms import FollowUpForm
@@ -21,6 +20,7 @@ FILTERS = (("open", "Open"), ("overdue", "Overdue"), ("done", "Done"), ("all", "
 
 @bp.route("/follow-ups")
 @access.require("follow_up_encounters")
+@audit.viewing("follow_up_list_viewed", "a list of sweep follow-ups", terms=("status", "page"))
 def list_followups():
     status = request.args.get("status", "open")
     today = service.today()
@@ -54,12 +54,9 @@ def _visible_case(follow_up: FollowUp):
 
 @bp.route("/follow-ups/<int:followup_id>")
 @access.require("follow_up_encounters")
-@writes_on_get
+@audit.viewing("follow_up_viewed", "a sweep follow-up", ("FollowUp", "followup_id"))
 def view_followup(followup_id: int):
     follow_up = access.get_followup_or_404(current_user, followup_id)
-    audit.record(current_user, "follow_up_viewed", follow_up)
-    db.session.commit()
-    follow_up = db.session.get(FollowUp, followup_id)
     form = FollowUpForm(formdata=None)
     form.version.data = follow_up.version
     return render_template("sweeps/followup.html", **_context(follow_up, form))
@@ -67,6 +64,7 @@ def view_followup(followup_id: int):
 
 @bp.route("/follow-ups/<int:followup_id>/outcome", methods=["POST"])
 @access.require("follow_up_encounters")
+@audit.viewing("follow_up_viewed", "a sweep follow-up", ("FollowUp", "followup_id"))
 def record_followup(followup_id: int):
     follow_up = access.get_followup_or_404(current_user, followup_id)
     form = FollowUpForm()

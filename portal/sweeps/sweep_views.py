@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import access
+from portal import access, audit
 from portal.csvutil import csv_response
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
@@ -87,6 +87,7 @@ def new_sweep():
 
 @bp.route("/sweeps/<int:sweep_id>")
 @access.require("view_sweeps")
+@audit.viewing("sweep_viewed", "a sweep and the children met on it", ("Sweep", "sweep_id"), terms=("page",))
 def view_sweep(sweep_id: int):
     sweep = access.get_sweep_or_404(current_user, sweep_id)
     stmt = (access.encounters_for(current_user).where(Encounter.sweep_id == sweep.id)

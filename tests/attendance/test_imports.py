@@ -48,8 +48,8 @@ def test_a_valid_file_imports_and_keeps_the_weekly_summary(client, world):
 
 
 @pytest.mark.parametrize("row,field,message", [
-    (("{other}", "2026-11-16", "AM", "/"), "upn", "is a pupil of another school"),
-    (("N999999999999", "2026-11-16", "AM", "/"), "upn", "Unknown UPN"),
+    (("{other}", "2026-11-16", "AM", "/"), "upn", "is not a pupil of your school"),
+    (("N999999999999", "2026-11-16", "AM", "/"), "upn", "is not a pupil of your school"),
     (("{upn}", "2026-02-30", "AM", "/"), "date", "must be a real date"),
     (("{upn}", "16/11/2026", "AM", "/"), "date", "must be a real date"),
     (("{upn}", "2026-12-01", "AM", "/"), "date", "is in the future"),
@@ -123,7 +123,7 @@ def test_school_user_cannot_import_for_another_schools_pupil(client, world):
     before = counts()
     upload(client, marks_csv([(other.upn, "2026-11-16", "AM", "/")]))
     job = latest_job()
-    assert job.status == "failed" and "another school" in job.errors[0][2]
+    assert job.status == "failed" and "is not a pupil of your school" in job.errors[0][2]
     assert counts() == before
 
 
@@ -221,12 +221,14 @@ def test_cli_import(app, world, tmp_path):
     db.session.commit()
     path = tmp_path / "marks.csv"
     path.write_text(marks_csv(_week(pupil)))
-    result = app.test_cli_runner().invoke(args=["import-attendance", str(path), "--school", world.school_a.urn])
+    admin = world.user("la_admin").email
+    result = app.test_cli_runner().invoke(args=["import-attendance", str(path), "--school", world.school_a.urn,
+                                                "--as", admin])
     assert result.exit_code == 0, result.output
     assert "10 added" in result.output
     bad = tmp_path / "bad.csv"
     bad.write_text(marks_csv([(pupil.upn, "2026-11-16", "AM", "??")]))
-    result = app.test_cli_runner().invoke(args=["import-attendance", str(bad)])
+    result = app.test_cli_runner().invoke(args=["import-attendance", str(bad), "--as", admin])
     assert result.exit_code != 0 and "Unknown register code" in result.output
 
 

@@ -1,11 +1,14 @@
 """With REDIS_URL set, uploads are queued for an RQ worker (`flask --app portal worker`)."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import select
 
 from portal.attendance import imports
 from portal.attendance.models import AttendanceMark
+from portal.audit import AuditEvent
 from portal.extensions import db
 from tests.attendance.helpers import TODAY, latest_job, marks_csv, upload
 from tests.factories import make_pupil
@@ -50,3 +53,7 @@ def test_upload_is_queued_and_a_worker_runs_it(client, world, redis_queue):
     assert (job.status, job.added) == ("done", 2), job.message
     assert db.session.scalars(select(AttendanceMark.code).where(AttendanceMark.pupil_id == pupil.id)
                               .order_by(AttendanceMark.session)).all() == ["/", "N"]
+    # The worker had no request: who and from where came with the job, and the upload is gone.
+    entry = db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "attendance_imported"))
+    assert (entry.actor_id, entry.ip) == (world.user("school_staff").id, "127.0.0.1")
+    assert not os.path.exists(job.path)

@@ -287,6 +287,9 @@ def test_a_member_sees_the_pack_only_after_publication_and_confidentiality(app, 
     assert audits("panel_pack_viewed") == 1
     member.get(pack_url)
     assert audits("panel_pack_viewed") == 2
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.verb == "panel_pack_viewed")).all()
+    assert {(e.actor_id, e.object_type, e.object_id, e.summary) for e in events} == {
+        (world.user("early_help").id, "Case", case.id, f"meeting #{meeting.id}, item #{item.id}, summary")}
 
 
 def test_after_the_window_a_member_gets_404_and_the_chair_does_not(app, world, day):

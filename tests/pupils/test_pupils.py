@@ -62,7 +62,8 @@ def test_school_cannot_take_another_schools_pupil(client, world):
     client.login(world.user("school_staff"))
     upload(client, f"{HEADER}\n{_row(other.upn)}\n", kind="pupils", filename="pupils.csv")
     job = latest_job()
-    assert job.status == "failed" and "another school's roll" in job.errors[0][2]
+    assert job.status == "failed" and "is not a pupil of your school" in job.errors[0][2]
+    assert "another school" not in job.errors[0][2]
     assert db.session.get(Pupil, other.id).school_id == world.school_b.id
 
 
