@@ -17,10 +17,13 @@ import zlib
 import pytest
 from sqlalchemy import func, select
 
+from portal import access
 from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.pupils.models import Pupil
-from tests.test_access_matrix import MATRIX, PUBLIC, ROLE_USERS, _url, url_args
+from tests.test_access_matrix import MATRIX, PUBLIC, _url, url_args
+
+ROLE_USERS = list(access.ROLES)
 
 # Search endpoints answer with pupils only when asked: the query that finds the matrix's pupil.
 SEARCHES = {"pupils.search": "q", "sweeps.match_encounter": "q"}
