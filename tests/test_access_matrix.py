@@ -159,7 +159,7 @@ def url_args(world) -> dict:
             db.session.add(CaseShare(case_id=case.id, organisation_id=org.id, reason="test",
                                      shared_by_id=world.user("ewo").id))
         entry = ChronologyEntry(case_id=case.id, kind="note", occurred_at=world.school_a.created_at,
-                                text="A note", author_id=world.user("ewo").id, police_shareable=True)
+                                text="A note", police_text="A note", author_id=world.user("ewo").id)
         share = CaseShare(case_id=case.id, organisation_id=world.school_b.id, reason="test",
                           shared_by_id=world.user("ewo").id)
         from datetime import date as _date
