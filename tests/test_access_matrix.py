@@ -255,7 +255,7 @@ def foreign_args(world) -> dict:
                       shared_by_id=ewo_b.id, withdrawn_at=utcnow(), withdrawn_by_id=ewo_b.id,
                       withdraw_reason="Not needed")
     entry = ChronologyEntry(case_id=case.id, kind="note", occurred_at=utcnow(), text="A note", author_id=ewo_b.id,
-                            police_shareable=True)
+                            police_text="A note")
     action = Action(case_id=case.id, description="Visit", due_date=date(2026, 12, 1),
                     owner_org_id=world.early_help_org.id, created_by_id=ewo_b.id)
     db.session.add_all([share, entry, action])
