@@ -196,7 +196,7 @@ def pack_shows(level: str, part: str) -> bool:
 def sees_panel_rationale(user, meeting) -> bool:
     """The minutes give the police the decisions without the panel's rationale (the police
     view holds no panel detail); every other reader gets it."""
-    return can_manage_meeting(user, meeting) or case_view(user) != "police"
+    return case_view(user) != "police"
 
 
 def case_for_agenda(user, case_id: int):
