@@ -159,7 +159,7 @@ def url_args(world) -> dict:
             db.session.add(CaseShare(case_id=case.id, organisation_id=org.id, reason="test",
                                      shared_by_id=world.user("ewo").id))
         entry = ChronologyEntry(case_id=case.id, kind="note", occurred_at=world.school_a.created_at,
-                                text="A note", author_id=world.user("ewo").id, police_shareable=True)
+                                text="A note", police_text="A note", author_id=world.user("ewo").id)
         share = CaseShare(case_id=case.id, organisation_id=world.school_b.id, reason="test",
                           shared_by_id=world.user("ewo").id)
         from datetime import date as _date
@@ -255,7 +255,7 @@ def foreign_args(world) -> dict:
                       shared_by_id=ewo_b.id, withdrawn_at=utcnow(), withdrawn_by_id=ewo_b.id,
                       withdraw_reason="Not needed")
     entry = ChronologyEntry(case_id=case.id, kind="note", occurred_at=utcnow(), text="A note", author_id=ewo_b.id,
-                            police_shareable=True)
+                            police_text="A note")
     action = Action(case_id=case.id, description="Visit", due_date=date(2026, 12, 1),
                     owner_org_id=world.early_help_org.id, created_by_id=ewo_b.id)
     db.session.add_all([share, entry, action])

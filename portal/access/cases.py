@@ -146,14 +146,14 @@ def visible_open_case(user, pupil_id: int):
 
 
 def chronology_for(user, case) -> Select:
-    """The chronology entries of a case the user may read: in the police view only those marked
-    shareable with police and never a health note; struck-through entries only for the lead
-    side and the LA."""
+    """The chronology entries of a case the user may read: in the police view only those with a
+    police wording (`ChronologyEntry.text_for`) and never a health note; struck-through entries
+    only for the lead side and the LA."""
     from portal.cases.models import ChronologyEntry
 
     stmt = select(ChronologyEntry).where(ChronologyEntry.case_id == case.id)
     if restricted_view(user):
-        stmt = stmt.where(ChronologyEntry.police_shareable.is_(True), ChronologyEntry.health.is_(False))
+        stmt = stmt.where(ChronologyEntry.police_text.is_not(None), ChronologyEntry.health.is_(False))
     if not can_lead(user, case):
         stmt = stmt.where(ChronologyEntry.struck_at.is_(None))
     return stmt

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import Select, select
 
-from portal.access.cases import case_view
+from portal.access.cases import case_view, cases_for
 from portal.access.policy import can
 from portal.access.roles import LA_ADMIN, PANEL_CHAIR
 from portal.orgs.models import User
@@ -153,6 +153,49 @@ def minutes_versions(user, meeting) -> tuple[str, ...]:
 
 def panel_history_visible(user, case) -> bool:
     """The panel's decisions on a case show on the case page, except in the police view."""
+    return case_view(user) != "police"
+
+
+# How much of a case's summary pack a member sees (`pack_level`), and what each level shows
+# besides why the case is listed, the school, year, stage and next review.
+PACK_LEVELS = {
+    # the chair side, and those who see the case in full elsewhere: attendance (now and at
+    # opening), the last decision with its rationale, the open actions
+    "full": ("attendance", "last_decision", "rationale", "actions"),
+    # the police, when the case is shared with them: their restricted view (no attendance
+    # figures, UPN, health notes or panel rationale)
+    "police": ("last_decision", "actions"),
+    # any other member (their agency has no share of the case): nothing more
+    "summary": (),
+}
+
+
+def sees_case_record(user, case) -> bool:
+    """The case is in the user's scope (`cases_for`): its pack links to the case record."""
+    from portal.cases.models import Case
+    from portal.extensions import db
+
+    return db.session.scalar(cases_for(user).with_only_columns(Case.id).where(Case.id == case.id)) is not None
+
+
+def pack_level(user, meeting, case) -> str:
+    """How much of a case's summary pack `user` sees at `meeting` (see PACK_LEVELS): "full" for
+    the meeting's chair and LA admins, who run it, and for members who see the case in full
+    anyway (the pupil's school and EWO, an agency it is shared with); "police" for the police
+    when it is shared with them; "summary" for every other member."""
+    if can_manage_meeting(user, meeting):
+        return "full"
+    return case_view(user) if sees_case_record(user, case) else "summary"
+
+
+def pack_shows(level: str, part: str) -> bool:
+    """Whether a pack at `level` shows `part` ("attendance", "rationale", ...)."""
+    return part in PACK_LEVELS[level]
+
+
+def sees_panel_rationale(user, meeting) -> bool:
+    """The minutes give the police the decisions without the panel's rationale (the police
+    view holds no panel detail); every other reader gets it."""
     return case_view(user) != "police"
 
 

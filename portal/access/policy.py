@@ -54,6 +54,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "take_part_in_sweeps": frozenset({POLICE, EWO}),
     "match_encounters": frozenset({EWO, LA_ADMIN}),
     "follow_up_encounters": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    # Figures (counts, percentages) exactly as they are; partner agencies (the police) see counts
+    # of children from 5 up and no percentages, so an aggregate never identifies a child
+    # (`portal.disclosure`).
+    "view_exact_figures": ALL_ROLES - frozenset(AGENCY_ROLES),
 }
 
 # permission -> the rule that decides it for one object, once the role holds the permission.

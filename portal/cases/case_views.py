@@ -238,7 +238,8 @@ def correct_entry(case_id: int, entry_id: int):
         service.correct_entry(current_user, entry, form.reason.data.strip())
         flash("The correction has been added; the original entry is kept.", "success")
         return _back(case, "#chronology")
-    return render_template("cases/entry_change.html", case=case, entry=entry, form=form, mode="correct"), \
+    return render_template("cases/entry_change.html", case=case, entry=entry, form=form, mode="correct",
+                           view=access.case_view(current_user)), \
         (422 if form.is_submitted() else 200)
 
 
@@ -256,7 +257,8 @@ def strike_entry(case_id: int, entry_id: int):
         else:
             flash("The entry has been struck through. It stays visible to the lead and the LA.", "success")
             return _back(case, "#chronology")
-    return render_template("cases/entry_change.html", case=case, entry=entry, form=form, mode="strike"), \
+    return render_template("cases/entry_change.html", case=case, entry=entry, form=form, mode="strike",
+                           view=access.case_view(current_user)), \
         (422 if form.is_submitted() else 200)
 
 

@@ -204,8 +204,13 @@ class ChronologyEntry(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    text: Mapped[str] = mapped_column(Text)
-    police_shareable: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str] = mapped_column(Text)  # what the case's professionals read
+    # What the police read when the case is shared with them; NULL: the entry is not in the police
+    # view. An entry a person writes and marks "can be seen by the police" carries their own words;
+    # an entry the portal writes carries its own police wording, which never holds attendance
+    # figures, a UPN, a date of birth, health or panel detail, nor words typed by someone who did
+    # not choose to share them with the police (guarded by tests/test_police_view.py).
+    police_text: Mapped[str | None] = mapped_column(Text)
     health: Mapped[bool] = mapped_column(default=False)  # health notes never reach the police view
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("chronology_entries.id"))
     struck_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -215,6 +220,17 @@ class ChronologyEntry(db.Model):
     author = relationship("User", foreign_keys=[author_id])
     organisation = relationship("Organisation")
     corrects = relationship("ChronologyEntry", remote_side=[id])
+
+    @property
+    def police_shareable(self) -> bool:
+        """In the police view of the case (when it is shared with them)."""
+        return self.police_text is not None
+
+    def text_for(self, view: str) -> str:
+        """The wording for a view of the case (`access.case_view`): the police read theirs."""
+        if view == "police":
+            return self.police_text or ""
+        return self.text
 
 
 class Action(db.Model):

@@ -132,14 +132,14 @@ def accept(actor: User, referral: Referral, lead: User, expected_version: int | 
     db.session.flush()
     barriers = "; ".join(BARRIER_LABELS[k] + (f" – {v}" if v else "") for k, v in referral.barriers.items())
     now = utcnow()
+    opened = f"Referral accepted; case opened with {lead.name} as lead professional."
     db.session.add_all([
         ChronologyEntry(case_id=case.id, kind="referral", occurred_at=referral.submitted_at or now,
                         author_id=referral.created_by_id, organisation_id=referral.school_id,
                         text=f"Referred by {referral.school.name}. Barriers: {barriers}. "
-                             f"Already done by the school: {referral.school_actions}"),
+                             f"Already done by the school: {referral.school_actions}"),  # not for the police
         ChronologyEntry(case_id=case.id, kind="triage", occurred_at=now, author_id=actor.id,
-                        organisation_id=actor.organisation_id, police_shareable=True,
-                        text=f"Referral accepted; case opened with {lead.name} as lead professional."),
+                        organisation_id=actor.organisation_id, text=opened, police_text=opened),
     ])
     audit.record(actor, "referral_accepted", referral, changes={"status": {"from": "submitted", "to": "accepted"}})
     audit.record(actor, "case_opened", case, changes={"lead_id": {"from": None, "to": lead.id}})

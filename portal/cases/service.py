@@ -24,19 +24,23 @@ from portal.timeutil import utcnow
 SHAREABLE_KINDS = (OrgKind.social_care, OrgKind.early_help, OrgKind.police, OrgKind.health, OrgKind.school)
 
 
-def _entry(case: Case, actor: User, kind: str, text: str, *, police: bool = False,
+def _entry(case: Case, actor: User, kind: str, text: str, *, police_text: str | None,
            occurred_at: datetime | None = None, **kw) -> ChronologyEntry:
+    """A chronology entry in two wordings: `text` for the case's professionals and `police_text`
+    for the police view (None: the police do not see it). Every entry the portal writes says
+    what the police read: never attendance figures, a UPN, a date of birth, health or panel
+    detail, nor words a person typed without choosing to share them with the police."""
     entry = ChronologyEntry(case_id=case.id, kind=kind, occurred_at=occurred_at or utcnow(), author_id=actor.id,
-                            organisation_id=actor.organisation_id, text=text, police_shareable=police, **kw)
+                            organisation_id=actor.organisation_id, text=text, police_text=police_text, **kw)
     db.session.add(entry)
     return entry
 
 
-def entry_from_elsewhere(case: Case, actor: User, kind: str, text: str, *, police: bool,
+def entry_from_elsewhere(case: Case, actor: User, kind: str, text: str, *, police_text: str | None,
                          occurred_at: datetime) -> ChronologyEntry:
     """Another part of the portal (a sweep encounter, its follow-up) lands on the case's
-    chronology in the caller's transaction: no commit here."""
-    return _entry(case, actor, kind, text, police=police, occurred_at=occurred_at)
+    chronology in the caller's transaction: no commit here. `police_text` as for `_entry`."""
+    return _entry(case, actor, kind, text, police_text=police_text, occurred_at=occurred_at)
 
 
 def open_case_for(pupil_id: int) -> Case | None:
@@ -60,7 +64,8 @@ def set_status(actor: User, case: Case, status: str, expected_version: int | Non
                       + (" Close it with a reason instead." if status == "closed" else ""))
     before = case.status
     case.status = status
-    _entry(case, actor, "decision", f"Case moved from {before} to {status}.", police=True)
+    text = f"Case moved from {before} to {status}."
+    _entry(case, actor, "decision", text, police_text=text)
     audit.record(actor, "case_status_changed", case, changes={"status": {"from": before, "to": status}})
     _commit(case)
 
@@ -84,8 +89,9 @@ def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | Non
             "to whom and when), then change the stage.", [("stage_id", "Log the support offered first")])
     before = case.stage.name if case.stage else None
     case.stage = stage
-    _entry(case, actor, "stage_change", f"Stage changed from {before or 'none'} to {stage.name}."
-           + (f" Reason: {reason}" if reason else ""), police=True)
+    changed = f"Stage changed from {before or 'none'} to {stage.name}."
+    # The reason is the lead's own words, not chosen for the police: their wording leaves it out.
+    _entry(case, actor, "stage_change", changed + (f" Reason: {reason}" if reason else ""), police_text=changed)
     audit.record(actor, "case_stage_changed", case, changes={"stage": {"from": before, "to": stage.name}})
     _commit(case)
 
@@ -107,7 +113,8 @@ def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) 
         raise Refused("The lead professional must be an active education welfare officer.")
     before = case.lead
     case.lead_id = lead.id
-    _entry(case, actor, "decision", f"Lead professional changed from {before.name} to {lead.name}.", police=True)
+    text = f"Lead professional changed from {before.name} to {lead.name}."
+    _entry(case, actor, "decision", text, police_text=text)
     audit.record(actor, "case_lead_changed", case, changes={"lead_id": {"from": before.id, "to": lead.id}})
     notify.notify_users([lead], "You are now the lead professional for a case", _link(case))
     _commit(case)
@@ -131,9 +138,11 @@ def close(actor: User, case: Case, reason: str, text: str, expected_version: int
     case.attendance_at_close = at_close
     opened = (case.attendance_at_open or {}).get("percent")
     closed = case.attendance_at_close.get("percent")
-    _entry(case, actor, "decision", f"Case closed: {dict(CLOSURE_REASONS)[reason]}"
-           + (f" – {text}" if text else "") + f". Attendance at open {opened if opened is not None else '–'}%, "
-           f"at close {closed if closed is not None else '–'}%.", police=True)
+    label = dict(CLOSURE_REASONS)[reason]
+    # The police read the reason only: no attendance figures, and not the lead's own words.
+    _entry(case, actor, "decision", f"Case closed: {label}" + (f" – {text}" if text else "")
+           + f". Attendance at open {opened if opened is not None else '–'}%, "
+           f"at close {closed if closed is not None else '–'}%.", police_text=f"Case closed: {label}.")
     audit.record(actor, "case_closed", case, changes={"status": {"from": before, "to": "closed"},
                                                        "closure_reason": {"from": None, "to": reason}})
     _commit(case)
@@ -157,7 +166,7 @@ def share(actor: User, case: Case, org: Organisation, reason: str) -> CaseShare:
     item = CaseShare(case_id=case.id, organisation_id=org.id, reason=reason, shared_by_id=actor.id)
     db.session.add(item)
     db.session.flush()
-    _entry(case, actor, "sharing", f"Shared with {org.name}. Reason: {reason}")
+    _entry(case, actor, "sharing", f"Shared with {org.name}. Reason: {reason}", police_text=None)
     audit.record(actor, "case_shared", case, changes={"shared_with": {"from": None, "to": org.name}},
                  summary=reason[:200])
     notify.notify_org(org.id, "A case has been shared with your organisation", _link(case))
@@ -173,7 +182,8 @@ def withdraw_share(actor: User, item: CaseShare, reason: str) -> None:
     item.withdrawn_at = utcnow()
     item.withdrawn_by_id = actor.id
     item.withdraw_reason = reason
-    _entry(item.case, actor, "sharing", f"Sharing with {item.organisation.name} withdrawn. Reason: {reason}")
+    _entry(item.case, actor, "sharing", f"Sharing with {item.organisation.name} withdrawn. Reason: {reason}",
+           police_text=None)
     audit.record(actor, "case_share_withdrawn", item.case,
                  changes={"shared_with": {"from": item.organisation.name, "to": None}}, summary=reason[:200])
     db.session.commit()
@@ -187,9 +197,11 @@ def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: s
         raise Refused("Choose what kind of entry this is.", [("kind", "Select the kind of entry")])
     if occurred_at > utcnow():
         raise Refused("The entry cannot be in the future.", [("occurred_at", "Enter a time that has passed")])
-    # What the police record is theirs to see; a health note never reaches the police view.
+    # The author's own words: what the police record is theirs to see, and others choose to share
+    # theirs; a health note never reaches the police view.
     police = (police_shareable or access.police_see_own_entries(actor)) and not health
-    entry = _entry(case, actor, kind, text, police=police, occurred_at=occurred_at, health=health)
+    entry = _entry(case, actor, kind, text, police_text=text if police else None, occurred_at=occurred_at,
+                   health=health)
     db.session.flush()
     audit.record(actor, "chronology_entry_added", case, summary=f"{kind} #{entry.id}")
     db.session.commit()
@@ -197,10 +209,11 @@ def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: s
 
 
 def correct_entry(actor: User, entry: ChronologyEntry, text: str) -> ChronologyEntry:
+    # A correction reaches whoever read the entry it corrects, in the corrector's own words.
     correction = ChronologyEntry(case_id=entry.case_id, kind="correction", occurred_at=entry.occurred_at,
-                                 author_id=actor.id, organisation_id=actor.organisation_id,
-                                 text=text, corrects_id=entry.id, police_shareable=entry.police_shareable,
-                                 health=entry.health)
+                                 author_id=actor.id, organisation_id=actor.organisation_id, text=text,
+                                 police_text=text if entry.police_shareable and not entry.health else None,
+                                 corrects_id=entry.id, health=entry.health)
     db.session.add(correction)
     db.session.flush()
     audit.record(actor, "chronology_entry_corrected", entry, object_type="ChronologyEntry",
@@ -250,8 +263,9 @@ def add_action(actor: User, case: Case, description: str, due: date, *, owner_us
                     owner_org_id=owner_org.id if owner_org else None)
     db.session.add(action)
     db.session.flush()
-    _entry(case, actor, "action", f"Action agreed for {_owner_label(owner_user, owner_org)}, due "
-           f"{due.strftime('%-d %b %Y')}: {description}", police=True)
+    # The police see a case's agreed actions: its entry reads the same for them.
+    text = f"Action agreed for {_owner_label(owner_user, owner_org)}, due {due.strftime('%-d %b %Y')}: {description}"
+    _entry(case, actor, "action", text, police_text=text if action.police_shareable else None)
     audit.record(actor, "action_added", action, summary=description[:200])
     text = f"An action was assigned to {'you' if owner_user else 'your agency'}, due {due.strftime('%-d %b')}"
     if owner_user:
@@ -280,8 +294,8 @@ def complete_action(actor: User, action: Action, outcome: str, expected_version:
     action.completed_at = utcnow()
     action.completed_by_id = actor.id
     verb = "completed" if status == "done" else "cancelled"
-    _entry(case, actor, "action", f"Action {verb} by {actor.name}: {action.description} – "
-           f"Outcome: {outcome}", police=action.police_shareable)
+    text = f"Action {verb} by {actor.name}: {action.description} – Outcome: {outcome}"
+    _entry(case, actor, "action", text, police_text=text if action.police_shareable else None)
     audit.record(actor, f"action_{verb}", action, changes={"status": {"from": "open", "to": status}})
     _commit(action)
 
@@ -302,8 +316,8 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
     if due:
         action.due_date = due
     after = _owner_label(owner_user, owner_org)
-    _entry(case, actor, "action", f"Action re-assigned from {before} to {after}: {action.description}",
-           police=action.police_shareable)
+    text = f"Action re-assigned from {before} to {after}: {action.description}"
+    _entry(case, actor, "action", text, police_text=text if action.police_shareable else None)
     audit.record(actor, "action_reassigned", action, changes={"owner": {"from": before, "to": after}})
     if owner_user:
         notify.notify_users([owner_user], "An action was assigned to you", _link(case) + "#actions")

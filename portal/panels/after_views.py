@@ -9,7 +9,7 @@ from portal import access, audit
 from portal.cases.errors import Conflict, Refused
 from portal.extensions import db
 from portal.panels import overview, service
-from portal.panels.minutes import LINKS, VERSIONS, build_minutes, render_pdf
+from portal.panels.minutes import LINKS, VERSIONS, WITHOUT_RATIONALE, build_minutes, render_pdf
 from portal.panels.models import PanelMeeting
 from portal.panels.views import bp
 from portal.params import to_int
@@ -46,7 +46,7 @@ def _minutes_for(meeting_id: int):
         abort(404)
     if version not in allowed:
         return None, redirect(url_for("panels.confidentiality", meeting_id=meeting_id), code=303)
-    minutes = build_minutes(meeting, version)
+    minutes = build_minutes(meeting, version, with_rationale=access.sees_panel_rationale(current_user, meeting))
     audit.viewed(detail=f"{version} version")
     return minutes, None
 
@@ -60,7 +60,7 @@ def minutes(meeting_id: int):
         return elsewhere
     meeting = db.session.get(PanelMeeting, meeting_id)
     return render_template("panels/minutes.html", minutes=minutes, meeting=meeting, versions=VERSIONS, links=LINKS,
-                           allowed=access.minutes_versions(current_user, meeting))
+                           allowed=access.minutes_versions(current_user, meeting), without_rationale=WITHOUT_RATIONALE)
 
 
 @bp.route("/panels/<int:meeting_id>/minutes/pdf")

@@ -85,7 +85,7 @@ def record_decision(actor: User, item: AgendaItem, decision: str, rationale: str
         label = DECISION_LABELS[decision]
         _entry(case, actor, "decision", f"Attendance panel of {day_label(meeting_date(meeting))} decided: {label}. "
                f"Rationale: {rationale}" + (f" Next review {day_label(next_review)}." if next_review else ""),
-               occurred_at=now)
+               police_text=None, occurred_at=now)  # panel detail: never in the police view
         audit.record(actor, "panel_decision_recorded", record,
                      changes={"decision": {"from": None, "to": decision},
                               "next_review": {"from": None, "to": next_review and next_review.isoformat()}},
@@ -105,9 +105,10 @@ def record_decision(actor: User, item: AgendaItem, decision: str, rationale: str
                             owner_org_id=owner_org.id if owner_org else None, panel_decision_id=record.id)
             db.session.add(action)
             db.session.flush()
-            owner = _owner_label(owner_user, owner_org)
-            _entry(case, actor, "action", f"Action agreed at the attendance panel for {owner}, due "
-                   f"{day_label(due)}: {description}", police=True, occurred_at=now)
+            agreed = f"for {_owner_label(owner_user, owner_org)}, due {day_label(due)}: {description}"
+            # The police see the case's actions, not that the panel discussed it.
+            _entry(case, actor, "action", f"Action agreed at the attendance panel {agreed}",
+                   police_text=f"Action agreed {agreed}", occurred_at=now)
             audit.record(actor, "action_added", action, summary=f"panel decision #{record.id}: {description}"[:500])
             text = (f"The attendance panel gave {'you' if owner_user else 'your agency'} an action, "
                     f"due {due.strftime('%-d %b')}")

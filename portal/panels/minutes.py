@@ -6,6 +6,8 @@ Two versions (DOMAIN.md: "Minutes are confidential; a redacted version circulate
 - "redacted": children by initials and case number only, for wider circulation. The pupil's
   and their contacts' names are also taken out of the free text (rationale, actions), so a
   name typed into a rationale does not leak.
+Either version comes without the panel's rationale for a reader who may not see it (the
+police: `access.sees_panel_rationale`).
 
 `build_minutes` gathers the content once; the printable page and `render_pdf` show it."""
 from __future__ import annotations
@@ -29,6 +31,7 @@ from portal.timeutil import LONDON, as_utc, utcnow
 VERSIONS = {"restricted": "Restricted: contains children's names", "redacted": "Redacted for wider circulation"}
 LINKS = {"restricted": "Show the restricted version (with children's names)",
          "redacted": "Show the redacted version (initials only)"}
+WITHOUT_RATIONALE = "The panel's rationale for each decision is not shown in the police view."
 MARKINGS = {"restricted": "OFFICIAL-SENSITIVE – restricted to panel members",
             "redacted": "OFFICIAL-SENSITIVE – redacted version"}
 
@@ -69,6 +72,7 @@ class Minutes:
     removed: list[tuple[str, str]]  # (child, reason)
     draft: bool
     produced_at: datetime
+    with_rationale: bool = True
 
     @property
     def title(self) -> str:
@@ -123,7 +127,7 @@ def _status(member: PanelMember) -> str:
     return "absent" if member.present is False else "not recorded"
 
 
-def build_minutes(meeting: PanelMeeting, version: str) -> Minutes:
+def build_minutes(meeting: PanelMeeting, version: str, *, with_rationale: bool = True) -> Minutes:
     if version not in VERSIONS:
         raise ValueError(version)
     redacted = version == "redacted"
@@ -158,7 +162,7 @@ def build_minutes(meeting: PanelMeeting, version: str) -> Minutes:
         decision = item.decision
         if decision is not None:
             entry.decision = decision.label
-            entry.rationale = text(decision.rationale, pupil)
+            entry.rationale = text(decision.rationale, pupil) if with_rationale else ""
             entry.next_review = decision.next_review
             for action in decision.actions:
                 owner = action.owner_user.name if action.owner_user else action.owner_org.name
@@ -171,7 +175,7 @@ def build_minutes(meeting: PanelMeeting, version: str) -> Minutes:
                    present=by_status["present"], apologies=by_status["apologies"],
                    absent=by_status["absent"] + by_status["not recorded"],
                    confirmed=[m.label for m in members if m.confidentiality_confirmed_at is not None], items=listed, removed=removed,
-                   draft=meeting.status != "held", produced_at=utcnow())
+                   draft=meeting.status != "held", produced_at=utcnow(), with_rationale=with_rationale)
 
 
 # ----- PDF -------------------------------------------------------------------------------------
@@ -194,7 +198,7 @@ def render_pdf(minutes: Minutes) -> bytes:
     story.append(Paragraph(escape(minutes.title), styles["Title"]))
     if minutes.draft:
         para("Draft: the meeting has not been marked as held.", styles["Heading3"])
-    para(f"{VERSIONS[minutes.version]}.")
+    para(f"{VERSIONS[minutes.version]}." + ("" if minutes.with_rationale else f" {WITHOUT_RATIONALE}"))
     para(f"Place: {minutes.place}. Chair: {minutes.chair}.")
     for label, names in (("Present", minutes.present), ("Apologies", minutes.apologies),
                          ("Absent or not recorded", minutes.absent)):
@@ -210,7 +214,8 @@ def render_pdf(minutes: Minutes) -> bytes:
             para("No decision was recorded.")
             continue
         para(f"Decision: {item.decision}")
-        para(f"Rationale: {item.rationale}")
+        if minutes.with_rationale:
+            para(f"Rationale: {item.rationale}")
         para(f"Next review: {day_label(item.next_review) if item.next_review else 'none (case to close)'}")
         if item.actions:
             rows = [["Agreed action", "Owner", "Due", "Status"]] + [

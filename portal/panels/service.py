@@ -250,14 +250,6 @@ def agenda_for(user: User, meeting: PanelMeeting, now: datetime | None = None) -
     return active_items(meeting) if access.meeting_open_to(user, meeting, now) else []
 
 
-def pack_level(user: User, case: Case) -> str:
-    """How much of a case's pack a user sees: "summary" (the panel's case summary pack), unless
-    the case is otherwise visible to them (shared with their agency, their school's, the LA):
-    then what `access.case_view` gives, "full" or "police" (the restricted police view)."""
-    visible = db.session.scalar(access.cases_for(user).with_only_columns(Case.id).where(Case.id == case.id))
-    return access.case_view(user) if visible is not None else "summary"
-
-
 def open_pack(actor: User, item: AgendaItem, now: datetime | None = None) -> str:
     """A user opens the pack of one agenda item: checked, and the level of detail returned
     (the view that shows it audits it). NotVisible -> 404; NeedsConfidentiality -> ask for the
@@ -268,7 +260,7 @@ def open_pack(actor: User, item: AgendaItem, now: datetime | None = None) -> str
             raise NotVisible()
         if not has_confirmed(actor, meeting):
             raise NeedsConfidentiality("Confirm the confidentiality statement for this meeting first.")
-    return pack_level(actor, item.case)
+    return access.pack_level(actor, meeting, item.case)
 
 
 # ----- a case's panel history ------------------------------------------------------------------

@@ -378,15 +378,24 @@ def view_pack(meeting_id: int, item_id: int):
     audit.viewed(case, f"meeting #{meeting_id}, item #{item_id}, {level}")
     from portal.attendance.summaries import pupil_summary, today
 
-    now = pupil_summary(case.pupil).year_totals.percent
-    at_open = (case.attendance_at_open or {}).get("percent")
-    actions = db.session.scalars(select(Action).where(Action.case_id == case.id, Action.status == "open")
-                                 .options(selectinload(Action.owner_user), selectinload(Action.owner_org))
-                                 .order_by(Action.due_date, Action.id)).all()
-    last = db.session.scalar(select(PanelDecision).where(PanelDecision.case_id == case.id)
-                             .order_by(PanelDecision.decided_at.desc(), PanelDecision.id.desc()).limit(1))
+    # The pack holds only what its level shows (access.PACK_LEVELS): what is not shown is not read.
+    pack = {}
+    if access.pack_shows(level, "attendance"):
+        now = pupil_summary(case.pupil).year_totals.percent
+        pack["attendance_now"] = None if now is None else round(now, 1)
+        pack["attendance_at_open"] = (case.attendance_at_open or {}).get("percent")
+    if access.pack_shows(level, "actions"):
+        pack["actions"] = db.session.scalars(
+            select(Action).where(Action.case_id == case.id, Action.status == "open")
+            .options(selectinload(Action.owner_user), selectinload(Action.owner_org))
+            .order_by(Action.due_date, Action.id)).all()
+    if access.pack_shows(level, "last_decision"):
+        last = db.session.scalar(select(PanelDecision).where(PanelDecision.case_id == case.id)
+                                 .order_by(PanelDecision.decided_at.desc(), PanelDecision.id.desc()).limit(1))
+        pack["last_decision"] = None if last is None else {
+            "label": last.label, "decided_at": last.decided_at,
+            "rationale": last.rationale if access.pack_shows(level, "rationale") else None}
     return render_template("panels/pack.html", item=item, meeting=item.meeting, case=case, level=level,
-                           attendance_now=None if now is None else round(now, 1), attendance_at_open=at_open,
-                           actions=actions, today=today(), last_decision=last)
+                           case_link=access.sees_case_record(current_user, case), today=today(), **pack)
 
 from portal.panels import after_views, run_views  # noqa: E402,F401  (their routes join this blueprint)

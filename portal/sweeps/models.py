@@ -166,6 +166,17 @@ class Encounter(db.Model):
     def label(self, field: str) -> str:
         return LABELS[field].get(getattr(self, field), getattr(self, field))
 
+    @property
+    def age_when_seen(self) -> int | None:
+        """The age given, or worked out from the date of birth given on the day the child was
+        met: what the police view shows instead of a date of birth."""
+        if self.date_of_birth is None:
+            return self.age
+        from portal.timeutil import LONDON, as_utc
+
+        day, born = as_utc(self.seen_at).astimezone(LONDON).date(), self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
 
 class FollowUp(db.Model):
     """The school and its named EWO contact the parent or carer within one school day of

@@ -1,5 +1,6 @@
 """Sweep reports: per sweep and for a period. Figures only (no child's details), over the
-sweeps a user may open."""
+sweeps a user may open, shown through `Shown`: exactly, or to partners (the police) with
+counts under 5 suppressed and no percentages (`portal.disclosure`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,6 +9,7 @@ from datetime import date
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from portal import disclosure
 from portal.extensions import db
 from portal.pupils.models import Pupil
 from portal.sweeps.models import Encounter, Sweep
@@ -64,9 +66,42 @@ class Figures:
 
 
 @dataclass
+class Shown:
+    """Figures as one reader may see them. `exact`: as they are, with the shares of encounters
+    as percentages; otherwise (partners) every count through `disclosure.count` and the shares
+    as suppressed counts, never percentages."""
+    figures: Figures
+    exact: bool
+
+    def count(self, name: str) -> int | str:
+        value = getattr(self.figures, name)
+        return disclosure.count(len(value) if isinstance(value, set) else value, exact=self.exact)
+
+    def share(self, name: str) -> int | str:
+        """"no_accepted_reason" or "with_parent": a percentage of the encounters, or a count."""
+        if not self.exact:
+            return self.count(name)
+        pct = getattr(self.figures, f"pct_{name}")
+        return "–" if pct is None else f"{pct}%"
+
+    @property
+    def schools(self) -> list[str]:
+        return sorted(self.figures.schools)
+
+
+@dataclass
 class Report:
     rows: list[tuple[Sweep, Figures]]
     total: Figures
+
+    def shown(self, exact: bool) -> ShownReport:
+        return ShownReport([(sweep, Shown(f, exact)) for sweep, f in self.rows], Shown(self.total, exact))
+
+
+@dataclass
+class ShownReport:
+    rows: list[tuple[Sweep, Shown]]
+    total: Shown
 
 
 def sweep_figures(sweep: Sweep, today: date) -> Figures:
@@ -93,16 +128,29 @@ def build(sweeps: Select, start: date | None, end: date | None, today: date) -> 
     return Report([(s, per[s.id]) for s in chosen], total)
 
 
-CSV_HEADER = ["Sweep date", "Area or route", "Encounters", "% no accepted reason", "% with a parent or carer",
-              "Schools involved", "Matched", "Awaiting a match", "Not on roll", "Safeguarding concerns",
-              "Follow-ups done", "Follow-ups open", "Follow-ups overdue"]
+def csv_header(exact: bool) -> list[str]:
+    shares = ["% no accepted reason", "% with a parent or carer"] if exact else \
+        ["No accepted reason", "With a parent or carer"]
+    return (["Sweep date", "Area or route", "Encounters"] + shares
+            + ["Schools involved", "Matched", "Awaiting a match", "Not on roll", "Safeguarding concerns",
+               "Follow-ups done", "Follow-ups open", "Follow-ups overdue"])
 
 
-def csv_rows(report: Report):
+COUNTS = ("matched", "unmatched", "not_on_roll", "concerns", "follow_ups_done", "follow_ups_open",
+          "follow_ups_overdue")
+
+
+def csv_rows(report: Report, exact: bool):
+    def share(f: Figures, name: str):
+        if exact:
+            pct = getattr(f, f"pct_{name}")
+            return "" if pct is None else pct
+        return Shown(f, exact).share(name)
+
     def row(label_date, area, f: Figures):
-        return [label_date, area, f.encounters, "" if f.pct_no_accepted_reason is None else f.pct_no_accepted_reason,
-                "" if f.pct_with_parent is None else f.pct_with_parent, "; ".join(sorted(f.schools)), f.matched,
-                f.unmatched, f.not_on_roll, f.concerns, f.follow_ups_done, f.follow_ups_open, f.follow_ups_overdue]
+        shown = Shown(f, exact)
+        return ([label_date, area, shown.count("encounters"), share(f, "no_accepted_reason"), share(f, "with_parent"),
+                 "; ".join(shown.schools)] + [shown.count(name) for name in COUNTS])
 
     for sweep, f in report.rows:
         yield row(sweep.held_on.isoformat(), sweep.area, f)

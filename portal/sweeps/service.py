@@ -256,8 +256,8 @@ def confirm_match(actor: User, encounter: Encounter, pupil: Pupil, expected_vers
     case = cases.open_case_for(pupil.id)
     if case is not None:
         # Recorded by the police (or with them): the police see it if the case is shared with them.
-        cases.entry_from_elsewhere(case, actor, "sweep", _chronology_text(encounter), police=True,
-                                   occurred_at=encounter.seen_at)
+        text = _chronology_text(encounter)
+        cases.entry_from_elsewhere(case, actor, "sweep", text, police_text=text, occurred_at=encounter.seen_at)
         notify.notify_users([case.lead], "A truancy sweep encounter was added to a case you lead",
                             f"/cases/{case.id}#chronology")
     link = f"/follow-ups/{follow_up.id}"
@@ -312,7 +312,7 @@ def record_follow_up(actor: User, follow_up: FollowUp, contact_outcome: str, out
         cases.entry_from_elsewhere(case, actor, "sweep", f"Follow-up of the truancy sweep encounter on "
                                    f"{seen_on(encounter).strftime('%-d %b %Y')}: "
                                    f"{LABELS['contact_outcome'][contact_outcome]}. {outcome.strip()}",
-                                   police=False, occurred_at=utcnow())
+                                   police_text=None, occurred_at=utcnow())  # the police see no follow-up
     audit.record(actor, "follow_up_recorded", follow_up, changes={"status": {"from": "open", "to": "done"}})
     commit_or_conflict(follow_up)
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import access, audit
+from portal import access, audit, disclosure
 from portal.csvutil import csv_response
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
@@ -29,9 +29,11 @@ def list_sweeps():
             .order_by(Sweep.held_on.desc(), Sweep.id.desc()))
     page = paginate(stmt)
     ids = [s.id for s in page.items]
-    counts = dict(db.session.execute(
+    found = dict(db.session.execute(
         access.encounters_for(current_user).with_only_columns(Encounter.sweep_id, func.count())
         .where(Encounter.sweep_id.in_(ids)).group_by(Encounter.sweep_id)).all()) if ids else {}
+    exact = access.can(current_user, "view_exact_figures")
+    counts = {i: disclosure.count(found.get(i, 0), exact=exact) for i in ids}
     return render_template("sweeps/sweeps.html", page=page, pages=page_links(page), counts=counts,
                            partial_view=access.sees_some_encounters_only(current_user),
                            can_record=access.can(current_user, "record_sweeps"),
@@ -98,7 +100,8 @@ def view_sweep(sweep_id: int):
     return render_template("sweeps/sweep.html", sweep=sweep, page=page, pages=page_links(page),
                            partial_view=access.sees_some_encounters_only(current_user),
                            people=service.sweep_people(sweep), labels=LABELS,
-                           figures=reports.sweep_figures(sweep, service.today()),
+                           figures=reports.Shown(reports.sweep_figures(sweep, service.today()),
+                                                 access.can(current_user, "view_exact_figures")),
                            can_record=access.can(current_user, "record_sweeps", sweep),
                            can_match=access.can(current_user, "match_encounters"), today=service.today())
 
@@ -132,9 +135,10 @@ def _period() -> tuple[date | None, date | None, list[tuple[str, str]]]:
 @access.require("view_sweeps")
 def report():
     start, end, errors = _period()
+    exact = access.can(current_user, "view_exact_figures")
     result = reports.build(access.sweeps_for(current_user), start, end, service.today()) if not errors else None
-    return render_template("sweeps/report.html", report=result, start=start, end=end, errors=errors,
-                           raw=request.args), (422 if errors else 200)
+    return render_template("sweeps/report.html", report=result and result.shown(exact), start=start, end=end,
+                           errors=errors, raw=request.args, exact=exact), (422 if errors else 200)
 
 
 @bp.route("/sweeps/reports.csv")
@@ -143,7 +147,8 @@ def report_csv():
     start, end, errors = _period()
     if errors:
         return render_template("sweeps/report.html", report=None, start=start, end=end, errors=errors,
-                               raw=request.args), 422
+                               raw=request.args, exact=access.can(current_user, "view_exact_figures")), 422
     result = reports.build(access.sweeps_for(current_user), start, end, service.today())
     name = f"sweeps-{start.isoformat() if start else 'all'}-to-{end.isoformat() if end else 'now'}.csv"
-    return csv_response(name, reports.CSV_HEADER, list(reports.csv_rows(result)))
+    exact = access.can(current_user, "view_exact_figures")
+    return csv_response(name, reports.csv_header(exact), list(reports.csv_rows(result, exact)))

@@ -511,6 +511,52 @@ def test_the_police_see_a_restricted_view(app, world, pupil, case):
         assert "CAMHS" not in partial and "Private: mother" not in partial and pupil.upn not in partial
 
 
+PERCENT = re.compile(r"\d+(?:\.\d+)?\s*%")
+
+
+def test_the_police_read_a_closed_case_without_its_attendance_figures(app, world, pupil, case):
+    """Issue 10, point 1: the closure entry gave the police "Attendance at open 80.0%, at close
+    80.0%". The portal writes each audience its own wording: the police get the reason only."""
+    ewo = signed_in(app, world.user("ewo"))
+    share_with(ewo, case.id, world.police_org, "Sweep follow-up: found in town twice")
+    case = reload(Case, case.id)
+    service.set_stage(world.user("ewo"), case, stage(4), case.version, "Attendance down to 80.0% this term")
+    page = ewo.get(f"/cases/{case.id}/close")
+    response = ewo.post_form(f"/cases/{case.id}/close", {"reason": "improved", "text": "Back to 97% since the GP "
+                                                         "changed her inhaler", "version": hidden_value(page, "version")})
+    assert response.status_code == 303
+
+    full = text_of(ewo.get(f"/cases/{case.id}"))  # the lead keeps the whole record
+    assert "Attendance at open 80.0%, at close 80.0%" in full and "Reason: Attendance down to 80.0%" in full
+
+    police = signed_in(app, world.user("police"))
+    for headers in ({}, HX_CHRONOLOGY):
+        response = police.get(f"/cases/{case.id}", headers=headers)
+        assert response.status_code == 200
+        text = text_of(response)
+        assert "Case closed: Attendance improved and sustained." in text
+        assert f"to {stage(4).name}." in text
+        assert not PERCENT.search(text), PERCENT.findall(text)
+        assert "inhaler" not in text and "Attendance down" not in text  # the lead's own words stay theirs
+
+
+def test_a_correction_reaches_the_police_when_the_entry_did_and_the_page_says_so(app, world, pupil, case):
+    ewo = signed_in(app, world.user("ewo"))
+    share_with(ewo, case.id, world.police_org, "Sweep follow-up")
+    shared = service.add_entry(world.user("ewo"), reload(Case, case.id), "note", utcnow() - timedelta(hours=1),
+                               "Seen at the bus station at 10am", police_shareable=True)
+    private = service.add_entry(world.user("ewo"), reload(Case, case.id), "note", utcnow() - timedelta(hours=1),
+                                "Mother mentioned a new partner")
+    for entry, told in ((shared, True), (private, False)):
+        page = ewo.get(f"/cases/{case.id}/chronology/{entry.id}/correct")
+        assert ("they will see your correction too" in text_of(page)) is told
+    response = ewo.post_form(f"/cases/{case.id}/chronology/{shared.id}/correct", {"reason": "It was 11am, not 10am"})
+    assert response.status_code == 303
+    police = signed_in(app, world.user("police"))
+    text = text_of(police.get(f"/cases/{case.id}", headers=HX_CHRONOLOGY))
+    assert "It was 11am, not 10am" in text and "new partner" not in text
+
+
 def test_the_police_cannot_learn_cohort_flags_from_the_case_list(app, world, pupil, case):
     pupil = reload(Pupil, pupil.id)
     pupil.ehc_plan = pupil.looked_after = pupil.social_worker = True

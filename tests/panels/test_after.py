@@ -129,6 +129,24 @@ def test_members_read_the_redacted_minutes_and_the_restricted_after_confirming(a
     assert police.get(f"/panels/{meeting.id}/minutes/pdf?version=redacted").status_code == 404
 
 
+def test_police_members_read_the_minutes_without_the_panels_rationale(app, world, decided):
+    """The police view holds no panel rationale: the minutes they read (either version, page
+    and PDF) give each decision, its actions and next review, not why the panel decided it."""
+    meeting, _, _ = decided
+    service.invite_user(world.user("panel_chair"), meeting, world.user("police"))
+    service.confirm_confidentiality(world.user("police"), meeting)
+    police = signed_in(app, world.user("police"))
+    for version in ("restricted", "redacted"):
+        html = police.get(f"/panels/{meeting.id}/minutes?version={version}").get_data(as_text=True)
+        text = pdf_text(police.get(f"/panels/{meeting.id}/minutes/pdf?version={version}").data)
+        for document in (html, text):
+            assert "Refer to early help" in document and "School to set up a morning check-in" in document
+            assert "mornings are hard" not in document and "told the panel" not in document, version
+            assert "not shown in the police view" in " ".join(document.split())
+    chair = signed_in(app, world.user("panel_chair"))
+    assert "mornings are hard" in chair.get(f"/panels/{meeting.id}/minutes?version=redacted").get_data(as_text=True)
+
+
 # ----- marking the meeting held --------------------------------------------------------------------
 
 def _move_to_the_past(meeting: PanelMeeting, days: int = 1) -> None:

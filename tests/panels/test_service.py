@@ -497,7 +497,7 @@ def test_packs_outside_the_window_or_the_agenda_are_not_visible(world, meeting):
         service.open_pack(world.user("police"), first)
     assert audits("panel_pack_viewed") == 0
     # The chair and LA admins: always, no confirmation asked.
-    assert service.open_pack(chair, second, as_utc(meeting.held_at) + timedelta(days=400)) == "summary"
+    assert service.open_pack(chair, second, as_utc(meeting.held_at) + timedelta(days=400)) == "full"
     assert service.open_pack(world.user("la_admin"), first) == "full"
 
 
@@ -514,6 +514,28 @@ def test_a_case_otherwise_shared_with_the_members_agency_shows_in_full(world, me
     for key, level in expected.items():
         service.confirm_confidentiality(world.user(key), meeting)
         assert service.open_pack(world.user(key), item) == level, key
+
+
+def test_the_pack_level_is_an_access_rule(world, meeting):
+    """`access.pack_level`: the chair side runs the meeting (full); members see the case as they
+    see it elsewhere (full, or the police's restricted view); members without a share of the
+    case the minimum summary."""
+    case, other = make_case(world), make_case(world)
+    share(world, case, world.police_org)
+    share(world, case, world.social_care_org)
+    expected = {
+        "panel_chair": ("full", "full"), "la_admin": ("full", "full"),
+        "school_staff": ("full", "full"), "ewo": ("full", "full"),
+        "social_care": ("full", "summary"), "police": ("police", "summary"),
+        "early_help": ("summary", "summary"), "school_staff_b": ("summary", "summary"),
+    }
+    for key, levels in expected.items():
+        assert (access.pack_level(world.user(key), meeting, case),
+                access.pack_level(world.user(key), meeting, other)) == levels, key
+    assert access.PACK_LEVELS["summary"] == ()
+    for part in ("attendance", "rationale"):
+        assert access.pack_shows("full", part) and not access.pack_shows("police", part)
+    assert access.pack_shows("police", "actions") and not access.pack_shows("summary", "actions")
 
 
 # ----- attendance ----------------------------------------------------------------------------------

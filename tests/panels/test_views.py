@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
-from portal.cases.models import Case, Stage
+from portal.cases.models import Case, CaseShare, Stage
 from portal.extensions import db
 from portal.panels import service
 from portal.panels.models import AgendaItem, PanelMeeting
@@ -339,3 +339,67 @@ def _nav(client) -> str:
     html = client.get("/").get_data(as_text=True)
     start = html.index("govuk-service-navigation__list")
     return html[start:html.index("</ul>", start)]
+
+
+# ----- what each member's pack shows (issue 10, point 2) --------------------------------------------
+
+RATIONALE = "Mother describes anxiety about the bus; attendance down to 80.0% this term"
+
+
+def test_each_member_sees_the_pack_their_level_allows(app, world, meeting, day, monkeypatch):
+    """The pack honours the level `access.pack_level` works out. The police saw "Attendance this
+    year 80.0%", the attendance at opening and the panel's rationale, shared or not."""
+    import re
+
+    from portal.attendance import summaries
+    from portal.attendance.models import PupilWeek
+    from tests.attendance.helpers import TODAY
+
+    monkeypatch.setattr(summaries, "today", lambda: TODAY)
+    chair_user = world.user("panel_chair")
+    shared, unshared = make_case(world, forename="Shared"), make_case(world, forename="Unshared")
+    for case in (shared, unshared):
+        db.session.add(PupilWeek(pupil_id=case.pupil_id, week_start=date(2026, 11, 16), possible=10, attended=8,
+                                 authorised=0, unauthorised=2, open_sessions=10, last_date=date(2026, 11, 20)))
+        case.attendance_at_open = {"percent": 91.2}
+    db.session.add(CaseShare(case_id=shared.id, organisation_id=world.police_org.id, reason="Sweep sightings",
+                             shared_by_id=world.user("ewo").id))
+    db.session.commit()
+    items = publish_with(world, meeting, shared, unshared)
+    for item in items:
+        service.record_decision(chair_user, item, "continue_support", RATIONALE, day + timedelta(days=42),
+                                [{"description": "School to call home each morning", "owner_org": world.school_a,
+                                  "due": day + timedelta(days=7)}])
+    for key in ("police", "social_care", "school_staff"):
+        service.invite_user(chair_user, meeting, world.user(key))
+
+    def pack(key: str, item) -> str:
+        client = signed_in(app, world.user(key))
+        if key not in ("panel_chair", "la_admin"):
+            client.post_form(f"/panels/{meeting.id}/confidentiality", {})
+        response = client.get(f"/panels/{meeting.id}/items/{item.id}")
+        assert response.status_code == 200, key
+        return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+    percent = re.compile(r"\d+(?:\.\d+)?\s*%")
+    # The chair and LA admins run the meeting: the full pack, whoever else sees the case.
+    for key in ("panel_chair", "la_admin"):
+        for item in items:
+            text = pack(key, item)
+            assert "Attendance this year 80.0%" in text and "91.2%" in text and RATIONALE in text, key
+            assert "School to call home each morning" in text
+    # The pupil's school sees the case anyway: the full pack, with a link to the case record.
+    text = pack("school_staff", items[0])
+    assert "80.0%" in text and RATIONALE in text and "Open the full case record" in text
+    # The police, with the case shared: the restricted pack.
+    text = pack("police", items[0])
+    assert "Continue support" in text and "School to call home each morning" in text and "Open the case record" in text
+    assert not percent.search(text) and "Attendance this year" not in text and "anxiety" not in text
+    assert "when the case opened" not in text
+    assert shared.pupil.upn not in text
+    # The police and social care, with no share: the minimum summary.
+    for key in ("police", "social_care"):
+        text = pack(key, items[1])
+        assert "Listed by the chair" in text and "School A" in text and "Year 6" in text and "Next review" in text
+        assert not percent.search(text) and "anxiety" not in text, key
+        assert "Continue support" not in text and "School to call home" not in text and "case record" not in text

@@ -125,3 +125,52 @@ def test_report_and_csv_export(client, scene):
     assert export.headers["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(export.text)))
     assert rows[0][0] == "Sweep date" and rows[1][2] == "2" and rows[-1][0] == "Total"
+
+
+def test_the_police_see_no_small_numbers_and_no_percentages(app, client, scene):
+    """Issue 10, point 10: with one child matched, the police read that child's follow-up status
+    off the figures ("Follow-ups done / overdue 0 / 1"). Counts under 5 are "fewer than 5" for the
+    police (zero too), percentages are not shown to them at all; the LA still sees them exactly."""
+    import re
+
+    from portal import disclosure
+
+    encounter = record(scene, scene.pupil_a, accompanied="parent", reason_accepted=True)
+    service.confirm_match(scene.ewo, encounter, scene.pupil_a, encounter.version)
+    for _ in range(5):
+        record(scene)  # five children still to match: a count the police may see
+    percent = re.compile(r"\d+(?:\.\d+)?\s*%")
+    period = "from=2026-09-01&to=2026-12-31"
+
+    client.login(scene.police)
+    pages = {"sweep": client.get(f"/sweeps/{scene.sweep.id}").text, "list": client.get("/sweeps").text,
+             "report": client.get(f"/sweeps/reports?{period}").text}
+    for name, html in pages.items():
+        text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+        assert not percent.search(text), (name, percent.findall(text))
+    sweep_text = " ".join(re.sub(r"<[^>]+>", " ", pages["sweep"]).split())
+    assert "Encounters 6" in sweep_text and "fewer than 5 / 5 / fewer than 5" in sweep_text  # matched / awaiting
+    assert "Follow-ups done / overdue fewer than 5 / fewer than 5" in sweep_text
+    assert "6 encounters" in pages["list"]
+    rows = list(csv.reader(io.StringIO(client.get(f"/sweeps/reports.csv?{period}").text)))
+    header, total = rows[0], rows[-1]
+    assert not any("%" in cell for row in rows for cell in row)
+    figures = dict(zip(header, total))
+    assert figures["Encounters"] == "6" and figures["Awaiting a match"] == "5" and figures["No accepted reason"] == "5"
+    for column in ("With a parent or carer", "Matched", "Follow-ups done", "Follow-ups open",
+                   "Follow-ups overdue", "Not on roll", "Safeguarding concerns"):
+        assert figures[column] == disclosure.FEWER_THAN, column
+
+    admin = app.test_client()
+    admin.login(scene.world.user("la_admin"))
+    text = " ".join(re.sub(r"<[^>]+>", " ", admin.get(f"/sweeps/{scene.sweep.id}").text).split())
+    assert "Matched / awaiting / not on roll 1 / 5 / 0" in text and "16.7%" in text
+    rows = list(csv.reader(io.StringIO(admin.get(f"/sweeps/reports.csv?{period}").text)))
+    assert dict(zip(rows[0], rows[-1]))["Follow-ups open"] == "1"
+
+
+def test_small_counts_are_suppressed_for_partners_only():
+    from portal import disclosure
+
+    assert [disclosure.count(n, exact=False) for n in (0, 1, 4, 5, 12)] == ["fewer than 5"] * 3 + [5, 12]
+    assert [disclosure.count(n, exact=True) for n in (0, 1, 4, 5)] == [0, 1, 4, 5]
