@@ -1,8 +1,9 @@
 """Truancy sweeps, their encounters and follow-ups.
 
 The police see the sweeps they (or their force) take part in and the match result; EWOs the
-children still to match and those matched to the schools they serve; schools the follow-ups
-for their own pupils; the LA everything.
+children still to match, those matched to the schools they serve, and those they recorded or
+matched (a match to a pupil of another school shows them only that school); schools the
+follow-ups for their own pupils; the LA everything.
 """
 from __future__ import annotations
 
@@ -58,8 +59,8 @@ def sees_some_encounters_only(user) -> bool:
 def encounters_for(user) -> Select:
     """The police: the encounters of the sweeps they (or their force) take part in. EWOs: the
     encounters still to match (and those found not on roll), those matched to pupils of the
-    schools they serve, and those they recorded. Schools: the encounters matched to their own
-    pupils (seen through the follow-up). The LA: all."""
+    schools they serve, and those they recorded or matched. Schools: the encounters matched to
+    their own pupils (seen through the follow-up). The LA: all."""
     from sqlalchemy import or_
 
     from portal.pupils.models import Pupil
@@ -72,7 +73,7 @@ def encounters_for(user) -> Select:
     if user.role == EWO:
         pupils = select(Pupil.id).where(Pupil.school_id.in_(school_ids_for(user)))
         return select(Encounter).where(or_(Encounter.match_status != "matched", Encounter.pupil_id.in_(pupils),
-                                           Encounter.recorded_by_id == user.id))
+                                           Encounter.recorded_by_id == user.id, Encounter.matched_by_id == user.id))
     if user.role == SCHOOL_STAFF:
         pupils = select(Pupil.id).where(Pupil.school_id == user.organisation_id)
         return select(Encounter).where(Encounter.match_status == "matched", Encounter.pupil_id.in_(pupils))
@@ -126,6 +127,28 @@ def encounter_view(user) -> str:
     """The police see who the child was matched to, never the pupil's attendance or case
     (unless a case is shared with them, and then through the case)."""
     return "police" if user.role == POLICE else "full"
+
+
+@object_rule("see_matched_pupil")
+def sees_matched_pupil(user, encounter) -> bool:
+    """Who an encounter was matched to, beyond the pupil's school. An EWO who matched (or
+    recorded) a child found to be a pupil of a school they do not serve sees only that school:
+    the follow-up went to that school and its named EWO, and the pupil's record and case stay
+    theirs."""
+    if encounter.pupil is None or user.role in (LA_ADMIN, POLICE):
+        return True
+    return user.role == EWO and encounter.pupil.school.named_ewo_id == user.id
+
+
+@object_rule("follow_up_encounters")
+def may_follow_up(user, follow_up) -> bool:
+    """The pupil's school, its named EWO (or the EWO the follow-up was sent to), the LA: the
+    same as `followups_for`, for one follow-up."""
+    if user.role == LA_ADMIN:
+        return True
+    if user.role == SCHOOL_STAFF:
+        return follow_up.school_id == user.organisation_id
+    return user.role == EWO and (follow_up.school.named_ewo_id == user.id or follow_up.ewo_id == user.id)
 
 
 def followups_for(user) -> Select:
