@@ -1,9 +1,14 @@
 """Truancy sweeps, their encounters and follow-ups.
 
-The police see the sweeps they (or their force) take part in and the match result; EWOs the
-children still to match, those matched to the schools they serve, and those they recorded or
-matched (a match to a pupil of another school shows them only that school); schools the
-follow-ups for their own pupils; the LA everything.
+Taking part in a sweep is by named officer: its lead and the officers named on it. The agencies
+listed on a sweep record who took part; they give their staff no access (every EWO belongs to
+the attendance service and every officer to a force, so an agency rule would open every sweep
+to all of them).
+
+The police see the sweeps they take part in and the match result; EWOs the children still to
+match, those matched to the schools they serve, and those they recorded or matched (a match to
+a pupil of another school shows them only that school); schools the follow-ups for their own
+pupils; the LA everything.
 """
 from __future__ import annotations
 
@@ -16,22 +21,20 @@ from portal.access.roles import EWO, LA_ADMIN, POLICE, SCHOOL_STAFF
 
 
 def _sweeps_taken_part_in(user) -> Select:
-    """Ids of the sweeps a user leads, works on, or whose agencies include the user's."""
+    """Ids of the sweeps a user leads or is named an officer on (not their agency's: see above)."""
     from sqlalchemy import or_
 
-    from portal.sweeps.models import Sweep, SweepAgency, SweepOfficer
+    from portal.sweeps.models import Sweep, SweepOfficer
 
     return select(Sweep.id).where(or_(
         Sweep.lead_id == user.id,
         Sweep.id.in_(select(SweepOfficer.sweep_id).where(SweepOfficer.user_id == user.id)),
-        Sweep.id.in_(select(SweepAgency.sweep_id).where(SweepAgency.organisation_id == user.organisation_id)),
     ))
 
 
 def takes_part(user, sweep) -> bool:
-    """The lead, an officer, or someone of an agency taking part."""
-    return (sweep.lead_id == user.id or any(o.user_id == user.id for o in sweep.officers)
-            or any(a.organisation_id == user.organisation_id for a in sweep.agencies))
+    """The lead or a named officer."""
+    return sweep.lead_id == user.id or any(o.user_id == user.id for o in sweep.officers)
 
 
 @object_rule("record_sweeps")
@@ -57,10 +60,10 @@ def sees_some_encounters_only(user) -> bool:
 
 
 def encounters_for(user) -> Select:
-    """The police: the encounters of the sweeps they (or their force) take part in. EWOs: the
-    encounters still to match (and those found not on roll), those matched to pupils of the
-    schools they serve, and those they recorded or matched. Schools: the encounters matched to
-    their own pupils (seen through the follow-up). The LA: all."""
+    """The police: the encounters of the sweeps they take part in. EWOs: the encounters still
+    to match (and those found not on roll), those matched to pupils of the schools they serve,
+    and those they recorded or matched. Schools: the encounters matched to their own pupils
+    (seen through the follow-up). The LA: all."""
     from sqlalchemy import or_
 
     from portal.pupils.models import Pupil
@@ -138,6 +141,15 @@ def sees_matched_pupil(user, encounter) -> bool:
     if encounter.pupil is None or user.role in (LA_ADMIN, POLICE):
         return True
     return user.role == EWO and encounter.pupil.school.named_ewo_id == user.id
+
+
+def sweep_figure_scope(user) -> tuple[Select, Select | None]:
+    """What a user's sweep figures count: the encounters they may open and, when not all of
+    those, the follow-ups whose state they may know (None: those of every counted encounter).
+    An EWO's figures count only the children they can open and the follow-ups they can open."""
+    if user.role == EWO:
+        return encounters_for(user), followups_for(user)
+    return encounters_for(user), None
 
 
 @object_rule("follow_up_encounters")
