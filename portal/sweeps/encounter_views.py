@@ -130,12 +130,9 @@ def _search(form: MatchSearchForm) -> tuple[MatchSearch | None, list[tuple[str, 
         return None, []
     form.validate()
     problems = [(name, message) for name, errors in form.errors.items() for message in errors]
-    age = None
-    if form.age.data:
-        if form.age.data.isascii() and form.age.data.isdigit():
-            age = int(form.age.data)
-        else:
-            problems.append(("age", "Enter the age as a number, like 12"))
+    age = to_int(form.age.data, min=0, max=999) if form.age.data else None
+    if form.age.data and age is None:
+        problems.append(("age", "Enter the age as a number, like 12"))
     search = MatchSearch(form.name.data or "", form.born.data, age)
     for field, message in match_search.problems(search):
         field = SEARCH_FIELD_FOR.get(field, field)

@@ -102,3 +102,10 @@ def test_an_ewo_who_matches_a_pupil_of_another_school_sees_only_that_school(clie
     assert access.can(ewo_b, "see_matched_pupil", stranger)
     assert access.can(ewo_b, "follow_up_encounters", follow_up)
     assert not access.can(scene.ewo, "follow_up_encounters", follow_up)
+
+
+@pytest.mark.parametrize("age", ["twelve", "²", "1" * 25, "-3"])
+def test_an_age_that_is_not_a_number_is_refused_not_a_500(client, scene, stranger, age):
+    client.login(scene.ewo)
+    response = client.get(_url(stranger, name="Bella Moore", age=age))
+    assert response.status_code == 422 and "Enter the age as a number, like 12" in response.text
