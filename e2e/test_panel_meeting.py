@@ -2,8 +2,11 @@
 
 1. Early help opens its case list: the first case shared with it is the one the chair will
    list (its number and its school are read off the list).
-2. The chair schedules a meeting for tomorrow, adds that case to the agenda with a reason,
-   invites Early Help and publishes the agenda.
+2. The chair schedules a meeting for tomorrow. With the case's review set two months ahead
+   (by the LA), the case is neither referred to the panel nor due, and the chair's attempt to
+   add it is refused (the same answer as for a number no case has). The LA brings the review
+   forward to tomorrow; now the chair adds it with a reason, invites Early Help and publishes
+   the agenda.
 3. The chair runs the meeting: records a decision with two actions, one for Early Help and
    one for the pupil's school; the screen moves on without a page reload (htmx).
 4. The chair downloads the restricted minutes as a PDF: it holds the child's name, the
@@ -27,6 +30,7 @@ from portal.timeutil import london_today
 
 SHOTS = Path("/tmp/e2e-panel")
 CHAIR = "panelchair@demo.test"
+ADMIN = "admin@demo.test"
 EARLY_HELP = "earlyhelp@demo.test"
 EARLY_HELP_NAME = "Demo Borough Early Help"
 
@@ -65,7 +69,22 @@ def _a_case_shared_with_early_help(page: Page) -> tuple[str, str, str]:
     return number, link.inner_text().strip(), first.locator("td").nth(1).inner_text().strip()
 
 
-def _schedule_and_publish(page: Page, case_number: str, pupil: str) -> str:
+def _add_case(page: Page, case_number: str) -> None:
+    page.get_by_label("Case number").fill(case_number)
+    page.get_by_label("Why the panel should discuss it").fill("No improvement since early help became involved.")
+    page.get_by_role("button", name="Add the case", exact=True).click()
+
+
+def _review_in(page: Page, case_number: str, days: int) -> None:
+    """The LA (who may lead any case) sets the case's next review."""
+    page.goto(f"/cases/{case_number}")
+    page.get_by_text("Change the stage, status or next review").click()
+    page.get_by_label("Next review").fill((london_today() + timedelta(days=days)).isoformat())
+    page.locator("#case-update").get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("The case has been updated")
+
+
+def _schedule_and_publish(page: Page, case_number: str, pupil: str, lead: Page) -> str:
     page.goto("/panels")
     page.get_by_role("button", name="Schedule a meeting").click()
     tomorrow = london_today() + timedelta(days=1)
@@ -76,10 +95,16 @@ def _schedule_and_publish(page: Page, case_number: str, pupil: str) -> str:
     expect(page).to_have_url(re.compile(r"/panels/\d+$"))
     meeting_path = re.sub(r"^https?://[^/]+", "", page.url)
 
+    _review_in(lead, case_number, 60)
+    page.goto(meeting_path)
     page.get_by_text("Add a case by its number").click()
-    page.get_by_label("Case number").fill(case_number)
-    page.get_by_label("Why the panel should discuss it").fill("No improvement since early help became involved.")
-    page.get_by_role("button", name="Add the case", exact=True).click()
+    _add_case(page, case_number)  # neither referred to the panel nor due for review
+    expect(page.locator(".govuk-error-summary")).to_contain_text("No case with that number can be added")
+    _shot(page, "00-case-not-listable.png")
+    _review_in(lead, case_number, 1)  # due on the panel's day
+    page.goto(meeting_path)
+    page.get_by_text("Add a case by its number").click()
+    _add_case(page, case_number)
     expect(page.locator("#agenda-items")).to_contain_text(pupil)
 
     page.get_by_label("Invite an agency").select_option(label=EARLY_HELP_NAME)
@@ -128,7 +153,8 @@ def test_the_chair_runs_a_panel_and_early_help_gets_its_action(browser: Browser,
     case_number, pupil, school = _a_case_shared_with_early_help(early_help)
 
     chair = _signed_in(browser, base_url, CHAIR)
-    meeting_path = _schedule_and_publish(chair, case_number, pupil)
+    admin = _signed_in(browser, base_url, ADMIN)
+    meeting_path = _schedule_and_publish(chair, case_number, pupil, admin)
     _run_and_decide(chair, pupil, school)
 
     chair.goto(meeting_path)

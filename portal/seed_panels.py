@@ -45,6 +45,13 @@ def _invite(chair: User, meeting: PanelMeeting) -> None:
         service.invite_agency(chair, meeting, early_help)
 
 
+def _review_by(case: Case, day: date) -> None:
+    """The lead sets the case's review on or before the panel's day (demo: so the chair may list
+    it, as the access rule for agendas asks)."""
+    if case.next_review is None or case.next_review > day:
+        case_service.set_review(case.lead, case, day, case.version)
+
+
 def _past_day(today: date) -> date:
     """A Wednesday halfway through the term's marks, at least three weeks ago."""
     _, start, end = seed_term_range(today)
@@ -80,6 +87,7 @@ def _past_meeting(chair: User, today: date) -> PanelMeeting | None:
     meeting = service.schedule_meeting(chair, utcnow() + timedelta(days=1), place="Civic Centre, Committee Room 2",
                                        notes="Held in person.")
     for case in cases:
+        _review_by(case, service.meeting_date(meeting))  # a chair lists cases due (or referred) only
         service.add_item(chair, meeting, case, "Review due: support since the referral has not yet improved "
                                                "attendance")
     _invite(chair, meeting)
@@ -144,6 +152,7 @@ def _next_meeting(chair: User, today: date) -> PanelMeeting:
                                                       Case.id.not_in(listed or {0}))
                                    .order_by(Case.id).limit(MIN_ITEMS - len(items))).all()
         for case in extra:
+            _review_by(case, day)  # the lead brings the review forward to the panel
             service.add_item(chair, meeting, case, "Listed by the chair: no improvement since the last review")
     _invite(chair, meeting)
     if service.active_items(meeting):

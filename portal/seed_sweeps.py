@@ -99,14 +99,16 @@ def seed_sweeps(today: date) -> int:
     service.record_follow_up(_user("school@demo.test"), done.follow_up, "spoke",
                              "Spoke to mum the same afternoon: there was no training day. Register code O "
                              "confirmed; attendance to be monitored for four weeks.", done.follow_up.version)
-    service.record_follow_up(ewo2 or ewo, accepted.follow_up, "spoke",
+    service.record_follow_up(accepted.follow_up.ewo or ewo, accepted.follow_up, "spoke",
                              "Appointment confirmed with the hospital; absence authorised (code M).",
                              accepted.follow_up.version)
 
-    # 2. The last school day: some matched (follow-ups due), some still to match.
+    # 2. The last school day: some matched (follow-ups due), some still to match. Both EWOs take
+    # part (taking part is by named officer: being in the attendance service is not enough).
     recent = service.create_sweep(ewo, held_on=_school_days_before(today, 1), starts_at=time(10, 0),
                                   ends_at=time(13, 0), area="Riverside Park and the canal towpath", lead=ewo,
-                                  officers=[police], agencies=[police.organisation])
+                                  officers=[police] + ([ewo2] if ewo2 is not None else []),
+                                  agencies=[police.organisation])
     if case_pupil is not None:
         on_case = _encounter(police, recent, police, time(10, 25), "Riverside Park, skate park",
                              _child(case_pupil), reason="Felt sick this morning", outcome="taken_home",

@@ -152,7 +152,8 @@ def url_args(world) -> dict:
                              created_by_id=world.user("school_staff").id, barriers={"illness": ""})
         db.session.add_all([referral, submitted])
         db.session.flush()
-        case = Case(pupil_id=pupil.id, status="open", lead_id=world.user("ewo").id)
+        case = Case(pupil_id=pupil.id, status="open", lead_id=world.user("ewo").id,
+                    next_review=world.school_a.created_at.date())  # due: the panel chair may list it
         db.session.add(case)
         db.session.flush()
         for org in (world.social_care_org, world.early_help_org, world.police_org):
@@ -248,7 +249,7 @@ def foreign_args(world) -> dict:
     referral = Referral(pupil_id=pupil.id, school_id=world.school_b.id, status="submitted",
                         created_by_id=staff_b.id, barriers={"illness": ""})
     db.session.add(referral)
-    case = Case(pupil_id=pupil.id, status="open", lead_id=ewo_b.id)
+    case = Case(pupil_id=pupil.id, status="open", lead_id=ewo_b.id, next_review=date(2026, 11, 1))  # due: listable
     db.session.add(case)
     db.session.flush()
     share = CaseShare(case_id=case.id, organisation_id=world.police_org.id, reason="test",

@@ -109,6 +109,7 @@ def scene(world, monkeypatch) -> Scene:
 
     day = (utcnow() + timedelta(days=10)).astimezone(LONDON).date()
     meeting = panels.schedule_meeting(chair, datetime.combine(day, time(10), tzinfo=LONDON), place="Civic Centre")
+    cases.set_review(ewo, other, day, other.version)  # due at the panel (`shared` is referred to it): listable
     items = [panels.add_item(chair, meeting, case, "Listed by the chair") for case in (shared, other)]
     panels.invite_user(chair, meeting, police)
     panels.publish(chair, meeting)

@@ -25,8 +25,13 @@ from tests.test_access_matrix import MATRIX, PUBLIC, _url, url_args
 
 ROLE_USERS = list(access.ROLES)
 
-# Search endpoints answer with pupils only when asked: the query that finds the matrix's pupil.
-SEARCHES = {"pupils.search": "q", "sweeps.match_encounter": "q"}
+# Search endpoints answer with pupils only when asked: the query that finds the matrix's pupil
+# (the match search needs a name with a date of birth or an age).
+SEARCHES = {
+    "pupils.search": lambda p: f"q={p.legal_surname}",
+    "sweeps.match_encounter": lambda p: (f"name={p.legal_surname}&born={p.date_of_birth.day}"
+                                         f"&born={p.date_of_birth.month}&born={p.date_of_birth.year}"),
+}
 
 _TARGET_RE = re.compile(r"""htmx\.target\s*==\s*["']([\w-]+)["']""")
 _STREAM_RE = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
@@ -85,7 +90,7 @@ def test_every_view_of_a_childs_record_writes_one_audit_row(app, world, role):
             continue
         url = _url(app, endpoint, world)
         if endpoint in SEARCHES:
-            url += ("&" if "?" in url else "?") + f"{SEARCHES[endpoint]}={pupil.legal_surname}"
+            url += ("&" if "?" in url else "?") + SEARCHES[endpoint](pupil)
         for headers in _htmx_variants(app, endpoint):
             before = _last_id()
             response = client.get(url, headers=headers)
@@ -179,11 +184,13 @@ def test_the_match_search_is_audited_with_its_terms(client, world):
     args = url_args(world)
     ewo = world.user("ewo")
     client.login(ewo)
-    response = client.get(f"/encounters/{args['unmatched_encounter_id']}/match?q=Smith")
+    response = client.get(f"/encounters/{args['unmatched_encounter_id']}/match?name=Smith&age=11")
     assert response.status_code == 200
-    [entry] = _entries("encounter_match_search")
-    assert (entry.actor_id, entry.object_type, entry.object_id, entry.summary) == \
-        (ewo.id, "Encounter", args["unmatched_encounter_id"], "q=Smith")
+    assert client.get(f"/encounters/{args['unmatched_encounter_id']}/match?name=Smith").status_code == 422
+    entries = _entries("encounter_match_search")
+    assert [(e.actor_id, e.object_type, e.object_id) for e in entries] == \
+        [(ewo.id, "Encounter", args["unmatched_encounter_id"])] * 2
+    assert [e.summary for e in entries] == ["name “Smith”, age 11", "name “Smith” (refused)"]
 
 
 def test_the_school_attendance_rows_fragment_and_csv_note_their_filters(client, world):

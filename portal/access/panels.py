@@ -199,15 +199,41 @@ def sees_panel_rationale(user, meeting) -> bool:
     return case_view(user) != "police"
 
 
-def case_for_agenda(user, case_id: int):
-    """The case a chair (or LA admin) lists on an agenda by its number; None if there is none.
-    Panel chairs list cases they do not otherwise see: the panel is where they are discussed."""
+def agenda_cases_for(user, meeting) -> Select:
+    """The cases a chair (or LA admin) may list on a meeting's agenda by number: open or
+    monitored cases referred to the panel (at the panel stage) or due for review by the
+    meeting's day, which the panel exists to discuss, plus the cases the user can otherwise see
+    (`cases_for`). Listing a case lets the chair invite people to read its pack, so no other
+    case may be listed."""
+    from sqlalchemy import and_, or_
+
+    from portal.cases.models import Case, Stage
+    from portal.panels.rules import ACTIVE_CASE_STATES, PANEL_STAGE_POSITION, meeting_date
+
+    panel_stage = select(Stage.id).where(Stage.position == PANEL_STAGE_POSITION)
+    due = and_(Case.status.in_(ACTIVE_CASE_STATES),
+               or_(Case.stage_id.in_(panel_stage), Case.next_review <= meeting_date(meeting)))
+    visible = Case.id.in_(cases_for(user).with_only_columns(Case.id))
+    return select(Case).where(or_(due, visible))
+
+
+def case_for_agenda(user, meeting, case_id: int):
+    """The case numbered `case_id` if the user may list it on the meeting's agenda (see
+    `agenda_cases_for`), else None, whether or not such a case exists."""
     from portal.cases.models import Case
     from portal.extensions import db
+    from portal.params import MAX_ID
 
     if not can(user, "run_panels"):
         abort(403)
-    return db.session.get(Case, case_id)
+    if not isinstance(case_id, int) or not 1 <= case_id <= MAX_ID:
+        return None
+    return db.session.scalar(agenda_cases_for(user, meeting).where(Case.id == case_id))
+
+
+def may_list_on_agenda(user, meeting, case) -> bool:
+    """`case_for_agenda` for a case already loaded (the service checks it again)."""
+    return can(user, "run_panels") and case_for_agenda(user, meeting, case.id) is not None
 
 
 def panel_chairs() -> Select:

@@ -47,13 +47,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "run_panels": frozenset({PANEL_CHAIR, LA_ADMIN}),
     "oversee_all_panels": frozenset({LA_ADMIN}),
     "attend_panels": ALL_ROLES,
-    # Truancy sweeps: police and EWOs run them and record the children met; EWOs (and the LA)
-    # match each child to a pupil; the school and its named EWO follow each match up.
+    # Truancy sweeps: police and EWOs run them and record the children met (those named on the
+    # sweep); EWOs (and the LA) match each child to a pupil; the school and its named EWO follow
+    # each match up. Who a child was matched to is seen beyond the school only by those whose
+    # pupil it is (`see_matched_pupil`).
     "view_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),
     "record_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),
     "take_part_in_sweeps": frozenset({POLICE, EWO}),
     "match_encounters": frozenset({EWO, LA_ADMIN}),
     "follow_up_encounters": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "see_matched_pupil": frozenset({POLICE, EWO, LA_ADMIN}),
     # Figures (counts, percentages) exactly as they are; partner agencies (the police) see counts
     # of children from 5 up and no percentages, so an aggregate never identifies a child
     # (`portal.disclosure`).

@@ -1,8 +1,14 @@
 """Truancy sweeps, their encounters and follow-ups.
 
-The police see the sweeps they (or their force) take part in and the match result; EWOs the
-children still to match and those matched to the schools they serve; schools the follow-ups
-for their own pupils; the LA everything.
+Taking part in a sweep is by named officer: its lead and the officers named on it. The agencies
+listed on a sweep record who took part; they give their staff no access (every EWO belongs to
+the attendance service and every officer to a force, so an agency rule would open every sweep
+to all of them).
+
+The police see the sweeps they take part in and the match result; EWOs the children still to
+match, those matched to the schools they serve, and those they recorded or matched (a match to
+a pupil of another school shows them only that school); schools the follow-ups for their own
+pupils; the LA everything.
 """
 from __future__ import annotations
 
@@ -15,22 +21,20 @@ from portal.access.roles import EWO, LA_ADMIN, POLICE, SCHOOL_STAFF
 
 
 def _sweeps_taken_part_in(user) -> Select:
-    """Ids of the sweeps a user leads, works on, or whose agencies include the user's."""
+    """Ids of the sweeps a user leads or is named an officer on (not their agency's: see above)."""
     from sqlalchemy import or_
 
-    from portal.sweeps.models import Sweep, SweepAgency, SweepOfficer
+    from portal.sweeps.models import Sweep, SweepOfficer
 
     return select(Sweep.id).where(or_(
         Sweep.lead_id == user.id,
         Sweep.id.in_(select(SweepOfficer.sweep_id).where(SweepOfficer.user_id == user.id)),
-        Sweep.id.in_(select(SweepAgency.sweep_id).where(SweepAgency.organisation_id == user.organisation_id)),
     ))
 
 
 def takes_part(user, sweep) -> bool:
-    """The lead, an officer, or someone of an agency taking part."""
-    return (sweep.lead_id == user.id or any(o.user_id == user.id for o in sweep.officers)
-            or any(a.organisation_id == user.organisation_id for a in sweep.agencies))
+    """The lead or a named officer."""
+    return sweep.lead_id == user.id or any(o.user_id == user.id for o in sweep.officers)
 
 
 @object_rule("record_sweeps")
@@ -56,10 +60,10 @@ def sees_some_encounters_only(user) -> bool:
 
 
 def encounters_for(user) -> Select:
-    """The police: the encounters of the sweeps they (or their force) take part in. EWOs: the
-    encounters still to match (and those found not on roll), those matched to pupils of the
-    schools they serve, and those they recorded. Schools: the encounters matched to their own
-    pupils (seen through the follow-up). The LA: all."""
+    """The police: the encounters of the sweeps they take part in. EWOs: the encounters still
+    to match (and those found not on roll), those matched to pupils of the schools they serve,
+    and those they recorded or matched. Schools: the encounters matched to their own pupils
+    (seen through the follow-up). The LA: all."""
     from sqlalchemy import or_
 
     from portal.pupils.models import Pupil
@@ -72,7 +76,7 @@ def encounters_for(user) -> Select:
     if user.role == EWO:
         pupils = select(Pupil.id).where(Pupil.school_id.in_(school_ids_for(user)))
         return select(Encounter).where(or_(Encounter.match_status != "matched", Encounter.pupil_id.in_(pupils),
-                                           Encounter.recorded_by_id == user.id))
+                                           Encounter.recorded_by_id == user.id, Encounter.matched_by_id == user.id))
     if user.role == SCHOOL_STAFF:
         pupils = select(Pupil.id).where(Pupil.school_id == user.organisation_id)
         return select(Encounter).where(Encounter.match_status == "matched", Encounter.pupil_id.in_(pupils))
@@ -126,6 +130,37 @@ def encounter_view(user) -> str:
     """The police see who the child was matched to, never the pupil's attendance or case
     (unless a case is shared with them, and then through the case)."""
     return "police" if user.role == POLICE else "full"
+
+
+@object_rule("see_matched_pupil")
+def sees_matched_pupil(user, encounter) -> bool:
+    """Who an encounter was matched to, beyond the pupil's school. An EWO who matched (or
+    recorded) a child found to be a pupil of a school they do not serve sees only that school:
+    the follow-up went to that school and its named EWO, and the pupil's record and case stay
+    theirs."""
+    if encounter.pupil is None or user.role in (LA_ADMIN, POLICE):
+        return True
+    return user.role == EWO and encounter.pupil.school.named_ewo_id == user.id
+
+
+def sweep_figure_scope(user) -> tuple[Select, Select | None]:
+    """What a user's sweep figures count: the encounters they may open and, when not all of
+    those, the follow-ups whose state they may know (None: those of every counted encounter).
+    An EWO's figures count only the children they can open and the follow-ups they can open."""
+    if user.role == EWO:
+        return encounters_for(user), followups_for(user)
+    return encounters_for(user), None
+
+
+@object_rule("follow_up_encounters")
+def may_follow_up(user, follow_up) -> bool:
+    """The pupil's school, its named EWO (or the EWO the follow-up was sent to), the LA: the
+    same as `followups_for`, for one follow-up."""
+    if user.role == LA_ADMIN:
+        return True
+    if user.role == SCHOOL_STAFF:
+        return follow_up.school_id == user.organisation_id
+    return user.role == EWO and (follow_up.school.named_ewo_id == user.id or follow_up.ewo_id == user.id)
 
 
 def followups_for(user) -> Select:

@@ -75,7 +75,7 @@ def _sweep_cards(user, now) -> list[dict]:
     cards = []
     if access.can(user, "view_sweeps") and not access.can(user, "match_encounters"):  # the police
         cards.append({"title": "Truancy sweeps", "href": url_for("sweeps.list_sweeps"),
-                      "count": _count(access.sweeps_for(user)), "text": "that you or your force take part in"})
+                      "count": _count(access.sweeps_for(user)), "text": "that you are named on, as lead or officer"})
     if access.can(user, "match_encounters"):
         cards.append({"title": "Children to match", "href": url_for("sweeps.list_encounters"),
                       "count": _count(access.encounters_for(user).where(Encounter.match_status == "unmatched")),

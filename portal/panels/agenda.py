@@ -7,15 +7,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, false, or_, select
 
-from portal import audit
+from portal import access, audit
 from portal.cases.errors import Refused
 from portal.cases.models import Case, Stage
 from portal.concurrency import check_version
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.panels.models import DEFAULT_SLOT_MINUTES, AgendaItem, PanelDecision, PanelMeeting
-from portal.panels.rules import (ACTIVE_CASE_STATES, PANEL_STAGE_POSITION, SLOT_RANGE, active_items, day_label,
-                                 meeting_date, meeting_write, require_manager, require_not_held, touch)
+from portal.panels.rules import (ACTIVE_CASE_STATES, NOT_LISTABLE, PANEL_STAGE_POSITION, SLOT_RANGE, active_items,
+                                 day_label, meeting_date, meeting_write, require_manager, require_not_held, touch)
 from portal.timeutil import as_utc, utcnow
 
 
@@ -96,6 +96,8 @@ def add_item(actor: User, meeting: PanelMeeting, case: Case, reason: str, expect
     check_version(meeting, expected_version)
     require_manager(actor, meeting)
     require_not_held(meeting)
+    if not access.may_list_on_agenda(actor, meeting, case):
+        raise Refused(NOT_LISTABLE, [("case_id", NOT_LISTABLE)])
     if not reason.strip():
         raise Refused("Say why the case is added to the agenda.", [("reason", "Enter the reason for adding the case")])
     if case.status not in ACTIVE_CASE_STATES:

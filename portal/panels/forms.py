@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import HiddenInput
 
 from portal.forms import Form, strip
-from portal.panels.rules import SLOT_RANGE
+from portal.panels.rules import NOT_LISTABLE, SLOT_RANGE
 from portal.params import MAX_ID
 
 
@@ -44,9 +44,11 @@ class ScheduleForm(Form):
 
 
 class AddItemForm(VersionedForm):
-    case_id = IntegerField("Case number", widget=GovTextInput(), description="The number in the case's address, /cases/NUMBER",
+    case_id = IntegerField("Case number", widget=GovTextInput(),
+                           description="A case referred to the panel or due for review by the day of the meeting, "
+                                       "or one you can see: the number in its address, /cases/NUMBER",
                            validators=[InputRequired("Enter the case number"),
-                                       NumberRange(1, MAX_ID, "There is no case with that number")])
+                                       NumberRange(1, MAX_ID, NOT_LISTABLE)])  # the same answer as any other
     reason = TextAreaField("Why the panel should discuss it", widget=GovTextArea(), filters=[strip],
                            validators=[InputRequired("Enter the reason for adding the case"), Length(max=2000)])
     submit = SubmitField("Add the case", widget=GovSubmitInput())

@@ -19,6 +19,10 @@ from portal.timeutil import LONDON, as_utc, utcnow
 PANEL_STAGE_POSITION = 6  # "Multi-agency attendance panel": the lead refers a case by moving it here
 SLOT_RANGE = (5, 120)  # minutes
 ACTIVE_CASE_STATES = ("open", "monitoring")
+# One answer for a case number that does not exist and one the chair may not list: the
+# message never tells which (`access.case_for_agenda`).
+NOT_LISTABLE = ("No case with that number can be added. Enter the number of a case referred to the panel, "
+                "due for review by the day of the meeting, or one you can see.")
 
 
 class NotVisible(Exception):

@@ -18,7 +18,7 @@ from portal.orgs.models import Organisation, User
 from portal.panels import service
 from portal.panels.forms import AddItemForm, InviteAgencyForm, InviteUserForm, RemoveItemForm, ScheduleForm
 from portal.panels.models import AgendaItem, PanelDecision, PanelMeeting, PanelMember
-from portal.panels.rules import SLOT_RANGE
+from portal.panels.rules import NOT_LISTABLE, SLOT_RANGE
 from portal.params import int_arg, to_int
 from portal.pupils.models import Pupil
 from portal.timeutil import LONDON, as_utc, utcnow
@@ -213,10 +213,10 @@ def add_item(meeting_id: int):
     form = AddItemForm(prefix="add")
     if not form.validate():
         return _agenda_refused(meeting, _first_error(form), add_form=form)
-    case = access.case_for_agenda(current_user, form.case_id.data)
-    if case is None:
-        form.case_id.errors = list(form.case_id.errors) + ["There is no case with that number"]
-        return _agenda_refused(meeting, "There is no case with that number", add_form=form)
+    case = access.case_for_agenda(current_user, meeting, form.case_id.data)
+    if case is None:  # no such case, or not one the chair may list: the same answer
+        form.case_id.errors = list(form.case_id.errors) + [NOT_LISTABLE]
+        return _agenda_refused(meeting, NOT_LISTABLE, add_form=form)
     try:
         service.add_item(current_user, meeting, case, form.reason.data, form.version.data)
     except Conflict:

@@ -12,14 +12,16 @@ from portal.orgs.models import Organisation, OrgKind
 from portal.pagination import page_links, paginate
 from portal.params import to_int
 from portal.pupils.models import Pupil
-from portal.sweeps import service
+from portal.sweeps import match_search, service
 from portal.sweeps.errors import Conflict, Refused
-from portal.sweeps.forms import EncounterForm, MatchForm
+from portal.sweeps.forms import EncounterForm, MatchForm, MatchSearchForm
+from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import LABELS, MATCH_STATES, SCHOOL_STATUSES, Encounter, FollowUp
 from portal.sweeps.views import bp
 from portal.timeutil import LONDON, utcnow
 
 FIELD_FOR = {"school_status": "school", "school_id": "school"}
+SEARCH_FIELD_FOR = {"date_of_birth": "born"}
 
 
 def _school_choices():
@@ -122,17 +124,40 @@ def list_encounters():
                            states=MATCH_STATES, labels=LABELS)
 
 
+def _search(form: MatchSearchForm) -> tuple[MatchSearch | None, list[tuple[str, str]]]:
+    """The search typed on the match page (None when there is none) and why it is refused."""
+    if not form.searched():
+        return None, []
+    form.validate()
+    problems = [(name, message) for name, errors in form.errors.items() for message in errors]
+    age = to_int(form.age.data, min=0, max=999) if form.age.data else None
+    if form.age.data and age is None:
+        problems.append(("age", "Enter the age as a number, like 12"))
+    search = MatchSearch(form.name.data or "", form.born.data, age)
+    for field, message in match_search.problems(search):
+        field = SEARCH_FIELD_FOR.get(field, field)
+        if field not in {f for f, _ in problems}:
+            problems.append((field, message))
+    return search, problems
+
+
 @bp.route("/encounters/<int:encounter_id>/match", methods=["GET", "POST"])
 @access.require("match_encounters")
 @audit.viewing("encounter_match_search", "pupils suggested to match a child met on a sweep",
-               ("Encounter", "encounter_id"), terms=("q",))
+               ("Encounter", "encounter_id"))
 def match_encounter(encounter_id: int):
+    """Suggestions borough-wide, and a search limited to a name with a date of birth or an
+    age; each time the page is shown (suggestions are pupils' details) it is audited with the
+    search terms, or "suggestions only" (the terms are put in words here: the date of birth
+    comes in three parts). A match to a pupil of a school the EWO does not serve tells them
+    only that school."""
     encounter = access.get_encounter_or_404(current_user, encounter_id, need="match")
-    search = (request.values.get("q") or "").strip()[:100]
     if encounter.match_status == "matched":
         flash("This child has already been matched to a pupil.", "info")
         return redirect(url_for("sweeps.view_encounter", encounter_id=encounter.id), code=303)
-    suggestions = service.suggestions(encounter, search)
+    search_form = MatchSearchForm(formdata=request.values)
+    search, search_problems = _search(search_form)
+    suggestions = service.suggestions(encounter, None if search_problems else search)
     form = MatchForm()
     form.choice.choices = [(f"pupil:{p.id}", p.display_name) for _, p in suggestions] + [("no_match", "No match")]
     if request.method == "GET":
@@ -147,12 +172,24 @@ def match_encounter(encounter_id: int):
                 pupil = next(p for _, p in suggestions if f"pupil:{p.id}" == form.choice.data)
                 follow_up = service.confirm_match(current_user, encounter, pupil, form.version.data,
                                                   form.note.data or "")
-                flash(f"{encounter.child_name} has been matched to {pupil.display_name} ({pupil.school.name}). "
-                      f"The school's follow-up is due by {follow_up.due_on.strftime('%-d %b %Y')}.", "success")
+                if access.can(current_user, "see_matched_pupil", encounter):
+                    flash(f"{encounter.child_name} has been matched to {pupil.display_name} ({pupil.school.name}). "
+                          f"The school's follow-up is due by {follow_up.due_on.strftime('%-d %b %Y')}.", "success")
+                else:
+                    flash(f"{encounter.child_name} has been matched to a pupil of {pupil.school.name}. The school "
+                          "and its education welfare officer have been told and follow it up.", "success")
         except Conflict as exc:
             return render_template("sweeps/conflict.html", thing="encounter", current=exc.current, labels=LABELS,
                                    back=url_for("sweeps.view_encounter", encounter_id=encounter_id)), 409
         else:
             return redirect(url_for("sweeps.list_encounters"), code=303)
-    return render_template("sweeps/match.html", encounter=encounter, form=form, suggestions=suggestions,
-                           search=search, labels=LABELS), (422 if form.is_submitted() else 200)
+    for field, message in search_problems:
+        target = getattr(search_form, field)
+        if message not in target.errors:
+            target.errors = list(target.errors) + [message]
+    audit.viewed(detail=(search.terms() + (" (refused)" if search_problems else "")) if search
+                 else "suggestions only")
+    status = 422 if (form.is_submitted() or search_problems) else 200
+    return render_template("sweeps/match.html", encounter=encounter, form=form, search_form=search_form,
+                           searched=search is not None and not search_problems, suggestions=suggestions,
+                           labels=LABELS, extra_errors=[(f"#{f}", m) for f, m in search_problems]), status

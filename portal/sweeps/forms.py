@@ -75,6 +75,23 @@ class EncounterForm(Form):
     submit = SubmitField("Save and record another", widget=GovSubmitInput())
 
 
+class MatchSearchForm(Form):
+    """The search on the match page (GET, and carried in the match form): a name with a date of
+    birth or an age. The rules are `match_search.problems`."""
+    class Meta:
+        csrf = False
+
+    name = StringField("Name", widget=GovTextInput(), filters=[strip], validators=[Length(max=100)],
+                       description="First name and surname, or the start of them. Not a UPN.")
+    born = GovDateField("Date of birth", "Enter the date of birth as day, month and year, like 27 3 2013",
+                        description="For example, 27 3 2013", validators=[Optional()])
+    age = StringField("Or age", widget=GovTextInput(), filters=[strip], validators=[Length(max=3)],
+                      description="If the date of birth is not known")
+
+    def searched(self) -> bool:
+        return bool(self.name.data or self.born.data or any(self.born.raw_data or []) or self.age.data)
+
+
 class MatchForm(VersionedForm):
     choice = RadioField("Who is the child?", widget=GovRadioInput(),
                         validators=[InputRequired("Select the pupil, or ‘No match: not on roll’")])

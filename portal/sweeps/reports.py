@@ -1,6 +1,7 @@
 """Sweep reports: per sweep and for a period. Figures only (no child's details), over the
-sweeps a user may open, shown through `Shown`: exactly, or to partners (the police) with
-counts under 5 suppressed and no percentages (`portal.disclosure`)."""
+sweeps a user may open, counting the encounters (and follow-ups) the user may open, shown
+through `Shown`: exactly, or to partners (the police) with counts under 5 suppressed and no
+percentages (`portal.disclosure`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal import disclosure
 from portal.extensions import db
 from portal.pupils.models import Pupil
-from portal.sweeps.models import Encounter, Sweep
+from portal.sweeps.models import Encounter, FollowUp, Sweep
 
 
 @dataclass
@@ -41,7 +42,8 @@ class Figures:
     def pct_with_parent(self) -> float | None:
         return self._pct(self.with_parent, self.encounters)
 
-    def add(self, e: Encounter, today: date) -> None:
+    def add(self, e: Encounter, today: date, follow_up: bool = True) -> None:
+        """Count an encounter; its follow-up's state only when `follow_up`."""
         self.encounters += 1
         self.no_accepted_reason += not e.reason_accepted
         self.with_parent += e.accompanied == "parent"
@@ -56,7 +58,7 @@ class Figures:
                 self.unmatched += 1
             if e.school_status == "school" and e.school is not None:
                 self.schools.add(e.school.name)
-        f = e.follow_up
+        f = e.follow_up if follow_up else None
         if f is not None:
             if f.status == "done":
                 self.follow_ups_done += 1
@@ -104,27 +106,39 @@ class ShownReport:
     total: Shown
 
 
-def sweep_figures(sweep: Sweep, today: date) -> Figures:
-    return build(select(Sweep).where(Sweep.id == sweep.id), None, None, today).total
+def sweep_figures(sweep: Sweep, today: date, *, encounters: Select | None = None,
+                  followups: Select | None = None) -> Figures:
+    return build(select(Sweep).where(Sweep.id == sweep.id), None, None, today, encounters=encounters,
+                 followups=followups).total
 
 
-def build(sweeps: Select, start: date | None, end: date | None, today: date) -> Report:
-    """Figures for each sweep of `sweeps` held between start and end, and their total."""
+def build(sweeps: Select, start: date | None, end: date | None, today: date, *, encounters: Select | None = None,
+          followups: Select | None = None) -> Report:
+    """Figures for each sweep of `sweeps` held between start and end, and their total.
+    `encounters`: the encounters to count (a user's scope, `access.sweep_figure_scope`; None:
+    every encounter of the sweeps); `followups`: the follow-ups whose state is counted (None:
+    those of every counted encounter)."""
     stmt = sweeps
     if start is not None:
         stmt = stmt.where(Sweep.held_on >= start)
     if end is not None:
         stmt = stmt.where(Sweep.held_on <= end)
     chosen = db.session.scalars(stmt.order_by(Sweep.held_on.desc(), Sweep.id.desc())).all()
-    encounters = db.session.scalars(
-        select(Encounter).where(Encounter.sweep_id.in_([s.id for s in chosen]))
+    scope = encounters if encounters is not None else select(Encounter)
+    counted = db.session.scalars(
+        scope.where(Encounter.sweep_id.in_([s.id for s in chosen]))
         .options(selectinload(Encounter.follow_up), selectinload(Encounter.school),
                  selectinload(Encounter.pupil).selectinload(Pupil.school))).all() if chosen else []
+    known = None
+    if followups is not None and counted:
+        known = set(db.session.scalars(followups.with_only_columns(FollowUp.id).where(
+            FollowUp.encounter_id.in_([e.id for e in counted]))))
     per = {s.id: Figures() for s in chosen}
     total = Figures()
-    for e in encounters:
-        per[e.sweep_id].add(e, today)
-        total.add(e, today)
+    for e in counted:
+        follow_up = known is None or (e.follow_up is not None and e.follow_up.id in known)
+        per[e.sweep_id].add(e, today, follow_up)
+        total.add(e, today, follow_up)
     return Report([(s, per[s.id]) for s in chosen], total)
 
 

@@ -15,8 +15,9 @@ from portal.concurrency import check_version, commit_or_conflict, conflict_on_st
 from portal.extensions import db
 from portal.orgs.models import Organisation, User
 from portal.pupils.models import Pupil
-from portal.sweeps import matching
+from portal.sweeps import match_search, matching
 from portal.sweeps.errors import Conflict, Refused
+from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import (ACCOMPANIED, CONTACT_OUTCOMES, EXCLUSION, LABELS, OUTCOMES, SCHOOL_STATUSES,
                                   Encounter, FollowUp, Sweep, SweepAgency, SweepOfficer)
 from portal.timeutil import LONDON, as_utc, utcnow
@@ -169,10 +170,11 @@ def _candidate(p: Pupil) -> matching.Candidate:
                               p.school.name)
 
 
-def candidate_pool(encounter: Encounter, search: str = "") -> tuple[list[Pupil], set[int]]:
+def candidate_pool(encounter: Encounter, search: MatchSearch | None = None) -> tuple[list[Pupil], set[int]]:
     """Pupils worth scoring: born near the date (or age) given, or at the school given with a
-    surname of the same initial; plus those a search finds. Matching is LA-wide: a child is
-    often at a school other than the one they name."""
+    surname of the same initial; plus those a search finds (a name with a date of birth or an
+    age: see `match_search`). Matching is LA-wide: a child is often at a school other than the
+    one they name."""
     from sqlalchemy.orm import selectinload
 
     on = seen_on(encounter)
@@ -203,19 +205,16 @@ def candidate_pool(encounter: Encounter, search: str = "") -> tuple[list[Pupil],
     pool = db.session.scalars(select(Pupil).where(or_(*conditions)).options(selectinload(Pupil.school))
                               .order_by(*first, Pupil.id).limit(POOL_LIMIT)).all()
     found: set[int] = set()
-    words = search.lower().split()[:4]
-    if words:
-        stmt = select(Pupil).options(selectinload(Pupil.school))
-        for word in words:
-            stmt = stmt.where(Pupil.search_text.contains(word, autoescape=True))
-        extra = db.session.scalars(stmt.order_by(Pupil.legal_surname, Pupil.id).limit(20)).all()
+    if search is not None:
+        extra = match_search.found_pupils(search, on)
         found = {p.id for p in extra}
         known = {p.id for p in pool}
         pool = list(pool) + [p for p in extra if p.id not in known]
     return list(pool), found
 
 
-def suggestions(encounter: Encounter, search: str = "") -> list[tuple[matching.Suggestion, Pupil]]:
+def suggestions(encounter: Encounter, search: MatchSearch | None = None) -> list[tuple[matching.Suggestion, Pupil]]:
+    """The suggested pupils, best first, and any the search found (listed whatever their score)."""
     pool, found = candidate_pool(encounter, search)
     by_id = {p.id: p for p in pool}
     ranked = matching.suggest(given(encounter), [_candidate(p) for p in pool], always=found)
@@ -236,8 +235,11 @@ def _chronology_text(e: Encounter) -> str:
 @conflict_on_stale
 def confirm_match(actor: User, encounter: Encounter, pupil: Pupil, expected_version: int | None,
                   note: str = "") -> FollowUp:
-    """The child is this pupil: a follow-up for the school and its named EWO, due the next
-    school day; on an open case the encounter lands in the chronology."""
+    """The child is this pupil: a follow-up for the pupil's own school and its named EWO (both
+    told), due the next school day; on an open case the encounter lands in the chronology and
+    the lead is told. Whoever matched, the follow-up goes there: an EWO who matches a pupil of a
+    school they do not serve sees neither the follow-up nor the case afterwards, only the school
+    (`access.sees_matched_pupil`)."""
     check_version(encounter, expected_version)
     if encounter.match_status == "matched":
         raise Conflict(encounter)

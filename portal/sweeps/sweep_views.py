@@ -100,10 +100,20 @@ def view_sweep(sweep_id: int):
     return render_template("sweeps/sweep.html", sweep=sweep, page=page, pages=page_links(page),
                            partial_view=access.sees_some_encounters_only(current_user),
                            people=service.sweep_people(sweep), labels=LABELS,
-                           figures=reports.Shown(reports.sweep_figures(sweep, service.today()),
-                                                 access.can(current_user, "view_exact_figures")),
+                           figures=reports.Shown(_figures(sweep), access.can(current_user, "view_exact_figures")),
                            can_record=access.can(current_user, "record_sweeps", sweep),
                            can_match=access.can(current_user, "match_encounters"), today=service.today())
+
+
+def _figures(sweep: Sweep) -> reports.Figures:
+    encounters, followups = access.sweep_figure_scope(current_user)
+    return reports.sweep_figures(sweep, service.today(), encounters=encounters, followups=followups)
+
+
+def _report(start: date | None, end: date | None) -> reports.Report:
+    encounters, followups = access.sweep_figure_scope(current_user)
+    return reports.build(access.sweeps_for(current_user), start, end, service.today(), encounters=encounters,
+                         followups=followups)
 
 
 def _period() -> tuple[date | None, date | None, list[tuple[str, str]]]:
@@ -136,9 +146,10 @@ def _period() -> tuple[date | None, date | None, list[tuple[str, str]]]:
 def report():
     start, end, errors = _period()
     exact = access.can(current_user, "view_exact_figures")
-    result = reports.build(access.sweeps_for(current_user), start, end, service.today()) if not errors else None
+    result = _report(start, end) if not errors else None
     return render_template("sweeps/report.html", report=result and result.shown(exact), start=start, end=end,
-                           errors=errors, raw=request.args, exact=exact), (422 if errors else 200)
+                           errors=errors, raw=request.args, exact=exact,
+                           partial_view=access.sees_some_encounters_only(current_user)), (422 if errors else 200)
 
 
 @bp.route("/sweeps/reports.csv")
@@ -147,8 +158,9 @@ def report_csv():
     start, end, errors = _period()
     if errors:
         return render_template("sweeps/report.html", report=None, start=start, end=end, errors=errors,
-                               raw=request.args, exact=access.can(current_user, "view_exact_figures")), 422
-    result = reports.build(access.sweeps_for(current_user), start, end, service.today())
+                               raw=request.args, exact=access.can(current_user, "view_exact_figures"),
+                               partial_view=access.sees_some_encounters_only(current_user)), 422
+    result = _report(start, end)
     name = f"sweeps-{start.isoformat() if start else 'all'}-to-{end.isoformat() if end else 'now'}.csv"
     exact = access.can(current_user, "view_exact_figures")
     return csv_response(name, reports.csv_header(exact), list(reports.csv_rows(result, exact)))

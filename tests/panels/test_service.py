@@ -30,9 +30,16 @@ def stage(position: int) -> Stage:
     return db.session.scalar(select(Stage).where(Stage.position == position))
 
 
-def make_case(world, *, position: int = 5, review: date | None = None, status: str = "open",
+DUE = "due"  # make_case's default review: yesterday, so the chair may list the case
+
+
+def make_case(world, *, position: int = 5, review: date | None | str = DUE, status: str = "open",
               school=None) -> Case:
+    """A case of school A at an EWO-level stage, due for review (a chair lists only cases
+    referred to the panel or due for review, or cases they can otherwise see)."""
     pupil = make_pupil(school or world.school_a)
+    if review == DUE:
+        review = utcnow().astimezone(LONDON).date() - timedelta(days=1)
     case = Case(pupil_id=pupil.id, lead_id=world.user("ewo").id, status=status, stage=stage(position),
                 next_review=review)
     db.session.add(case)
@@ -166,13 +173,13 @@ def test_update_meeting_audits_what_changed_and_refuses_a_stale_version(world, m
 
 def test_build_agenda_from_review_dates_and_the_panel_stage(world, meeting, day):
     chair = world.user("panel_chair")
-    referred = make_case(world, position=6)                                   # referred by the lead
+    referred = make_case(world, position=6, review=None)                      # referred by the lead
     referred_later_review = make_case(world, position=6, review=day + timedelta(days=20))
     review_before = make_case(world, review=day - timedelta(days=3))
     review_on_the_day = make_case(world, review=day, status="monitoring")
     review_after = make_case(world, review=day + timedelta(days=1))           # not yet due
     closed = make_case(world, review=day - timedelta(days=1), status="closed")
-    no_review = make_case(world)                                              # at EWO level, no review
+    no_review = make_case(world, review=None)                                 # at EWO level, no review
 
     # Already heard at an earlier panel, review set after this meeting: not due again.
     heard = make_case(world, position=6, review=day + timedelta(days=30))
@@ -222,8 +229,11 @@ def test_add_and_remove_need_a_reason_each_time(world, meeting):
              for n, case in enumerate((first, second, third), start=1)]
     with pytest.raises(Refused, match="already on the agenda"):
         service.add_item(chair, meeting, second, "Again")
-    with pytest.raises(Refused, match="closed"):
-        service.add_item(chair, meeting, make_case(world, status="closed"), "Closed case")
+    closed = make_case(world, status="closed")
+    with pytest.raises(Refused, match="No case with that number can be added"):  # the chair cannot see it
+        service.add_item(chair, meeting, closed, "Closed case")
+    with pytest.raises(Refused, match="closed"):  # an LA admin can
+        service.add_item(world.user("la_admin"), meeting, closed, "Closed case")
 
     with pytest.raises(Refused) as err:
         service.remove_item(chair, items[1], " ")

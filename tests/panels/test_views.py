@@ -24,8 +24,15 @@ def signed_in(app, user):
     return client
 
 
-def make_case(world, *, review: date | None = None, school=None, forename="Sam") -> Case:
+DUE = "due"  # make_case's default review: yesterday, so the chair may list the case
+
+
+def make_case(world, *, review: date | None | str = DUE, school=None, forename="Sam") -> Case:
+    """A case at an EWO-level stage, due for review (a chair lists only cases referred to the
+    panel or due for review, or cases they can otherwise see)."""
     pupil = make_pupil(school or world.school_a, forename=forename)
+    if review == DUE:
+        review = utcnow().astimezone(LONDON).date() - timedelta(days=1)
     stage = db.session.scalar(select(Stage).where(Stage.position == 5))
     case = Case(pupil_id=pupil.id, lead_id=world.user("ewo").id, status="open", stage=stage, next_review=review)
     db.session.add(case)
@@ -128,12 +135,12 @@ def test_members_cannot_schedule(app, world):
 
 def test_build_add_move_slot_remove_and_publish(chair, world, meeting, day):
     due = make_case(world, review=day - timedelta(days=1), forename="Dana")
-    other = make_case(world, forename="Olly")
     url = f"/panels/{meeting.id}"
     assert chair.get(url).status_code == 200
 
     response = chair.post_form(f"{url}/agenda/build", {"version": version(meeting.id)})
     assert response.status_code == 303 and agenda(meeting.id) == [due.id]
+    other = make_case(world, forename="Olly")  # due for review too, since the agenda was built
 
     response = chair.post_form(f"{url}/agenda/items", {"add-csrf_token": chair.token(), "add-case_id": str(other.id),
                                                        "add-reason": "Attendance falling fast",

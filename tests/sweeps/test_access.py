@@ -95,8 +95,11 @@ def test_the_la_sees_everything_and_other_agencies_nothing(two_sweeps):
 def test_recording_needs_taking_part(two_sweeps):
     s = two_sweeps
     assert access.get_sweep_or_404(s.ewo, s.sweep.id, need="record") is s.sweep
-    # everyone in an agency taking part may record (school B's EWO: the same attendance service)
-    assert access.get_sweep_or_404(s.world.user("ewo_b"), s.sweep.id, need="record") is s.sweep
+    # taking part is by named officer: school B's EWO, of the same attendance service (an agency
+    # of the sweep), sees it for the child still to match but may not record in it
+    assert access.get_sweep_or_404(s.world.user("ewo_b"), s.sweep.id) is s.sweep
+    with pytest.raises(Forbidden):
+        access.get_sweep_or_404(s.world.user("ewo_b"), s.sweep.id, need="record")
     # an EWO of another service sees the sweep (a child to match) but does not take part in it
     outsider = make_user("ewo", make_org(OrgKind.attendance_service, "Neighbouring Service"))
     assert access.get_sweep_or_404(outsider, s.sweep.id) is s.sweep

@@ -23,3 +23,19 @@ def test_two_past_sweeps_with_encounters_in_every_state():
     assert any(f.status == "done" for f in follow_ups)
     assert any(f.overdue(TODAY) for f in follow_ups)
     assert any(f.status == "open" and not f.overdue(TODAY) for f in follow_ups)
+
+
+def test_every_sweep_role_has_a_sweep_to_see_and_both_ewos_take_part_in_one():
+    from portal import access
+    from portal.orgs.models import User
+
+    seed_demo("attend-demo-2026", today=TODAY)
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    for email in ("police@demo.test", "ewo@demo.test", "ewo2@demo.test", "admin@demo.test"):
+        assert db.session.scalars(access.sweeps_for(users[email])).first() is not None, email
+    sweeps = db.session.scalars(select(Sweep)).all()
+    for email in ("police@demo.test", "ewo@demo.test", "ewo2@demo.test"):
+        assert any(access.takes_part(users[email], s) for s in sweeps), email
+    # every follow-up done was recorded by someone who may open it
+    for f in db.session.scalars(select(FollowUp).where(FollowUp.status == "done")):
+        assert access.can(f.completed_by, "follow_up_encounters", f), f.completed_by.email

@@ -11,6 +11,7 @@ from portal.cases.models import Case, ChronologyEntry, Notification
 from portal.extensions import db
 from portal.sweeps import service
 from portal.sweeps.errors import Conflict, Refused
+from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import Encounter, FollowUp, SweepAgency, SweepOfficer
 from tests.factories import make_pupil
 from tests.sweeps.conftest import record
@@ -136,7 +137,7 @@ def test_suggestions_search_the_whole_borough(scene):
     ranked = service.suggestions(encounter)
     assert [p.id for _, p in ranked[:2]] == [scene.pupil_a.id, twin.id]
     assert any(r.startswith("Different school") for r in ranked[0][0].reasons)
-    found = service.suggestions(encounter, "bella")
+    found = service.suggestions(encounter, MatchSearch("bella", date(2013, 7, 1)))
     assert scene.pupil_b.id in [p.id for _, p in found]
 
 
