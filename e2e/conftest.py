@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page, Response, expect
 
 ROOT = Path(__file__).resolve().parent.parent
 E2E_DIR = Path(__file__).resolve().parent
@@ -42,7 +42,7 @@ ACTION_TIMEOUT_MS = 10_000  # fail fast instead of Playwright's 30 s default
 # Settings the server must not inherit from the caller's shell: the journeys assume the
 # defaults (demo password, in-memory rate limits, no proxy, development mode).
 _SCRUBBED_ENV = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "PORT", "SESSION_IDLE_MINUTES",
-                 "DEMO_PASSWORD", "PORTAL_ENV", "LOGIN_RATE_LIMIT", "PROXY_COUNT", "FLASK_APP",
+                 "DEMO_PASSWORD", "DEMO_TOTP_SECRET", "REQUIRE_2FA", "PORTAL_ENV", "LOGIN_RATE_LIMIT", "PROXY_COUNT", "FLASK_APP",
                  "FLASK_DEBUG")
 
 
@@ -110,12 +110,24 @@ def _recreate_postgres_database(test_url: str) -> tuple[str, Callable[[], None]]
     return app_url, drop
 
 
-def _run_flask(env: dict, *args: str) -> None:
+_SERVER_ENV: dict[str, str] = {}  # the e2e server's environment, for `flask` commands beside it
+
+
+def _run_flask(env: dict, *args: str) -> str:
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *args], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         pytest.fail(f"`flask {' '.join(args)}` failed ({result.returncode}):\n{result.stdout}\n{result.stderr}",
                     pytrace=False)
+    return result.stdout
+
+
+def demo_code(email: str) -> str:
+    """`flask --app portal demo-code EMAIL`, as the README tells a newcomer, against the e2e
+    server's database."""
+    code = _run_flask(_SERVER_ENV, "demo-code", email).strip()
+    _LAST_STEP[email.lower()] = int(time.time() // 30) + 1  # at most one step ahead was printed
+    return code
 
 
 def _wait_until_healthy(url: str, proc: subprocess.Popen, log_path: Path) -> None:
@@ -171,6 +183,8 @@ def live_server(tmp_path_factory):
         "PORTAL_ENV": "development",
         "PYTHONUNBUFFERED": "1",
     })
+    _SERVER_ENV.clear()
+    _SERVER_ENV.update(env)
     _run_flask(env, "db", "upgrade")
     _run_flask(env, "seed-demo")
 
@@ -203,14 +217,51 @@ def base_url(live_server) -> str:
 
 # ----- helpers ---------------------------------------------------------------------------
 
+# e-mail -> authenticator secret, for people a journey sets up (the demo users share the
+# demo secret, DEMO_TOTP_SECRET's documented default); and the last step each one used: the
+# portal accepts a code once, so a person signing in again within 30 seconds waits for the
+# next code, as they would with their app.
+_SECRETS: dict[str, str] = {}
+_LAST_STEP: dict[str, int] = {}
+
+
+def remember_secret(email: str, secret: str) -> None:
+    _SECRETS[email.lower()] = secret.replace(" ", "")
+
+
+def security_code(email: str) -> str:
+    """What the person's authenticator app shows now (a code not used yet)."""
+    import pyotp
+
+    from portal.config import DEMO_TOTP_SECRET
+
+    key = email.lower()
+    step = int(time.time() // 30)
+    last = _LAST_STEP.get(key)
+    if last is not None and step <= last:
+        step = last + 1
+        wait = (step - 1) * 30 - time.time()  # the portal accepts one step ahead, no more
+        if wait > 0:
+            time.sleep(wait + 0.2)
+    _LAST_STEP[key] = step
+    return pyotp.TOTP(_SECRETS.get(key, DEMO_TOTP_SECRET)).at(step * 30)
+
+
 def login(page: Page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> Response | None:
-    """Sign in through the form. Returns the response of the page the browser landed on."""
+    """Sign in through the form: the password, then the security code when asked for it.
+    Returns the response of the page the browser landed on."""
     if "/login" not in page.url:
         page.goto(f"{base_url}/login")
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="Sign in").click()
+    if not page.url.endswith("/login/code"):
+        return navigation.value  # refused, or a first sign-in's set-up page
+    expect(page.locator("h1")).to_have_text("Enter your security code")
+    page.get_by_label("Security code").fill(security_code(email))
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Continue").click()
     return navigation.value
 
 

@@ -7,7 +7,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import login, sign_out
+from e2e.conftest import login, remember_secret, security_code, sign_out
 
 ORGANISATION = "Demo Borough Early Help (Early help)"
 TEMPORARY_PASSWORD = "Temporary-Kestrel-9041"
@@ -46,8 +46,23 @@ def test_admin_adds_a_user_who_then_chooses_a_password(page: Page, base_url: str
     sign_out(page)
     expect(page.locator("h1")).to_have_text("Sign in")
 
-    # The new person signs in and is sent to choose a password before anything else.
+    # The new person signs in, sets up two-factor sign-in with the key shown (as an app
+    # would, from the QR code), saves their recovery codes ...
     login(page, base_url, email, TEMPORARY_PASSWORD)
+    expect(page.locator("h1")).to_have_text("Set up two-factor sign-in")
+    expect(page.locator("svg.app-qr-code")).to_be_visible()
+    page.get_by_text("I cannot scan the QR code").click()
+    remember_secret(email, page.locator("#secret").inner_text())
+    code = page.get_by_label("Security code")
+    expect(code).to_have_attribute("autocomplete", "one-time-code")
+    expect(code).to_have_attribute("inputmode", "numeric")
+    code.fill(security_code(email))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("h1")).to_have_text("Save your recovery codes")
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    page.get_by_role("button", name="I have saved my codes – continue").click()
+
+    # ... and is sent to choose a password before anything else.
     expect(page.locator("h1")).to_have_text("Change your password")
     expect(page).to_have_url(f"{base_url}/account/password")
     page.goto(f"{base_url}/")  # nothing else is reachable until the password is changed

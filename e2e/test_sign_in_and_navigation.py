@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import login, sign_out
+from e2e.conftest import demo_code, login, sign_out
 
 ADMIN_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Panels", "Sweeps",
              "Follow-ups", "Organisations", "Users", "Audit log", "Stages"]
@@ -72,3 +72,20 @@ def test_role_signs_in_sees_its_navigation_and_signs_out(page: Page, base_url: s
     page.goto(f"{base_url}/")
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.locator("h1")).to_have_text("Sign in")
+
+
+def test_a_newcomer_signs_in_with_the_demo_code(page: Page, base_url: str):
+    """The README's way in: the demo password, then the code `flask --app portal demo-code`
+    prints, on its own page after the password."""
+    page.goto(f"{base_url}/login")
+    page.locator("#email").fill("socialcare@demo.test")
+    page.locator("#password").fill("attend-demo-2026")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base_url}/login/code")
+    expect(page.locator("h1")).to_have_text("Enter your security code")
+    code = page.get_by_label("Security code")
+    expect(code).to_have_attribute("autocomplete", "one-time-code")
+    expect(code).to_have_attribute("inputmode", "numeric")
+    code.fill(demo_code("socialcare@demo.test"))
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Welcome, Priya Shah")

@@ -87,6 +87,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _register_models() -> None:
     from portal import audit  # noqa: F401
     from portal.attendance import models as attendance_models  # noqa: F401
+    from portal.auth import models as auth_models  # noqa: F401
     from portal.cases import models as case_models  # noqa: F401
     from portal.orgs import models  # noqa: F401
     from portal.panels import models as panel_models  # noqa: F401

@@ -15,11 +15,35 @@ def register(app: Flask) -> None:
 
         if current_app.config["PORTAL_ENV"] == "production":
             raise click.ClickException("Refusing to seed demo data when PORTAL_ENV=production.")
-        created = seed_demo(current_app.config["DEMO_PASSWORD"])
+        created = seed_demo(current_app.config["DEMO_PASSWORD"],
+                            totp_secret=current_app.config["DEMO_TOTP_SECRET"])
         click.echo("Demo Borough created." if created else "Demo Borough is already there.")
-        click.echo(f"Demo logins (password: {current_app.config['DEMO_PASSWORD']}):")
+        click.echo(f"Demo logins (password: {current_app.config['DEMO_PASSWORD']}; "
+                   "security code: flask --app portal demo-code EMAIL):")
         for email, role in demo_logins():
             click.echo(f"  {email:<24} {role}")
+
+    @app.cli.command("demo-code")
+    @click.argument("email")
+    def demo_code(email: str):
+        """Print a demo user's current two-factor security code (development only)."""
+        from portal.auth import two_factor
+        from portal.auth.service import find_user_by_email
+
+        if current_app.config["PORTAL_ENV"] == "production":
+            raise click.ClickException("Refusing to print security codes when PORTAL_ENV=production.")
+        user = find_user_by_email(email)
+        if user is None or not user.two_factor_enrolled or user.totp_secret != current_app.config["DEMO_TOTP_SECRET"]:
+            raise click.ClickException(
+                f"{email} is not a demo user with the demo authenticator secret (DEMO_TOTP_SECRET). "
+                "Run `flask --app portal seed-demo` first; other accounts use their own app.")
+        try:
+            code, valid_until = two_factor.next_unused_code(user)
+        except ValueError:
+            raise click.ClickException("The codes for the next minute have all been used: "
+                                       "try again in 30 seconds.") from None
+        click.echo(code)
+        click.echo(f"(valid until {valid_until.strftime('%H:%M:%S')}; each code signs in once)", err=True)
 
     @app.cli.command("import-attendance")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))

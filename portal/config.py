@@ -22,6 +22,22 @@ def _int(env: dict, name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _flag(env: dict, name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be on or off (1/0, true/false), not {raw!r}")
+
+
+# The demo's shared authenticator secret (base32). Development only: `seed-demo` enrols the
+# demo users with it and `flask demo-code EMAIL` prints their current code.
+DEMO_TOTP_SECRET = "ATTENDANCEPARTNERSHIPDEMOTOTPKEY"
+
+
 def load(env: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment."""
     env = dict(os.environ if env is None else env)
@@ -49,6 +65,9 @@ def load(env: dict | None = None) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM") or "no-reply@attendance.invalid",
         "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 30),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD") or "attend-demo-2026",
+        "DEMO_TOTP_SECRET": env.get("DEMO_TOTP_SECRET") or DEMO_TOTP_SECRET,
+        "REQUIRE_2FA": _flag(env, "REQUIRE_2FA", True),
+        "PASSWORD_CHANGE_RATE_LIMIT": env.get("PASSWORD_CHANGE_RATE_LIMIT") or "10 per minute",
         "LA_NAME": env.get("LA_NAME") or "Demo Borough Council",
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "30 per minute",
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 20) * 1024 * 1024,

@@ -43,8 +43,30 @@ def demo_logins() -> list[tuple[str, str]]:
     return [(email, role) for email, _, role, _ in USERS]
 
 
-def seed_demo(password: str, today=None) -> bool:
-    """Create Demo Borough if it is not there. Returns True when anything was created."""
+def _enrol_demo_users(totp_secret: str | None) -> int:
+    """Give every demo user the demo authenticator secret (development only), so a newcomer
+    signs in with `flask demo-code EMAIL` instead of setting up an app for each role."""
+    if not totp_secret:
+        return 0
+    from portal.timeutil import utcnow
+
+    emails = [email for email, *_ in USERS]
+    enrolled = 0
+    for user in db.session.scalars(select(User).where(User.email.in_(emails))):
+        if not user.two_factor_enrolled:
+            user.totp_secret = totp_secret
+            user.totp_enrolled_at = utcnow()
+            enrolled += 1
+    db.session.commit()
+    return enrolled
+
+
+def seed_demo(password: str, today=None, totp_secret: str | None = None) -> bool:
+    """Create Demo Borough if it is not there. Returns True when anything was created.
+    The demo users' second factor is set up with `totp_secret` (default: DEMO_TOTP_SECRET)."""
+    from flask import current_app
+
+    totp_secret = totp_secret or current_app.config["DEMO_TOTP_SECRET"]
     from portal.attendance.summaries import today as london_today
     from portal.seed_pupils import seed_pupils
 
@@ -55,7 +77,8 @@ def seed_demo(password: str, today=None) -> bool:
 
     if db.session.scalar(select(User.id).where(User.email == "admin@demo.test")) is not None:
         # a partnership seeded before pupils or cases existed gets them now
-        added = seed_pupils(today) > 0
+        added = _enrol_demo_users(totp_secret) > 0
+        added = seed_pupils(today) > 0 or added
         added = seed_cases(today) > 0 or added
         added = seed_panels(today) > 0 or added
         return seed_sweeps(today) > 0 or added
@@ -77,6 +100,7 @@ def seed_demo(password: str, today=None) -> bool:
         orgs[name].named_ewo = users["ewo@demo.test"] if i < 4 else users["ewo2@demo.test"]
     audit.record(None, "demo_seeded", summary="Demo Borough created", actor_label="seed-demo")
     db.session.commit()
+    _enrol_demo_users(totp_secret)
     seed_pupils(today)
     seed_cases(today)
     seed_panels(today)

@@ -30,6 +30,7 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test-secret-key",
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "PASSWORD_CHANGE_RATE_LIMIT": "1000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
         "IMPORTS_INLINE": True,  # the web upload runs the real import in the request

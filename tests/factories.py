@@ -9,7 +9,8 @@ from portal import access
 from portal.auth.service import hash_password
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, SchoolPhase, User
-from tests.pages import DEFAULT_PASSWORD
+from portal.timeutil import utcnow
+from tests.pages import DEFAULT_PASSWORD, TEST_TOTP_SECRET
 
 _seq = itertools.count(1)
 
@@ -31,8 +32,13 @@ def make_org(kind: OrgKind = OrgKind.school, name: str | None = None, **kw) -> O
 
 
 def make_user(role: str, org: Organisation, email: str | None = None, password: str = DEFAULT_PASSWORD,
-              **kw) -> User:
+              two_factor: bool = True, **kw) -> User:
+    """A user; with `two_factor` (the default) their authenticator app is already set up
+    with TEST_TOTP_SECRET, as anyone who has signed in before."""
     n = next(_seq)
+    if two_factor:
+        kw.setdefault("totp_secret", TEST_TOTP_SECRET)
+        kw.setdefault("totp_enrolled_at", utcnow())
     user = User(name=kw.pop("name", f"{role.replace('_', ' ').title()} {n}"),
                 email=email or f"{role}{n}@test.example", role=role, organisation=org,
                 password_hash=_hash(password), **kw)

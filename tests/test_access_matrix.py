@@ -34,6 +34,10 @@ SCHOOL_STAFF, EWO, LA_ADMIN, PANEL_CHAIR = access.SCHOOL_STAFF, access.EWO, acce
 MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "auth.login": (PUBLIC, {"GET": 200, "POST": 422}),  # signed in: both redirect home (302)
     "health.healthz": (PUBLIC, {"GET": 200}),
+    # the second step of signing in: without a good password first, back to sign in
+    "auth.enter_code": (PUBLIC, {"GET": 302, "POST": 302}),
+    "auth.enter_recovery_code": (PUBLIC, {"GET": 302, "POST": 302}),
+    "auth.set_up_two_factor": (PUBLIC, {"GET": 302, "POST": 302}),
     "auth.logout": (ALL, {"POST": 302}),
     "auth.change_password": (ALL, {"GET": 200, "POST": 422}),
     "dashboard.home": (ALL, {"GET": 200}),
@@ -50,6 +54,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "orgs.deactivate_user": (ADMIN, {"GET": 200, "POST": 302}),  # the GET is the confirmation page
     "orgs.reactivate_user": (ADMIN, {"GET": 200, "POST": 302}),
     "orgs.unlock_user": (ADMIN, {"POST": 302}),
+    "orgs.reset_two_factor": (ADMIN, {"GET": 200, "POST": 302}),  # the GET is the confirmation page
     "audit.list_events": (ADMIN, {"GET": 200}),
     "pupils.search": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
     "pupils.view": (SCHOOLS_EWO_ADMIN, {"GET": 200}),

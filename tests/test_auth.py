@@ -2,6 +2,7 @@
 idle timeout, passwords, rate limit."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from portal.audit import AuditEvent
 from portal.auth.service import password_problem, verify_password
+from portal.cases.models import Notification, OutboxEmail
 from portal.extensions import db, limiter
 from portal.orgs.models import User
 from portal.timeutil import utcnow
@@ -29,13 +31,52 @@ def test_sign_in_with_right_password_lands_on_home(client, world):
     assert "login" in _verbs(world.user("ewo"))
 
 
-def test_wrong_password_and_unknown_email_get_the_same_generic_message(client, world):
-    wrong = client.login(world.user("ewo"), password="not-the-password")
-    unknown = client.login("nobody@test.example", password="not-the-password")
-    for response in (wrong, unknown):
-        assert response.status_code == 401
-        assert "The e-mail address or password is wrong" in response.get_data(as_text=True)
-    assert _verbs().count("login_failed") == 2
+def _counting_verifies(monkeypatch) -> list[str]:
+    """Every argon2 verification the app makes (the costly step whose timing would tell)."""
+    from argon2 import PasswordHasher
+
+    calls: list[str] = []
+    real = PasswordHasher.verify
+
+    def verify(self, hash_, password):
+        calls.append(hash_)
+        return real(self, hash_, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", verify)
+    return calls
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'(value="|X-CSRFToken&#34;: &#34;|nonce=")[^"&]+', r"\1", html)
+
+
+def test_wrong_password_unknown_address_and_locked_account_answer_alike(client, world, monkeypatch):
+    """Status, message and page are the same, and each verifies exactly one password hash
+    (the timing): nothing tells an account that exists, or one that is locked."""
+    locked = db.session.get(User, world.user("early_help").id)
+    locked.locked_until = utcnow() + timedelta(minutes=10)
+    deactivated = db.session.get(User, world.user("social_care").id)
+    deactivated.active = False
+    db.session.commit()
+    verifies = _counting_verifies(monkeypatch)
+    attempts = {
+        "wrong password": (world.user("ewo").email, "not-the-password"),
+        "unknown address": ("nobody@test.example", "not-the-password"),
+        "locked, wrong password": (locked.email, "not-the-password"),
+        "locked, right password": (locked.email, DEFAULT_PASSWORD),
+        "deactivated": (deactivated.email, DEFAULT_PASSWORD),
+    }
+    pages = {}
+    for what, (email, password) in attempts.items():
+        before = len(verifies)
+        response = client.login(email, password=password)
+        assert response.status_code == 401, what
+        assert len(verifies) - before == 1, what
+        pages[what] = _without_tokens(response.get_data(as_text=True)).replace(email, "EMAIL")
+        assert "The e-mail address or password is wrong, or the account is locked" in pages[what]
+    assert len(set(pages.values())) == 1, "the pages differ"
+    assert _verbs().count("login_failed") == 3
+    assert "login_refused_locked" in _verbs(locked)
 
 
 def test_empty_form_shows_error_summary(client):
@@ -51,17 +92,20 @@ def test_email_is_case_insensitive(client, world):
 
 def test_lockout_after_five_failures_even_with_the_right_password(client, world):
     user = world.user("school_staff")
-    for attempt in range(4):
+    for attempt in range(5):
         response = client.login(user, password=f"wrong-{attempt}")
         assert response.status_code == 401
-    fifth = client.login(user, password="wrong-5")
-    assert fifth.status_code == 423
-    assert "locked for 15 minutes" in fifth.get_data(as_text=True)
+        assert "locked for 15" not in response.get_data(as_text=True)
     right = client.login(user)
-    assert right.status_code == 423
+    assert right.status_code == 401  # the same answer: the page does not tell it is locked
     assert client.get("/").status_code == 302  # not signed in
     assert "account_locked" in _verbs(user)
     assert "login_refused_locked" in _verbs(user)
+    # The owner is told instead, in the portal and by e-mail.
+    notes = db.session.scalars(select(Notification.text).where(Notification.user_id == user.id)).all()
+    assert any("Your account was locked for 15 minutes" in text for text in notes)
+    mail = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to == user.email)).all()
+    assert any("locked" in m.subject for m in mail)
 
 
 def test_lock_expires_after_fifteen_minutes(client, world):
@@ -129,17 +173,13 @@ def test_logout_without_csrf_token_is_refused(client, world):
     "http:/evil.example", "javascript:alert(1)", " /users", "/%0d%0aevil",
 ])
 def test_open_redirect_via_next_is_refused(client, world, target):
-    client.get("/login")
-    response = client.post_form(f"/login?next={target}",
-                                {"email": world.user("ewo").email, "password": DEFAULT_PASSWORD})
+    response = client.login(world.user("ewo"), next_url=target)  # through both steps
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
 
 def test_next_on_this_site_is_followed(client, world):
-    client.get("/login")
-    response = client.post_form("/login?next=/users?role=ewo",
-                                {"email": world.user("la_admin").email, "password": DEFAULT_PASSWORD})
+    response = client.login(world.user("la_admin"), next_url="/users?role=ewo")
     assert response.headers["Location"] == "/users?role=ewo"
 
 
@@ -181,8 +221,7 @@ def test_idle_timeout_tells_htmx_to_redirect(app, client, world):
 
 
 def test_session_cookie_flags(client, world):
-    client.get("/login")
-    response = client.post_form("/login", {"email": world.user("ewo").email, "password": DEFAULT_PASSWORD})
+    response = client.login(world.user("ewo"))
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
+from tests.pages import current_code
 
 
 def _admin(client, world):
@@ -88,8 +89,13 @@ def test_admin_creates_a_user_who_must_change_the_password(client, other_client,
     created = db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "user_created"))
     assert created.object_id == user.id and created.changes["role"]["to"] == "ewo"
     assert "password" not in str(created.changes).lower()
+    # A new account sets up two-factor sign-in after the password, then changes the password.
     login = other_client.login("new.officer@test.example", password="Temporary-Kestrel-9041")
-    assert login.headers["Location"] == "/account/password"
+    assert login.headers["Location"] == "/login/set-up"
+    other_client.get("/login/set-up")
+    done = other_client.post_form("/login/set-up", {"code": current_code("new.officer@test.example")})
+    assert 'href="/account/password"' in done.get_data(as_text=True)  # the codes page's "continue"
+    assert other_client.get("/").headers["Location"] == "/account/password"
 
 
 def test_mass_assignment_is_ignored(client, world):

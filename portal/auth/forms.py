@@ -1,5 +1,5 @@
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from portal.forms import Form, strip
@@ -41,3 +41,29 @@ class ChangePasswordForm(Form):
         ],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class CodeForm(Form):
+    """The second step: the 6-digit code an authenticator app shows."""
+    code = StringField(
+        "Security code",
+        widget=GovTextInput(),
+        description="The 6-digit code your authenticator app shows for the Attendance Partnership Portal.",
+        filters=[strip],
+        validators=[InputRequired("Enter the 6-digit security code from your authenticator app"),
+                    Length(max=20, message="Enter the 6-digit security code from your authenticator app")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class RecoveryCodeForm(Form):
+    code = StringField(
+        "Recovery code",
+        widget=GovTextInput(),
+        description="One of the 10 codes you saved when you set up two-factor sign-in, like abcd-efgh-jkmn-pqrs. "
+                    "Each code works once.",
+        filters=[strip],
+        validators=[InputRequired("Enter one of your recovery codes"),
+                    Length(max=40, message="Enter one of your recovery codes, like abcd-efgh-jkmn-pqrs")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -1,4 +1,4 @@
-"""Signing in, lockout and passwords."""
+"""Signing in (the password step), lockout and passwords. The second step is in two_factor."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,9 +8,11 @@ from importlib.resources import files
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.cases import notify
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.timeutil import as_utc, utcnow
@@ -19,23 +21,31 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_PRODUCTION_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Tests hash and verify thousands of passwords: a cheap setting there, never in production.
+_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
+def _hasher() -> PasswordHasher:
+    if has_app_context() and current_app.config.get("TESTING"):
+        return _TEST_HASHER
+    return _PRODUCTION_HASHER
+
+
+@lru_cache(maxsize=2)
+def _dummy_hash(hasher: PasswordHasher) -> str:
     """A real hash to verify against when the e-mail is unknown, so timing does not reveal
     it (made on first use, not at import: argon2 takes 64 MiB while hashing)."""
-    return _hasher.hash("not-a-real-password-used-for-timing")
+    return hasher.hash("not-a-real-password-used-for-timing")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash, password)
+        return _hasher().verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -43,7 +53,6 @@ def verify_password(stored_hash: str, password: str) -> bool:
 @dataclasses.dataclass
 class LoginResult:
     user: User | None = None
-    locked_until: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -54,50 +63,73 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email: str, password: str) -> LoginResult:
-    """Check a sign-in attempt, counting failures and locking the account after five.
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and as_utc(user.locked_until) > (now or utcnow())
 
-    Writes the audit entries and commits: a failed attempt must be recorded even though
-    the request shows an error.
+
+def authenticate(email: str, password: str) -> LoginResult:
+    """Check the password step of a sign-in.
+
+    A wrong password, an unknown address, a deactivated and a locked account all come back
+    the same (no user) after the same work - one password hash verified and one audit row
+    written - so neither the answer nor its timing tells which it was. Failures count
+    towards the lockout. Writes the audit entries and commits: a failed attempt must be
+    recorded even though the request shows an error. A good password does not sign in by
+    itself: `complete_sign_in` does, after the second step.
     """
     user = find_user_by_email(email)
-    now = utcnow()
     if user is None:
-        verify_password(_dummy_hash(), password)
+        verify_password(_dummy_hash(_hasher()), password)
         audit.record(None, "login_failed", summary="unknown e-mail address",
                      actor_label=f"unknown <{email.strip()[:200]}>")
         db.session.commit()
         return LoginResult()
 
-    if user.locked_until is not None and as_utc(user.locked_until) > now:
+    password_ok = verify_password(user.password_hash, password)  # also when locked: same timing
+    if is_locked(user):
         audit.record(user, "login_refused_locked", user, summary="attempt while locked")
+    elif not user.active:
+        audit.record(user, "login_failed", user, summary="account deactivated")
+    elif not password_ok:
+        record_failure(user, "login_failed", "wrong password")
+    else:
+        if _hasher().check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
         db.session.commit()
-        return LoginResult(locked_until=as_utc(user.locked_until))
+        return LoginResult(user=user)
+    db.session.commit()
+    return LoginResult()
 
-    if not verify_password(user.password_hash, password) or not user.active:
-        if user.active:
-            user.failed_logins += 1
-        audit.record(user, "login_failed", user,
-                     summary="account deactivated" if not user.active else "wrong password")
-        result = LoginResult()
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-            audit.record(user, "account_locked", user,
-                         summary=f"locked for {int(LOCKOUT.total_seconds() // 60)} minutes "
-                                 f"after {MAX_FAILED_LOGINS} failed attempts")
-            result.locked_until = user.locked_until
-        db.session.commit()
-        return result
 
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+def record_failure(user: User, verb: str, summary: str) -> bool:
+    """Count a failed attempt (a wrong password or second-factor code, or a wrong current
+    password when changing it); the fifth in a row locks the account for 15 minutes and
+    tells its owner. Returns True when this attempt locked it. The caller commits."""
+    user.failed_logins += 1
+    audit.record(user, verb, user, summary=summary)
+    if user.failed_logins < MAX_FAILED_LOGINS:
+        return False
+    user.locked_until = utcnow() + LOCKOUT
+    user.failed_logins = 0
+    minutes = int(LOCKOUT.total_seconds() // 60)
+    audit.record(user, "account_locked", user,
+                 summary=f"locked for {minutes} minutes after {MAX_FAILED_LOGINS} failed attempts")
+    # The owner hears about it (the sign-in page no longer says so, to anybody).
+    notify.notify_users(
+        [user],
+        f"Your account was locked for {minutes} minutes after {MAX_FAILED_LOGINS} failed attempts to sign in "
+        "or confirm who you are. If this was not you, tell your LA administrator.",
+        "/login")
+    return True
+
+
+def complete_sign_in(user: User, how: str) -> None:
+    """Both steps done (or the one step, where two-factor is not required): the person is in."""
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
-    audit.record(user, "login", user)
+    user.last_login_at = utcnow()
+    audit.record(user, "login", user, summary=how)
     db.session.commit()
-    return LoginResult(user=user)
 
 
 def logout(user: User) -> None:
@@ -134,6 +166,7 @@ def password_problem(password: str, user: User | None = None) -> str | None:
 def change_password(user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
+    user.failed_logins = 0
     user.rotate_session_token()
     audit.record(user, "password_changed", user)
     db.session.commit()

@@ -161,6 +161,24 @@ def set_user_active(actor: User, user: User, active: bool, expected_version: int
     _commit(user)
 
 
+def reset_two_factor(actor: User, user: User, expected_version: int | None) -> None:
+    """The person lost their phone (and recovery codes): their second factor and recovery
+    codes go, every session of theirs ends, and they set it up again at their next sign-in
+    - after their password, so a reset alone lets nobody in."""
+    from portal.auth import two_factor
+    from portal.cases import notify
+
+    _check_version(user, expected_version)
+    was_enrolled = user.two_factor_enrolled
+    two_factor.reset(user)
+    user.rotate_session_token()
+    audit.record(actor, "two_factor_reset", user,
+                 summary=f"{user.email}: {'was set up' if was_enrolled else 'was not set up'}")
+    notify.notify_users([user], "Your two-factor sign-in was reset by an LA administrator. You will set it up "
+                                "again the next time you sign in. If you did not ask for this, tell them.", "/login")
+    _commit(user)
+
+
 def unlock_user(actor: User, user: User) -> None:
     user.locked_until = None
     user.failed_logins = 0

@@ -240,6 +240,24 @@ def set_user_active(user_id: int, active: bool):
                            back=url_for("orgs.view_user", user_id=user.id)), (422 if error else 200)
 
 
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["GET", "POST"])
+@access.require("manage_users")
+def reset_two_factor(user_id: int):
+    user = access.get_user_or_404(_me(), user_id, need="edit")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.reset_two_factor(_me(), user, form.version.data)
+        except service.Conflict as exc:
+            return _conflict("user", exc.current, url_for("orgs.view_user", user_id=user.id))
+        flash(f"{user.name}'s two-factor sign-in has been reset. They will set it up again when they next "
+              "sign in.", "success")
+        return redirect(url_for("orgs.view_user", user_id=user.id))
+    form.version.data = user.version
+    return render_template("orgs/reset_two_factor.html", form=form, user=user,
+                           back=url_for("orgs.view_user", user_id=user.id))
+
+
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
 @access.require("manage_users")
 def unlock_user(user_id: int):
