@@ -44,6 +44,8 @@ def test_named_ewo_must_be_an_ewo(client, world):
         "name": "Wrong EWO School", "kind": "school", "urn": "654321", "phase": "primary",
         "named_ewo_id": str(world.user("police").id)})
     assert response.status_code == 422
+    assert "Select an active education welfare officer" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Organisation).where(Organisation.name == "Wrong EWO School")) is None
 
 
 def test_user_role_must_fit_the_organisation(client, world):
@@ -162,6 +164,7 @@ def test_admin_cannot_deactivate_themself(client, world):
     client.get(f"/users/{admin.id}/deactivate")
     response = client.post_form(f"/users/{admin.id}/deactivate", {"version": str(admin.version)})
     assert response.status_code == 422
+    assert "You cannot deactivate your own account" in response.get_data(as_text=True)
     assert db.session.get(User, admin.id).active
 
 

@@ -31,7 +31,8 @@ class OrganisationForm(Form):
                         choices=[("", "Not a school")] + [(p.value, p.label) for p in SchoolPhase],
                         validators=[Optional()])
     named_ewo_id = SelectField("Named education welfare officer (schools only)", widget=GovSelect(),
-                               coerce=_int_or_none, validators=[Optional()], validate_choice=True)
+                               coerce=_int_or_none, validators=[Optional()],
+                               validate_choice=False)  # the service checks it, with a clear message
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField("Save organisation", widget=GovSubmitInput())
 

@@ -165,6 +165,8 @@ def test_binary_file_is_refused(client, world):
         "kind": "marks", "csrf_token": client.token(),
         "file": (io.BytesIO(b"PK\x03\x04\x00\x00binary\xff\xfe"), "marks.csv")}, content_type="multipart/form-data")
     assert response.status_code == 422
+    assert "The file must be a CSV file saved as text (UTF-8), not a spreadsheet" in response.get_data(as_text=True)
+    assert latest_job() is None
 
 
 def test_too_large_file_gets_413(app, client, world):

@@ -1,4 +1,4 @@
-"""Found by review: summer-time encounter times, odd date-of-birth input."""
+"""An encounter seen in British Summer Time keeps its London time and stays on its day."""
 from datetime import date, time
 
 from portal.extensions import db
