@@ -11,7 +11,7 @@ PER_PAGE = 25
 
 
 def page_number() -> int:
-    return int_arg("page", min=1, default=1, clamp=True)
+    return int_arg("page", min=1, default=1, clamp=True) or 1
 
 
 def paginate(stmt, per_page: int = PER_PAGE):

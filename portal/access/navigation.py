@@ -38,6 +38,7 @@ NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 def navigation_for(user, endpoint: str | None = None) -> list[dict]:
     """The navigation a user may use, with the current section marked."""
     items = []
+    endpoint = endpoint or ""
     for label, target, perm, sections in NAVIGATION:
         if not can(user, perm):
             continue

@@ -85,11 +85,11 @@ def pupil_summary(pupil: Pupil, as_of: date | None = None) -> PupilSummary:
     term, year = periods(as_of)
     weeks: list[PupilWeek] = []
     if year:
-        weeks = db.session.scalars(
+        weeks = list(db.session.scalars(
             select(PupilWeek).where(PupilWeek.pupil_id == pupil.id,
                                     PupilWeek.week_start >= calc.week_start(year.start),
                                     PupilWeek.week_start <= as_of)
-            .order_by(PupilWeek.week_start)).all()
+            .order_by(PupilWeek.week_start)))
 
     def total(period: Period | None) -> Totals:
         if period is None:
@@ -102,7 +102,7 @@ def pupil_summary(pupil: Pupil, as_of: date | None = None) -> PupilSummary:
     in_window = sum(w.unauthorised for w in weeks if window_start and w.week_start >= window_start)
     if window_start and year and window_start < calc.week_start(year.start):
         # the window reaches back into last academic year
-        in_window = db.session.scalar(
+        in_window = db.session.scalar(  # type: ignore[assignment]  # coalesce(): never NULL
             select(func.coalesce(func.sum(PupilWeek.unauthorised), 0))
             .where(PupilWeek.pupil_id == pupil.id, PupilWeek.week_start >= window_start,
                    PupilWeek.week_start <= as_of))
@@ -230,6 +230,6 @@ def key_group_counts(ctx: SchoolContext) -> dict[str, int]:
         func.count().filter(sub.c.unauth10 >= calc.PENALTY_THRESHOLD_SESSIONS),
         func.count(),
     ).select_from(sub)).one()
-    absent = db.session.scalar(select(func.count()).select_from(absent_on_last_day_ids(ctx).subquery()))
+    absent = db.session.scalar(select(func.count()).select_from(absent_on_last_day_ids(ctx).subquery())) or 0
     return {"at_risk": row[0], "persistent": row[1], "over_threshold": row[2], "absent_last_day": absent,
             "all": row[3]}

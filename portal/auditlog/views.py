@@ -32,7 +32,7 @@ def object_url(entry: AuditEvent) -> str | None:
     if page is None or entry.object_id is None:
         return None
     endpoint, arg = page
-    return url_for(endpoint, **{arg: entry.object_id})
+    return url_for(endpoint, **{arg: entry.object_id})  # type: ignore[arg-type]  # mypy cannot see **values
 
 
 @bp.route("/audit")

@@ -66,6 +66,8 @@ def next_unused_code(user: User, now: float | None = None) -> tuple[str, datetim
     """The code the portal will accept next (the current step's, or a later one within the
     drift when the current one was used), and when it stops being accepted (London time).
     For the demo's `demo-code` and the tests' sign-in: what a person reads from their app."""
+    if user.totp_secret is None:
+        raise ValueError("no authenticator set up")
     now = time.time() if now is None else now
     step = current_step(now)
     if user.totp_last_step is not None and user.totp_last_step >= step:

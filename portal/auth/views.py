@@ -35,7 +35,9 @@ def _per_user() -> str:
 
 
 def _home(next_url: str | None) -> str:
-    return next_url if is_safe_next(next_url) else url_for("dashboard.home")
+    if next_url and is_safe_next(next_url):
+        return next_url
+    return url_for("dashboard.home")
 
 
 def _sign_in(user: User, how: str, next_url: str | None):

@@ -26,10 +26,14 @@ def suggested_stage(pupil, as_of: date | None = None) -> tuple[Stage | None, flo
     if summary.term is None:
         return None, days
     term = db.session.scalar(select(Term).where(Term.start_date == summary.term.start))
+    if term is None:
+        return None, days
     column = {1: Stage.term1_days, 2: Stage.term2_days, 3: Stage.term3_days}[min(term_number(term), 3)]
     best = None
     for stage, threshold in db.session.execute(select(Stage, column).where(column.is_not(None))
                                                .order_by(Stage.position)):
+        if threshold is None:
+            continue
         if (threshold == 0 and days > 0) or (threshold > 0 and days >= threshold):
             best = stage
     return best, days

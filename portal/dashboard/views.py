@@ -13,7 +13,7 @@ from portal.extensions import db
 bp = Blueprint("dashboard", __name__)
 
 # Parts of the portal still to come, per role (issues not yet built).
-COMING = {
+COMING: dict[str, list[str]] = {
 }
 
 

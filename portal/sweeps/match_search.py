@@ -82,6 +82,7 @@ def found_pupils(search: MatchSearch, seen_on: date) -> list[Pupil]:
     if search.date_of_birth is not None:
         stmt = stmt.where(Pupil.date_of_birth == search.date_of_birth)
     else:
+        assert search.age is not None  # problems() refuses a search with neither
         # Born between a little over age+1 and age years before the day; exact below.
         stmt = stmt.where(Pupil.date_of_birth.between(seen_on - timedelta(days=366 * (search.age + 1)),
                                                       seen_on - timedelta(days=365 * search.age)))
