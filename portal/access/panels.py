@@ -113,16 +113,11 @@ def get_meeting_or_404(user, meeting_id: int, need: str = "view"):
 
 def get_agenda_item_or_404(user, meeting_id: int, item_id: int, need: str = "view"):
     """An item of a meeting the user may see; removed items only for the chair side."""
-    from portal.extensions import db
     from portal.panels.models import AgendaItem
 
     meeting = get_meeting_or_404(user, meeting_id, need=need)
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or item.meeting_id != meeting.id:
-        abort(404)
-    if item.removed_at is not None and not can_manage_meeting(user, meeting):
-        abort(404)
-    return item
+    return load_or_404(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id), AgendaItem, item_id,
+                       visible=lambda item: item.removed_at is None or can_manage_meeting(user, meeting))
 
 
 def managed_meetings(user) -> Select:
