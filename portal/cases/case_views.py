@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal import access, audit
 from portal.cases import service
 from portal.cases.errors import Conflict, Refused
-from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm
+from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm, WithdrawForm
 from portal.cases.models import (CHRONOLOGY_KINDS, CLOSURE_REASONS, Action, ActionStatus, Case, CaseShare,
                                  CaseStatus, ChronologyEntry, Stage)
 from portal.cases.views import bp
@@ -296,10 +296,14 @@ def withdraw_share(case_id: int, share_id: int):
     item = next((s for s in case.shares if s.id == share_id), None)
     if item is None:
         abort(404)
-    form = ReasonForm()
-    if form.validate_on_submit():
+    form = WithdrawForm()
+    if not form.is_submitted():
+        form.version.data = item.version
+    elif form.validate():
         try:
-            service.withdraw_share(current_user, item, form.reason.data.strip())
+            service.withdraw_share(current_user, item, form.reason.data.strip(), form.version.data)
+        except Conflict as exc:
+            return _conflict("share", exc.current, url_for("cases.view_case", case_id=case_id) + "#sharing")
         except Refused as exc:
             form.reason.errors.append(exc.message)
         else:

@@ -77,6 +77,10 @@ class ReasonForm(Form):
                            validators=[InputRequired("Enter the reason"), Length(max=2000)])
 
 
+class WithdrawForm(ReasonForm, VersionedForm):
+    """Withdraw a share: why, and the version of the share the page showed."""
+
+
 class ActionForm(Form):
     description = TextAreaField("What will be done", widget=GovTextArea(),
                                 validators=[InputRequired("Describe the action"), Length(max=2000)])

@@ -247,6 +247,10 @@ class CaseShare(db.Model):
         """Shared and not withdrawn: the organisation sees the case."""
         return self.withdrawn_at is None
 
+    @property
+    def status_label(self) -> str:
+        return "Shared" if self.active else "Withdrawn"
+
 
 class ChronologyEntry(db.Model):
     """One line of a case's timeline. Never edited in place: a correction is a new entry

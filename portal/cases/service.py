@@ -175,7 +175,10 @@ def share(actor: User, case: Case, org: Organisation, reason: str) -> CaseShare:
     return item
 
 
-def withdraw_share(actor: User, item: CaseShare, reason: str) -> None:
+@conflict_on_stale
+def withdraw_share(actor: User, item: CaseShare, reason: str, expected_version: int | None) -> None:
+    """Two people withdrawing the same share at once: one withdraws it, the other gets a Conflict."""
+    _check_version(item, expected_version)
     if not item.active:
         raise Refused("This share was already withdrawn.")
     if not reason.strip():
@@ -187,7 +190,7 @@ def withdraw_share(actor: User, item: CaseShare, reason: str) -> None:
            police_text=None)
     audit.record(actor, "case_share_withdrawn", item.case,
                  changes={"shared_with": {"from": item.organisation.name, "to": None}}, summary=reason[:200])
-    db.session.commit()
+    _commit(item)
 
 
 # ----- chronology ---------------------------------------------------------------------------
