@@ -21,8 +21,21 @@ STATE_LENGTH = 16
 
 
 class State(enum.StrEnum):
-    """The base of every state enum. A subclass lists its members (value = the stored string)
-    and may give each a `label`."""
+    """The base of every state enum. A subclass lists its members: `name = "value"`, the value
+    being the stored string, or `name = "value", "Label"` where the label is not simply the
+    value in words."""
+
+    _state_label: str | None
+
+    def __new__(cls, value: str, label: str | None = None) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._state_label = label
+        return member
+
+    @property
+    def label(self) -> str:
+        return self._state_label or self.value.replace("_", " ").capitalize()
 
     @classmethod
     def get(cls, value: object) -> Self | None:

@@ -109,6 +109,7 @@ def test_a_row_inserted_with_a_status_outside_its_states_is_refused(world):
 def test_a_state_attribute_holds_a_member():
     case = Case(status="monitoring")
     assert case.status is CaseStatus.monitoring and case.status.label == "Monitoring"
+    assert ReferralStatus.submitted.label == "Awaiting triage" and MatchStatus.no_match.label == "Not on roll"
     with pytest.raises(ValueError):
         case.status = "reopened"
     assert f"Case moved to {CaseStatus.closed}." == "Case moved to closed."  # shown as stored

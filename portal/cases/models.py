@@ -39,19 +39,10 @@ URGENCY = (("routine", "Routine"), ("urgent", "Urgent"))
 class ReferralStatus(State):
     """draft -> submitted -> accepted | more_info | declined; more_info -> submitted"""
     draft = "draft"
-    submitted = "submitted"
-    more_info = "more_info"
+    submitted = "submitted", "Awaiting triage"
+    more_info = "more_info", "More information asked for"
     accepted = "accepted"
     declined = "declined"
-
-    @property
-    def label(self) -> str:
-        return REFERRAL_STATE_LABELS[self]
-
-
-REFERRAL_STATE_LABELS = {ReferralStatus.draft: "Draft", ReferralStatus.submitted: "Awaiting triage",
-                         ReferralStatus.more_info: "More information asked for",
-                         ReferralStatus.accepted: "Accepted", ReferralStatus.declined: "Declined"}
 
 
 class CaseStatus(State):
@@ -59,10 +50,6 @@ class CaseStatus(State):
     open = "open"
     monitoring = "monitoring"
     closed = "closed"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 # A case the partnership is still working on.
@@ -74,10 +61,6 @@ class ActionStatus(State):
     open = "open"
     done = "done"
     cancelled = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 CLOSURE_REASONS: tuple[tuple[str, str], ...] = (

@@ -9,7 +9,7 @@ from portal import access, audit
 from portal.cases import referrals as service
 from portal.cases.errors import Conflict, Refused
 from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
-from portal.cases.models import BARRIERS, REFERRAL_STATE_LABELS, Referral, ReferralStatus
+from portal.cases.models import BARRIERS, Referral, ReferralStatus
 from portal.cases.views import bp
 from portal.extensions import db
 from portal.orgs.models import User
@@ -107,7 +107,7 @@ def list_referrals():
         stmt = stmt.order_by(Referral.created_at.desc(), Referral.id.desc())
     page = paginate(stmt)
     return render_template("cases/referrals.html", page=page, pages=page_links(page), status=status,
-                           queue=queue, labels=REFERRAL_STATE_LABELS, now=utcnow(), as_utc=as_utc)
+                           queue=queue, labels={s: s.label for s in ReferralStatus}, now=utcnow(), as_utc=as_utc)
 
 
 @bp.route("/referrals/<int:referral_id>")

@@ -31,16 +31,8 @@ FORMAL_DECISIONS = ("formal_support", "eso_application", "notice_consideration",
 class MeetingStatus(State):
     """scheduled -> published (the agenda is out to members) -> held (the meeting took place)"""
     scheduled = "scheduled"
-    published = "published"
+    published = "published", "Agenda published"
     held = "held"
-
-    @property
-    def label(self) -> str:
-        return MEETING_STATE_LABELS[self]
-
-
-MEETING_STATE_LABELS = {MeetingStatus.scheduled: "Scheduled", MeetingStatus.published: "Agenda published",
-                        MeetingStatus.held: "Held"}
 
 DEFAULT_SLOT_MINUTES = 15
 

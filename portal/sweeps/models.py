@@ -40,27 +40,18 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
 
 class MatchStatus(State):
     """unmatched -> matched (to a pupil on a roll) | no_match (on no roll: for the LA to follow up)"""
-    unmatched = "unmatched"
+    unmatched = "unmatched", "Awaiting a match"
     matched = "matched"
-    no_match = "no_match"
-
-    @property
-    def label(self) -> str:
-        return dict(MATCH_STATES)[self]
+    no_match = "no_match", "Not on roll"
 
 
-MATCH_STATES = ((MatchStatus.unmatched, "Awaiting a match"), (MatchStatus.matched, "Matched"),
-                (MatchStatus.no_match, "Not on roll"))
+MATCH_STATES = tuple((s, s.label) for s in MatchStatus)
 
 
 class FollowUpStatus(State):
     """open -> done"""
     open = "open"
     done = "done"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 CONTACT_OUTCOMES: tuple[tuple[str, str], ...] = (
