@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from portal import access, audit
 from portal.cases import notify
-from portal.cases.errors import Refused
 from portal.concurrency import check_version as _check_version
 from portal.cases.models import BARRIER_LABELS, Case, ChronologyEntry, Referral, ReferralAddition, Stage
+from portal.errors import Refused
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.timeutil import utcnow
@@ -74,7 +74,7 @@ def submit(actor: User, referral: Referral, expected_version: int | None) -> Ref
         raise Refused(f"This referral is already {referral.status_label.lower()}.")
     problems = missing_for_submit(referral)
     if problems:
-        raise Refused("; ".join(m for _, m in problems), problems)
+        raise Refused(problems=problems)
     resubmitted = referral.status == "more_info"
     referral.status = "submitted"
     referral.snapshot = snapshot(referral.pupil)
@@ -91,7 +91,7 @@ def add_information(actor: User, referral: Referral, text: str) -> ReferralAddit
     if referral.status == "draft":
         raise Refused("Change the draft instead of adding to it.")
     if not text.strip():
-        raise Refused("Enter the information to add.", [("text", "Enter the information to add")])
+        raise Refused("Enter the information to add.", {"text": "Enter the information to add"})
     addition = ReferralAddition(referral=referral, author_id=actor.id, text=text)
     db.session.add(addition)
     db.session.flush()
@@ -110,7 +110,7 @@ def add_information(actor: User, referral: Referral, text: str) -> ReferralAddit
 def _triaged(actor: User, referral: Referral, status: str, message: str) -> None:
     if status in ("more_info", "declined") and not message.strip():
         raise Refused("Tell the school what is needed, or why the referral is declined.",
-                      [("message", "Enter a message to the school")])
+                      {"message": "Enter a message to the school"})
     if referral.status != "submitted":
         raise Refused(f"Only a referral awaiting triage can be triaged; this one is {referral.status_label.lower()}.")
     referral.status = status
@@ -122,7 +122,8 @@ def _triaged(actor: User, referral: Referral, status: str, message: str) -> None
 def accept(actor: User, referral: Referral, lead: User, expected_version: int | None) -> Case:
     _check_version(referral, expected_version)
     if not access.may_lead_cases(lead):
-        raise Refused("The lead professional must be an active education welfare officer.", [("lead_id", "Select an EWO")])
+        raise Refused("The lead professional must be an active education welfare officer.",
+                      {"lead_id": "Select an EWO"})
     _triaged(actor, referral, "accepted", "")
     first_stage = db.session.scalar(select(Stage).where(Stage.level == "support").order_by(Stage.position.desc())
                                     .where(Stage.position <= 5))

@@ -10,13 +10,14 @@ from sqlalchemy.orm import selectinload
 
 from portal import access, audit, disclosure
 from portal.csvutil import csv_response
+from portal.errors import Refused
 from portal.extensions import db
+from portal.forms import shows_errors
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pagination import page_links, paginate
 from portal.params import date_arg, to_int
 from portal.pupils.models import Pupil
 from portal.sweeps import reports, service
-from portal.sweeps.errors import Refused
 from portal.sweeps.forms import SweepForm
 from portal.sweeps.models import LABELS, Encounter, Sweep
 from portal.sweeps.views import bp
@@ -79,7 +80,7 @@ def new_sweep():
                                          notes=form.notes.data or "")
         except Refused as exc:
             db.session.rollback()
-            for field, message in exc.problems:
+            for field, message in exc.problems.items():
                 getattr(form, field).errors.append(message)
         else:
             flash("The sweep has been created. Record each child you meet.", "success")
@@ -138,7 +139,7 @@ def _period() -> tuple[date | None, date | None, list[tuple[str, str]]]:
     start, end = values.get("from"), values.get("to")
     if start and end and end < start:
         errors.append(("#period-to", "The ‘to’ date must be on or after the ‘from’ date"))
-    return start, end, errors
+    return start, end, shows_errors(errors)
 
 
 @bp.route("/sweeps/reports")
