@@ -114,12 +114,12 @@ def conflict_response(exc: Conflict):
         back = url_for(request.endpoint, **(request.view_args or {}))  # the form, at the saved version
     else:
         back = saved.page
-    context = {"saved": saved, "yours": submitted(), "back": back}
+    title = f"Someone else changed this {saved.thing}"
+    context = {"saved": saved, "yours": submitted(), "back": back, "title": title}
     if htmx and not htmx.history_restore_request:
-        return render_template("errors/_conflict.html", **context), 409, {
-            "HX-Retarget": "#main-content", "HX-Reswap": "innerHTML", "HX-Trigger": "conflict"}
-    return render_template("errors/error.html", status=409, title=f"Someone else changed this {saved.thing}",
-                           **context), 409
+        return render_template("errors/_conflict.html", fragment=True, **context), 409, {
+            "HX-Retarget": "#main-content", "HX-Reswap": "innerHTML"}
+    return render_template("errors/error.html", **context), 409
 
 
 # ----- every other error page -------------------------------------------------------------------
@@ -149,7 +149,7 @@ def error_page(status: int, detail: str | None = None):
     title, paragraphs = PAGES[status]
     max_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1048576
     paragraphs = (detail,) if detail else tuple(p.format(max_mb=max_mb) for p in paragraphs)
-    return render_template("errors/error.html", status=status, title=title, paragraphs=paragraphs), status
+    return render_template("errors/error.html", title=title, paragraphs=paragraphs), status
 
 
 def register(app: Flask) -> None:

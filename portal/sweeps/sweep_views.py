@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import access, audit, disclosure
 from portal.csvutil import csv_response
-from portal.errors import Refused
+from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation, OrgKind, User
@@ -86,6 +86,13 @@ def new_sweep():
             flash("The sweep has been created. Record each child you meet.", "success")
             return redirect(url_for("sweeps.view_sweep", sweep_id=sweep.id), code=303)
     return render_template("sweeps/sweep_form.html", form=form), (422 if form.is_submitted() else 200)
+
+
+@reads(Sweep)
+def _sweep_as_saved(sweep: Sweep) -> Saved:
+    return Saved("sweep", [("Date", sweep.held_on.strftime("%-d %B %Y")), ("Time", sweep.window),
+                           ("Area", sweep.area), ("Lead", sweep.lead.name if sweep.lead else None)],
+                 url_for("sweeps.view_sweep", sweep_id=sweep.id))
 
 
 @bp.route("/sweeps/<int:sweep_id>")
