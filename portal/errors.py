@@ -76,8 +76,9 @@ _NOT_SHOWN = {"CSRFTokenField", "HiddenField", "SubmitField"}
 def _shown(field) -> str:
     if isinstance(field, BooleanField):
         return "Yes" if field.data else "No"
-    if isinstance(field, (DateField, DateTimeField)):
-        return field.data.strftime("%-d %B %Y") if field.data else field._value()
+    if isinstance(field, DateTimeField):  # a DateField is one too
+        form = "%-d %B %Y" if isinstance(field, DateField) else "%-d %B %Y, %H:%M"
+        return field.data.strftime(form) if field.data else field._value()
     if hasattr(field, "iter_choices"):
         chosen = [label for value, label, selected, *_ in field.iter_choices() if selected and value not in ("", None)]
         return ", ".join(str(label) for label in chosen)
@@ -99,7 +100,8 @@ def submitted() -> list[tuple[str, str]]:
     if not posted:
         rows = [(name.replace("-", " ").replace("_", " ").capitalize(), value)
                 for name, value in request.form.items(multi=True)
-                if name not in ("csrf_token", "version") and value.strip()]
+                if name.rpartition("-")[2] not in ("csrf_token", "version") and "password" not in name
+                and value.strip()]
     return rows
 
 
