@@ -118,6 +118,7 @@ def conflict_response(exc: Conflict):
         back = saved.page
     title = f"Someone else changed this {saved.thing}"
     context = {"saved": saved, "yours": submitted(), "back": back, "title": title}
+    _forget_page_errors()
     if htmx and not htmx.history_restore_request:
         return render_template("errors/_conflict.html", fragment=True, **context), 409, {
             "HX-Retarget": "#main-content", "HX-Reswap": "innerHTML"}
@@ -146,8 +147,15 @@ PAGES: dict[int, tuple[str, tuple[str, ...]]] = {
 }
 
 
+def _forget_page_errors() -> None:
+    """An error page shows no form's errors, whatever the view had validated before it failed."""
+    g.pop("forms", None)
+    g.pop("shows_errors", None)
+
+
 def error_page(status: int, detail: str | None = None):
     db.session.rollback()
+    _forget_page_errors()
     title, paragraphs = PAGES[status]
     max_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1048576
     paragraphs = (detail,) if detail else tuple(p.format(max_mb=max_mb) for p in paragraphs)
