@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import os
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request,
+from flask import (abort, flash, redirect, render_template, request,
                    send_file, url_for)
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.attendance import calc, jobs, summaries, uploads
+from portal.attendance import bp, calc, jobs, summaries, uploads
 from portal.attendance.forms import UploadForm
 from portal.attendance.imports import MARKS_HEADER, check_header, errors_path
 from portal.attendance.models import ImportJob
@@ -22,8 +22,6 @@ from portal.pagination import page_links, paginate
 from portal.params import int_arg
 from portal.pupils.imports import PUPIL_HEADER
 from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
-
-bp = Blueprint("attendance", __name__)
 
 
 def _school_choices():

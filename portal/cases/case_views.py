@@ -9,11 +9,10 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.cases import service
+from portal.cases import bp, service
 from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm
 from portal.cases.models import (CHRONOLOGY_KINDS, CLOSURE_REASONS, Action, Case, CaseShare, ChronologyEntry,
                                  Stage)
-from portal.cases.views import bp
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import shows_errors

@@ -6,10 +6,10 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
+from portal.cases import bp
 from portal.cases import referrals as service
 from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
 from portal.cases.models import BARRIERS, REFERRAL_STATE_LABELS, Referral
-from portal.cases.views import bp
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.forms import shows_errors

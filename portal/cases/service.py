@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from portal import access, audit
-from portal.cases import notify
+from portal.notifications import notify
 from portal.cases.models import (CLOSURE_REASONS, MANUAL_KINDS, Action, Case, CaseShare, ChronologyEntry,
                                  Stage)
 from portal.cases.referrals import snapshot

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
-from portal.cases import notify
+from portal.notifications import notify
 from portal.cases.models import Action, Case
 from portal.cases.service import _check_owner, _entry, _owner_label, support_offers
 from portal.errors import Conflict, Refused

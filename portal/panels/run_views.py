@@ -17,10 +17,9 @@ from portal.errors import Refused
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
-from portal.panels import service
+from portal.panels import bp, service
 from portal.panels.decisions import check_decision
 from portal.panels.models import DECISIONS, AgendaItem, PanelDecision, PanelMeeting, PanelMember
-from portal.panels.views import bp
 from portal.params import int_arg, to_int
 
 ACTION_ROWS = 3
