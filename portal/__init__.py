@@ -205,6 +205,15 @@ def _register_request_hooks(app: Flask) -> None:
         return response
 
 
+def _states() -> tuple[type, ...]:
+    from portal.attendance.models import ImportStatus
+    from portal.cases.models import ActionStatus, CaseStatus, ReferralStatus
+    from portal.panels.models import MeetingStatus
+    from portal.sweeps.models import FollowUpStatus, MatchStatus
+
+    return (ReferralStatus, CaseStatus, ActionStatus, MeetingStatus, MatchStatus, FollowUpStatus, ImportStatus)
+
+
 def _register_template_helpers(app: Flask) -> None:
     from portal import access
     from portal.forms import page_shows_errors
@@ -213,6 +222,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["day"] = lambda value: value.strftime("%-d %b %Y") if value else ""
     app.jinja_env.globals["page_shows_errors"] = page_shows_errors
+    # Templates compare a state to its enum's members (`case.status == CaseStatus.closed`).
+    app.jinja_env.globals.update({state.__name__: state for state in _states()})
 
     @app.context_processor
     def _globals():

@@ -64,7 +64,7 @@ def register(app: Flask) -> None:
         from portal import access, audit
         from portal.attendance import uploads
         from portal.attendance.imports import import_marks
-        from portal.attendance.models import ImportJob
+        from portal.attendance.models import ImportJob, ImportStatus
         from portal.auth.service import find_user_by_email
         from portal.orgs.models import Organisation
         from portal.pupils.imports import import_pupils
@@ -92,7 +92,7 @@ def register(app: Flask) -> None:
         try:
             job = ImportJob(kind=kind, school_id=scope, uploaded_by_id=user.id, uploaded_from=origin,
                             filename=os.path.basename(path)[:255], path=copy, size_bytes=os.path.getsize(copy),
-                            status="running")
+                            status=ImportStatus.running)
             db.session.add(job)
             db.session.flush()
             audit.record(user, "import_uploaded", job, ip=origin, summary=f"{job.kind}: {job.filename}")
@@ -103,7 +103,7 @@ def register(app: Flask) -> None:
                 job = import_pupils(job)
         finally:
             uploads.discard(copy)
-        if job.status == "done":
+        if job.status == ImportStatus.done:
             click.echo(f"Imported {job.rows} rows: {job.added} added, {job.changed} changed, "
                        f"{job.unchanged} unchanged.")
             return

@@ -23,7 +23,7 @@ from sqlalchemy import select, text, update
 from portal import access
 from portal.attendance import calc
 from portal.attendance.codes import CLOSURE_CODES
-from portal.attendance.models import ImportJob, RegisterCode
+from portal.attendance.models import ImportJob, ImportStatus, RegisterCode
 from portal.csvutil import safe_cell
 from portal.attendance.queries import week_start_sql
 from portal.extensions import db
@@ -236,7 +236,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
         if sink.count:
             with db.engine.begin() as done:
                 done.execute(update(ImportJob).where(ImportJob.id == job_id).values(
-                    status="failed", phase="Finished", progress=100, finished_at=utcnow(), rows=row_no - 1,
+                    status=ImportStatus.failed, phase="Finished", progress=100, finished_at=utcnow(), rows=row_no - 1,
                     error_count=sink.count, errors=shown,
                     message=f"{sink.count} problem{'s' if sink.count != 1 else ''} found. Nothing was imported."))
                 _audit(done, who, "attendance_import_failed", job_id,
@@ -248,7 +248,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
         with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
             counts = _merge(conn, dialect, job_id, actor_id, min_date, max_date)
             conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(
-                status="done", phase="Finished", progress=100, rows=rows, error_count=0, errors=None,
+                status=ImportStatus.done, phase="Finished", progress=100, rows=rows, error_count=0, errors=None,
                 finished_at=utcnow(), message="", **counts))
             _audit(conn, who, "attendance_imported", job_id,
                    f"{rows} marks ({counts['added']} added, {counts['changed']} changed, {counts['unchanged']} unchanged)",

@@ -13,7 +13,7 @@ from portal import access, audit
 from portal.cases import bp, service
 from portal.cases.case_views import _action_form, _case_context, _today
 from portal.cases.forms import CompleteForm
-from portal.cases.models import Action, Case
+from portal.cases.models import Action, ActionStatus, Case
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
@@ -73,7 +73,7 @@ def complete_action(action_id: int):
     if form.validate():
         try:
             service.complete_action(current_user, action, form.outcome.data.strip(), form.version.data,
-                                    status=form.status.data or "done")
+                                    status=form.status.data or ActionStatus.done)
         except Refused as exc:
             form.outcome.errors.append(exc.message)
         else:
@@ -108,14 +108,15 @@ def my_actions():
                      selectinload(Action.owner_org)))
     today = _today()
     if show == "week":
-        stmt = stmt.where(Action.status == "open", Action.due_date >= today, Action.due_date <= today + timedelta(days=7))
+        stmt = stmt.where(Action.status == ActionStatus.open, Action.due_date >= today,
+                          Action.due_date <= today + timedelta(days=7))
     elif show == "overdue":
-        stmt = stmt.where(Action.status == "open", Action.due_date < today)
+        stmt = stmt.where(Action.status == ActionStatus.open, Action.due_date < today)
     elif show == "done":
-        stmt = stmt.where(Action.status != "open")
+        stmt = stmt.where(Action.status != ActionStatus.open)
     else:
         show = "open"
-        stmt = stmt.where(Action.status == "open")
+        stmt = stmt.where(Action.status == ActionStatus.open)
     stmt = stmt.order_by(Action.due_date, Action.id) if show != "done" else \
         stmt.order_by(Action.completed_at.desc(), Action.id.desc())
     page = paginate(stmt)
