@@ -83,7 +83,7 @@ def list_imports():
 @access.require("import_attendance")
 def view_import(job_id: int):
     job = access.get_import_or_404(current_user, job_id)
-    shows_errors(job.finished and job.status != "done")  # a failed import lists its problems
+    shows_errors(job.finished and job.status != ImportStatus.done)  # a failed import lists its problems
     return render_template("attendance/import.html", job=job,
                            errors_until=uploads.errors_kept_until(job.finished_at),
                            errors_expired=uploads.errors_expired(job.finished_at))

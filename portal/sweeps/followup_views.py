@@ -53,7 +53,7 @@ def _visible_case(follow_up: FollowUp):
 
 @reads(FollowUp)
 def _followup_as_saved(follow_up: FollowUp) -> Saved:
-    return Saved("follow-up", [("Status", "Done" if follow_up.status == "done" else "Open"),
+    return Saved("follow-up", [("Status", "Done" if follow_up.status == FollowUpStatus.done else "Open"),
                                ("Outcome", follow_up.outcome),
                                ("By", follow_up.completed_by.name if follow_up.completed_by else None)],
                  url_for("sweeps.view_followup", followup_id=follow_up.id))
