@@ -7,15 +7,15 @@ import secrets
 import time
 from typing import Any
 
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
-from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
+from portal import errors
 from portal.config import ROOT
 from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from portal.params import IdConverter
@@ -77,7 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_models()
     _register_blueprints(app)
     _register_request_hooks(app)
-    _register_error_pages(app)
+    errors.register(app)
     _register_template_helpers(app)
 
     from portal import cli
@@ -205,32 +205,6 @@ def _register_request_hooks(app: Flask) -> None:
         return response
 
 
-def _register_error_pages(app: Flask) -> None:
-    titles = {
-        400: "There is a problem with your request",
-        403: "You do not have permission to do this",
-        404: "Page not found",
-        405: "That action is not available here",
-        409: "Someone else changed this record",
-        413: "The file is too large",
-        429: "Too many attempts",
-        500: "Sorry, there is a problem with the service",
-    }
-
-    def render_error(code: int, detail: str | None = None):
-        db.session.rollback()
-        return render_template(f"errors/{code if code != 405 else 400}.html", title=titles[code],
-                               detail=detail), code
-
-    for code in titles:
-        app.register_error_handler(code, lambda exc, code=code: render_error(code))
-
-    @app.errorhandler(CSRFError)
-    def _csrf(exc):
-        return render_error(400, "The form has expired or was sent from somewhere else. "
-                                 "Go back, reload the page and try again.")
-
-
 def _states() -> tuple[type, ...]:
     from portal.attendance.models import ImportStatus
     from portal.cases.models import ActionStatus, CaseStatus, ReferralStatus
@@ -242,10 +216,12 @@ def _states() -> tuple[type, ...]:
 
 def _register_template_helpers(app: Flask) -> None:
     from portal import access
+    from portal.forms import page_shows_errors
     from portal.timeutil import london
 
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["day"] = lambda value: value.strftime("%-d %b %Y") if value else ""
+    app.jinja_env.globals["page_shows_errors"] = page_shows_errors
     # Templates compare a state to its enum's members (`case.status == CaseStatus.closed`).
     app.jinja_env.globals.update({state.__name__: state for state in _states()})
 

@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.errors import Conflict, conflict_response
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -139,8 +140,9 @@ def viewing(verb: str, what: str, object: tuple[str, str] | None = None, *, term
 
     After the view has answered, one audit entry is written and committed when the answer showed
     something: a GET answered 2xx (page, htmx fragment, CSV or PDF), or any request answered with
-    its form again (409, 422; a change itself is audited by its service). Redirects, refusals
-    (403, 404) and HEAD requests write nothing.
+    its form again (422) or the conflict page (409: a Conflict raised by the view is answered here);
+    a change itself is audited by its service. Redirects, refusals (403, 404) and HEAD requests
+    write nothing.
 
     - `what`: what the person saw, in words (the audit log's filter lists it);
     - `object`: (type, URL argument), e.g. ("Pupil", "pupil_id"), the record the entry names;
@@ -169,6 +171,8 @@ def viewing(verb: str, what: str, object: tuple[str, str] | None = None, *, term
             g.audit_view = pending
             try:
                 response = make_response(view(*args, **kwargs))
+            except Conflict as exc:  # the one conflict page shows the record: audited like a form shown again
+                response = make_response(conflict_response(exc))
             finally:
                 g.pop("audit_view", None)
             given = [f"{name}={_term(request.values.get(name))}" for name in terms

@@ -1,19 +1,13 @@
-"""No lost updates: versioned rows refuse stale writes with a Conflict the views show as 409."""
+"""No lost updates: versioned rows refuse stale writes with a `portal.errors.Conflict`, which
+one handler answers with 409."""
 from __future__ import annotations
 
 from functools import wraps
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.errors import Conflict
 from portal.extensions import db
-
-
-class Conflict(Exception):
-    """A stale write: someone changed the record since the form was loaded."""
-
-    def __init__(self, current):
-        super().__init__("stale write")
-        self.current = current
 
 
 def check_version(obj, expected: int | None) -> None:

@@ -1,6 +1,7 @@
 """A test client that signs in, carries the CSRF token, and checks every page it loads:
-exactly one h1, a <title> that matches it, no duplicate element ids, and a GOV.UK error
-summary whenever a form comes back with errors (422)."""
+exactly one h1, a <title> that matches it, no duplicate element ids, a GOV.UK error summary
+whenever a form comes back with errors (422), and "Error: " before the title exactly when the
+page shows that summary."""
 from __future__ import annotations
 
 import contextvars
@@ -68,8 +69,8 @@ def check_page(html: str, status: int) -> _PageParser:
     assert not dupes, f"duplicate element ids: {dupes}"
     if status == 422:
         assert parser.error_summary, "a 422 page must show the GOV.UK error summary"
-        assert parser.title.startswith("Error: ") or "error" in parser.title.lower(), \
-            "a page with errors must start its title with 'Error: '"
+    assert parser.title.startswith("Error: ") == parser.error_summary, \
+        "a page starts its title with 'Error: ' exactly when it shows errors (the GOV.UK error summary)"
     return parser
 
 

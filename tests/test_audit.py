@@ -7,6 +7,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal import audit
 from portal.audit import AuditEvent, AuditImmutable
+from portal.errors import Refused
 from portal.extensions import db
 from portal.orgs import service
 from portal.orgs.models import Organisation, OrgKind
@@ -45,7 +46,7 @@ def test_a_failed_change_leaves_no_audit_row_and_no_change(world):
 def test_service_refusal_writes_nothing(world):
     admin = world.user("la_admin")
     before = _count()
-    with pytest.raises(service.Invalid):
+    with pytest.raises(Refused):
         service.create_organisation(admin, {"name": "School A", "kind": OrgKind.police})
     db.session.rollback()
     assert _count() == before

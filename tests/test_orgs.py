@@ -144,6 +144,27 @@ def test_stale_edit_is_refused_and_nothing_is_overwritten(client, other_client, 
     assert db.session.get(User, target.id).name == "First Writer"
 
 
+def test_a_stale_user_edit_shows_both_versions(client, other_client, world):
+    target = world.user("early_help")
+    email = target.email
+    _admin(client, world)
+    other_client.login(world.user("la_admin"))
+    base = {"email": email, "organisation_id": str(target.organisation_id),
+            "role": "early_help", "version": str(target.version)}
+    assert client.post_form(f"/users/{target.id}/edit", {**base, "name": "First Writer"}).status_code == 302
+    second = other_client.post_form(f"/users/{target.id}/edit", {**base, "name": "Second Writer",
+                                                                 "email": "second.writer@demo.test"})
+    assert second.status_code == 409
+    saved, _, yours = second.get_data(as_text=True).partition("What you entered")
+    assert "Someone else changed this user" in saved and "First Writer" in saved and "Second Writer" not in saved
+    assert "Second Writer" in yours and "second.writer@demo.test" in yours
+    assert target.organisation.name in yours  # a choice shows its label, not its id
+    assert f'href="/users/{target.id}/edit"' in yours and "csrf" not in yours.lower()
+    db.session.expire_all()
+    stored = db.session.get(User, target.id)
+    assert stored.name == "First Writer" and stored.email == email
+
+
 def test_deactivate_needs_confirmation_and_is_audited(client, world):
     _admin(client, world)
     target = world.user("police")

@@ -96,13 +96,20 @@ def test_health_checks_the_database(client):
     assert response.get_json() == {"status": "ok", "database": "ok"}
 
 
-def test_error_page_templates_exist_for_each_code(app):
-    import os
+def test_each_error_status_has_its_page(app):
+    """One template, errors/error.html, with each status's own title and words."""
+    from portal.errors import error_page
+    from tests.pages import check_page
 
-    from portal.config import ROOT
-
-    for code in (400, 403, 404, 409, 413, 429, 500):
-        assert os.path.exists(ROOT / "templates" / "errors" / f"{code}.html")
+    words = {400: "could not be understood", 403: "Your role does not allow this", 404: "check it is correct",
+             405: "could not be understood", 409: "changed after you opened it", 413: "(20 MB)",
+             429: "Wait a minute and try again", 500: "Nothing you entered in the last step was saved"}
+    for code, expected in words.items():
+        with app.test_request_context("/"):
+            body, status = error_page(code)
+        assert status == code
+        parser = check_page(body, status)
+        assert parser.title.startswith(parser.h1[0]) and expected in body, code
 
 
 def test_500_page_hides_details(app):

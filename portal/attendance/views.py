@@ -16,6 +16,7 @@ from portal.attendance.imports import MARKS_HEADER, check_header, errors_path
 from portal.attendance.models import ImportJob, ImportStatus
 from portal.csvutil import csv_response
 from portal.extensions import db, htmx
+from portal.forms import shows_errors
 from portal.orgs.models import Organisation
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
@@ -82,6 +83,7 @@ def list_imports():
 @access.require("import_attendance")
 def view_import(job_id: int):
     job = access.get_import_or_404(current_user, job_id)
+    shows_errors(job.finished and job.status != ImportStatus.done)  # a failed import lists its problems
     return render_template("attendance/import.html", job=job,
                            errors_until=uploads.errors_kept_until(job.finished_at),
                            errors_expired=uploads.errors_expired(job.finished_at))
@@ -165,7 +167,7 @@ def school(school_id: int):
     ctx, stmt, filters, sort, errors = _school_rows(school)
     rows, total, pagination = _paginate_rows(stmt)
     context = dict(school=school, ctx=ctx, rows=rows, total=total, pages=pagination, filters=filters,
-                   sort=sort, errors=errors, counts=summaries.key_group_counts(ctx), calc=calc,
+                   sort=sort, errors=shows_errors(errors), counts=summaries.key_group_counts(ctx), calc=calc,
                    cohorts=COHORT_FLAGS, year_label=year_label,
                    years=db.session.scalars(select(Pupil.nc_year).distinct().where(Pupil.school_id == school.id)
                                             .order_by(Pupil.nc_year)).all())

@@ -11,6 +11,7 @@ from portal import access
 from portal.audit import VIEW_VERBS, AuditEvent
 from portal.auditlog import bp
 from portal.extensions import db
+from portal.forms import shows_errors
 from portal.pagination import page_links, paginate
 from portal.params import date_arg, int_arg
 from portal.timeutil import LONDON
@@ -77,7 +78,7 @@ def list_events():
         .order_by(AuditEvent.object_type)
     ).all()
     return render_template(
-        "audit/list.html", page=page, pages=page_links(page), errors=errors, verbs=verbs, types=types,
+        "audit/list.html", page=page, pages=page_links(page), errors=shows_errors(errors), verbs=verbs, types=types,
         view_verbs=view_verbs, any_view=ANY_VIEW, object_url=object_url,
         filters={"user": who, "verb": verb, "object_type": object_type, "object_id": object_id_raw,
                  "from": args.get("from", ""), "to": args.get("to", "")},

@@ -11,14 +11,21 @@ from sqlalchemy.orm import selectinload
 
 from portal import access, audit
 from portal.cases import bp, service
-from portal.cases.case_views import _action_form, _case_context, _conflict, _today
-from portal.cases.errors import Conflict, Refused
+from portal.cases.case_views import _action_form, _case_context, _today
 from portal.cases.forms import CompleteForm
 from portal.cases.models import Action, ActionStatus, Case
+from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
 from portal.pagination import page_links, paginate
 from portal.params import to_int
+
+
+@reads(Action)
+def _action_as_saved(action: Action) -> Saved:
+    return Saved("action", [("Action", action.description), ("Status", action.status), ("Outcome", action.outcome),
+                            ("By", action.completed_by.name if action.completed_by else None)],
+                 url_for("cases.view_case", case_id=action.case_id) + "#actions")
 
 
 def _owner(value: str):
@@ -67,13 +74,6 @@ def complete_action(action_id: int):
         try:
             service.complete_action(current_user, action, form.outcome.data.strip(), form.version.data,
                                     status=form.status.data or ActionStatus.done)
-        except Conflict as exc:
-            db.session.rollback()
-            current = db.session.get(Action, action_id)
-            if htmx:
-                return render_template("cases/_action_row.html", action=current, conflict=True,
-                                       today=_today(), can_update=lambda a: False), 409
-            return _conflict("action", current, url_for("cases.view_case", case_id=current.case_id) + "#actions")
         except Refused as exc:
             form.outcome.errors.append(exc.message)
         else:

@@ -10,11 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from portal import access, audit
 from portal.cases import bp, service
-from portal.cases.errors import Conflict, Refused
 from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm, WithdrawForm
 from portal.cases.models import (CHRONOLOGY_KINDS, CLOSURE_REASONS, Action, ActionStatus, Case, CaseShare,
                                  CaseStatus, ChronologyEntry, Stage)
+from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
+from portal.forms import shows_errors
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
@@ -170,11 +171,20 @@ def _back(case: Case, anchor: str = ""):
 
 
 def _refused(case: Case, message: str, status: int = 422, **extra):
-    return render_template("cases/case.html", **_case_context(case, problem=message, **extra)), status
+    return render_template("cases/case.html", **_case_context(case, problem=shows_errors(message), **extra)), status
 
 
-def _conflict(thing: str, current, back: str):
-    return render_template("cases/conflict.html", thing=thing, current=current, back=back), 409
+@reads(Case)
+def _case_as_saved(case: Case) -> Saved:
+    return Saved("case", [("Status", case.status), ("Stage", case.stage.name if case.stage else None),
+                          ("Next review", case.next_review)], url_for("cases.view_case", case_id=case.id))
+
+
+@reads(CaseShare)
+def _share_as_saved(share: CaseShare) -> Saved:
+    return Saved("share", [("Shared with", share.organisation.name), ("Status", share.status_label),
+                           ("Reason for withdrawing", share.withdraw_reason)],
+                 url_for("cases.view_case", case_id=share.case_id) + "#sharing")
 
 
 @bp.route("/cases/<int:case_id>/update", methods=["POST"])
@@ -197,8 +207,6 @@ def update_case(case_id: int):
             version = case.version
         if form.next_review.data and form.next_review.data != case.next_review:
             service.set_review(current_user, case, form.next_review.data, version)
-    except Conflict as exc:
-        return _conflict("case", exc.current, url_for("cases.view_case", case_id=case_id))
     except Refused as exc:
         db.session.rollback()
         return _refused(case, exc.message)
@@ -301,8 +309,6 @@ def withdraw_share(case_id: int, share_id: int):
     elif form.validate():
         try:
             service.withdraw_share(current_user, item, form.reason.data.strip(), form.version.data)
-        except Conflict as exc:
-            return _conflict("share", exc.current, url_for("cases.view_case", case_id=case_id) + "#sharing")
         except Refused as exc:
             form.reason.errors.append(exc.message)
         else:
@@ -323,8 +329,6 @@ def close_case(case_id: int):
     elif form.validate():
         try:
             service.close(current_user, case, form.reason.data, (form.text.data or "").strip(), form.version.data)
-        except Conflict as exc:
-            return _conflict("case", exc.current, url_for("cases.view_case", case_id=case_id))
         except Refused as exc:
             form.form_errors.append(exc.message)
         else:

@@ -8,10 +8,11 @@ from sqlalchemy.orm import selectinload
 from portal import access, audit
 from portal.cases import bp
 from portal.cases import referrals as service
-from portal.cases.errors import Conflict, Refused
 from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
 from portal.cases.models import BARRIERS, Referral, ReferralStatus
+from portal.errors import Refused, Saved, reads
 from portal.extensions import db
+from portal.forms import shows_errors
 from portal.orgs.models import User
 from portal.pagination import page_links, paginate
 from portal.timeutil import as_utc, utcnow
@@ -37,9 +38,15 @@ def _form_data(form: ReferralForm) -> tuple[dict, dict[str, str]]:
     }, errors
 
 
+@reads(Referral)
+def _referral_as_saved(referral: Referral) -> Saved:
+    return Saved("referral", [("Status", referral.status_label)],
+                 url_for("cases.view_referral", referral_id=referral.id))
+
+
 def _render_form(form, pupil, referral, barriers, extra_errors, status=200):
     return render_template("cases/referral_form.html", form=form, pupil=pupil, referral=referral,
-                           barriers=barriers, barrier_choices=BARRIERS, extra_errors=extra_errors), status
+                           barriers=barriers, barrier_choices=BARRIERS, extra_errors=shows_errors(extra_errors)), status
 
 
 def _save(form, pupil, referral):
@@ -49,9 +56,6 @@ def _save(form, pupil, referral):
         return _render_form(form, pupil, referral, data["barriers"], extra, 422)
     try:
         referral = service.save_draft(current_user, pupil, data, referral, form.version.data)
-    except Conflict as exc:
-        return render_template("cases/conflict.html", thing="referral", current=exc.current,
-                               back=url_for("cases.view_referral", referral_id=exc.current.id)), 409
     except Refused as exc:
         form.form_errors.append(exc.message)
         return _render_form(form, pupil, referral, data["barriers"], extra, 409)
@@ -59,7 +63,7 @@ def _save(form, pupil, referral):
         try:
             service.submit(current_user, referral, referral.version)
         except Refused as exc:
-            extra = {("barrier_illness" if f == "barriers" else f): m for f, m in exc.problems}
+            extra = {("barrier_illness" if f == "barriers" else f): m for f, m in exc.problems.items()}
             form.version.data = referral.version
             return _render_form(form, pupil, referral, data["barriers"], extra, 422)
         flash("The referral has been sent to the named education welfare officer.", "success")
@@ -169,9 +173,6 @@ def triage_referral(referral_id: int):
                 service.decline(current_user, referral, form.message.data.strip(), form.version.data)
                 flash("The referral has been declined; the school can see your reason.", "success")
             return redirect(url_for("cases.list_referrals"), code=303)
-        except Conflict as exc:
-            return render_template("cases/conflict.html", thing="referral", current=exc.current,
-                                   back=url_for("cases.view_referral", referral_id=referral_id)), 409
         except Refused as exc:
             form.form_errors.append(exc.message)
     status = 422 if form.is_submitted() else 200

@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from portal import access, audit
 from portal.notifications import notify
-from portal.cases.errors import Refused
 from portal.concurrency import check_version as _check_version
 from portal.cases.models import (BARRIER_LABELS, Case, CaseStatus, ChronologyEntry, Referral, ReferralAddition,
                                  ReferralStatus, Stage)
+from portal.errors import Refused
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.timeutil import utcnow
@@ -76,7 +76,7 @@ def submit(actor: User, referral: Referral, expected_version: int | None) -> Ref
         raise Refused(f"This referral is already {referral.status_label.lower()}.")
     problems = missing_for_submit(referral)
     if problems:
-        raise Refused("; ".join(m for _, m in problems), problems)
+        raise Refused(problems=problems)
     before = referral.status
     resubmitted = before == ReferralStatus.more_info
     referral.status = ReferralStatus.submitted
@@ -94,7 +94,7 @@ def add_information(actor: User, referral: Referral, text: str) -> ReferralAddit
     if referral.status == ReferralStatus.draft:
         raise Refused("Change the draft instead of adding to it.")
     if not text.strip():
-        raise Refused("Enter the information to add.", [("text", "Enter the information to add")])
+        raise Refused("Enter the information to add.", {"text": "Enter the information to add"})
     addition = ReferralAddition(referral=referral, author_id=actor.id, text=text)
     db.session.add(addition)
     db.session.flush()
@@ -113,7 +113,7 @@ def add_information(actor: User, referral: Referral, text: str) -> ReferralAddit
 def _triaged(actor: User, referral: Referral, status: ReferralStatus, message: str) -> None:
     if status in (ReferralStatus.more_info, ReferralStatus.declined) and not message.strip():
         raise Refused("Tell the school what is needed, or why the referral is declined.",
-                      [("message", "Enter a message to the school")])
+                      {"message": "Enter a message to the school"})
     if referral.status != ReferralStatus.submitted:
         raise Refused(f"Only a referral awaiting triage can be triaged; this one is {referral.status_label.lower()}.")
     referral.status = status
@@ -125,7 +125,8 @@ def _triaged(actor: User, referral: Referral, status: ReferralStatus, message: s
 def accept(actor: User, referral: Referral, lead: User, expected_version: int | None) -> Case:
     _check_version(referral, expected_version)
     if not access.may_lead_cases(lead):
-        raise Refused("The lead professional must be an active education welfare officer.", [("lead_id", "Select an EWO")])
+        raise Refused("The lead professional must be an active education welfare officer.",
+                      {"lead_id": "Select an EWO"})
     _triaged(actor, referral, ReferralStatus.accepted, "")
     first_stage = db.session.scalar(select(Stage).where(Stage.level == "support").order_by(Stage.position.desc())
                                     .where(Stage.position <= 5))

@@ -9,14 +9,13 @@ from sqlalchemy import select
 
 from portal import access, audit
 from portal.notifications import notify
-from portal.cases.errors import Refused
-from portal.concurrency import Conflict
-from portal.concurrency import check_version as _check_version
-from portal.concurrency import commit_or_conflict as _commit
-from portal.concurrency import conflict_on_stale
 from portal.cases.models import (CLOSURE_REASONS, MANUAL_KINDS, Action, ActionStatus, Case, CaseShare, CaseStatus,
                                  ChronologyEntry, Stage)
 from portal.cases.referrals import snapshot
+from portal.concurrency import check_version as _check_version
+from portal.concurrency import commit_or_conflict as _commit
+from portal.concurrency import conflict_on_stale
+from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.timeutil import utcnow
@@ -87,7 +86,7 @@ def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | Non
         raise Refused(
             f"‘{stage.name}’ is {'formal support' if stage.level == 'formal' else 'enforcement'}: the chronology "
             "must show the support offered first. Record at least one ‘Support offered’ entry (what was offered, "
-            "to whom and when), then change the stage.", [("stage_id", "Log the support offered first")])
+            "to whom and when), then change the stage.", {"stage_id": "Log the support offered first"})
     before = case.stage.name if case.stage else None
     case.stage = stage
     changed = f"Stage changed from {before or 'none'} to {stage.name}."
@@ -127,9 +126,9 @@ def close(actor: User, case: Case, reason: str, text: str, expected_version: int
     if case.is_closed:
         raise Refused("The case is already closed.")
     if reason not in dict(CLOSURE_REASONS):
-        raise Refused("Select a reason for closing the case.", [("reason", "Select a reason")])
+        raise Refused("Select a reason for closing the case.", {"reason": "Select a reason"})
     if reason == "other" and not text.strip():
-        raise Refused("Say why the case is being closed.", [("text", "Describe the reason")])
+        raise Refused("Say why the case is being closed.", {"text": "Describe the reason"})
     at_close = snapshot(case.pupil)  # read before any change, so nothing is flushed early
     before = case.status
     case.status = CaseStatus.closed
@@ -158,7 +157,7 @@ def share(actor: User, case: Case, org: Organisation, reason: str) -> CaseShare:
         raise Refused("The pupil's own school already sees the case.")
     if not reason.strip():
         raise Refused("Say why the case is shared (share the minimum needed, and record why).",
-                      [("reason", "Enter the reason for sharing")])
+                      {"reason": "Enter the reason for sharing"})
     active = db.session.scalar(select(CaseShare).where(CaseShare.case_id == case.id,
                                                        CaseShare.organisation_id == org.id,
                                                        CaseShare.withdrawn_at.is_(None)))
@@ -182,7 +181,7 @@ def withdraw_share(actor: User, item: CaseShare, reason: str, expected_version: 
     if not item.active:
         raise Refused("This share was already withdrawn.")
     if not reason.strip():
-        raise Refused("Say why the share is withdrawn.", [("reason", "Enter the reason")])
+        raise Refused("Say why the share is withdrawn.", {"reason": "Enter the reason"})
     item.withdrawn_at = utcnow()
     item.withdrawn_by_id = actor.id
     item.withdraw_reason = reason
@@ -198,9 +197,9 @@ def withdraw_share(actor: User, item: CaseShare, reason: str, expected_version: 
 def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: str, *,
               police_shareable: bool = False, health: bool = False) -> ChronologyEntry:
     if kind not in MANUAL_KINDS:
-        raise Refused("Choose what kind of entry this is.", [("kind", "Select the kind of entry")])
+        raise Refused("Choose what kind of entry this is.", {"kind": "Select the kind of entry"})
     if occurred_at > utcnow():
-        raise Refused("The entry cannot be in the future.", [("occurred_at", "Enter a time that has passed")])
+        raise Refused("The entry cannot be in the future.", {"occurred_at": "Enter a time that has passed"})
     # The author's own words: what the police record is theirs to see, and others choose to share
     # theirs; a health note never reaches the police view.
     police = (police_shareable or access.police_see_own_entries(actor)) and not health
@@ -230,7 +229,7 @@ def strike_entry(actor: User, entry: ChronologyEntry, reason: str) -> None:
     if entry.struck_at is not None:
         raise Refused("This entry is already struck through.")
     if not reason.strip():
-        raise Refused("Say why the entry is struck through.", [("reason", "Enter the reason")])
+        raise Refused("Say why the entry is struck through.", {"reason": "Enter the reason"})
     entry.struck_at = utcnow()
     entry.struck_by_id = actor.id
     entry.strike_reason = reason
@@ -252,13 +251,13 @@ def _check_owner(case: Case, owner_user: User | None, owner_org: Organisation | 
     org_id = owner_user.organisation_id if owner_user else owner_org.id
     if org_id not in allowed:
         raise Refused("Share the case with that agency before giving it an action.",
-                      [("owner", "Share the case with the owner's agency first")])
+                      {"owner": "Share the case with the owner's agency first"})
 
 
 def add_action(actor: User, case: Case, description: str, due: date, *, owner_user: User | None = None,
                owner_org: Organisation | None = None) -> Action:
     if (owner_user is None) == (owner_org is None):
-        raise Refused("Give the action one owner: a person or an agency.", [("owner", "Select an owner")])
+        raise Refused("Give the action one owner: a person or an agency.", {"owner": "Select an owner"})
     if case.is_closed:
         raise Refused("The case is closed.")
     _check_owner(case, owner_user, owner_org)
@@ -292,7 +291,7 @@ def complete_action(actor: User, action: Action, outcome: str, expected_version:
     if new not in (ActionStatus.done, ActionStatus.cancelled):
         raise Refused("An action is completed or cancelled.")
     if not outcome.strip():
-        raise Refused("Record the outcome.", [("outcome", "Enter the outcome")])
+        raise Refused("Record the outcome.", {"outcome": "Enter the outcome"})
     case = action.case  # loaded before the change, so nothing is flushed early
     action.status = new
     action.outcome = outcome
@@ -312,7 +311,7 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
     if not action.is_open:
         raise Refused("Only an open action can be re-assigned.")
     if (owner_user is None) == (owner_org is None):
-        raise Refused("Give the action one owner: a person or an agency.", [("owner", "Select an owner")])
+        raise Refused("Give the action one owner: a person or an agency.", {"owner": "Select an owner"})
     case = action.case
     _check_owner(case, owner_user, owner_org)
     before = action.owner_label

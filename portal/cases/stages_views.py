@@ -13,6 +13,8 @@ from wtforms.widgets import HiddenInput
 from portal import access, audit
 from portal.cases import bp
 from portal.cases.models import Stage
+from portal.concurrency import check_version
+from portal.errors import Conflict, Saved, reads
 from portal.extensions import db
 from portal.forms import Form, strip
 
@@ -32,6 +34,14 @@ class StageForm(Form):
     submit = SubmitField("Save stage", widget=GovSubmitInput())
 
 
+@reads(Stage)
+def _stage_as_saved(stage: Stage) -> Saved:
+    return Saved("stage", [("Name", stage.name), ("Autumn term: days absent", stage.term1_days),
+                           ("Spring term: days absent", stage.term2_days),
+                           ("Summer term: days absent", stage.term3_days)],
+                 url_for("cases.edit_stage", stage_id=stage.id))
+
+
 @bp.route("/settings/stages")
 @access.require("manage_stages")
 def list_stages():
@@ -47,8 +57,7 @@ def edit_stage(stage_id: int):
     if request.method == "GET":
         form.version.data = stage.version
     elif form.validate():
-        if form.version.data is not None and form.version.data != stage.version:
-            return render_template("cases/stage_conflict.html", stage=stage), 409
+        check_version(stage, form.version.data)
         before = audit.snapshot(stage, FIELDS)
         for field in FIELDS:
             setattr(stage, field, getattr(form, field).data)
@@ -58,8 +67,7 @@ def edit_stage(stage_id: int):
         try:
             db.session.commit()
         except StaleDataError:
-            db.session.rollback()
-            return render_template("cases/stage_conflict.html", stage=db.session.get(Stage, stage_id)), 409
+            raise Conflict(stage) from None
         flash("The stage has been saved.", "success")
         return redirect(url_for("cases.list_stages"), code=303)
     return render_template("cases/stage_form.html", form=form, stage=stage), (422 if form.is_submitted() else 200)

@@ -6,22 +6,14 @@ from sqlalchemy import func, select
 from portal import audit
 from portal.access import ROLE_ORG_KINDS, EWO
 from portal.auth.service import hash_password
-from portal.concurrency import Conflict  # noqa: F401  (raised here, caught by the views)
 from portal.concurrency import check_version as _check_version
 from portal.concurrency import commit_or_conflict as _commit
+from portal.errors import Refused
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
 
 ORG_FIELDS = ("name", "kind", "urn", "phase", "named_ewo_id", "active")
 USER_FIELDS = ("name", "email", "organisation_id", "role", "active")
-
-
-class Invalid(Exception):
-    """A rule of the domain refuses the change: {field: message}."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 # ----- organisations -----------------------------------------------------------------
@@ -52,7 +44,7 @@ def _validate_org(data: dict, org: Organisation | None = None) -> None:
         data["phase"] = None
         data["named_ewo_id"] = None
     if errors:
-        raise Invalid(errors)
+        raise Refused(problems=errors)
 
 
 def create_organisation(actor: User, data: dict) -> Organisation:
@@ -88,7 +80,7 @@ def set_organisation_active(actor: User, org: Organisation, active: bool, expect
             select(func.count(User.id)).where(User.organisation_id == org.id, User.active.is_(True))
         )
         if in_use:
-            raise Invalid({"active": f"Deactivate its {in_use} active user(s) first"})
+            raise Refused(problems={"active": f"Deactivate its {in_use} active user(s) first"})
     org.active = active
     audit.record(actor, "organisation_reactivated" if active else "organisation_deactivated", org,
                  changes={"active": {"from": not active, "to": active}}, summary=org.name)
@@ -111,7 +103,7 @@ def _validate_user(data: dict, user: User | None = None) -> None:
     if user is not None and user.role == EWO and data["role"] != EWO and user.schools_served:
         errors["role"] = "This officer is the named EWO for schools: choose another EWO for them first"
     if errors:
-        raise Invalid(errors)
+        raise Refused(problems=errors)
 
 
 def create_user(actor: User, data: dict, initial_password: str) -> User:
@@ -150,9 +142,10 @@ def set_user_active(actor: User, user: User, active: bool, expected_version: int
     if user.active == active:
         return
     if not active and user.id == actor.id:
-        raise Invalid({"active": "You cannot deactivate your own account"})
+        raise Refused(problems={"active": "You cannot deactivate your own account"})
     if not active and user.schools_served:
-        raise Invalid({"active": "This officer is the named EWO for schools: choose another EWO for them first"})
+        raise Refused(problems={
+            "active": "This officer is the named EWO for schools: choose another EWO for them first"})
     user.active = active
     if not active:
         user.rotate_session_token()

@@ -8,7 +8,9 @@ from sqlalchemy.orm import selectinload
 
 from portal import access
 from portal.access import ROLE_LABELS, ROLES
+from portal.errors import Refused, Saved, reads
 from portal.extensions import db
+from portal.forms import shows_errors
 from portal.orgs import bp, service
 from portal.orgs.forms import ConfirmForm, NewUserForm, OrganisationForm, UserForm
 from portal.orgs.models import Organisation, OrgKind, User
@@ -24,8 +26,20 @@ def _apply_errors(form, errors: dict[str, str]) -> None:
         getattr(form, field).errors = list(getattr(form, field).errors) + [message]
 
 
-def _conflict(kind: str, current, back: str):
-    return render_template("errors/conflict.html", kind=kind, current=current, back=back), 409
+@reads(Organisation)
+def _organisation_as_saved(org: Organisation) -> Saved:
+    return Saved("organisation", [("Name", org.name), ("Kind", org.kind.label), ("URN", org.urn),
+                                  ("Named EWO", org.named_ewo.name if org.named_ewo else None),
+                                  ("Status", "Active" if org.active else "Deactivated")],
+                 url_for("orgs.view_organisation", org_id=org.id))
+
+
+@reads(User)
+def _user_as_saved(user: User) -> Saved:
+    return Saved("user", [("Name", user.name), ("E-mail address", user.email),
+                          ("Organisation", user.organisation.name), ("Role", user.role_label),
+                          ("Status", "Active" if user.active else "Deactivated")],
+                 url_for("orgs.view_user", user_id=user.id))
 
 
 # ----- organisations -----------------------------------------------------------------
@@ -56,8 +70,8 @@ def new_organisation():
         if form.validate():
             try:
                 org = service.create_organisation(_me(), form.data_for_service())
-            except service.Invalid as exc:
-                _apply_errors(form, exc.errors)
+            except Refused as exc:
+                _apply_errors(form, exc.problems)
             else:
                 flash(f"{org.name} has been added.", "success")
                 return redirect(url_for("orgs.view_organisation", org_id=org.id))
@@ -89,11 +103,9 @@ def edit_organisation(org_id: int):
         if form.validate():
             try:
                 service.update_organisation(_me(), org, form.data_for_service(), form.version.data)
-            except service.Conflict as exc:
-                return _conflict("organisation", exc.current, url_for("orgs.edit_organisation", org_id=org.id))
-            except service.Invalid as exc:
+            except Refused as exc:
                 db.session.rollback()
-                _apply_errors(form, exc.errors)
+                _apply_errors(form, exc.problems)
             else:
                 flash("Changes saved.", "success")
                 return redirect(url_for("orgs.view_organisation", org_id=org.id))
@@ -113,15 +125,13 @@ def set_organisation_active(org_id: int, active: bool):
     if form.validate_on_submit():
         try:
             service.set_organisation_active(_me(), org, active, form.version.data)
-        except service.Conflict as exc:
-            return _conflict("organisation", exc.current, url_for("orgs.view_organisation", org_id=org.id))
-        except service.Invalid as exc:
-            error = exc.errors["active"]
+        except Refused as exc:
+            error = exc.problems["active"]
         else:
             flash(f"{org.name} has been {'reactivated' if active else 'deactivated'}.", "success")
             return redirect(url_for("orgs.view_organisation", org_id=org.id))
     form.version.data = org.version
-    return render_template("orgs/confirm.html", form=form, error=error, active=active,
+    return render_template("orgs/confirm.html", form=form, error=shows_errors(error), active=active,
                            thing=org.name, kind="organisation",
                            back=url_for("orgs.view_organisation", org_id=org.id)), (422 if error else 200)
 
@@ -172,8 +182,8 @@ def new_user():
         if valid:
             try:
                 user = service.create_user(_me(), form.data_for_service(), form.initial_password.data)
-            except service.Invalid as exc:
-                _apply_errors(form, exc.errors)
+            except Refused as exc:
+                _apply_errors(form, exc.problems)
             else:
                 flash(f"{user.name} can now sign in with the temporary password.", "success")
                 return redirect(url_for("orgs.view_user", user_id=user.id))
@@ -201,11 +211,9 @@ def edit_user(user_id: int):
         if form.validate():
             try:
                 service.update_user(_me(), user, form.data_for_service(), form.version.data)
-            except service.Conflict as exc:
-                return _conflict("user", exc.current, url_for("orgs.edit_user", user_id=user.id))
-            except service.Invalid as exc:
+            except Refused as exc:
                 db.session.rollback()
-                _apply_errors(form, exc.errors)
+                _apply_errors(form, exc.problems)
             else:
                 flash("Changes saved.", "success")
                 return redirect(url_for("orgs.view_user", user_id=user.id))
@@ -225,15 +233,13 @@ def set_user_active(user_id: int, active: bool):
     if form.validate_on_submit():
         try:
             service.set_user_active(_me(), user, active, form.version.data)
-        except service.Conflict as exc:
-            return _conflict("user", exc.current, url_for("orgs.view_user", user_id=user.id))
-        except service.Invalid as exc:
-            error = exc.errors["active"]
+        except Refused as exc:
+            error = exc.problems["active"]
         else:
             flash(f"{user.name} has been {'reactivated' if active else 'deactivated'}.", "success")
             return redirect(url_for("orgs.view_user", user_id=user.id))
     form.version.data = user.version
-    return render_template("orgs/confirm.html", form=form, error=error, active=active,
+    return render_template("orgs/confirm.html", form=form, error=shows_errors(error), active=active,
                            thing=f"{user.name} ({user.email})", kind="user",
                            back=url_for("orgs.view_user", user_id=user.id)), (422 if error else 200)
 
@@ -244,10 +250,7 @@ def reset_two_factor(user_id: int):
     user = access.get_user_or_404(_me(), user_id, need="edit")
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            service.reset_two_factor(_me(), user, form.version.data)
-        except service.Conflict as exc:
-            return _conflict("user", exc.current, url_for("orgs.view_user", user_id=user.id))
+        service.reset_two_factor(_me(), user, form.version.data)
         flash(f"{user.name}'s two-factor sign-in has been reset. They will set it up again when they next "
               "sign in.", "success")
         return redirect(url_for("orgs.view_user", user_id=user.id))

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, false, or_, select
 
 from portal import access, audit
-from portal.cases.errors import Refused
 from portal.cases.models import ACTIVE_CASE_STATES, Case, Stage
 from portal.concurrency import check_version
+from portal.errors import Refused
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.panels.models import DEFAULT_SLOT_MINUTES, AgendaItem, MeetingStatus, PanelDecision, PanelMeeting
@@ -32,7 +32,7 @@ def _next_position(meeting: PanelMeeting) -> int:
 def _check_slot(minutes: int) -> None:
     low, high = SLOT_RANGE
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not low <= minutes <= high:
-        raise Refused(f"A time slot is {low} to {high} minutes.", [("slot_minutes", f"Enter {low} to {high} minutes")])
+        raise Refused(f"A time slot is {low} to {high} minutes.", {"slot_minutes": f"Enter {low} to {high} minutes"})
 
 
 def due_cases(meeting: PanelMeeting) -> list[tuple[Case, str]]:
@@ -97,13 +97,13 @@ def add_item(actor: User, meeting: PanelMeeting, case: Case, reason: str, expect
     require_manager(actor, meeting)
     require_not_held(meeting)
     if not access.may_list_on_agenda(actor, meeting, case):
-        raise Refused(NOT_LISTABLE, [("case_id", NOT_LISTABLE)])
+        raise Refused(NOT_LISTABLE, {"case_id": NOT_LISTABLE})
     if not reason.strip():
-        raise Refused("Say why the case is added to the agenda.", [("reason", "Enter the reason for adding the case")])
+        raise Refused("Say why the case is added to the agenda.", {"reason": "Enter the reason for adding the case"})
     if case.status not in ACTIVE_CASE_STATES:
         raise Refused("The case is closed.")
     if any(i.case_id == case.id for i in active_items(meeting)):
-        raise Refused("The case is already on the agenda.", [("case_id", "Already on the agenda")])
+        raise Refused("The case is already on the agenda.", {"case_id": "Already on the agenda"})
     _check_slot(slot_minutes)
     item = AgendaItem(meeting_id=meeting.id, case_id=case.id, position=_next_position(meeting),
                       reason_added=reason.strip(), added_by_id=actor.id, slot_minutes=slot_minutes)
@@ -128,7 +128,7 @@ def remove_item(actor: User, item: AgendaItem, reason: str, expected_version: in
         raise Refused("The panel has decided on this case: it stays on the agenda.")
     if not reason.strip():
         raise Refused("Say why the case is removed from the agenda.",
-                      [("reason", "Enter the reason for removing the case")])
+                      {"reason": "Enter the reason for removing the case"})
     item.removed_at = utcnow()
     item.removed_by_id = actor.id
     item.removed_reason = reason.strip()

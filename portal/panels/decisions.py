@@ -10,10 +10,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.notifications import notify
-from portal.cases.errors import Refused
 from portal.cases.models import ACTIVE_CASE_STATES, Action, Case
 from portal.cases.service import _check_owner, _entry, _owner_label, support_offers
-from portal.concurrency import Conflict
+from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.panels.models import DECISION_LABELS, FORMAL_DECISIONS, AgendaItem, MeetingStatus, PanelDecision
@@ -55,13 +54,13 @@ def check_decision(item: AgendaItem, decision: str, rationale: str, next_review:
             try:
                 _check_owner(case, owner_user, owner_org)
             except Refused as refused:
-                problems.extend((f"actions-{n}-owner", message) for _, message in refused.problems)
+                problems.extend((f"actions-{n}-owner", message) for message in refused.problems.values())
         if not isinstance(due, date):
             problems.append((f"actions-{n}-due", "Enter the date the action is due"))
         elif due < day:
             problems.append((f"actions-{n}-due", "The action cannot be due before the meeting"))
     if problems:
-        raise Refused("; ".join(m for _, m in problems), problems)
+        raise Refused(problems=problems)
 
 
 def record_decision(actor: User, item: AgendaItem, decision: str, rationale: str, next_review: date | None,

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.cases.errors import Conflict, Refused
 from portal.cases.models import Action, ActionStatus, Case
+from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
+from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
 from portal.panels import bp, service
 from portal.panels.forms import AddItemForm, InviteAgencyForm, InviteUserForm, RemoveItemForm, ScheduleForm
@@ -27,7 +28,7 @@ from portal.timeutil import LONDON, as_utc, utcnow
 def _apply(form, exc: Refused, fields: dict[str, str] | None = None) -> None:
     """Put a refusal's problems on the form's fields (else on the form)."""
     fields = fields or {}
-    for name, message in exc.problems:
+    for name, message in exc.problems.items():
         field = getattr(form, fields.get(name, name), None)
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors) + [message]
@@ -43,6 +44,21 @@ def _version() -> int | None:
 
 def _meeting_url(meeting: PanelMeeting, anchor: str = "") -> str:
     return url_for("panels.view_meeting", meeting_id=meeting.id) + anchor
+
+
+@reads(PanelMeeting)
+def _meeting_as_saved(meeting: PanelMeeting) -> Saved:
+    return Saved("meeting", [("Status", meeting.status_label),
+                             ("When", as_utc(meeting.held_at).astimezone(LONDON).strftime("%-d %B %Y, %H:%M")),
+                             ("Cases on the agenda", len(meeting.active_items))], _meeting_url(meeting))
+
+
+@reads(PanelDecision)
+def _decision_as_saved(decision: PanelDecision) -> Saved:
+    return Saved("case's decision", [("Decision", decision.label), ("Rationale", decision.rationale),
+                                     ("Next review", decision.next_review),
+                                     ("Recorded by", decision.decided_by.name if decision.decided_by else None)],
+                 url_for("panels.run_meeting", meeting_id=decision.item.meeting_id, item=decision.agenda_item_id))
 
 
 # ----- the list and scheduling ----------------------------------------------------------------
@@ -111,6 +127,7 @@ def _agenda_context(meeting: PanelMeeting, **extra) -> dict:
                    minutes_versions=access.minutes_versions(current_user, meeting),
                    started=as_utc(meeting.held_at) <= utcnow())
     context.update(extra)
+    shows_errors(context.get("problem"))
     return context
 
 
@@ -149,15 +166,6 @@ def view_meeting(meeting_id: int):
     return _meeting_page(meeting)
 
 
-def _conflict(meeting: PanelMeeting):
-    db.session.rollback()
-    meeting = db.session.get(PanelMeeting, meeting.id)
-    message = "Someone else changed this meeting's agenda after you opened it: nothing was saved. This is the latest."
-    if htmx and htmx.target == "agenda":
-        return render_template("panels/_agenda.html", **_agenda_context(meeting, problem=message)), 409
-    return render_template("cases/conflict.html", thing="meeting", current=meeting, back=_meeting_url(meeting)), 409
-
-
 def _agenda_refused(meeting: PanelMeeting, message: str, add_form=None):
     db.session.rollback()
     meeting = db.session.get(PanelMeeting, meeting.id)
@@ -180,11 +188,9 @@ def _agenda_done(meeting: PanelMeeting, message: str):
 
 
 def _agenda_change(meeting: PanelMeeting, change):
-    """Run `change` (it returns the message to show); Conflict -> 409, Refused -> 422."""
+    """Run `change` (it returns the message to show); Refused -> 422 (a Conflict is the one 409 page)."""
     try:
         message = change()
-    except Conflict:
-        return _conflict(meeting)
     except Refused as exc:
         return _agenda_refused(meeting, exc.message)
     return _agenda_done(meeting, message)
@@ -217,8 +223,6 @@ def add_item(meeting_id: int):
         return _agenda_refused(meeting, NOT_LISTABLE, add_form=form)
     try:
         service.add_item(current_user, meeting, case, form.reason.data, form.version.data)
-    except Conflict:
-        return _conflict(meeting)
     except Refused as exc:
         _apply(form, exc)
         return _agenda_refused(meeting, exc.message, add_form=form)
@@ -270,8 +274,6 @@ def remove_item(meeting_id: int, item_id: int):
     elif form.validate():
         try:
             service.remove_item(current_user, item, form.reason.data, form.version.data)
-        except Conflict:
-            return _conflict(meeting)
         except Refused as exc:
             db.session.rollback()
             _apply(form, exc)
@@ -288,8 +290,6 @@ def publish(meeting_id: int):
     meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
     try:
         service.publish(current_user, meeting, _version())
-    except Conflict:
-        return _conflict(meeting)
     except Refused as exc:
         return _agenda_refused(meeting, exc.message)
     flash("The agenda has been published: the members have been told.", "success")
@@ -314,7 +314,7 @@ def invite_person(meeting_id: int):
         else:
             flash(f"{user.name} has been invited.", "success")
             return redirect(_meeting_url(meeting, "#members"), code=303)
-    return _meeting_page(db.session.get(PanelMeeting, meeting_id), 422, user_form=form, errors=True)
+    return _meeting_page(db.session.get(PanelMeeting, meeting_id), 422, user_form=form)
 
 
 @bp.route("/panels/<int:meeting_id>/agencies", methods=["POST"])
@@ -333,7 +333,7 @@ def invite_agency(meeting_id: int):
         else:
             flash(f"{org.name} has been invited.", "success")
             return redirect(_meeting_url(meeting, "#members"), code=303)
-    return _meeting_page(db.session.get(PanelMeeting, meeting_id), 422, agency_form=form, errors=True)
+    return _meeting_page(db.session.get(PanelMeeting, meeting_id), 422, agency_form=form)
 
 
 # ----- members: confidentiality and the case summary packs ---------------------------------------

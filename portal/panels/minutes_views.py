@@ -6,7 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from portal import access, audit
-from portal.cases.errors import Conflict, Refused
+from portal.errors import Refused
 from portal.extensions import db
 from portal.panels import bp, overview, service
 from portal.panels.minutes import LINKS, VERSIONS, WITHOUT_RATIONALE, build_minutes, render_pdf
@@ -21,11 +21,6 @@ def mark_held(meeting_id: int):
     meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
     try:
         service.mark_held(current_user, meeting, to_int(request.form.get("version")))
-    except Conflict:
-        db.session.rollback()
-        meeting = db.session.get(PanelMeeting, meeting_id)
-        return render_template("cases/conflict.html", thing="meeting", current=meeting,
-                               back=url_for("panels.view_meeting", meeting_id=meeting_id)), 409
     except Refused as exc:
         db.session.rollback()
         flash(exc.message, "important")

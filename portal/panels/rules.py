@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import access
-from portal.cases.errors import Refused
-from portal.concurrency import Conflict
+from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.panels.models import AgendaItem, MeetingStatus, PanelMeeting

@@ -12,9 +12,10 @@ from sqlalchemy.orm import selectinload
 
 from portal import access, audit
 from portal.cases.case_views import action_owner_choices
-from portal.cases.errors import Conflict, Refused
 from portal.cases.models import Action, Case
+from portal.errors import Refused
 from portal.extensions import db, htmx
+from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
 from portal.panels import bp, service
 from portal.panels.decisions import check_decision
@@ -65,7 +66,8 @@ def _page(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem
                                  .options(selectinload(PanelMember.user), selectinload(PanelMember.organisation))
                                  .order_by(PanelMember.id)).all()
     context = _item_context(meeting, item, items, **extra)
-    context.update(members=members, marks=MARKS, errors=context["problems"] or extra.get("attendance_problem"))
+    shows_errors(context["problems"] or extra.get("attendance_problem"))
+    context.update(members=members, marks=MARKS)
     return render_template("panels/run.html", **context), status
 
 
@@ -163,7 +165,7 @@ def _merge(format_problems, refused_problems, rows) -> list[tuple[str, str]]:
     """The service numbers actions 0..k among the rows filled in: give them back their row."""
     merged = list(format_problems)
     taken = {key for key, _ in format_problems}
-    for key, message in refused_problems:
+    for key, message in refused_problems.items():
         if key.startswith("actions-"):
             _, k, field = key.split("-", 2)
             key = f"actions-{rows[int(k)]}-{field}"
@@ -191,10 +193,8 @@ def record_decision(meeting_id: int, item_id: int):
                 raise Refused(exc.message, _merge(format_problems, exc.problems, rows)) from None
             raise Refused("Check the dates", format_problems)
         service.record_decision(current_user, item, decision, rationale, next_review, actions)
-    except Conflict:
-        return _after_refusal(meeting_id, item_id, 409, values, conflict=True)
     except Refused as exc:
-        problems = _merge([], exc.problems, rows) if not format_problems else exc.problems
+        problems = _merge([], exc.problems, rows) if not format_problems else list(exc.problems.items())
         return _after_refusal(meeting_id, item_id, 422, values, problems=problems or [("", exc.message)])
     meeting = db.session.get(PanelMeeting, meeting_id)
     items = _items(meeting)
@@ -209,7 +209,7 @@ def record_decision(meeting_id: int, item_id: int):
     return redirect(_run_url(meeting, following), code=303)
 
 
-def _after_refusal(meeting_id: int, item_id: int, status: int, values: dict, problems=(), conflict=False):
+def _after_refusal(meeting_id: int, item_id: int, status: int, values: dict, problems=()):
     db.session.rollback()
     meeting = db.session.get(PanelMeeting, meeting_id)
     items = _items(meeting)
@@ -217,9 +217,6 @@ def _after_refusal(meeting_id: int, item_id: int, status: int, values: dict, pro
     if item is None:  # removed from the agenda meanwhile
         item = _current(items, None)
     extra = dict(values=values, problems=list(problems))
-    if conflict:
-        extra = dict(problems=[("", "Someone else recorded a decision on this case first: nothing of yours was "
-                                    "saved. This is what was recorded.")])
     if htmx:
         return _fragment(meeting, item, items, status, **extra)
     return _page(meeting, item, items, status, **extra)

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from portal import access, audit
 from portal.notifications import notify
-from portal.cases.errors import Refused
 from portal.cases.models import Case
 from portal.concurrency import check_version
+from portal.errors import Refused
 from portal.extensions import db
 from portal.orgs.models import Organisation, User
 from portal.panels.agenda import (add_item, build_agenda, due_cases, expected_times, move_item,  # noqa: F401
@@ -42,7 +42,7 @@ def _check_details(held_at: datetime, place: str, online_link: str, *, moved: bo
                                 or any(c.isspace() for c in online_link.strip())):
         problems.append(("online_link", "Enter the link as a web address starting with https://"))
     if problems:
-        raise Refused("; ".join(m for _, m in problems), problems)
+        raise Refused(problems=problems)
 
 
 def schedule_meeting(actor: User, held_at: datetime, *, place: str = "", online_link: str = "",
@@ -51,7 +51,7 @@ def schedule_meeting(actor: User, held_at: datetime, *, place: str = "", online_
         raise Refused("Only a panel chair or an LA administrator can schedule a panel meeting.")
     chair = chair or actor
     if not access.can(chair, "run_panels") or not chair.active:
-        raise Refused("The chair must be an active panel chair or LA administrator.", [("chair_id", "Select a chair")])
+        raise Refused("The chair must be an active panel chair or LA administrator.", {"chair_id": "Select a chair"})
     _check_details(held_at, place, online_link)
     held_at = held_at.astimezone(timezone.utc)  # stored in UTC (SQLite keeps no offset)
     meeting = PanelMeeting(held_at=held_at, place=place.strip(), online_link=online_link.strip(),
@@ -141,9 +141,9 @@ def invite_user(actor: User, meeting: PanelMeeting, user: User) -> PanelMember:
     require_manager(actor, meeting)
     require_not_held(meeting)
     if not user.active:
-        raise Refused("Only an active user can be invited.", [("user_id", "Select an active user")])
+        raise Refused("Only an active user can be invited.", {"user_id": "Select an active user"})
     if _personal_row(user, meeting) is not None:
-        raise Refused(f"{user.name} is already invited.", [("user_id", "Already invited")])
+        raise Refused(f"{user.name} is already invited.", {"user_id": "Already invited"})
     member = PanelMember(meeting_id=meeting.id, user_id=user.id, organisation_id=user.organisation_id)
     db.session.add(member)
     db.session.flush()
@@ -160,9 +160,9 @@ def invite_agency(actor: User, meeting: PanelMeeting, org: Organisation) -> Pane
     require_manager(actor, meeting)
     require_not_held(meeting)
     if not org.active:
-        raise Refused("Only an active organisation can be invited.", [("organisation_id", "Select an organisation")])
+        raise Refused("Only an active organisation can be invited.", {"organisation_id": "Select an organisation"})
     if _agency_row(org.id, meeting) is not None:
-        raise Refused(f"{org.name} is already invited.", [("organisation_id", "Already invited")])
+        raise Refused(f"{org.name} is already invited.", {"organisation_id": "Already invited"})
     member = PanelMember(meeting_id=meeting.id, user_id=None, organisation_id=org.id)
     db.session.add(member)
     db.session.flush()

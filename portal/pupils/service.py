@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from portal import audit
-from portal.concurrency import Conflict, check_version, commit_or_conflict  # noqa: F401
+from portal.concurrency import check_version, commit_or_conflict
 from portal.extensions import db
 from portal.pupils.models import FLAG_NAMES, Contact, Enrolment, Pupil
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import access, audit
 from portal.attendance import calc, charts, summaries
+from portal.errors import Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import Form
 from portal.pupils import bp, service
@@ -69,6 +70,16 @@ def view(pupil_id: int):
 
 # ----- editing --------------------------------------------------------------------------
 
+@reads(Pupil)
+def _pupil_as_saved(pupil: Pupil) -> Saved:
+    return Saved("pupil", [
+        ("Legal name", pupil.legal_name), ("Preferred name", pupil.display_name),
+        ("Date of birth", pupil.date_of_birth.strftime("%-d %B %Y")), ("Year group", pupil.year_label),
+        ("Address", f"{pupil.address} {pupil.postcode}"),
+        ("Cohorts", ", ".join(label for _, label, _ in pupil.flags) or "None"),
+    ], url_for("pupils.view", pupil_id=pupil.id))
+
+
 def _form_data(form: PupilForm) -> dict:
     data = {f: getattr(form, f).data for f in service.EDITABLE}
     data["nc_year"] = int(form.nc_year.data)
@@ -89,11 +100,7 @@ def edit(pupil_id: int):
         form.version.data = pupil.version
     if form.is_submitted():
         if form.validate():
-            try:
-                changed = service.update_pupil(current_user, pupil, _form_data(form), form.version.data)
-            except service.Conflict as exc:
-                return render_template("pupils/conflict.html", pupil=exc.current,
-                                       back=url_for("pupils.edit", pupil_id=pupil_id)), 409
+            changed = service.update_pupil(current_user, pupil, _form_data(form), form.version.data)
             flash("Changes saved." if changed else "Nothing was changed.", "success")
             return redirect(url_for("pupils.view", pupil_id=pupil_id))
         return render_template("pupils/edit.html", form=form, pupil=pupil), 422

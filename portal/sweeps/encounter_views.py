@@ -7,13 +7,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
+from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind
 from portal.pagination import page_links, paginate
 from portal.params import to_int
 from portal.pupils.models import Pupil
 from portal.sweeps import bp, match_search, service
-from portal.sweeps.errors import Conflict, Refused
 from portal.sweeps.forms import EncounterForm, MatchForm, MatchSearchForm
 from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import LABELS, MATCH_STATES, SCHOOL_STATUSES, Encounter, FollowUp, MatchStatus
@@ -72,7 +72,7 @@ def new_encounter(sweep_id: int):
             encounter = service.record_encounter(current_user, sweep, _data(form))
         except Refused as exc:
             db.session.rollback()
-            for field, message in exc.problems:
+            for field, message in exc.problems.items():
                 target = getattr(form, FIELD_FOR.get(field, field))
                 if message not in target.errors:
                     target.errors.append(message)
@@ -87,6 +87,13 @@ def new_encounter(sweep_id: int):
         Encounter.sweep_id == sweep.id, Encounter.recorded_by_id == current_user.id))
     return render_template("sweeps/encounter_form.html", sweep=sweep, form=form, recorded=recorded), \
         (422 if form.is_submitted() else 200)
+
+
+@reads(Encounter)
+def _encounter_as_saved(encounter: Encounter) -> Saved:
+    return Saved("encounter", [("Match", LABELS["match_status"][encounter.match_status]),
+                               ("By", encounter.matched_by.name if encounter.matched_by else None)],
+                 url_for("sweeps.view_encounter", encounter_id=encounter.id))
 
 
 @bp.route("/encounters/<int:encounter_id>")
@@ -162,26 +169,21 @@ def match_encounter(encounter_id: int):
     if request.method == "GET":
         form.version.data = encounter.version
     elif form.validate():
-        try:
-            if form.choice.data == "no_match":
-                service.mark_not_on_roll(current_user, encounter, form.version.data, form.note.data or "")
-                flash(f"{encounter.child_name} has been listed as not on roll: a possible child missing education.",
-                      "success")
-            else:
-                pupil = next(p for _, p in suggestions if f"pupil:{p.id}" == form.choice.data)
-                follow_up = service.confirm_match(current_user, encounter, pupil, form.version.data,
-                                                  form.note.data or "")
-                if access.can(current_user, "see_matched_pupil", encounter):
-                    flash(f"{encounter.child_name} has been matched to {pupil.display_name} ({pupil.school.name}). "
-                          f"The school's follow-up is due by {follow_up.due_on.strftime('%-d %b %Y')}.", "success")
-                else:
-                    flash(f"{encounter.child_name} has been matched to a pupil of {pupil.school.name}. The school "
-                          "and its education welfare officer have been told and follow it up.", "success")
-        except Conflict as exc:
-            return render_template("sweeps/conflict.html", thing="encounter", current=exc.current, labels=LABELS,
-                                   back=url_for("sweeps.view_encounter", encounter_id=encounter_id)), 409
+        if form.choice.data == "no_match":
+            service.mark_not_on_roll(current_user, encounter, form.version.data, form.note.data or "")
+            flash(f"{encounter.child_name} has been listed as not on roll: a possible child missing education.",
+                  "success")
         else:
-            return redirect(url_for("sweeps.list_encounters"), code=303)
+            pupil = next(p for _, p in suggestions if f"pupil:{p.id}" == form.choice.data)
+            follow_up = service.confirm_match(current_user, encounter, pupil, form.version.data,
+                                              form.note.data or "")
+            if access.can(current_user, "see_matched_pupil", encounter):
+                flash(f"{encounter.child_name} has been matched to {pupil.display_name} ({pupil.school.name}). "
+                      f"The school's follow-up is due by {follow_up.due_on.strftime('%-d %b %Y')}.", "success")
+            else:
+                flash(f"{encounter.child_name} has been matched to a pupil of {pupil.school.name}. The school "
+                      "and its education welfare officer have been told and follow it up.", "success")
+        return redirect(url_for("sweeps.list_encounters"), code=303)
     for field, message in search_problems:
         target = getattr(search_form, field)
         if message not in target.errors:

@@ -6,11 +6,11 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
+from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.pagination import page_links, paginate
 from portal.pupils.models import Pupil
 from portal.sweeps import bp, service
-from portal.sweeps.errors import Conflict, Refused
 from portal.sweeps.forms import FollowUpForm
 from portal.sweeps.models import LABELS, FollowUp, FollowUpStatus
 
@@ -51,6 +51,14 @@ def _visible_case(follow_up: FollowUp):
     return access.visible_open_case(current_user, follow_up.pupil_id)
 
 
+@reads(FollowUp)
+def _followup_as_saved(follow_up: FollowUp) -> Saved:
+    return Saved("follow-up", [("Status", "Done" if follow_up.status == FollowUpStatus.done else "Open"),
+                               ("Outcome", follow_up.outcome),
+                               ("By", follow_up.completed_by.name if follow_up.completed_by else None)],
+                 url_for("sweeps.view_followup", followup_id=follow_up.id))
+
+
 @bp.route("/follow-ups/<int:followup_id>")
 @access.require("follow_up_encounters")
 @audit.viewing("follow_up_viewed", "a sweep follow-up", ("FollowUp", "followup_id"))
@@ -71,12 +79,9 @@ def record_followup(followup_id: int):
         try:
             service.record_follow_up(current_user, follow_up, form.contact_outcome.data, form.outcome.data or "",
                                      form.version.data)
-        except Conflict as exc:
-            return render_template("sweeps/conflict.html", thing="follow-up", current=exc.current, labels=LABELS,
-                                   back=url_for("sweeps.view_followup", followup_id=followup_id)), 409
         except Refused as exc:
             db.session.rollback()
-            for field, message in exc.problems:
+            for field, message in exc.problems.items():
                 getattr(form, field).errors.append(message)
         else:
             flash("The outcome of the follow-up has been recorded.", "success")

@@ -12,11 +12,11 @@ from portal.attendance.schooldays import add_school_days, load_terms
 from portal.notifications import notify
 from portal.cases import service as cases
 from portal.concurrency import check_version, commit_or_conflict, conflict_on_stale
+from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.orgs.models import Organisation, User
 from portal.pupils.models import Pupil
 from portal.sweeps import match_search, matching
-from portal.sweeps.errors import Conflict, Refused
 from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import (ACCOMPANIED, CONTACT_OUTCOMES, EXCLUSION, LABELS, OUTCOMES, SCHOOL_STATUSES,
                                   Encounter, FollowUp, FollowUpStatus, MatchStatus, Sweep, SweepAgency, SweepOfficer)

@@ -10,13 +10,14 @@ from sqlalchemy.orm import selectinload
 
 from portal import access, audit, disclosure
 from portal.csvutil import csv_response
+from portal.errors import Refused, Saved, reads
 from portal.extensions import db
+from portal.forms import shows_errors
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pagination import page_links, paginate
 from portal.params import date_arg, to_int
 from portal.pupils.models import Pupil
 from portal.sweeps import bp, reports, service
-from portal.sweeps.errors import Refused
 from portal.sweeps.forms import SweepForm
 from portal.sweeps.models import LABELS, Encounter, Sweep
 
@@ -78,12 +79,19 @@ def new_sweep():
                                          notes=form.notes.data or "")
         except Refused as exc:
             db.session.rollback()
-            for field, message in exc.problems:
+            for field, message in exc.problems.items():
                 getattr(form, field).errors.append(message)
         else:
             flash("The sweep has been created. Record each child you meet.", "success")
             return redirect(url_for("sweeps.view_sweep", sweep_id=sweep.id), code=303)
     return render_template("sweeps/sweep_form.html", form=form), (422 if form.is_submitted() else 200)
+
+
+@reads(Sweep)
+def _sweep_as_saved(sweep: Sweep) -> Saved:
+    return Saved("sweep", [("Date", sweep.held_on.strftime("%-d %B %Y")), ("Time", sweep.window),
+                           ("Area", sweep.area), ("Lead", sweep.lead.name if sweep.lead else None)],
+                 url_for("sweeps.view_sweep", sweep_id=sweep.id))
 
 
 @bp.route("/sweeps/<int:sweep_id>")
@@ -137,7 +145,7 @@ def _period() -> tuple[date | None, date | None, list[tuple[str, str]]]:
     start, end = values.get("from"), values.get("to")
     if start and end and end < start:
         errors.append(("#period-to", "The ‘to’ date must be on or after the ‘from’ date"))
-    return start, end, errors
+    return start, end, shows_errors(errors)
 
 
 @bp.route("/sweeps/reports")

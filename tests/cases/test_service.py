@@ -17,9 +17,9 @@ from portal.attendance import summaries
 from portal.attendance.models import PupilWeek
 from portal.audit import AuditEvent
 from portal.cases import referrals, service
-from portal.cases.errors import Conflict, Refused
 from portal.cases.models import (Action, Case, CaseShare, ChronologyEntry, Referral,
                                  ReferralAddition, Stage)
+from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.notifications.models import Notification, OutboxEmail
 from portal.orgs.models import User
@@ -167,8 +167,8 @@ def test_submit_refused_lists_exactly_what_is_missing(world, pupil):
     referral = draft(world, pupil, barriers={}, school_actions="   ", consent="refused", lawful_basis="")
     with pytest.raises(Refused) as err:
         referrals.submit(world.user("school_staff"), referral, referral.version)
-    assert [field for field, _ in err.value.problems] == ["barriers", "school_actions", "lawful_basis"]
-    for _, message in err.value.problems:
+    assert list(err.value.problems) == ["barriers", "school_actions", "lawful_basis"]
+    for message in err.value.problems.values():
         assert message in err.value.message
     db.session.rollback()
     referral = db.session.get(Referral, referral.id)
@@ -187,7 +187,7 @@ def test_submit_refused_for_each_missing_item(world, pupil, changes, fields):
     referral = draft(world, pupil, **changes)
     with pytest.raises(Refused) as err:
         referrals.submit(world.user("school_staff"), referral, referral.version)
-    assert [field for field, _ in err.value.problems] == fields
+    assert list(err.value.problems) == fields
 
 
 def test_lack_of_consent_does_not_block_with_a_lawful_basis(world, pupil):
@@ -453,7 +453,7 @@ def test_formal_or_enforcement_stage_needs_support_offered_first(world, case, po
     with pytest.raises(Refused) as err:
         service.set_stage(ewo, case, stage(position), case.version)
     assert "Support offered" in err.value.message and "support offered first" in err.value.message
-    assert err.value.problems == [("stage_id", "Log the support offered first")]
+    assert err.value.problems == {"stage_id": "Log the support offered first"}
     db.session.rollback()
     case = db.session.get(Case, case.id)
     assert case.stage_id == before and entries(case, "stage_change") == []
@@ -619,7 +619,7 @@ def test_sharing_with_the_pupils_own_school_is_refused(world, case):
 def test_sharing_without_a_reason_is_refused(world, case, reason):
     with pytest.raises(Refused) as err:
         service.share(world.user("ewo"), case, world.early_help_org, reason)
-    assert err.value.problems[0][0] == "reason"
+    assert list(err.value.problems)[0] == "reason"
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(CaseShare)) == 0
     assert notifications(world.user("early_help")) == []
@@ -635,7 +635,7 @@ def test_sharing_with_the_attendance_service_is_refused(world, case):
 def test_add_entry_refuses_the_future(world, case):
     with pytest.raises(Refused) as err:
         service.add_entry(world.user("ewo"), case, "home_visit", utcnow() + timedelta(hours=1), "Visit")
-    assert err.value.problems[0][0] == "occurred_at"
+    assert list(err.value.problems)[0] == "occurred_at"
 
 
 @pytest.mark.parametrize("kind", ["decision", "triage", "stage_change", "sharing", "correction", "action", "bogus"])

@@ -656,8 +656,11 @@ def test_two_people_completing_one_action_one_wins(app, world, case, first):
     assert outcomes[first] in won.get_data(as_text=True) and "Done" in won.get_data(as_text=True)
     assert lost.status_code == 409
     lost_html = lost.get_data(as_text=True)
-    assert "Someone else completed this action first" in lost_html
-    assert outcomes[first] in lost_html and outcomes[second] not in lost_html
+    assert "Someone else changed this action" in lost_html and "<html" not in lost_html
+    assert lost.headers.get("HX-Retarget") == "#main-content"
+    saved, _, yours = lost_html.partition("What you entered")
+    assert outcomes[first] in saved and outcomes[second] not in saved
+    assert outcomes[second] in yours  # their own edit stays visible, to re-apply
     assert "actionsChanged" not in lost.headers.get("HX-Trigger", "")
 
     stored = reload(Action, action_id)
@@ -666,6 +669,51 @@ def test_two_people_completing_one_action_one_wins(app, world, case, first):
     completed = db.session.scalars(select(ChronologyEntry.text).where(
         ChronologyEntry.case_id == case.id, ChronologyEntry.text.like("Action completed%"))).all()
     assert len(completed) == 1 and outcomes[first] in completed[0]
+
+
+def test_a_stale_case_update_shows_what_was_sent_beside_what_is_saved(app, world, case):
+    """The one conflict page: the saved values, the person's own edit (labelled, without the
+    CSRF token or version) to re-apply, a way back to the form; the session rolled back and the
+    409 audited like any view of the case."""
+    lead = signed_in(app, world.user("ewo"))
+    admin = signed_in(app, world.user("la_admin"))
+    version = hidden_value(lead.get(f"/cases/{case.id}"), "case-version")
+    assert hidden_value(admin.get(f"/cases/{case.id}"), "case-version") == version
+    assert lead.post(f"/cases/{case.id}/update",
+                     data=update_form(lead, case.id, version, next_review="2026-12-07")).status_code == 303
+
+    lost = admin.post(f"/cases/{case.id}/update", data=update_form(
+        admin, case.id, version, status="monitoring", next_review="2026-12-14", reason="Attendance is improving"))
+    assert lost.status_code == 409
+    html = lost.get_data(as_text=True)
+    saved, _, yours = html.partition("What you entered")
+    assert "Someone else changed this case" in saved and "2026-12-07" in saved and "Monitoring" not in saved
+    assert "Monitoring" in yours and "14 December 2026" in yours and "Attendance is improving" in yours
+    assert "Reason for the change" in yours and "csrf" not in yours.lower() and "Version" not in yours
+    assert f'href="/cases/{case.id}"' in yours  # start again from the saved version
+    assert "Error: " not in html.split("</title>")[0]
+
+    stored = reload(Case, case.id)
+    assert stored.status == "open" and stored.next_review == date(2026, 12, 7)
+    from portal.audit import AuditEvent
+
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.verb == "case_viewed", AuditEvent.actor_id == world.user("la_admin").id,
+        AuditEvent.object_id == case.id)) >= 1
+
+
+def test_a_stale_case_update_by_htmx_replaces_the_main_content(app, world, case):
+    lead = signed_in(app, world.user("ewo"))
+    version = hidden_value(lead.get(f"/cases/{case.id}"), "case-version")
+    service.set_review(world.user("ewo"), case, date(2026, 12, 7), case.version)
+    db.session.commit()
+    lost = lead.post(f"/cases/{case.id}/update", data=update_form(lead, case.id, version, next_review="2026-12-14"),
+                     headers={**HX, "X-CSRFToken": lead.token()})
+    assert lost.status_code == 409
+    assert lost.headers["HX-Retarget"] == "#main-content" and lost.headers["HX-Reswap"] == "innerHTML"
+    html = lost.get_data(as_text=True)
+    assert "<html" not in html and html.count("<h1") == 1 and "14 December 2026" in html
+    assert reload(Case, case.id).next_review == date(2026, 12, 7)
 
 
 def test_two_stale_case_updates_one_wins_nothing_overwritten(app, world, case):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from portal import access
 from portal.audit import AuditEvent
-from portal.cases.errors import Refused
+from portal.errors import Refused
 from portal.extensions import db
 from portal.panels import service
 from portal.panels.models import AgendaItem

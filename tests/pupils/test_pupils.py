@@ -142,7 +142,8 @@ def test_bad_date_of_birth_is_an_error_not_a_crash(client, world):
         assert "Date of birth must be a real date" in response.get_data(as_text=True)
 
 
-def test_stale_pupil_edit_is_refused(client, other_client, world):
+def _two_edits_from_one_version(client, other_client, world, **second):
+    """The school saves an address; the LA, from the same version of the form, sends `second`."""
     pupil = make_pupil(world.school_a, "Katie", "Doyle")
     db.session.commit()
     client.login(world.user("school_staff"))
@@ -151,10 +152,32 @@ def test_stale_pupil_edit_is_refused(client, other_client, world):
     client.get(f"/pupils/{pupil.id}/edit")
     other_client.get(f"/pupils/{pupil.id}/edit")
     assert client.post_form(f"/pupils/{pupil.id}/edit", {**data, "address": "1 First Road"}).status_code == 302
-    second = other_client.post_form(f"/pupils/{pupil.id}/edit", {**data, "address": "2 Second Road"})
+    return pupil, other_client.post_form(f"/pupils/{pupil.id}/edit", {**data, **second})
+
+
+def test_stale_pupil_edit_is_refused(client, other_client, world):
+    pupil, second = _two_edits_from_one_version(client, other_client, world, address="2 Second Road")
     assert second.status_code == 409 and "1 First Road" in second.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Pupil, pupil.id).address == "1 First Road"
+
+
+def test_a_stale_pupil_edit_shows_the_edit_that_was_not_saved(client, other_client, world):
+    from portal.audit import AuditEvent
+
+    pupil, second = _two_edits_from_one_version(client, other_client, world, address="2 Second Road",
+                                                postcode="db1 1aa", preferred_forename="Kat")
+    assert second.status_code == 409
+    saved, _, yours = second.get_data(as_text=True).partition("What you entered")
+    assert "Someone else changed this pupil" in saved and "1 First Road" in saved and "2 Second Road" not in saved
+    assert "2 Second Road" in yours and "Kat" in yours and "1 May 2015" in yours
+    assert f'href="/pupils/{pupil.id}/edit"' in yours and "csrf" not in yours.lower()
+    db.session.expire_all()
+    stored = db.session.get(Pupil, pupil.id)
+    assert stored.address == "1 First Road" and stored.preferred_forename is None
+    seen = db.session.scalars(select(AuditEvent.verb).where(AuditEvent.actor_id == world.user("la_admin").id,
+                                                            AuditEvent.object_id == pupil.id)).all()
+    assert seen.count("pupil_edit_viewed") == 2  # the form, then the conflict page: both show the pupil
 
 
 def test_contacts_are_added_and_removed_with_confirmation(client, world):
