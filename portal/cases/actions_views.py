@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import access, audit
 from portal.cases import bp, service
-from portal.cases.case_views import _action_form, _case_context, _today
+from portal.cases.case_views import case_page_context, new_action_form
 from portal.cases.forms import CompleteForm
 from portal.cases.models import Action, ActionStatus, Case
 from portal.errors import Refused, Saved, reads
@@ -19,6 +19,7 @@ from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
 from portal.pagination import page_links, paginate
 from portal.params import to_int
+from portal.timeutil import london_today
 
 
 @reads(Action)
@@ -44,7 +45,7 @@ def _owner(value: str):
 @audit.viewing("case_viewed", "a case", ("Case", "case_id"))
 def add_action(case_id: int):
     case = access.get_case_or_404(current_user, case_id, need="add_action")
-    form = _action_form(case, request.form)
+    form = new_action_form(case, request.form)
     if form.validate():
         owner_user, owner_org = _owner(form.owner.data)
         try:
@@ -55,7 +56,7 @@ def add_action(case_id: int):
         else:
             flash("The action has been added and its owner told.", "success")
             return redirect(url_for("cases.view_case", case_id=case.id) + "#actions", code=303)
-    return render_template("cases/case.html", **_case_context(case, action_form=form, problem=(
+    return render_template("cases/case.html", **case_page_context(case, action_form=form, problem=(
         "The action was not added: " + "; ".join(m for errs in form.errors.values() for m in errs)))), 422
 
 
@@ -78,7 +79,7 @@ def complete_action(action_id: int):
             form.outcome.errors.append(exc.message)
         else:
             if htmx:
-                response = htmx_response(render_template("cases/_action_row.html", action=action, today=_today(),
+                response = htmx_response(render_template("cases/_action_row.html", action=action, today=london_today(),
                                                          can_update=lambda a: access.can_update_action(current_user, a)),
                                          trigger={"actionsChanged": True})
                 return response
@@ -93,7 +94,7 @@ def complete_action(action_id: int):
 def action_row(action_id: int):
     """The row of an action (htmx: cancel an inline edit)."""
     action = access.get_action_or_404(current_user, action_id)
-    return render_template("cases/_action_row.html", action=action, today=_today(),
+    return render_template("cases/_action_row.html", action=action, today=london_today(),
                            can_update=lambda a: access.can_update_action(current_user, a))
 
 
@@ -106,7 +107,7 @@ def my_actions():
     stmt = (access.actions_for(current_user).where(mine)
             .options(selectinload(Action.case).selectinload(Case.pupil), selectinload(Action.owner_user),
                      selectinload(Action.owner_org)))
-    today = _today()
+    today = london_today()
     if show == "week":
         stmt = stmt.where(Action.status == ActionStatus.open, Action.due_date >= today,
                           Action.due_date <= today + timedelta(days=7))

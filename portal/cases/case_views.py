@@ -1,7 +1,7 @@
 """Cases: the list, the case page, and the lead's changes to it."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -16,11 +16,11 @@ from portal.cases.models import (CHRONOLOGY_KINDS, CLOSURE_REASONS, Action, Acti
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
-from portal.orgs.models import Organisation, OrgKind, User
+from portal.orgs.models import Organisation, User
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil
-from portal.timeutil import LONDON, utcnow
+from portal.timeutil import LONDON, london_today, utcnow
 
 SORTS = {
     "review": (Case.next_review.is_(None), Case.next_review, Case.id),
@@ -29,10 +29,6 @@ SORTS = {
 }
 # The list's status filter: active (open or monitoring, the default), one state, or all.
 STATUS_FILTERS = [("active", "Open or monitoring"), *((s.value, s.label) for s in CaseStatus), ("all", "All")]
-
-
-def _today() -> date:
-    return utcnow().astimezone(LONDON).date()
 
 
 @bp.route("/cases")
@@ -63,20 +59,20 @@ def list_cases():
         stmt = stmt.where(getattr(Pupil, cohort).is_(True))
     if args.get("overdue") == "1":
         overdue_action = exists().where(Action.case_id == Case.id, Action.status == ActionStatus.open,
-                                        Action.due_date < _today())
-        stmt = stmt.where(or_(overdue_action, Case.next_review < _today()))
+                                        Action.due_date < london_today())
+        stmt = stmt.where(or_(overdue_action, Case.next_review < london_today()))
     sort = args.get("sort", "review")
     stmt = stmt.order_by(*SORTS.get(sort, SORTS["review"]))
     page = paginate(stmt)
     case_ids = [c.id for c in page.items]
     overdue = dict(db.session.execute(
         select(Action.case_id, func.count()).where(Action.case_id.in_(case_ids), Action.status == ActionStatus.open,
-                                                   Action.due_date < _today()).group_by(Action.case_id)).all())
+                                                   Action.due_date < london_today()).group_by(Action.case_id)).all())
     context = dict(page=page, pages=page_links(page), args=args, status=status, status_filters=STATUS_FILTERS,
                    sort=sort, overdue=overdue,
                    schools=db.session.scalars(access.schools_for(current_user)).all(),
                    stages=db.session.scalars(select(Stage).order_by(Stage.position)).all(),
-                   cohorts=[] if police else COHORT_FLAGS, today=_today())
+                   cohorts=[] if police else COHORT_FLAGS, today=london_today())
     if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
         return render_template("cases/_case_list.html", **context)
     return render_template("cases/cases.html", **context)
@@ -93,7 +89,7 @@ def _chronology(case: Case, kind: str = "", agency: int | None = None):
     return db.session.scalars(stmt).all()
 
 
-def _case_context(case: Case, **extra):
+def case_page_context(case: Case, **extra):
     view = access.case_view(current_user)
     lead = access.can_lead(current_user, case)
     kind, agency = request.args.get("kind", ""), int_arg("agency")
@@ -107,8 +103,8 @@ def _case_context(case: Case, **extra):
     agencies = {e.organisation for e in entries if e.organisation} | {s.organisation for s in shares}
     context = dict(case=case, view=view, lead=lead, entries=entries, actions=actions, shares=shares,
                    kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency), agencies=sorted(agencies, key=lambda o: o.name),
-                   today=_today(), closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
-                   action_form=_action_form(case), update_form=_update_form(case),
+                   today=london_today(), closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
+                   action_form=new_action_form(case), update_form=_update_form(case),
                    can_update=lambda a: access.can_update_action(current_user, a),
                    support_offers=service.support_offers(case))
     if view != "police":
@@ -127,25 +123,9 @@ def _case_context(case: Case, **extra):
     return context
 
 
-def action_owner_choices(case: Case):
-    """People and agencies an action can be given to: the lead side, the school, and the
-    agencies the case is shared with (and their people)."""
-    orgs = {case.pupil.school_id}
-    orgs |= {s.organisation_id for s in case.shares if s.withdrawn_at is None}
-    service_org = case.lead.organisation_id
-    people = db.session.scalars(select(User).where(User.active.is_(True),
-                                                   or_(User.organisation_id.in_(orgs), User.id == case.lead_id,
-                                                       User.organisation_id == service_org))
-                                .order_by(User.name)).all()
-    agencies = db.session.scalars(select(Organisation).where(Organisation.id.in_(orgs | {service_org}))
-                                  .order_by(Organisation.name)).all()
-    return ([(f"user:{u.id}", f"{u.name} ({u.organisation.name})") for u in people]
-            + [(f"org:{o.id}", f"{o.name} (anyone there)") for o in agencies])
-
-
-def _action_form(case: Case, formdata=None) -> ActionForm:
+def new_action_form(case: Case, formdata=None) -> ActionForm:
     form = ActionForm(formdata=formdata, prefix="action")
-    form.owner.choices = [("", "Select an owner")] + action_owner_choices(case)
+    form.owner.choices = [("", "Select an owner")] + service.action_owner_choices(case)
     return form
 
 
@@ -162,8 +142,8 @@ def _update_form(case: Case) -> CaseUpdateForm:
 def view_case(case_id: int):
     case = access.get_case_or_404(current_user, case_id)
     if htmx and htmx.target == "chronology" and not htmx.history_restore_request:
-        return render_template("cases/_chronology.html", **_case_context(case))
-    return render_template("cases/case.html", **_case_context(case))
+        return render_template("cases/_chronology.html", **case_page_context(case))
+    return render_template("cases/case.html", **case_page_context(case))
 
 
 def _back(case: Case, anchor: str = ""):
@@ -171,7 +151,7 @@ def _back(case: Case, anchor: str = ""):
 
 
 def _refused(case: Case, message: str, status: int = 422, **extra):
-    return render_template("cases/case.html", **_case_context(case, problem=shows_errors(message), **extra)), status
+    return render_template("cases/case.html", **case_page_context(case, problem=shows_errors(message), **extra)), status
 
 
 @reads(Case)
@@ -222,7 +202,7 @@ def add_entry(case_id: int):
     form = EntryForm(prefix="entry")
     if form.validate():
         occurred = datetime.combine(form.occurred_on.data, time(12, 0), tzinfo=LONDON)
-        if form.occurred_on.data == _today():
+        if form.occurred_on.data == london_today():
             occurred = utcnow()
         try:
             service.add_entry(current_user, case, form.kind.data, occurred, form.text.data.strip(),

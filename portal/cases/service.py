@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal import access, audit
 from portal.notifications import notify
@@ -328,3 +328,19 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
     else:
         notify.notify_org(owner_org.id, "An action was assigned to your agency", _link(case) + "#actions")
     _commit(action)
+
+
+def action_owner_choices(case: Case):
+    """People and agencies an action can be given to: the lead side, the school, and the
+    agencies the case is shared with (and their people)."""
+    orgs = {case.pupil.school_id}
+    orgs |= {s.organisation_id for s in case.shares if s.withdrawn_at is None}
+    service_org = case.lead.organisation_id
+    people = db.session.scalars(select(User).where(User.active.is_(True),
+                                                   or_(User.organisation_id.in_(orgs), User.id == case.lead_id,
+                                                       User.organisation_id == service_org))
+                                .order_by(User.name)).all()
+    agencies = db.session.scalars(select(Organisation).where(Organisation.id.in_(orgs | {service_org}))
+                                  .order_by(Organisation.name)).all()
+    return ([(f"user:{u.id}", f"{u.name} ({u.organisation.name})") for u in people]
+            + [(f"org:{o.id}", f"{o.name} (anyone there)") for o in agencies])

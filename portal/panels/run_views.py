@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.cases.case_views import action_owner_choices
+from portal.cases import service as cases_service
 from portal.cases.models import Action, Case
 from portal.errors import Refused
 from portal.extensions import db, htmx
@@ -55,7 +55,7 @@ def _item_context(meeting: PanelMeeting, item: AgendaItem | None, items: list[Ag
     context = dict(meeting=meeting, item=item, items=items, decisions=DECISIONS, action_rows=range(ACTION_ROWS),
                    previous=items[index - 1] if index > 0 else None,
                    following=items[index + 1] if 0 <= index < len(items) - 1 else None,
-                   number=index + 1, owners=action_owner_choices(item.case) if item is not None and item.decision is None else [],
+                   number=index + 1, owners=cases_service.action_owner_choices(item.case) if item is not None and item.decision is None else [],
                    values={}, problems=[])
     context.update(extra)
     return context
@@ -139,7 +139,7 @@ def _parse_decision(case: Case) -> tuple[dict, list[tuple[str, str]], list[dict]
     problems: list[tuple[str, str]] = []
     if _parse_date(values["next_review"]) == "bad":
         problems.append(("next_review", "Enter the next review as year-month-day, like 2027-01-15"))
-    owners = {value for value, _ in action_owner_choices(case)}
+    owners = {value for value, _ in cases_service.action_owner_choices(case)}
     actions, rows = [], []
     for n in range(ACTION_ROWS):
         description, owner, due_text = (values[f"actions-{n}-{f}"].strip() for f in ("description", "owner", "due"))
