@@ -21,7 +21,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.errors import Conflict, conflict_response
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.timeutil import utcnow
 
 
@@ -29,7 +29,7 @@ class AuditImmutable(RuntimeError):
     pass
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.states import State, state_type
 from portal.timeutil import utcnow
 
 
-class RegisterCode(db.Model):
+class RegisterCode(Model):
     __tablename__ = "register_codes"
 
     code: Mapped[str] = mapped_column(String(2), primary_key=True)
@@ -20,7 +20,7 @@ class RegisterCode(db.Model):
     category: Mapped[str] = mapped_column(String(16))
 
 
-class AttendanceMark(db.Model):
+class AttendanceMark(Model):
     """One session's mark. Kept narrow (no surrogate key): there are millions."""
     __tablename__ = "attendance_marks"
 
@@ -32,7 +32,7 @@ class AttendanceMark(db.Model):
     __table_args__ = {"sqlite_with_rowid": False}
 
 
-class PupilWeek(db.Model):
+class PupilWeek(Model):
     """A pupil's attendance in one week (Monday-start), kept by the import so pages never
     scan raw marks. `attended` = present + approved activity; `possible` excludes the
     not-possible codes; `open_sessions` counts sessions the school was open (not '#')."""
@@ -52,7 +52,7 @@ class PupilWeek(db.Model):
     __table_args__ = {"sqlite_with_rowid": False}
 
 
-class MarkChange(db.Model):
+class MarkChange(Model):
     """A mark replaced by a later import: who, when, old -> new (kept with the register)."""
     __tablename__ = "mark_changes"
 
@@ -67,7 +67,7 @@ class MarkChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Term(db.Model):
+class Term(Model):
     __tablename__ = "terms"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,7 +87,7 @@ class ImportStatus(State):
     failed = "failed"
 
 
-class ImportJob(db.Model):
+class ImportJob(Model):
     __tablename__ = "import_jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)

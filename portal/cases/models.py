@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.states import State, state_type
 from portal.timeutil import utcnow
 
@@ -94,7 +94,7 @@ CHRONOLOGY_KINDS: tuple[tuple[str, str], ...] = (
 MANUAL_KINDS = ("note", "phone_call", "home_visit", "meeting", "letter", "support_offered")
 
 
-class Stage(db.Model):
+class Stage(Model):
     """A stage of the graduated response, with its per-term thresholds (days absent)."""
     __tablename__ = "stages"
 
@@ -114,7 +114,7 @@ class Stage(db.Model):
         return self.level in ("formal", "enforcement")
 
 
-class Referral(db.Model):
+class Referral(Model):
     __tablename__ = "referrals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -158,7 +158,7 @@ class Referral(db.Model):
         return self.status in (ReferralStatus.draft, ReferralStatus.more_info)
 
 
-class ReferralAddition(db.Model):
+class ReferralAddition(Model):
     """Information added to a submitted referral (it is never edited in place)."""
     __tablename__ = "referral_additions"
 
@@ -172,7 +172,7 @@ class ReferralAddition(db.Model):
     author = relationship("User")
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -204,7 +204,7 @@ class Case(db.Model):
         return self.status == CaseStatus.closed
 
 
-class CaseShare(db.Model):
+class CaseShare(Model):
     __tablename__ = "case_shares"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -235,7 +235,7 @@ class CaseShare(db.Model):
         return "Shared" if self.active else "Withdrawn"
 
 
-class ChronologyEntry(db.Model):
+class ChronologyEntry(Model):
     """One line of a case's timeline. Never edited in place: a correction is a new entry
     linked to the one it corrects; a wrong entry is struck through with a reason."""
     __tablename__ = "chronology_entries"
@@ -276,7 +276,7 @@ class ChronologyEntry(db.Model):
         return self.text
 
 
-class Action(db.Model):
+class Action(Model):
     __tablename__ = "actions"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.timeutil import utcnow
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -23,7 +23,7 @@ class Notification(db.Model):
     __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
 
 
-class OutboxEmail(db.Model):
+class OutboxEmail(Model):
     """E-mail written here when no MAIL_SERVER is set (LA admins can read it)."""
     __tablename__ = "outbox_emails"
 

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, DateTime, Enum, ForeignKey, Index, String, fu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.access.roles import role_label
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.timeutil import utcnow
 
 
@@ -51,7 +51,7 @@ class SchoolPhase(str, enum.Enum):
         return self.value.replace("_", " ").capitalize().replace("All through", "All-through")
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,7 +79,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.id} {self.name}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

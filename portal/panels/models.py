@@ -7,7 +7,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, SmallInteger, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cases.models import Action, Case
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.states import State, state_type
 from portal.timeutil import utcnow
 
@@ -37,7 +37,7 @@ class MeetingStatus(State):
 DEFAULT_SLOT_MINUTES = 15
 
 
-class PanelMeeting(db.Model):
+class PanelMeeting(Model):
     __tablename__ = "panel_meetings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,7 +70,7 @@ class PanelMeeting(db.Model):
         return [i for i in self.items if i.removed_at is None]
 
 
-class PanelMember(db.Model):
+class PanelMember(Model):
     """An invitation: a person (user_id, with the agency they represent) or an agency as a
     whole (user_id empty: anyone of that organisation may attend). A person who comes through
     an agency invitation gets a row of their own when they confirm confidentiality."""
@@ -98,7 +98,7 @@ class PanelMember(db.Model):
         return self.organisation.name
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     """A case on a meeting's agenda. Removing it keeps the row (with who, when and why);
     positions of the items still on the agenda run 1..n."""
     __tablename__ = "agenda_items"
@@ -126,7 +126,7 @@ class AgendaItem(db.Model):
         return self.removed_at is None
 
 
-class PanelDecision(db.Model):
+class PanelDecision(Model):
     """What the panel decided on one agenda item. Its agreed actions are `Action` rows with
     `panel_decision_id` set; the next review is copied onto the case."""
     __tablename__ = "panel_decisions"

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.orgs.models import Organisation
 from portal.timeutil import utcnow
 
@@ -29,7 +29,7 @@ def year_label(nc_year: int | None) -> str:
     return {-2: "Nursery 1", -1: "Nursery 2", 0: "Reception"}.get(nc_year, f"Year {nc_year}")
 
 
-class Pupil(db.Model):
+class Pupil(Model):
     __tablename__ = "pupils"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,7 +90,7 @@ class Pupil(db.Model):
         ).lower()
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     """A pupil's time on one school's roll: a move closes one and opens the next."""
     __tablename__ = "enrolments"
 
@@ -104,7 +104,7 @@ class Enrolment(db.Model):
     school: Mapped[Organisation] = relationship()
 
 
-class Contact(db.Model):
+class Contact(Model):
     __tablename__ = "pupil_contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)

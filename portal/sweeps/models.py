@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.states import State, state_type
 from portal.timeutil import utcnow
 
@@ -66,7 +66,7 @@ LABELS = {name: dict(choices) for name, choices in (
     ("outcome", OUTCOMES), ("match_status", MATCH_STATES), ("contact_outcome", CONTACT_OUTCOMES))}
 
 
-class Sweep(db.Model):
+class Sweep(Model):
     __tablename__ = "sweeps"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,7 +98,7 @@ class Sweep(db.Model):
         return [o.user for o in self.officers]
 
 
-class SweepOfficer(db.Model):
+class SweepOfficer(Model):
     __tablename__ = "sweep_officers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,7 +111,7 @@ class SweepOfficer(db.Model):
     __table_args__ = (UniqueConstraint("sweep_id", "user_id", name="uq_sweep_officers_sweep_user"),)
 
 
-class SweepAgency(db.Model):
+class SweepAgency(Model):
     __tablename__ = "sweep_agencies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,7 +124,7 @@ class SweepAgency(db.Model):
     __table_args__ = (UniqueConstraint("sweep_id", "organisation_id", name="uq_sweep_agencies_sweep_org"),)
 
 
-class Encounter(db.Model):
+class Encounter(Model):
     """A child found out of school during a sweep, as the child (or whoever was with them)
     told it, and what the officers did."""
     __tablename__ = "encounters"
@@ -197,7 +197,7 @@ class Encounter(db.Model):
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-class FollowUp(db.Model):
+class FollowUp(Model):
     """The school and its named EWO contact the parent or carer within one school day of
     the encounter and record the outcome."""
     __tablename__ = "follow_ups"
