@@ -72,7 +72,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     if app.config.get("PROXY_COUNT"):
         n = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        # wrapping wsgi_app is the middleware pattern Flask documents
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     _register_models()
     _register_blueprints(app)

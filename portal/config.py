@@ -14,7 +14,7 @@ class ConfigError(RuntimeError):
 
 def _int(env: dict, name: str, default: int) -> int:
     raw = env.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     try:
         return int(raw)

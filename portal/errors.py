@@ -113,7 +113,7 @@ def conflict_response(exc: Conflict):
     saved = _saved(exc.current)
     rule = request.url_rule
     if rule is not None and "GET" in (rule.methods or ()):
-        back = url_for(request.endpoint, **(request.view_args or {}))  # the form, at the saved version
+        back = url_for(rule.endpoint, **(request.view_args or {}))  # the form, at the saved version
     else:
         back = saved.page
     title = f"Someone else changed this {saved.thing}"

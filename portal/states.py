@@ -41,7 +41,8 @@ class State(enum.StrEnum):
     def get(cls, value: object) -> Self | None:
         """The state named by `value` (from a URL or a form), or None when it names none."""
         try:
-            return cls(value)
+            # Enum lookup by value accepts any object (EnumMeta.__call__), not only __new__'s str
+            return cls(value)  # type: ignore[arg-type]
         except (ValueError, TypeError):
             return None
 

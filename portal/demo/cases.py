@@ -19,11 +19,15 @@ BASE = {"stage_reached": 3, "consent": "given", "lawful_basis": "", "urgency": "
 
 
 def _user(email: str) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None, f"demo user {email} is seeded before the cases"
+    return user
 
 
 def _org(kind: OrgKind) -> Organisation:
-    return db.session.scalar(select(Organisation).where(Organisation.kind == kind))
+    org = db.session.scalar(select(Organisation).where(Organisation.kind == kind))
+    assert org is not None, f"a demo {kind} organisation is seeded before the cases"
+    return org
 
 
 def _lowest_attenders(school_id: int, n: int) -> list[Pupil]:
@@ -83,8 +87,10 @@ def seed_cases(today) -> int:
     ):
         r = draft(user, pupil, barriers, text)
         referrals.submit(user, r, r.version)
+        lead = pupil.school.named_ewo
+        assert lead is not None, "every demo school has a named EWO"
         cases.append(referrals.accept(ewo if pupil.school.named_ewo_id == ewo.id else ewo_admin, r,
-                                      pupil.school.named_ewo, r.version))
+                                      lead, r.version))
     c1, c2, c3 = cases
     lead = c1.lead
     service.add_entry(lead, c1, "phone_call", _at(today, 12), "Spoke to mum: morning anxiety, reluctant to "

@@ -31,7 +31,8 @@ SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson"
 RELATIONSHIPS = [("Mother", True), ("Father", True), ("Grandmother", False), ("Carer", True), ("Aunt", False)]
 STREETS = ["Station Road", "Church Lane", "Victoria Street", "Park Avenue", "Mill Lane", "Kings Road",
            "Queens Drive", "Meadow Way", "Riverside Close", "Orchard Grove"]
-YEARS = {SchoolPhase.primary: range(0, 7), SchoolPhase.secondary: range(7, 12),
+# keyed by a school's phase, which may be unset (then every year group)
+YEARS: dict[SchoolPhase | None, range] = {SchoolPhase.primary: range(0, 7), SchoolPhase.secondary: range(7, 12),
          SchoolPhase.special: range(3, 12), SchoolPhase.alternative_provision: range(9, 12),
          SchoolPhase.all_through: range(0, 12)}
 PUPILS_PER_SCHOOL = 150
@@ -54,7 +55,8 @@ def school_days(start: date, end: date, term: Term | None) -> list[date]:
     days = []
     day = start
     while day <= end:
-        in_half_term = term and term.half_term_start and term.half_term_start <= day <= term.half_term_end
+        in_half_term = (term and term.half_term_start and term.half_term_end
+                        and term.half_term_start <= day <= term.half_term_end)
         if day.weekday() < 5 and not in_half_term:
             days.append(day)
         day += timedelta(days=1)
@@ -162,6 +164,7 @@ def write_samples(folder: str, today: date) -> None:
     seeded day, and two new pupils for it."""
     first = db.session.scalar(select(Organisation).where(Organisation.kind == OrgKind.school)
                               .order_by(Organisation.urn))
+    assert first is not None, "the demo schools are seeded before the samples"
     pupils = db.session.scalars(select(Pupil).where(Pupil.school_id == first.id).order_by(Pupil.id).limit(6)).all()
     _, _, last = seed_term_range(today)
     with open(os.path.join(folder, "attendance-marks.csv"), "w", newline="") as f:

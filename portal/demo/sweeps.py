@@ -17,7 +17,9 @@ from portal.sweeps.models import Sweep
 
 
 def _user(email: str) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None, f"demo user {email} is seeded before the sweeps"
+    return user
 
 
 def _school_days_before(today: date, n: int) -> date:
@@ -34,8 +36,8 @@ def _school_days_before(today: date, n: int) -> date:
 def _plain_pupils(school_id: int, n: int) -> list[Pupil]:
     """Pupils of a school with no referral or case, in a stable order."""
     referred = select(Referral.pupil_id)
-    return db.session.scalars(select(Pupil).where(Pupil.school_id == school_id, Pupil.id.not_in(referred))
-                              .order_by(Pupil.id).offset(30).limit(n)).all()
+    return list(db.session.scalars(select(Pupil).where(Pupil.school_id == school_id, Pupil.id.not_in(referred))
+                                   .order_by(Pupil.id).offset(30).limit(n)).all())
 
 
 def _child(pupil: Pupil, **overrides) -> dict:
