@@ -168,7 +168,9 @@ def view_meeting(meeting_id: int):
 
 def _agenda_refused(meeting: PanelMeeting, message: str, add_form=None):
     db.session.rollback()
-    meeting = db.session.get(PanelMeeting, meeting.id)
+    reloaded = db.session.get(PanelMeeting, meeting.id)
+    assert reloaded is not None  # loaded through access by the caller; a rollback does not remove it
+    meeting = reloaded
     extra = {"problem": message}
     if add_form is not None:
         extra["add_form"] = add_form
@@ -180,8 +182,9 @@ def _agenda_refused(meeting: PanelMeeting, message: str, add_form=None):
 def _agenda_done(meeting: PanelMeeting, message: str):
     """htmx: the agenda fragment (with the message); otherwise back to the page."""
     if htmx and htmx.target == "agenda":
-        meeting = db.session.get(PanelMeeting, meeting.id)
-        response = render_template("panels/_agenda.html", **_agenda_context(meeting, done=message))
+        reloaded = db.session.get(PanelMeeting, meeting.id)
+        assert reloaded is not None  # loaded through access by the caller
+        response = render_template("panels/_agenda.html", **_agenda_context(reloaded, done=message))
         return response, 200, {"HX-Trigger": "agendaChanged"}
     flash(message, "success")
     return redirect(_meeting_url(meeting, "#agenda"), code=303)
@@ -298,6 +301,13 @@ def publish(meeting_id: int):
 
 # ----- members --------------------------------------------------------------------------------
 
+def _reloaded(meeting_id: int) -> PanelMeeting:
+    """The meeting again (after a rollback), which the view has already loaded through access."""
+    meeting = db.session.get(PanelMeeting, meeting_id)
+    assert meeting is not None  # a rollback does not remove it
+    return meeting
+
+
 @bp.route("/panels/<int:meeting_id>/members", methods=["POST"])
 @access.require("run_panels")
 def invite_person(meeting_id: int):
@@ -306,6 +316,8 @@ def invite_person(meeting_id: int):
     _invite_forms(meeting, user_form=form)  # the choices to validate against
     if form.validate():
         user = db.session.get(User, int(form.user_id.data))
+        if user is None:  # the choices are checked, but the person may have gone since
+            abort(404)
         try:
             service.invite_user(current_user, meeting, user)
         except Refused as exc:
@@ -314,7 +326,7 @@ def invite_person(meeting_id: int):
         else:
             flash(f"{user.name} has been invited.", "success")
             return redirect(_meeting_url(meeting, "#members"), code=303)
-    return _meeting_page(db.session.get(PanelMeeting, meeting_id), 422, user_form=form)
+    return _meeting_page(_reloaded(meeting_id), 422, user_form=form)
 
 
 @bp.route("/panels/<int:meeting_id>/agencies", methods=["POST"])
@@ -325,6 +337,8 @@ def invite_agency(meeting_id: int):
     _invite_forms(meeting, agency_form=form)
     if form.validate():
         org = db.session.get(Organisation, int(form.organisation_id.data))
+        if org is None:  # the choices are checked, but the organisation may have gone since
+            abort(404)
         try:
             service.invite_agency(current_user, meeting, org)
         except Refused as exc:
@@ -333,7 +347,7 @@ def invite_agency(meeting_id: int):
         else:
             flash(f"{org.name} has been invited.", "success")
             return redirect(_meeting_url(meeting, "#members"), code=303)
-    return _meeting_page(db.session.get(PanelMeeting, meeting_id), 422, agency_form=form)
+    return _meeting_page(_reloaded(meeting_id), 422, agency_form=form)
 
 
 # ----- members: confidentiality and the case summary packs ---------------------------------------
@@ -377,7 +391,7 @@ def view_pack(meeting_id: int, item_id: int):
     from portal.attendance.summaries import pupil_summary, today
 
     # The pack holds only what its level shows (access.PACK_LEVELS): what is not shown is not read.
-    pack = {}
+    pack: dict[str, object] = {}
     if access.pack_shows(level, "attendance"):
         now = pupil_summary(case.pupil).year_totals.percent
         pack["attendance_now"] = None if now is None else round(now, 1)

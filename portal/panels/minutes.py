@@ -151,7 +151,8 @@ def build_minutes(meeting: PanelMeeting, version: str, *, with_rationale: bool =
     def text(value: str, pupil: Pupil) -> str:
         return redact(value, pupil) if redacted else value
 
-    listed, removed = [], []
+    listed: list[MinutesItem] = []
+    removed: list[tuple[str, str]] = []
     for item in items:
         pupil = item.case.pupil
         if item.removed_at is not None:

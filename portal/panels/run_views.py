@@ -35,14 +35,14 @@ def _run_url(meeting: PanelMeeting, item: AgendaItem | None = None) -> str:
 
 
 def _items(meeting: PanelMeeting) -> list[AgendaItem]:
-    return db.session.scalars(
+    return list(db.session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.removed_at.is_(None))
         .options(selectinload(AgendaItem.case).selectinload(Case.pupil),
                  selectinload(AgendaItem.decision).selectinload(PanelDecision.actions)
                  .selectinload(Action.owner_user),
                  selectinload(AgendaItem.decision).selectinload(PanelDecision.actions)
                  .selectinload(Action.owner_org))
-        .order_by(AgendaItem.position, AgendaItem.id)).all()
+        .order_by(AgendaItem.position, AgendaItem.id)).all())
 
 
 def _current(items: list[AgendaItem], item_id: int | None) -> AgendaItem | None:
@@ -113,9 +113,10 @@ def record_attendance(meeting_id: int):
         service.record_attendance(current_user, meeting, marks)
     except Refused as exc:
         db.session.rollback()
-        meeting = db.session.get(PanelMeeting, meeting_id)
-        items = _items(meeting)
-        return _page(meeting, _current(items, None), items, 422, attendance_problem=exc.message)
+        reloaded = db.session.get(PanelMeeting, meeting_id)
+        assert reloaded is not None  # _running_meeting found it; a rollback does not remove it
+        items = _items(reloaded)
+        return _page(reloaded, _current(items, None), items, 422, attendance_problem=exc.message)
     flash("Attendance and apologies have been recorded.", "success")
     return redirect(url_for("panels.run_meeting", meeting_id=meeting_id) + "#attendance", code=303)
 
@@ -145,7 +146,7 @@ def _parse_decision(case: Case) -> tuple[dict, list[tuple[str, str]], list[dict]
         description, owner, due_text = (values[f"actions-{n}-{f}"].strip() for f in ("description", "owner", "due"))
         if not (description or owner or due_text):
             continue  # a blank row
-        spec = {"description": description, "owner_user": None, "owner_org": None}
+        spec: dict[str, object] = {"description": description, "owner_user": None, "owner_org": None}
         if owner in owners:
             kind, _, ident = owner.partition(":")
             if kind == "user":
@@ -197,6 +198,7 @@ def record_decision(meeting_id: int, item_id: int):
         problems = _merge([], exc.problems, rows) if not format_problems else list(exc.problems.items())
         return _after_refusal(meeting_id, item_id, 422, values, problems=problems or [("", exc.message)])
     meeting = db.session.get(PanelMeeting, meeting_id)
+    assert meeting is not None  # the meeting of the agenda item found above
     items = _items(meeting)
     done = next(i for i in items if i.id == item_id)
     position = items.index(done)
@@ -212,11 +214,11 @@ def record_decision(meeting_id: int, item_id: int):
 def _after_refusal(meeting_id: int, item_id: int, status: int, values: dict, problems=()):
     db.session.rollback()
     meeting = db.session.get(PanelMeeting, meeting_id)
+    assert meeting is not None  # callers have loaded it through access; a rollback does not remove it
     items = _items(meeting)
     item = next((i for i in items if i.id == item_id), None)
     if item is None:  # removed from the agenda meanwhile
         item = _current(items, None)
-    extra = dict(values=values, problems=list(problems))
     if htmx:
-        return _fragment(meeting, item, items, status, **extra)
-    return _page(meeting, item, items, status, **extra)
+        return _fragment(meeting, item, items, status, values=values, problems=list(problems))
+    return _page(meeting, item, items, status, values=values, problems=list(problems))
