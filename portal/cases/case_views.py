@@ -266,6 +266,8 @@ def share_case(case_id: int):
                                                                        for o in orgs]
     if form.validate_on_submit():
         org = db.session.get(Organisation, int(form.organisation_id.data))
+        if org is None:  # the choices are checked, but the organisation may have gone since
+            abort(404)
         try:
             service.share(current_user, case, org, form.reason.data.strip())
         except Refused as exc:

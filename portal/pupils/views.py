@@ -52,6 +52,7 @@ def view(pupil_id: int):
         select(Pupil).where(Pupil.id == pupil_id)
         .options(selectinload(Pupil.school), selectinload(Pupil.contacts),
                  selectinload(Pupil.enrolments).selectinload(Enrolment.school)))
+    assert pupil is not None  # get_pupil_or_404 above found it
     summary = summaries.pupil_summary(pupil)
     register = {}
     calendar_weeks = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import case as sql_case, func, or_, select
+from sqlalchemy import ColumnElement, case as sql_case, func, or_, select
 
 from portal import access, audit
 from portal.attendance.schooldays import add_school_days, load_terms
@@ -53,6 +53,7 @@ def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, 
         problems.append(("officers", "Officers taking part must be police or education welfare officers"))
     if problems:
         raise Refused("The sweep was not saved.", problems)
+    assert lead is not None  # _officer(None) is False, so a missing lead was refused above
     sweep = Sweep(held_on=held_on, starts_at=starts_at, ends_at=ends_at, area=area.strip(), lead_id=lead.id,
                   notes=notes.strip(), created_by_id=actor.id)
     people = {u.id: u for u in [lead, *officers] + ([actor] if _officer(actor) else [])}
@@ -178,7 +179,7 @@ def candidate_pool(encounter: Encounter, search: MatchSearch | None = None) -> t
     from sqlalchemy.orm import selectinload
 
     on = seen_on(encounter)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if encounter.date_of_birth is not None:
         dob = encounter.date_of_birth
         conditions.append(Pupil.date_of_birth.between(dob - timedelta(days=400), dob + timedelta(days=400)))

@@ -127,7 +127,7 @@ def _period() -> tuple[date | None, date | None, list[tuple[str, str]]]:
     from portal.attendance.summaries import periods
 
     errors = []
-    values = {}
+    values: dict[str, date | None] = {}
     for key in ("from", "to"):
         problems: dict[str, str] = {}
         value = date_arg(key, errors=problems,
