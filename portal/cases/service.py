@@ -248,7 +248,11 @@ def _check_owner(case: Case, owner_user: User | None, owner_org: Organisation | 
     service, or an agency the case is shared with."""
     allowed = {case.pupil.school_id, case.lead.organisation_id}
     allowed |= {s.organisation_id for s in case.shares if s.withdrawn_at is None}
-    org_id = owner_user.organisation_id if owner_user else owner_org.id
+    if owner_user:
+        org_id = owner_user.organisation_id
+    else:
+        assert owner_org is not None  # the callers refuse an action without exactly one owner
+        org_id = owner_org.id
     if org_id not in allowed:
         raise Refused("Share the case with that agency before giving it an action.",
                       {"owner": "Share the case with the owner's agency first"})
@@ -274,6 +278,7 @@ def add_action(actor: User, case: Case, description: str, due: date, *, owner_us
     if owner_user:
         notify.notify_users([owner_user], text, _link(case) + "#actions")
     else:
+        assert owner_org is not None  # exactly one owner: refused above otherwise
         notify.notify_org(owner_org.id, text, _link(case) + "#actions")
     db.session.commit()
     return action
@@ -326,6 +331,7 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
     if owner_user:
         notify.notify_users([owner_user], "An action was assigned to you", _link(case) + "#actions")
     else:
+        assert owner_org is not None  # exactly one owner: refused above otherwise
         notify.notify_org(owner_org.id, "An action was assigned to your agency", _link(case) + "#actions")
     _commit(action)
 

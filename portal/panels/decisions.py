@@ -114,6 +114,7 @@ def record_decision(actor: User, item: AgendaItem, decision: str, rationale: str
             if owner_user:
                 notify.notify_users([owner_user], text, f"/cases/{case.id}#actions")
             else:
+                assert owner_org is not None  # check_decision refuses an action without exactly one owner
                 notify.notify_org(owner_org.id, text, f"/cases/{case.id}#actions")
         if case.lead_id != actor.id:
             notify.notify_users([case.lead], "The attendance panel recorded a decision on your case",
