@@ -67,7 +67,7 @@ def import_pupils(job: ImportJob) -> ImportJob:
         sink.add(2, "file", "The file has no pupils in it")
     shown = sink.close()
     if sink.count:
-        job = db.session.get(ImportJob, job_id)
+        job = db.session.get_one(ImportJob, job_id)
         job.status, job.phase, job.progress, job.finished_at = ImportStatus.failed, "Finished", 100, utcnow()
         job.rows, job.error_count, job.errors = len(parsed), sink.count, shown
         job.message = f"{sink.count} problem{'s' if sink.count != 1 else ''} found. Nothing was imported."
@@ -83,7 +83,7 @@ def import_pupils(job: ImportJob) -> ImportJob:
         added += outcome == "added"
         changed += outcome == "changed"
         unchanged += outcome == "unchanged"
-    job = db.session.get(ImportJob, job_id)
+    job = db.session.get_one(ImportJob, job_id)
     job.status, job.phase, job.progress, job.finished_at = ImportStatus.done, "Finished", 100, utcnow()
     job.rows, job.added, job.changed, job.unchanged, job.error_count = len(parsed), added, changed, unchanged, 0
     audit.record(actor, "pupils_imported", job, ip=origin,
@@ -173,6 +173,7 @@ def _check_row(row_no, row, job, schools, existing, seen, sink, precise: bool) -
         sink.add(row_no, "address", "Address must be 300 characters or fewer and postcode 10")
     if sink.count != before:
         return None
+    assert school is not None  # an unknown URN is refused above; the job's own school is a school
     return {
         "upn": upn.upn, "legal_forename": raw["legal_forename"], "legal_surname": raw["legal_surname"],
         "preferred_forename": raw["preferred_forename"] or None, "preferred_surname": raw["preferred_surname"] or None,
