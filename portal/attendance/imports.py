@@ -116,7 +116,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
     actor = db.session.get(User, job.uploaded_by_id) if job.uploaded_by_id else None
     # Who and from where, for the audit entries (a worker has no request to ask).
     who = {"actor_id": getattr(actor, "id", None), "actor_label": audit_label(actor), "ip": job.uploaded_from}
-    actor_id = who["actor_id"]
+    actor_id = actor.id if actor else None
     errors_file = errors_path(job)
 
     def report(percent: int, phase: str) -> None:
@@ -133,9 +133,9 @@ def import_marks(job: ImportJob, *, today: date | None = None,
     stmt = select(Pupil.id, Pupil.upn, Pupil.school_id)
     if not precise:
         stmt = stmt.where(Pupil.school_id == school_id)
-    for pid, upn, pupil_school in db.session.execute(stmt):
+    for pupil_id, upn, pupil_school in db.session.execute(stmt):
         if school_id is None or pupil_school == school_id:
-            in_scope[upn] = pid
+            in_scope[upn] = pupil_id
         else:
             elsewhere.add(upn)
     codes = {c: c for c in db.session.scalars(select(RegisterCode.code))}
@@ -155,7 +155,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
         with conn.begin():
             conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
             conn.exec_driver_sql(create_sql)
-        dates: dict[str, tuple[str, date] | str] = {}
+        dates: dict[str, tuple[str, date, str] | str] = {}
         with open(path, newline="", encoding="utf-8-sig") as f:
             raw = f.buffer  # bytes read so far (a chunk ahead of the rows): enough for progress
             reader = csv.reader(f)
@@ -168,7 +168,9 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             batch: list[tuple] = []
             row_no = 1
             with conn.begin():
-                cursor = conn.connection.dbapi_connection.cursor()
+                dbapi_connection = conn.connection.dbapi_connection
+                assert dbapi_connection is not None  # checked out by connect() above, not yet invalidated
+                cursor = dbapi_connection.cursor()
                 try:
                     for row in reader:
                         row_no += 1
@@ -201,7 +203,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
                                 day = parsed[1]
                                 min_date = day if min_date is None or day < min_date else min_date
                                 max_date = day if max_date is None or day > max_date else max_date
-                        if parsed.__class__ is str:
+                        if isinstance(parsed, str):
                             sink.add(row_no, "date", parsed)
                             continue
                         iso, _, week = parsed
@@ -218,7 +220,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
                             cursor.executemany(insert_sql, batch)
                             rows += len(batch)
                             batch.clear()
-                            report(min(80, 1 + 79 * raw.tell() // size), "Checking rows")
+                            report(min(80, 1 + 79 * raw.tell() // size), "Checking rows")  # type: ignore[attr-defined]  # a BufferedReader (has tell) at runtime
                     if batch:
                         cursor.executemany(insert_sql, batch)
                         rows += len(batch)
@@ -228,7 +230,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
                     cursor.close()
                 for first_row, dup_rows in conn.exec_driver_sql(
                         "SELECT row_no, dup_rows FROM import_staging WHERE dup_rows IS NOT NULL"):
-                    for dup in dup_rows.split(","):
+                    for dup in str(dup_rows).split(","):  # a TEXT column: already a str
                         sink.add(int(dup), "row", f"Duplicate of row {first_row}: the same pupil, date and session")
         if rows == 0 and sink.count == 0:
             sink.add(2, "file", "The file has no marks in it")
@@ -242,9 +244,11 @@ def import_marks(job: ImportJob, *, today: date | None = None,
                 _audit(done, who, "attendance_import_failed", job_id,
                        f"{row_no - 1} rows, {sink.count} problem{'s' if sink.count != 1 else ''}: nothing imported",
                        {"school_id": {"from": None, "to": school_id}})
-            return db.session.get(ImportJob, job_id)
+            return db.session.get_one(ImportJob, job_id)
         report(85, "Saving marks")
         conn.execution_options(sqlite_deferred=False)
+        # a file with no marks was refused above, and every mark staged has set both dates
+        assert min_date is not None and max_date is not None
         with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
             counts = _merge(conn, dialect, job_id, actor_id, min_date, max_date)
             conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(
@@ -268,7 +272,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             finally:
                 conn.close()
     db.session.expire_all()
-    return db.session.get(ImportJob, job_id)
+    return db.session.get_one(ImportJob, job_id)
 
 
 def _parse_date(raw: str, today: date) -> tuple[str, date, str] | str:
@@ -367,6 +371,7 @@ def _audit(conn, who: dict, verb: str, job_id: int, summary: str, changes: dict)
     the uploader and where the file came from."""
     from portal.audit import AuditEvent
 
-    conn.execute(AuditEvent.__table__.insert().values(
+    # a declarative model's __table__ is a Table at runtime (typed as FromClause)
+    conn.execute(AuditEvent.__table__.insert().values(  # type: ignore[attr-defined]
         at=utcnow(), actor_id=who["actor_id"], actor_label=who["actor_label"][:300], ip=who["ip"],
         verb=verb, object_type="ImportJob", object_id=job_id, summary=summary[:500], changes=changes))

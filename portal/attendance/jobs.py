@@ -71,7 +71,7 @@ def run_in_worker(job_id: int) -> None:
 
 
 def start(job: ImportJob) -> None:
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a werkzeug LocalProxy
     if app.config.get("IMPORTS_INLINE"):
         run(job.id)
         return

@@ -199,6 +199,7 @@ class _Page:
 
 def _paginate_rows(stmt, per_page: int = 50):
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    assert total is not None  # COUNT(*) always returns a row
     page = min(_page(), max(1, -(-total // per_page)))
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     p = _Page(page, per_page, total)
