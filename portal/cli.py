@@ -1,9 +1,11 @@
-"""flask commands: seed-demo, create-admin."""
+"""flask commands: seed-demo, demo-code, import-attendance, worker, create-admin. Each command
+that writes is a transaction boundary (`transaction.unit()`)."""
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
 
+from portal import transaction
 from portal.extensions import db
 
 
@@ -15,8 +17,9 @@ def register(app: Flask) -> None:
 
         if current_app.config["PORTAL_ENV"] == "production":
             raise click.ClickException("Refusing to seed demo data when PORTAL_ENV=production.")
-        created = seed_demo(current_app.config["DEMO_PASSWORD"],
-                            totp_secret=current_app.config["DEMO_TOTP_SECRET"])
+        with transaction.unit():
+            created = seed_demo(current_app.config["DEMO_PASSWORD"],
+                                totp_secret=current_app.config["DEMO_TOTP_SECRET"])
         click.echo("Demo Borough created." if created else "Demo Borough is already there.")
         click.echo(f"Demo logins (password: {current_app.config['DEMO_PASSWORD']}; "
                    "security code: flask --app portal demo-code EMAIL):")
@@ -90,17 +93,18 @@ def register(app: Flask) -> None:
         with open(path, "rb") as source:
             copy = uploads.store(source)  # 0600, deleted when the import ends
         try:
-            job = ImportJob(kind=kind, school_id=scope, uploaded_by_id=user.id, uploaded_from=origin,
-                            filename=os.path.basename(path)[:255], path=copy, size_bytes=os.path.getsize(copy),
-                            status="running")
-            db.session.add(job)
-            db.session.flush()
-            audit.record(user, "import_uploaded", job, ip=origin, summary=f"{job.kind}: {job.filename}")
-            db.session.commit()
-            if kind == "marks":
-                job = import_marks(job, progress=lambda pct, phase: click.echo(f"  {pct:3d}%  {phase}"))
-            else:
-                job = import_pupils(job)
+            with transaction.unit():
+                job = ImportJob(kind=kind, school_id=scope, uploaded_by_id=user.id, uploaded_from=origin,
+                                filename=os.path.basename(path)[:255], path=copy, size_bytes=os.path.getsize(copy),
+                                status="running")
+                db.session.add(job)
+                db.session.flush()
+                audit.record(user, "import_uploaded", job, ip=origin, summary=f"{job.kind}: {job.filename}")
+            with transaction.unit():
+                if kind == "marks":
+                    job = import_marks(job, progress=lambda pct, phase: click.echo(f"  {pct:3d}%  {phase}"))
+                else:
+                    job = import_pupils(job)
         finally:
             uploads.discard(copy)
         if job.status == "done":
@@ -145,14 +149,14 @@ def register(app: Flask) -> None:
             raise click.ClickException(problem)
         if find_user_by_email(email):
             raise click.ClickException(f"{email} already exists.")
-        org = db.session.scalar(select(Organisation).where(Organisation.name == org_name))
-        if org is None:
-            org = Organisation(name=org_name, kind=OrgKind.attendance_service)
-            db.session.add(org)
-        user = User(email=email, name=name, role=LA_ADMIN, organisation=org,
-                    password_hash=hash_password(password))
-        db.session.add(user)
-        db.session.flush()
-        audit.record(None, "user_created", user, summary=f"{email} (create-admin)", actor_label="cli")
-        db.session.commit()
+        with transaction.unit():
+            org = db.session.scalar(select(Organisation).where(Organisation.name == org_name))
+            if org is None:
+                org = Organisation(name=org_name, kind=OrgKind.attendance_service)
+                db.session.add(org)
+            user = User(email=email, name=name, role=LA_ADMIN, organisation=org,
+                        password_hash=hash_password(password))
+            db.session.add(user)
+            db.session.flush()
+            audit.record(None, "user_created", user, summary=f"{email} (create-admin)", actor_label="cli")
         click.echo(f"Created LA administrator {email}.")

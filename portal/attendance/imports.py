@@ -20,7 +20,7 @@ from typing import Callable
 
 from sqlalchemy import select, text, update
 
-from portal import access
+from portal import access, transaction
 from portal.attendance import calc
 from portal.attendance.codes import CLOSURE_CODES
 from portal.attendance.models import ImportJob, RegisterCode
@@ -139,9 +139,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
         else:
             elsewhere.add(upn)
     codes = {c: c for c in db.session.scalars(select(RegisterCode.code))}
-    # End the session's transaction: progress is written by other connections meanwhile
-    # (on SQLite an open transaction here would hold the write lock).
-    db.session.commit()
+    transaction.end_before_progress()
     report(1, "Checking rows")
 
     dialect = db.engine.dialect.name
@@ -263,8 +261,10 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             conn.close()
         else:
             try:
-                conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
-                conn.commit()
+                if conn.in_transaction():
+                    conn.rollback()
+                with conn.begin():
+                    conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
             finally:
                 conn.close()
     db.session.expire_all()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request,
                    send_file, url_for)
@@ -9,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import access, audit
+from portal import access, audit, transaction
 from portal.attendance import calc, jobs, summaries, uploads
 from portal.attendance.forms import UploadForm
 from portal.attendance.imports import MARKS_HEADER, check_header, errors_path
@@ -69,10 +70,8 @@ def list_imports():
             db.session.add(job)
             db.session.flush()
             audit.record(current_user, "import_uploaded", job, summary=f"{job.kind}: {job.filename}")
-            db.session.commit()
-            job_id = job.id
-            jobs.start(job)
-            return redirect(url_for("attendance.view_import", job_id=job_id), code=303)
+            transaction.after_commit(partial(jobs.start, job.id))
+            return redirect(url_for("attendance.view_import", job_id=job.id), code=303)
         status = 422
     recent = paginate(access.imports_for(current_user).options(selectinload(ImportJob.school))
                       .order_by(ImportJob.created_at.desc(), ImportJob.id.desc()), per_page=10)

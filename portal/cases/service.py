@@ -1,6 +1,7 @@
 """Case use cases: status, stage (support first), review, lead, sharing, chronology, agreed
-actions and closure. Each is one transaction with its audit entry; what else changed on the
-case lands in its chronology in the same transaction."""
+actions and closure. Each flushes its change with its audit entry into the caller's transaction
+(the request commits: `portal.transaction`); what else changed on the case lands in its
+chronology in the same transaction."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,7 +13,7 @@ from portal.cases import notify
 from portal.cases.errors import Refused
 from portal.concurrency import Conflict
 from portal.concurrency import check_version as _check_version
-from portal.concurrency import commit_or_conflict as _commit
+from portal.concurrency import flush_or_conflict as _flush
 from portal.concurrency import conflict_on_stale
 from portal.cases.models import (CLOSURE_REASONS, MANUAL_KINDS, Action, Case, CaseShare, ChronologyEntry,
                                  Stage)
@@ -39,7 +40,7 @@ def _entry(case: Case, actor: User, kind: str, text: str, *, police_text: str | 
 def entry_from_elsewhere(case: Case, actor: User, kind: str, text: str, *, police_text: str | None,
                          occurred_at: datetime) -> ChronologyEntry:
     """Another part of the portal (a sweep encounter, its follow-up) lands on the case's
-    chronology in the caller's transaction: no commit here. `police_text` as for `_entry`."""
+    chronology in the caller's transaction. `police_text` as for `_entry`."""
     return _entry(case, actor, kind, text, police_text=police_text, occurred_at=occurred_at)
 
 
@@ -67,7 +68,7 @@ def set_status(actor: User, case: Case, status: str, expected_version: int | Non
     text = f"Case moved from {before} to {status}."
     _entry(case, actor, "decision", text, police_text=text)
     audit.record(actor, "case_status_changed", case, changes={"status": {"from": before, "to": status}})
-    _commit(case)
+    _flush(case)
 
 
 def support_offers(case: Case) -> int:
@@ -93,7 +94,7 @@ def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | Non
     # The reason is the lead's own words, not chosen for the police: their wording leaves it out.
     _entry(case, actor, "stage_change", changed + (f" Reason: {reason}" if reason else ""), police_text=changed)
     audit.record(actor, "case_stage_changed", case, changes={"stage": {"from": before, "to": stage.name}})
-    _commit(case)
+    _flush(case)
 
 
 @conflict_on_stale
@@ -103,7 +104,7 @@ def set_review(actor: User, case: Case, review: date, expected_version: int | No
     case.next_review = review
     audit.record(actor, "case_review_set", case, changes={"next_review": {"from": before and before.isoformat(),
                                                                           "to": review.isoformat()}})
-    _commit(case)
+    _flush(case)
 
 
 @conflict_on_stale
@@ -117,7 +118,7 @@ def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) 
     _entry(case, actor, "decision", text, police_text=text)
     audit.record(actor, "case_lead_changed", case, changes={"lead_id": {"from": before.id, "to": lead.id}})
     notify.notify_users([lead], "You are now the lead professional for a case", _link(case))
-    _commit(case)
+    _flush(case)
 
 
 @conflict_on_stale
@@ -145,7 +146,7 @@ def close(actor: User, case: Case, reason: str, text: str, expected_version: int
            f"at close {closed if closed is not None else '–'}%.", police_text=f"Case closed: {label}.")
     audit.record(actor, "case_closed", case, changes={"status": {"from": before, "to": "closed"},
                                                        "closure_reason": {"from": None, "to": reason}})
-    _commit(case)
+    _flush(case)
 
 
 # ----- sharing ------------------------------------------------------------------------------
@@ -170,7 +171,7 @@ def share(actor: User, case: Case, org: Organisation, reason: str) -> CaseShare:
     audit.record(actor, "case_shared", case, changes={"shared_with": {"from": None, "to": org.name}},
                  summary=reason[:200])
     notify.notify_org(org.id, "A case has been shared with your organisation", _link(case))
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -186,7 +187,7 @@ def withdraw_share(actor: User, item: CaseShare, reason: str) -> None:
            police_text=None)
     audit.record(actor, "case_share_withdrawn", item.case,
                  changes={"shared_with": {"from": item.organisation.name, "to": None}}, summary=reason[:200])
-    db.session.commit()
+    db.session.flush()
 
 
 # ----- chronology ---------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: s
                    health=health)
     db.session.flush()
     audit.record(actor, "chronology_entry_added", case, summary=f"{kind} #{entry.id}")
-    db.session.commit()
+    db.session.flush()
     return entry
 
 
@@ -218,7 +219,7 @@ def correct_entry(actor: User, entry: ChronologyEntry, text: str) -> ChronologyE
     db.session.flush()
     audit.record(actor, "chronology_entry_corrected", entry, object_type="ChronologyEntry",
                  summary=f"corrected by #{correction.id}")
-    db.session.commit()
+    db.session.flush()
     return correction
 
 
@@ -231,7 +232,7 @@ def strike_entry(actor: User, entry: ChronologyEntry, reason: str) -> None:
     entry.struck_by_id = actor.id
     entry.strike_reason = reason
     audit.record(actor, "chronology_entry_struck", entry, object_type="ChronologyEntry", summary=reason[:200])
-    db.session.commit()
+    db.session.flush()
 
 
 # ----- agreed actions -------------------------------------------------------------------------
@@ -272,7 +273,7 @@ def add_action(actor: User, case: Case, description: str, due: date, *, owner_us
         notify.notify_users([owner_user], text, _link(case) + "#actions")
     else:
         notify.notify_org(owner_org.id, text, _link(case) + "#actions")
-    db.session.commit()
+    db.session.flush()
     return action
 
 
@@ -297,7 +298,7 @@ def complete_action(actor: User, action: Action, outcome: str, expected_version:
     text = f"Action {verb} by {actor.name}: {action.description} – Outcome: {outcome}"
     _entry(case, actor, "action", text, police_text=text if action.police_shareable else None)
     audit.record(actor, f"action_{verb}", action, changes={"status": {"from": "open", "to": status}})
-    _commit(action)
+    _flush(action)
 
 
 @conflict_on_stale
@@ -323,4 +324,4 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
         notify.notify_users([owner_user], "An action was assigned to you", _link(case) + "#actions")
     else:
         notify.notify_org(owner_org.id, "An action was assigned to your agency", _link(case) + "#actions")
-    _commit(action)
+    _flush(action)

@@ -56,7 +56,7 @@ def edit_stage(stage_id: int):
         if changes:
             audit.record(current_user, "stage_updated", stage, changes=changes, summary=stage.name)
         try:
-            db.session.commit()
+            db.session.flush()
         except StaleDataError:
             db.session.rollback()
             return render_template("cases/stage_conflict.html", stage=db.session.get(Stage, stage_id)), 409

@@ -138,7 +138,6 @@ def notifications():
 def mark_notifications_read():
     db.session.execute(update(Notification).where(Notification.user_id == current_user.id,
                                                   Notification.read_at.is_(None)).values(read_at=utcnow()))
-    db.session.commit()
     return redirect(url_for("cases.notifications"), code=303)
 
 

@@ -119,7 +119,7 @@ def record_decision(actor: User, item: AgendaItem, decision: str, rationale: str
         if case.lead_id != actor.id:
             notify.notify_users([case.lead], "The attendance panel recorded a decision on your case",
                                 f"/cases/{case.id}")
-        db.session.commit()
+        db.session.flush()
         return record
     except StaleDataError:
         db.session.rollback()
