@@ -39,8 +39,8 @@ def _entry(case: Case, actor: User, kind: str, text: str, *, police_text: str | 
 
 def entry_from_elsewhere(case: Case, actor: User, kind: str, text: str, *, police_text: str | None,
                          occurred_at: datetime) -> ChronologyEntry:
-    """Another part of the portal (a sweep encounter, its follow-up) lands on the case's
-    chronology in the caller's transaction. `police_text` as for `_entry`."""
+    """Another part of the portal (a sweep encounter, its follow-up, a panel decision) lands on
+    the case's chronology in the caller's transaction. `police_text` as for `_entry`."""
     return _entry(case, actor, kind, text, police_text=police_text, occurred_at=occurred_at)
 
 
@@ -241,7 +241,7 @@ def _owner_label(owner_user: User | None, owner_org: Organisation | None) -> str
     return owner_user.name if owner_user else (owner_org.name if owner_org else "–")
 
 
-def _check_owner(case: Case, owner_user: User | None, owner_org: Organisation | None) -> None:
+def check_owner(case: Case, owner_user: User | None, owner_org: Organisation | None) -> None:
     """An action's owner must be able to see the case: the pupil's school, the LA attendance
     service, or an agency the case is shared with."""
     allowed = {case.pupil.school_id, case.lead.organisation_id}
@@ -253,26 +253,39 @@ def _check_owner(case: Case, owner_user: User | None, owner_org: Organisation | 
 
 
 def add_action(actor: User, case: Case, description: str, due: date, *, owner_user: User | None = None,
-               owner_org: Organisation | None = None) -> Action:
+               owner_org: Organisation | None = None, panel_decision_id: int | None = None,
+               occurred_at: datetime | None = None) -> Action:
+    """Agree an action on the case, in the caller's transaction: the action, its chronology
+    entry, the audit entry and the owner's notification. An action agreed at a panel
+    (`panel_decision_id`) says so to the case's professionals and its owner, not to the police:
+    they see the case's actions, not that the panel discussed it."""
     if (owner_user is None) == (owner_org is None):
         raise Refused("Give the action one owner: a person or an agency.", [("owner", "Select an owner")])
     if case.status == "closed":
         raise Refused("The case is closed.")
-    _check_owner(case, owner_user, owner_org)
+    check_owner(case, owner_user, owner_org)
     action = Action(case_id=case.id, description=description, due_date=due, created_by_id=actor.id,
                     owner_user_id=owner_user.id if owner_user else None,
-                    owner_org_id=owner_org.id if owner_org else None)
+                    owner_org_id=owner_org.id if owner_org else None, panel_decision_id=panel_decision_id)
     db.session.add(action)
     db.session.flush()
-    # The police see a case's agreed actions: its entry reads the same for them.
-    text = f"Action agreed for {_owner_label(owner_user, owner_org)}, due {due.strftime('%-d %b %Y')}: {description}"
-    _entry(case, actor, "action", text, police_text=text if action.police_shareable else None)
-    audit.record(actor, "action_added", action, summary=description[:200])
-    text = f"An action was assigned to {'you' if owner_user else 'your agency'}, due {due.strftime('%-d %b')}"
-    if owner_user:
-        notify.notify_users([owner_user], text, _link(case) + "#actions")
+    agreed = f"for {_owner_label(owner_user, owner_org)}, due {due.strftime('%-d %b %Y')}: {description}"
+    whom = "you" if owner_user else "your agency"
+    if panel_decision_id is None:
+        text = police_text = f"Action agreed {agreed}"
+        summary = description[:200]
+        note = f"An action was assigned to {whom}, due {due.strftime('%-d %b')}"
     else:
-        notify.notify_org(owner_org.id, text, _link(case) + "#actions")
+        text, police_text = f"Action agreed at the attendance panel {agreed}", f"Action agreed {agreed}"
+        summary = f"panel decision #{panel_decision_id}: {description}"[:500]
+        note = f"The attendance panel gave {whom} an action, due {due.strftime('%-d %b')}"
+    _entry(case, actor, "action", text, police_text=police_text if action.police_shareable else None,
+           occurred_at=occurred_at)
+    audit.record(actor, "action_added", action, summary=summary)
+    if owner_user:
+        notify.notify_users([owner_user], note, _link(case) + "#actions")
+    else:
+        notify.notify_org(owner_org.id, note, _link(case) + "#actions")
     db.session.flush()
     return action
 
@@ -310,7 +323,7 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
     if (owner_user is None) == (owner_org is None):
         raise Refused("Give the action one owner: a person or an agency.", [("owner", "Select an owner")])
     case = action.case
-    _check_owner(case, owner_user, owner_org)
+    check_owner(case, owner_user, owner_org)
     before = action.owner_label
     action.owner_user_id = owner_user.id if owner_user else None
     action.owner_org_id = owner_org.id if owner_org else None
