@@ -59,15 +59,14 @@ def register(app: Flask) -> None:
     def import_attendance(path: str, email: str | None, urn: str | None, kind: str):
         """Import a CSV of marks (upn,date,session,code) or pupils, all or nothing, as a user."""
         import getpass
-        import os
         import socket
 
         from sqlalchemy import select
 
-        from portal import access, audit
+        from portal import access
         from portal.attendance import uploads
         from portal.attendance.imports import import_marks
-        from portal.attendance.models import ImportJob
+        from portal.attendance.service import create_import_job
         from portal.auth.service import find_user_by_email
         from portal.orgs.models import Organisation
         from portal.pupils.imports import import_pupils
@@ -86,27 +85,19 @@ def register(app: Flask) -> None:
             school_id = db.session.scalar(select(Organisation.id).where(Organisation.urn == urn))
             if school_id is None:
                 raise click.ClickException(f"No school has URN {urn}.")
-        scope = access.import_school_for(user, school_id)
-        if school_id is not None and scope != school_id:
+        if school_id is not None and access.import_school_for(user, school_id) != school_id:
             raise click.ClickException(f"{email} may import only for their own school.")
         origin = f"command line ({getpass.getuser()}@{socket.gethostname()})"[:64]
-        with open(path, "rb") as source:
-            copy = uploads.store(source)  # 0600, deleted when the import ends
+        with open(path, "rb") as source, transaction.unit():
+            job = create_import_job(user, kind, source, path, school_id=school_id, origin=origin, status="running")
         try:
-            with transaction.unit():
-                job = ImportJob(kind=kind, school_id=scope, uploaded_by_id=user.id, uploaded_from=origin,
-                                filename=os.path.basename(path)[:255], path=copy, size_bytes=os.path.getsize(copy),
-                                status="running")
-                db.session.add(job)
-                db.session.flush()
-                audit.record(user, "import_uploaded", job, ip=origin, summary=f"{job.kind}: {job.filename}")
             with transaction.unit():
                 if kind == "marks":
                     job = import_marks(job, progress=lambda pct, phase: click.echo(f"  {pct:3d}%  {phase}"))
                 else:
                     job = import_pupils(job)
         finally:
-            uploads.discard(copy)
+            uploads.discard(job.path)  # the copy under instance/imports (0600)
         if job.status == "done":
             click.echo(f"Imported {job.rows} rows: {job.added} added, {job.changed} changed, "
                        f"{job.unchanged} unchanged.")
