@@ -139,9 +139,10 @@ def viewing(verb: str, what: str, object: tuple[str, str] | None = None, *, term
     """Decorator for a view that shows pupil-level data (a child's record, or a list of them).
 
     After the view has answered, one audit entry is written, in the request's transaction, when
-    the answer showed something: a GET answered 2xx (page, htmx fragment, CSV or PDF), or any request answered with
-    its form again (409, 422; a change itself is audited by its service). Redirects, refusals
-    (403, 404) and HEAD requests write nothing.
+    the answer showed something: a GET answered 2xx (page, htmx fragment, CSV or PDF), or any
+    request answered with its form again (409, 422: what the refused change wrote is undone,
+    this entry is kept; a change itself is audited by its service). Redirects, refusals (403,
+    404) and HEAD requests write nothing.
 
     - `what`: what the person saw, in words (the audit log's filter lists it);
     - `object`: (type, URL argument), e.g. ("Pupil", "pupil_id"), the record the entry names;

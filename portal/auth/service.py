@@ -73,9 +73,9 @@ def authenticate(email: str, password: str) -> LoginResult:
     A wrong password, an unknown address, a deactivated and a locked account all come back
     the same (no user) after the same work - one password hash verified and one audit row
     written - so neither the answer nor its timing tells which it was. Failures count
-    towards the lockout. Writes the audit entries, kept (`transaction.keep`): a failed attempt
-    must be recorded even though the request shows an error. A good password does not sign in by
-    itself: `complete_sign_in` does, after the second step.
+    towards the lockout. Writes the audit entries, kept (`transaction.keep`): a failed
+    attempt must be recorded even though the request shows an error. A good password does not
+    sign in by itself: `complete_sign_in` does, after the second step.
     """
     user = find_user_by_email(email)
     if user is None:
