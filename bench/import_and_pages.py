@@ -129,7 +129,7 @@ def make_app(url: str):
 
 def pupil_upns(n_pupils: int, n_schools: int) -> list[tuple[int, str]]:
     """(school index, UPN) for every pupil, deterministic and unique."""
-    from portal.seed_pupils import make_upn
+    from portal.pupils.upn import make_upn
 
     out = []
     for i in range(n_pupils):
@@ -150,7 +150,7 @@ def build_db(url: str, n_pupils: int, n_schools: int) -> dict:
     from portal.extensions import db
     from portal.orgs.models import Organisation, OrgKind, SchoolPhase, User
     from portal.pupils.models import Contact, Enrolment, Pupil
-    from portal.seed_pupils import FORENAMES, SURNAMES, STREETS
+    from portal.demo.pupils import FORENAMES, SURNAMES, STREETS
 
     t0 = time.perf_counter()
     remove_sqlite(url)
@@ -234,7 +234,7 @@ def limit_weeks(days: list[date], weeks: int) -> list[date]:
 # ----- the marks file ----------------------------------------------------------------------------
 
 def _miss_chance(rng: random.Random) -> float:
-    from portal.seed_pupils import _pattern  # most attend well, some at risk, some persistently absent
+    from portal.demo.pupils import _pattern  # most attend well, some at risk, some persistently absent
 
     return _pattern(rng)
 

@@ -1,6 +1,7 @@
 """The Attendance Partnership Portal."""
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 import time
@@ -102,27 +103,27 @@ def _register_models() -> None:
     from portal.attendance import models as attendance_models  # noqa: F401
     from portal.auth import models as auth_models  # noqa: F401
     from portal.cases import models as case_models  # noqa: F401
+    from portal.notifications import models as notification_models  # noqa: F401
     from portal.orgs import models  # noqa: F401
     from portal.panels import models as panel_models  # noqa: F401
     from portal.pupils import models as pupil_models  # noqa: F401
     from portal.sweeps import models as sweep_models  # noqa: F401
 
 
-def _register_blueprints(app: Flask) -> None:
-    from portal.attendance.views import bp as attendance_bp
-    from portal.auditlog.views import bp as audit_bp
-    from portal.auth.views import bp as auth_bp
-    from portal.cases.views import bp as cases_bp
-    from portal.dashboard.views import bp as dashboard_bp
-    from portal.health import bp as health_bp
-    from portal.orgs.views import bp as orgs_bp
-    from portal.panels.views import bp as panels_bp
-    from portal.pupils.views import bp as pupils_bp
-    from portal.sweeps.views import bp as sweeps_bp
+DOMAINS = ("auth", "dashboard", "orgs", "auditlog", "pupils", "attendance", "cases", "panels", "sweeps",
+           "notifications")
 
-    for bp in (auth_bp, dashboard_bp, orgs_bp, audit_bp, health_bp, pupils_bp, attendance_bp, cases_bp,
-               panels_bp, sweeps_bp):
-        app.register_blueprint(bp)
+
+def _register_blueprints(app: Flask) -> None:
+    """Each domain package defines `bp` and VIEWS, the modules whose routes join it."""
+    from portal.health import bp as health_bp
+
+    for name in DOMAINS:
+        package = importlib.import_module(f"portal.{name}")
+        for module in package.VIEWS:
+            importlib.import_module(f"portal.{name}.{module}")
+        app.register_blueprint(package.bp)
+    app.register_blueprint(health_bp)
 
 
 def _sweep_old_uploads(app: Flask) -> None:
@@ -202,7 +203,7 @@ def _register_request_hooks(app: Flask) -> None:
         if app.config["PORTAL_ENV"] == "production":
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if app.config.get("MAIL_SERVER") and request.method == "POST" and response.status_code < 400:
-            from portal.cases.notify import send_outbox
+            from portal.notifications.notify import send_outbox
 
             try:
                 with transaction.unit():
@@ -267,7 +268,7 @@ def _register_template_helpers(app: Flask) -> None:
             return 0
         from sqlalchemy import func, select
 
-        from portal.cases.models import Notification
+        from portal.notifications.models import Notification
 
         return db.session.scalar(select(func.count()).select_from(Notification).where(
             Notification.user_id == user.id, Notification.read_at.is_(None))) or 0

@@ -13,7 +13,7 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Create the demo partnership (Demo Borough) if it is not there yet."""
-        from portal.seed import demo_logins, seed_demo
+        from portal.demo import demo_logins, seed_demo
 
         if current_app.config["PORTAL_ENV"] == "production":
             raise click.ClickException("Refusing to seed demo data when PORTAL_ENV=production.")

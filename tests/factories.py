@@ -90,7 +90,7 @@ def make_pupil(school: Organisation, forename: str = "Sam", surname: str | None 
     from datetime import date
 
     from portal.pupils.models import Enrolment, Pupil
-    from portal.seed_pupils import make_upn
+    from portal.pupils.upn import make_upn
 
     n = next(_seq)
     values = dict(upn=make_upn(f"{7000 + n // 1000:04d}", 20, n % 1000), legal_forename=forename, legal_surname=surname or f"Pupil{n}",

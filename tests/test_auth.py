@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from portal.audit import AuditEvent
 from portal.auth.service import password_problem, verify_password
-from portal.cases.models import Notification, OutboxEmail
 from portal.extensions import db, limiter
+from portal.notifications.models import Notification, OutboxEmail
 from portal.orgs.models import User
 from portal.timeutil import utcnow
 from tests.pages import DEFAULT_PASSWORD

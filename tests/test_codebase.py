@@ -52,3 +52,23 @@ def test_migrations_match_the_models(app):
     import flask_migrate
 
     flask_migrate.check()  # raises (SystemExit) when the models and migrations differ
+
+
+def test_every_domain_declares_its_blueprint_and_pages_one_way():
+    """A domain package's __init__.py defines `bp` and VIEWS; every views.py or *_views.py
+    module in it is listed there (else its routes would never be registered) and takes `bp`
+    from the package; no module but the package creates the domain's Blueprint."""
+    import importlib
+
+    from portal import DOMAINS
+
+    for name in DOMAINS:
+        package = importlib.import_module(f"portal.{name}")
+        folder = ROOT / "portal" / name
+        modules = sorted(p.stem for p in folder.glob("*.py") if p.stem == "views" or p.stem.endswith("_views"))
+        assert sorted(package.VIEWS) == modules, f"portal/{name}/__init__.py: VIEWS must list {modules}"
+        for module in modules:
+            text = (folder / f"{module}.py").read_text()
+            assert f"from portal.{name} import bp" in re.sub(r"import bp, .*", "import bp", text), \
+                f"portal/{name}/{module}.py: take bp from portal.{name}"
+            assert "Blueprint(" not in text, f"portal/{name}/{module}.py: the package defines the blueprint"

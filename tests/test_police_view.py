@@ -303,7 +303,7 @@ def test_the_demo_holds_the_invariant_too(app):
     from portal.cases.models import Case, CaseShare
     from portal.orgs.models import User
     from portal.panels.models import PanelMeeting
-    from portal.seed import seed_demo
+    from portal.demo import seed_demo
 
     seed_demo("attend-demo-2026")
     police = db.session.scalar(select(User).where(User.email == "police@demo.test"))

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from portal import access
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, SchoolPhase, User
-from portal.seed import seed_demo
+from portal.demo import seed_demo
 
 
 def test_seed_creates_demo_borough_once(client):
@@ -47,7 +47,7 @@ def test_seed_has_a_past_panel_with_decisions_and_a_future_one_with_an_agenda(cl
     chair.login("panelchair@demo.test", password="attend-demo-2026")
     page = chair.get("/panels/overview").get_data(as_text=True)
     from portal.attendance.summaries import today
-    from portal.seed_pupils import seed_term_range
+    from portal.demo.pupils import seed_term_range
 
     _, start, end = seed_term_range(today())
     if (end - start).days >= 42:  # marks both sides of the past meeting's week: the impact is measured

@@ -13,9 +13,10 @@ from sqlalchemy import func, select, update
 
 from portal import create_app, transaction
 from portal.audit import AuditEvent
-from portal.cases import notify
-from portal.cases.models import OutboxEmail, Referral
+from portal.cases.models import Referral
 from portal.extensions import db
+from portal.notifications import notify
+from portal.notifications.models import OutboxEmail
 from portal.orgs.models import Organisation, User
 from tests.cases.test_mail import smtp_server  # noqa: F401  (the fixture)
 from tests.factories import make_org, make_pupil

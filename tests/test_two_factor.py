@@ -13,8 +13,8 @@ from portal import access
 from portal.audit import AuditEvent
 from portal.auth import two_factor
 from portal.auth.models import RecoveryCode
-from portal.cases.models import Notification
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.orgs.models import User
 from tests.factories import make_user
 from tests.pages import DEFAULT_PASSWORD, TEST_TOTP_SECRET
@@ -275,7 +275,7 @@ def test_changing_password_is_rate_limited(app, client, world):
 
 
 def test_the_demo_users_sign_in_with_demo_code(app, client):
-    from portal.seed import seed_demo
+    from portal.demo import seed_demo
 
     secret = app.config["DEMO_TOTP_SECRET"]
     seed_demo("attend-demo-2026", totp_secret=secret)

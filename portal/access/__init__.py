@@ -1,9 +1,10 @@
 """Who may see or do what: the one place that decides.
 
 Views declare what they need with `@require("permission")` and load objects through the
-`get_*_or_404` loaders and `*_for(user)` scoped queries here. An object outside a user's
-scope is a 404 (its existence is not leaked); an object the user may see but not change,
-or a page their role may not use, is a 403. Templates ask `can("permission", obj)`.
+`get_*_or_404` loaders (each one `load_or_404` call with its domain's scope and rules) and the
+`*_for(user)` scoped queries here. An object outside a user's scope is a 404 (its existence
+is not leaked); an object the user may see but not change, or a page their role may not use,
+is a 403. Templates ask `can("permission", obj)`.
 
 One module per domain: `roles` (names and labels; imports no model), `policy` (permissions,
 object rules, `can`, `require`), `orgs`, `pupils` (pupils, schools, imports), `cases`
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import importlib
 
-from portal.access.policy import OBJECT_RULES, PERMISSIONS, can, is_agency, object_rule, public, require  # noqa: F401
+from portal.access.policy import (OBJECT_RULES, PERMISSIONS, can, is_agency, load_or_404, object_rule,  # noqa: F401
+                                  public, require)
 from portal.access.roles import (AGENCY_ROLES, ALL_ROLES, EARLY_HELP, EWO, LA_ADMIN, PANEL_CHAIR,  # noqa: F401
                                  POLICE, ROLE_LABELS, ROLES, SCHOOL_STAFF, SOCIAL_CARE, role_label)
 

@@ -6,10 +6,9 @@ view; the LA everything.
 """
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import Select, false, select
 
-from portal.access.policy import can, object_rule
+from portal.access.policy import can, load_or_404, object_rule
 from portal.access.pupils import school_ids_for
 from portal.access.roles import AGENCY_ROLES, EARLY_HELP, EWO, LA_ADMIN, POLICE, SCHOOL_STAFF, SOCIAL_CARE
 
@@ -53,18 +52,11 @@ def get_referral_or_404(user, referral_id: int, need: str = "view"):
     """need: "view", "edit" (the school, while a draft or asked for more), "add" (the school
     adds information) or "triage" (the named EWO or the LA, while submitted)."""
     from portal.cases.models import Referral
-    from portal.extensions import db
 
-    referral = db.session.scalar(referrals_for(user).where(Referral.id == referral_id))
-    if referral is None:
-        abort(404)
-    if need == "edit" and not can(user, "edit_referral", referral):
-        abort(403)
-    if need == "add" and not can(user, "add_to_referral"):
-        abort(403)
-    if need == "triage" and not can(user, "triage", referral):
-        abort(403)
-    return referral
+    return load_or_404(referrals_for(user), Referral, referral_id, need, {
+        "edit": lambda referral: can(user, "edit_referral", referral),
+        "add": lambda referral: can(user, "add_to_referral"),
+        "triage": lambda referral: can(user, "triage", referral)})
 
 
 def sees_triage_queue(user) -> bool:
@@ -118,16 +110,10 @@ def can_lead(user, case) -> bool:
 
 def get_case_or_404(user, case_id: int, need: str = "view"):
     from portal.cases.models import Case
-    from portal.extensions import db
 
-    case = db.session.scalar(cases_for(user).where(Case.id == case_id))
-    if case is None:
-        abort(404)
-    if need == "lead" and not can_lead(user, case):
-        abort(403)
-    if need == "add_action" and not can(user, "add_action", case):
-        abort(403)
-    return case
+    return load_or_404(cases_for(user), Case, case_id, need, {
+        "lead": lambda case: can_lead(user, case),
+        "add_action": lambda case: can(user, "add_action", case)})
 
 
 @object_rule("add_action")
@@ -161,12 +147,8 @@ def chronology_for(user, case) -> Select:
 
 def get_entry_or_404(user, case, entry_id: int):
     from portal.cases.models import ChronologyEntry
-    from portal.extensions import db
 
-    entry = db.session.scalar(chronology_for(user, case).where(ChronologyEntry.id == entry_id))
-    if entry is None:
-        abort(404)
-    return entry
+    return load_or_404(chronology_for(user, case), ChronologyEntry, entry_id)
 
 
 def may_correct_entry(user, case, entry) -> bool:
@@ -201,11 +183,6 @@ def can_update_action(user, action) -> bool:
 def get_action_or_404(user, action_id: int, need: str = "view"):
     """An action of a case the user can see; need="update": the owner side (else 403)."""
     from portal.cases.models import Action
-    from portal.extensions import db
 
-    action = db.session.scalar(actions_for(user).where(Action.id == action_id))
-    if action is None:
-        abort(404)
-    if need == "update" and not can_update_action(user, action):
-        abort(403)
-    return action
+    return load_or_404(actions_for(user), Action, action_id, need,
+                       {"update": lambda action: can_update_action(user, action)})

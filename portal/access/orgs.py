@@ -2,10 +2,9 @@
 and change organisations and users (LA administrators; everyone else sees their own)."""
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import Select, select
 
-from portal.access.policy import can
+from portal.access.policy import can, load_or_404
 from portal.access.roles import EARLY_HELP, EWO, LA_ADMIN, PANEL_CHAIR, POLICE, SCHOOL_STAFF, SOCIAL_CARE
 from portal.orgs.models import Organisation, OrgKind, User
 
@@ -35,25 +34,12 @@ def users_for(user) -> Select:
 
 
 def get_organisation_or_404(user, org_id: int, need: str = "view") -> Organisation:
-    from portal.extensions import db
-
-    org = db.session.scalar(organisations_for(user).where(Organisation.id == org_id))
-    if org is None:
-        abort(404)
-    if need == "edit" and not can(user, "manage_organisations"):
-        abort(403)
-    return org
+    return load_or_404(organisations_for(user), Organisation, org_id, need,
+                       {"edit": lambda org: can(user, "manage_organisations")})
 
 
 def get_user_or_404(user, user_id: int, need: str = "view") -> User:
-    from portal.extensions import db
-
-    found = db.session.scalar(users_for(user).where(User.id == user_id))
-    if found is None:
-        abort(404)
-    if need == "edit" and not can(user, "manage_users"):
-        abort(403)
-    return found
+    return load_or_404(users_for(user), User, user_id, need, {"edit": lambda found: can(user, "manage_users")})
 
 
 def ewos() -> Select:

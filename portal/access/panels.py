@@ -7,7 +7,7 @@ from flask import abort
 from sqlalchemy import Select, select
 
 from portal.access.cases import case_view, cases_for
-from portal.access.policy import can
+from portal.access.policy import can, load_or_404
 from portal.access.roles import LA_ADMIN, PANEL_CHAIR
 from portal.orgs.models import User
 
@@ -104,29 +104,20 @@ def meetings_for(user) -> Select:
 def get_meeting_or_404(user, meeting_id: int, need: str = "view"):
     """need="view": the chair, LA admins, or an invited member inside the access window;
     need="manage": the chair or an LA admin (403 for a member who can see it)."""
-    from portal.extensions import db
     from portal.panels.models import PanelMeeting
 
-    meeting = db.session.scalar(meetings_for(user).where(PanelMeeting.id == meeting_id))
-    if meeting is None or not meeting_open_to(user, meeting):
-        abort(404)
-    if need == "manage" and not can_manage_meeting(user, meeting):
-        abort(403)
-    return meeting
+    return load_or_404(meetings_for(user), PanelMeeting, meeting_id, need,
+                       {"manage": lambda meeting: can_manage_meeting(user, meeting)},
+                       visible=lambda meeting: meeting_open_to(user, meeting))
 
 
 def get_agenda_item_or_404(user, meeting_id: int, item_id: int, need: str = "view"):
     """An item of a meeting the user may see; removed items only for the chair side."""
-    from portal.extensions import db
     from portal.panels.models import AgendaItem
 
     meeting = get_meeting_or_404(user, meeting_id, need=need)
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or item.meeting_id != meeting.id:
-        abort(404)
-    if item.removed_at is not None and not can_manage_meeting(user, meeting):
-        abort(404)
-    return item
+    return load_or_404(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id), AgendaItem, item_id,
+                       visible=lambda item: item.removed_at is None or can_manage_meeting(user, meeting))
 
 
 def managed_meetings(user) -> Select:

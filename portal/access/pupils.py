@@ -3,10 +3,9 @@ pupils of the schools they serve, the LA all; partner agencies none (they see a 
 through a case shared with them)."""
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import Select, false, select
 
-from portal.access.policy import can
+from portal.access.policy import can, load_or_404
 from portal.access.roles import EWO, LA_ADMIN, SCHOOL_STAFF
 from portal.orgs.models import Organisation, OrgKind
 
@@ -34,24 +33,13 @@ def pupils_for(user) -> Select:
 
 
 def get_pupil_or_404(user, pupil_id: int, need: str = "view"):
-    from portal.extensions import db
     from portal.pupils.models import Pupil
 
-    pupil = db.session.scalar(pupils_for(user).where(Pupil.id == pupil_id))
-    if pupil is None:
-        abort(404)
-    if need == "edit" and not can(user, "edit_pupils"):
-        abort(403)
-    return pupil
+    return load_or_404(pupils_for(user), Pupil, pupil_id, need, {"edit": lambda pupil: can(user, "edit_pupils")})
 
 
 def get_school_or_404(user, school_id: int) -> Organisation:
-    from portal.extensions import db
-
-    school = db.session.scalar(schools_for(user).where(Organisation.id == school_id))
-    if school is None:
-        abort(404)
-    return school
+    return load_or_404(schools_for(user), Organisation, school_id)
 
 
 def imports_for(user) -> Select:
@@ -64,12 +52,8 @@ def imports_for(user) -> Select:
 
 def get_import_or_404(user, job_id: int):
     from portal.attendance.models import ImportJob
-    from portal.extensions import db
 
-    job = db.session.scalar(imports_for(user).where(ImportJob.id == job_id))
-    if job is None:
-        abort(404)
-    return job
+    return load_or_404(imports_for(user), ImportJob, job_id)
 
 
 def import_school_for(user, requested_school_id: int | None) -> int | None:

@@ -12,10 +12,9 @@ pupils; the LA everything.
 """
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import Select, false, select
 
-from portal.access.policy import PERMISSIONS, can, object_rule
+from portal.access.policy import PERMISSIONS, can, load_or_404, object_rule
 from portal.access.pupils import school_ids_for
 from portal.access.roles import EWO, LA_ADMIN, POLICE, SCHOOL_STAFF
 
@@ -102,28 +101,18 @@ def sweeps_for(user) -> Select:
 
 def get_sweep_or_404(user, sweep_id: int, need: str = "view"):
     """need="record": the user takes part in the sweep (or is an LA admin), else 403."""
-    from portal.extensions import db
     from portal.sweeps.models import Sweep
 
-    sweep = db.session.scalar(sweeps_for(user).where(Sweep.id == sweep_id))
-    if sweep is None:
-        abort(404)
-    if need == "record" and not can(user, "record_sweeps", sweep):
-        abort(403)
-    return sweep
+    return load_or_404(sweeps_for(user), Sweep, sweep_id, need,
+                       {"record": lambda sweep: can(user, "record_sweeps", sweep)})
 
 
 def get_encounter_or_404(user, encounter_id: int, need: str = "view"):
     """need="match": EWOs and the LA (403 for the police who can see it)."""
-    from portal.extensions import db
     from portal.sweeps.models import Encounter
 
-    encounter = db.session.scalar(encounters_for(user).where(Encounter.id == encounter_id))
-    if encounter is None:
-        abort(404)
-    if need == "match" and not can(user, "match_encounters"):
-        abort(403)
-    return encounter
+    return load_or_404(encounters_for(user), Encounter, encounter_id, need,
+                       {"match": lambda encounter: can(user, "match_encounters")})
 
 
 def encounter_view(user) -> str:
@@ -180,11 +169,7 @@ def followups_for(user) -> Select:
 
 
 def get_followup_or_404(user, followup_id: int):
-    from portal.extensions import db
     from portal.sweeps.models import FollowUp
 
-    item = db.session.scalar(followups_for(user).where(FollowUp.id == followup_id))
-    if item is None:
-        abort(404)
-    return item
+    return load_or_404(followups_for(user), FollowUp, followup_id)
 

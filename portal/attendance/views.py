@@ -4,14 +4,14 @@ from __future__ import annotations
 import os
 from functools import partial
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request,
+from flask import (abort, flash, redirect, render_template, request,
                    send_file, url_for)
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit, transaction
-from portal.attendance import calc, jobs, service, summaries, uploads
+from portal.attendance import bp, calc, jobs, service, summaries, uploads
 from portal.attendance.forms import UploadForm
 from portal.attendance.imports import errors_path
 from portal.attendance.models import ImportJob
@@ -21,8 +21,6 @@ from portal.orgs.models import Organisation
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
-
-bp = Blueprint("attendance", __name__)
 
 
 def _school_choices():

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import false, func, select
 
 from portal import access
 from portal.audit import VIEW_VERBS, AuditEvent
+from portal.auditlog import bp
 from portal.extensions import db
 from portal.pagination import page_links, paginate
 from portal.params import date_arg, int_arg
 from portal.timeutil import LONDON
 
-bp = Blueprint("audit", __name__)
 
 ANY_VIEW = "views"  # the verb filter's value for every view of a child's record
 # The page of each kind of record an entry can name (the LA admin reading the log may open them all).

@@ -12,7 +12,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from portal import audit, transaction
-from portal.cases import notify
+from portal.notifications import notify
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.timeutil import as_utc, utcnow

@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import time
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request,
+from flask import (current_app, flash, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user, login_user, logout_user
 
 from portal import access, audit, transaction
-from portal.auth import service, two_factor
+from portal.auth import bp, service, two_factor
 from portal.auth.forms import ChangePasswordForm, CodeForm, LoginForm, RecoveryCodeForm
 from portal.extensions import db, limiter
 from portal.orgs.models import User
 from portal.urls import is_safe_next
 
-bp = Blueprint("auth", __name__)
 
 # One answer for a wrong password, an unknown address, a deactivated and a locked account.
 SIGN_IN_REFUSED = "The e-mail address or password is wrong, or the account is locked"

@@ -9,12 +9,11 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.cases import service
+from portal.cases import bp, service
 from portal.cases.errors import Conflict, Refused
 from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm
 from portal.cases.models import (CHRONOLOGY_KINDS, CLOSURE_REASONS, Action, Case, CaseShare, ChronologyEntry,
                                  Stage)
-from portal.cases.views import bp
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pagination import page_links, paginate

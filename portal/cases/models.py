@@ -1,4 +1,4 @@
-"""Referrals, cases, sharing, chronology, agreed actions, stages and notifications."""
+"""Referrals, cases, sharing, chronology, agreed actions and stages (notifications: portal.notifications)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -266,28 +266,3 @@ class Action(db.Model):
             return f"{self.owner_user.name} ({self.owner_user.organisation.name})"
         return self.owner_org.name if self.owner_org is not None else "–"
 
-
-class Notification(db.Model):
-    __tablename__ = "notifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    text: Mapped[str] = mapped_column(String(300))
-    link: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
-
-
-class OutboxEmail(db.Model):
-    """E-mail written here when no MAIL_SERVER is set (LA admins can read it)."""
-    __tablename__ = "outbox_emails"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    to: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    error: Mapped[str] = mapped_column(String(300), default="")

@@ -6,11 +6,11 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit, transaction
+from portal.cases import bp
 from portal.cases import referrals as service
 from portal.cases.errors import Conflict, Refused
 from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
 from portal.cases.models import BARRIERS, REFERRAL_STATE_LABELS, Referral
-from portal.cases.views import bp
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.pagination import page_links, paginate

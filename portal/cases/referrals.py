@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal import access, audit
-from portal.cases import notify
+from portal.notifications import notify
 from portal.cases.errors import Refused
 from portal.concurrency import check_version as _check_version
 from portal.cases.models import BARRIER_LABELS, Case, ChronologyEntry, Referral, ReferralAddition, Stage

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from portal import access, audit
-from portal.cases import notify
+from portal.notifications import notify
 from portal.cases.errors import Refused
 from portal.concurrency import Conflict
 from portal.concurrency import check_version as _check_version

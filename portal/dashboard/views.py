@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from portal import access
+from portal.dashboard import bp
 from portal.extensions import db
 
-bp = Blueprint("dashboard", __name__)
 
 # Parts of the portal still to come, per role (issues not yet built).
 COMING = {

@@ -167,7 +167,7 @@ def reset_two_factor(actor: User, user: User, expected_version: int | None) -> N
     codes go, every session of theirs ends, and they set it up again at their next sign-in
     - after their password, so a reset alone lets nobody in."""
     from portal.auth import two_factor
-    from portal.cases import notify
+    from portal.notifications import notify
 
     _check_version(user, expected_version)
     was_enrolled = user.two_factor_enrolled

@@ -1,7 +1,7 @@
 """LA admin screens: organisations and users."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -9,12 +9,10 @@ from sqlalchemy.orm import selectinload
 from portal import access
 from portal.access import ROLE_LABELS, ROLES
 from portal.extensions import db
-from portal.orgs import service
+from portal.orgs import bp, service
 from portal.orgs.forms import ConfirmForm, NewUserForm, OrganisationForm, UserForm
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pagination import page_links, paginate
-
-bp = Blueprint("orgs", __name__)
 
 
 def _me() -> User:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
-from portal.cases import notify
+from portal.notifications import notify
 from portal.cases.errors import Refused
 from portal.cases.models import Case
 from portal.cases.service import add_action, check_owner, entry_from_elsewhere, support_offers

@@ -16,10 +16,9 @@ from portal.cases.errors import Conflict, Refused
 from portal.cases.models import Action, Case
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
-from portal.panels import service
+from portal.panels import bp, service
 from portal.panels.decisions import check_decision
 from portal.panels.models import DECISIONS, AgendaItem, PanelDecision, PanelMeeting, PanelMember
-from portal.panels.views import bp
 from portal.params import int_arg, to_int
 
 ACTION_ROWS = 3

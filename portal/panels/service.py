@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from portal import access, audit
-from portal.cases import notify
+from portal.notifications import notify
 from portal.cases.errors import Refused
 from portal.cases.models import Case
 from portal.concurrency import check_version

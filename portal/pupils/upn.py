@@ -32,6 +32,13 @@ def check_letter(body: str) -> str:
     return ALPHABET[total % 23]
 
 
+def make_upn(establishment: str, year: int, serial: int, la: str = "820") -> str:
+    """A valid permanent UPN from its parts: LA number (820 unless given), establishment (4
+    digits), year (its last two digits) and serial (0-999), with its check letter."""
+    body = f"{la}{establishment}{year % 100:02d}{serial:03d}"
+    return check_letter(body) + body
+
+
 def check(raw: str) -> UpnCheck:
     upn = normalise(raw)
     if len(upn) != 13:

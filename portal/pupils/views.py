@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -12,11 +12,10 @@ from portal import access, audit
 from portal.attendance import calc, charts, summaries
 from portal.extensions import db, htmx
 from portal.forms import Form
-from portal.pupils import service
+from portal.pupils import bp, service
 from portal.pupils.forms import ContactForm, PupilForm
 from portal.pupils.models import Enrolment, Pupil
 
-bp = Blueprint("pupils", __name__)
 RESULTS = 20
 
 

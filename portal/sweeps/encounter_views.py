@@ -12,12 +12,11 @@ from portal.orgs.models import Organisation, OrgKind
 from portal.pagination import page_links, paginate
 from portal.params import to_int
 from portal.pupils.models import Pupil
-from portal.sweeps import match_search, service
+from portal.sweeps import bp, match_search, service
 from portal.sweeps.errors import Conflict, Refused
 from portal.sweeps.forms import EncounterForm, MatchForm, MatchSearchForm
 from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import LABELS, MATCH_STATES, SCHOOL_STATUSES, Encounter, FollowUp
-from portal.sweeps.views import bp
 from portal.timeutil import LONDON, utcnow
 
 FIELD_FOR = {"school_status": "school", "school_id": "school"}

@@ -9,11 +9,10 @@ from portal import access, audit
 from portal.extensions import db
 from portal.pagination import page_links, paginate
 from portal.pupils.models import Pupil
-from portal.sweeps import service
+from portal.sweeps import bp, service
 from portal.sweeps.errors import Conflict, Refused
 from portal.sweeps.forms import FollowUpForm
 from portal.sweeps.models import LABELS, FollowUp
-from portal.sweeps.views import bp
 
 FILTERS = (("open", "Open"), ("overdue", "Overdue"), ("done", "Done"), ("all", "All"))
 

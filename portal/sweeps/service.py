@@ -9,7 +9,7 @@ from sqlalchemy import case as sql_case, func, or_, select
 
 from portal import access, audit
 from portal.attendance.schooldays import add_school_days, load_terms
-from portal.cases import notify
+from portal.notifications import notify
 from portal.cases import service as cases
 from portal.concurrency import check_version, flush_or_conflict, conflict_on_stale
 from portal.extensions import db

@@ -15,11 +15,10 @@ from portal.orgs.models import Organisation, OrgKind, User
 from portal.pagination import page_links, paginate
 from portal.params import date_arg, to_int
 from portal.pupils.models import Pupil
-from portal.sweeps import reports, service
+from portal.sweeps import bp, reports, service
 from portal.sweeps.errors import Refused
 from portal.sweeps.forms import SweepForm
 from portal.sweeps.models import LABELS, Encounter, Sweep
-from portal.sweeps.views import bp
 
 
 @bp.route("/sweeps")

@@ -16,7 +16,7 @@ from portal.attendance import imports
 from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.pupils.imports import PUPIL_HEADER
-from portal.seed_pupils import make_upn
+from portal.pupils.upn import make_upn
 from portal.timeutil import utcnow
 from tests.attendance.helpers import TODAY, latest_job, marks_csv, upload
 from tests.factories import make_pupil

@@ -8,9 +8,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from portal.cases import notify
-from portal.cases.models import OutboxEmail
 from portal.extensions import db
+from portal.notifications import notify
+from portal.notifications.models import OutboxEmail
 
 
 class _SMTPHandler(socketserver.StreamRequestHandler):

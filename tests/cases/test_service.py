@@ -19,9 +19,10 @@ from portal.attendance.models import PupilWeek
 from portal.audit import AuditEvent
 from portal.cases import referrals, service
 from portal.cases.errors import Conflict, Refused
-from portal.cases.models import (Action, Case, CaseShare, ChronologyEntry, Notification, OutboxEmail, Referral,
+from portal.cases.models import (Action, Case, CaseShare, ChronologyEntry, Referral,
                                  ReferralAddition, Stage)
 from portal.extensions import db
+from portal.notifications.models import Notification, OutboxEmail
 from portal.orgs.models import User
 from portal.timeutil import utcnow
 from tests.attendance.helpers import TODAY

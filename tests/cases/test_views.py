@@ -15,11 +15,12 @@ from sqlalchemy import event, func, select, update
 from portal.attendance import summaries
 from portal.attendance.models import PupilWeek
 from portal.cases import referrals, service
-from portal.cases.models import (Action, Case, CaseShare, ChronologyEntry, Notification, Referral,
+from portal.cases.models import (Action, Case, CaseShare, ChronologyEntry, Referral,
                                  ReferralAddition, Stage)
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.pupils.models import Pupil
-from portal.seed_pupils import make_upn
+from portal.pupils.upn import make_upn
 from portal.timeutil import LONDON, utcnow
 from tests.attendance.helpers import TODAY
 from tests.factories import make_pupil

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from portal import access
 from portal.audit import AuditEvent
 from portal.cases.errors import Conflict, Refused
-from portal.cases.models import Action, Case, CaseShare, ChronologyEntry, Notification, Stage
+from portal.cases.models import Action, Case, CaseShare, ChronologyEntry, Stage
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.orgs.models import OrgKind, User
 from portal.panels import service
 from portal.panels.models import DECISIONS, AgendaItem, PanelDecision, PanelMeeting, PanelMember

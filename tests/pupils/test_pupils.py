@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.pupils.imports import PUPIL_HEADER
 from portal.pupils.models import Enrolment, Pupil
-from portal.seed_pupils import make_upn
+from portal.pupils.upn import make_upn
 from tests.attendance.helpers import latest_job, upload
 from tests.factories import make_pupil
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from portal import access
 from portal.audit import AuditEvent
-from portal.cases.models import Case, ChronologyEntry, Notification
+from portal.cases.models import Case, ChronologyEntry
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.sweeps.models import FollowUp
 from tests.sweeps.conftest import record
 

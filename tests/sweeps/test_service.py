@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
-from portal.cases.models import Case, ChronologyEntry, Notification
+from portal.cases.models import Case, ChronologyEntry
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.sweeps import service
 from portal.sweeps.errors import Conflict, Refused
 from portal.sweeps.match_search import MatchSearch

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from portal.cases import service as case_service
 from portal.cases.models import Action, Case, ChronologyEntry
+from portal.demo.pupils import seed_term_range
 from portal.extensions import db
 from portal.orgs.models import Organisation, User
 from portal.panels import service
 from portal.panels.models import PanelDecision, PanelMeeting
-from portal.seed_pupils import seed_term_range
 from portal.timeutil import LONDON, utcnow
 
 MIN_ITEMS = 3

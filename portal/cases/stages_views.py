@@ -11,8 +11,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from portal import access, audit
+from portal.cases import bp
 from portal.cases.models import Stage
-from portal.cases.views import bp
 from portal.extensions import db
 from portal.forms import Form, strip
 

@@ -8,8 +8,8 @@ from email.message import EmailMessage
 from flask import current_app
 from sqlalchemy import select
 
-from portal.cases.models import Notification, OutboxEmail
 from portal.extensions import db
+from portal.notifications.models import Notification, OutboxEmail
 from portal.orgs.models import User
 from portal.timeutil import utcnow
 

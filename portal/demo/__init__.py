@@ -68,12 +68,12 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None) -> bool
 
     totp_secret = totp_secret or current_app.config["DEMO_TOTP_SECRET"]
     from portal.attendance.summaries import today as london_today
-    from portal.seed_pupils import seed_pupils
+    from portal.demo.pupils import seed_pupils
 
     today = today or london_today()
-    from portal.seed_cases import seed_cases
-    from portal.seed_panels import seed_panels
-    from portal.seed_sweeps import seed_sweeps
+    from portal.demo.cases import seed_cases
+    from portal.demo.panels import seed_panels
+    from portal.demo.sweeps import seed_sweeps
 
     if db.session.scalar(select(User.id).where(User.email == "admin@demo.test")) is not None:
         # a partnership seeded before pupils or cases existed gets them now

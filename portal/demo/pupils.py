@@ -16,7 +16,7 @@ from portal.attendance.models import ImportJob, Term
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, SchoolPhase
 from portal.pupils.models import Contact, Enrolment, Pupil
-from portal.pupils.upn import check_letter
+from portal.pupils.upn import make_upn
 
 FORENAMES = ["Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Ivy", "Leo", "Freya",
              "Oscar", "Aisha", "Muhammad", "Zara", "Yusuf", "Priya", "Arjun", "Chloe", "Jacob", "Grace",
@@ -35,12 +35,6 @@ YEARS = {SchoolPhase.primary: range(0, 7), SchoolPhase.secondary: range(7, 12),
          SchoolPhase.special: range(3, 12), SchoolPhase.alternative_provision: range(9, 12),
          SchoolPhase.all_through: range(0, 12)}
 PUPILS_PER_SCHOOL = 150
-LA_NUMBER = "820"
-
-
-def make_upn(establishment: str, year: int, serial: int) -> str:
-    body = f"{LA_NUMBER}{establishment}{year % 100:02d}{serial:03d}"
-    return check_letter(body) + body
 
 
 def _pattern(rng: random.Random) -> float:

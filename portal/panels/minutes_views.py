@@ -8,10 +8,9 @@ from flask_login import current_user
 from portal import access, audit
 from portal.cases.errors import Conflict, Refused
 from portal.extensions import db
-from portal.panels import overview, service
+from portal.panels import bp, overview, service
 from portal.panels.minutes import LINKS, VERSIONS, WITHOUT_RATIONALE, build_minutes, render_pdf
 from portal.panels.models import PanelMeeting
-from portal.panels.views import bp
 from portal.params import to_int
 from portal.timeutil import london_today
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,15 +15,13 @@ from portal.cases.errors import Conflict, Refused
 from portal.cases.models import Action, Case
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
-from portal.panels import service
+from portal.panels import bp, service
 from portal.panels.forms import AddItemForm, InviteAgencyForm, InviteUserForm, RemoveItemForm, ScheduleForm
 from portal.panels.models import AgendaItem, PanelDecision, PanelMeeting, PanelMember
 from portal.panels.rules import NOT_LISTABLE, SLOT_RANGE
 from portal.params import int_arg, to_int
 from portal.pupils.models import Pupil
 from portal.timeutil import LONDON, as_utc, utcnow
-
-bp = Blueprint("panels", __name__)
 
 
 def _apply(form, exc: Refused, fields: dict[str, str] | None = None) -> None:
@@ -397,5 +395,3 @@ def view_pack(meeting_id: int, item_id: int):
             "rationale": last.rationale if access.pack_shows(level, "rationale") else None}
     return render_template("panels/pack.html", item=item, meeting=item.meeting, case=case, level=level,
                            case_link=access.sees_case_record(current_user, case), today=today(), **pack)
-
-from portal.panels import after_views, run_views  # noqa: E402,F401  (their routes join this blueprint)

@@ -1,4 +1,4 @@
-"""Agreed actions (added and completed inline), "My actions", notifications and the outbox."""
+"""Agreed actions: added and completed inline on the case page, and "My actions"."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,21 +6,19 @@ from datetime import timedelta
 from flask import flash, redirect, render_template, request, url_for
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.cases import service
+from portal.cases import bp, service
 from portal.cases.case_views import _action_form, _case_context, _conflict, _today
 from portal.cases.errors import Conflict, Refused
 from portal.cases.forms import CompleteForm
-from portal.cases.models import Action, Case, Notification, OutboxEmail
-from portal.cases.views import bp
+from portal.cases.models import Action, Case
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
 from portal.pagination import page_links, paginate
 from portal.params import to_int
-from portal.timeutil import utcnow
 
 
 def _owner(value: str):
@@ -124,25 +122,3 @@ def my_actions():
     return render_template("cases/my_actions.html", page=page, pages=page_links(page), show=show, today=today,
                            can_update=lambda a: access.can_update_action(current_user, a))
 
-
-@bp.route("/notifications")
-@access.require("use_portal")
-def notifications():
-    page = paginate(select(Notification).where(Notification.user_id == current_user.id)
-                    .order_by(Notification.created_at.desc(), Notification.id.desc()))
-    return render_template("cases/notifications.html", page=page, pages=page_links(page))
-
-
-@bp.route("/notifications/read", methods=["POST"])
-@access.require("use_portal")
-def mark_notifications_read():
-    db.session.execute(update(Notification).where(Notification.user_id == current_user.id,
-                                                  Notification.read_at.is_(None)).values(read_at=utcnow()))
-    return redirect(url_for("cases.notifications"), code=303)
-
-
-@bp.route("/outbox")
-@access.require("read_outbox")
-def outbox():
-    page = paginate(select(OutboxEmail).order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc()))
-    return render_template("cases/outbox.html", page=page, pages=page_links(page))
