@@ -92,14 +92,35 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # SQLite: batch mode recreates a table (copy, drop, rename), and a table that others
+        # refer to cannot be dropped while foreign keys are enforced; the pragma takes effect
+        # only outside a transaction, so it is turned off here, for the whole run, and a
+        # migration that recreates such tables runs PRAGMA foreign_key_check before it ends.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                _foreign_keys_back_on(connection)
+
+
+def _foreign_keys_back_on(connection):
+    """The connection goes back to the pool enforcing foreign keys, or not at all."""
+    if connection.in_transaction():
+        connection.rollback()
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=ON")
+    if driver.execute("PRAGMA foreign_keys").fetchone()[0] != 1:
+        connection.invalidate()
 
 
 if context.is_offline_mode():

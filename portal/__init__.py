@@ -244,12 +244,23 @@ def _register_error_pages(app: Flask) -> None:
                                  "Go back, reload the page and try again.")
 
 
+def _states() -> tuple[type, ...]:
+    from portal.attendance.models import ImportStatus
+    from portal.cases.models import ActionStatus, CaseStatus, ReferralStatus
+    from portal.panels.models import MeetingStatus
+    from portal.sweeps.models import FollowUpStatus, MatchStatus
+
+    return (ReferralStatus, CaseStatus, ActionStatus, MeetingStatus, MatchStatus, FollowUpStatus, ImportStatus)
+
+
 def _register_template_helpers(app: Flask) -> None:
     from portal import access
     from portal.timeutil import london
 
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["day"] = lambda value: value.strftime("%-d %b %Y") if value else ""
+    # Templates compare a state to its enum's members (`case.status == CaseStatus.closed`).
+    app.jinja_env.globals.update({state.__name__: state for state in _states()})
 
     @app.context_processor
     def _globals():

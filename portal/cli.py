@@ -66,6 +66,7 @@ def register(app: Flask) -> None:
         from portal import access
         from portal.attendance import uploads
         from portal.attendance.imports import import_marks
+        from portal.attendance.models import ImportStatus
         from portal.attendance.service import create_import_job
         from portal.auth.service import find_user_by_email
         from portal.orgs.models import Organisation
@@ -89,7 +90,8 @@ def register(app: Flask) -> None:
             raise click.ClickException(f"{email} may import only for their own school.")
         origin = f"command line ({getpass.getuser()}@{socket.gethostname()})"[:64]
         with open(path, "rb") as source, transaction.unit():
-            job = create_import_job(user, kind, source, path, school_id=school_id, origin=origin, status="running")
+            job = create_import_job(user, kind, source, path, school_id=school_id, origin=origin,
+                                    status=ImportStatus.running)
         try:
             with transaction.unit():
                 if kind == "marks":
@@ -98,7 +100,7 @@ def register(app: Flask) -> None:
                     job = import_pupils(job)
         finally:
             uploads.discard(job.path)  # the copy under instance/imports (0600)
-        if job.status == "done":
+        if job.status == ImportStatus.done:
             click.echo(f"Imported {job.rows} rows: {job.added} added, {job.changed} changed, "
                        f"{job.unchanged} unchanged.")
             return

@@ -72,3 +72,15 @@ def test_every_domain_declares_its_blueprint_and_pages_one_way():
             assert f"from portal.{name} import bp" in re.sub(r"import bp, .*", "import bp", text), \
                 f"portal/{name}/{module}.py: take bp from portal.{name}"
             assert "Blueprint(" not in text, f"portal/{name}/{module}.py: the package defines the blueprint"
+
+
+def test_states_are_compared_to_their_enums_not_to_strings():
+    """A status is an enum stored with a CHECK constraint (portal/states.py): code and templates
+    compare it to the enum's members (`case.status == CaseStatus.closed`) or ask the model
+    (`case.is_closed`), never to a bare string a typo would silently break."""
+    bare = re.compile(r"""\.(?:match_)?status\s*(?:==|!=|(?:not\s+)?in)\s*\(?\s*["']"""
+                      r"""|\.(?:match_)?status\.(?:not_)?in_\(\s*\(?\s*["']"""
+                      r"""|selectattr\(\s*["'](?:match_)?status["']""")
+    for path in [*(ROOT / "portal").rglob("*.py"), *(ROOT / "templates").rglob("*.html")]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            assert not bare.search(line), f"{path}:{number}: compare the state to its enum: {line.strip()}"

@@ -19,29 +19,34 @@ from portal.access.roles import AGENCY_ROLES, EARLY_HELP, EWO, LA_ADMIN, POLICE,
 def referrals_for(user) -> Select:
     """Schools see their own referrals (drafts included); EWOs the submitted referrals of the
     schools they serve; the LA every submitted referral."""
-    from portal.cases.models import Referral
+    from portal.cases.models import Referral, ReferralStatus
 
     if user.role == SCHOOL_STAFF:
         return select(Referral).where(Referral.school_id == user.organisation_id)
     if user.role in (EWO, LA_ADMIN):
-        return select(Referral).where(Referral.school_id.in_(school_ids_for(user)), Referral.status != "draft")
+        return select(Referral).where(Referral.school_id.in_(school_ids_for(user)),
+                                      Referral.status != ReferralStatus.draft)
     return select(Referral).where(false())
 
 
 @object_rule("edit_referral")
 def _may_edit_referral(user, referral) -> bool:
-    return referral.status in ("draft", "more_info")
+    return referral.editable
 
 
 @object_rule("add_to_referral")
 def _may_add_to_referral(user, referral) -> bool:
-    return referral.status != "draft"
+    from portal.cases.models import ReferralStatus
+
+    return referral.status != ReferralStatus.draft
 
 
 @object_rule("triage")
 def can_triage(user, referral) -> bool:
     """The school's named EWO (or the LA) triages a submitted referral."""
-    if referral.status != "submitted":
+    from portal.cases.models import ReferralStatus
+
+    if referral.status != ReferralStatus.submitted:
         return False
     if user.role == LA_ADMIN:
         return True
@@ -124,10 +129,10 @@ def can_add_action(user, case) -> bool:
 
 def visible_open_case(user, pupil_id: int):
     """The pupil's open case if the user may see it (e.g. shared with their agency), else None."""
-    from portal.cases.models import Case
+    from portal.cases.models import Case, CaseStatus
     from portal.extensions import db
 
-    return db.session.scalar(cases_for(user).where(Case.pupil_id == pupil_id, Case.status != "closed")
+    return db.session.scalar(cases_for(user).where(Case.pupil_id == pupil_id, Case.status != CaseStatus.closed)
                              .order_by(Case.id.desc()).limit(1))
 
 

@@ -198,8 +198,8 @@ def agenda_cases_for(user, meeting) -> Select:
     case may be listed."""
     from sqlalchemy import and_, or_
 
-    from portal.cases.models import Case, Stage
-    from portal.panels.rules import ACTIVE_CASE_STATES, PANEL_STAGE_POSITION, meeting_date
+    from portal.cases.models import ACTIVE_CASE_STATES, Case, Stage
+    from portal.panels.rules import PANEL_STAGE_POSITION, meeting_date
 
     panel_stage = select(Stage.id).where(Stage.position == PANEL_STAGE_POSITION)
     due = and_(Case.status.in_(ACTIVE_CASE_STATES),

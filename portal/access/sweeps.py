@@ -66,7 +66,7 @@ def encounters_for(user) -> Select:
     from sqlalchemy import or_
 
     from portal.pupils.models import Pupil
-    from portal.sweeps.models import Encounter
+    from portal.sweeps.models import Encounter, MatchStatus
 
     if user.role == LA_ADMIN:
         return select(Encounter)
@@ -74,11 +74,13 @@ def encounters_for(user) -> Select:
         return select(Encounter).where(Encounter.sweep_id.in_(_sweeps_taken_part_in(user)))
     if user.role == EWO:
         pupils = select(Pupil.id).where(Pupil.school_id.in_(school_ids_for(user)))
-        return select(Encounter).where(or_(Encounter.match_status != "matched", Encounter.pupil_id.in_(pupils),
-                                           Encounter.recorded_by_id == user.id, Encounter.matched_by_id == user.id))
+        return select(Encounter).where(or_(Encounter.match_status != MatchStatus.matched,
+                                           Encounter.pupil_id.in_(pupils), Encounter.recorded_by_id == user.id,
+                                           Encounter.matched_by_id == user.id))
     if user.role == SCHOOL_STAFF:
         pupils = select(Pupil.id).where(Pupil.school_id == user.organisation_id)
-        return select(Encounter).where(Encounter.match_status == "matched", Encounter.pupil_id.in_(pupils))
+        return select(Encounter).where(Encounter.match_status == MatchStatus.matched,
+                                       Encounter.pupil_id.in_(pupils))
     return select(Encounter).where(false())
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import select, text, update
 from portal import access, transaction
 from portal.attendance import calc
 from portal.attendance.codes import CLOSURE_CODES
-from portal.attendance.models import ImportJob, RegisterCode
+from portal.attendance.models import ImportJob, ImportStatus, RegisterCode
 from portal.csvutil import safe_cell
 from portal.attendance.queries import week_start_sql
 from portal.extensions import db
@@ -313,7 +313,7 @@ def _record_failure(run: _Run, staged: _Staged, problems: int, shown: list[list]
     """Nothing is imported: the job lists the problems, and the audit entry says so."""
     with db.engine.begin() as done:
         done.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
-            status="failed", phase="Finished", progress=100, finished_at=utcnow(), rows=staged.last_row - 1,
+            status=ImportStatus.failed, phase="Finished", progress=100, finished_at=utcnow(), rows=staged.last_row - 1,
             error_count=problems, errors=shown,
             message=f"{problems} problem{'s' if problems != 1 else ''} found. Nothing was imported."))
         _audit(done, run.who, "attendance_import_failed", run.job_id,
@@ -327,7 +327,7 @@ def _save(conn, dialect: str, run: _Run, staged: _Staged) -> None:
     with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
         counts = _merge(conn, dialect, run.job_id, run.who["actor_id"], staged.min_date, staged.max_date)
         conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
-            status="done", phase="Finished", progress=100, rows=staged.rows, error_count=0, errors=None,
+            status=ImportStatus.done, phase="Finished", progress=100, rows=staged.rows, error_count=0, errors=None,
             finished_at=utcnow(), message="", **counts))
         _audit(conn, run.who, "attendance_imported", run.job_id,
                f"{staged.rows} marks ({counts['added']} added, {counts['changed']} changed, "

@@ -12,7 +12,7 @@ from flask import Flask, current_app
 
 from portal import audit, transaction
 from portal.attendance import uploads
-from portal.attendance.models import ImportJob
+from portal.attendance.models import ImportJob, ImportStatus
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,9 @@ def run(job_id: int) -> None:
 
     with transaction.unit():
         job = db.session.get(ImportJob, job_id)
-        if job is None or job.status != "queued":
+        if job is None or job.status != ImportStatus.queued:
             return
-        job.status, job.phase, job.progress = "running", "Starting", 1
+        job.status, job.phase, job.progress = ImportStatus.running, "Starting", 1
         kind, path, uploader_id, origin = job.kind, job.path, job.uploaded_by_id, job.uploaded_from
     try:
         with transaction.unit():
@@ -43,7 +43,7 @@ def run(job_id: int) -> None:
         from portal.timeutil import utcnow
 
         with transaction.unit():
-            set_progress(job_id, status="failed", phase="Finished", progress=100, finished_at=utcnow(),
+            set_progress(job_id, status=ImportStatus.failed, phase="Finished", progress=100, finished_at=utcnow(),
                          message="The import stopped because of a problem in the service. Nothing was imported.")
             actor = db.session.get(User, uploader_id) if uploader_id else None
             audit.record(actor, "attendance_import_failed" if kind == "marks" else "pupils_import_failed",

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, SmallInteger, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.states import State, state_type
 from portal.timeutil import utcnow
 
 
@@ -78,6 +79,14 @@ class Term(db.Model):
     half_term_end: Mapped[date | None] = mapped_column(Date)
 
 
+class ImportStatus(State):
+    """queued -> running -> done | failed"""
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
 class ImportJob(db.Model):
     __tablename__ = "import_jobs"
 
@@ -91,7 +100,7 @@ class ImportJob(db.Model):
     filename: Mapped[str] = mapped_column(String(255))
     path: Mapped[str] = mapped_column(String(500))
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued running failed done
+    status: Mapped[ImportStatus] = mapped_column(state_type(ImportStatus), default=ImportStatus.queued)
     phase: Mapped[str] = mapped_column(String(40), default="Waiting to start")
     progress: Mapped[int] = mapped_column(SmallInteger, default=0)  # percent
     rows: Mapped[int] = mapped_column(Integer, default=0)
@@ -109,4 +118,4 @@ class ImportJob(db.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in ("done", "failed")
+        return self.status in (ImportStatus.done, ImportStatus.failed)

@@ -10,7 +10,7 @@ from typing import IO
 from portal import access, audit
 from portal.attendance import uploads
 from portal.attendance.imports import MARKS_HEADER, check_header
-from portal.attendance.models import ImportJob
+from portal.attendance.models import ImportJob, ImportStatus
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.pupils.imports import PUPIL_HEADER
@@ -33,7 +33,7 @@ def upload_problem(filename: str | None, stream: IO[bytes], kind: str) -> str | 
 
 
 def create_import_job(actor: User, kind: str, source: IO[bytes], filename: str, *, school_id: int | None,
-                      origin: str | None, status: str = "queued") -> ImportJob:
+                      origin: str | None, status: ImportStatus = ImportStatus.queued) -> ImportJob:
     """Save a private copy of the file and add its job, for the school the actor may import
     for (`access.import_school_for`), with the audit entry naming the uploader and where the
     file came from. The caller commits; the copy is deleted when the job ends."""

@@ -14,7 +14,7 @@ from portal import access, audit, transaction
 from portal.attendance import bp, calc, jobs, service, summaries, uploads
 from portal.attendance.forms import UploadForm
 from portal.attendance.imports import errors_path
-from portal.attendance.models import ImportJob
+from portal.attendance.models import ImportJob, ImportStatus
 from portal.csvutil import csv_response
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation
@@ -77,7 +77,7 @@ def import_progress(job_id: int):
 def import_errors(job_id: int):
     job = access.get_import_or_404(current_user, job_id)
     path = errors_path(job)
-    if job.status != "failed" or uploads.errors_expired(job.finished_at):
+    if job.status != ImportStatus.failed or uploads.errors_expired(job.finished_at):
         uploads.discard(path)  # kept IMPORT_ERRORS_DAYS, even if no restart has swept it yet
         abort(404)
     if not os.path.exists(path):

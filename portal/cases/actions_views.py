@@ -14,7 +14,7 @@ from portal.cases import bp, service
 from portal.cases.case_views import _action_form, _case_context, _conflict, _today
 from portal.cases.errors import Conflict, Refused
 from portal.cases.forms import CompleteForm
-from portal.cases.models import Action, Case
+from portal.cases.models import Action, ActionStatus, Case
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
 from portal.pagination import page_links, paginate
@@ -66,7 +66,7 @@ def complete_action(action_id: int):
     if form.validate():
         try:
             service.complete_action(current_user, action, form.outcome.data.strip(), form.version.data,
-                                    status=form.status.data or "done")
+                                    status=form.status.data or ActionStatus.done)
         except Conflict as exc:
             db.session.rollback()
             current = db.session.get(Action, action_id)
@@ -108,14 +108,15 @@ def my_actions():
                      selectinload(Action.owner_org)))
     today = _today()
     if show == "week":
-        stmt = stmt.where(Action.status == "open", Action.due_date >= today, Action.due_date <= today + timedelta(days=7))
+        stmt = stmt.where(Action.status == ActionStatus.open, Action.due_date >= today,
+                          Action.due_date <= today + timedelta(days=7))
     elif show == "overdue":
-        stmt = stmt.where(Action.status == "open", Action.due_date < today)
+        stmt = stmt.where(Action.status == ActionStatus.open, Action.due_date < today)
     elif show == "done":
-        stmt = stmt.where(Action.status != "open")
+        stmt = stmt.where(Action.status != ActionStatus.open)
     else:
         show = "open"
-        stmt = stmt.where(Action.status == "open")
+        stmt = stmt.where(Action.status == ActionStatus.open)
     stmt = stmt.order_by(Action.due_date, Action.id) if show != "done" else \
         stmt.order_by(Action.completed_at.desc(), Action.id.desc())
     page = paginate(stmt)

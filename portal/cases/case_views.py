@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 from portal import access, audit
 from portal.cases import bp, service
 from portal.cases.errors import Conflict, Refused
-from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm
-from portal.cases.models import (CHRONOLOGY_KINDS, CLOSURE_REASONS, Action, Case, CaseShare, ChronologyEntry,
-                                 Stage)
+from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm, WithdrawForm
+from portal.cases.models import (CHRONOLOGY_KINDS, CLOSURE_REASONS, Action, ActionStatus, Case, CaseShare,
+                                 CaseStatus, ChronologyEntry, Stage)
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pagination import page_links, paginate
@@ -26,6 +26,8 @@ SORTS = {
     "opened": (Case.opened_at.desc(), Case.id.desc()),
     "name": (Pupil.legal_surname, Pupil.legal_forename, Case.id),
 }
+# The list's status filter: active (open or monitoring, the default), one state, or all.
+STATUS_FILTERS = [("active", "Open or monitoring"), *((s.value, s.label) for s in CaseStatus), ("all", "All")]
 
 
 def _today() -> date:
@@ -43,9 +45,9 @@ def list_cases():
                      selectinload(Case.lead)))
     status = args.get("status", "active")
     if status == "active":
-        stmt = stmt.where(Case.status != "closed")
-    elif status in ("open", "monitoring", "closed"):
-        stmt = stmt.where(Case.status == status)
+        stmt = stmt.where(Case.status != CaseStatus.closed)
+    elif (state := CaseStatus.get(status)) is not None:
+        stmt = stmt.where(Case.status == state)
     if args.get("mine") == "1":
         stmt = stmt.where(Case.lead_id == current_user.id)
     school = int_arg("school")
@@ -59,7 +61,7 @@ def list_cases():
     if cohort in {f for f, _, _ in COHORT_FLAGS} and not police:  # the police see no cohort detail
         stmt = stmt.where(getattr(Pupil, cohort).is_(True))
     if args.get("overdue") == "1":
-        overdue_action = exists().where(Action.case_id == Case.id, Action.status == "open",
+        overdue_action = exists().where(Action.case_id == Case.id, Action.status == ActionStatus.open,
                                         Action.due_date < _today())
         stmt = stmt.where(or_(overdue_action, Case.next_review < _today()))
     sort = args.get("sort", "review")
@@ -67,9 +69,10 @@ def list_cases():
     page = paginate(stmt)
     case_ids = [c.id for c in page.items]
     overdue = dict(db.session.execute(
-        select(Action.case_id, func.count()).where(Action.case_id.in_(case_ids), Action.status == "open",
+        select(Action.case_id, func.count()).where(Action.case_id.in_(case_ids), Action.status == ActionStatus.open,
                                                    Action.due_date < _today()).group_by(Action.case_id)).all())
-    context = dict(page=page, pages=page_links(page), args=args, status=status, sort=sort, overdue=overdue,
+    context = dict(page=page, pages=page_links(page), args=args, status=status, status_filters=STATUS_FILTERS,
+                   sort=sort, overdue=overdue,
                    schools=db.session.scalars(access.schools_for(current_user)).all(),
                    stages=db.session.scalars(select(Stage).order_by(Stage.position)).all(),
                    cohorts=[] if police else COHORT_FLAGS, today=_today())
@@ -97,7 +100,7 @@ def _case_context(case: Case, **extra):
     actions = db.session.scalars(select(Action).where(Action.case_id == case.id)
                                  .options(selectinload(Action.owner_user).selectinload(User.organisation),
                                           selectinload(Action.owner_org))
-                                 .order_by(Action.status != "open", Action.due_date, Action.id)).all()
+                                 .order_by(Action.status != ActionStatus.open, Action.due_date, Action.id)).all()
     shares = db.session.scalars(select(CaseShare).where(CaseShare.case_id == case.id)
                                 .options(selectinload(CaseShare.organisation)).order_by(CaseShare.id)).all()
     agencies = {e.organisation for e in entries if e.organisation} | {s.organisation for s in shares}
@@ -292,10 +295,14 @@ def withdraw_share(case_id: int, share_id: int):
     item = next((s for s in case.shares if s.id == share_id), None)
     if item is None:
         abort(404)
-    form = ReasonForm()
-    if form.validate_on_submit():
+    form = WithdrawForm()
+    if not form.is_submitted():
+        form.version.data = item.version
+    elif form.validate():
         try:
-            service.withdraw_share(current_user, item, form.reason.data.strip())
+            service.withdraw_share(current_user, item, form.reason.data.strip(), form.version.data)
+        except Conflict as exc:
+            return _conflict("share", exc.current, url_for("cases.view_case", case_id=case_id) + "#sharing")
         except Refused as exc:
             form.reason.errors.append(exc.message)
         else:
@@ -323,6 +330,6 @@ def close_case(case_id: int):
         else:
             flash("The case has been closed.", "success")
             return _back(case)
-    open_actions = [a for a in case.actions if a.status == "open"]
+    open_actions = [a for a in case.actions if a.is_open]
     return render_template("cases/close.html", case=case, form=form, open_actions=open_actions), \
         (422 if form.is_submitted() else 200)

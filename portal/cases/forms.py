@@ -5,7 +5,8 @@ from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from portal.cases.models import CLOSURE_REASONS, CONSENT, MANUAL_KINDS, URGENCY, CHRONOLOGY_KINDS
+from portal.cases.models import (CHRONOLOGY_KINDS, CLOSURE_REASONS, CONSENT, MANUAL_KINDS, URGENCY, ActionStatus,
+                                 CaseStatus)
 from portal.forms import Form, strip
 
 
@@ -76,6 +77,10 @@ class ReasonForm(Form):
                            validators=[InputRequired("Enter the reason"), Length(max=2000)])
 
 
+class WithdrawForm(ReasonForm, VersionedForm):
+    """Withdraw a share: why, and the version of the share the page showed."""
+
+
 class ActionForm(Form):
     description = TextAreaField("What will be done", widget=GovTextArea(),
                                 validators=[InputRequired("Describe the action"), Length(max=2000)])
@@ -88,7 +93,8 @@ class ActionForm(Form):
 class CompleteForm(VersionedForm):
     outcome = TextAreaField("Outcome", widget=GovTextArea(),
                             validators=[InputRequired("Record the outcome"), Length(max=2000)])
-    status = SelectField("Status", choices=[("done", "Done"), ("cancelled", "Cancelled")], default="done")
+    status = SelectField("Status", choices=[(s.value, s.label) for s in (ActionStatus.done, ActionStatus.cancelled)],
+                         default=ActionStatus.done.value)
 
 
 class ShareForm(Form):
@@ -101,7 +107,8 @@ class ShareForm(Form):
 
 class CaseUpdateForm(VersionedForm):
     stage_id = SelectField("Stage", widget=GovSelect(), validators=[Optional()])
-    status = SelectField("Status", widget=GovSelect(), choices=[("open", "Open"), ("monitoring", "Monitoring")],
+    status = SelectField("Status", widget=GovSelect(),
+                         choices=[(s.value, s.label) for s in (CaseStatus.open, CaseStatus.monitoring)],
                          validators=[Optional()])
     next_review = DateField("Next review", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
                             validators=[Optional()])

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, SmallInteger, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.states import State, state_type
 from portal.timeutil import utcnow
 
 # Barriers to attendance: the referral checklist of DOMAIN.md.
@@ -34,12 +35,33 @@ BARRIER_LABELS = dict(BARRIERS)
 CONSENT = (("given", "Given"), ("refused", "Refused"), ("not_sought", "Not sought"))
 URGENCY = (("routine", "Routine"), ("urgent", "Urgent"))
 
-# Referral states: draft -> submitted -> accepted | more_info | declined; more_info -> submitted
-REFERRAL_STATES = ("draft", "submitted", "more_info", "accepted", "declined")
-REFERRAL_STATE_LABELS = {"draft": "Draft", "submitted": "Awaiting triage", "more_info": "More information asked for",
-                         "accepted": "Accepted", "declined": "Declined"}
 
-CASE_STATES = ("open", "monitoring", "closed")
+class ReferralStatus(State):
+    """draft -> submitted -> accepted | more_info | declined; more_info -> submitted"""
+    draft = "draft"
+    submitted = "submitted", "Awaiting triage"
+    more_info = "more_info", "More information asked for"
+    accepted = "accepted"
+    declined = "declined"
+
+
+class CaseStatus(State):
+    """open <-> monitoring; either -> closed (with a reason), never reopened."""
+    open = "open"
+    monitoring = "monitoring"
+    closed = "closed"
+
+
+# A case the partnership is still working on.
+ACTIVE_CASE_STATES = (CaseStatus.open, CaseStatus.monitoring)
+
+
+class ActionStatus(State):
+    """open -> done | cancelled"""
+    open = "open"
+    done = "done"
+    cancelled = "cancelled"
+
 
 CLOSURE_REASONS: tuple[tuple[str, str], ...] = (
     ("improved", "Attendance improved and sustained"),
@@ -99,7 +121,8 @@ class Referral(db.Model):
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    status: Mapped[ReferralStatus] = mapped_column(state_type(ReferralStatus), default=ReferralStatus.draft,
+                                                   index=True)
     barriers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # key -> short description
     stage_reached: Mapped[int | None] = mapped_column(SmallInteger)
     school_actions: Mapped[str] = mapped_column(Text, default="")
@@ -127,7 +150,12 @@ class Referral(db.Model):
 
     @property
     def status_label(self) -> str:
-        return REFERRAL_STATE_LABELS[self.status]
+        return self.status.label
+
+    @property
+    def editable(self) -> bool:
+        """A draft, or returned for more information: the school may change it and submit it."""
+        return self.status in (ReferralStatus.draft, ReferralStatus.more_info)
 
 
 class ReferralAddition(db.Model):
@@ -150,7 +178,7 @@ class Case(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[CaseStatus] = mapped_column(state_type(CaseStatus), default=CaseStatus.open, index=True)
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
     lead_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     next_review: Mapped[date | None] = mapped_column(Date)
@@ -171,6 +199,10 @@ class Case(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CaseStatus.closed
+
 
 class CaseShare(db.Model):
     __tablename__ = "case_shares"
@@ -184,12 +216,23 @@ class CaseShare(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withdraw_reason: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
 
     case: Mapped[Case] = relationship(back_populates="shares")
     organisation = relationship("Organisation")
     shared_by = relationship("User", foreign_keys=[shared_by_id])
 
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_case_shares_active", "organisation_id", "withdrawn_at"),)
+
+    @property
+    def active(self) -> bool:
+        """Shared and not withdrawn: the organisation sees the case."""
+        return self.withdrawn_at is None
+
+    @property
+    def status_label(self) -> str:
+        return "Shared" if self.active else "Withdrawn"
 
 
 class ChronologyEntry(db.Model):
@@ -242,7 +285,7 @@ class Action(db.Model):
     owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     due_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open / done / cancelled
+    status: Mapped[ActionStatus] = mapped_column(state_type(ActionStatus), default=ActionStatus.open)
     outcome: Mapped[str] = mapped_column(Text, default="")
     police_shareable: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -259,6 +302,10 @@ class Action(db.Model):
     completed_by = relationship("User", foreign_keys=[completed_by_id])
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ActionStatus.open
 
     @property
     def owner_label(self) -> str:

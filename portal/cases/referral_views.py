@@ -10,7 +10,7 @@ from portal.cases import bp
 from portal.cases import referrals as service
 from portal.cases.errors import Conflict, Refused
 from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
-from portal.cases.models import BARRIERS, REFERRAL_STATE_LABELS, Referral
+from portal.cases.models import BARRIERS, Referral, ReferralStatus
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.pagination import page_links, paginate
@@ -101,14 +101,14 @@ def list_referrals():
     stmt = access.referrals_for(current_user).options(selectinload(Referral.pupil), selectinload(Referral.school))
     queue = access.sees_triage_queue(current_user) and not status
     if queue:
-        stmt = stmt.where(Referral.status == "submitted").order_by(Referral.submitted_at, Referral.id)
+        stmt = stmt.where(Referral.status == ReferralStatus.submitted).order_by(Referral.submitted_at, Referral.id)
     else:
-        if status in REFERRAL_STATE_LABELS:
-            stmt = stmt.where(Referral.status == status)
+        if (state := ReferralStatus.get(status)) is not None:
+            stmt = stmt.where(Referral.status == state)
         stmt = stmt.order_by(Referral.created_at.desc(), Referral.id.desc())
     page = paginate(stmt)
     return render_template("cases/referrals.html", page=page, pages=page_links(page), status=status,
-                           queue=queue, labels=REFERRAL_STATE_LABELS, now=utcnow(), as_utc=as_utc)
+                           queue=queue, labels={s: s.label for s in ReferralStatus}, now=utcnow(), as_utc=as_utc)
 
 
 @bp.route("/referrals/<int:referral_id>")

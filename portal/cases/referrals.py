@@ -8,7 +8,8 @@ from portal import access, audit
 from portal.notifications import notify
 from portal.cases.errors import Refused
 from portal.concurrency import check_version as _check_version
-from portal.cases.models import BARRIER_LABELS, Case, ChronologyEntry, Referral, ReferralAddition, Stage
+from portal.cases.models import (BARRIER_LABELS, Case, CaseStatus, ChronologyEntry, Referral, ReferralAddition,
+                                 ReferralStatus, Stage)
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.timeutil import utcnow
@@ -37,12 +38,13 @@ def snapshot(pupil) -> dict:
 def save_draft(actor: User, pupil, data: dict, referral: Referral | None = None,
                expected_version: int | None = None) -> Referral:
     if referral is None:
-        referral = Referral(pupil_id=pupil.id, school_id=pupil.school_id, created_by_id=actor.id, status="draft")
+        referral = Referral(pupil_id=pupil.id, school_id=pupil.school_id, created_by_id=actor.id,
+                            status=ReferralStatus.draft)
         db.session.add(referral)
         verb = "referral_drafted"
     else:
         _check_version(referral, expected_version)
-        if referral.status not in ("draft", "more_info"):
+        if not referral.editable:
             raise Refused("A submitted referral cannot be changed: add information to it instead.")
         verb = "referral_updated"
     before = audit.snapshot(referral, FIELDS) if verb == "referral_updated" else {}
@@ -70,17 +72,18 @@ def missing_for_submit(referral: Referral) -> list[tuple[str, str]]:
 
 def submit(actor: User, referral: Referral, expected_version: int | None) -> Referral:
     _check_version(referral, expected_version)
-    if referral.status not in ("draft", "more_info"):
+    if not referral.editable:
         raise Refused(f"This referral is already {referral.status_label.lower()}.")
     problems = missing_for_submit(referral)
     if problems:
         raise Refused("; ".join(m for _, m in problems), problems)
-    resubmitted = referral.status == "more_info"
-    referral.status = "submitted"
+    before = referral.status
+    resubmitted = before == ReferralStatus.more_info
+    referral.status = ReferralStatus.submitted
     referral.snapshot = snapshot(referral.pupil)
     referral.submitted_at = utcnow()
     audit.record(actor, "referral_resubmitted" if resubmitted else "referral_submitted", referral,
-                 changes={"status": {"from": "more_info" if resubmitted else "draft", "to": "submitted"}})
+                 changes={"status": {"from": before, "to": ReferralStatus.submitted}})
     notify.notify_users([referral.school.named_ewo], f"A referral from {referral.school.name} needs triage",
                         _link(referral))
     db.session.flush()
@@ -88,7 +91,7 @@ def submit(actor: User, referral: Referral, expected_version: int | None) -> Ref
 
 
 def add_information(actor: User, referral: Referral, text: str) -> ReferralAddition:
-    if referral.status == "draft":
+    if referral.status == ReferralStatus.draft:
         raise Refused("Change the draft instead of adding to it.")
     if not text.strip():
         raise Refused("Enter the information to add.", [("text", "Enter the information to add")])
@@ -107,11 +110,11 @@ def add_information(actor: User, referral: Referral, text: str) -> ReferralAddit
     return addition
 
 
-def _triaged(actor: User, referral: Referral, status: str, message: str) -> None:
-    if status in ("more_info", "declined") and not message.strip():
+def _triaged(actor: User, referral: Referral, status: ReferralStatus, message: str) -> None:
+    if status in (ReferralStatus.more_info, ReferralStatus.declined) and not message.strip():
         raise Refused("Tell the school what is needed, or why the referral is declined.",
                       [("message", "Enter a message to the school")])
-    if referral.status != "submitted":
+    if referral.status != ReferralStatus.submitted:
         raise Refused(f"Only a referral awaiting triage can be triaged; this one is {referral.status_label.lower()}.")
     referral.status = status
     referral.triaged_by_id = actor.id
@@ -123,10 +126,10 @@ def accept(actor: User, referral: Referral, lead: User, expected_version: int | 
     _check_version(referral, expected_version)
     if not access.may_lead_cases(lead):
         raise Refused("The lead professional must be an active education welfare officer.", [("lead_id", "Select an EWO")])
-    _triaged(actor, referral, "accepted", "")
+    _triaged(actor, referral, ReferralStatus.accepted, "")
     first_stage = db.session.scalar(select(Stage).where(Stage.level == "support").order_by(Stage.position.desc())
                                     .where(Stage.position <= 5))
-    case = Case(pupil_id=referral.pupil_id, referral=referral, status="open", lead_id=lead.id,
+    case = Case(pupil_id=referral.pupil_id, referral=referral, status=CaseStatus.open, lead_id=lead.id,
                 stage=first_stage, attendance_at_open=snapshot(referral.pupil))
     db.session.add(case)
     db.session.flush()
@@ -141,7 +144,8 @@ def accept(actor: User, referral: Referral, lead: User, expected_version: int | 
         ChronologyEntry(case_id=case.id, kind="triage", occurred_at=now, author_id=actor.id,
                         organisation_id=actor.organisation_id, text=opened, police_text=opened),
     ])
-    audit.record(actor, "referral_accepted", referral, changes={"status": {"from": "submitted", "to": "accepted"}})
+    audit.record(actor, "referral_accepted", referral, changes={"status": {"from": ReferralStatus.submitted,
+                                                                              "to": ReferralStatus.accepted}})
     audit.record(actor, "case_opened", case, changes={"lead_id": {"from": None, "to": lead.id}})
     notify.notify_users([referral.created_by], f"Your referral for {referral.pupil.display_name} was accepted",
                         f"/cases/{case.id}")
@@ -153,16 +157,17 @@ def accept(actor: User, referral: Referral, lead: User, expected_version: int | 
 
 def ask_for_information(actor: User, referral: Referral, message: str, expected_version: int | None) -> None:
     _check_version(referral, expected_version)
-    _triaged(actor, referral, "more_info", message)
+    _triaged(actor, referral, ReferralStatus.more_info, message)
     audit.record(actor, "referral_more_information_requested", referral,
-                 changes={"status": {"from": "submitted", "to": "more_info"}})
+                 changes={"status": {"from": ReferralStatus.submitted, "to": ReferralStatus.more_info}})
     notify.notify_users([referral.created_by], "More information is needed on a referral", _link(referral))
     db.session.flush()
 
 
 def decline(actor: User, referral: Referral, reason: str, expected_version: int | None) -> None:
     _check_version(referral, expected_version)
-    _triaged(actor, referral, "declined", reason)
-    audit.record(actor, "referral_declined", referral, changes={"status": {"from": "submitted", "to": "declined"}})
+    _triaged(actor, referral, ReferralStatus.declined, reason)
+    audit.record(actor, "referral_declined", referral,
+                 changes={"status": {"from": ReferralStatus.submitted, "to": ReferralStatus.declined}})
     notify.notify_users([referral.created_by], "A referral was declined – see the reason", _link(referral))
     db.session.flush()

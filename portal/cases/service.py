@@ -15,8 +15,8 @@ from portal.concurrency import Conflict
 from portal.concurrency import check_version as _check_version
 from portal.concurrency import flush_or_conflict as _flush
 from portal.concurrency import conflict_on_stale
-from portal.cases.models import (CLOSURE_REASONS, MANUAL_KINDS, Action, Case, CaseShare, ChronologyEntry,
-                                 Stage)
+from portal.cases.models import (CLOSURE_REASONS, MANUAL_KINDS, Action, ActionStatus, Case, CaseShare, CaseStatus,
+                                 ChronologyEntry, Stage)
 from portal.cases.referrals import snapshot
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
@@ -46,7 +46,7 @@ def entry_from_elsewhere(case: Case, actor: User, kind: str, text: str, *, polic
 
 def open_case_for(pupil_id: int) -> Case | None:
     """The pupil's open (or monitoring) case, if there is one."""
-    return db.session.scalar(select(Case).where(Case.pupil_id == pupil_id, Case.status != "closed")
+    return db.session.scalar(select(Case).where(Case.pupil_id == pupil_id, Case.status != CaseStatus.closed)
                              .order_by(Case.id.desc()).limit(1))
 
 
@@ -59,15 +59,16 @@ def _link(case: Case) -> str:
 @conflict_on_stale
 def set_status(actor: User, case: Case, status: str, expected_version: int | None) -> None:
     _check_version(case, expected_version)
-    allowed = {("open", "monitoring"), ("monitoring", "open")}
-    if (case.status, status) not in allowed:
+    allowed = {(CaseStatus.open, CaseStatus.monitoring), (CaseStatus.monitoring, CaseStatus.open)}
+    new = CaseStatus.get(status)
+    if new is None or (case.status, new) not in allowed:
         raise Refused(f"A case cannot go from {case.status} to {status}."
-                      + (" Close it with a reason instead." if status == "closed" else ""))
+                      + (" Close it with a reason instead." if new == CaseStatus.closed else ""))
     before = case.status
-    case.status = status
-    text = f"Case moved from {before} to {status}."
+    case.status = new
+    text = f"Case moved from {before} to {new}."
     _entry(case, actor, "decision", text, police_text=text)
-    audit.record(actor, "case_status_changed", case, changes={"status": {"from": before, "to": status}})
+    audit.record(actor, "case_status_changed", case, changes={"status": {"from": before, "to": new}})
     _flush(case)
 
 
@@ -81,7 +82,7 @@ def support_offers(case: Case) -> int:
 def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | None, reason: str = "") -> None:
     """Support first: a formal-support or enforcement stage needs logged support offers."""
     _check_version(case, expected_version)
-    if case.status == "closed":
+    if case.is_closed:
         raise Refused("The case is closed.")
     if stage.needs_support_evidence and support_offers(case) == 0:
         raise Refused(
@@ -124,7 +125,7 @@ def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) 
 @conflict_on_stale
 def close(actor: User, case: Case, reason: str, text: str, expected_version: int | None) -> None:
     _check_version(case, expected_version)
-    if case.status == "closed":
+    if case.is_closed:
         raise Refused("The case is already closed.")
     if reason not in dict(CLOSURE_REASONS):
         raise Refused("Select a reason for closing the case.", [("reason", "Select a reason")])
@@ -132,7 +133,7 @@ def close(actor: User, case: Case, reason: str, text: str, expected_version: int
         raise Refused("Say why the case is being closed.", [("text", "Describe the reason")])
     at_close = snapshot(case.pupil)  # read before any change, so nothing is flushed early
     before = case.status
-    case.status = "closed"
+    case.status = CaseStatus.closed
     case.closed_at = utcnow()
     case.closure_reason = reason
     case.closure_text = text
@@ -144,7 +145,7 @@ def close(actor: User, case: Case, reason: str, text: str, expected_version: int
     _entry(case, actor, "decision", f"Case closed: {label}" + (f" – {text}" if text else "")
            + f". Attendance at open {opened if opened is not None else '–'}%, "
            f"at close {closed if closed is not None else '–'}%.", police_text=f"Case closed: {label}.")
-    audit.record(actor, "case_closed", case, changes={"status": {"from": before, "to": "closed"},
+    audit.record(actor, "case_closed", case, changes={"status": {"from": before, "to": CaseStatus.closed},
                                                        "closure_reason": {"from": None, "to": reason}})
     _flush(case)
 
@@ -175,8 +176,11 @@ def share(actor: User, case: Case, org: Organisation, reason: str) -> CaseShare:
     return item
 
 
-def withdraw_share(actor: User, item: CaseShare, reason: str) -> None:
-    if item.withdrawn_at is not None:
+@conflict_on_stale
+def withdraw_share(actor: User, item: CaseShare, reason: str, expected_version: int | None) -> None:
+    """Two people withdrawing the same share at once: one withdraws it, the other gets a Conflict."""
+    _check_version(item, expected_version)
+    if not item.active:
         raise Refused("This share was already withdrawn.")
     if not reason.strip():
         raise Refused("Say why the share is withdrawn.", [("reason", "Enter the reason")])
@@ -187,7 +191,7 @@ def withdraw_share(actor: User, item: CaseShare, reason: str) -> None:
            police_text=None)
     audit.record(actor, "case_share_withdrawn", item.case,
                  changes={"shared_with": {"from": item.organisation.name, "to": None}}, summary=reason[:200])
-    db.session.flush()
+    _flush(item)
 
 
 # ----- chronology ---------------------------------------------------------------------------
@@ -261,7 +265,7 @@ def add_action(actor: User, case: Case, description: str, due: date, *, owner_us
     they see the case's actions, not that the panel discussed it."""
     if (owner_user is None) == (owner_org is None):
         raise Refused("Give the action one owner: a person or an agency.", [("owner", "Select an owner")])
-    if case.status == "closed":
+    if case.is_closed:
         raise Refused("The case is closed.")
     check_owner(case, owner_user, owner_org)
     action = Action(case_id=case.id, description=description, due_date=due, created_by_id=actor.id,
@@ -292,25 +296,26 @@ def add_action(actor: User, case: Case, description: str, due: date, *, owner_us
 
 @conflict_on_stale
 def complete_action(actor: User, action: Action, outcome: str, expected_version: int | None,
-                    status: str = "done") -> None:
+                    status: str = ActionStatus.done) -> None:
     """Complete (or cancel) an action. Two people completing the same action: one wins, the
     other gets a Conflict."""
     _check_version(action, expected_version)
-    if action.status != "open":
+    if not action.is_open:
         raise Conflict(action)
-    if status not in ("done", "cancelled"):
+    new = ActionStatus.get(status)
+    if new not in (ActionStatus.done, ActionStatus.cancelled):
         raise Refused("An action is completed or cancelled.")
     if not outcome.strip():
         raise Refused("Record the outcome.", [("outcome", "Enter the outcome")])
     case = action.case  # loaded before the change, so nothing is flushed early
-    action.status = status
+    action.status = new
     action.outcome = outcome
     action.completed_at = utcnow()
     action.completed_by_id = actor.id
-    verb = "completed" if status == "done" else "cancelled"
+    verb = "completed" if new == ActionStatus.done else "cancelled"
     text = f"Action {verb} by {actor.name}: {action.description} – Outcome: {outcome}"
     _entry(case, actor, "action", text, police_text=text if action.police_shareable else None)
-    audit.record(actor, f"action_{verb}", action, changes={"status": {"from": "open", "to": status}})
+    audit.record(actor, f"action_{verb}", action, changes={"status": {"from": ActionStatus.open, "to": new}})
     _flush(action)
 
 
@@ -318,7 +323,7 @@ def complete_action(actor: User, action: Action, outcome: str, expected_version:
 def reassign_action(actor: User, action: Action, expected_version: int | None, *, owner_user: User | None = None,
                     owner_org: Organisation | None = None, due: date | None = None) -> None:
     _check_version(action, expected_version)
-    if action.status != "open":
+    if not action.is_open:
         raise Refused("Only an open action can be re-assigned.")
     if (owner_user is None) == (owner_org is None):
         raise Refused("Give the action one owner: a person or an agency.", [("owner", "Select an owner")])

@@ -23,22 +23,23 @@ def _count(stmt) -> int:
 
 def _cards(user) -> list[dict]:
     from portal.attendance.summaries import today
-    from portal.cases.models import Action, Case, Referral
+    from portal.cases.models import Action, ActionStatus, Case, CaseStatus, Referral, ReferralStatus
 
     cards = []
     now = today()
     if access.can(user, "view_referrals"):
         referrals = access.referrals_for(user)
         if not access.sees_triage_queue(user):
+            with_school = referrals.where(Referral.status.in_((ReferralStatus.draft, ReferralStatus.more_info)))
             cards.append({"title": "Referrals", "href": url_for("cases.list_referrals"),
-                          "count": _count(referrals.where(Referral.status.in_(("draft", "more_info")))),
+                          "count": _count(with_school),
                           "text": "drafts and referrals where more information was asked for"})
         else:
             cards.append({"title": "Referrals awaiting triage", "href": url_for("cases.list_referrals"),
-                          "count": _count(referrals.where(Referral.status == "submitted")),
+                          "count": _count(referrals.where(Referral.status == ReferralStatus.submitted)),
                           "text": "from the schools you serve, oldest first"})
     if access.can(user, "view_cases"):
-        cases = access.cases_for(user).where(Case.status != "closed")
+        cases = access.cases_for(user).where(Case.status != CaseStatus.closed)
         if access.may_lead_cases(user):
             cards.append({"title": "Cases you lead", "href": url_for("cases.list_cases", mine=1),
                           "count": _count(cases.where(Case.lead_id == user.id)),
@@ -48,7 +49,8 @@ def _cards(user) -> list[dict]:
                           "text": "shared with your organisation" if access.is_agency(user)
                           else "for the pupils you work with"})
         mine = access.actions_for(user).where(
-            Action.status == "open", or_(Action.owner_user_id == user.id, Action.owner_org_id == user.organisation_id))
+            Action.status == ActionStatus.open,
+            or_(Action.owner_user_id == user.id, Action.owner_org_id == user.organisation_id))
         cards.append({"title": "Your open actions", "href": url_for("cases.my_actions"), "count": _count(mine),
                       "text": f"{_count(mine.where(Action.due_date < now))} overdue; "
                               f"{_count(mine.where(Action.due_date >= now, Action.due_date <= now + timedelta(days=7)))} due this week"})
@@ -70,7 +72,7 @@ def _cards(user) -> list[dict]:
 
 
 def _sweep_cards(user, now) -> list[dict]:
-    from portal.sweeps.models import Encounter, FollowUp
+    from portal.sweeps.models import Encounter, FollowUp, FollowUpStatus, MatchStatus
 
     cards = []
     if access.can(user, "view_sweeps") and not access.can(user, "match_encounters"):  # the police
@@ -78,10 +80,11 @@ def _sweep_cards(user, now) -> list[dict]:
                       "count": _count(access.sweeps_for(user)), "text": "that you are named on, as lead or officer"})
     if access.can(user, "match_encounters"):
         cards.append({"title": "Children to match", "href": url_for("sweeps.list_encounters"),
-                      "count": _count(access.encounters_for(user).where(Encounter.match_status == "unmatched")),
+                      "count": _count(access.encounters_for(user)
+                                      .where(Encounter.match_status == MatchStatus.unmatched)),
                       "text": "met in truancy sweeps, not yet matched to a pupil"})
     if access.can(user, "follow_up_encounters"):
-        follow_ups = access.followups_for(user).where(FollowUp.status == "open")
+        follow_ups = access.followups_for(user).where(FollowUp.status == FollowUpStatus.open)
         cards.append({"title": "Sweep follow-ups", "href": url_for("sweeps.list_followups"),
                       "count": _count(follow_ups),
                       "text": f"{_count(follow_ups.where(FollowUp.due_on < now))} overdue: contact the parent or "

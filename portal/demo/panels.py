@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from portal.cases import service as case_service
-from portal.cases.models import Action, Case, ChronologyEntry
+from portal.cases.models import ACTIVE_CASE_STATES, Action, Case, ChronologyEntry
 from portal.demo.pupils import seed_term_range
 from portal.extensions import db
 from portal.orgs.models import Organisation, User
@@ -78,7 +78,7 @@ PAST_DECISIONS = (
 
 
 def _past_meeting(chair: User, today: date) -> PanelMeeting | None:
-    cases = db.session.scalars(select(Case).where(Case.status.in_(("open", "monitoring"))).order_by(Case.id)
+    cases = db.session.scalars(select(Case).where(Case.status.in_(ACTIVE_CASE_STATES)).order_by(Case.id)
                                .limit(len(PAST_DECISIONS))).all()
     if not cases:
         return None
@@ -148,7 +148,7 @@ def _next_meeting(chair: User, today: date) -> PanelMeeting:
     items = service.build_agenda(chair, meeting)
     listed = {i.case_id for i in service.active_items(meeting)}
     if len(items) < MIN_ITEMS:
-        extra = db.session.scalars(select(Case).where(Case.status.in_(("open", "monitoring")),
+        extra = db.session.scalars(select(Case).where(Case.status.in_(ACTIVE_CASE_STATES),
                                                       Case.id.not_in(listed or {0}))
                                    .order_by(Case.id).limit(MIN_ITEMS - len(items))).all()
         for case in extra:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.attendance import calc
 from portal.attendance.imports import import_marks
-from portal.attendance.models import ImportJob, Term
+from portal.attendance.models import ImportJob, ImportStatus, Term
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, SchoolPhase
 from portal.pupils.models import Contact, Enrolment, Pupil
@@ -149,7 +149,8 @@ def _seed_marks(pupils, rng: random.Random, today: date) -> None:
                         code = "L" if rng.random() < 0.02 else ("/" if session == "AM" else "\\")
                     writer.writerow([pupil.upn, day.isoformat(), session, code])
     job = ImportJob(kind="marks", school_id=None, uploaded_by_id=None, uploaded_from="seed-demo",
-                    filename="demo-autumn-term.csv", path=path, size_bytes=os.path.getsize(path), status="running")
+                    filename="demo-autumn-term.csv", path=path, size_bytes=os.path.getsize(path),
+                    status=ImportStatus.running)
     db.session.add(job)
     db.session.commit()
     import_marks(job, today=today)

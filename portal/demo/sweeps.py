@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from portal.attendance.schooldays import is_school_day, load_terms
-from portal.cases.models import Case, Referral
+from portal.cases.models import Case, CaseStatus, Referral
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pupils.models import Pupil
@@ -64,7 +64,7 @@ def seed_sweeps(today: date) -> int:
     service_org = ewo.organisation
     r_pupils, o_pupils = _plain_pupils(riverside.id, 3), _plain_pupils(oakfield.id, 2)
     case = db.session.scalars(select(Case).join(Pupil, Pupil.id == Case.pupil_id)
-                              .where(Pupil.school_id == riverside.id, Case.status != "closed")
+                              .where(Pupil.school_id == riverside.id, Case.status != CaseStatus.closed)
                               .order_by(Case.id)).all()
     case_pupil = case[1].pupil if len(case) > 1 else (case[0].pupil if case else None)
 

@@ -9,12 +9,12 @@ from sqlalchemy import and_, exists, false, or_, select
 
 from portal import access, audit
 from portal.cases.errors import Refused
-from portal.cases.models import Case, Stage
+from portal.cases.models import ACTIVE_CASE_STATES, Case, Stage
 from portal.concurrency import check_version
 from portal.extensions import db
 from portal.orgs.models import User
-from portal.panels.models import DEFAULT_SLOT_MINUTES, AgendaItem, PanelDecision, PanelMeeting
-from portal.panels.rules import (ACTIVE_CASE_STATES, NOT_LISTABLE, PANEL_STAGE_POSITION, SLOT_RANGE, active_items,
+from portal.panels.models import DEFAULT_SLOT_MINUTES, AgendaItem, MeetingStatus, PanelDecision, PanelMeeting
+from portal.panels.rules import (NOT_LISTABLE, PANEL_STAGE_POSITION, SLOT_RANGE, active_items,
                                  day_label, meeting_date, meeting_write, require_manager, require_not_held, touch)
 from portal.timeutil import as_utc, utcnow
 
@@ -45,7 +45,7 @@ def due_cases(meeting: PanelMeeting) -> list[tuple[Case, str]]:
     on_this = select(AgendaItem.case_id).where(AgendaItem.meeting_id == meeting.id)
     waiting = (select(AgendaItem.case_id).join(PanelMeeting, PanelMeeting.id == AgendaItem.meeting_id)
                .where(AgendaItem.meeting_id != meeting.id, AgendaItem.removed_at.is_(None),
-                      PanelMeeting.status != "held",
+                      PanelMeeting.status != MeetingStatus.held,
                       ~exists(select(PanelDecision.id).where(PanelDecision.agenda_item_id == AgendaItem.id))))
     decided = select(PanelDecision.case_id)
     referred = (and_(Case.stage_id == panel_stage.id, Case.id.not_in(decided)) if panel_stage is not None

@@ -11,13 +11,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import audit
 from portal.notifications import notify
 from portal.cases.errors import Refused
-from portal.cases.models import Case
+from portal.cases.models import ACTIVE_CASE_STATES, Case
 from portal.cases.service import add_action, check_owner, entry_from_elsewhere, support_offers
 from portal.concurrency import Conflict
 from portal.extensions import db
 from portal.orgs.models import User
-from portal.panels.models import DECISION_LABELS, FORMAL_DECISIONS, AgendaItem, PanelDecision
-from portal.panels.rules import ACTIVE_CASE_STATES, day_label, meeting_date, require_manager
+from portal.panels.models import DECISION_LABELS, FORMAL_DECISIONS, AgendaItem, MeetingStatus, PanelDecision
+from portal.panels.rules import day_label, meeting_date, require_manager
 from portal.timeutil import utcnow
 
 
@@ -26,7 +26,7 @@ def check_decision(item: AgendaItem, decision: str, rationale: str, next_review:
     meeting, case = item.meeting, item.case
     if item.removed_at is not None:
         raise Refused("The case was removed from the agenda: no decision can be recorded on it.")
-    if meeting.status == "scheduled":
+    if meeting.status == MeetingStatus.scheduled:
         raise Refused("Publish the agenda before recording decisions.")
     if item.decision is not None:
         raise Refused("A decision is already recorded for this case at this meeting.")

@@ -12,12 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from portal import access, audit
 from portal.cases.errors import Conflict, Refused
-from portal.cases.models import Action, Case
+from portal.cases.models import Action, ActionStatus, Case
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
 from portal.panels import bp, service
 from portal.panels.forms import AddItemForm, InviteAgencyForm, InviteUserForm, RemoveItemForm, ScheduleForm
-from portal.panels.models import AgendaItem, PanelDecision, PanelMeeting, PanelMember
+from portal.panels.models import AgendaItem, MeetingStatus, PanelDecision, PanelMeeting, PanelMember
 from portal.panels.rules import NOT_LISTABLE, SLOT_RANGE
 from portal.params import int_arg, to_int
 from portal.pupils.models import Pupil
@@ -103,7 +103,7 @@ def _agenda_context(meeting: PanelMeeting, **extra) -> dict:
                                 selectinload(AgendaItem.case).selectinload(Case.stage),
                                 selectinload(AgendaItem.removed_by), selectinload(AgendaItem.decision))).all()
     times = service.expected_times(meeting)
-    editable = manage and meeting.status != "held"
+    editable = manage and meeting.status != MeetingStatus.held
     context = dict(meeting=meeting, manage=manage, editable=editable, times=times,
                    removed=[i for i in meeting.items if i.removed_at is not None] if manage else [],
                    add_form=AddItemForm(formdata=None, prefix="add"),
@@ -384,7 +384,7 @@ def view_pack(meeting_id: int, item_id: int):
         pack["attendance_at_open"] = (case.attendance_at_open or {}).get("percent")
     if access.pack_shows(level, "actions"):
         pack["actions"] = db.session.scalars(
-            select(Action).where(Action.case_id == case.id, Action.status == "open")
+            select(Action).where(Action.case_id == case.id, Action.status == ActionStatus.open)
             .options(selectinload(Action.owner_user), selectinload(Action.owner_org))
             .order_by(Action.due_date, Action.id)).all()
     if access.pack_shows(level, "last_decision"):

@@ -21,9 +21,9 @@ from xml.sax.saxutils import escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.cases.models import Action, Case
+from portal.cases.models import Action, ActionStatus, Case
 from portal.extensions import db
-from portal.panels.models import AgendaItem, PanelDecision, PanelMeeting, PanelMember
+from portal.panels.models import AgendaItem, MeetingStatus, PanelDecision, PanelMeeting, PanelMember
 from portal.panels.rules import day_label
 from portal.pupils.models import Pupil
 from portal.timeutil import LONDON, as_utc, utcnow
@@ -41,7 +41,7 @@ class MinutesAction:
     description: str
     owner: str
     due: date
-    status: str
+    status: ActionStatus
 
 
 @dataclass
@@ -175,7 +175,7 @@ def build_minutes(meeting: PanelMeeting, version: str, *, with_rationale: bool =
                    present=by_status["present"], apologies=by_status["apologies"],
                    absent=by_status["absent"] + by_status["not recorded"],
                    confirmed=[m.label for m in members if m.confidentiality_confirmed_at is not None], items=listed, removed=removed,
-                   draft=meeting.status != "held", produced_at=utcnow(), with_rationale=with_rationale)
+                   draft=meeting.status != MeetingStatus.held, produced_at=utcnow(), with_rationale=with_rationale)
 
 
 # ----- PDF -------------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def render_pdf(minutes: Minutes) -> bytes:
         if item.actions:
             rows = [["Agreed action", "Owner", "Due", "Status"]] + [
                 [Paragraph(escape(a.description), small), Paragraph(escape(a.owner), small), day_label(a.due),
-                 a.status.capitalize()] for a in item.actions]
+                 a.status.label] for a in item.actions]
             table = Table(rows, colWidths=[85 * mm, 45 * mm, 25 * mm, 20 * mm], repeatRows=1)
             table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                                        ("FONTSIZE", (0, 0), (-1, -1), 9),

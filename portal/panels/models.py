@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cases.models import Action, Case
 from portal.extensions import db
+from portal.states import State, state_type
 from portal.timeutil import utcnow
 
 # The decisions a panel takes on a case (DOMAIN.md, "Multi-agency panel").
@@ -26,9 +27,12 @@ DECISION_LABELS = dict(DECISIONS)
 # Decisions towards formal support or enforcement: the chronology must show support offered first.
 FORMAL_DECISIONS = ("formal_support", "eso_application", "notice_consideration", "prosecution_consideration")
 
-# scheduled -> published (the agenda is out to members) -> held (the meeting took place)
-MEETING_STATES = ("scheduled", "published", "held")
-MEETING_STATE_LABELS = {"scheduled": "Scheduled", "published": "Agenda published", "held": "Held"}
+
+class MeetingStatus(State):
+    """scheduled -> published (the agenda is out to members) -> held (the meeting took place)"""
+    scheduled = "scheduled"
+    published = "published", "Agenda published"
+    held = "held"
 
 DEFAULT_SLOT_MINUTES = 15
 
@@ -41,7 +45,8 @@ class PanelMeeting(db.Model):
     place: Mapped[str] = mapped_column(String(200), default="")
     online_link: Mapped[str] = mapped_column(String(500), default="")
     chair_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="scheduled", index=True)
+    status: Mapped[MeetingStatus] = mapped_column(state_type(MeetingStatus), default=MeetingStatus.scheduled,
+                                                  index=True)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -58,7 +63,7 @@ class PanelMeeting(db.Model):
 
     @property
     def status_label(self) -> str:
-        return MEETING_STATE_LABELS[self.status]
+        return self.status.label
 
     @property
     def active_items(self) -> list[AgendaItem]:

@@ -106,8 +106,8 @@ def by_agency(decisions: list[PanelDecision], today: date) -> list[dict]:
     for decision in decisions:
         for action in decision.actions:
             agency = (action.owner_user.organisation.name if action.owner_user else action.owner_org.name)
-            if action.status == "open":
+            if action.is_open:
                 counts[agency]["overdue" if action.due_date < today else "open"] += 1
             else:
-                counts[agency][action.status if action.status in ("done", "cancelled") else "done"] += 1
+                counts[agency][action.status.value] += 1
     return [dict(agency=name, **values) for name, values in sorted(counts.items())]

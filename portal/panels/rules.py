@@ -13,12 +13,11 @@ from portal.cases.errors import Refused
 from portal.concurrency import Conflict
 from portal.extensions import db
 from portal.orgs.models import User
-from portal.panels.models import AgendaItem, PanelMeeting
+from portal.panels.models import AgendaItem, MeetingStatus, PanelMeeting
 from portal.timeutil import LONDON, as_utc, utcnow
 
 PANEL_STAGE_POSITION = 6  # "Multi-agency attendance panel": the lead refers a case by moving it here
 SLOT_RANGE = (5, 120)  # minutes
-ACTIVE_CASE_STATES = ("open", "monitoring")
 # One answer for a case number that does not exist and one the chair may not list: the
 # message never tells which (`access.case_for_agenda`).
 NOT_LISTABLE = ("No case with that number can be added. Enter the number of a case referred to the panel, "
@@ -55,7 +54,7 @@ def require_manager(actor: User, meeting: PanelMeeting) -> None:
 
 
 def require_not_held(meeting: PanelMeeting) -> None:
-    if meeting.status == "held":
+    if meeting.status == MeetingStatus.held:
         raise Refused("The meeting has been held: its agenda and invitations can no longer change.")
 
 

@@ -18,7 +18,7 @@ from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
 from portal.panels import bp, service
 from portal.panels.decisions import check_decision
-from portal.panels.models import DECISIONS, AgendaItem, PanelDecision, PanelMeeting, PanelMember
+from portal.panels.models import DECISIONS, AgendaItem, MeetingStatus, PanelDecision, PanelMeeting, PanelMember
 from portal.params import int_arg, to_int
 
 ACTION_ROWS = 3
@@ -86,7 +86,7 @@ def _not_running(meeting: PanelMeeting):
                terms=("item",))
 def run_meeting(meeting_id: int):
     meeting = _running_meeting(meeting_id)
-    if meeting.status == "scheduled":
+    if meeting.status == MeetingStatus.scheduled:
         return _not_running(meeting)
     items = _items(meeting)
     item = _current(items, int_arg("item"))

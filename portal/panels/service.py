@@ -19,7 +19,7 @@ from portal.orgs.models import Organisation, User
 from portal.panels.agenda import (add_item, build_agenda, due_cases, expected_times, move_item,  # noqa: F401
                                   remove_item, set_slot)
 from portal.panels.decisions import record_decision  # noqa: F401
-from portal.panels.models import AgendaItem, PanelMeeting, PanelMember
+from portal.panels.models import AgendaItem, MeetingStatus, PanelMeeting, PanelMember
 from portal.panels.rules import (NeedsConfidentiality, NotVisible,  # noqa: F401
                                  active_items, day_label, meeting_date, meeting_link, meeting_write,
                                  require_manager, require_not_held)
@@ -55,7 +55,7 @@ def schedule_meeting(actor: User, held_at: datetime, *, place: str = "", online_
     _check_details(held_at, place, online_link)
     held_at = held_at.astimezone(timezone.utc)  # stored in UTC (SQLite keeps no offset)
     meeting = PanelMeeting(held_at=held_at, place=place.strip(), online_link=online_link.strip(),
-                           chair_id=chair.id, notes=notes, status="scheduled")
+                           chair_id=chair.id, notes=notes, status=MeetingStatus.scheduled)
     db.session.add(meeting)
     db.session.flush()
     audit.record(actor, "panel_meeting_scheduled", meeting,
@@ -91,7 +91,7 @@ def update_meeting(actor: User, meeting: PanelMeeting, expected_version: int | N
         return
     audit.record(actor, "panel_meeting_updated", meeting, changes={k: v for k, v in changes.items() if k != "notes"},
                  summary="notes changed" if "notes" in changes else "")
-    if "held_at" in changes and meeting.status == "published":
+    if "held_at" in changes and meeting.status == MeetingStatus.published:
         _notify_members(meeting, f"The attendance panel has moved to {day_label(meeting_date(meeting))}")
     db.session.flush()
 
@@ -100,13 +100,14 @@ def update_meeting(actor: User, meeting: PanelMeeting, expected_version: int | N
 def publish(actor: User, meeting: PanelMeeting, expected_version: int | None = None) -> None:
     check_version(meeting, expected_version)
     require_manager(actor, meeting)
-    if meeting.status != "scheduled":
+    if meeting.status != MeetingStatus.scheduled:
         raise Refused("The agenda is already published.")
     if not active_items(meeting):
         raise Refused("Add at least one case to the agenda before publishing it.")
-    meeting.status = "published"
+    meeting.status = MeetingStatus.published
     meeting.published_at = utcnow()
-    audit.record(actor, "panel_agenda_published", meeting, changes={"status": {"from": "scheduled", "to": "published"}})
+    audit.record(actor, "panel_agenda_published", meeting, changes={"status": {"from": MeetingStatus.scheduled,
+                                                                                   "to": MeetingStatus.published}})
     _notify_members(meeting, f"The agenda for the attendance panel on {day_label(meeting_date(meeting))} is published")
     db.session.flush()
 
@@ -116,12 +117,13 @@ def mark_held(actor: User, meeting: PanelMeeting, expected_version: int | None =
               now: datetime | None = None) -> None:
     check_version(meeting, expected_version)
     require_manager(actor, meeting)
-    if meeting.status != "published":
+    if meeting.status != MeetingStatus.published:
         raise Refused("Only a meeting with a published agenda can be marked as held.")
     if as_utc(meeting.held_at) > (now or utcnow()):
         raise Refused("The meeting has not started yet.")
-    meeting.status = "held"
-    audit.record(actor, "panel_meeting_held", meeting, changes={"status": {"from": "published", "to": "held"}})
+    meeting.status = MeetingStatus.held
+    audit.record(actor, "panel_meeting_held", meeting, changes={"status": {"from": MeetingStatus.published,
+                                                                              "to": MeetingStatus.held}})
     db.session.flush()
 
 
@@ -196,7 +198,7 @@ def _agency_row(org_id: int, meeting: PanelMeeting) -> PanelMember | None:
 def record_attendance(actor: User, meeting: PanelMeeting, marks: dict[int, str]) -> None:
     """marks: member id -> "present" | "apologies" | "absent" (members not named are unchanged)."""
     require_manager(actor, meeting)
-    if meeting.status == "scheduled":
+    if meeting.status == MeetingStatus.scheduled:
         raise Refused("Publish the agenda before recording attendance.")
     members = {m.id: m for m in db.session.scalars(select(PanelMember).where(PanelMember.meeting_id == meeting.id))}
     values = {"present": (True, False), "apologies": (False, True), "absent": (False, False)}

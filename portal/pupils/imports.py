@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal import access, audit
 from portal.attendance.imports import ErrorSink, errors_path
-from portal.attendance.models import ImportJob
+from portal.attendance.models import ImportJob, ImportStatus
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pupils import service
@@ -68,7 +68,7 @@ def import_pupils(job: ImportJob) -> ImportJob:
     shown = sink.close()
     if sink.count:
         job = db.session.get(ImportJob, job_id)
-        job.status, job.phase, job.progress, job.finished_at = "failed", "Finished", 100, utcnow()
+        job.status, job.phase, job.progress, job.finished_at = ImportStatus.failed, "Finished", 100, utcnow()
         job.rows, job.error_count, job.errors = len(parsed), sink.count, shown
         job.message = f"{sink.count} problem{'s' if sink.count != 1 else ''} found. Nothing was imported."
         audit.record(actor, "pupils_import_failed", job, ip=origin,
@@ -84,7 +84,7 @@ def import_pupils(job: ImportJob) -> ImportJob:
         changed += outcome == "changed"
         unchanged += outcome == "unchanged"
     job = db.session.get(ImportJob, job_id)
-    job.status, job.phase, job.progress, job.finished_at = "done", "Finished", 100, utcnow()
+    job.status, job.phase, job.progress, job.finished_at = ImportStatus.done, "Finished", 100, utcnow()
     job.rows, job.added, job.changed, job.unchanged, job.error_count = len(parsed), added, changed, unchanged, 0
     audit.record(actor, "pupils_imported", job, ip=origin,
                  summary=f"{job.filename}: {len(parsed)} pupils ({added} added, {changed} changed, {unchanged} unchanged)")

@@ -16,7 +16,7 @@ from portal.sweeps import bp, match_search, service
 from portal.sweeps.errors import Conflict, Refused
 from portal.sweeps.forms import EncounterForm, MatchForm, MatchSearchForm
 from portal.sweeps.match_search import MatchSearch
-from portal.sweeps.models import LABELS, MATCH_STATES, SCHOOL_STATUSES, Encounter, FollowUp
+from portal.sweeps.models import LABELS, MATCH_STATES, SCHOOL_STATUSES, Encounter, FollowUp, MatchStatus
 from portal.timeutil import LONDON, utcnow
 
 FIELD_FOR = {"school_status": "school", "school_id": "school"}
@@ -115,8 +115,8 @@ def list_encounters():
     stmt = (access.encounters_for(current_user)
             .options(selectinload(Encounter.sweep), selectinload(Encounter.school),
                      selectinload(Encounter.pupil).selectinload(Pupil.school)))
-    if status in dict(MATCH_STATES):
-        stmt = stmt.where(Encounter.match_status == status)
+    if (state := MatchStatus.get(status)) is not None:
+        stmt = stmt.where(Encounter.match_status == state)
     stmt = stmt.order_by(Encounter.seen_at.desc(), Encounter.id.desc())
     page = paginate(stmt)
     return render_template("sweeps/encounters.html", page=page, pages=page_links(page), status=status,
@@ -151,7 +151,7 @@ def match_encounter(encounter_id: int):
     comes in three parts). A match to a pupil of a school the EWO does not serve tells them
     only that school."""
     encounter = access.get_encounter_or_404(current_user, encounter_id, need="match")
-    if encounter.match_status == "matched":
+    if encounter.match_status == MatchStatus.matched:
         flash("This child has already been matched to a pupil.", "info")
         return redirect(url_for("sweeps.view_encounter", encounter_id=encounter.id), code=303)
     search_form = MatchSearchForm(formdata=request.values)

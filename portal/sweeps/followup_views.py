@@ -12,7 +12,7 @@ from portal.pupils.models import Pupil
 from portal.sweeps import bp, service
 from portal.sweeps.errors import Conflict, Refused
 from portal.sweeps.forms import FollowUpForm
-from portal.sweeps.models import LABELS, FollowUp
+from portal.sweeps.models import LABELS, FollowUp, FollowUpStatus
 
 FILTERS = (("open", "Open"), ("overdue", "Overdue"), ("done", "Done"), ("all", "All"))
 
@@ -27,11 +27,11 @@ def list_followups():
             .options(selectinload(FollowUp.pupil).selectinload(Pupil.school), selectinload(FollowUp.encounter),
                      selectinload(FollowUp.ewo)))
     if status == "open":
-        stmt = stmt.where(FollowUp.status == "open")
+        stmt = stmt.where(FollowUp.status == FollowUpStatus.open)
     elif status == "overdue":
-        stmt = stmt.where(FollowUp.status == "open", FollowUp.due_on < today)
+        stmt = stmt.where(FollowUp.status == FollowUpStatus.open, FollowUp.due_on < today)
     elif status == "done":
-        stmt = stmt.where(FollowUp.status == "done")
+        stmt = stmt.where(FollowUp.status == FollowUpStatus.done)
     if status == "done":
         stmt = stmt.order_by(FollowUp.completed_at.desc(), FollowUp.id.desc())
     else:

@@ -7,6 +7,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.states import State, state_type
 from portal.timeutil import utcnow
 
 SCHOOL_STATUSES: tuple[tuple[str, str], ...] = (
@@ -35,7 +36,24 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
     ("no_action", "No action"),
     ("other", "Other"),
 )
-MATCH_STATES = (("unmatched", "Awaiting a match"), ("matched", "Matched"), ("no_match", "Not on roll"))
+
+
+class MatchStatus(State):
+    """unmatched -> matched (to a pupil on a roll) | no_match (on no roll: for the LA to follow up)"""
+    unmatched = "unmatched", "Awaiting a match"
+    matched = "matched"
+    no_match = "no_match", "Not on roll"
+
+
+MATCH_STATES = tuple((s, s.label) for s in MatchStatus)
+
+
+class FollowUpStatus(State):
+    """open -> done"""
+    open = "open"
+    done = "done"
+
+
 CONTACT_OUTCOMES: tuple[tuple[str, str], ...] = (
     ("spoke", "Spoke to the parent or carer"),
     ("met", "Met the parent or carer"),
@@ -132,7 +150,8 @@ class Encounter(db.Model):
     outcome_note: Mapped[str] = mapped_column(Text, default="")
     concern: Mapped[bool] = mapped_column(default=False)
     concern_note: Mapped[str] = mapped_column(Text, default="")
-    match_status: Mapped[str] = mapped_column(String(16), default="unmatched", index=True)
+    match_status: Mapped[MatchStatus] = mapped_column(state_type(MatchStatus, "match_status"),
+                                                      default=MatchStatus.unmatched, index=True)
     pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupils.id"), index=True)
     matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     matched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -189,7 +208,8 @@ class FollowUp(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     ewo_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     due_on: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open / done
+    status: Mapped[FollowUpStatus] = mapped_column(state_type(FollowUpStatus), default=FollowUpStatus.open,
+                                                   index=True)
     contact_outcome: Mapped[str | None] = mapped_column(String(16))
     outcome: Mapped[str] = mapped_column(Text, default="")
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -206,4 +226,4 @@ class FollowUp(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     def overdue(self, today: date) -> bool:
-        return self.status == "open" and self.due_on < today
+        return self.status == FollowUpStatus.open and self.due_on < today

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal import disclosure
 from portal.extensions import db
 from portal.pupils.models import Pupil
-from portal.sweeps.models import Encounter, FollowUp, Sweep
+from portal.sweeps.models import Encounter, FollowUp, FollowUpStatus, MatchStatus, Sweep
 
 
 @dataclass
@@ -48,11 +48,11 @@ class Figures:
         self.no_accepted_reason += not e.reason_accepted
         self.with_parent += e.accompanied == "parent"
         self.concerns += e.concern
-        if e.match_status == "matched" and e.pupil is not None:
+        if e.match_status == MatchStatus.matched and e.pupil is not None:
             self.matched += 1
             self.schools.add(e.pupil.school.name)
         else:
-            if e.match_status == "no_match":
+            if e.match_status == MatchStatus.no_match:
                 self.not_on_roll += 1
             else:
                 self.unmatched += 1
@@ -60,7 +60,7 @@ class Figures:
                 self.schools.add(e.school.name)
         f = e.follow_up if follow_up else None
         if f is not None:
-            if f.status == "done":
+            if f.status == FollowUpStatus.done:
                 self.follow_ups_done += 1
             else:
                 self.follow_ups_open += 1

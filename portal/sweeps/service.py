@@ -19,7 +19,7 @@ from portal.sweeps import match_search, matching
 from portal.sweeps.errors import Conflict, Refused
 from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import (ACCOMPANIED, CONTACT_OUTCOMES, EXCLUSION, LABELS, OUTCOMES, SCHOOL_STATUSES,
-                                  Encounter, FollowUp, Sweep, SweepAgency, SweepOfficer)
+                                  Encounter, FollowUp, FollowUpStatus, MatchStatus, Sweep, SweepAgency, SweepOfficer)
 from portal.timeutil import LONDON, as_utc, utcnow
 
 
@@ -241,11 +241,11 @@ def confirm_match(actor: User, encounter: Encounter, pupil: Pupil, expected_vers
     school they do not serve sees neither the follow-up nor the case afterwards, only the school
     (`access.sees_matched_pupil`)."""
     check_version(encounter, expected_version)
-    if encounter.match_status == "matched":
+    if encounter.match_status == MatchStatus.matched:
         raise Conflict(encounter)
     school = pupil.school
     before = encounter.match_status
-    encounter.match_status = "matched"
+    encounter.match_status = MatchStatus.matched
     encounter.pupil_id = pupil.id
     encounter.matched_by_id = actor.id
     encounter.matched_at = utcnow()
@@ -268,7 +268,8 @@ def confirm_match(actor: User, encounter: Encounter, pupil: Pupil, expected_vers
     if school.named_ewo is not None:
         notify.notify_users([school.named_ewo], "A truancy sweep follow-up for one of your schools", link)
     audit.record(actor, "encounter_matched", encounter,
-                 changes={"match_status": {"from": before, "to": "matched"}, "pupil_id": {"from": None, "to": pupil.id}})
+                 changes={"match_status": {"from": before, "to": MatchStatus.matched},
+                          "pupil_id": {"from": None, "to": pupil.id}})
     flush_or_conflict(encounter)
     return follow_up
 
@@ -277,14 +278,14 @@ def confirm_match(actor: User, encounter: Encounter, pupil: Pupil, expected_vers
 def mark_not_on_roll(actor: User, encounter: Encounter, expected_version: int | None, note: str = "") -> None:
     """No pupil on any roll fits: a possible child missing education, listed for the LA."""
     check_version(encounter, expected_version)
-    if encounter.match_status != "unmatched":
+    if encounter.match_status != MatchStatus.unmatched:
         raise Conflict(encounter)
-    encounter.match_status = "no_match"
+    encounter.match_status = MatchStatus.no_match
     encounter.matched_by_id = actor.id
     encounter.matched_at = utcnow()
     encounter.match_note = note.strip()
     audit.record(actor, "encounter_not_on_roll", encounter,
-                 changes={"match_status": {"from": "unmatched", "to": "no_match"}})
+                 changes={"match_status": {"from": MatchStatus.unmatched, "to": MatchStatus.no_match}})
     flush_or_conflict(encounter)
 
 
@@ -294,7 +295,7 @@ def mark_not_on_roll(actor: User, encounter: Encounter, expected_version: int | 
 def record_follow_up(actor: User, follow_up: FollowUp, contact_outcome: str, outcome: str,
                      expected_version: int | None) -> None:
     check_version(follow_up, expected_version)
-    if follow_up.status != "open":
+    if follow_up.status != FollowUpStatus.open:
         raise Conflict(follow_up)
     problems = []
     if contact_outcome not in dict(CONTACT_OUTCOMES):
@@ -304,7 +305,7 @@ def record_follow_up(actor: User, follow_up: FollowUp, contact_outcome: str, out
     if problems:
         raise Refused("The follow-up was not saved.", problems)
     encounter = follow_up.encounter
-    follow_up.status = "done"
+    follow_up.status = FollowUpStatus.done
     follow_up.contact_outcome = contact_outcome
     follow_up.outcome = outcome.strip()
     follow_up.completed_by_id = actor.id
@@ -315,7 +316,8 @@ def record_follow_up(actor: User, follow_up: FollowUp, contact_outcome: str, out
                                    f"{seen_on(encounter).strftime('%-d %b %Y')}: "
                                    f"{LABELS['contact_outcome'][contact_outcome]}. {outcome.strip()}",
                                    police_text=None, occurred_at=utcnow())  # the police see no follow-up
-    audit.record(actor, "follow_up_recorded", follow_up, changes={"status": {"from": "open", "to": "done"}})
+    audit.record(actor, "follow_up_recorded", follow_up, changes={"status": {"from": FollowUpStatus.open,
+                                                                                     "to": FollowUpStatus.done}})
     flush_or_conflict(follow_up)
 
 
@@ -325,12 +327,13 @@ def refer_prompt(follow_up: FollowUp) -> list[str]:
     persistent or severe absence). Empty when there is nothing to prompt."""
     from portal.attendance import calc
     from portal.attendance.summaries import pupil_summary
-    from portal.cases.models import Referral
+    from portal.cases.models import Referral, ReferralStatus
 
     if cases.open_case_for(follow_up.pupil_id) is not None:
         return []
     pending = db.session.scalar(select(Referral.id).where(
-        Referral.pupil_id == follow_up.pupil_id, Referral.status.in_(("draft", "submitted", "more_info"))).limit(1))
+        Referral.pupil_id == follow_up.pupil_id, Referral.status.in_(
+            (ReferralStatus.draft, ReferralStatus.submitted, ReferralStatus.more_info))).limit(1))
     if pending is not None:
         return []
     reasons = []

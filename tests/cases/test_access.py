@@ -165,7 +165,7 @@ def test_an_agency_sees_a_case_only_while_it_is_shared_with_it(scene, role, org)
     others = [a for a in AGENCIES if a != role]
     assert all(case_ids(w.user(a)) == set() for a in others)
 
-    service.withdraw_share(ewo, item, "No longer needed")
+    service.withdraw_share(ewo, item, "No longer needed", item.version)
     assert case_ids(user) == set() and case_ids(colleague) == set()  # at once, no re-login
     with pytest.raises(NotFound):
         access.get_case_or_404(user, s.case_a.id)
@@ -176,7 +176,7 @@ def test_a_withdrawn_share_does_not_hide_an_active_one_elsewhere(scene):
     ewo = w.user("ewo")
     service.share(ewo, s.case_a, w.early_help_org, "Early help assessment")
     police = service.share(ewo, s.case_a, w.police_org, "Sweep follow-up")
-    service.withdraw_share(ewo, police, "Done")
+    service.withdraw_share(ewo, police, "Done", police.version)
     assert case_ids(w.user("early_help")) == {s.case_a.id}
     assert case_ids(w.user("police")) == set()
     service.share(ewo, s.case_a, w.police_org, "Second sweep")
@@ -248,5 +248,5 @@ def test_actions_follow_the_cases_a_user_sees(scene):
     assert action_ids(w.user("school_staff_b")) == {on_b.id}
     assert action_ids(w.user("la_admin")) == {on_a.id, on_b.id}
     assert action_ids(w.user("early_help")) == {on_a.id}
-    service.withdraw_share(ewo, item, "Closed by early help")
+    service.withdraw_share(ewo, item, "Closed by early help", item.version)
     assert action_ids(w.user("early_help")) == set()

@@ -547,11 +547,11 @@ def test_withdraw_needs_a_reason(world, case):
     item = ended(service.share(ewo, case, world.early_help_org, "Early help assessment"))
     for reason in ("", "   "):
         with pytest.raises(Refused):
-            service.withdraw_share(ewo, item, reason)
+            service.withdraw_share(ewo, item, reason, item.version)
     db.session.rollback()
     assert db.session.get(CaseShare, item.id).withdrawn_at is None
 
-    ended(service.withdraw_share(ewo, item, "Family withdrew from early help"))
+    ended(service.withdraw_share(ewo, item, "Family withdrew from early help", item.version))
     db.session.expire_all()
     item = db.session.get(CaseShare, item.id)
     assert item.withdrawn_at is not None and item.withdrawn_by_id == ewo.id
@@ -559,11 +559,62 @@ def test_withdraw_needs_a_reason(world, case):
     assert len(entries(case, "sharing")) == 2
     assert audits("case_share_withdrawn") == 1
     with pytest.raises(Refused):
-        service.withdraw_share(ewo, item, "Again")
+        service.withdraw_share(ewo, item, "Again", item.version)
     db.session.rollback()
     # once withdrawn, the case can be shared again
     service.share(ewo, case, world.early_help_org, "Family re-engaged")
     assert db.session.scalar(select(func.count()).select_from(CaseShare)) == 2
+
+
+def test_two_people_withdraw_one_share_at_once(world, case):
+    """One withdrawal is recorded; the other person is told someone else changed the share."""
+    ewo = world.user("ewo")
+    item = service.share(ewo, case, world.early_help_org, "Early help assessment")
+    case_id, share_id, ewo_id, admin_id = case.id, item.id, ewo.id, world.user("la_admin").id
+    db.session.commit()
+
+    other = Session(db.engine, expire_on_commit=False)
+    try:
+        # the second person's request loads the share (through its case) and themselves...
+        other_share = other.get(CaseShare, share_id)
+        other_share.case  # noqa: B018  (loaded, as the view's access check would)
+        other_share.organisation  # noqa: B018
+        other_actor = other.get(User, admin_id)
+        assert other_share.version == 1 and other_share.active
+        other.commit()  # ...and ends its read
+
+        first = db.session.get(CaseShare, share_id)
+        ended(service.withdraw_share(db.session.get(User, ewo_id), first, "Family withdrew from early help",
+                                     first.version))
+
+        # the second person submits on the version they loaded: nothing of theirs is kept
+        with session_in_use(other):
+            with pytest.raises(Conflict) as err:
+                service.withdraw_share(other_actor, other_share, "Early help offer ended", 1)
+        assert err.value.current.withdraw_reason == "Family withdrew from early help"
+    finally:
+        other.close()
+
+    db.session.expire_all()
+    item = db.session.get(CaseShare, share_id)
+    assert item.withdrawn_by_id == ewo_id and item.withdraw_reason == "Family withdrew from early help"
+    assert item.version == 2
+    withdrawn = [e.text for e in entries(db.session.get(Case, case_id), "sharing") if "withdrawn" in e.text]
+    assert withdrawn == ["Sharing with Early Help withdrawn. Reason: Family withdrew from early help"]
+    assert audits("case_share_withdrawn") == 1
+
+
+def test_a_withdrawal_on_a_stale_page_is_a_conflict(world, case):
+    """The page showed the share before someone else withdrew it: a Conflict, not a second record."""
+    ewo = world.user("ewo")
+    item = ended(service.share(ewo, case, world.early_help_org, "Early help assessment"))
+    shown = item.version
+    ended(service.withdraw_share(ewo, item, "Family withdrew from early help", shown))
+    with pytest.raises(Conflict):
+        service.withdraw_share(world.user("la_admin"), item, "Early help offer ended", shown)
+    db.session.rollback()
+    assert len([e for e in entries(case, "sharing") if "withdrawn" in e.text]) == 1
+    assert audits("case_share_withdrawn") == 1
 
 
 def test_sharing_with_the_pupils_own_school_is_refused(world, case):

@@ -472,6 +472,30 @@ def test_withdrawing_needs_a_reason(app, world, case):
     assert reload(CaseShare, share_id).withdrawn_at is None
 
 
+def test_two_people_withdraw_one_share_from_open_pages(app, world, case):
+    """Both opened the withdrawal page; the first withdraws, the second is told (409) and
+    nothing of theirs is recorded."""
+    lead = signed_in(app, world.user("ewo"))
+    admin = signed_in(app, world.user("la_admin"))
+    share_id = share_with(lead, case.id, world.early_help_org)
+    url = f"/cases/{case.id}/shares/{share_id}/withdraw"
+    versions = {"lead": hidden_value(lead.get(url), "version"), "admin": hidden_value(admin.get(url), "version")}
+    assert versions["lead"] == versions["admin"] == "1"
+
+    won = lead.post_form(url, {"reason": "Family withdrew from early help", "version": versions["lead"]})
+    lost = admin.post_form(url, {"reason": "Early help offer ended", "version": versions["admin"]})
+    assert won.status_code == 303
+    assert lost.status_code == 409
+    assert "Someone else changed this share" in text_of(lost) and "not saved" in text_of(lost)
+
+    stored = reload(CaseShare, share_id)
+    assert stored.withdrawn_by_id == world.user("ewo").id
+    assert stored.withdraw_reason == "Family withdrew from early help"
+    withdrawn = db.session.scalars(select(ChronologyEntry.text).where(
+        ChronologyEntry.case_id == case.id, ChronologyEntry.text.like("Sharing with%withdrawn%"))).all()
+    assert withdrawn == ["Sharing with Early Help withdrawn. Reason: Family withdrew from early help"]
+
+
 # ----- 3. the police view ----------------------------------------------------------------------
 
 def test_the_police_see_a_restricted_view(app, world, pupil, case):

@@ -1,0 +1,183 @@
+"""States as types: every status is an enum of the model, the database holds only its members
+(a CHECK constraint, on SQLite and PostgreSQL alike), and the migration that added the
+constraints upgrades a database that already has data."""
+from __future__ import annotations
+
+import importlib
+import os
+from datetime import date, datetime, time, timezone
+
+import flask_migrate
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from portal import create_app
+from portal.attendance.models import ImportJob, ImportStatus
+from portal.cases.models import Action, ActionStatus, Case, CaseShare, CaseStatus, Referral, ReferralStatus
+from portal.extensions import db
+from portal.panels.models import MeetingStatus, PanelMeeting
+from portal.states import State
+from portal.sweeps.models import Encounter, FollowUp, FollowUpStatus, MatchStatus, Sweep
+from portal.timeutil import utcnow
+from tests.factories import build_world, make_import_job, make_pupil
+from tests.test_codebase import ROOT
+
+# Every model module, so that every state column is seen.
+for path in [*(ROOT / "portal").rglob("models.py"), ROOT / "portal" / "audit.py"]:
+    importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+
+# Every state column of the models: (table, column, its enum).
+STATE_COLUMNS = sorted(
+    (table.name, column.name, column.type.enum_class)
+    for table in db.metadata.tables.values() for column in table.columns
+    if isinstance(getattr(column.type, "enum_class", None), type) and issubclass(column.type.enum_class, State))
+
+
+def one_of_each(world) -> dict[str, int]:
+    """A row in every table with a state column: {table: id}."""
+    ewo, school = world.user("ewo"), world.school_a
+    pupil = make_pupil(school)
+    referral = Referral(pupil_id=pupil.id, school_id=school.id, created_by_id=world.user("school_staff").id)
+    case = Case(pupil_id=pupil.id, lead_id=ewo.id)
+    meeting = PanelMeeting(held_at=datetime(2026, 12, 10, 14, tzinfo=timezone.utc),
+                           chair_id=world.user("panel_chair").id)
+    sweep = Sweep(held_on=date(2026, 11, 20), starts_at=time(9), ends_at=time(12), area="Town centre",
+                  lead_id=world.user("police").id, created_by_id=world.user("police").id)
+    db.session.add_all([referral, case, meeting, sweep])
+    db.session.flush()
+    action = Action(case_id=case.id, description="Home visit", due_date=date(2026, 12, 4), created_by_id=ewo.id,
+                    owner_user_id=ewo.id)
+    police = world.user("police")
+    encounter = Encounter(sweep_id=sweep.id, seen_at=datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc),
+                          location="High Street", officer_id=police.id, recorded_by_id=police.id, forename="Sam",
+                          surname="Child", school_status="unknown", accompanied="alone", outcome="no_action")
+    db.session.add_all([action, encounter])
+    db.session.flush()
+    follow_up = FollowUp(encounter_id=encounter.id, pupil_id=pupil.id, school_id=school.id, due_on=date(2026, 11, 23))
+    db.session.add(follow_up)
+    db.session.flush()
+    job = make_import_job(ewo, school)
+    return {"referrals": referral.id, "cases": case.id, "actions": action.id, "panel_meetings": meeting.id,
+            "encounters": encounter.id, "follow_ups": follow_up.id, "import_jobs": job.id}
+
+
+def test_the_states_are_the_ones_the_code_knows():
+    assert [(table, column) for table, column, _ in STATE_COLUMNS] == [
+        ("actions", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
+        ("import_jobs", "status"), ("panel_meetings", "status"), ("referrals", "status")]
+    assert [s.value for s in ReferralStatus] == ["draft", "submitted", "more_info", "accepted", "declined"]
+    assert [s.value for s in CaseStatus] == ["open", "monitoring", "closed"]
+    assert [s.value for s in ActionStatus] == ["open", "done", "cancelled"]
+    assert [s.value for s in MeetingStatus] == ["scheduled", "published", "held"]
+    assert [s.value for s in MatchStatus] == ["unmatched", "matched", "no_match"]
+    assert [s.value for s in FollowUpStatus] == ["open", "done"]
+    assert [s.value for s in ImportStatus] == ["queued", "running", "done", "failed"]
+
+
+@pytest.mark.parametrize("table, column, state", STATE_COLUMNS, ids=[f"{t}.{c}" for t, c, _ in STATE_COLUMNS])
+def test_the_database_holds_only_the_members_of_a_state(world, table, column, state):
+    """Each member can be stored (the constraint and the enum agree), anything else is refused
+    by the database itself, whatever writes it."""
+    row_id = one_of_each(world)[table]
+    db.session.commit()
+    statement = text(f"UPDATE {table} SET {column} = :value WHERE id = :id")
+    for member in state:
+        db.session.execute(statement, {"value": member.value, "id": row_id})
+    for stray in ("bogus", member.value.upper(), f"{member.value} ", ""):
+        with pytest.raises(IntegrityError) as refused:
+            with db.session.begin_nested():
+                db.session.execute(statement, {"value": stray, "id": row_id})
+        assert f"ck_{table}_{column}" in str(refused.value)
+    db.session.commit()
+    assert db.session.scalar(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": row_id}) == member.value
+
+
+def test_a_row_inserted_with_a_status_outside_its_states_is_refused(world):
+    insert = text("INSERT INTO import_jobs (kind, filename, path, size_bytes, status, phase, progress, rows, added, "
+                  "changed, unchanged, error_count, message, created_at) VALUES ('marks', 'marks.csv', '/nowhere', "
+                  "0, :status, 'Waiting to start', 0, 0, 0, 0, 0, 0, '', :now)")
+    with pytest.raises(IntegrityError) as refused:
+        with db.session.begin_nested():
+            db.session.execute(insert, {"status": "paused", "now": utcnow()})
+    assert "ck_import_jobs_status" in str(refused.value)
+    db.session.execute(insert, {"status": "queued", "now": utcnow()})  # the same row in a state goes in
+    db.session.commit()
+    assert db.session.scalars(db.select(ImportJob.status)).all() == [ImportStatus.queued]
+
+
+def test_a_state_attribute_holds_a_member():
+    case = Case(status="monitoring")
+    assert case.status is CaseStatus.monitoring and case.status.label == "Monitoring"
+    assert ReferralStatus.submitted.label == "Awaiting triage" and MatchStatus.no_match.label == "Not on roll"
+    with pytest.raises(ValueError):
+        case.status = "reopened"
+    assert f"Case moved to {CaseStatus.closed}." == "Case moved to closed."  # shown as stored
+
+
+def test_a_state_read_back_is_a_member(world):
+    ids = one_of_each(world)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Case, ids["cases"]).status is CaseStatus.open
+    assert db.session.get(Referral, ids["referrals"]).status is ReferralStatus.draft
+    assert db.session.get(Encounter, ids["encounters"]).match_status is MatchStatus.unmatched
+
+
+# ----- the migration ---------------------------------------------------------------------------------
+
+def _scratch_database(tmp_path):
+    """A database of its own (a file; on PostgreSQL a schema), and how to remove it."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'upgrade.db'}", lambda: None
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS states_upgrade CASCADE"))
+        conn.execute(text("CREATE SCHEMA states_upgrade"))
+
+    def drop():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS states_upgrade CASCADE"))
+    return url + ("&" if "?" in url else "?") + "options=-csearch_path%3Dstates_upgrade", drop
+
+
+def test_the_states_migration_upgrades_a_database_with_data(app, tmp_path):
+    url, drop = _scratch_database(tmp_path)
+    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret-key",
+                        "RATELIMIT_STORAGE_URI": "memory://"})
+    try:
+        with other.app_context():
+            flask_migrate.upgrade(revision="0009_two_factor")
+            # the data of the day before: rows in every state column's table and a case share
+            # (written as that day's schema had it: no version)
+            world = build_world()
+            ids = one_of_each(world)
+            db.session.execute(text("UPDATE cases SET status = 'monitoring' WHERE id = :id"), {"id": ids["cases"]})
+            db.session.execute(text(
+                "INSERT INTO case_shares (case_id, organisation_id, reason, shared_by_id, shared_at, withdraw_reason) "
+                "VALUES (:case_id, :org_id, 'Early help assessment', :user_id, :now, '')"),
+                {"case_id": ids["cases"], "org_id": world.early_help_org.id, "user_id": world.user("ewo").id,
+                 "now": utcnow()})
+            db.session.commit()
+            before = {table: db.session.scalar(text(f"SELECT COUNT(*) FROM {table}"))
+                      for table in [*ids, "case_shares", "users", "pupils", "chronology_entries"]}
+            db.session.remove()
+
+            flask_migrate.upgrade()
+
+            after = {table: db.session.scalar(text(f"SELECT COUNT(*) FROM {table}")) for table in before}
+            assert after == before
+            assert db.session.get(Case, ids["cases"]).status is CaseStatus.monitoring
+            assert db.session.get(Action, ids["actions"]).status is ActionStatus.open
+            share = db.session.scalars(db.select(CaseShare)).one()
+            assert share.version == 1 and share.active
+            with pytest.raises(IntegrityError):
+                db.session.execute(text("UPDATE cases SET status = 'reopened' WHERE id = :id"), {"id": ids["cases"]})
+            db.session.rollback()
+            if db.engine.dialect.name == "sqlite":
+                assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1  # back on after the upgrade
+                assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()
