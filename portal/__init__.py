@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal import errors
+from portal import errors, transaction
 from portal.config import ROOT
 from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from portal.params import IdConverter
@@ -23,8 +23,20 @@ from portal.params import IdConverter
 SERVICE_NAME = "Attendance Partnership Portal"
 
 
+class Portal(Flask):
+    """Flask, with one transaction per request around every view (`portal.transaction`)."""
+
+    def dispatch_request(self):
+        try:
+            response = self.make_response(super().dispatch_request())
+        except BaseException:
+            transaction.fail_request()
+            raise
+        return transaction.finish_request(response)
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(
+    app = Portal(
         __name__,
         static_folder=str(ROOT / "static"),
         template_folder=str(ROOT / "templates"),
@@ -194,10 +206,10 @@ def _register_request_hooks(app: Flask) -> None:
             from portal.notifications.notify import send_outbox
 
             try:
-                send_outbox()  # e-mails queued by this request's transaction
+                with transaction.unit():
+                    send_outbox()  # e-mails queued by this request's transaction, now committed
             except Exception:  # noqa: BLE001 - mail trouble never breaks the page; the outbox keeps it
                 app.logger.exception("sending e-mail failed")
-                db.session.rollback()
         if request.endpoint != "static":
             # Nothing a signed-in person sees may be kept by the browser or a proxy.
             h["Cache-Control"] = "no-store"

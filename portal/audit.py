@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import transaction
 from portal.errors import Conflict, conflict_response
 from portal.extensions import Model, db
 from portal.timeutil import utcnow
@@ -138,10 +139,11 @@ def viewing(verb: str, what: str, object: tuple[str, str] | None = None, *, term
             only_with_terms: bool = False) -> Callable:
     """Decorator for a view that shows pupil-level data (a child's record, or a list of them).
 
-    After the view has answered, one audit entry is written and committed when the answer showed
-    something: a GET answered 2xx (page, htmx fragment, CSV or PDF), or any request answered with
-    its form again (422) or the conflict page (409: a Conflict raised by the view is answered here);
-    a change itself is audited by its service. Redirects, refusals (403, 404) and HEAD requests
+    After the view has answered, one audit entry is written, in the request's transaction, when
+    the answer showed something: a GET answered 2xx (page, htmx fragment, CSV or PDF), or any
+    request answered with its form again (422) or the conflict page (409: a Conflict raised by
+    the view is answered here). What the refused change wrote is undone, this entry is kept; a
+    change itself is audited by its service. Redirects, refusals (403, 404) and HEAD requests
     write nothing.
 
     - `what`: what the person saw, in words (the audit log's filter lists it);
@@ -179,13 +181,11 @@ def viewing(verb: str, what: str, object: tuple[str, str] | None = None, *, term
                      if (request.values.get(name) or "").strip()]
             if _showed_something(response) and (given or not only_with_terms):
                 if response.status_code >= 400:
-                    db.session.rollback()  # a refused change leaves nothing behind but this entry
+                    transaction.undo_refused()  # a refused change leaves nothing behind but this entry
                 record(current_user, verb, object_type=pending.object_type, object_id=pending.object_id,
                        summary="; ".join(pending.details + given))
-                db.session.commit()
-                from portal.sqlite import writes_done
-
-                writes_done()  # what the request still reads (a streamed CSV) needs no write lock
+                if response.status_code >= 400:
+                    transaction.keep()
             return response
 
         wrapped.writes_on_get = True

@@ -1,9 +1,11 @@
-"""flask commands: seed-demo, create-admin."""
+"""flask commands: seed-demo, demo-code, import-attendance, worker, create-admin. Each command
+that writes is a transaction boundary (`transaction.unit()`)."""
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
 
+from portal import transaction
 from portal.extensions import db
 
 
@@ -15,8 +17,9 @@ def register(app: Flask) -> None:
 
         if current_app.config["PORTAL_ENV"] == "production":
             raise click.ClickException("Refusing to seed demo data when PORTAL_ENV=production.")
-        created = seed_demo(current_app.config["DEMO_PASSWORD"],
-                            totp_secret=current_app.config["DEMO_TOTP_SECRET"])
+        with transaction.unit():
+            created = seed_demo(current_app.config["DEMO_PASSWORD"],
+                                totp_secret=current_app.config["DEMO_TOTP_SECRET"])
         click.echo("Demo Borough created." if created else "Demo Borough is already there.")
         click.echo(f"Demo logins (password: {current_app.config['DEMO_PASSWORD']}; "
                    "security code: flask --app portal demo-code EMAIL):")
@@ -56,15 +59,15 @@ def register(app: Flask) -> None:
     def import_attendance(path: str, email: str | None, urn: str | None, kind: str):
         """Import a CSV of marks (upn,date,session,code) or pupils, all or nothing, as a user."""
         import getpass
-        import os
         import socket
 
         from sqlalchemy import select
 
-        from portal import access, audit
+        from portal import access
         from portal.attendance import uploads
         from portal.attendance.imports import import_marks
-        from portal.attendance.models import ImportJob, ImportStatus
+        from portal.attendance.models import ImportStatus
+        from portal.attendance.service import create_import_job
         from portal.auth.service import find_user_by_email
         from portal.orgs.models import Organisation
         from portal.pupils.imports import import_pupils
@@ -83,26 +86,20 @@ def register(app: Flask) -> None:
             school_id = db.session.scalar(select(Organisation.id).where(Organisation.urn == urn))
             if school_id is None:
                 raise click.ClickException(f"No school has URN {urn}.")
-        scope = access.import_school_for(user, school_id)
-        if school_id is not None and scope != school_id:
+        if school_id is not None and access.import_school_for(user, school_id) != school_id:
             raise click.ClickException(f"{email} may import only for their own school.")
         origin = f"command line ({getpass.getuser()}@{socket.gethostname()})"[:64]
-        with open(path, "rb") as source:
-            copy = uploads.store(source)  # 0600, deleted when the import ends
+        with open(path, "rb") as source, transaction.unit():
+            job = create_import_job(user, kind, source, path, school_id=school_id, origin=origin,
+                                    status=ImportStatus.running)
         try:
-            job = ImportJob(kind=kind, school_id=scope, uploaded_by_id=user.id, uploaded_from=origin,
-                            filename=os.path.basename(path)[:255], path=copy, size_bytes=os.path.getsize(copy),
-                            status=ImportStatus.running)
-            db.session.add(job)
-            db.session.flush()
-            audit.record(user, "import_uploaded", job, ip=origin, summary=f"{job.kind}: {job.filename}")
-            db.session.commit()
-            if kind == "marks":
-                job = import_marks(job, progress=lambda pct, phase: click.echo(f"  {pct:3d}%  {phase}"))
-            else:
-                job = import_pupils(job)
+            with transaction.unit():
+                if kind == "marks":
+                    job = import_marks(job, progress=lambda pct, phase: click.echo(f"  {pct:3d}%  {phase}"))
+                else:
+                    job = import_pupils(job)
         finally:
-            uploads.discard(copy)
+            uploads.discard(job.path)  # the copy under instance/imports (0600)
         if job.status == ImportStatus.done:
             click.echo(f"Imported {job.rows} rows: {job.added} added, {job.changed} changed, "
                        f"{job.unchanged} unchanged.")
@@ -145,14 +142,14 @@ def register(app: Flask) -> None:
             raise click.ClickException(problem)
         if find_user_by_email(email):
             raise click.ClickException(f"{email} already exists.")
-        org = db.session.scalar(select(Organisation).where(Organisation.name == org_name))
-        if org is None:
-            org = Organisation(name=org_name, kind=OrgKind.attendance_service)
-            db.session.add(org)
-        user = User(email=email, name=name, role=LA_ADMIN, organisation=org,
-                    password_hash=hash_password(password))
-        db.session.add(user)
-        db.session.flush()
-        audit.record(None, "user_created", user, summary=f"{email} (create-admin)", actor_label="cli")
-        db.session.commit()
+        with transaction.unit():
+            org = db.session.scalar(select(Organisation).where(Organisation.name == org_name))
+            if org is None:
+                org = Organisation(name=org_name, kind=OrgKind.attendance_service)
+                db.session.add(org)
+            user = User(email=email, name=name, role=LA_ADMIN, organisation=org,
+                        password_hash=hash_password(password))
+            db.session.add(user)
+            db.session.flush()
+            audit.record(None, "user_created", user, summary=f"{email} (create-admin)", actor_label="cli")
         click.echo(f"Created LA administrator {email}.")

@@ -16,10 +16,11 @@ def check_version(obj, expected: int | None) -> None:
         raise Conflict(obj)
 
 
-def commit_or_conflict(obj) -> None:
-    """Commit; a concurrent write that got there first (version_id_col) is a Conflict."""
+def flush_or_conflict(obj) -> None:
+    """Flush (the request commits); a concurrent write that got there first (version_id_col) is
+    a Conflict."""
     try:
-        db.session.commit()
+        db.session.flush()
     except StaleDataError:
         db.session.rollback()
         db.session.refresh(obj)
@@ -27,8 +28,8 @@ def commit_or_conflict(obj) -> None:
 
 
 def conflict_on_stale(func):
-    """A concurrent write can surface when an early flush meets a newer version (not only at
-    commit): whatever the moment, it is a Conflict, and nothing of this call is kept."""
+    """A concurrent write can surface at any flush of the call that meets a newer version:
+    whatever the moment, it is a Conflict, and nothing of this call is kept."""
 
     @wraps(func)
     def wrapper(actor, obj, *args, **kwargs):

@@ -109,7 +109,9 @@ def conflict_response(exc: Conflict):
     """The one answer to a stale write (409): nothing half-written is kept, the saved values and
     the person's own edit are shown, with a link back to the form at the saved version. To htmx
     the same content comes as a fragment that replaces the page's main content."""
-    db.session.rollback()
+    from portal import transaction
+
+    transaction.undo_refused()  # all the request wrote, but what it kept (portal.transaction)
     saved = _saved(exc.current)
     rule = request.url_rule
     if rule is not None and "GET" in (rule.methods or ()):

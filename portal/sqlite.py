@@ -34,8 +34,8 @@ def writes_on_get(view):
 
 
 def writes_done() -> None:
-    """A `writes_on_get` view has committed its write: what the request still reads (a
-    streamed download) starts as a reader again, holding no write lock."""
+    """The request has committed (`portal.transaction`): what it still reads (a streamed
+    download) starts as a reader again, holding no write lock."""
     g.sqlite_writes_done = True
 
 

@@ -20,7 +20,7 @@ from typing import Callable
 
 from sqlalchemy import select, text, update
 
-from portal import access
+from portal import access, transaction
 from portal.attendance import calc
 from portal.attendance.codes import CLOSURE_CODES
 from portal.attendance.models import ImportJob, ImportStatus, RegisterCode
@@ -108,171 +108,251 @@ def _staging_sql(dialect: str) -> tuple[str, str]:
     return create, insert
 
 
+@dataclass
+class _Run:
+    """One marks import: its job, who uploaded it and from where (for the audit entries: a
+    worker has no request to ask), and where its progress goes."""
+    job_id: int
+    school_id: int | None
+    path: str
+    size: int
+    actor: User | None
+    who: dict
+    errors_file: str
+    progress: Callable[[int, str], None] | None
+
+    @classmethod
+    def of(cls, job: ImportJob, progress: Callable[[int, str], None] | None) -> _Run:
+        actor = db.session.get(User, job.uploaded_by_id) if job.uploaded_by_id else None
+        who = {"actor_id": getattr(actor, "id", None), "actor_label": audit_label(actor), "ip": job.uploaded_from}
+        return cls(job.id, job.school_id, job.path, max(job.size_bytes, 1), actor, who, errors_path(job), progress)
+
+    def report(self, percent: int, phase: str) -> None:
+        set_progress(self.job_id, progress=percent, phase=phase)
+        if self.progress:
+            self.progress(percent, phase)
+
+
+@dataclass
+class _Scope:
+    """Which pupils the uploader may import for. Only someone who may import for any school (the
+    LA: `precise`) is told that a UPN belongs to another school: to a school, a UPN that is not on
+    its roll is just that, whether or not it exists elsewhere (no oracle for other schools' UPNs)."""
+    pupil_ids: dict[str, int]
+    elsewhere: set[str]
+    precise: bool
+
+
+@dataclass
+class _Staged:
+    """What the check of the rows left in the staging table."""
+    rows: int = 0  # marks staged
+    last_row: int = 1  # the file's last row read (the header is row 1)
+    min_date: date | None = None
+    max_date: date | None = None
+
+
 def import_marks(job: ImportJob, *, today: date | None = None,
                  progress: Callable[[int, str], None] | None = None) -> ImportJob:
     """Run a marks import job to the end (status done or failed)."""
     today = today or _today()
-    job_id, school_id, path, size = job.id, job.school_id, job.path, max(job.size_bytes, 1)
-    actor = db.session.get(User, job.uploaded_by_id) if job.uploaded_by_id else None
-    # Who and from where, for the audit entries (a worker has no request to ask).
-    who = {"actor_id": getattr(actor, "id", None), "actor_label": audit_label(actor), "ip": job.uploaded_from}
-    actor_id = actor.id if actor else None
-    errors_file = errors_path(job)
-
-    def report(percent: int, phase: str) -> None:
-        set_progress(job_id, progress=percent, phase=phase)
-        if progress:
-            progress(percent, phase)
-
-    # Which pupils the uploader may import for. Only someone who may import for any school (the
-    # LA) is told that a UPN belongs to another school: to a school, a UPN that is not on its
-    # roll is just that, whether or not it exists elsewhere (no oracle for other schools' UPNs).
-    in_scope: dict[str, int] = {}
-    elsewhere: set[str] = set()
-    precise = school_id is None or actor is None or access.can(actor, "import_for_any_school")
-    stmt = select(Pupil.id, Pupil.upn, Pupil.school_id)
-    if not precise:
-        stmt = stmt.where(Pupil.school_id == school_id)
-    for pupil_id, upn, pupil_school in db.session.execute(stmt):
-        if school_id is None or pupil_school == school_id:
-            in_scope[upn] = pupil_id
-        else:
-            elsewhere.add(upn)
+    run = _Run.of(job, progress)
+    scope = _scope(run)
     codes = {c: c for c in db.session.scalars(select(RegisterCode.code))}
-    # End the session's transaction: progress is written by other connections meanwhile
-    # (on SQLite an open transaction here would hold the write lock).
-    db.session.commit()
-    report(1, "Checking rows")
+    transaction.end_before_progress()
+    run.report(1, "Checking rows")
 
     dialect = db.engine.dialect.name
-    create_sql, insert_sql = _staging_sql(dialect)
-    sink = ErrorSink(errors_file)
-    rows = 0
-    min_date: date | None = None
-    max_date: date | None = None
+    sink = ErrorSink(run.errors_file)
     conn = db.engine.connect().execution_options(sqlite_deferred=True)
     try:
-        with conn.begin():
-            conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
-            conn.exec_driver_sql(create_sql)
-        dates: dict[str, tuple[str, date, str] | str] = {}
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            raw = f.buffer  # bytes read so far (a chunk ahead of the rows): enough for progress
-            reader = csv.reader(f)
-            try:
-                header = next(reader)
-            except (StopIteration, UnicodeDecodeError, csv.Error):
-                header = []
-            if [h.strip().lower() for h in header] != MARKS_HEADER:
-                sink.add(1, "header", "The first line must be the column names upn,date,session,code")
-            batch: list[tuple] = []
-            row_no = 1
-            with conn.begin():
-                dbapi_connection = conn.connection.dbapi_connection
-                assert dbapi_connection is not None  # checked out by connect() above, not yet invalidated
-                cursor = dbapi_connection.cursor()
-                try:
-                    for row in reader:
-                        row_no += 1
-                        try:
-                            upn, raw_date, raw_session, raw_code = row
-                        except ValueError:
-                            if not row or (len(row) == 1 and not row[0].strip()):
-                                continue  # a blank line
-                            sink.add(row_no, "row", f"Expected 4 values (upn, date, session, code), found {len(row)}")
-                            continue
-                        pid = in_scope.get(upn)
-                        if pid is None:
-                            upn = upn.strip().upper()
-                            pid = in_scope.get(upn)
-                            if pid is None:
-                                if upn in elsewhere:
-                                    sink.add(row_no, "upn", f"{upn} is a pupil of another school")
-                                elif not upn:
-                                    sink.add(row_no, "upn", "Enter the pupil's UPN")
-                                elif not precise:
-                                    sink.add(row_no, "upn", f"{upn[:20]} is not a pupil of your school – "
-                                                            "import the pupil first if they have joined it")
-                                else:
-                                    sink.add(row_no, "upn", f"Unknown UPN {upn[:20]} – import the pupil first")
-                                continue
-                        parsed = dates.get(raw_date)
-                        if parsed is None:
-                            parsed = dates[raw_date] = _parse_date(raw_date, today)
-                            if not isinstance(parsed, str):
-                                day = parsed[1]
-                                min_date = day if min_date is None or day < min_date else min_date
-                                max_date = day if max_date is None or day > max_date else max_date
-                        if isinstance(parsed, str):
-                            sink.add(row_no, "date", parsed)
-                            continue
-                        iso, _, week = parsed
-                        session = SESSIONS.get(raw_session) or SESSIONS.get(raw_session.strip().upper())
-                        if session is None:
-                            sink.add(row_no, "session", f"Session must be AM or PM, not {raw_session[:10]!r}")
-                            continue
-                        code = codes.get(raw_code) or codes.get(raw_code.strip().upper())
-                        if code is None:
-                            sink.add(row_no, "code", f"Unknown register code {raw_code[:10]!r}")
-                            continue
-                        batch.append((pid, iso, session, code, week, row_no))
-                        if len(batch) >= BATCH:
-                            cursor.executemany(insert_sql, batch)
-                            rows += len(batch)
-                            batch.clear()
-                            report(min(80, 1 + 79 * raw.tell() // size), "Checking rows")  # type: ignore[attr-defined]  # a BufferedReader (has tell) at runtime
-                    if batch:
-                        cursor.executemany(insert_sql, batch)
-                        rows += len(batch)
-                except (UnicodeDecodeError, csv.Error) as exc:
-                    sink.add(row_no, "file", f"The file is not readable CSV text ({type(exc).__name__})")
-                finally:
-                    cursor.close()
-                for first_row, dup_rows in conn.exec_driver_sql(
-                        "SELECT row_no, dup_rows FROM import_staging WHERE dup_rows IS NOT NULL"):
-                    for dup in str(dup_rows).split(","):  # a TEXT column: already a str
-                        sink.add(int(dup), "row", f"Duplicate of row {first_row}: the same pupil, date and session")
-        if rows == 0 and sink.count == 0:
+        staged = _check_and_stage(conn, dialect, run, scope, codes, today, sink)
+        if staged.rows == 0 and sink.count == 0:
             sink.add(2, "file", "The file has no marks in it")
         shown = sink.close()
         if sink.count:
-            with db.engine.begin() as done:
-                done.execute(update(ImportJob).where(ImportJob.id == job_id).values(
-                    status=ImportStatus.failed, phase="Finished", progress=100, finished_at=utcnow(), rows=row_no - 1,
-                    error_count=sink.count, errors=shown,
-                    message=f"{sink.count} problem{'s' if sink.count != 1 else ''} found. Nothing was imported."))
-                _audit(done, who, "attendance_import_failed", job_id,
-                       f"{row_no - 1} rows, {sink.count} problem{'s' if sink.count != 1 else ''}: nothing imported",
-                       {"school_id": {"from": None, "to": school_id}})
-            return db.session.get_one(ImportJob, job_id)
-        report(85, "Saving marks")
-        conn.execution_options(sqlite_deferred=False)
-        # a file with no marks was refused above, and every mark staged has set both dates
-        assert min_date is not None and max_date is not None
-        with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
-            counts = _merge(conn, dialect, job_id, actor_id, min_date, max_date)
-            conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(
-                status=ImportStatus.done, phase="Finished", progress=100, rows=rows, error_count=0, errors=None,
-                finished_at=utcnow(), message="", **counts))
-            _audit(conn, who, "attendance_imported", job_id,
-                   f"{rows} marks ({counts['added']} added, {counts['changed']} changed, {counts['unchanged']} unchanged)",
-                   {"school_id": {"from": None, "to": school_id}, **{k: {"from": None, "to": v} for k, v in counts.items()}})
+            _record_failure(run, staged, sink.count, shown)
+            return db.session.get_one(ImportJob, run.job_id)
+        run.report(85, "Saving marks")
+        _save(conn, dialect, run, staged)
         with contextlib.suppress(FileNotFoundError):
-            os.remove(errors_file)
+            os.remove(run.errors_file)
     finally:
-        if dialect == "sqlite":
-            # Discarding the connection discards its TEMP database whole, instead of freeing
-            # the staging table page by page (seconds for a year of marks).
-            conn.invalidate()
-            conn.close()
-        else:
-            try:
-                conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
-                conn.commit()
-            finally:
-                conn.close()
+        _drop_staging(conn, dialect)
     db.session.expire_all()
-    return db.session.get_one(ImportJob, job_id)
+    return db.session.get_one(ImportJob, run.job_id)
+
+
+def _scope(run: _Run) -> _Scope:
+    school_id = run.school_id
+    scope = _Scope({}, set(), school_id is None or run.actor is None
+                   or access.can(run.actor, "import_for_any_school"))
+    stmt = select(Pupil.id, Pupil.upn, Pupil.school_id)
+    if not scope.precise:
+        stmt = stmt.where(Pupil.school_id == school_id)
+    for pid, upn, pupil_school in db.session.execute(stmt):
+        if school_id is None or pupil_school == school_id:
+            scope.pupil_ids[upn] = pid
+        else:
+            scope.elsewhere.add(upn)
+    return scope
+
+
+def _check_and_stage(conn, dialect: str, run: _Run, scope: _Scope, codes: dict[str, str], today: date,
+                     sink: ErrorSink) -> _Staged:
+    """Check every row; stage the good ones in a TEMP table (on SQLite a deferred transaction:
+    it writes no table of the main database), writing progress as it goes."""
+    create_sql, insert_sql = _staging_sql(dialect)
+    with conn.begin():
+        conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
+        conn.exec_driver_sql(create_sql)
+    staged = _Staged()
+    dates: dict[str, tuple[str, date, str] | str] = {}
+    with open(run.path, newline="", encoding="utf-8-sig") as f:
+        raw = f.buffer  # bytes read so far (a chunk ahead of the rows): enough for progress
+        reader = csv.reader(f)
+        _check_header(reader, sink)
+        batch: list[tuple] = []
+        with conn.begin():
+            cursor = conn.connection.dbapi_connection.cursor()
+            try:
+                for row in reader:
+                    staged.last_row += 1
+                    mark = _check_row(staged, row, scope, codes, dates, today, sink)
+                    if mark is None:
+                        continue
+                    batch.append(mark)
+                    if len(batch) >= BATCH:
+                        _stage(cursor, insert_sql, batch, staged)
+                        # a BufferedReader (it has tell) at runtime
+                        run.report(min(80, 1 + 79 * raw.tell() // run.size), "Checking rows")  # type: ignore[attr-defined]
+                if batch:
+                    _stage(cursor, insert_sql, batch, staged)
+            except (UnicodeDecodeError, csv.Error) as exc:
+                sink.add(staged.last_row, "file", f"The file is not readable CSV text ({type(exc).__name__})")
+            finally:
+                cursor.close()
+            _check_duplicates(conn, sink)
+    return staged
+
+
+def _check_header(reader, sink: ErrorSink) -> None:
+    try:
+        header = next(reader)
+    except (StopIteration, UnicodeDecodeError, csv.Error):
+        header = []
+    if [h.strip().lower() for h in header] != MARKS_HEADER:
+        sink.add(1, "header", "The first line must be the column names upn,date,session,code")
+
+
+def _check_row(staged: _Staged, row: list[str], scope: _Scope, codes: dict[str, str],
+               dates: dict[str, tuple[str, date, str] | str], today: date,
+               sink: ErrorSink) -> tuple | None:
+    """The staging row for one line of the file, or None (a blank line, or a problem told to
+    `sink`). `dates` caches each distinct date's parse; `staged` keeps the first and last."""
+    row_no = staged.last_row
+    try:
+        upn, raw_date, raw_session, raw_code = row
+    except ValueError:
+        if row and not (len(row) == 1 and not row[0].strip()):  # not a blank line
+            sink.add(row_no, "row", f"Expected 4 values (upn, date, session, code), found {len(row)}")
+        return None
+    pid = scope.pupil_ids.get(upn)
+    if pid is None:
+        upn = upn.strip().upper()
+        pid = scope.pupil_ids.get(upn)
+        if pid is None:
+            sink.add(row_no, "upn", _unknown_upn(upn, scope))
+            return None
+    parsed = dates.get(raw_date)
+    if parsed is None:
+        parsed = dates[raw_date] = _parse_date(raw_date, today)
+        if not isinstance(parsed, str):
+            day = parsed[1]
+            staged.min_date = day if staged.min_date is None or day < staged.min_date else staged.min_date
+            staged.max_date = day if staged.max_date is None or day > staged.max_date else staged.max_date
+    if isinstance(parsed, str):
+        sink.add(row_no, "date", parsed)
+        return None
+    iso, _, week = parsed
+    session = SESSIONS.get(raw_session) or SESSIONS.get(raw_session.strip().upper())
+    if session is None:
+        sink.add(row_no, "session", f"Session must be AM or PM, not {raw_session[:10]!r}")
+        return None
+    code = codes.get(raw_code) or codes.get(raw_code.strip().upper())
+    if code is None:
+        sink.add(row_no, "code", f"Unknown register code {raw_code[:10]!r}")
+        return None
+    return (pid, iso, session, code, week, row_no)
+
+
+def _unknown_upn(upn: str, scope: _Scope) -> str:
+    if upn in scope.elsewhere:
+        return f"{upn} is a pupil of another school"
+    if not upn:
+        return "Enter the pupil's UPN"
+    if not scope.precise:
+        return f"{upn[:20]} is not a pupil of your school – import the pupil first if they have joined it"
+    return f"Unknown UPN {upn[:20]} – import the pupil first"
+
+
+def _stage(cursor, insert_sql: str, batch: list[tuple], staged: _Staged) -> None:
+    cursor.executemany(insert_sql, batch)
+    staged.rows += len(batch)
+    batch.clear()
+
+
+def _check_duplicates(conn, sink: ErrorSink) -> None:
+    """The staging table's key caught the same pupil, date and session twice in the file."""
+    for first_row, dup_rows in conn.exec_driver_sql(
+            "SELECT row_no, dup_rows FROM import_staging WHERE dup_rows IS NOT NULL"):
+        for dup in dup_rows.split(","):
+            sink.add(int(dup), "row", f"Duplicate of row {first_row}: the same pupil, date and session")
+
+
+def _record_failure(run: _Run, staged: _Staged, problems: int, shown: list[list]) -> None:
+    """Nothing is imported: the job lists the problems, and the audit entry says so."""
+    with db.engine.begin() as done:
+        done.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
+            status=ImportStatus.failed, phase="Finished", progress=100, finished_at=utcnow(), rows=staged.last_row - 1,
+            error_count=problems, errors=shown,
+            message=f"{problems} problem{'s' if problems != 1 else ''} found. Nothing was imported."))
+        _audit(done, run.who, "attendance_import_failed", run.job_id,
+               f"{staged.last_row - 1} rows, {problems} problem{'s' if problems != 1 else ''}: nothing imported",
+               {"school_id": {"from": None, "to": run.school_id}})
+
+
+def _save(conn, dialect: str, run: _Run, staged: _Staged) -> None:
+    """One transaction merges the staged marks, finishes the job and writes the audit entry."""
+    conn.execution_options(sqlite_deferred=False)
+    # a file with no marks was refused before this, and every mark staged set both dates
+    assert staged.min_date is not None and staged.max_date is not None
+    with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
+        counts = _merge(conn, dialect, run.job_id, run.who["actor_id"], staged.min_date, staged.max_date)
+        conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
+            status=ImportStatus.done, phase="Finished", progress=100, rows=staged.rows, error_count=0, errors=None,
+            finished_at=utcnow(), message="", **counts))
+        _audit(conn, run.who, "attendance_imported", run.job_id,
+               f"{staged.rows} marks ({counts['added']} added, {counts['changed']} changed, "
+               f"{counts['unchanged']} unchanged)",
+               {"school_id": {"from": None, "to": run.school_id},
+                **{k: {"from": None, "to": v} for k, v in counts.items()}})
+
+
+def _drop_staging(conn, dialect: str) -> None:
+    if dialect == "sqlite":
+        # Discarding the connection discards its TEMP database whole, instead of freeing
+        # the staging table page by page (seconds for a year of marks).
+        conn.invalidate()
+        conn.close()
+        return
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        with conn.begin():
+            conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
+    finally:
+        conn.close()
 
 
 def _parse_date(raw: str, today: date) -> tuple[str, date, str] | str:

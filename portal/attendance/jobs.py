@@ -10,7 +10,7 @@ import threading
 
 from flask import Flask, current_app
 
-from portal import audit
+from portal import audit, transaction
 from portal.attendance import uploads
 from portal.attendance.models import ImportJob, ImportStatus
 from portal.extensions import db
@@ -20,35 +20,35 @@ QUEUE = "imports"
 
 
 def run(job_id: int) -> None:
-    """Run one job to the end. Any unexpected failure leaves the job 'failed' and nothing
-    half-written (each import commits once, at its end)."""
+    """Run one job to the end, in steps that each commit (`transaction.unit`). Any unexpected
+    failure leaves the job 'failed' and nothing half-written (each import writes once, at its end)."""
     from portal.attendance.imports import import_marks, set_progress
     from portal.pupils.imports import import_pupils
 
-    job = db.session.get(ImportJob, job_id)
-    if job is None or job.status != ImportStatus.queued:
-        return
-    job.status, job.phase, job.progress = ImportStatus.running, "Starting", 1
-    kind, path, uploader_id, origin = job.kind, job.path, job.uploaded_by_id, job.uploaded_from
-    db.session.commit()
+    with transaction.unit():
+        job = db.session.get(ImportJob, job_id)
+        if job is None or job.status != ImportStatus.queued:
+            return
+        job.status, job.phase, job.progress = ImportStatus.running, "Starting", 1
+        kind, path, uploader_id, origin = job.kind, job.path, job.uploaded_by_id, job.uploaded_from
     try:
-        if kind == "marks":
-            import_marks(job)
-        else:
-            import_pupils(job)
+        with transaction.unit():
+            if kind == "marks":
+                import_marks(job)
+            else:
+                import_pupils(job)
     except Exception:  # noqa: BLE001 - the job must end in a state the user can see
         log.exception("import job %s failed", job_id)
-        db.session.rollback()
         from portal.orgs.models import User
         from portal.timeutil import utcnow
 
-        set_progress(job_id, status=ImportStatus.failed, phase="Finished", progress=100, finished_at=utcnow(),
-                     message="The import stopped because of a problem in the service. Nothing was imported.")
-        actor = db.session.get(User, uploader_id) if uploader_id else None
-        audit.record(actor, "attendance_import_failed" if kind == "marks" else "pupils_import_failed",
-                     object_type="ImportJob", object_id=job_id, ip=origin,
-                     summary="stopped by a problem in the service: nothing imported")
-        db.session.commit()
+        with transaction.unit():
+            set_progress(job_id, status=ImportStatus.failed, phase="Finished", progress=100, finished_at=utcnow(),
+                         message="The import stopped because of a problem in the service. Nothing was imported.")
+            actor = db.session.get(User, uploader_id) if uploader_id else None
+            audit.record(actor, "attendance_import_failed" if kind == "marks" else "pupils_import_failed",
+                         object_type="ImportJob", object_id=job_id, ip=origin,
+                         summary="stopped by a problem in the service: nothing imported")
     finally:
         uploads.discard(path)
 
@@ -70,17 +70,18 @@ def run_in_worker(job_id: int) -> None:
         run(job_id)
 
 
-def start(job: ImportJob) -> None:
+def start(job_id: int) -> None:
+    """Start a committed job (the web upload calls this once its request has committed)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a werkzeug LocalProxy
     if app.config.get("IMPORTS_INLINE"):
-        run(job.id)
+        run(job_id)
         return
     if app.config.get("REDIS_URL"):
         from redis import Redis
         from rq import Queue
 
         Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
-            run_in_worker, job.id, job_timeout=3600)
+            run_in_worker, job_id, job_timeout=3600)
         return
-    threading.Thread(target=_run_in_thread, args=(app, job.id), daemon=True,
-                     name=f"import-{job.id}").start()
+    threading.Thread(target=_run_in_thread, args=(app, job_id), daemon=True,
+                     name=f"import-{job_id}").start()

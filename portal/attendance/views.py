@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 
 from flask import (abort, flash, redirect, render_template, request,
                    send_file, url_for)
@@ -9,10 +10,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import access, audit
-from portal.attendance import bp, calc, jobs, summaries, uploads
+from portal import access, audit, transaction
+from portal.attendance import bp, calc, jobs, service, summaries, uploads
 from portal.attendance.forms import UploadForm
-from portal.attendance.imports import MARKS_HEADER, check_header, errors_path
+from portal.attendance.imports import errors_path
 from portal.attendance.models import ImportJob, ImportStatus
 from portal.csvutil import csv_response
 from portal.extensions import db, htmx
@@ -20,7 +21,6 @@ from portal.forms import shows_errors
 from portal.orgs.models import Organisation
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
-from portal.pupils.imports import PUPIL_HEADER
 from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
 
 
@@ -38,40 +38,16 @@ def list_imports():
     form.school_id.choices = _school_choices()
     status = 200
     if form.is_submitted():
-        valid = form.validate()
         upload = form.file.data
-        if valid:
-            problem = None
-            if not (upload.filename or "").lower().endswith(".csv"):
-                problem = "The file must be a CSV file (ending .csv)"
-            else:
-                head = upload.stream.read(4096)
-                upload.stream.seek(0)
-                try:
-                    first_line = head.decode("utf-8-sig").splitlines()[0] if head else ""
-                except UnicodeDecodeError:
-                    first_line = None
-                if first_line is None or "\x00" in head.decode("latin-1"):
-                    problem = "The file must be a CSV file saved as text (UTF-8), not a spreadsheet"
-                else:
-                    problem = check_header(first_line, MARKS_HEADER if form.kind.data == "marks" else PUPIL_HEADER)
-            if problem:
-                form.file.errors.append(problem)
-                valid = False
-        if valid:
-            school_id = access.import_school_for(current_user, int(form.school_id.data) if form.school_id.data else None)
-            path = uploads.store(upload.stream)
-            job = ImportJob(kind=form.kind.data, school_id=school_id, uploaded_by_id=current_user.id,
-                            uploaded_from=(request.remote_addr or "")[:64] or None,
-                            filename=os.path.basename(upload.filename)[:255], path=path,
-                            size_bytes=os.path.getsize(path))
-            db.session.add(job)
-            db.session.flush()
-            audit.record(current_user, "import_uploaded", job, summary=f"{job.kind}: {job.filename}")
-            db.session.commit()
-            job_id = job.id
-            jobs.start(job)
-            return redirect(url_for("attendance.view_import", job_id=job_id), code=303)
+        if form.validate():
+            problem = service.upload_problem(upload.filename, upload.stream, form.kind.data)
+            if problem is None:
+                job = service.create_import_job(
+                    current_user, form.kind.data, upload.stream, upload.filename, origin=request.remote_addr,
+                    school_id=int(form.school_id.data) if form.school_id.data else None)
+                transaction.after_commit(partial(jobs.start, job.id))
+                return redirect(url_for("attendance.view_import", job_id=job.id), code=303)
+            form.file.errors.append(problem)
         status = 422
     recent = paginate(access.imports_for(current_user).options(selectinload(ImportJob.school))
                       .order_by(ImportJob.created_at.desc(), ImportJob.id.desc()), per_page=10)

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, transaction
 from portal.notifications import notify
 from portal.extensions import db
 from portal.orgs.models import User
@@ -73,16 +73,16 @@ def authenticate(email: str, password: str) -> LoginResult:
     A wrong password, an unknown address, a deactivated and a locked account all come back
     the same (no user) after the same work - one password hash verified and one audit row
     written - so neither the answer nor its timing tells which it was. Failures count
-    towards the lockout. Writes the audit entries and commits: a failed attempt must be
-    recorded even though the request shows an error. A good password does not sign in by
-    itself: `complete_sign_in` does, after the second step.
+    towards the lockout. Writes the audit entries, kept (`transaction.keep`): a failed
+    attempt must be recorded even though the request shows an error. A good password does not
+    sign in by itself: `complete_sign_in` does, after the second step.
     """
     user = find_user_by_email(email)
     if user is None:
         verify_password(_dummy_hash(_hasher()), password)
         audit.record(None, "login_failed", summary="unknown e-mail address",
                      actor_label=f"unknown <{email.strip()[:200]}>")
-        db.session.commit()
+        transaction.keep()
         return LoginResult()
 
     password_ok = verify_password(user.password_hash, password)  # also when locked: same timing
@@ -95,19 +95,21 @@ def authenticate(email: str, password: str) -> LoginResult:
     else:
         if _hasher().check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        db.session.commit()
+        db.session.flush()
         return LoginResult(user=user)
-    db.session.commit()
+    transaction.keep()
     return LoginResult()
 
 
 def record_failure(user: User, verb: str, summary: str) -> bool:
     """Count a failed attempt (a wrong password or second-factor code, or a wrong current
     password when changing it); the fifth in a row locks the account for 15 minutes and
-    tells its owner. Returns True when this attempt locked it. The caller commits."""
+    tells its owner. Returns True when this attempt locked it. Kept even though the request
+    answers with an error (`transaction.keep`)."""
     user.failed_logins += 1
     audit.record(user, verb, user, summary=summary)
     if user.failed_logins < MAX_FAILED_LOGINS:
+        transaction.keep()
         return False
     user.locked_until = utcnow() + LOCKOUT
     user.failed_logins = 0
@@ -120,6 +122,7 @@ def record_failure(user: User, verb: str, summary: str) -> bool:
         f"Your account was locked for {minutes} minutes after {MAX_FAILED_LOGINS} failed attempts to sign in "
         "or confirm who you are. If this was not you, tell your LA administrator.",
         "/login")
+    transaction.keep()
     return True
 
 
@@ -129,14 +132,14 @@ def complete_sign_in(user: User, how: str) -> None:
     user.locked_until = None
     user.last_login_at = utcnow()
     audit.record(user, "login", user, summary=how)
-    db.session.commit()
+    db.session.flush()
 
 
 def logout(user: User) -> None:
     """End every session of this user (the cookie's token no longer matches)."""
     user.rotate_session_token()
     audit.record(user, "logout", user)
-    db.session.commit()
+    db.session.flush()
 
 
 @lru_cache(maxsize=1)
@@ -169,4 +172,4 @@ def change_password(user: User, new_password: str) -> None:
     user.failed_logins = 0
     user.rotate_session_token()
     audit.record(user, "password_changed", user)
-    db.session.commit()
+    db.session.flush()

@@ -7,7 +7,7 @@ from flask import (current_app, flash, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user, login_user, logout_user
 
-from portal import access, audit
+from portal import access, audit, transaction
 from portal.auth import bp, service, two_factor
 from portal.auth.forms import ChangePasswordForm, CodeForm, LoginForm, RecoveryCodeForm
 from portal.extensions import db, limiter
@@ -105,7 +105,6 @@ def login():
 def _wrong_second_factor(user: User, form, what: str):
     """A wrong code counts towards the lockout; the fifth ends the sign-in."""
     locked = service.record_failure(user, "login_code_failed", f"wrong {what}")
-    db.session.commit()
     if locked:
         session.pop(PENDING, None)
         flash(f"You entered a wrong {what} 5 times, so the account is locked for 15 minutes. "
@@ -174,7 +173,7 @@ def set_up_two_factor():
     if user is None or user.two_factor_enrolled:
         return _start_over()
     secret = two_factor.start_enrolment(user)
-    db.session.commit()
+    transaction.keep()  # the QR code shown is the secret kept, whatever the answer
     form = CodeForm()
     status = 200
     if form.is_submitted():
@@ -225,13 +224,11 @@ def change_password():
             # fifth in a row locks the account and signs it out everywhere.
             if service.record_failure(user, "password_change_failed", "wrong current password"):
                 user.rotate_session_token()
-                db.session.commit()
                 logout_user()
                 session.clear()
                 flash("You entered a wrong current password 5 times, so you have been signed out and the "
                       "account is locked for 15 minutes.", "info")
                 return redirect(url_for("auth.login"))
-            db.session.commit()
             form.current_password.errors.append("Your current password is wrong")
             valid = False
         if valid:

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal import access, audit
+from portal import access, audit, transaction
 from portal.cases import bp
 from portal.cases import referrals as service
 from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
@@ -60,6 +60,7 @@ def _save(form, pupil, referral):
         form.form_errors.append(exc.message)
         return _render_form(form, pupil, referral, data["barriers"], extra, 409)
     if request.form.get("action") == "submit":
+        transaction.keep()  # the draft is saved even if its submission is refused
         try:
             service.submit(current_user, referral, referral.version)
         except Refused as exc:

@@ -1,5 +1,5 @@
-"""Referral use cases: draft, submit, add information, triage. Each is one transaction
-with its audit entry and notifications."""
+"""Referral use cases: draft, submit, add information, triage. Each writes its change with
+its audit entry and notifications in the caller's transaction (`portal.transaction`)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -52,7 +52,7 @@ def save_draft(actor: User, pupil, data: dict, referral: Referral | None = None,
         setattr(referral, field, data[field])
     db.session.flush()
     audit.record(actor, verb, referral, changes=audit.diff(before, audit.snapshot(referral, FIELDS)))
-    db.session.commit()
+    db.session.flush()
     return referral
 
 
@@ -86,7 +86,7 @@ def submit(actor: User, referral: Referral, expected_version: int | None) -> Ref
                  changes={"status": {"from": before, "to": ReferralStatus.submitted}})
     notify.notify_users([referral.school.named_ewo], f"A referral from {referral.school.name} needs triage",
                         _link(referral))
-    db.session.commit()
+    db.session.flush()
     return referral
 
 
@@ -106,7 +106,7 @@ def add_information(actor: User, referral: Referral, text: str) -> ReferralAddit
     if referral.school.named_ewo is not None:
         notify.notify_users([referral.school.named_ewo], "The school added information to a referral",
                             _link(referral))
-    db.session.commit()
+    db.session.flush()
     return addition
 
 
@@ -152,7 +152,7 @@ def accept(actor: User, referral: Referral, lead: User, expected_version: int | 
                         f"/cases/{case.id}")
     if lead.id != actor.id:
         notify.notify_users([lead], "You are the lead professional for a new case", f"/cases/{case.id}")
-    db.session.commit()
+    db.session.flush()
     return case
 
 
@@ -162,7 +162,7 @@ def ask_for_information(actor: User, referral: Referral, message: str, expected_
     audit.record(actor, "referral_more_information_requested", referral,
                  changes={"status": {"from": ReferralStatus.submitted, "to": ReferralStatus.more_info}})
     notify.notify_users([referral.created_by], "More information is needed on a referral", _link(referral))
-    db.session.commit()
+    db.session.flush()
 
 
 def decline(actor: User, referral: Referral, reason: str, expected_version: int | None) -> None:
@@ -171,4 +171,4 @@ def decline(actor: User, referral: Referral, reason: str, expected_version: int 
     audit.record(actor, "referral_declined", referral,
                  changes={"status": {"from": ReferralStatus.submitted, "to": ReferralStatus.declined}})
     notify.notify_users([referral.created_by], "A referral was declined – see the reason", _link(referral))
-    db.session.commit()
+    db.session.flush()

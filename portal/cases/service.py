@@ -1,6 +1,7 @@
 """Case use cases: status, stage (support first), review, lead, sharing, chronology, agreed
-actions and closure. Each is one transaction with its audit entry; what else changed on the
-case lands in its chronology in the same transaction."""
+actions and closure. Each flushes its change with its audit entry into the caller's transaction
+(the request commits: `portal.transaction`); what else changed on the case lands in its
+chronology in the same transaction."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -9,12 +10,12 @@ from sqlalchemy import or_, select
 
 from portal import access, audit
 from portal.notifications import notify
+from portal.concurrency import check_version as _check_version
+from portal.concurrency import conflict_on_stale
+from portal.concurrency import flush_or_conflict as _flush
 from portal.cases.models import (CLOSURE_REASONS, MANUAL_KINDS, Action, ActionStatus, Case, CaseShare, CaseStatus,
                                  ChronologyEntry, Stage)
 from portal.cases.referrals import snapshot
-from portal.concurrency import check_version as _check_version
-from portal.concurrency import commit_or_conflict as _commit
-from portal.concurrency import conflict_on_stale
 from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
@@ -37,8 +38,8 @@ def _entry(case: Case, actor: User, kind: str, text: str, *, police_text: str | 
 
 def entry_from_elsewhere(case: Case, actor: User, kind: str, text: str, *, police_text: str | None,
                          occurred_at: datetime) -> ChronologyEntry:
-    """Another part of the portal (a sweep encounter, its follow-up) lands on the case's
-    chronology in the caller's transaction: no commit here. `police_text` as for `_entry`."""
+    """Another part of the portal (a sweep encounter, its follow-up, a panel decision) lands on
+    the case's chronology in the caller's transaction. `police_text` as for `_entry`."""
     return _entry(case, actor, kind, text, police_text=police_text, occurred_at=occurred_at)
 
 
@@ -67,7 +68,7 @@ def set_status(actor: User, case: Case, status: str, expected_version: int | Non
     text = f"Case moved from {before} to {new}."
     _entry(case, actor, "decision", text, police_text=text)
     audit.record(actor, "case_status_changed", case, changes={"status": {"from": before, "to": new}})
-    _commit(case)
+    _flush(case)
 
 
 def support_offers(case: Case) -> int:
@@ -93,7 +94,7 @@ def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | Non
     # The reason is the lead's own words, not chosen for the police: their wording leaves it out.
     _entry(case, actor, "stage_change", changed + (f" Reason: {reason}" if reason else ""), police_text=changed)
     audit.record(actor, "case_stage_changed", case, changes={"stage": {"from": before, "to": stage.name}})
-    _commit(case)
+    _flush(case)
 
 
 @conflict_on_stale
@@ -103,7 +104,7 @@ def set_review(actor: User, case: Case, review: date, expected_version: int | No
     case.next_review = review
     audit.record(actor, "case_review_set", case, changes={"next_review": {"from": before and before.isoformat(),
                                                                           "to": review.isoformat()}})
-    _commit(case)
+    _flush(case)
 
 
 @conflict_on_stale
@@ -117,7 +118,7 @@ def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) 
     _entry(case, actor, "decision", text, police_text=text)
     audit.record(actor, "case_lead_changed", case, changes={"lead_id": {"from": before.id, "to": lead.id}})
     notify.notify_users([lead], "You are now the lead professional for a case", _link(case))
-    _commit(case)
+    _flush(case)
 
 
 @conflict_on_stale
@@ -145,7 +146,7 @@ def close(actor: User, case: Case, reason: str, text: str, expected_version: int
            f"at close {closed if closed is not None else '–'}%.", police_text=f"Case closed: {label}.")
     audit.record(actor, "case_closed", case, changes={"status": {"from": before, "to": CaseStatus.closed},
                                                        "closure_reason": {"from": None, "to": reason}})
-    _commit(case)
+    _flush(case)
 
 
 # ----- sharing ------------------------------------------------------------------------------
@@ -170,7 +171,7 @@ def share(actor: User, case: Case, org: Organisation, reason: str) -> CaseShare:
     audit.record(actor, "case_shared", case, changes={"shared_with": {"from": None, "to": org.name}},
                  summary=reason[:200])
     notify.notify_org(org.id, "A case has been shared with your organisation", _link(case))
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -189,7 +190,7 @@ def withdraw_share(actor: User, item: CaseShare, reason: str, expected_version: 
            police_text=None)
     audit.record(actor, "case_share_withdrawn", item.case,
                  changes={"shared_with": {"from": item.organisation.name, "to": None}}, summary=reason[:200])
-    _commit(item)
+    _flush(item)
 
 
 # ----- chronology ---------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: s
                    health=health)
     db.session.flush()
     audit.record(actor, "chronology_entry_added", case, summary=f"{kind} #{entry.id}")
-    db.session.commit()
+    db.session.flush()
     return entry
 
 
@@ -221,7 +222,7 @@ def correct_entry(actor: User, entry: ChronologyEntry, text: str) -> ChronologyE
     db.session.flush()
     audit.record(actor, "chronology_entry_corrected", entry, object_type="ChronologyEntry",
                  summary=f"corrected by #{correction.id}")
-    db.session.commit()
+    db.session.flush()
     return correction
 
 
@@ -234,7 +235,7 @@ def strike_entry(actor: User, entry: ChronologyEntry, reason: str) -> None:
     entry.struck_by_id = actor.id
     entry.strike_reason = reason
     audit.record(actor, "chronology_entry_struck", entry, object_type="ChronologyEntry", summary=reason[:200])
-    db.session.commit()
+    db.session.flush()
 
 
 # ----- agreed actions -------------------------------------------------------------------------
@@ -243,7 +244,7 @@ def _owner_label(owner_user: User | None, owner_org: Organisation | None) -> str
     return owner_user.name if owner_user else (owner_org.name if owner_org else "–")
 
 
-def _check_owner(case: Case, owner_user: User | None, owner_org: Organisation | None) -> None:
+def check_owner(case: Case, owner_user: User | None, owner_org: Organisation | None) -> None:
     """An action's owner must be able to see the case: the pupil's school, the LA attendance
     service, or an agency the case is shared with."""
     allowed = {case.pupil.school_id, case.lead.organisation_id}
@@ -259,28 +260,41 @@ def _check_owner(case: Case, owner_user: User | None, owner_org: Organisation | 
 
 
 def add_action(actor: User, case: Case, description: str, due: date, *, owner_user: User | None = None,
-               owner_org: Organisation | None = None) -> Action:
+               owner_org: Organisation | None = None, panel_decision_id: int | None = None,
+               occurred_at: datetime | None = None) -> Action:
+    """Agree an action on the case, in the caller's transaction: the action, its chronology
+    entry, the audit entry and the owner's notification. An action agreed at a panel
+    (`panel_decision_id`) says so to the case's professionals and its owner, not to the police:
+    they see the case's actions, not that the panel discussed it."""
     if (owner_user is None) == (owner_org is None):
         raise Refused("Give the action one owner: a person or an agency.", {"owner": "Select an owner"})
     if case.is_closed:
         raise Refused("The case is closed.")
-    _check_owner(case, owner_user, owner_org)
+    check_owner(case, owner_user, owner_org)
     action = Action(case_id=case.id, description=description, due_date=due, created_by_id=actor.id,
                     owner_user_id=owner_user.id if owner_user else None,
-                    owner_org_id=owner_org.id if owner_org else None)
+                    owner_org_id=owner_org.id if owner_org else None, panel_decision_id=panel_decision_id)
     db.session.add(action)
     db.session.flush()
-    # The police see a case's agreed actions: its entry reads the same for them.
-    text = f"Action agreed for {_owner_label(owner_user, owner_org)}, due {due.strftime('%-d %b %Y')}: {description}"
-    _entry(case, actor, "action", text, police_text=text if action.police_shareable else None)
-    audit.record(actor, "action_added", action, summary=description[:200])
-    text = f"An action was assigned to {'you' if owner_user else 'your agency'}, due {due.strftime('%-d %b')}"
+    agreed = f"for {_owner_label(owner_user, owner_org)}, due {due.strftime('%-d %b %Y')}: {description}"
+    whom = "you" if owner_user else "your agency"
+    if panel_decision_id is None:
+        text = police_text = f"Action agreed {agreed}"
+        summary = description[:200]
+        note = f"An action was assigned to {whom}, due {due.strftime('%-d %b')}"
+    else:
+        text, police_text = f"Action agreed at the attendance panel {agreed}", f"Action agreed {agreed}"
+        summary = f"panel decision #{panel_decision_id}: {description}"[:500]
+        note = f"The attendance panel gave {whom} an action, due {due.strftime('%-d %b')}"
+    _entry(case, actor, "action", text, police_text=police_text if action.police_shareable else None,
+           occurred_at=occurred_at)
+    audit.record(actor, "action_added", action, summary=summary)
     if owner_user:
-        notify.notify_users([owner_user], text, _link(case) + "#actions")
+        notify.notify_users([owner_user], note, _link(case) + "#actions")
     else:
         assert owner_org is not None  # exactly one owner: refused above otherwise
-        notify.notify_org(owner_org.id, text, _link(case) + "#actions")
-    db.session.commit()
+        notify.notify_org(owner_org.id, note, _link(case) + "#actions")
+    db.session.flush()
     return action
 
 
@@ -306,7 +320,7 @@ def complete_action(actor: User, action: Action, outcome: str, expected_version:
     text = f"Action {verb} by {actor.name}: {action.description} – Outcome: {outcome}"
     _entry(case, actor, "action", text, police_text=text if action.police_shareable else None)
     audit.record(actor, f"action_{verb}", action, changes={"status": {"from": ActionStatus.open, "to": new}})
-    _commit(action)
+    _flush(action)
 
 
 @conflict_on_stale
@@ -318,7 +332,7 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
     if (owner_user is None) == (owner_org is None):
         raise Refused("Give the action one owner: a person or an agency.", {"owner": "Select an owner"})
     case = action.case
-    _check_owner(case, owner_user, owner_org)
+    check_owner(case, owner_user, owner_org)
     before = action.owner_label
     action.owner_user_id = owner_user.id if owner_user else None
     action.owner_org_id = owner_org.id if owner_org else None
@@ -333,7 +347,7 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
     else:
         assert owner_org is not None  # exactly one owner: refused above otherwise
         notify.notify_org(owner_org.id, "An action was assigned to your agency", _link(case) + "#actions")
-    _commit(action)
+    _flush(action)
 
 
 def action_owner_choices(case: Case):

@@ -65,7 +65,7 @@ def edit_stage(stage_id: int):
         if changes:
             audit.record(current_user, "stage_updated", stage, changes=changes, summary=stage.name)
         try:
-            db.session.commit()
+            db.session.flush()
         except StaleDataError:
             raise Conflict(stage) from None
         flash("The stage has been saved.", "success")

@@ -31,7 +31,8 @@ def notify_org(org_id: int, text: str, link: str) -> None:
 
 
 def send_outbox() -> int:
-    """Send queued e-mail when MAIL_SERVER is set (called after each commit that wrote some)."""
+    """Send queued e-mail when MAIL_SERVER is set (called after each commit that wrote some;
+    the caller commits what was sent)."""
     server = current_app.config.get("MAIL_SERVER")
     if not server:
         return 0
@@ -50,5 +51,5 @@ def send_outbox() -> int:
         except (OSError, smtplib.SMTPException) as exc:
             mail.error = str(exc)[:300]
             log.warning("could not send e-mail %s: %s", mail.id, type(exc).__name__)
-    db.session.commit()
+    db.session.flush()
     return sent

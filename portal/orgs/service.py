@@ -1,4 +1,5 @@
-"""Organisations and users: the admin use cases, each one transaction with its audit entry."""
+"""Organisations and users: the admin use cases, each with its audit entry in the caller's
+transaction (`portal.transaction`)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -7,7 +8,7 @@ from portal import audit
 from portal.access import ROLE_ORG_KINDS, EWO
 from portal.auth.service import hash_password
 from portal.concurrency import check_version as _check_version
-from portal.concurrency import commit_or_conflict as _commit
+from portal.concurrency import flush_or_conflict as _flush
 from portal.errors import Refused
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
@@ -54,7 +55,7 @@ def create_organisation(actor: User, data: dict) -> Organisation:
     db.session.flush()
     audit.record(actor, "organisation_created", org,
                  changes=audit.diff({}, audit.snapshot(org, ORG_FIELDS)), summary=org.name)
-    db.session.commit()
+    db.session.flush()
     return org
 
 
@@ -67,7 +68,7 @@ def update_organisation(actor: User, org: Organisation, data: dict, expected_ver
     changes = audit.diff(before, audit.snapshot(org, ORG_FIELDS))
     if changes:
         audit.record(actor, "organisation_updated", org, changes=changes, summary=org.name)
-    _commit(org)
+    _flush(org)
     return org
 
 
@@ -84,7 +85,7 @@ def set_organisation_active(actor: User, org: Organisation, active: bool, expect
     org.active = active
     audit.record(actor, "organisation_reactivated" if active else "organisation_deactivated", org,
                  changes={"active": {"from": not active, "to": active}}, summary=org.name)
-    _commit(org)
+    _flush(org)
 
 
 # ----- users ----------------------------------------------------------------------------
@@ -117,7 +118,7 @@ def create_user(actor: User, data: dict, initial_password: str) -> User:
     db.session.flush()
     audit.record(actor, "user_created", user,
                  changes=audit.diff({}, audit.snapshot(user, USER_FIELDS)), summary=user.email)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -133,7 +134,7 @@ def update_user(actor: User, user: User, data: dict, expected_version: int) -> U
         user.rotate_session_token()  # a change of role takes effect on every session now
     if changes:
         audit.record(actor, "user_updated", user, changes=changes, summary=user.email)
-    _commit(user)
+    _flush(user)
     return user
 
 
@@ -151,7 +152,7 @@ def set_user_active(actor: User, user: User, active: bool, expected_version: int
         user.rotate_session_token()
     audit.record(actor, "user_reactivated" if active else "user_deactivated", user,
                  changes={"active": {"from": not active, "to": active}}, summary=user.email)
-    _commit(user)
+    _flush(user)
 
 
 def reset_two_factor(actor: User, user: User, expected_version: int | None) -> None:
@@ -169,11 +170,11 @@ def reset_two_factor(actor: User, user: User, expected_version: int | None) -> N
                  summary=f"{user.email}: {'was set up' if was_enrolled else 'was not set up'}")
     notify.notify_users([user], "Your two-factor sign-in was reset by an LA administrator. You will set it up "
                                 "again the next time you sign in. If you did not ask for this, tell them.", "/login")
-    _commit(user)
+    _flush(user)
 
 
 def unlock_user(actor: User, user: User) -> None:
     user.locked_until = None
     user.failed_logins = 0
     audit.record(actor, "user_unlocked", user, summary=user.email)
-    db.session.commit()
+    db.session.flush()

@@ -86,7 +86,7 @@ def build_agenda(actor: User, meeting: PanelMeeting, expected_version: int | Non
         position += 1
     if added:
         touch(meeting)
-    db.session.commit()
+    db.session.flush()
     return added
 
 
@@ -112,7 +112,7 @@ def add_item(actor: User, meeting: PanelMeeting, case: Case, reason: str, expect
     audit.record(actor, "agenda_item_added", item, changes={"case_id": {"from": None, "to": case.id}},
                  summary=f"meeting #{meeting.id}: {reason.strip()}"[:500])
     touch(meeting)
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -136,7 +136,7 @@ def remove_item(actor: User, item: AgendaItem, reason: str, expected_version: in
     audit.record(actor, "agenda_item_removed", item, changes={"removed": {"from": False, "to": True}},
                  summary=f"meeting #{meeting.id}: {reason.strip()}"[:500])
     touch(meeting)
-    db.session.commit()
+    db.session.flush()
 
 
 @meeting_write
@@ -162,7 +162,7 @@ def move_item(actor: User, item: AgendaItem, direction: str, expected_version: i
     audit.record(actor, "agenda_item_moved", item, changes={"position": {"from": index + 1, "to": other + 1}},
                  summary=f"meeting #{meeting.id}")
     touch(meeting)
-    db.session.commit()
+    db.session.flush()
 
 
 @meeting_write
@@ -178,7 +178,7 @@ def set_slot(actor: User, item: AgendaItem, minutes: int, expected_version: int 
                  changes={"slot_minutes": {"from": item.slot_minutes, "to": minutes}})
     item.slot_minutes = minutes
     touch(meeting)
-    db.session.commit()
+    db.session.flush()
 
 
 def expected_times(meeting: PanelMeeting) -> list[tuple[AgendaItem, datetime, datetime]]:

@@ -10,8 +10,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.notifications import notify
-from portal.cases.models import ACTIVE_CASE_STATES, Action, Case
-from portal.cases.service import _check_owner, _entry, _owner_label, support_offers
+from portal.cases.models import ACTIVE_CASE_STATES, Case
+from portal.cases.service import add_action, check_owner, entry_from_elsewhere, support_offers
 from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.orgs.models import User
@@ -52,7 +52,7 @@ def check_decision(item: AgendaItem, decision: str, rationale: str, next_review:
             problems.append((f"actions-{n}-owner", "Give the action one owner: a person or an agency"))
         else:
             try:
-                _check_owner(case, owner_user, owner_org)
+                check_owner(case, owner_user, owner_org)
             except Refused as refused:
                 problems.extend((f"actions-{n}-owner", message) for message in refused.problems.values())
         if not isinstance(due, date):
@@ -82,9 +82,10 @@ def record_decision(actor: User, item: AgendaItem, decision: str, rationale: str
         db.session.add(record)
         db.session.flush()
         label = DECISION_LABELS[decision]
-        _entry(case, actor, "decision", f"Attendance panel of {day_label(meeting_date(meeting))} decided: {label}. "
-               f"Rationale: {rationale}" + (f" Next review {day_label(next_review)}." if next_review else ""),
-               police_text=None, occurred_at=now)  # panel detail: never in the police view
+        review = f" Next review {day_label(next_review)}." if next_review else ""
+        entry_from_elsewhere(case, actor, "decision", f"Attendance panel of {day_label(meeting_date(meeting))} "
+                             f"decided: {label}. Rationale: {rationale}{review}",
+                             police_text=None, occurred_at=now)  # panel detail: never in the police view
         audit.record(actor, "panel_decision_recorded", record,
                      changes={"decision": {"from": None, "to": decision},
                               "next_review": {"from": None, "to": next_review and next_review.isoformat()}},
@@ -97,29 +98,12 @@ def record_decision(actor: User, item: AgendaItem, decision: str, rationale: str
                                                   "to": next_review.isoformat()}},
                          summary=f"panel decision #{record.id}")
         for spec in actions:
-            owner_user, owner_org, due = spec.get("owner_user"), spec.get("owner_org"), spec["due"]
-            description = spec["description"].strip()
-            action = Action(case_id=case.id, description=description, due_date=due, created_by_id=actor.id,
-                            owner_user_id=owner_user.id if owner_user else None,
-                            owner_org_id=owner_org.id if owner_org else None, panel_decision_id=record.id)
-            db.session.add(action)
-            db.session.flush()
-            agreed = f"for {_owner_label(owner_user, owner_org)}, due {day_label(due)}: {description}"
-            # The police see the case's actions, not that the panel discussed it.
-            _entry(case, actor, "action", f"Action agreed at the attendance panel {agreed}",
-                   police_text=f"Action agreed {agreed}", occurred_at=now)
-            audit.record(actor, "action_added", action, summary=f"panel decision #{record.id}: {description}"[:500])
-            text = (f"The attendance panel gave {'you' if owner_user else 'your agency'} an action, "
-                    f"due {due.strftime('%-d %b')}")
-            if owner_user:
-                notify.notify_users([owner_user], text, f"/cases/{case.id}#actions")
-            else:
-                assert owner_org is not None  # check_decision refuses an action without exactly one owner
-                notify.notify_org(owner_org.id, text, f"/cases/{case.id}#actions")
+            add_action(actor, case, spec["description"].strip(), spec["due"], owner_user=spec.get("owner_user"),
+                       owner_org=spec.get("owner_org"), panel_decision_id=record.id, occurred_at=now)
         if case.lead_id != actor.id:
             notify.notify_users([case.lead], "The attendance panel recorded a decision on your case",
                                 f"/cases/{case.id}")
-        db.session.commit()
+        db.session.flush()
         return record
     except StaleDataError:
         db.session.rollback()

@@ -64,7 +64,7 @@ def touch(meeting: PanelMeeting) -> None:
 
 def meeting_write(func):
     """A stale meeting (someone changed it or its agenda meanwhile) is a Conflict, whether it
-    surfaces at an early flush or at the commit; nothing of the call is kept."""
+    surfaces at any flush of the call; nothing of the call is kept."""
 
     @wraps(func)
     def wrapper(actor, obj, *args, **kwargs):

@@ -1,8 +1,8 @@
 """Panel use cases: meetings, members and attendance, and who may see the agenda and packs.
 
-Each change is one transaction with its audit entries. The agenda (`portal.panels.agenda`)
-and the decisions (`portal.panels.decisions`) have their own modules; their use cases are
-re-exported here, so `service` is the one entry point for the views."""
+Each change lands with its audit entries in the caller's transaction (`portal.transaction`).
+The agenda (`portal.panels.agenda`) and the decisions (`portal.panels.decisions`) have their
+own modules; their use cases are re-exported here, so `service` is the one entry point for the views."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -64,7 +64,7 @@ def schedule_meeting(actor: User, held_at: datetime, *, place: str = "", online_
     if chair.id != actor.id:
         notify.notify_users([chair], f"You are chairing the attendance panel on {day_label(meeting_date(meeting))}",
                             meeting_link(meeting))
-    db.session.commit()
+    db.session.flush()
     return meeting
 
 
@@ -93,7 +93,7 @@ def update_meeting(actor: User, meeting: PanelMeeting, expected_version: int | N
                  summary="notes changed" if "notes" in changes else "")
     if "held_at" in changes and meeting.status == MeetingStatus.published:
         _notify_members(meeting, f"The attendance panel has moved to {day_label(meeting_date(meeting))}")
-    db.session.commit()
+    db.session.flush()
 
 
 @meeting_write
@@ -109,7 +109,7 @@ def publish(actor: User, meeting: PanelMeeting, expected_version: int | None = N
     audit.record(actor, "panel_agenda_published", meeting, changes={"status": {"from": MeetingStatus.scheduled,
                                                                                    "to": MeetingStatus.published}})
     _notify_members(meeting, f"The agenda for the attendance panel on {day_label(meeting_date(meeting))} is published")
-    db.session.commit()
+    db.session.flush()
 
 
 @meeting_write
@@ -124,7 +124,7 @@ def mark_held(actor: User, meeting: PanelMeeting, expected_version: int | None =
     meeting.status = MeetingStatus.held
     audit.record(actor, "panel_meeting_held", meeting, changes={"status": {"from": MeetingStatus.published,
                                                                               "to": MeetingStatus.held}})
-    db.session.commit()
+    db.session.flush()
 
 
 # ----- members ---------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ def invite_user(actor: User, meeting: PanelMeeting, user: User) -> PanelMember:
                  summary=f"{user.name} ({user.organisation.name})")
     notify.notify_users([user], f"You are invited to the attendance panel on {day_label(meeting_date(meeting))}",
                         meeting_link(meeting))
-    db.session.commit()
+    db.session.flush()
     return member
 
 
@@ -170,7 +170,7 @@ def invite_agency(actor: User, meeting: PanelMeeting, org: Organisation) -> Pane
                  summary=org.name)
     notify.notify_org(org.id, f"Your organisation is invited to the attendance panel on "
                               f"{day_label(meeting_date(meeting))}", meeting_link(meeting))
-    db.session.commit()
+    db.session.flush()
     return member
 
 
@@ -184,7 +184,7 @@ def remove_member(actor: User, member: PanelMember) -> None:
         raise Refused("This member has already confirmed confidentiality or has attendance recorded.")
     audit.record(actor, "panel_member_removed", meeting, summary=member.label)
     db.session.delete(member)
-    db.session.commit()
+    db.session.flush()
 
 
 def _personal_row(user: User, meeting: PanelMeeting) -> PanelMember | None:
@@ -214,7 +214,7 @@ def record_attendance(actor: User, meeting: PanelMeeting, marks: dict[int, str])
             changes[member.label] = {"from": before, "to": mark}
     if changes:
         audit.record(actor, "panel_attendance_recorded", meeting, changes=changes)
-    db.session.commit()
+    db.session.flush()
 
 
 # ----- who sees the agenda and the packs -------------------------------------------------------
@@ -243,7 +243,7 @@ def confirm_confidentiality(actor: User, meeting: PanelMeeting, now: datetime | 
     row.confidentiality_confirmed_at = now or utcnow()
     db.session.flush()
     audit.record(actor, "panel_confidentiality_confirmed", meeting, summary=f"member #{row.id}")
-    db.session.commit()
+    db.session.flush()
     return row
 
 

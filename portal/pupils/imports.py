@@ -31,8 +31,8 @@ MAX_PUPIL_ROWS = 100_000
 
 
 def import_pupils(job: ImportJob) -> ImportJob:
-    """Pupil files are small (a school's roll): checked and saved in one session transaction;
-    the job row is updated in that same transaction."""
+    """Pupil files are small (a school's roll): checked and saved in the caller's transaction
+    (the job step commits it); the job row is updated in that same transaction."""
     job_id, origin = job.id, job.uploaded_from
     actor = db.session.get(User, job.uploaded_by_id) if job.uploaded_by_id else None
     schools = {o.urn: o for o in db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.school))}
@@ -73,7 +73,7 @@ def import_pupils(job: ImportJob) -> ImportJob:
         job.message = f"{sink.count} problem{'s' if sink.count != 1 else ''} found. Nothing was imported."
         audit.record(actor, "pupils_import_failed", job, ip=origin,
                      summary=f"{job.filename}: {sink.count} problem{'s' if sink.count != 1 else ''}: nothing imported")
-        db.session.commit()
+        db.session.flush()
         return job
 
     added = changed = unchanged = 0
@@ -88,7 +88,7 @@ def import_pupils(job: ImportJob) -> ImportJob:
     job.rows, job.added, job.changed, job.unchanged, job.error_count = len(parsed), added, changed, unchanged, 0
     audit.record(actor, "pupils_imported", job, ip=origin,
                  summary=f"{job.filename}: {len(parsed)} pupils ({added} added, {changed} changed, {unchanged} unchanged)")
-    db.session.commit()
+    db.session.flush()
     with contextlib.suppress(FileNotFoundError):
         os.remove(errors_path(job))
     return job

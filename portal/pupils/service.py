@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from portal import audit
-from portal.concurrency import check_version, commit_or_conflict
+from portal.concurrency import check_version, flush_or_conflict
 from portal.extensions import db
 from portal.pupils.models import FLAG_NAMES, Contact, Enrolment, Pupil
 
@@ -70,7 +70,7 @@ def update_pupil(actor, pupil: Pupil, data: dict, expected_version: int | None) 
         db.session.rollback()
         return False
     audit.record(actor, "pupil_updated", pupil, changes=changes, summary=pupil.upn)
-    commit_or_conflict(pupil)
+    flush_or_conflict(pupil)
     return True
 
 
@@ -80,7 +80,7 @@ def add_contact(actor, pupil: Pupil, data: dict) -> Contact:
     db.session.flush()
     audit.record(actor, "contact_added", pupil, summary=f"{contact.name} ({contact.relationship_to_pupil})",
                  changes={"contact": {"from": None, "to": contact.name}})
-    db.session.commit()
+    db.session.flush()
     return contact
 
 
@@ -90,4 +90,4 @@ def remove_contact(actor, pupil: Pupil, contact: Contact) -> None:
                                                "email": contact.email,
                                                "relationship": contact.relationship_to_pupil}, "to": None}})
     db.session.delete(contact)
-    db.session.commit()
+    db.session.flush()

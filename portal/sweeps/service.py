@@ -1,6 +1,6 @@
 """Sweep use cases: run a sweep, record the children met, match each to a pupil (or find
-them not on roll), follow each match up. Each is one transaction with its audit entry;
-what lands on a pupil's case lands in the same transaction."""
+them not on roll), follow each match up. Each writes with its audit entry in the caller's transaction
+(`portal.transaction`); what lands on a pupil's case lands in the same transaction."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -11,7 +11,7 @@ from portal import access, audit
 from portal.attendance.schooldays import add_school_days, load_terms
 from portal.notifications import notify
 from portal.cases import service as cases
-from portal.concurrency import check_version, commit_or_conflict, conflict_on_stale
+from portal.concurrency import check_version, conflict_on_stale, flush_or_conflict
 from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.orgs.models import Organisation, User
@@ -63,7 +63,7 @@ def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, 
     db.session.add(sweep)
     db.session.flush()
     audit.record(actor, "sweep_created", sweep, summary=f"{held_on.isoformat()} {area.strip()[:100]}")
-    db.session.commit()
+    db.session.flush()
     return sweep
 
 
@@ -154,7 +154,7 @@ def record_encounter(actor: User, sweep: Sweep, data: dict) -> Encounter:
     # No child's details in the audit summary: the record itself holds them.
     audit.record(actor, "encounter_recorded", encounter, summary=f"sweep #{sweep.id}"
                  + (", safeguarding concern" if encounter.concern else ""))
-    db.session.commit()
+    db.session.flush()
     return encounter
 
 
@@ -271,7 +271,7 @@ def confirm_match(actor: User, encounter: Encounter, pupil: Pupil, expected_vers
     audit.record(actor, "encounter_matched", encounter,
                  changes={"match_status": {"from": before, "to": MatchStatus.matched},
                           "pupil_id": {"from": None, "to": pupil.id}})
-    commit_or_conflict(encounter)
+    flush_or_conflict(encounter)
     return follow_up
 
 
@@ -287,7 +287,7 @@ def mark_not_on_roll(actor: User, encounter: Encounter, expected_version: int | 
     encounter.match_note = note.strip()
     audit.record(actor, "encounter_not_on_roll", encounter,
                  changes={"match_status": {"from": MatchStatus.unmatched, "to": MatchStatus.no_match}})
-    commit_or_conflict(encounter)
+    flush_or_conflict(encounter)
 
 
 # ----- follow-ups ----------------------------------------------------------------------------
@@ -319,7 +319,7 @@ def record_follow_up(actor: User, follow_up: FollowUp, contact_outcome: str, out
                                    police_text=None, occurred_at=utcnow())  # the police see no follow-up
     audit.record(actor, "follow_up_recorded", follow_up, changes={"status": {"from": FollowUpStatus.open,
                                                                                      "to": FollowUpStatus.done}})
-    commit_or_conflict(follow_up)
+    flush_or_conflict(follow_up)
 
 
 def refer_prompt(follow_up: FollowUp) -> list[str]:

@@ -1,7 +1,8 @@
 """Referral and case services, called directly against the real database (no HTTP).
 
-Each service is one transaction: these tests commit their setup first (SQLite) and then
-look at what the service wrote — the rows, the chronology, the notifications and e-mail,
+Services flush and the request commits (`portal.transaction`): these tests commit what stands
+for an earlier request (`ended`), and roll back what stands for a refused one, then look at
+what the service wrote — the rows, the chronology, the notifications and e-mail,
 the audit trail — and at what it refused."""
 from __future__ import annotations
 
@@ -59,18 +60,24 @@ def pupil(world):
     return p
 
 
+def ended(value=None):
+    """The request that called the service has ended: its transaction is committed."""
+    db.session.commit()
+    return value
+
+
 def draft(world, pupil, **changes) -> Referral:
-    return referrals.save_draft(world.user("school_staff"), pupil, {**GOOD, **changes})
+    return ended(referrals.save_draft(world.user("school_staff"), pupil, {**GOOD, **changes}))
 
 
 def submitted(world, pupil, **changes) -> Referral:
     referral = draft(world, pupil, **changes)
-    return referrals.submit(world.user("school_staff"), referral, referral.version)
+    return ended(referrals.submit(world.user("school_staff"), referral, referral.version))
 
 
 def open_case(world, pupil) -> Case:
     referral = submitted(world, pupil)
-    return referrals.accept(world.user("ewo"), referral, world.user("ewo"), referral.version)
+    return ended(referrals.accept(world.user("ewo"), referral, world.user("ewo"), referral.version))
 
 
 @pytest.fixture
@@ -286,7 +293,7 @@ def test_accepting_a_draft_is_refused(world, pupil):
 
 def test_accepting_a_declined_referral_is_refused(world, pupil):
     referral = submitted(world, pupil)
-    referrals.decline(world.user("ewo"), referral, "Not enough absence", referral.version)
+    ended(referrals.decline(world.user("ewo"), referral, "Not enough absence", referral.version))
     with pytest.raises(Refused):
         referrals.accept(world.user("ewo"), referral, world.user("ewo"), referral.version)
     db.session.rollback()
@@ -296,7 +303,7 @@ def test_accepting_a_declined_referral_is_refused(world, pupil):
 
 def test_declining_an_accepted_referral_is_refused(world, pupil):
     referral = submitted(world, pupil)
-    referrals.accept(world.user("ewo"), referral, world.user("ewo"), referral.version)
+    ended(referrals.accept(world.user("ewo"), referral, world.user("ewo"), referral.version))
     with pytest.raises(Refused):
         referrals.decline(world.user("ewo"), referral, "Changed my mind", referral.version)
     with pytest.raises(Refused):
@@ -319,14 +326,15 @@ def test_a_stale_version_is_a_conflict(world, pupil):
     staff, ewo = world.user("school_staff"), world.user("ewo")
     referral = draft(world, pupil)
     stale = referral.version
-    referrals.save_draft(staff, pupil, {**GOOD, "urgency": "urgent"}, referral=referral, expected_version=stale)
+    ended(referrals.save_draft(staff, pupil, {**GOOD, "urgency": "urgent"}, referral=referral,
+                               expected_version=stale))
     assert referral.version == stale + 1
     with pytest.raises(Conflict) as err:
         referrals.save_draft(staff, pupil, {**GOOD, "urgency": "routine"}, referral=referral, expected_version=stale)
     assert err.value.current is referral
     with pytest.raises(Conflict):
         referrals.submit(staff, referral, stale)
-    referrals.submit(staff, referral, referral.version)
+    ended(referrals.submit(staff, referral, referral.version))
     with pytest.raises(Conflict):
         referrals.accept(ewo, referral, ewo, stale)
     with pytest.raises(Conflict):
@@ -393,7 +401,7 @@ def test_set_status_cannot_close(world, case):
 
 def test_set_status_with_a_stale_version_is_a_conflict(world, case):
     stale = case.version
-    service.set_status(world.user("ewo"), case, "monitoring", stale)
+    ended(service.set_status(world.user("ewo"), case, "monitoring", stale))
     with pytest.raises(Conflict):
         service.set_status(world.user("ewo"), case, "open", stale)
     db.session.rollback()
@@ -414,7 +422,7 @@ def test_close_records_attendance_and_a_decision(world, pupil, case):
     ewo = world.user("ewo")
     add_week(pupil, date(2026, 11, 9), possible=10, attended=10, unauthorised=0)
     db.session.commit()
-    service.close(ewo, case, "other", "Family agreed a managed move", case.version)
+    ended(service.close(ewo, case, "other", "Family agreed a managed move", case.version))
 
     db.session.expire_all()
     case = db.session.get(Case, case.id)
@@ -524,7 +532,7 @@ def test_share_with_early_help(world, case):
 
 def test_sharing_twice_with_one_organisation_is_refused(world, case):
     ewo = world.user("ewo")
-    service.share(ewo, case, world.early_help_org, "Early help assessment")
+    ended(service.share(ewo, case, world.early_help_org, "Early help assessment"))
     with pytest.raises(Refused):
         service.share(ewo, case, world.early_help_org, "Again")
     db.session.rollback()
@@ -536,14 +544,14 @@ def test_sharing_twice_with_one_organisation_is_refused(world, case):
 
 def test_withdraw_needs_a_reason(world, case):
     ewo = world.user("ewo")
-    item = service.share(ewo, case, world.early_help_org, "Early help assessment")
+    item = ended(service.share(ewo, case, world.early_help_org, "Early help assessment"))
     for reason in ("", "   "):
         with pytest.raises(Refused):
             service.withdraw_share(ewo, item, reason, item.version)
     db.session.rollback()
     assert db.session.get(CaseShare, item.id).withdrawn_at is None
 
-    service.withdraw_share(ewo, item, "Family withdrew from early help", item.version)
+    ended(service.withdraw_share(ewo, item, "Family withdrew from early help", item.version))
     db.session.expire_all()
     item = db.session.get(CaseShare, item.id)
     assert item.withdrawn_at is not None and item.withdrawn_by_id == ewo.id
@@ -576,7 +584,8 @@ def test_two_people_withdraw_one_share_at_once(world, case):
         other.commit()  # ...and ends its read
 
         first = db.session.get(CaseShare, share_id)
-        service.withdraw_share(db.session.get(User, ewo_id), first, "Family withdrew from early help", first.version)
+        ended(service.withdraw_share(db.session.get(User, ewo_id), first, "Family withdrew from early help",
+                                     first.version))
 
         # the second person submits on the version they loaded: nothing of theirs is kept
         with session_in_use(other):
@@ -598,9 +607,9 @@ def test_two_people_withdraw_one_share_at_once(world, case):
 def test_a_withdrawal_on_a_stale_page_is_a_conflict(world, case):
     """The page showed the share before someone else withdrew it: a Conflict, not a second record."""
     ewo = world.user("ewo")
-    item = service.share(ewo, case, world.early_help_org, "Early help assessment")
+    item = ended(service.share(ewo, case, world.early_help_org, "Early help assessment"))
     shown = item.version
-    service.withdraw_share(ewo, item, "Family withdrew from early help", shown)
+    ended(service.withdraw_share(ewo, item, "Family withdrew from early help", shown))
     with pytest.raises(Conflict):
         service.withdraw_share(world.user("la_admin"), item, "Early help offer ended", shown)
     db.session.rollback()
@@ -699,7 +708,7 @@ def test_a_correction_of_a_health_note_stays_a_health_note(world, case):
 
 def test_strike_entry_needs_a_reason_and_happens_once(world, case):
     ewo = world.user("ewo")
-    entry = service.add_entry(ewo, case, "note", past(), "Entered on the wrong pupil")
+    entry = ended(service.add_entry(ewo, case, "note", past(), "Entered on the wrong pupil"))
     with pytest.raises(Refused):
         service.strike_entry(ewo, entry, "  ")
     db.session.rollback()
@@ -763,7 +772,7 @@ def test_add_action_for_an_agency_tells_all_its_users(world, shared_case):
 def test_complete_action(world, shared_case):
     case = shared_case
     ewo, eh = world.user("ewo"), world.user("early_help")
-    action = service.add_action(ewo, case, "Early help assessment", date(2026, 12, 4), owner_user=eh)
+    action = ended(service.add_action(ewo, case, "Early help assessment", date(2026, 12, 4), owner_user=eh))
     with pytest.raises(Refused):
         service.complete_action(eh, action, "  ", action.version)
     db.session.rollback()
@@ -782,9 +791,9 @@ def test_complete_action(world, shared_case):
 
 def test_complete_action_with_a_stale_version_is_a_conflict(world, case):
     ewo = world.user("ewo")
-    action = service.add_action(ewo, case, "Home visit", date(2026, 12, 4), owner_user=ewo)
+    action = ended(service.add_action(ewo, case, "Home visit", date(2026, 12, 4), owner_user=ewo))
     stale = action.version
-    service.reassign_action(ewo, action, stale, owner_user=world.user("ewo_b"))
+    ended(service.reassign_action(ewo, action, stale, owner_user=world.user("ewo_b")))
     with pytest.raises(Conflict):
         service.complete_action(ewo, action, "Visited", stale)
     db.session.rollback()
@@ -810,8 +819,8 @@ def test_two_people_complete_one_action_at_once(world, shared_case):
         # the first person's request loads the same version and completes it
         first_action = db.session.get(Action, action_id)
         assert first_action.version == other_action.version
-        service.complete_action(db.session.get(User, ewo_id), first_action, "Winner: assessment booked",
-                                first_action.version)
+        ended(service.complete_action(db.session.get(User, ewo_id), first_action, "Winner: assessment booked",
+                                      first_action.version))
 
         # the second person submits on the version they loaded
         with session_in_use(other):
@@ -843,7 +852,7 @@ def test_two_people_complete_one_action_loaded_on_its_own(world, shared_case):
         other_actor = other.get(User, eh_id)
         other.commit()
         first_action = db.session.get(Action, action_id)
-        service.complete_action(db.session.get(User, ewo_id), first_action, "Winner", first_action.version)
+        ended(service.complete_action(db.session.get(User, ewo_id), first_action, "Winner", first_action.version))
         with session_in_use(other):
             with pytest.raises(Conflict):
                 service.complete_action(other_actor, other_action, "Loser", 1)
@@ -870,7 +879,7 @@ def test_two_status_changes_at_once(world, case):
     try:
         first = db.session.get(Case, case_id)
         assert first.version == other_case.version == 1
-        service.set_status(db.session.get(User, ewo_id), first, "monitoring", first.version)
+        ended(service.set_status(db.session.get(User, ewo_id), first, "monitoring", first.version))
         with session_in_use(other):
             with pytest.raises(Conflict) as err:
                 service.set_status(other_actor, other_case, "monitoring", 1)
@@ -892,7 +901,7 @@ def test_a_stale_status_change_does_not_reopen_a_closed_case(world, case):
     other, other_case, other_actor = _load_case_elsewhere(case_id, admin_id)
     try:
         first = db.session.get(Case, case_id)
-        service.close(db.session.get(User, ewo_id), first, "improved", "", first.version)
+        ended(service.close(db.session.get(User, ewo_id), first, "improved", "", first.version))
         with session_in_use(other):
             with pytest.raises(Conflict):
                 service.set_status(other_actor, other_case, "monitoring", 1)
@@ -914,7 +923,7 @@ def test_closing_a_case_someone_else_just_changed_is_a_conflict(world, case):
         other_case.pupil  # noqa: B018  (loaded, as the view's access check would)
         other.commit()
         first = db.session.get(Case, case_id)
-        service.set_status(db.session.get(User, ewo_id), first, "monitoring", first.version)
+        ended(service.set_status(db.session.get(User, ewo_id), first, "monitoring", first.version))
         with session_in_use(other):
             with pytest.raises(Conflict):
                 service.close(other_actor, other_case, "improved", "", 1)
@@ -929,8 +938,8 @@ def test_closing_a_case_someone_else_just_changed_is_a_conflict(world, case):
 def test_reassign_action(world, shared_case):
     case = shared_case
     ewo, eh, sc = world.user("ewo"), world.user("early_help"), world.user("social_care")
-    action = service.add_action(ewo, case, "Family support plan", date(2026, 12, 4), owner_user=eh)
-    service.reassign_action(ewo, action, action.version, owner_user=sc, due=date(2026, 12, 18))
+    action = ended(service.add_action(ewo, case, "Family support plan", date(2026, 12, 4), owner_user=eh))
+    ended(service.reassign_action(ewo, action, action.version, owner_user=sc, due=date(2026, 12, 18)))
     db.session.expire_all()
     action = db.session.get(Action, action.id)
     assert action.owner_user_id == sc.id and action.owner_org_id is None and action.due_date == date(2026, 12, 18)
@@ -947,7 +956,7 @@ def test_reassign_action(world, shared_case):
                              shared_by_id=ewo.id))
     db.session.commit()
     action = db.session.get(Action, action.id)
-    service.reassign_action(ewo, action, action.version, owner_org=world.police_org)
+    ended(service.reassign_action(ewo, action, action.version, owner_org=world.police_org))
     db.session.expire_all()
     action = db.session.get(Action, action.id)
     assert action.owner_org_id == world.police_org.id and action.owner_user_id is None

@@ -60,7 +60,9 @@ def day() -> date:
 
 def schedule(world, day: date, **kw) -> PanelMeeting:
     kw.setdefault("place", "Civic Centre, Room 2")
-    return service.schedule_meeting(world.user("panel_chair"), at_ten(day), **kw)
+    meeting = service.schedule_meeting(world.user("panel_chair"), at_ten(day), **kw)
+    db.session.commit()  # the chair's request ends (services flush; the request commits)
+    return meeting
 
 
 @pytest.fixture
@@ -99,6 +101,7 @@ def published(world, meeting: PanelMeeting, *cases: Case) -> list[AgendaItem]:
     chair = world.user("panel_chair")
     items = [service.add_item(chair, meeting, case, "Listed by the chair") for case in cases]
     service.publish(chair, meeting)
+    db.session.commit()
     return items
 
 
@@ -336,6 +339,7 @@ def test_two_chairs_reordering_at_once_one_gets_a_conflict(world, meeting):
         other.commit()
 
         service.move_item(chair, db.session.get(AgendaItem, ids[0]), "down")  # the chair gets there first
+        db.session.commit()  # the chair's request ends
         with session_in_use(other):
             with pytest.raises(Conflict) as err:
                 service.move_item(other_admin, theirs, "up")
@@ -752,6 +756,7 @@ def test_illegal_decisions_are_refused(world, meeting, day):
         with pytest.raises(Refused, match="chair or an LA administrator"):
             service.record_decision(world.user(key), item, "continue_support", "Because", day + timedelta(weeks=6))
     service.record_decision(world.user("la_admin"), item, "continue_support", "Because", day + timedelta(weeks=6))
+    db.session.commit()  # the admin's request ends
     with pytest.raises(Refused, match="already recorded"):
         service.record_decision(chair, item, "continue_support", "Again", day + timedelta(weeks=6))
     with pytest.raises(Refused, match="decided on this case"):
@@ -784,6 +789,7 @@ def test_a_decision_recorded_meanwhile_in_another_session_is_a_conflict(world, h
 
         service.record_decision(db.session.get(User, chair_id), db.session.get(AgendaItem, item_id),
                                 "continue_support", "Ours", day + timedelta(weeks=6))
+        db.session.commit()  # our request ends
         with session_in_use(other):
             with pytest.raises(Conflict) as err:
                 service.record_decision(other_admin, theirs, "early_help", "Theirs", day + timedelta(weeks=5))

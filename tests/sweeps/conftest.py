@@ -38,6 +38,7 @@ def scene(world):
     db.session.commit()
     s.sweep = service.create_sweep(s.police, held_on=SWEEP_DAY, starts_at=time(9), ends_at=time(12),
                                    area="Town centre", lead=s.police, officers=[s.ewo], agencies=[])
+    db.session.commit()  # the request that created the sweep ends (services flush; the request commits)
     return s
 
 
