@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := portal
 
-.PHONY: run test install install-test browser migrate seed unit e2e clean
+.PHONY: run test install install-test browser migrate seed unit e2e lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,15 @@ run: seed
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## make test: unit + integration (SQLite; PostgreSQL too when TEST_DATABASE_URL is set) + e2e
-test: install-test browser
+## make test: the checks (ruff, mypy), then unit + integration (SQLite; PostgreSQL too when
+## TEST_DATABASE_URL is set) + e2e
+test: install-test browser lint
 	$(BIN)/python -m pytest
+
+## make lint: ruff (pycodestyle, pyflakes, bugbear, isort) and mypy on portal/
+lint: install-test
+	$(BIN)/ruff check portal
+	$(BIN)/mypy
 
 unit: install-test
 	$(BIN)/python -m pytest tests

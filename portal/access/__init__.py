@@ -17,10 +17,21 @@ from __future__ import annotations
 
 import importlib
 
-from portal.access.policy import (OBJECT_RULES, PERMISSIONS, can, is_agency, load_or_404, object_rule,  # noqa: F401
-                                  public, require)
-from portal.access.roles import (AGENCY_ROLES, ALL_ROLES, EARLY_HELP, EWO, LA_ADMIN, PANEL_CHAIR,  # noqa: F401
-                                 POLICE, ROLE_LABELS, ROLES, SCHOOL_STAFF, SOCIAL_CARE, role_label)
+from portal.access.policy import OBJECT_RULES, PERMISSIONS, can, is_agency, load_or_404, object_rule, public, require  # noqa: F401
+from portal.access.roles import (  # noqa: F401
+    AGENCY_ROLES,
+    ALL_ROLES,
+    EARLY_HELP,
+    EWO,
+    LA_ADMIN,
+    PANEL_CHAIR,
+    POLICE,
+    ROLE_LABELS,
+    ROLES,
+    SCHOOL_STAFF,
+    SOCIAL_CARE,
+    role_label,
+)
 
 DOMAINS = ("orgs", "pupils", "cases", "panels", "sweeps", "auditlog", "navigation")
 _MISSING = object()

@@ -12,8 +12,6 @@ from portal.access.policy import can, load_or_404, object_rule
 from portal.access.pupils import school_ids_for
 from portal.access.roles import AGENCY_ROLES, EARLY_HELP, EWO, LA_ADMIN, POLICE, SCHOOL_STAFF, SOCIAL_CARE
 
-
-
 # ----- referrals ----------------------------------------------------------------------------
 
 def referrals_for(user) -> Select:

@@ -9,8 +9,17 @@ from typing import Any, Callable
 from flask import abort
 from flask_login import current_user, login_required
 
-from portal.access.roles import (AGENCY_ROLES, ALL_ROLES, EARLY_HELP, EWO, LA_ADMIN, PANEL_CHAIR, POLICE,
-                                 SCHOOL_STAFF, SOCIAL_CARE)
+from portal.access.roles import (
+    AGENCY_ROLES,
+    ALL_ROLES,
+    EARLY_HELP,
+    EWO,
+    LA_ADMIN,
+    PANEL_CHAIR,
+    POLICE,
+    SCHOOL_STAFF,
+    SOCIAL_CARE,
+)
 
 # permission -> roles that hold it
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable
 
-from portal.attendance.codes import (APPROVED, AUTHORISED, CLOSURE_CODES, LATE_CODES,
-                                     NOT_POSSIBLE, PRESENT, UNAUTHORISED)
+from portal.attendance.codes import APPROVED, AUTHORISED, CLOSURE_CODES, LATE_CODES, NOT_POSSIBLE, PRESENT, UNAUTHORISED
 
 AMBITION_PERCENT = 95          # local ambition: at least 95% for every pupil
 PENALTY_THRESHOLD_SESSIONS = 10  # unauthorised sessions ...
@@ -71,7 +70,7 @@ class Totals:
         return band(self.attended, self.possible)
 
     def __add__(self, other: "Totals") -> "Totals":
-        return Totals(*(a + b for a, b in zip(self._tuple(), other._tuple())))
+        return Totals(*(a + b for a, b in zip(self._tuple(), other._tuple(), strict=True)))
 
     def _tuple(self):
         return (self.possible, self.attended, self.approved, self.authorised, self.unauthorised,

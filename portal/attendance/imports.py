@@ -24,8 +24,8 @@ from portal import access, transaction
 from portal.attendance import calc
 from portal.attendance.codes import CLOSURE_CODES
 from portal.attendance.models import ImportJob, ImportStatus, RegisterCode
-from portal.csvutil import safe_cell
 from portal.attendance.queries import week_start_sql
+from portal.csvutil import safe_cell
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.pupils.models import Pupil

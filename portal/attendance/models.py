@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import Model, db
+from portal.extensions import Model
 from portal.states import State, state_type
 from portal.timeutil import utcnow
 

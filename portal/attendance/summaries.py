@@ -4,7 +4,7 @@ page shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import case, false, func, select
 

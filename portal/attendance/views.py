@@ -4,8 +4,7 @@ from __future__ import annotations
 import os
 from functools import partial
 
-from flask import (abort, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload

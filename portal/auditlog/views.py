@@ -16,7 +16,6 @@ from portal.pagination import page_links, paginate
 from portal.params import date_arg, int_arg
 from portal.timeutil import LONDON
 
-
 ANY_VIEW = "views"  # the verb filter's value for every view of a child's record
 # The page of each kind of record an entry can name (the LA admin reading the log may open them all).
 OBJECT_PAGES = {

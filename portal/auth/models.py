@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import Model, db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 

@@ -12,8 +12,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from portal import audit, transaction
-from portal.notifications import notify
 from portal.extensions import db
+from portal.notifications import notify
 from portal.orgs.models import User
 from portal.timeutil import as_utc, utcnow
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import time
 
-from flask import (current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal import access, audit, transaction
@@ -13,7 +12,6 @@ from portal.auth.forms import ChangePasswordForm, CodeForm, LoginForm, RecoveryC
 from portal.extensions import db, limiter
 from portal.orgs.models import User
 from portal.urls import is_safe_next
-
 
 # One answer for a wrong password, an unknown address, a deactivated and a locked account.
 SIGN_IN_REFUSED = "The e-mail address or password is wrong, or the account is locked"

@@ -80,7 +80,8 @@ def complete_action(action_id: int):
         else:
             if htmx:
                 response = htmx_response(render_template("cases/_action_row.html", action=action, today=london_today(),
-                                                         can_update=lambda a: access.can_update_action(current_user, a)),
+                                                         can_update=lambda a: access.can_update_action(
+                                                             current_user, a)),
                                          trigger={"actionsChanged": True})
                 return response
             flash("The action has been completed.", "success")

@@ -11,8 +11,17 @@ from sqlalchemy.orm import selectinload
 from portal import access, audit
 from portal.cases import bp, service
 from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm, WithdrawForm
-from portal.cases.models import (CHRONOLOGY_KINDS, CLOSURE_REASONS, Action, ActionStatus, Case, CaseShare,
-                                 CaseStatus, ChronologyEntry, Stage)
+from portal.cases.models import (
+    CHRONOLOGY_KINDS,
+    CLOSURE_REASONS,
+    Action,
+    ActionStatus,
+    Case,
+    CaseShare,
+    CaseStatus,
+    ChronologyEntry,
+    Stage,
+)
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
@@ -102,14 +111,14 @@ def case_page_context(case: Case, **extra):
                                 .options(selectinload(CaseShare.organisation)).order_by(CaseShare.id)).all()
     agencies = {e.organisation for e in entries if e.organisation} | {s.organisation for s in shares}
     context = dict(case=case, view=view, lead=lead, entries=entries, actions=actions, shares=shares,
-                   kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency), agencies=sorted(agencies, key=lambda o: o.name),
-                   today=london_today(), closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
+                   kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency),
+                   agencies=sorted(agencies, key=lambda o: o.name), today=london_today(),
+                   closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
                    action_form=new_action_form(case), update_form=_update_form(case),
                    can_update=lambda a: access.can_update_action(current_user, a),
                    support_offers=service.support_offers(case))
     if view != "police":
         from portal.attendance.summaries import pupil_summary
-
         from portal.cases.stages import suggested_stage
 
         now = pupil_summary(case.pupil).year_totals.percent

@@ -1,15 +1,29 @@
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from portal.cases.models import (CHRONOLOGY_KINDS, CLOSURE_REASONS, CONSENT, MANUAL_KINDS, URGENCY, ActionStatus,
-                                 CaseStatus)
+from portal.cases.models import (
+    CHRONOLOGY_KINDS,
+    CLOSURE_REASONS,
+    CONSENT,
+    MANUAL_KINDS,
+    URGENCY,
+    ActionStatus,
+    CaseStatus,
+)
 from portal.forms import Form, strip
-
-
 
 
 class VersionedForm(Form):
@@ -30,7 +44,8 @@ class ReferralForm(VersionedForm):
                          default="not_sought", validators=[InputRequired("Say whether consent was sought")])
     lawful_basis = TextAreaField("If consent was not given: the lawful basis for sharing", widget=GovTextArea(),
                                  description="For example: public task (the LA's attendance duties), or a "
-                                             "safeguarding concern. Lack of consent does not block a safeguarding share.",
+                                             "safeguarding concern. Lack of consent does not block a "
+                                             "safeguarding share.",
                                  validators=[Length(max=2000)])
     urgency = RadioField("Urgency", widget=GovRadioInput(), choices=list(URGENCY), default="routine",
                          validators=[InputRequired("Select the urgency")])
@@ -45,7 +60,8 @@ class AdditionForm(Form):
 
 class TriageForm(VersionedForm):
     decision = RadioField("Decision", widget=GovRadioInput(),
-                          choices=[("accept", "Accept: open a case"), ("more_info", "Ask the school for more information"),
+                          choices=[("accept", "Accept: open a case"),
+                                   ("more_info", "Ask the school for more information"),
                                    ("decline", "Decline")], validators=[InputRequired("Select a decision")])
     lead_id = SelectField("Lead professional", widget=GovSelect(), validators=[Optional()])
     message = TextAreaField("Message to the school", widget=GovTextArea(),
@@ -98,7 +114,8 @@ class CompleteForm(VersionedForm):
 
 
 class ShareForm(Form):
-    organisation_id = SelectField("Share with", widget=GovSelect(), validators=[InputRequired("Select an organisation")])
+    organisation_id = SelectField("Share with", widget=GovSelect(),
+                                  validators=[InputRequired("Select an organisation")])
     reason = TextAreaField("Why the case is shared", widget=GovTextArea(),
                            description="Share the minimum needed, and record why.",
                            validators=[InputRequired("Enter the reason for sharing"), Length(max=2000)])

@@ -5,12 +5,20 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal import access, audit
-from portal.notifications import notify
+from portal.cases.models import (
+    BARRIER_LABELS,
+    Case,
+    CaseStatus,
+    ChronologyEntry,
+    Referral,
+    ReferralAddition,
+    ReferralStatus,
+    Stage,
+)
 from portal.concurrency import check_version as _check_version
-from portal.cases.models import (BARRIER_LABELS, Case, CaseStatus, ChronologyEntry, Referral, ReferralAddition,
-                                 ReferralStatus, Stage)
 from portal.errors import Refused
 from portal.extensions import db
+from portal.notifications import notify
 from portal.orgs.models import User
 from portal.timeutil import utcnow
 

@@ -9,15 +9,24 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 
 from portal import access, audit
-from portal.notifications import notify
+from portal.cases.models import (
+    CLOSURE_REASONS,
+    MANUAL_KINDS,
+    Action,
+    ActionStatus,
+    Case,
+    CaseShare,
+    CaseStatus,
+    ChronologyEntry,
+    Stage,
+)
+from portal.cases.referrals import snapshot
 from portal.concurrency import check_version as _check_version
 from portal.concurrency import conflict_on_stale
 from portal.concurrency import flush_or_conflict as _flush
-from portal.cases.models import (CLOSURE_REASONS, MANUAL_KINDS, Action, ActionStatus, Case, CaseShare, CaseStatus,
-                                 ChronologyEntry, Stage)
-from portal.cases.referrals import snapshot
 from portal.errors import Conflict, Refused
 from portal.extensions import db
+from portal.notifications import notify
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.timeutil import utcnow
 

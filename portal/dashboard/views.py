@@ -11,7 +11,6 @@ from portal import access
 from portal.dashboard import bp
 from portal.extensions import db
 
-
 # Parts of the portal still to come, per role (issues not yet built).
 COMING: dict[str, list[str]] = {
 }
@@ -51,9 +50,10 @@ def _cards(user) -> list[dict]:
         mine = access.actions_for(user).where(
             Action.status == ActionStatus.open,
             or_(Action.owner_user_id == user.id, Action.owner_org_id == user.organisation_id))
+        this_week = mine.where(Action.due_date >= now, Action.due_date <= now + timedelta(days=7))
         cards.append({"title": "Your open actions", "href": url_for("cases.my_actions"), "count": _count(mine),
                       "text": f"{_count(mine.where(Action.due_date < now))} overdue; "
-                              f"{_count(mine.where(Action.due_date >= now, Action.due_date <= now + timedelta(days=7)))} due this week"})
+                              f"{_count(this_week)} due this week"})
     if access.can(user, "view_school_attendance"):
         cards.append({"title": "School attendance", "href": url_for("attendance.schools"), "count": None,
                       "text": "key groups: at risk, persistent absence, absent today, penalty threshold"})

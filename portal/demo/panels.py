@@ -98,7 +98,7 @@ def _past_meeting(chair: User, today: date) -> PanelMeeting | None:
     db.session.commit()
     service.record_attendance(chair, meeting, {m.id: ("present" if n == 0 else "apologies")
                                                for n, m in enumerate(meeting.members)})
-    for item, (decision, rationale, weeks, actions) in zip(service.active_items(meeting), PAST_DECISIONS):
+    for item, (decision, rationale, weeks, actions) in zip(service.active_items(meeting), PAST_DECISIONS, strict=False):
         case = item.case
         agency = next((s.organisation for s in case.shares if s.withdrawn_at is None), None)
         specs = []
@@ -117,7 +117,7 @@ def _past_meeting(chair: User, today: date) -> PanelMeeting | None:
         last_entry = db.session.scalar(select(func.max(ChronologyEntry.id))) or 0
         record = service.record_decision(chair, item, decision, rationale, day + timedelta(weeks=weeks), specs)
         _backdate(record, held_at, item.position, last_entry)
-        for (_, _, _, done), action in zip(actions, record.actions):
+        for (_, _, _, done), action in zip(actions, record.actions, strict=False):
             if done:
                 case_service.complete_action(action.owner_user or case.lead, action,
                                              "Done as agreed at the panel.", action.version)

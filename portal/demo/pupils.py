@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from portal.attendance import calc
 from portal.attendance.imports import import_marks
 from portal.attendance.models import ImportJob, ImportStatus, Term
 from portal.extensions import db
@@ -97,8 +96,10 @@ def seed_pupils(today: date) -> int:
                 date_of_birth=dob, nc_year=nc_year, school_id=school.id,
                 on_roll_from=academic_start + timedelta(days=2),
                 address=f"{rng.randrange(1, 180)} {rng.choice(STREETS)}, Demo Borough",
-                postcode=f"DB{rng.randrange(1, 9)} {rng.randrange(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
-                sen_support=rng.random() < 0.13, ehc_plan=rng.random() < (0.6 if school.phase == SchoolPhase.special else 0.03),
+                postcode=(f"DB{rng.randrange(1, 9)} {rng.randrange(1, 9)}"
+                          f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"),
+                sen_support=rng.random() < 0.13,
+                ehc_plan=rng.random() < (0.6 if school.phase == SchoolPhase.special else 0.03),
                 fsm=rng.random() < 0.24, looked_after=rng.random() < 0.015, social_worker=rng.random() < 0.04,
                 eal=rng.random() < 0.2, alternative_provision=school.phase == SchoolPhase.alternative_provision,
             )
@@ -170,6 +171,7 @@ def write_samples(folder: str, today: date) -> None:
     with open(os.path.join(folder, "attendance-marks.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["upn", "date", "session", "code"])
-        for p, (am, pm) in zip(pupils, [("/", "\\"), ("L", "\\"), ("N", "N"), ("I", "I"), ("/", "M"), ("U", "\\")]):
+        sessions = [("/", "\\"), ("L", "\\"), ("N", "N"), ("I", "I"), ("/", "M"), ("U", "\\")]
+        for p, (am, pm) in zip(pupils, sessions, strict=False):
             w.writerow([p.upn, last.isoformat(), "AM", am])
             w.writerow([p.upn, last.isoformat(), "PM", pm])

@@ -1,8 +1,7 @@
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput
 
 from portal.access import ROLE_LABELS, ROLES
 from portal.forms import Form, strip

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, DateTime, Enum, ForeignKey, Index, String, fu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.access.roles import role_label
-from portal.extensions import Model, db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal import audit
-from portal.access import ROLE_ORG_KINDS, EWO
+from portal.access import EWO, ROLE_ORG_KINDS
 from portal.auth.service import hash_password
 from portal.concurrency import check_version as _check_version
 from portal.concurrency import flush_or_conflict as _flush

@@ -14,8 +14,18 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.panels.models import DEFAULT_SLOT_MINUTES, AgendaItem, MeetingStatus, PanelDecision, PanelMeeting
-from portal.panels.rules import (NOT_LISTABLE, PANEL_STAGE_POSITION, SLOT_RANGE, active_items,
-                                 day_label, meeting_date, meeting_write, require_manager, require_not_held, touch)
+from portal.panels.rules import (
+    NOT_LISTABLE,
+    PANEL_STAGE_POSITION,
+    SLOT_RANGE,
+    active_items,
+    day_label,
+    meeting_date,
+    meeting_write,
+    require_manager,
+    require_not_held,
+    touch,
+)
 from portal.timeutil import as_utc, utcnow
 
 

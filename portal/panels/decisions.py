@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
-from portal.notifications import notify
 from portal.cases.models import ACTIVE_CASE_STATES, Case
 from portal.cases.service import add_action, check_owner, entry_from_elsewhere, support_offers
 from portal.errors import Conflict, Refused
 from portal.extensions import db
+from portal.notifications import notify
 from portal.orgs.models import User
 from portal.panels.models import DECISION_LABELS, FORMAL_DECISIONS, AgendaItem, MeetingStatus, PanelDecision
 from portal.panels.rules import day_label, meeting_date, require_manager

@@ -20,7 +20,8 @@ class VersionedForm(Form):
 class ScheduleForm(Form):
     day = StringField("Date", widget=GovTextInput(), filters=[strip], description="For example, 2026-12-04",
                       validators=[InputRequired("Enter the date of the meeting")])
-    start = StringField("Start time", widget=GovTextInput(), filters=[strip], description="24-hour clock, for example 10:00",
+    start = StringField("Start time", widget=GovTextInput(), filters=[strip],
+                        description="24-hour clock, for example 10:00",
                         validators=[InputRequired("Enter the time the meeting starts")])
     place = StringField("Place", widget=GovTextInput(), filters=[strip], validators=[Length(max=200)],
                         description="For example, Civic Centre, Room 2. Leave empty for an online meeting.")

@@ -175,7 +175,8 @@ def build_minutes(meeting: PanelMeeting, version: str, *, with_rationale: bool =
                    place=meeting.place or "Online", chair=meeting.chair.name,
                    present=by_status["present"], apologies=by_status["apologies"],
                    absent=by_status["absent"] + by_status["not recorded"],
-                   confirmed=[m.label for m in members if m.confidentiality_confirmed_at is not None], items=listed, removed=removed,
+                   confirmed=[m.label for m in members if m.confidentiality_confirmed_at is not None],
+                   items=listed, removed=removed,
                    draft=meeting.status != MeetingStatus.held, produced_at=utcnow(), with_rationale=with_rationale)
 
 
@@ -204,7 +205,8 @@ def render_pdf(minutes: Minutes) -> bytes:
     for label, names in (("Present", minutes.present), ("Apologies", minutes.apologies),
                          ("Absent or not recorded", minutes.absent)):
         para(f"{label}: {'; '.join(names) if names else 'none'}.")
-    para(f"Confidentiality statement confirmed by: {'; '.join(minutes.confirmed) if minutes.confirmed else 'nobody yet'}.",
+    confirmed = "; ".join(minutes.confirmed) if minutes.confirmed else "nobody yet"
+    para(f"Confidentiality statement confirmed by: {confirmed}.",
          small)
     for item in minutes.items:
         story.append(Spacer(1, 4 * mm))
@@ -242,7 +244,8 @@ def render_pdf(minutes: Minutes) -> bytes:
         canvas.setFont("Helvetica-Bold", 9)
         canvas.drawCentredString(A4[0] / 2, A4[1] - 12 * mm, minutes.marking)
         canvas.setFont("Helvetica", 8)
-        canvas.drawString(20 * mm, 10 * mm, f"Produced {as_utc(minutes.produced_at).astimezone(LONDON):%-d %b %Y %H:%M}")
+        produced = as_utc(minutes.produced_at).astimezone(LONDON)
+        canvas.drawString(20 * mm, 10 * mm, f"Produced {produced:%-d %b %Y %H:%M}")
         canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, f"Page {doc.page}")
         canvas.restoreState()
 

@@ -25,7 +25,8 @@ def mark_held(meeting_id: int):
         db.session.rollback()
         flash(exc.message, "important")
         return redirect(url_for("panels.view_meeting", meeting_id=meeting_id), code=303)
-    flash("The meeting is marked as held: its agenda is now the record and the minutes are no longer a draft.", "success")
+    flash("The meeting is marked as held: its agenda is now the record and the minutes are no longer a draft.",
+          "success")
     return redirect(url_for("panels.view_meeting", meeting_id=meeting_id), code=303)
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, SmallInteger, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cases.models import Action, Case
-from portal.extensions import Model, db
+from portal.extensions import Model
 from portal.states import State, state_type
 from portal.timeutil import utcnow
 

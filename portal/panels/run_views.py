@@ -55,7 +55,9 @@ def _item_context(meeting: PanelMeeting, item: AgendaItem | None, items: list[Ag
     context = dict(meeting=meeting, item=item, items=items, decisions=DECISIONS, action_rows=range(ACTION_ROWS),
                    previous=items[index - 1] if index > 0 else None,
                    following=items[index + 1] if 0 <= index < len(items) - 1 else None,
-                   number=index + 1, owners=cases_service.action_owner_choices(item.case) if item is not None and item.decision is None else [],
+                   number=index + 1,
+                   owners=(cases_service.action_owner_choices(item.case)
+                           if item is not None and item.decision is None else []),
                    values={}, problems=[])
     context.update(extra)
     return context

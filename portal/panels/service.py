@@ -10,21 +10,27 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from portal import access, audit
-from portal.notifications import notify
 from portal.cases.models import Case
 from portal.concurrency import check_version
 from portal.errors import Refused
 from portal.extensions import db
+from portal.notifications import notify
 from portal.orgs.models import Organisation, User
-from portal.panels.agenda import (add_item, build_agenda, due_cases, expected_times, move_item,  # noqa: F401
-                                  remove_item, set_slot)
+from portal.panels.agenda import add_item, build_agenda, due_cases, expected_times, move_item, remove_item, set_slot  # noqa: F401
 from portal.panels.decisions import record_decision  # noqa: F401
 from portal.panels.models import AgendaItem, MeetingStatus, PanelMeeting, PanelMember
-from portal.panels.rules import (NeedsConfidentiality, NotVisible,  # noqa: F401
-                                 active_items, day_label, meeting_date, meeting_link, meeting_write,
-                                 require_manager, require_not_held)
+from portal.panels.rules import (  # noqa: F401
+    NeedsConfidentiality,
+    NotVisible,
+    active_items,
+    day_label,
+    meeting_date,
+    meeting_link,
+    meeting_write,
+    require_manager,
+    require_not_held,
+)
 from portal.timeutil import as_utc, utcnow
-
 
 # ----- meetings --------------------------------------------------------------------------------
 

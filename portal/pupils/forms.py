@@ -1,7 +1,6 @@
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxInput, GovDateInput, GovSelect, GovSubmitInput,
-                                                GovTextInput)
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovDateInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput

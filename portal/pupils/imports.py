@@ -14,7 +14,7 @@ from portal.attendance.models import ImportJob, ImportStatus
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pupils import service
-from portal.pupils.models import FLAG_NAMES, Contact, Pupil
+from portal.pupils.models import FLAG_NAMES, Pupil
 from portal.pupils.upn import check as check_upn
 from portal.timeutil import utcnow
 
@@ -87,7 +87,8 @@ def import_pupils(job: ImportJob) -> ImportJob:
     job.status, job.phase, job.progress, job.finished_at = ImportStatus.done, "Finished", 100, utcnow()
     job.rows, job.added, job.changed, job.unchanged, job.error_count = len(parsed), added, changed, unchanged, 0
     audit.record(actor, "pupils_imported", job, ip=origin,
-                 summary=f"{job.filename}: {len(parsed)} pupils ({added} added, {changed} changed, {unchanged} unchanged)")
+                 summary=f"{job.filename}: {len(parsed)} pupils "
+                         f"({added} added, {changed} changed, {unchanged} unchanged)")
     db.session.flush()
     with contextlib.suppress(FileNotFoundError):
         os.remove(errors_path(job))
@@ -115,7 +116,7 @@ def _check_row(row_no, row, job, schools, existing, seen, sink, precise: bool) -
     if len(row) != len(PUPIL_HEADER):
         sink.add(row_no, "row", f"Expected {len(PUPIL_HEADER)} values, found {len(row)}")
         return None
-    raw = dict(zip(PUPIL_HEADER, (c.strip() for c in row)))
+    raw = dict(zip(PUPIL_HEADER, (c.strip() for c in row), strict=False))
     before = sink.count
     upn = check_upn(raw["upn"])
     if not upn.valid:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String, func
+from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import Model, db
+from portal.extensions import Model
 from portal.orgs.models import Organisation
 from portal.timeutil import utcnow
 

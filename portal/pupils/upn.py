@@ -49,7 +49,8 @@ def check(raw: str) -> UpnCheck:
     if first not in ALPHABET:
         return UpnCheck(upn, "A UPN must start with a check letter (not I, O or S)")
     if not (last.isdigit() and last.isascii()) and last not in ALPHABET:
-        return UpnCheck(upn, "The last character of a UPN must be a digit, or a letter (not I, O or S) in a temporary UPN")
+        return UpnCheck(upn, "The last character of a UPN must be a digit, "
+                             "or a letter (not I, O or S) in a temporary UPN")
     if check_letter(upn[1:]) != first:
         return UpnCheck(upn, "The UPN's check letter is wrong – check it has been copied correctly")
     return UpnCheck(upn, None, temporary=last.isalpha())

@@ -107,7 +107,8 @@ def view_encounter(encounter_id: int):
         shared_case = access.visible_open_case(current_user, encounter.pupil_id)
     follow_up = encounter.follow_up
     can_follow = follow_up is not None and db.session.scalar(
-        access.followups_for(current_user).where(FollowUp.id == follow_up.id).with_only_columns(FollowUp.id)) is not None
+        access.followups_for(current_user).where(FollowUp.id == follow_up.id)
+        .with_only_columns(FollowUp.id)) is not None
     return render_template("sweeps/encounter.html", encounter=encounter, view=view, labels=LABELS,
                            shared_case=shared_case, follow_up=follow_up, can_follow=bool(can_follow),
                            can_match=access.can(current_user, "match_encounters"),

@@ -43,7 +43,8 @@ def list_followups():
 
 def _context(follow_up: FollowUp, form: FollowUpForm):
     return dict(follow_up=follow_up, encounter=follow_up.encounter, form=form, labels=LABELS,
-                today=service.today(), prompt=service.refer_prompt(follow_up), can_refer=access.can(current_user, "refer"),
+                today=service.today(), prompt=service.refer_prompt(follow_up),
+                can_refer=access.can(current_user, "refer"),
                 case=_visible_case(follow_up))
 
 

@@ -1,7 +1,24 @@
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxInput, GovDateInput, GovRadioInput,
-                                                GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
-from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
-                     StringField, SubmitField, TextAreaField, TimeField)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.cases.forms import VersionedForm
@@ -24,7 +41,8 @@ class SweepForm(Form):
     held_on = DateField("Date", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
                         validators=[InputRequired("Enter the date of the sweep, like 2026-12-03"),
                                     _sweep_day_in_range])
-    starts_at = TimeField("Start time", widget=GovTextInput(), format=TIME_FORMATS, description="24-hour clock, like 09:30",
+    starts_at = TimeField("Start time", widget=GovTextInput(), format=TIME_FORMATS,
+                          description="24-hour clock, like 09:30",
                           validators=[InputRequired("Enter the start time, like 09:30")])
     ends_at = TimeField("End time", widget=GovTextInput(), format=TIME_FORMATS, description="24-hour clock, like 12:30",
                         validators=[InputRequired("Enter the end time, like 12:30")])
@@ -103,7 +121,8 @@ class MatchForm(VersionedForm):
 class FollowUpForm(VersionedForm):
     contact_outcome = RadioField("Contact with the parent or carer", widget=GovRadioInput(),
                                  choices=list(CONTACT_OUTCOMES),
-                                 validators=[InputRequired("Select what happened when you contacted the parent or carer")])
+                                 validators=[InputRequired(
+                                     "Select what happened when you contacted the parent or carer")])
     outcome = TextAreaField("Outcome", widget=GovTextArea(),
                             description="What was said and agreed, the register code checked, what happens next.",
                             validators=[InputRequired("Record the outcome"), Length(max=3000)])

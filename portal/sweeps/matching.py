@@ -86,11 +86,11 @@ def jaro_winkler(a: str, b: str) -> float:
     if matches == 0:
         return 0.0
     b_matched = [b[j] for j in range(len(b)) if b_hits[j]]
-    transpositions = sum(1 for i, k in zip((i for i in range(len(a)) if a_hits[i]), range(matches))
+    transpositions = sum(1 for i, k in zip((i for i in range(len(a)) if a_hits[i]), range(matches), strict=False)
                          if a[i] != b_matched[k]) / 2
     jaro = (matches / len(a) + matches / len(b) + (matches - transpositions) / matches) / 3
     prefix = 0
-    for x, y in zip(a[:4], b[:4]):
+    for x, y in zip(a[:4], b[:4], strict=False):
         if x != y:
             break
         prefix += 1

@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import Model, db
+from portal.extensions import Model
 from portal.states import State, state_type
 from portal.timeutil import utcnow
 

@@ -5,21 +5,35 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import ColumnElement, case as sql_case, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import case as sql_case
 
 from portal import access, audit
 from portal.attendance.schooldays import add_school_days, load_terms
-from portal.notifications import notify
 from portal.cases import service as cases
 from portal.concurrency import check_version, conflict_on_stale, flush_or_conflict
 from portal.errors import Conflict, Refused
 from portal.extensions import db
+from portal.notifications import notify
 from portal.orgs.models import Organisation, User
 from portal.pupils.models import Pupil
 from portal.sweeps import match_search, matching
 from portal.sweeps.match_search import MatchSearch
-from portal.sweeps.models import (ACCOMPANIED, CONTACT_OUTCOMES, EXCLUSION, LABELS, OUTCOMES, SCHOOL_STATUSES,
-                                  Encounter, FollowUp, FollowUpStatus, MatchStatus, Sweep, SweepAgency, SweepOfficer)
+from portal.sweeps.models import (
+    ACCOMPANIED,
+    CONTACT_OUTCOMES,
+    EXCLUSION,
+    LABELS,
+    OUTCOMES,
+    SCHOOL_STATUSES,
+    Encounter,
+    FollowUp,
+    FollowUpStatus,
+    MatchStatus,
+    Sweep,
+    SweepAgency,
+    SweepOfficer,
+)
 from portal.timeutil import LONDON, as_utc, utcnow
 
 
