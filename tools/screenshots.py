@@ -1,11 +1,15 @@
 """Take screenshots of pages as a given user (for looking at what we build).
 
     .venv/bin/python tools/screenshots.py BASE_URL EMAIL OUTDIR PATH [PATH ...]
-Use EMAIL "-" for anonymous. Password: DEMO_PASSWORD or the demo default.
+Use EMAIL "-" for anonymous. Password: DEMO_PASSWORD or the demo default; the security code
+is the one `flask --app portal demo-code EMAIL` would print (the demo secret, DEMO_TOTP_SECRET),
+so run it against a demo database.
 """
 import os
 import sys
+import time
 
+import pyotp
 from playwright.sync_api import sync_playwright
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -27,6 +31,13 @@ def main():
             page.fill("#email", email)
             page.fill("#password", os.environ.get("DEMO_PASSWORD", "attend-demo-2026"))
             page.click("button:has-text('Sign in')")
+            if page.url.endswith("/login/code"):
+                from portal.config import DEMO_TOTP_SECRET
+
+                secret = os.environ.get("DEMO_TOTP_SECRET", DEMO_TOTP_SECRET)
+                # the next step's code: the current one may have been used a moment ago
+                page.fill("#code", pyotp.TOTP(secret).at(time.time() + 30))
+                page.click("button:has-text('Continue')")
         for path in paths:
             page.goto(base + path)
             name = path.strip("/").replace("/", "_").replace("?", "_") or "root"
