@@ -143,7 +143,8 @@ def current_code(email: str) -> str:
     try:
         code, _ = two_factor.next_unused_code(user)
     except ValueError:
-        user.totp_last_step = two_factor.current_step() - 2
+        # the current step's code, never an older one: it stays good if a step ends meanwhile
+        user.totp_last_step = two_factor.current_step() - 1
         code, _ = two_factor.next_unused_code(user)
     db.session.commit()
     return code
