@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from portal import access, audit, transaction
@@ -112,6 +113,22 @@ def _wrong_second_factor(user: User, form, what: str):
     return None
 
 
+def _security_code_refused(user: User, form: CodeForm) -> int | ResponseReturnValue | None:
+    """None when the posted security code is the user's code now (and is taken, once);
+    otherwise the status to show the form again with its error (422 for a malformed code,
+    401 for a wrong or used one), or the response that ends the sign-in (the fifth wrong
+    code locks the account)."""
+    if not form.validate():
+        return 422
+    if not two_factor.looks_like_code(two_factor.normalise_code(form.code.data)):
+        form.code.errors.append("Enter the security code as 6 digits, like 123456")
+        return 422
+    if two_factor.accept_code(user, form.code.data):
+        return None
+    refused = _wrong_second_factor(user, form, "security code")
+    return 401 if refused is None else refused
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 @access.public
 @limiter.limit(_login_limit, methods=["POST"])
@@ -122,17 +139,12 @@ def enter_code():
     form = CodeForm()
     status = 200
     if form.is_submitted():
-        status = 422
-        if form.validate():
-            if not two_factor.looks_like_code(two_factor.normalise_code(form.code.data)):
-                form.code.errors.append("Enter the security code as 6 digits, like 123456")
-            elif two_factor.accept_code(user, form.code.data):
-                return _sign_in(user, "password and authenticator code", session[PENDING].get("next"))
-            else:
-                refused = _wrong_second_factor(user, form, "security code")
-                if refused is not None:
-                    return refused
-                status = 401
+        outcome = _security_code_refused(user, form)
+        if outcome is None:
+            return _sign_in(user, "password and authenticator code", session[PENDING].get("next"))
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
     return render_template("auth/code.html", form=form), status
 
 
@@ -175,23 +187,17 @@ def set_up_two_factor():
     form = CodeForm()
     status = 200
     if form.is_submitted():
-        status = 422
-        if form.validate():
-            if not two_factor.looks_like_code(two_factor.normalise_code(form.code.data)):
-                form.code.errors.append("Enter the security code as 6 digits, like 123456")
-            elif two_factor.accept_code(user, form.code.data):
-                codes = two_factor.confirm_enrolment(user)
-                audit.record(user, "two_factor_enrolled", user, summary="authenticator app set up")
-                next_url = session[PENDING].get("next")
-                response = _sign_in(user, "password and authenticator code (first set-up)", next_url)
-                # Shown once, here; only their hashes are kept.
-                return render_template("auth/recovery_codes.html", codes=codes,
-                                       continue_to=response.location)
-            else:
-                refused = _wrong_second_factor(user, form, "security code")
-                if refused is not None:
-                    return refused
-                status = 401
+        outcome = _security_code_refused(user, form)
+        if outcome is None:
+            codes = two_factor.confirm_enrolment(user)
+            audit.record(user, "two_factor_enrolled", user, summary="authenticator app set up")
+            next_url = session[PENDING].get("next")
+            response = _sign_in(user, "password and authenticator code (first set-up)", next_url)
+            # Shown once, here; only their hashes are kept.
+            return render_template("auth/recovery_codes.html", codes=codes, continue_to=response.location)
+        if not isinstance(outcome, int):
+            return outcome
+        status = outcome
     uri = two_factor.provisioning_uri(user, secret)
     return render_template("auth/set_up.html", form=form, qr_svg=two_factor.qr_svg(uri),
                            secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
