@@ -24,7 +24,7 @@ from datetime import date
 from flask import request
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from portal.timeutil import london_today
+from portal.timeutil import today
 
 MAX_ID = 2**31 - 1  # ids: PostgreSQL `integer` (SQLite's INTEGER holds 64 bits)
 MAX_INT = 2**31 - 1
@@ -55,7 +55,7 @@ class IdConverter(IntegerConverter):
 
 
 def date_max() -> date:
-    return date(london_today().year + FUTURE_YEARS, 12, 31)
+    return date(today().year + FUTURE_YEARS, 12, 31)
 
 
 def _long(day: date) -> str:

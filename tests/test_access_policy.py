@@ -12,7 +12,7 @@ import pytest
 from portal import access
 from portal.cases import referrals, service
 from portal.extensions import db
-from tests.factories import make_pupil, make_user
+from tests.factories import make_pupil
 
 ROOT = Path(__file__).resolve().parent.parent
 

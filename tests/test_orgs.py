@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from portal.audit import AuditEvent
 from portal.extensions import db
-from portal.orgs.models import Organisation, OrgKind, User
+from portal.orgs.models import Organisation, User
 from tests.pages import current_code
 
 

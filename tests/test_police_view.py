@@ -24,7 +24,6 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from portal.attendance import summaries
 from portal.attendance.models import PupilWeek
 from portal.cases import referrals
 from portal.cases import service as cases
@@ -35,6 +34,7 @@ from portal.panels.models import PanelDecision
 from portal.pupils.models import Pupil
 from portal.sweeps import service as sweeps
 from portal.timeutil import LONDON, utcnow
+from tests import clock
 from tests.attendance.helpers import TODAY
 from tests.factories import make_pupil
 
@@ -78,8 +78,8 @@ def open_case(world, pupil, barriers: dict[str, str]):
 
 
 @pytest.fixture
-def scene(world, monkeypatch) -> Scene:
-    monkeypatch.setattr(summaries, "today", lambda: TODAY)
+def scene(world, time_machine) -> Scene:
+    time_machine.move_to(clock.noon(TODAY))
     ewo, police, chair = world.user("ewo"), world.user("police"), world.user("panel_chair")
     jordan = make_pupil(world.school_a, "Jordan", "Hale", date_of_birth=date(2013, 4, 17), nc_year=8)
     riley = make_pupil(world.school_a, "Riley", "Shaw", date_of_birth=date(2012, 10, 2), nc_year=9)
@@ -301,9 +301,9 @@ def test_the_demo_holds_the_invariant_too(app):
     """The demo partnership (seed-demo), as a newcomer signs in to it as the police officer: the
     police are invited to the coming panel meeting and the case shared with them is closed."""
     from portal.cases.models import Case, CaseShare
+    from portal.demo import seed_demo
     from portal.orgs.models import User
     from portal.panels.models import PanelMeeting
-    from portal.demo import seed_demo
 
     seed_demo("attend-demo-2026")
     police = db.session.scalar(select(User).where(User.email == "police@demo.test"))

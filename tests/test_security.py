@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_access_matrix import MATRIX, _url
+from tests.test_access_matrix import _url
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 

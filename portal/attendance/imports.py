@@ -20,7 +20,7 @@ from typing import Callable
 
 from sqlalchemy import select, text, update
 
-from portal import access, transaction
+from portal import access, timeutil, transaction
 from portal.attendance import calc
 from portal.attendance.codes import CLOSURE_CODES
 from portal.attendance.models import ImportJob, ImportStatus, RegisterCode
@@ -29,7 +29,7 @@ from portal.csvutil import safe_cell
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.pupils.models import Pupil
-from portal.timeutil import LONDON, utcnow
+from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +85,6 @@ def check_header(first_line: str, expected: list[str]) -> str | None:
         return ("The first line of the file must be the column names " + ",".join(expected)
                 + (f" – it is {','.join(names)[:80]}" if names else ""))
     return None
-
-
-def _today() -> date:
-    return utcnow().astimezone(LONDON).date()
 
 
 def _staging_sql(dialect: str) -> tuple[str, str]:
@@ -155,7 +151,7 @@ class _Staged:
 def import_marks(job: ImportJob, *, today: date | None = None,
                  progress: Callable[[int, str], None] | None = None) -> ImportJob:
     """Run a marks import job to the end (status done or failed)."""
-    today = today or _today()
+    today = today or timeutil.today()
     run = _Run.of(job, progress)
     scope = _scope(run)
     codes = {c: c for c in db.session.scalars(select(RegisterCode.code))}

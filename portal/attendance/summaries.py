@@ -15,11 +15,7 @@ from portal.attendance.models import AttendanceMark, PupilWeek, RegisterCode, Te
 from portal.attendance.queries import band_case
 from portal.extensions import db
 from portal.pupils.models import Pupil
-from portal.timeutil import LONDON, utcnow
-
-
-def today() -> date:
-    return utcnow().astimezone(LONDON).date()
+from portal.timeutil import today
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
-from portal import access, audit
+from portal import access, audit, timeutil
 from portal.cases import bp, service
 from portal.cases.case_views import case_page_context, new_action_form
 from portal.cases.forms import CompleteForm
@@ -19,7 +19,7 @@ from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
 from portal.pagination import page_links, paginate
 from portal.params import to_int
-from portal.timeutil import london_today
+from portal.timeutil import today
 
 
 @reads(Action)
@@ -79,7 +79,7 @@ def complete_action(action_id: int):
             form.outcome.errors.append(exc.message)
         else:
             if htmx:
-                response = htmx_response(render_template("cases/_action_row.html", action=action, today=london_today(),
+                response = htmx_response(render_template("cases/_action_row.html", action=action, today=today(),
                                                          can_update=lambda a: access.can_update_action(
                                                              current_user, a)),
                                          trigger={"actionsChanged": True})
@@ -95,7 +95,7 @@ def complete_action(action_id: int):
 def action_row(action_id: int):
     """The row of an action (htmx: cancel an inline edit)."""
     action = access.get_action_or_404(current_user, action_id)
-    return render_template("cases/_action_row.html", action=action, today=london_today(),
+    return render_template("cases/_action_row.html", action=action, today=today(),
                            can_update=lambda a: access.can_update_action(current_user, a))
 
 
@@ -108,7 +108,7 @@ def my_actions():
     stmt = (access.actions_for(current_user).where(mine)
             .options(selectinload(Action.case).selectinload(Case.pupil), selectinload(Action.owner_user),
                      selectinload(Action.owner_org)))
-    today = london_today()
+    today = timeutil.today()
     if show == "week":
         stmt = stmt.where(Action.status == ActionStatus.open, Action.due_date >= today,
                           Action.due_date <= today + timedelta(days=7))

@@ -29,7 +29,7 @@ from portal.orgs.models import Organisation, User
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil
-from portal.timeutil import LONDON, london_today, utcnow
+from portal.timeutil import LONDON, today, utcnow
 
 SORTS = {
     "review": (Case.next_review.is_(None), Case.next_review, Case.id),
@@ -68,20 +68,20 @@ def list_cases():
         stmt = stmt.where(getattr(Pupil, cohort).is_(True))
     if args.get("overdue") == "1":
         overdue_action = exists().where(Action.case_id == Case.id, Action.status == ActionStatus.open,
-                                        Action.due_date < london_today())
-        stmt = stmt.where(or_(overdue_action, Case.next_review < london_today()))
+                                        Action.due_date < today())
+        stmt = stmt.where(or_(overdue_action, Case.next_review < today()))
     sort = args.get("sort", "review")
     stmt = stmt.order_by(*SORTS.get(sort, SORTS["review"]))
     page = paginate(stmt)
     case_ids = [c.id for c in page.items]
     overdue = dict(db.session.execute(
         select(Action.case_id, func.count()).where(Action.case_id.in_(case_ids), Action.status == ActionStatus.open,
-                                                   Action.due_date < london_today()).group_by(Action.case_id)).all())
+                                                   Action.due_date < today()).group_by(Action.case_id)).all())
     context = dict(page=page, pages=page_links(page), args=args, status=status, status_filters=STATUS_FILTERS,
                    sort=sort, overdue=overdue,
                    schools=db.session.scalars(access.schools_for(current_user)).all(),
                    stages=db.session.scalars(select(Stage).order_by(Stage.position)).all(),
-                   cohorts=[] if police else COHORT_FLAGS, today=london_today())
+                   cohorts=[] if police else COHORT_FLAGS, today=today())
     if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
         return render_template("cases/_case_list.html", **context)
     return render_template("cases/cases.html", **context)
@@ -112,7 +112,7 @@ def case_page_context(case: Case, **extra):
     agencies = {e.organisation for e in entries if e.organisation} | {s.organisation for s in shares}
     context = dict(case=case, view=view, lead=lead, entries=entries, actions=actions, shares=shares,
                    kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency),
-                   agencies=sorted(agencies, key=lambda o: o.name), today=london_today(),
+                   agencies=sorted(agencies, key=lambda o: o.name), today=today(),
                    closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
                    action_form=new_action_form(case), update_form=_update_form(case),
                    can_update=lambda a: access.can_update_action(current_user, a),
@@ -211,7 +211,7 @@ def add_entry(case_id: int):
     form = EntryForm(prefix="entry")
     if form.validate():
         occurred = datetime.combine(form.occurred_on.data, time(12, 0), tzinfo=LONDON)
-        if form.occurred_on.data == london_today():
+        if form.occurred_on.data == today():
             occurred = utcnow()
         try:
             service.add_entry(current_user, case, form.kind.data, occurred, form.text.data.strip(),

@@ -33,7 +33,8 @@ def _link(referral: Referral) -> str:
 def snapshot(pupil) -> dict:
     """The pupil's attendance now, as recorded on a referral or a case."""
     from portal.attendance import calc
-    from portal.attendance.summaries import pupil_summary, today
+    from portal.attendance.summaries import pupil_summary
+    from portal.timeutil import today
 
     s = pupil_summary(pupil)
     y = s.year_totals

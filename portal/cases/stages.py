@@ -6,9 +6,10 @@ from datetime import date
 from sqlalchemy import select
 
 from portal.attendance.models import Term
-from portal.attendance.summaries import pupil_summary, today
+from portal.attendance.summaries import pupil_summary
 from portal.cases.models import Stage
 from portal.extensions import db
+from portal.timeutil import today
 
 
 def term_number(term: Term) -> int:

@@ -67,8 +67,8 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None) -> bool
     from flask import current_app
 
     totp_secret = totp_secret or current_app.config["DEMO_TOTP_SECRET"]
-    from portal.attendance.summaries import today as london_today
     from portal.demo.pupils import seed_pupils
+    from portal.timeutil import today as london_today
 
     today = today or london_today()
     from portal.demo.cases import seed_cases

@@ -388,7 +388,8 @@ def view_pack(meeting_id: int, item_id: int):
         return redirect(url_for("panels.confidentiality", meeting_id=meeting_id, item=item_id), code=303)
     case = item.case
     audit.viewed(case, f"meeting #{meeting_id}, item #{item_id}, {level}")
-    from portal.attendance.summaries import pupil_summary, today
+    from portal.attendance.summaries import pupil_summary
+    from portal.timeutil import today
 
     # The pack holds only what its level shows (access.PACK_LEVELS): what is not shown is not read.
     pack: dict[str, object] = {}

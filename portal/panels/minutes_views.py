@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import access, audit
+from portal import access, audit, timeutil
 from portal.errors import Refused
 from portal.extensions import db
 from portal.panels import bp, overview, service
 from portal.panels.minutes import LINKS, VERSIONS, WITHOUT_RATIONALE, build_minutes, render_pdf
 from portal.panels.models import PanelMeeting
 from portal.params import to_int
-from portal.timeutil import london_today
 
 
 @bp.route("/panels/<int:meeting_id>/held", methods=["POST"])
@@ -75,7 +74,7 @@ def minutes_pdf(meeting_id: int):
 def panel_overview():
     decisions = overview.decisions_in(access.managed_meetings(current_user))
     impact = overview.impacts(decisions)
-    today = london_today()
+    today = timeutil.today()
     return render_template("panels/overview.html", decisions=decisions, impact=impact,
                            by_decision=overview.by_decision(decisions, impact),
                            by_agency=overview.by_agency(decisions, today), weeks=overview.WINDOW_WEEKS)

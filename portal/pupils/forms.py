@@ -5,6 +5,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectFie
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from portal import timeutil
 from portal.forms import Form, strip
 from portal.params import to_int
 from portal.pupils.models import COHORT_FLAGS, year_label
@@ -31,7 +32,7 @@ class GovDateField(DateField):
             if None in (day, month, year):
                 raise ValueError  # not ASCII digits, or a 25-digit year date() cannot take
             self.data = date(year, month, day)
-            if self.data.year < 1990 or self.data >= date.today():
+            if self.data.year < 1990 or self.data >= timeutil.today():
                 raise ValueError
         except ValueError:
             raise ValidationError(self.message) from None

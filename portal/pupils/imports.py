@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal import access, audit
+from portal import access, audit, timeutil
 from portal.attendance.imports import ErrorSink, errors_path
 from portal.attendance.models import ImportJob, ImportStatus
 from portal.extensions import db
@@ -133,7 +133,7 @@ def _check_row(row_no, row, job, schools, existing, seen, sink, precise: bool) -
     dob = _date(raw["date_of_birth"])
     if dob is None:
         sink.add(row_no, "date_of_birth", "Date of birth must be a real date written YYYY-MM-DD")
-    elif dob >= date.today() or dob.year < 1990:
+    elif dob >= timeutil.today() or dob.year < 1990:
         sink.add(row_no, "date_of_birth", "Date of birth must be in the past and after 1990")
     try:
         nc_year = int(raw["nc_year"])
@@ -159,7 +159,7 @@ def _check_row(row_no, row, job, schools, existing, seen, sink, precise: bool) -
         else:
             sink.add(row_no, "upn", f"{upn.upn} is not a pupil of your school – if they have joined it, ask the "
                                     "LA to record the move")
-    on_roll = _date(raw["on_roll_from"]) if raw["on_roll_from"] else (date.today())
+    on_roll = _date(raw["on_roll_from"]) if raw["on_roll_from"] else (timeutil.today())
     if on_roll is None:
         sink.add(row_no, "on_roll_from", "On roll from must be a real date written YYYY-MM-DD")
     flags = {}

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import access, audit
+from portal import access, audit, timeutil
 from portal.attendance import calc, charts, summaries
 from portal.errors import Saved, reads
 from portal.extensions import db, htmx
@@ -57,7 +57,7 @@ def view(pupil_id: int):
     register = {}
     calendar_weeks = []
     if summary.term:
-        start, end = summary.term.start, min(summary.term.end, summaries.today())
+        start, end = summary.term.start, min(summary.term.end, timeutil.today())
         register = summaries.register_for(pupil, start, end)
         first = calc.week_start(start)
         while first <= end:

@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal import access, audit
+from portal import access, audit, timeutil
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.pagination import page_links, paginate
@@ -22,7 +22,7 @@ FILTERS = (("open", "Open"), ("overdue", "Overdue"), ("done", "Done"), ("all", "
 @audit.viewing("follow_up_list_viewed", "a list of sweep follow-ups", terms=("status", "page"))
 def list_followups():
     status = request.args.get("status", "open")
-    today = service.today()
+    today = timeutil.today()
     stmt = (access.followups_for(current_user)
             .options(selectinload(FollowUp.pupil).selectinload(Pupil.school), selectinload(FollowUp.encounter),
                      selectinload(FollowUp.ewo)))
@@ -43,7 +43,7 @@ def list_followups():
 
 def _context(follow_up: FollowUp, form: FollowUpForm):
     return dict(follow_up=follow_up, encounter=follow_up.encounter, form=form, labels=LABELS,
-                today=service.today(), prompt=service.refer_prompt(follow_up),
+                today=timeutil.today(), prompt=service.refer_prompt(follow_up),
                 can_refer=access.can(current_user, "refer"),
                 case=_visible_case(follow_up))
 

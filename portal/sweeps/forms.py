@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from portal import timeutil
 from portal.cases.forms import VersionedForm
 from portal.forms import Form, strip
 from portal.pupils.forms import GovDateField
@@ -33,7 +34,7 @@ def _sweep_day_in_range(form, field):
     """A sweep is recorded around when it happens: within a few years back, a year ahead."""
     from datetime import date, timedelta
 
-    if field.data is not None and not date(2000, 1, 1) <= field.data <= date.today() + timedelta(days=366):
+    if field.data is not None and not date(2000, 1, 1) <= field.data <= timeutil.today() + timedelta(days=366):
         raise ValidationError("Enter a date from 2000 to a year from now")
 
 

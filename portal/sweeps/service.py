@@ -44,8 +44,6 @@ FOLLOW_UP_SCHOOL_DAYS = 1
 POOL_LIMIT = 5000  # pupils scored for one encounter
 
 
-def today() -> date:
-    return utcnow().astimezone(LONDON).date()
 
 
 def seen_on(encounter: Encounter) -> date:

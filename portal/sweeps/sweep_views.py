@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import access, audit, disclosure
+from portal import access, audit, disclosure, timeutil
 from portal.csvutil import csv_response
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
@@ -61,7 +61,7 @@ def new_sweep():
     form.officers.choices = people
     form.agencies.choices = _agency_choices()
     if request.method == "GET":
-        form.held_on.data = service.today()
+        form.held_on.data = timeutil.today()
         if access.can(current_user, "take_part_in_sweeps"):
             form.lead_id.data = str(current_user.id)
         form.agencies.data = [str(current_user.organisation_id)]
@@ -109,17 +109,17 @@ def view_sweep(sweep_id: int):
                            people=service.sweep_people(sweep), labels=LABELS,
                            figures=reports.Shown(_figures(sweep), access.can(current_user, "view_exact_figures")),
                            can_record=access.can(current_user, "record_sweeps", sweep),
-                           can_match=access.can(current_user, "match_encounters"), today=service.today())
+                           can_match=access.can(current_user, "match_encounters"), today=timeutil.today())
 
 
 def _figures(sweep: Sweep) -> reports.Figures:
     encounters, followups = access.sweep_figure_scope(current_user)
-    return reports.sweep_figures(sweep, service.today(), encounters=encounters, followups=followups)
+    return reports.sweep_figures(sweep, timeutil.today(), encounters=encounters, followups=followups)
 
 
 def _report(start: date | None, end: date | None) -> reports.Report:
     encounters, followups = access.sweep_figure_scope(current_user)
-    return reports.build(access.sweeps_for(current_user), start, end, service.today(), encounters=encounters,
+    return reports.build(access.sweeps_for(current_user), start, end, timeutil.today(), encounters=encounters,
                          followups=followups)
 
 
@@ -136,7 +136,7 @@ def _period() -> tuple[date | None, date | None, list[tuple[str, str]]]:
             values[key] = value
         if problems:
             errors.append((f"#period-{key}", problems[key]))
-    today = service.today()
+    today = timeutil.today()
     if not request.args.get("from") and "from" not in values:
         _, year = periods(today)
         values["from"] = year.start if year else None

@@ -18,13 +18,15 @@ from portal.extensions import db
 from portal.pupils.imports import PUPIL_HEADER
 from portal.pupils.upn import make_upn
 from portal.timeutil import utcnow
+from tests import clock
 from tests.attendance.helpers import TODAY, latest_job, marks_csv, upload
 from tests.factories import make_pupil
 
 
 @pytest.fixture(autouse=True)
-def _fixed_today(monkeypatch):
-    monkeypatch.setattr(imports, "_today", lambda: TODAY)
+def _fixed_today():
+    with clock.on(TODAY):
+        yield
 
 
 def _entries(*verbs) -> list[AuditEvent]:

@@ -6,16 +6,18 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.attendance import calc, imports
+from portal.attendance import calc
 from portal.attendance.models import AttendanceMark, MarkChange, PupilWeek
 from portal.extensions import db
+from tests import clock
 from tests.attendance.helpers import TODAY, counts, latest_job, marks_csv, upload
 from tests.factories import make_pupil
 
 
 @pytest.fixture(autouse=True)
-def _fixed_today(monkeypatch):
-    monkeypatch.setattr(imports, "_today", lambda: TODAY)
+def _fixed_today():
+    with clock.on(TODAY):
+        yield
 
 
 def _week(pupil, start="2026-11-16", codes=("/", "\\") * 5):

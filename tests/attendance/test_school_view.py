@@ -8,17 +8,18 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from portal.attendance import imports, summaries
+from portal.attendance import summaries
 from portal.audit import AuditEvent
 from portal.extensions import db
+from tests import clock
 from tests.attendance.helpers import TODAY, latest_job, marks_csv, upload
 from tests.factories import make_pupil
 
 
 @pytest.fixture(autouse=True)
-def _fixed_today(monkeypatch):
-    monkeypatch.setattr(imports, "_today", lambda: TODAY)
-    monkeypatch.setattr(summaries, "today", lambda: TODAY)
+def _fixed_today():
+    with clock.on(TODAY):
+        yield
 
 
 def _weeks(pupil, absent_per_week: int, code="N", weeks=10, last_code="/"):

@@ -6,10 +6,10 @@ import os
 import pytest
 from sqlalchemy import select
 
-from portal.attendance import imports
 from portal.attendance.models import AttendanceMark
 from portal.audit import AuditEvent
 from portal.extensions import db
+from tests import clock
 from tests.attendance.helpers import TODAY, latest_job, marks_csv, upload
 from tests.factories import make_pupil
 
@@ -30,8 +30,8 @@ def redis_queue(app, monkeypatch):
     # the worker builds its own app from the environment, as in production
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     monkeypatch.setenv("SECRET_KEY", app.config["SECRET_KEY"])
-    monkeypatch.setattr(imports, "_today", lambda: TODAY)
-    yield connection
+    with clock.on(TODAY):
+        yield connection
     connection.flushdb()
 
 

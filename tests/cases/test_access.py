@@ -8,9 +8,9 @@ import pytest
 from werkzeug.exceptions import Forbidden, NotFound
 
 from portal import access
-from portal.attendance import summaries
 from portal.cases import referrals, service
 from portal.extensions import db
+from tests import clock
 from tests.attendance.helpers import TODAY
 from tests.factories import make_pupil, make_user
 
@@ -28,8 +28,9 @@ AGENCIES = ("social_care", "early_help", "police")
 
 
 @pytest.fixture(autouse=True)
-def _fixed_today(monkeypatch):
-    monkeypatch.setattr(summaries, "today", lambda: TODAY)
+def _fixed_today():
+    with clock.on(TODAY):
+        yield
 
 
 class Scene:

@@ -12,19 +12,17 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal.attendance import summaries
 from portal.attendance.models import PupilWeek
 from portal.audit import AuditEvent
 from portal.cases import referrals, service
-from portal.cases.models import (Action, Case, CaseShare, ChronologyEntry, Referral,
-                                 ReferralAddition, Stage)
+from portal.cases.models import Action, Case, CaseShare, ChronologyEntry, Referral, ReferralAddition, Stage
 from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.notifications.models import Notification, OutboxEmail
 from portal.orgs.models import User
 from portal.timeutil import utcnow
+from tests import clock
 from tests.attendance.helpers import TODAY
 from tests.factories import make_pupil, make_user
 
@@ -40,8 +38,9 @@ GOOD = {
 
 
 @pytest.fixture(autouse=True)
-def _fixed_today(monkeypatch):
-    monkeypatch.setattr(summaries, "today", lambda: TODAY)
+def _fixed_today():
+    with clock.on(TODAY):
+        yield
 
 
 # ----- helpers -------------------------------------------------------------------------------

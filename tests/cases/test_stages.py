@@ -1,25 +1,26 @@
 """The graduated response: suggested stage from days absent, and the LA's stage settings."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from portal.attendance import summaries
 from portal.attendance.models import PupilWeek
 from portal.audit import AuditEvent
 from portal.cases.models import Stage
 from portal.cases.stages import suggested_stage
 from portal.extensions import db
+from tests import clock
 from tests.factories import make_pupil
 
 TODAY = date(2026, 11, 23)  # autumn term 2026: thresholds 0 / 3 / 6 / 9 days
 
 
 @pytest.fixture(autouse=True)
-def _fixed_today(monkeypatch):
-    monkeypatch.setattr(summaries, "today", lambda: TODAY)
+def _fixed_today():
+    with clock.on(TODAY):
+        yield
 
 
 @pytest.fixture

@@ -12,16 +12,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
-from portal.attendance import summaries
 from portal.attendance.models import PupilWeek
 from portal.cases import referrals, service
-from portal.cases.models import (Action, Case, CaseShare, ChronologyEntry, Referral,
-                                 ReferralAddition, Stage)
+from portal.cases.models import Action, Case, CaseShare, ChronologyEntry, Referral, ReferralAddition, Stage
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.pupils.models import Pupil
 from portal.pupils.upn import make_upn
 from portal.timeutil import LONDON, utcnow
+from tests import clock
 from tests.attendance.helpers import TODAY
 from tests.factories import make_pupil
 
@@ -50,8 +49,9 @@ HX_CHRONOLOGY = {"HX-Request": "true", "HX-Target": "chronology"}
 
 
 @pytest.fixture(autouse=True)
-def _fixed_today(monkeypatch):
-    monkeypatch.setattr(summaries, "today", lambda: TODAY)
+def _fixed_today():
+    with clock.on(TODAY):
+        yield
 
 
 # ----- helpers -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ together or not at all."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from flask import current_app

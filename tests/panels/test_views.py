@@ -353,16 +353,16 @@ def _nav(client) -> str:
 RATIONALE = "Mother describes anxiety about the bus; attendance down to 80.0% this term"
 
 
-def test_each_member_sees_the_pack_their_level_allows(app, world, meeting, day, monkeypatch):
+def test_each_member_sees_the_pack_their_level_allows(app, world, meeting, day, time_machine):
     """The pack honours the level `access.pack_level` works out. The police saw "Attendance this
     year 80.0%", the attendance at opening and the panel's rationale, shared or not."""
     import re
 
-    from portal.attendance import summaries
     from portal.attendance.models import PupilWeek
+    from tests import clock
     from tests.attendance.helpers import TODAY
 
-    monkeypatch.setattr(summaries, "today", lambda: TODAY)
+    time_machine.move_to(clock.noon(TODAY))
     chair_user = world.user("panel_chair")
     shared, unshared = make_case(world, forename="Shared"), make_case(world, forename="Unshared")
     for case in (shared, unshared):

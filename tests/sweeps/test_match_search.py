@@ -10,7 +10,6 @@ from portal.sweeps import match_search
 from portal.sweeps.match_search import MatchSearch
 from tests.sweeps.conftest import SWEEP_DAY
 
-
 # ----- the rules of the search (service) -----------------------------------------------------
 
 @pytest.mark.parametrize("search, fields", [

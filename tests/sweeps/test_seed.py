@@ -5,8 +5,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
 from portal.demo import seed_demo
+from portal.extensions import db
 from portal.sweeps.models import Encounter, FollowUp, Sweep
 
 TODAY = date(2026, 12, 1)  # a Tuesday in the autumn term

@@ -4,7 +4,6 @@ from datetime import date, time
 from portal.extensions import db
 from portal.sweeps import service
 from portal.sweeps.models import Encounter
-from portal.cases.models import ChronologyEntry
 from portal.timeutil import LONDON, as_utc
 from tests.factories import make_pupil
 from tests.sweeps.conftest import child
