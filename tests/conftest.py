@@ -47,7 +47,7 @@ def app(tmp_path_factory):
 
 
 # Tables the migrations fill with reference data: kept between tests.
-REFERENCE_DATA = {"register_codes", "terms", "stages"}
+REFERENCE_DATA = {"register_codes", "terms", "stages", "bank_holidays"}
 
 
 def _empty_tables() -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import create_app
 from portal.attendance.models import ImportJob, ImportStatus
 from portal.cases.models import Action, ActionStatus, Case, CaseShare, CaseStatus, Referral, ReferralStatus
+from portal.attendance.models import SchoolClosure
 from portal.extensions import db
 from portal.panels.models import MeetingStatus, PanelMeeting
 from portal.states import State
@@ -34,8 +35,9 @@ STATE_COLUMNS = sorted(
     if isinstance(getattr(column.type, "enum_class", None), type) and issubclass(column.type.enum_class, State))
 
 
-def one_of_each(world) -> dict[str, int]:
-    """A row in every table with a state column: {table: id}."""
+def one_of_each(world, closures: bool = True) -> dict[str, int]:
+    """A row in every table with a state column: {table: id} (school closures came after the
+    states migration: `closures=False` for a database of that day)."""
     ewo, school = world.user("ewo"), world.school_a
     pupil = make_pupil(school)
     referral = Referral(pupil_id=pupil.id, school_id=school.id, created_by_id=world.user("school_staff").id)
@@ -58,14 +60,21 @@ def one_of_each(world) -> dict[str, int]:
     db.session.add(follow_up)
     db.session.flush()
     job = make_import_job(ewo, school)
-    return {"referrals": referral.id, "cases": case.id, "actions": action.id, "panel_meetings": meeting.id,
+    ids = {}
+    if closures:
+        closure = SchoolClosure(school_id=school.id, date=date(2026, 11, 27), note="INSET")
+        db.session.add(closure)
+        db.session.flush()
+        ids["school_closures"] = closure.id
+    return {**ids, "referrals": referral.id, "cases": case.id, "actions": action.id, "panel_meetings": meeting.id,
             "encounters": encounter.id, "follow_ups": follow_up.id, "import_jobs": job.id}
 
 
 def test_the_states_are_the_ones_the_code_knows():
     assert [(table, column) for table, column, _ in STATE_COLUMNS] == [
         ("actions", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
-        ("import_jobs", "status"), ("panel_meetings", "status"), ("referrals", "status")]
+        ("import_jobs", "status"), ("panel_meetings", "status"), ("referrals", "status"),
+            ("school_closures", "kind")]
     assert [s.value for s in ReferralStatus] == ["draft", "submitted", "more_info", "accepted", "declined"]
     assert [s.value for s in CaseStatus] == ["open", "monitoring", "closed"]
     assert [s.value for s in ActionStatus] == ["open", "done", "cancelled"]
@@ -151,7 +160,7 @@ def test_the_states_migration_upgrades_a_database_with_data(app, tmp_path):
             # the data of the day before: rows in every state column's table and a case share
             # (written as that day's schema had it: no version)
             world = build_world()
-            ids = one_of_each(world)
+            ids = one_of_each(world, closures=False)
             db.session.execute(text("UPDATE cases SET status = 'monitoring' WHERE id = :id"), {"id": ids["cases"]})
             db.session.execute(text(
                 "INSERT INTO case_shares (case_id, organisation_id, reason, shared_by_id, shared_at, withdraw_reason) "

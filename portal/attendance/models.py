@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
@@ -77,6 +77,34 @@ class Term(Model):
     end_date: Mapped[date] = mapped_column(Date)
     half_term_start: Mapped[date | None] = mapped_column(Date)
     half_term_end: Mapped[date | None] = mapped_column(Date)
+
+
+class BankHoliday(Model):
+    """England's bank holidays (seeded; `flask --app portal calendar bank-holidays` adds years)."""
+    __tablename__ = "bank_holidays"
+
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class ClosureKind(State):
+    inset = "inset"        # staff training day
+    closure = "closure"    # any other planned or emergency closure of the whole school
+
+
+class SchoolClosure(Model):
+    """A day one school was closed although the LA's terms say open (INSET, polling day, a
+    closure): not a school day for that school's pupils."""
+    __tablename__ = "school_closures"
+    __table_args__ = (UniqueConstraint("school_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[ClosureKind] = mapped_column(state_type(ClosureKind, "kind"), default=ClosureKind.inset)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ImportStatus(State):
