@@ -1,9 +1,11 @@
-"""flask commands: seed-demo, demo-code, import-attendance, worker, create-admin. Each command
+"""flask commands: seed-demo, demo-code, import-attendance, worker, create-admin, attendance
+refresh-flags. Each command
 that writes is a transaction boundary (`transaction.unit()`)."""
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from portal import transaction
 from portal.extensions import db
@@ -107,6 +109,29 @@ def register(app: Flask) -> None:
         for row, field, message in job.errors or []:
             click.echo(f"  row {row}, {field}: {message}", err=True)
         raise click.ClickException(job.message or "The import failed.")
+
+    attendance = AppGroup("attendance", help="Attendance jobs.")
+    app.cli.add_command(attendance)
+
+    @attendance.command("refresh-flags")
+    @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The day to compute for (default: today, London).")
+    def refresh_flags(as_of: str | None):
+        """Recompute every pupil's statutory flags and threshold crossings (run daily)."""
+        from datetime import date
+
+        from portal import audit
+        from portal.attendance import flags
+
+        try:
+            day = date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            raise click.BadParameter("must be a date written YYYY-MM-DD", param_hint="--as-of") from None
+        with transaction.unit():
+            done = flags.refresh_all(day)
+            summary = (f"{done.pupils} pupils: {done.flags} flags; {done.crossings_added} new threshold crossings, "
+                       f"{done.crossings_removed} removed")
+            audit.record(None, "attendance_flags_refreshed", summary=summary, actor_label="cli (refresh-flags)")
+        click.echo(f"Flags refreshed for {summary}.")
 
     @app.cli.command("worker")
     def worker():

@@ -21,7 +21,7 @@ from typing import Callable
 from sqlalchemy import select, text, update
 
 from portal import access, timeutil, transaction
-from portal.attendance import calc
+from portal.attendance import calc, flags
 from portal.attendance.codes import CLOSURE_CODES
 from portal.attendance.models import ImportJob, ImportStatus, RegisterCode
 from portal.attendance.queries import week_start_sql
@@ -170,7 +170,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             _record_failure(run, staged, sink.count, shown)
             return db.session.get_one(ImportJob, run.job_id)
         run.report(85, "Saving marks")
-        _save(conn, dialect, run, staged)
+        _save(conn, dialect, run, staged, today)
         with contextlib.suppress(FileNotFoundError):
             os.remove(run.errors_file)
     finally:
@@ -318,13 +318,15 @@ def _record_failure(run: _Run, staged: _Staged, problems: int, shown: list[list]
                {"school_id": {"from": None, "to": run.school_id}})
 
 
-def _save(conn, dialect: str, run: _Run, staged: _Staged) -> None:
-    """One transaction merges the staged marks, finishes the job and writes the audit entry."""
+def _save(conn, dialect: str, run: _Run, staged: _Staged, today: date) -> None:
+    """One transaction merges the staged marks, recomputes the imported pupils' statutory flags
+    and threshold crossings (`flags.refresh`), finishes the job and writes the audit entry."""
     conn.execution_options(sqlite_deferred=False)
     # a file with no marks was refused before this, and every mark staged set both dates
     assert staged.min_date is not None and staged.max_date is not None
     with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
         counts = _merge(conn, dialect, run.job_id, run.who["actor_id"], staged.min_date, staged.max_date)
+        flags.refresh(conn, today, "SELECT DISTINCT pupil_id FROM import_staging")
         conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
             status=ImportStatus.done, phase="Finished", progress=100, rows=staged.rows, error_count=0, errors=None,
             finished_at=utcnow(), message="", **counts))

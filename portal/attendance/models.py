@@ -4,7 +4,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
@@ -105,6 +116,48 @@ class SchoolClosure(Model):
     note: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+FLAG_KINDS = ("unauthorised_10_weeks", "unauthorised_10_days", "absent_20_days", "illness_15_days",
+              "falling_attendance")  # the meanings are in portal.attendance.flags
+
+
+class ThresholdCrossing(Model):
+    """One crossing of the penalty-notice threshold: a rolling window of 10 school weeks in
+    which a pupil reached 10 unauthorised sessions after the window a school week earlier had
+    not (portal.attendance.flags defines the episode). Kept as history: a later window that
+    drops below the threshold does not remove it."""
+    __tablename__ = "threshold_crossings"
+    __table_args__ = (UniqueConstraint("pupil_id", "window_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    window_start: Mapped[date] = mapped_column(Date)   # Monday of the window's first school week
+    window_end: Mapped[date] = mapped_column(Date)     # last school day of its last week (so far)
+    unauthorised: Mapped[int] = mapped_column(SmallInteger)
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PupilFlag(Model):
+    """A statutory or practice flag that applies to a pupil this academic year, with the dates
+    it refers to and its figure (sessions, days or tenths of a percentage point: see
+    portal.attendance.flags). Rebuilt for a pupil whenever their marks change and daily for
+    everyone, so lists filter on it in SQL."""
+    __tablename__ = "pupil_flags"
+    __table_args__ = (
+        UniqueConstraint("pupil_id", "flag", "from_date"),
+        CheckConstraint("flag IN (" + ", ".join(f"'{k}'" for k in FLAG_KINDS) + ")", name="flag"),
+        Index("ix_pupil_flags_flag_pupil_id", "flag", "pupil_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    flag: Mapped[str] = mapped_column(String(24))
+    from_date: Mapped[date] = mapped_column(Date)
+    to_date: Mapped[date] = mapped_column(Date)
+    figure: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ImportStatus(State):

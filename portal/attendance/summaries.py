@@ -8,10 +8,10 @@ from datetime import date
 
 from sqlalchemy import case, false, func, select
 
-from portal.attendance import calc
+from portal.attendance import calc, calendar, flags
 from portal.attendance.calc import Totals
 from portal.attendance.codes import AUTHORISED, UNAUTHORISED
-from portal.attendance.models import AttendanceMark, PupilWeek, RegisterCode, Term
+from portal.attendance.models import AttendanceMark, PupilFlag, PupilWeek, RegisterCode, Term
 from portal.attendance.queries import band_case
 from portal.extensions import db
 from portal.pupils.models import Pupil
@@ -50,15 +50,26 @@ def _sum_cols():
             func.coalesce(func.sum(PupilWeek.open_sessions), 0))
 
 
+def window_weeks(school_id: int | None, as_of: date) -> tuple[date, ...]:
+    """THE rolling window: the Mondays of the school's last 10 school weeks up to as_of, oldest
+    first, from its calendar (`calendar.for_school`), across terms and school years. A week is
+    a school week by the calendar, never because marks exist in it. The pupil page, the school
+    view, its CSV, the key groups and the panel pack all count unauthorised sessions over these
+    weeks (`unauthorised_in_window`)."""
+    return tuple(reversed(calendar.for_school(school_id).last_school_weeks(as_of, calc.PENALTY_WINDOW_WEEKS)))
+
+
 def school_window_start(school_id: int, as_of: date) -> date | None:
-    """The first week of the school's last 10 school weeks up to as_of (a school week is one
-    with at least one session the school was open; holidays have no marks at all)."""
-    weeks = db.session.scalars(
-        select(PupilWeek.week_start).distinct()
-        .join(Pupil, Pupil.id == PupilWeek.pupil_id)
-        .where(Pupil.school_id == school_id, PupilWeek.open_sessions > 0, PupilWeek.week_start <= as_of)
-        .order_by(PupilWeek.week_start.desc()).limit(calc.PENALTY_WINDOW_WEEKS)).all()
-    return weeks[-1] if weeks else None
+    """The first Monday of the school's rolling window up to as_of."""
+    weeks = window_weeks(school_id, as_of)
+    return weeks[0] if weeks else None
+
+
+def unauthorised_in_window(weeks: tuple[date, ...]):
+    """SQL: each pupil's unauthorised sessions in the window's weeks (pupil_id, unauthorised)."""
+    return (select(PupilWeek.pupil_id.label("pupil_id"), func.sum(PupilWeek.unauthorised).label("unauthorised"))
+            .where(PupilWeek.week_start.in_(weeks) if weeks else false())
+            .group_by(PupilWeek.pupil_id))
 
 
 @dataclass
@@ -94,15 +105,11 @@ def pupil_summary(pupil: Pupil, as_of: date | None = None) -> PupilSummary:
         return sum((Totals(w.possible, w.attended, w.approved, w.authorised, w.unauthorised, w.late,
                            w.open_sessions) for w in weeks if first <= w.week_start <= period.end), Totals())
 
-    window_start = school_window_start(pupil.school_id, as_of)
-    in_window = sum(w.unauthorised for w in weeks if window_start and w.week_start >= window_start)
-    if window_start and year and window_start < calc.week_start(year.start):
-        # the window reaches back into last academic year
-        in_window = db.session.scalar(  # type: ignore[assignment]  # coalesce(): never NULL
-            select(func.coalesce(func.sum(PupilWeek.unauthorised), 0))
-            .where(PupilWeek.pupil_id == pupil.id, PupilWeek.week_start >= window_start,
-                   PupilWeek.week_start <= as_of))
-    return PupilSummary(term, year, total(term), total(year), weeks, window_start, int(in_window))
+    window = window_weeks(pupil.school_id, as_of)
+    counted = unauthorised_in_window(window).where(PupilWeek.pupil_id == pupil.id).subquery()
+    in_window = db.session.scalar(select(func.coalesce(func.sum(counted.c.unauthorised), 0))) or 0
+    return PupilSummary(term, year, total(term), total(year), weeks, window[0] if window else None,
+                        int(in_window))
 
 
 def register_for(pupil: Pupil, start: date, end: date) -> dict[date, dict[str, str]]:
@@ -129,15 +136,20 @@ SORTS = {
     "unauthorised": lambda pct, unauth10: (unauth10.desc(), Pupil.legal_surname, Pupil.id),
     "year": lambda pct, unauth10: (Pupil.nc_year, Pupil.legal_surname, Pupil.id),
 }
-GROUPS = ("at_risk", "persistent", "absent_last_day", "over_threshold")
+GROUPS = ("at_risk", "persistent", "absent_last_day", "over_threshold", *flags.KINDS)
 
 
 @dataclass
 class SchoolContext:
     school_id: int
     year: Period | None
-    window_start: date | None
+    window: tuple[date, ...]  # the rolling window's school weeks (window_weeks)
     last_day: date | None
+    as_of: date
+
+    @property
+    def window_start(self) -> date | None:
+        return self.window[0] if self.window else None
 
 
 def school_context(school_id: int, as_of: date | None = None) -> SchoolContext:
@@ -149,26 +161,27 @@ def school_context(school_id: int, as_of: date | None = None) -> SchoolContext:
             select(func.max(PupilWeek.last_date)).join(Pupil, Pupil.id == PupilWeek.pupil_id)
             .where(Pupil.school_id == school_id, PupilWeek.week_start >= calc.week_start(year.start),
                    PupilWeek.week_start <= as_of))
-    return SchoolContext(school_id, year, school_window_start(school_id, as_of), last_day)
+    return SchoolContext(school_id, year, window_weeks(school_id, as_of), last_day, as_of)
 
 
 def school_rows_stmt(ctx: SchoolContext):
     """One row per pupil on the school's roll: the pupil and their year-to-date figures."""
-    window = ctx.window_start or date.max
     year_start = calc.week_start(ctx.year.start) if ctx.year else date.max
-    year_end = ctx.year.end if ctx.year else date.min
+    year_end = min(ctx.year.end, ctx.as_of) if ctx.year else date.min  # the year so far, as the pupil page
     agg = (
         select(PupilWeek.pupil_id.label("pupil_id"),
                func.sum(PupilWeek.possible).label("possible"),
                func.sum(PupilWeek.attended).label("attended"),
                func.sum(PupilWeek.authorised).label("authorised"),
-               func.sum(PupilWeek.unauthorised).label("unauthorised"),
-               func.sum(case((PupilWeek.week_start >= window, PupilWeek.unauthorised), else_=0)).label("unauth10"))
+               func.sum(PupilWeek.unauthorised).label("unauthorised"))
         .join(Pupil, Pupil.id == PupilWeek.pupil_id)
         .where(Pupil.school_id == ctx.school_id, PupilWeek.week_start >= year_start,
                PupilWeek.week_start <= year_end)
         .group_by(PupilWeek.pupil_id)
     ).subquery()
+    # the rolling window is not the academic year: it may reach back into the last one
+    win = (unauthorised_in_window(ctx.window).join(Pupil, Pupil.id == PupilWeek.pupil_id)
+           .where(Pupil.school_id == ctx.school_id)).subquery()
     possible = func.coalesce(agg.c.possible, 0)
     attended = func.coalesce(agg.c.attended, 0)
     band = band_case(attended, possible)
@@ -178,10 +191,11 @@ def school_rows_stmt(ctx: SchoolContext):
         possible.label("possible"), attended.label("attended"),
         func.coalesce(agg.c.authorised, 0).label("authorised"),
         func.coalesce(agg.c.unauthorised, 0).label("unauthorised"),
-        func.coalesce(agg.c.unauth10, 0).label("unauth10"),
+        func.coalesce(win.c.unauthorised, 0).label("unauth10"),
         band.label("band"),
-    ).outerjoin(agg, agg.c.pupil_id == Pupil.id).where(Pupil.school_id == ctx.school_id)
-    return cols, band, pct, func.coalesce(agg.c.unauth10, 0)
+    ).outerjoin(agg, agg.c.pupil_id == Pupil.id).outerjoin(win, win.c.pupil_id == Pupil.id) \
+        .where(Pupil.school_id == ctx.school_id)
+    return cols, band, pct, func.coalesce(win.c.unauthorised, 0)
 
 
 def absent_on_last_day_ids(ctx: SchoolContext):
@@ -214,6 +228,8 @@ def apply_filters(stmt, ctx: SchoolContext, band, unauth10, *, band_filter="", y
         stmt = stmt.where(unauth10 >= calc.PENALTY_THRESHOLD_SESSIONS)
     elif group == "absent_last_day":
         stmt = stmt.where(Pupil.id.in_(absent_on_last_day_ids(ctx)))
+    elif group in flags.KINDS:
+        stmt = stmt.where(Pupil.id.in_(flags.flagged_ids(group)))
     return stmt
 
 
@@ -227,5 +243,9 @@ def key_group_counts(ctx: SchoolContext) -> dict[str, int]:
         func.count(),
     ).select_from(sub)).one()
     absent = db.session.scalar(select(func.count()).select_from(absent_on_last_day_ids(ctx).subquery())) or 0
+    flagged = dict(db.session.execute(
+        select(PupilFlag.flag, func.count(func.distinct(PupilFlag.pupil_id)))
+        .join(Pupil, Pupil.id == PupilFlag.pupil_id).where(Pupil.school_id == ctx.school_id)
+        .group_by(PupilFlag.flag)).tuples().all())
     return {"at_risk": row[0], "persistent": row[1], "over_threshold": row[2], "absent_last_day": absent,
-            "all": row[3]}
+            **{key: flagged.get(key, 0) for key in flags.KINDS}, "all": row[3]}
