@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit, transaction
-from portal.attendance import bp, calc, jobs, service, summaries, uploads
+from portal.attendance import bp, calc, flags, jobs, service, summaries, uploads
 from portal.attendance.forms import UploadForm
 from portal.attendance.imports import errors_path
 from portal.attendance.models import ImportJob, ImportStatus
@@ -143,7 +143,7 @@ def school(school_id: int):
     rows, total, pagination = _paginate_rows(stmt)
     context = dict(school=school, ctx=ctx, rows=rows, total=total, pages=pagination, filters=filters,
                    sort=sort, errors=shows_errors(errors), counts=summaries.key_group_counts(ctx), calc=calc,
-                   cohorts=COHORT_FLAGS, year_label=year_label,
+                   cohorts=COHORT_FLAGS, year_label=year_label, flag_kinds=flags.KINDS,
                    years=db.session.scalars(select(Pupil.nc_year).distinct().where(Pupil.school_id == school.id)
                                             .order_by(Pupil.nc_year)).all())
     if htmx and htmx.target == "school-rows" and not htmx.history_restore_request:

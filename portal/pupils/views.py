@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit, timeutil
-from portal.attendance import calc, charts, summaries
+from portal.attendance import calc, charts, flags, summaries
 from portal.errors import Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import Form
@@ -66,7 +66,7 @@ def view(pupil_id: int):
     return render_template(
         "pupils/pupil.html", pupil=pupil, summary=summary, register=register,
         calendar_weeks=calendar_weeks, codes=summaries.code_table(), chart=charts.weekly_chart(summary.weeks),
-        calc=calc)
+        calc=calc, flags=flags.flags_for(pupil.id), crossings=flags.crossings_for(pupil.id), flag_kinds=flags.KINDS)
 
 
 # ----- editing --------------------------------------------------------------------------
