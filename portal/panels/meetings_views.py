@@ -394,9 +394,17 @@ def view_pack(meeting_id: int, item_id: int):
     # The pack holds only what its level shows (access.PACK_LEVELS): what is not shown is not read.
     pack: dict[str, object] = {}
     if access.pack_shows(level, "attendance"):
-        now = pupil_summary(case.pupil).year_totals.percent
+        from portal.attendance import flags
+
+        summary = pupil_summary(case.pupil)
+        now = summary.year_totals.percent
         pack["attendance_now"] = None if now is None else round(now, 1)
+        pack["year_totals"] = summary.year_totals  # shown as the pupil page and school view show it
         pack["attendance_at_open"] = (case.attendance_at_open or {}).get("percent")
+        pack["unauthorised_in_window"] = summary.unauthorised_in_window
+        pack["window_start"] = summary.window_start
+        pack["pupil_flags"] = flags.flags_for(case.pupil_id)
+        pack["flag_kinds"] = flags.KINDS
     if access.pack_shows(level, "actions"):
         pack["actions"] = db.session.scalars(
             select(Action).where(Action.case_id == case.id, Action.status == ActionStatus.open)
