@@ -125,8 +125,7 @@ def _calendar_tables(conn, loaded: _Loaded, school_ids: list[int], first: date, 
     """TEMP tables of each school's school days and school weeks from `first` to `as_of`, each
     numbered in order (ordinal), so runs and windows are arithmetic on ordinals. Returns each
     school's school-week Mondays, oldest first."""
-    dialect = conn.dialect.name
-    date_type = "TEXT" if dialect == "sqlite" else "DATE"
+    date_type = "DATE"  # the marks' own type: on SQLite a TEXT day would not use the key against them
     for name in ("flag_days", "flag_weeks"):
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     conn.exec_driver_sql(f"CREATE TEMP TABLE flag_days (school_id INTEGER NOT NULL, day {date_type} NOT NULL, "
@@ -176,33 +175,34 @@ SELECT pupil_id, school_id, ordinal, total FROM c
 WHERE total >= :threshold AND total - n + COALESCE(leaving, 0) < :threshold
 """
 
-# Per pupil and school day: marks, possible sessions, unauthorised and absent ones, and a
-# position that skips the days with no possible session (so a run steps over them).
+# Per pupil and school day with no session attended and both sessions marked (any other
+# school day is simply not a row: a gap in the ordinals, which ends a run): whether it is a day
+# of (unauthorised) absence, or has no possible session at all, in which case `pos`, a position
+# that skips such days, lets a run step over it.
 DAYS_SQL = """
 WITH d AS (
-  SELECT m.pupil_id, fd.ordinal, m.date AS day, COUNT(*) AS marks,
+  SELECT m.pupil_id, m.date AS day,
     SUM(CASE WHEN c.category <> 'not_possible' THEN 1 ELSE 0 END) AS possible,
-    SUM(CASE WHEN c.category = 'unauthorised' THEN 1 ELSE 0 END) AS unauthorised,
-    SUM(CASE WHEN c.category IN ('authorised', 'unauthorised') THEN 1 ELSE 0 END) AS absent
+    SUM(CASE WHEN c.category = 'unauthorised' THEN 1 ELSE 0 END) AS unauthorised
   FROM attendance_marks m
-  JOIN pupils p ON p.id = m.pupil_id
-  JOIN flag_days fd ON fd.school_id = p.school_id AND fd.day = m.date
   JOIN register_codes c ON c.code = m.code
   WHERE m.pupil_id IN ({pupils}) AND m.date >= :first AND m.date <= :as_of
-  GROUP BY m.pupil_id, fd.ordinal, m.date
+    AND c.category NOT IN ('present', 'approved')
+  GROUP BY m.pupil_id, m.date
+  HAVING COUNT(*) = 2
 ), k AS (
-  SELECT pupil_id, ordinal, day,
-    CASE WHEN marks = 2 AND possible > 0 AND unauthorised = possible THEN 1 ELSE 0 END AS u_day,
-    CASE WHEN marks = 2 AND possible > 0 AND absent = possible THEN 1 ELSE 0 END AS a_day,
-    ordinal - SUM(CASE WHEN marks = 2 AND possible = 0 THEN 1 ELSE 0 END)
-      OVER (PARTITION BY pupil_id ORDER BY ordinal ROWS UNBOUNDED PRECEDING) AS pos
+  SELECT d.pupil_id, d.day, fd.ordinal, d.possible, d.unauthorised,
+    fd.ordinal - SUM(CASE WHEN d.possible = 0 THEN 1 ELSE 0 END)
+      OVER (PARTITION BY d.pupil_id ORDER BY fd.ordinal ROWS UNBOUNDED PRECEDING) AS pos
   FROM d
+  JOIN pupils p ON p.id = d.pupil_id
+  JOIN flag_days fd ON fd.school_id = p.school_id AND fd.day = d.day
 ), runs AS (
   SELECT pupil_id, day, 'u' AS kind, pos - ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY pos) AS grp
-  FROM k WHERE u_day = 1
+  FROM k WHERE possible > 0 AND unauthorised = possible
   UNION ALL
   SELECT pupil_id, day, 'a' AS kind, pos - ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY pos) AS grp
-  FROM k WHERE a_day = 1
+  FROM k WHERE possible > 0
 )
 SELECT pupil_id, kind, MIN(day), MAX(day), COUNT(*) FROM runs
 GROUP BY pupil_id, kind, grp
