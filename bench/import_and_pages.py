@@ -168,8 +168,14 @@ def build_db(url: str, n_pupils: int, n_schools: int) -> dict:
         db.session.add_all([service, *schools])
         db.session.flush()
         hashed = hash_password(PASSWORD)
+        import pyotp
+
+        from portal.timeutil import utcnow
+
+        # two-factor is required of every role: the test client signs in with the current code
         db.session.add(User(email=ADMIN_EMAIL, name="Bench Admin", role=access.LA_ADMIN,
-                            organisation=service, password_hash=hashed))
+                            organisation=service, password_hash=hashed, totp_secret=pyotp.random_base32(),
+                            totp_enrolled_at=utcnow()))
         for i, school in enumerate(schools):
             db.session.add(User(email=f"school{i + 1}@bench.test", name=f"School Staff {i + 1}",
                                 role=access.SCHOOL_STAFF, organisation=school, password_hash=hashed))
