@@ -325,8 +325,8 @@ def _window_end(cal: calendar.Calendar, monday: date, as_of: date) -> date:
 
 def _crossings(conn, loaded: _Loaded, pupils: str, params: dict, weeks: dict[int, list[date]], as_of: date,
                year_start: date, flags: list[dict]) -> tuple[int, int]:
-    """Find every crossing in the windows ending from LOOKBACK_WEEKS/2 school weeks before the
-    year to as_of; add the new ones, update the counts of the known ones, remove the ones the
+    """Find every crossing in the windows ending from the 11th school week looked at (about 10
+    school weeks before the year) to as_of; add the new ones, update the counts of the known ones, remove the ones the
     marks no longer show."""
     sql = CROSSINGS_SQL.format(pupils=pupils, before=calc.PENALTY_WINDOW_WEEKS - 1,
                                window=calc.PENALTY_WINDOW_WEEKS)
@@ -335,13 +335,13 @@ def _crossings(conn, loaded: _Loaded, pupils: str, params: dict, weeks: dict[int
             text(sql), {**params, "threshold": calc.PENALTY_THRESHOLD_SESSIONS}):
         mondays = weeks[school_id]
         start_ordinal = int(ordinal) - (calc.PENALTY_WINDOW_WEEKS - 1)
-        if start_ordinal < 0:
-            continue  # the window reaches before the weeks looked at: decided by an earlier refresh
+        if start_ordinal < 1:
+            continue  # the window before it reaches before the weeks looked at: an earlier refresh decided
         start = mondays[start_ordinal]
         end = _window_end(loaded.for_school(school_id), mondays[int(ordinal)], as_of)
         found[(int(pupil_id), start)] = (end, int(total))
     # what is stored for the same windows (those ending in the weeks looked at)
-    earliest = {s: m[calc.PENALTY_WINDOW_WEEKS - 1] if len(m) >= calc.PENALTY_WINDOW_WEEKS else None
+    earliest = {s: m[calc.PENALTY_WINDOW_WEEKS] if len(m) > calc.PENALTY_WINDOW_WEEKS else None
                 for s, m in weeks.items()}
     floor = min((e for e in earliest.values() if e is not None), default=as_of + timedelta(days=1))
     stored = {(int(pid), _d(start)): (cid, _d(end), int(n)) for cid, pid, start, end, n in conn.execute(text(

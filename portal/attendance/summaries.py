@@ -246,6 +246,6 @@ def key_group_counts(ctx: SchoolContext) -> dict[str, int]:
     flagged = dict(db.session.execute(
         select(PupilFlag.flag, func.count(func.distinct(PupilFlag.pupil_id)))
         .join(Pupil, Pupil.id == PupilFlag.pupil_id).where(Pupil.school_id == ctx.school_id)
-        .group_by(PupilFlag.flag)).tuples().all())
+        .group_by(PupilFlag.flag)).all())
     return {"at_risk": row[0], "persistent": row[1], "over_threshold": row[2], "absent_last_day": absent,
             **{key: flagged.get(key, 0) for key in flags.KINDS}, "all": row[3]}
