@@ -126,12 +126,14 @@ def _calendar_tables(conn, loaded: _Loaded, school_ids: list[int], first: date, 
     numbered in order (ordinal), so runs and windows are arithmetic on ordinals. Returns each
     school's school-week Mondays, oldest first."""
     date_type = "DATE"  # the marks' own type: on SQLite a TEXT day would not use the key against them
-    for name in ("flag_days", "flag_weeks"):
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    # PostgreSQL drops them at the commit (and an aborted transaction cannot run a DROP)
+    on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    _drop_calendar_tables(conn)
     conn.exec_driver_sql(f"CREATE TEMP TABLE flag_days (school_id INTEGER NOT NULL, day {date_type} NOT NULL, "
-                         "ordinal INTEGER NOT NULL, PRIMARY KEY (school_id, day))")
+                         f"ordinal INTEGER NOT NULL, PRIMARY KEY (school_id, day)){on_commit}")
     conn.exec_driver_sql(f"CREATE TEMP TABLE flag_weeks (school_id INTEGER NOT NULL, monday {date_type} NOT NULL, "
-                         "ordinal INTEGER NOT NULL, recent INTEGER NOT NULL, PRIMARY KEY (school_id, monday))")
+                         f"ordinal INTEGER NOT NULL, recent INTEGER NOT NULL, PRIMARY KEY (school_id, monday))"
+                         f"{on_commit}")
     weeks: dict[int, list[date]] = {}
     day_rows, week_rows = [], []
     for school_id in school_ids:
@@ -186,7 +188,14 @@ WITH d AS (
     SUM(CASE WHEN c.category = 'unauthorised' THEN 1 ELSE 0 END) AS unauthorised
   FROM attendance_marks m
   JOIN register_codes c ON c.code = m.code
-  WHERE m.pupil_id IN ({pupils}) AND m.date >= :first AND m.date <= :as_of
+  WHERE m.pupil_id IN (
+      -- only pupils with enough absence for a run at all: a day of (unauthorised) absence has
+      -- at least one such session, so a run needs 10 unauthorised or 20 absent sessions
+      SELECT w.pupil_id FROM pupil_weeks w
+      WHERE w.pupil_id IN ({pupils}) AND w.week_start >= :first AND w.week_start <= :as_of
+      GROUP BY w.pupil_id
+      HAVING SUM(w.unauthorised) >= :u_days OR SUM(w.authorised + w.unauthorised) >= :a_days)
+    AND m.date >= :first AND m.date <= :as_of
     AND c.category NOT IN ('present', 'approved')
   GROUP BY m.pupil_id, m.date
   HAVING COUNT(*) = 2
@@ -214,7 +223,11 @@ SELECT m.pupil_id, MIN(m.date), MAX(m.date), COUNT(*)
 FROM attendance_marks m
 JOIN pupils p ON p.id = m.pupil_id
 JOIN flag_days fd ON fd.school_id = p.school_id AND fd.day = m.date
-WHERE m.pupil_id IN ({pupils}) AND m.code = 'I' AND m.date >= :year_start AND m.date <= :as_of
+WHERE m.pupil_id IN (
+    SELECT w.pupil_id FROM pupil_weeks w  -- illness is authorised: only pupils with enough of that
+    WHERE w.pupil_id IN ({pupils}) AND w.week_start >= :first AND w.week_start <= :as_of
+    GROUP BY w.pupil_id HAVING SUM(w.authorised) >= :sessions)
+  AND m.code = 'I' AND m.date >= :year_start AND m.date <= :as_of
 GROUP BY m.pupil_id
 HAVING COUNT(*) >= :sessions
 """
@@ -313,9 +326,13 @@ def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, params: dict | 
                 "VALUES (:pupil_id, :flag, :from_date, :to_date, :figure, :detail, :at)"),
                 [{**f, "at": now} for f in flags])
         count = conn.execute(text(f"SELECT COUNT(*) FROM pupils WHERE id IN ({pupils})"), params).scalar()
-        return Refreshed(int(count or 0), len(flags), added, removed)
-    finally:
-        _drop_calendar_tables(conn)
+        result = Refreshed(int(count or 0), len(flags), added, removed)
+    except BaseException:
+        if conn.dialect.name == "sqlite":
+            _drop_calendar_tables(conn)
+        raise
+    _drop_calendar_tables(conn)
+    return result
 
 
 def _window_end(cal: calendar.Calendar, monday: date, as_of: date) -> date:
