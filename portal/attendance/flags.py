@@ -128,7 +128,6 @@ def _calendar_tables(conn, loaded: _Loaded, school_ids: list[int], first: date, 
     date_type = "DATE"  # the marks' own type: on SQLite a TEXT day would not use the key against them
     # PostgreSQL drops them at the commit (and an aborted transaction cannot run a DROP)
     on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
-    _drop_calendar_tables(conn)
     conn.exec_driver_sql(f"CREATE TEMP TABLE flag_days (school_id INTEGER NOT NULL, day {date_type} NOT NULL, "
                          f"ordinal INTEGER NOT NULL, PRIMARY KEY (school_id, day)){on_commit}")
     conn.exec_driver_sql(f"CREATE TEMP TABLE flag_weeks (school_id INTEGER NOT NULL, monday {date_type} NOT NULL, "
@@ -153,7 +152,7 @@ def _calendar_tables(conn, loaded: _Loaded, school_ids: list[int], first: date, 
 
 
 def _drop_calendar_tables(conn) -> None:
-    for name in ("flag_days", "flag_weeks"):
+    for name in ("flag_pupils", "flag_days", "flag_weeks"):
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -163,7 +162,7 @@ CROSSINGS_SQL = """
 WITH u AS (
   SELECT w.pupil_id, fw.school_id, fw.ordinal, w.unauthorised AS n
   FROM pupil_weeks w
-  JOIN pupils p ON p.id = w.pupil_id
+  JOIN flag_pupils p ON p.pupil_id = w.pupil_id
   JOIN flag_weeks fw ON fw.school_id = p.school_id AND fw.monday = w.week_start
   WHERE w.pupil_id IN ({pupils}) AND w.unauthorised > 0 AND w.week_start >= :first AND w.week_start <= :as_of
 ), c AS (
@@ -204,7 +203,7 @@ WITH d AS (
     fd.ordinal - SUM(CASE WHEN d.possible = 0 THEN 1 ELSE 0 END)
       OVER (PARTITION BY d.pupil_id ORDER BY fd.ordinal ROWS UNBOUNDED PRECEDING) AS pos
   FROM d
-  JOIN pupils p ON p.id = d.pupil_id
+  JOIN flag_pupils p ON p.pupil_id = d.pupil_id
   JOIN flag_days fd ON fd.school_id = p.school_id AND fd.day = d.day
 ), runs AS (
   SELECT pupil_id, day, 'u' AS kind, pos - ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY pos) AS grp
@@ -221,7 +220,7 @@ HAVING (kind = 'u' AND COUNT(*) >= :u_days) OR (kind = 'a' AND COUNT(*) >= :a_da
 ILLNESS_SQL = """
 SELECT m.pupil_id, MIN(m.date), MAX(m.date), COUNT(*)
 FROM attendance_marks m
-JOIN pupils p ON p.id = m.pupil_id
+JOIN flag_pupils p ON p.pupil_id = m.pupil_id
 JOIN flag_days fd ON fd.school_id = p.school_id AND fd.day = m.date
 WHERE m.pupil_id IN (
     SELECT w.pupil_id FROM pupil_weeks w  -- illness is authorised: only pupils with enough of that
@@ -240,7 +239,7 @@ SELECT w.pupil_id, SUM(w.possible), SUM(w.attended),
   SUM(CASE WHEN fw.recent = 1 THEN w.attended ELSE 0 END),
   MIN(CASE WHEN fw.recent = 1 THEN w.week_start END)
 FROM pupil_weeks w
-JOIN pupils p ON p.id = w.pupil_id
+JOIN flag_pupils p ON p.pupil_id = w.pupil_id
 LEFT JOIN flag_weeks fw ON fw.school_id = p.school_id AND fw.monday = w.week_start
 WHERE w.pupil_id IN ({pupils}) AND w.week_start >= :year_week AND w.week_start <= :as_of
 GROUP BY w.pupil_id
@@ -298,41 +297,51 @@ class _Loaded:
 def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, params: dict | None = None) -> Refreshed:
     """Recompute the crossings and flags of the pupils `pupil_ids_sql` selects (every pupil
     when None), as of a date, on `conn` in its transaction."""
-    pupils = pupil_ids_sql or "SELECT id FROM pupils"
     params = dict(params or {})
     loaded = _Loaded(conn, as_of)
-    year = loaded.year
-    school_ids = [int(s) for s in conn.execute(text(
-        f"SELECT DISTINCT school_id FROM pupils WHERE id IN ({pupils}) AND school_id IS NOT NULL"), params).scalars()]
-    if year is None or not school_ids:
-        conn.execute(text(f"DELETE FROM pupil_flags WHERE pupil_id IN ({pupils})"), params)
-        return Refreshed(0, 0, 0, 0)
-    year_start = year[0]
-    first = min(min(loaded.for_school(s).last_school_weeks(year_start - timedelta(days=1), LOOKBACK_WEEKS),
-                    default=calc.week_start(year_start)) for s in school_ids)
-    weeks = _calendar_tables(conn, loaded, school_ids, first, as_of)
+    _drop_calendar_tables(conn)
+    # the pupils, read once (an import's staging table holds millions of rows)
+    conn.exec_driver_sql("CREATE TEMP TABLE flag_pupils (pupil_id INTEGER PRIMARY KEY, school_id INTEGER)"
+                         + (" ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""))
     try:
-        found = {"first": first, "as_of": as_of, "year_start": year_start, **params}
-        flags: list[dict] = []
-        added, removed = _crossings(conn, loaded, pupils, found, weeks, as_of, year_start, flags)
-        _runs(conn, pupils, found, year_start, flags)
-        _illness(conn, pupils, found, flags)
-        _falling(conn, pupils, {**found, "year_week": calc.week_start(year_start)}, as_of, flags)
-        conn.execute(text(f"DELETE FROM pupil_flags WHERE pupil_id IN ({pupils})"), params)
-        now = utcnow()
-        if flags:
-            conn.execute(text(
-                "INSERT INTO pupil_flags (pupil_id, flag, from_date, to_date, figure, detail, computed_at) "
-                "VALUES (:pupil_id, :flag, :from_date, :to_date, :figure, :detail, :at)"),
-                [{**f, "at": now} for f in flags])
-        count = conn.execute(text(f"SELECT COUNT(*) FROM pupils WHERE id IN ({pupils})"), params).scalar()
-        result = Refreshed(int(count or 0), len(flags), added, removed)
+        count = conn.execute(text(
+            "INSERT INTO flag_pupils (pupil_id, school_id) SELECT id, school_id FROM pupils "
+            f"WHERE id IN ({pupil_ids_sql or 'SELECT id FROM pupils'})"), params).rowcount
+        result = _refresh(conn, loaded, as_of, max(count, 0))
     except BaseException:
-        if conn.dialect.name == "sqlite":
+        if conn.dialect.name == "sqlite":  # PostgreSQL drops them with the aborted transaction
             _drop_calendar_tables(conn)
         raise
     _drop_calendar_tables(conn)
     return result
+
+
+def _refresh(conn, loaded: _Loaded, as_of: date, count: int) -> Refreshed:
+    pupils = "SELECT pupil_id FROM flag_pupils"
+    year = loaded.year
+    school_ids = [int(s) for s in conn.exec_driver_sql(
+        "SELECT DISTINCT school_id FROM flag_pupils WHERE school_id IS NOT NULL").scalars()]
+    if year is None or not school_ids:
+        conn.exec_driver_sql(f"DELETE FROM pupil_flags WHERE pupil_id IN ({pupils})")
+        return Refreshed(count, 0, 0, 0)
+    year_start = year[0]
+    first = min(min(loaded.for_school(s).last_school_weeks(year_start - timedelta(days=1), LOOKBACK_WEEKS),
+                    default=calc.week_start(year_start)) for s in school_ids)
+    weeks = _calendar_tables(conn, loaded, school_ids, first, as_of)
+    found = {"first": first, "as_of": as_of, "year_start": year_start}
+    flags: list[dict] = []
+    added, removed = _crossings(conn, loaded, pupils, found, weeks, as_of, year_start, flags)
+    _runs(conn, pupils, found, year_start, flags)
+    _illness(conn, pupils, found, flags)
+    _falling(conn, pupils, {**found, "year_week": calc.week_start(year_start)}, as_of, flags)
+    conn.exec_driver_sql(f"DELETE FROM pupil_flags WHERE pupil_id IN ({pupils})")
+    now = utcnow()
+    if flags:
+        conn.execute(text(
+            "INSERT INTO pupil_flags (pupil_id, flag, from_date, to_date, figure, detail, computed_at) "
+            "VALUES (:pupil_id, :flag, :from_date, :to_date, :figure, :detail, :at)"),
+            [{**f, "at": now} for f in flags])
+    return Refreshed(count, len(flags), added, removed)
 
 
 def _window_end(cal: calendar.Calendar, monday: date, as_of: date) -> date:
