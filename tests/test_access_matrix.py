@@ -94,6 +94,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "notifications.outbox": (ADMIN, {"GET": 200}),
     "cases.list_stages": (ADMIN, {"GET": 200}),
     "cases.edit_stage": (ADMIN, {"GET": 200, "POST": 422}),
+    "attendance.edit_settings": (ADMIN, {"GET": 200, "POST": 422}),
     "panels.list_meetings": (ALL, {"GET": 200}),
     "panels.new_meeting": (RUN_PANELS, {"GET": 200, "POST": 422}),
     "panels.view_meeting": (ALL, {"GET": 200}),

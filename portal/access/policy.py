@@ -50,6 +50,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Completing (or cancelling) an action: decided per action by `can_update_action`.
     "update_actions": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, POLICE, LA_ADMIN}),
     "manage_stages": frozenset({LA_ADMIN}),
+    "manage_settings": frozenset({LA_ADMIN}),  # local defaults: the attendance ambition
     "read_outbox": frozenset({LA_ADMIN}),
     # Panels: the chair and LA admins run meetings; anyone may be invited to one (in person or
     # through their agency), and then sees its agenda and packs within the access window.

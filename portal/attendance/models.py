@@ -4,7 +4,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
@@ -147,3 +157,19 @@ class ImportJob(Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.done, ImportStatus.failed)
+
+
+class LocalSettings(Model):
+    """The LA's local defaults (one row, id 1; absent: the national defaults). Only what is
+    local: the PA and SA edges are DfE definitions and stay in code (calc.py)."""
+    __tablename__ = "local_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ambition_percent: Mapped[int] = mapped_column(SmallInteger)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (CheckConstraint("ambition_percent BETWEEN 91 AND 100", name="ck_local_settings_ambition"),
+                      CheckConstraint("id = 1", name="ck_local_settings_one_row"))
+    __mapper_args__ = {"version_id_col": version}

@@ -121,8 +121,7 @@ def case_page_context(case: Case, **extra):
         from portal.attendance.summaries import pupil_summary
         from portal.cases.stages import suggested_stage
 
-        now = pupil_summary(case.pupil).year_totals.percent
-        context["case_attendance_now"] = None if now is None else round(now, 1)
+        context["case_attendance_now"] = pupil_summary(case.pupil).year_totals.percent_text
         context["suggested"], context["days_absent"] = suggested_stage(case.pupil)
     if access.panel_history_visible(current_user, case):
         from portal.panels.service import history_for_case

@@ -394,8 +394,7 @@ def view_pack(meeting_id: int, item_id: int):
     # The pack holds only what its level shows (access.PACK_LEVELS): what is not shown is not read.
     pack: dict[str, object] = {}
     if access.pack_shows(level, "attendance"):
-        now = pupil_summary(case.pupil).year_totals.percent
-        pack["attendance_now"] = None if now is None else round(now, 1)
+        pack["attendance_now"] = pupil_summary(case.pupil).year_totals.percent_text
         pack["attendance_at_open"] = (case.attendance_at_open or {}).get("percent")
     if access.pack_shows(level, "actions"):
         pack["actions"] = db.session.scalars(

@@ -336,8 +336,8 @@ def record_follow_up(actor: User, follow_up: FollowUp, contact_outcome: str, out
 
 def refer_prompt(follow_up: FollowUp) -> list[str]:
     """Why the school should consider referring the pupil: no open case, and the encounter
-    raised a safeguarding concern or the pupil's attendance is below the 95% ambition (at risk,
-    persistent or severe absence). Empty when there is nothing to prompt."""
+    raised a safeguarding concern or the pupil's attendance is below the LA's ambition (at
+    risk, persistent or severe absence). Empty when there is nothing to prompt."""
     from portal.attendance import calc
     from portal.attendance.summaries import pupil_summary
     from portal.cases.models import Referral, ReferralStatus
@@ -355,6 +355,6 @@ def refer_prompt(follow_up: FollowUp) -> list[str]:
     totals = pupil_summary(follow_up.pupil).year_totals
     band = calc.band(totals.attended, totals.possible)
     if band in (calc.AT_RISK, calc.PERSISTENT, calc.SEVERE):
-        pct = calc.percent(totals.attended, totals.possible)
-        reasons.append(f"attendance this year is {pct:.1f}% ({calc.BAND_LABELS[band].lower()})")
+        reasons.append(f"attendance this year is {calc.percent_label(totals.attended, totals.possible)} "
+                       f"({calc.band_labels()[band].lower()})")
     return reasons
