@@ -4,6 +4,9 @@
 defaults apply (ambition 95%). The PA (90%) and SA (50%) edges are DfE definitions, not
 settings. Stage thresholds stay in `stages` (their own settings screen).
 
+`import_jobs.warnings`: rows accepted with a warning (a UPN whose LA number is not an English
+LA code: a warning, not a rejection).
+
 `chronology_entries`: a "support plan" entry names the support and its review date; a "support
 not appropriate" entry records which reason (the rationale is the entry's text).
 
@@ -40,9 +43,13 @@ def upgrade():
         batch.add_column(sa.Column('support_name', sa.String(length=300), nullable=True))
         batch.add_column(sa.Column('review_on', sa.Date(), nullable=True))
         batch.add_column(sa.Column('not_appropriate_reason', sa.String(length=32), nullable=True))
+    with op.batch_alter_table('import_jobs') as batch:
+        batch.add_column(sa.Column('warnings', sa.JSON(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('import_jobs') as batch:
+        batch.drop_column('warnings')
     with op.batch_alter_table('chronology_entries') as batch:
         batch.drop_column('not_appropriate_reason')
         batch.drop_column('review_on')

@@ -147,6 +147,8 @@ class ImportJob(Model):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[Any] | None] = mapped_column(JSON)  # the first 100: [row, field, message]
+    # what was accepted but should be checked (a UPN with an unknown LA number): [row, field, message]
+    warnings: Mapped[list[Any] | None] = mapped_column(JSON)
     message: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

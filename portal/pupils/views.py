@@ -16,6 +16,7 @@ from portal.forms import Form
 from portal.pupils import bp, service
 from portal.pupils.forms import ContactForm, PupilForm
 from portal.pupils.models import Enrolment, Pupil
+from portal.pupils.upn import la_warning
 
 RESULTS = 20
 
@@ -104,8 +105,8 @@ def edit(pupil_id: int):
             changed = service.update_pupil(current_user, pupil, _form_data(form), form.version.data)
             flash("Changes saved." if changed else "Nothing was changed.", "success")
             return redirect(url_for("pupils.view", pupil_id=pupil_id))
-        return render_template("pupils/edit.html", form=form, pupil=pupil), 422
-    return render_template("pupils/edit.html", form=form, pupil=pupil)
+        return render_template("pupils/edit.html", form=form, pupil=pupil, upn_warning=la_warning(pupil.upn)), 422
+    return render_template("pupils/edit.html", form=form, pupil=pupil, upn_warning=la_warning(pupil.upn))
 
 
 @bp.route("/pupils/<int:pupil_id>/contacts", methods=["GET", "POST"])
