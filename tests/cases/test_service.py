@@ -159,7 +159,7 @@ def test_draft_then_submit_records_snapshot_and_tells_the_named_ewo(world, pupil
     assert referral.submitted_at is not None
     assert referral.snapshot["as_of"] == TODAY.isoformat()
     assert referral.snapshot["possible"] == 10 and referral.snapshot["attended"] == 8
-    assert referral.snapshot["unauthorised"] == 2 and referral.snapshot["percent"] == 80.0
+    assert referral.snapshot["unauthorised"] == 2 and referral.snapshot["percent"] == "80.0"  # the shown text (calc.percent_text)
     [note] = notifications(ewo)
     assert note.link == f"/referrals/{referral.id}" and "School A" in note.text
     [mail] = emails(ewo)
@@ -214,7 +214,7 @@ def test_accept_opens_a_case(world, pupil):
     assert case.referral_id == referral.id and case.pupil_id == pupil.id
     assert case.lead_id == ewo.id and case.status == "open"
     assert case.stage is not None and case.stage.level == "support"
-    assert case.attendance_at_open["percent"] == 80.0
+    assert case.attendance_at_open["percent"] == "80.0"
     assert [e.kind for e in entries(case)] == ["referral", "triage"]
     referral_entry = entries(case, "referral")[0]
     assert "Bullying" in referral_entry.text and GOOD["school_actions"] in referral_entry.text
@@ -427,8 +427,8 @@ def test_close_records_attendance_and_a_decision(world, pupil, case):
     case = db.session.get(Case, case.id)
     assert case.status == "closed" and case.closed_at is not None
     assert case.closure_reason == "other" and case.closure_text == "Family agreed a managed move"
-    assert case.attendance_at_open["percent"] == 80.0
-    assert case.attendance_at_close["possible"] == 20 and case.attendance_at_close["percent"] == 90.0
+    assert case.attendance_at_open["percent"] == "80.0"
+    assert case.attendance_at_close["possible"] == 20 and case.attendance_at_close["percent"] == "90.0"
     [decision] = entries(case, "decision")
     assert "Family agreed a managed move" in decision.text and "80.0%" in decision.text and "90.0%" in decision.text
     assert audits("case_closed") == 1

@@ -176,7 +176,7 @@ def test_referral_journey_from_the_school_to_an_open_case(app, client, world, pu
     referral = reload(Referral, referral_id)
     assert referral.status == "submitted" and referral.created_by_id == staff.id
     assert referral.barriers == {"illness": "Asthma: frequent attacks in the mornings"}
-    assert referral.snapshot["percent"] == 80.0
+    assert referral.snapshot["percent"] == "80.0"
     page = client.get(f"/referrals/{referral_id}")
     assert page.status_code == 200
     assert "Asthma: frequent attacks in the mornings" in text_of(page) and "Awaiting triage" in text_of(page)
@@ -902,7 +902,7 @@ def test_completing_an_action_without_javascript(app, world, case):
 # ----- 8. closing -----------------------------------------------------------------------------
 
 def test_closing_a_case_records_attendance_at_close(app, world, pupil, case):
-    assert case.attendance_at_open["percent"] == 80.0
+    assert case.attendance_at_open["percent"] == "80.0"
     add_week(pupil, date(2026, 11, 9), possible=10, attended=10, unauthorised=0)  # now 18 of 20: 90%
     db.session.commit()
     c = signed_in(app, world.user("ewo"))
@@ -913,7 +913,7 @@ def test_closing_a_case_records_attendance_at_close(app, world, pupil, case):
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/cases/{case.id}")
     stored = reload(Case, case.id)
     assert stored.status == "closed" and stored.closure_reason == "improved" and stored.closed_at is not None
-    assert stored.attendance_at_close["percent"] == 90.0 and stored.attendance_at_close["possible"] == 20
+    assert stored.attendance_at_close["percent"] == "90.0" and stored.attendance_at_close["possible"] == 20
     text = text_of(c.get(f"/cases/{case.id}"))
     assert "90.0% at close" in text and "Attendance improved and sustained" in text
     assert "Attendance at open 80.0%, at close 90.0%." in text
