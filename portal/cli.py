@@ -56,7 +56,10 @@ def register(app: Flask) -> None:
     @click.option("--school", "urn", help="Only pupils of the school with this URN (default: any school).")
     @click.option("--pupils", "kind", flag_value="pupils", help="The file holds pupils, not marks.")
     @click.option("--marks", "kind", flag_value="marks", default=True, help="The file holds marks (default).")
-    def import_attendance(path: str, email: str | None, urn: str | None, kind: str):
+    @click.option("--reason", metavar="TEXT",
+                  help="Why the file changes marks already imported (required when it amends any: the register "
+                       "keeps the reason with the original and the amended mark).")
+    def import_attendance(path: str, email: str | None, urn: str | None, kind: str, reason: str | None):
         """Import a CSV of marks (upn,date,session,code) or pupils, all or nothing, as a user."""
         import getpass
         import socket
@@ -91,7 +94,7 @@ def register(app: Flask) -> None:
         origin = f"command line ({getpass.getuser()}@{socket.gethostname()})"[:64]
         with open(path, "rb") as source, transaction.unit():
             job = create_import_job(user, kind, source, path, school_id=school_id, origin=origin,
-                                    status=ImportStatus.running)
+                                    status=ImportStatus.running, reason=reason if kind == "marks" else None)
         try:
             with transaction.unit():
                 if kind == "marks":
