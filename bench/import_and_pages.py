@@ -26,6 +26,8 @@ import threading
 import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,10 +35,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 IMPORT_TODAY = date(2026, 7, 31)   # passed to import_marks: every mark of 2025/26 is in the past
-PAGES_TODAY = date(2026, 7, 20)    # what the pages see as "today" (summaries.today is patched)
+PAGES_TODAY = date(2026, 7, 20)    # what the pages see as "today" (the one clock is moved there)
 ACADEMIC_YEAR = "2025/26"
 PASSWORD = "bench-password-2026"
 ADMIN_EMAIL = "admin@bench.test"
+BENCH_TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH22"  # base32
 PLAIN_BATCH = 20_000
 SMALL_PUPILS, SMALL_SCHOOLS = 1_000, 2
 
@@ -168,8 +171,10 @@ def build_db(url: str, n_pupils: int, n_schools: int) -> dict:
         db.session.add_all([service, *schools])
         db.session.flush()
         hashed = hash_password(PASSWORD)
+        # enrolled for two-factor sign-in, so the pages' client signs in through the code step
         db.session.add(User(email=ADMIN_EMAIL, name="Bench Admin", role=access.LA_ADMIN,
-                            organisation=service, password_hash=hashed))
+                            organisation=service, password_hash=hashed, totp_secret=BENCH_TOTP_SECRET,
+                            totp_enrolled_at=datetime.now(timezone.utc)))
         for i, school in enumerate(schools):
             db.session.add(User(email=f"school{i + 1}@bench.test", name=f"School Staff {i + 1}",
                                 role=access.SCHOOL_STAFF, organisation=school, password_hash=hashed))
@@ -501,16 +506,18 @@ def run_child(phase: str, url: str, csv_path: Path, out: Path, name: str, profil
 
 def measure_pages(url: str, runs: int, warmups: int) -> dict:
     """Median server time and SQL statements per request for the school attendance view and
-    a pupil page, signed in as the LA admin, with summaries.today patched to PAGES_TODAY."""
+    a pupil page, signed in as the LA admin, with the clock moved to PAGES_TODAY."""
     from sqlalchemy import event, func, select
 
-    import portal.attendance.summaries as summaries
+    import time_machine
+
     from portal.extensions import db
     from portal.orgs.models import Organisation, OrgKind
     from portal.pupils.models import Pupil
     from tests.pages import PortalClient
 
-    summaries.today = lambda: PAGES_TODAY  # the data is 2025/26; the real today is later
+    # the data is 2025/26; the real today is later: move the one clock (portal.timeutil)
+    time_machine.travel(datetime.combine(PAGES_TODAY, dtime(12), tzinfo=ZoneInfo("Europe/London")), tick=True).start()
 
     app = make_app(url)
     app.test_client_class = PortalClient
@@ -534,7 +541,8 @@ def measure_pages(url: str, runs: int, warmups: int) -> dict:
         statements.append(" ".join(statement.split())[:70])
 
     client = app.test_client()
-    resp = client.login(ADMIN_EMAIL, PASSWORD)
+    with app.app_context():  # the code step reads the user's secret
+        resp = client.login(ADMIN_EMAIL, PASSWORD)
     if resp.status_code not in (302, 303):
         raise RuntimeError(f"sign-in failed: {resp.status_code}")
     event.listen(engine, "before_cursor_execute", _count)
@@ -665,7 +673,7 @@ def report(r: dict, args) -> str:
         f"{args.runs} timed requests after {args.warmups} warm-ups each, time.perf_counter() around client.get "
         f"(page checks off while timing). School {big['school_id']} ({big['school_pupils']} pupils on roll) and "
         f"pupil {big['pupil_id']}; at 1k pupils school {small['school_id']} ({small['school_pupils']} pupils). "
-        f"**portal.attendance.summaries.today is patched to return {PAGES_TODAY}** so the pages see "
+        f"**the clock (portal.timeutil) is moved to {PAGES_TODAY}** so the pages see "
         f"academic year {ACADEMIC_YEAR} (the data's year) as this year.",
         "",
         "Peak RSS is the child process's high-water mark (VmHWM, what ru_maxrss reports for the "

@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from e2e.conftest import ACTION_TIMEOUT_MS, login
-from portal.timeutil import london_today
+from portal.timeutil import today as london_today
 
 SHOTS = Path("/tmp/e2e-panel")
 CHAIR = "panelchair@demo.test"
