@@ -10,8 +10,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from portal.attendance.imports import import_marks
 from portal.attendance import calendar
+from portal.attendance.imports import import_marks
 from portal.attendance.models import ClosureKind, ImportJob, ImportStatus, SchoolClosure, Term
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, SchoolPhase
