@@ -187,15 +187,18 @@ def import_marks(job: ImportJob, *, today: date | None = None,
         staged = _check_and_stage(conn, dialect, run, scope, codes, today, sink)
         if staged.rows == 0 and sink.count == 0:
             sink.add(2, "file", "The file has no marks in it")
-        amended = 0
-        if sink.count == 0 and run.reason is None:
-            amended = _check_amendments(conn, staged, sink)
         shown = sink.close()
         if sink.count:
-            _record_failure(run, staged, sink.count, shown, amended)
+            _record_failure(run, staged, sink.count, shown)
             return db.session.get_one(ImportJob, run.job_id)
         run.report(85, "Saving marks")
-        _save(conn, dialect, run, staged)
+        try:
+            _save(conn, dialect, run, staged)
+        except NeedsReason:  # rolled back before anything was written
+            sink = ErrorSink(run.errors_file)
+            amended = _list_amendments(conn, sink)
+            _record_failure(run, staged, sink.count, sink.close(), amended)
+            return db.session.get_one(ImportJob, run.job_id)
         with contextlib.suppress(FileNotFoundError):
             os.remove(run.errors_file)
     finally:
@@ -338,19 +341,15 @@ def _check_duplicates(conn, sink: ErrorSink) -> None:
             sink.add(int(dup), "row", f"Duplicate of row {first_row}: the same pupil, date and session")
 
 
-def _check_amendments(conn, staged: _Staged, sink: ErrorSink) -> int:
+class NeedsReason(Exception):
+    """The file changes marks already held and no reason was given: nothing is written."""
+
+
+def _list_amendments(conn, sink: ErrorSink) -> int:
     """A file without a reason may only add marks: every row that would change a mark already
     held is a problem (the regulations keep a reason for each amendment). How many there are."""
-    assert staged.min_date is not None and staged.max_date is not None  # marks were staged
-    params = {"first": calc.week_start(staged.min_date),
-              "last": calc.week_start(staged.max_date) + timedelta(days=6)}
     amended = 0
-    with conn.begin():  # reads only (on SQLite a deferred transaction)
-        overlap = conn.execute(text(
-            "SELECT COUNT(*) FROM pupil_weeks WHERE pupil_id IN (SELECT DISTINCT pupil_id FROM import_staging) "
-            "AND week_start >= :first AND week_start <= :last"), params).scalar()
-        if not overlap:  # no mark held in these pupils' weeks: the file only adds
-            return 0
+    with conn.begin():
         for row_no, day, session, old, new in conn.exec_driver_sql(
                 "SELECT s.row_no, s.date, s.session, m.code, s.code FROM import_staging s JOIN attendance_marks m "
                 "ON m.pupil_id = s.pupil_id AND m.date = s.date AND m.session = s.session "
@@ -448,8 +447,8 @@ def _merge(conn, dialect: str, run: _Run, min_date: date, max_date: date) -> dic
         f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.code IS NULL THEN 1 ELSE 0 END), 0), "
         f"COALESCE(SUM(CASE WHEN m.code <> s.code THEN 1 ELSE 0 END), 0) {join}")).one()
     if changed:
-        if run.reason is None:  # _check_amendments refused such a file before this
-            raise ImportFailed("an amendment without a reason")
+        if run.reason is None:  # counted before anything is written: the caller lists the rows
+            raise NeedsReason()
         conn.execute(text(
             "INSERT INTO mark_changes (pupil_id, date, session, old_code, new_code, import_job_id, "
             "changed_by_id, changed_at, reason, changed_by_name, changed_by_position) "
