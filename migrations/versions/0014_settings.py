@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014_settings'
-down_revision = '0011_calendar'
+down_revision = '0012_amendments'
 branch_labels = None
 depends_on = None
 

@@ -34,6 +34,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "import_attendance": frozenset({SCHOOL_STAFF, LA_ADMIN}),
     "import_for_any_school": frozenset({LA_ADMIN}),
     "view_school_attendance": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    # The calendar: the LA's term dates (LA admins); each school's INSET and closure days (its
+    # staff, its named EWO and the LA: the school is in their scope).
+    "manage_calendar": frozenset({LA_ADMIN}),
+    "manage_school_closures": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
     # Referrals and cases
     "refer": frozenset({SCHOOL_STAFF}),
     "view_referrals": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),

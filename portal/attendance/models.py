@@ -63,7 +63,8 @@ class PupilWeek(Model):
 
 
 class MarkChange(Model):
-    """A mark replaced by a later import: who, when, old -> new (kept with the register)."""
+    """An amended mark (a later import replaced it): the original and the amended entry, the
+    reason, when, and the name and position of who made it (kept with the register)."""
     __tablename__ = "mark_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +76,10 @@ class MarkChange(Model):
     import_job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id"))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The regulations: the reason, and the name and position of who amended it, as they were then.
+    reason: Mapped[str | None] = mapped_column(String(300))
+    changed_by_name: Mapped[str | None] = mapped_column(String(120))
+    changed_by_position: Mapped[str | None] = mapped_column(String(200))
 
 
 class Term(Model):
@@ -87,6 +92,9 @@ class Term(Model):
     end_date: Mapped[date] = mapped_column(Date)
     half_term_start: Mapped[date | None] = mapped_column(Date)
     half_term_end: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class BankHoliday(Model):
@@ -150,6 +158,8 @@ class ImportJob(Model):
     # what was accepted but should be checked (a UPN with an unknown LA number): [row, field, message]
     warnings: Mapped[list[Any] | None] = mapped_column(JSON)
     message: Mapped[str] = mapped_column(String(500), default="")
+    # Why the file's changes to existing marks were made (an amendment needs one)
+    reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

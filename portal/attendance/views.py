@@ -43,7 +43,7 @@ def list_imports():
             if problem is None:
                 job = service.create_import_job(
                     current_user, form.kind.data, upload.stream, upload.filename, origin=request.remote_addr,
-                    school_id=int(form.school_id.data) if form.school_id.data else None)
+                    school_id=int(form.school_id.data) if form.school_id.data else None, reason=form.reason_text())
                 transaction.after_commit(partial(jobs.start, job.id))
                 return redirect(url_for("attendance.view_import", job_id=job.id), code=303)
             form.file.errors.append(problem)

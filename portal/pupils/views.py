@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit, timeutil
-from portal.attendance import calc, charts, summaries
+from portal.attendance import amendments, calc, charts, summaries
 from portal.errors import Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import Form
@@ -56,16 +56,18 @@ def view(pupil_id: int):
     assert pupil is not None  # get_pupil_or_404 above found it
     summary = summaries.pupil_summary(pupil)
     register = {}
+    amended: dict = {}
     calendar_weeks = []
     if summary.term:
         start, end = summary.term.start, min(summary.term.end, timeutil.today())
         register = summaries.register_for(pupil, start, end)
+        amended = amendments.amendments_for(pupil.id, start, end)
         first = calc.week_start(start)
         while first <= end:
             calendar_weeks.append([first + timedelta(days=i) for i in range(5)])
             first += timedelta(days=7)
     return render_template(
-        "pupils/pupil.html", pupil=pupil, summary=summary, register=register,
+        "pupils/pupil.html", pupil=pupil, summary=summary, register=register, amended=amended,
         calendar_weeks=calendar_weeks, codes=summaries.code_table(), chart=charts.weekly_chart(summary.weeks),
         calc=calc)
 
