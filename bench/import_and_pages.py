@@ -212,21 +212,19 @@ def build_db(url: str, n_pupils: int, n_schools: int) -> dict:
 
 
 def school_days() -> list[date]:
-    """Days inside a 2025/26 term and outside its half-term, weekdays only (from `terms`)."""
+    """The school days of 2025/26 by the LA's calendar: weekdays inside a term, outside its
+    half-term and not a bank holiday (the import refuses marks on other days)."""
     from sqlalchemy import select
 
+    from portal.attendance import calendar
     from portal.attendance.models import Term
     from portal.extensions import db
 
+    cal = calendar.for_la()
     days = []
     for term in db.session.scalars(select(Term).where(Term.academic_year == ACADEMIC_YEAR)
                                    .order_by(Term.start_date)):
-        day = term.start_date
-        while day <= term.end_date:
-            half = term.half_term_start and term.half_term_start <= day <= term.half_term_end
-            if day.weekday() < 5 and not half:
-                days.append(day)
-            day += timedelta(days=1)
+        days += cal.school_days(term.start_date, term.end_date)
     return days
 
 

@@ -229,12 +229,16 @@ def _states() -> tuple[type, ...]:
 
 def _register_template_helpers(app: Flask) -> None:
     from portal import access
+    from portal.attendance import calc
     from portal.forms import page_shows_errors
     from portal.timeutil import london
 
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["day"] = lambda value: value.strftime("%-d %b %Y") if value else ""
     app.jinja_env.globals["page_shows_errors"] = page_shows_errors
+    # The one shown attendance figure and the band labels with the LA's ambition (calc.py).
+    app.jinja_env.globals["attendance_percent"] = calc.percent_label
+    app.jinja_env.globals["band_labels"] = calc.band_labels
     # Templates compare a state to its enum's members (`case.status == CaseStatus.closed`).
     app.jinja_env.globals.update({state.__name__: state for state in _states()})
 

@@ -1,6 +1,6 @@
-"""flask commands: seed-demo, demo-code, import-attendance, worker, create-admin, attendance
-refresh-flags. Each command
-that writes is a transaction boundary (`transaction.unit()`)."""
+"""flask commands: seed-demo, demo-code, import-attendance, calendar bank-holidays, attendance
+refresh-flags, worker, create-admin. Each command that writes is a transaction boundary
+(`transaction.unit()`)."""
 from __future__ import annotations
 
 import click
@@ -58,7 +58,10 @@ def register(app: Flask) -> None:
     @click.option("--school", "urn", help="Only pupils of the school with this URN (default: any school).")
     @click.option("--pupils", "kind", flag_value="pupils", help="The file holds pupils, not marks.")
     @click.option("--marks", "kind", flag_value="marks", default=True, help="The file holds marks (default).")
-    def import_attendance(path: str, email: str | None, urn: str | None, kind: str):
+    @click.option("--reason", metavar="TEXT",
+                  help="Why the file changes marks already imported (required when it amends any: the register "
+                       "keeps the reason with the original and the amended mark).")
+    def import_attendance(path: str, email: str | None, urn: str | None, kind: str, reason: str | None):
         """Import a CSV of marks (upn,date,session,code) or pupils, all or nothing, as a user."""
         import getpass
         import socket
@@ -93,7 +96,7 @@ def register(app: Flask) -> None:
         origin = f"command line ({getpass.getuser()}@{socket.gethostname()})"[:64]
         with open(path, "rb") as source, transaction.unit():
             job = create_import_job(user, kind, source, path, school_id=school_id, origin=origin,
-                                    status=ImportStatus.running)
+                                    status=ImportStatus.running, reason=reason if kind == "marks" else None)
         try:
             with transaction.unit():
                 if kind == "marks":
@@ -109,6 +112,29 @@ def register(app: Flask) -> None:
         for row, field, message in job.errors or []:
             click.echo(f"  row {row}, {field}: {message}", err=True)
         raise click.ClickException(job.message or "The import failed.")
+
+    @app.cli.group("calendar")
+    def calendar_group():
+        """The school calendar's reference data."""
+
+    @calendar_group.command("bank-holidays")
+    @click.option("--until", "until", type=click.IntRange(2000, 2199), required=True, metavar="YEAR",
+                  help="Add England's bank holidays for every missing year up to this one.")
+    def bank_holidays(until: int):
+        """Add England's bank holidays (from the `holidays` package) for the years not held yet."""
+        import getpass
+        import socket
+
+        from portal.attendance import calendar_service
+
+        label = f"command line ({getpass.getuser()}@{socket.gethostname()})"
+        with transaction.unit():
+            added = calendar_service.add_bank_holidays(until, actor_label=label)
+        if not added:
+            click.echo(f"Every year up to {until} is held already: nothing added.")
+            return
+        for year, n in sorted(added.items()):
+            click.echo(f"  {year}: {n} bank holidays added")
 
     attendance = AppGroup("attendance", help="Attendance jobs.")
     app.cli.add_command(attendance)

@@ -69,6 +69,13 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "attendance.import_progress": (SCHOOL_ADMIN, {"GET": 200}),
     "attendance.import_errors": (SCHOOL_ADMIN, {"GET": 200}),
     "attendance.sample": (SCHOOL_ADMIN, {"GET": 200}),
+    "attendance.calendar_page": (ADMIN, {"GET": 200}),
+    "attendance.new_term": (ADMIN, {"GET": 200, "POST": 422}),
+    "attendance.edit_term": (ADMIN, {"GET": 200, "POST": 422}),
+    "attendance.remove_term": (ADMIN, {"GET": 200, "POST": 303}),  # the matrix's own term (MATRIX_YEAR)
+    "attendance.school_closures": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "attendance.new_closure": (SCHOOLS_EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "attendance.remove_closure": (SCHOOLS_EWO_ADMIN, {"GET": 200, "POST": 303}),
     "cases.new_referral": (SCHOOL, {"GET": 200, "POST": 422}),
     "cases.edit_referral": (SCHOOL, {"GET": 200, "POST": 422}),
     "cases.list_referrals": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
@@ -94,6 +101,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "notifications.outbox": (ADMIN, {"GET": 200}),
     "cases.list_stages": (ADMIN, {"GET": 200}),
     "cases.edit_stage": (ADMIN, {"GET": 200, "POST": 422}),
+    "attendance.edit_settings": (ADMIN, {"GET": 200, "POST": 422}),
     "panels.list_meetings": (ALL, {"GET": 200}),
     "panels.new_meeting": (RUN_PANELS, {"GET": 200, "POST": 422}),
     "panels.view_meeting": (ALL, {"GET": 200}),
@@ -128,6 +136,22 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "sweeps.view_followup": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
     "sweeps.record_followup": (SCHOOLS_EWO_ADMIN, {"POST": 422}),
 }
+
+MATRIX_YEAR = "2040/41"  # a term of the matrix's own: terms are reference data, kept between tests
+
+
+@pytest.fixture(autouse=True)
+def _remove_the_matrix_term():
+    yield
+    from sqlalchemy import delete
+
+    from portal.attendance.models import Term
+    from portal.extensions import db
+
+    db.session.rollback()
+    db.session.execute(delete(Term).where(Term.academic_year == MATRIX_YEAR))
+    db.session.commit()
+
 
 def url_args(world) -> dict:
     """A real object for every id a URL can take, visible to every role allowed to use it
@@ -203,6 +227,13 @@ def url_args(world) -> dict:
         matched = sweeps.record_encounter(police, sweep, child)
         unmatched = sweeps.record_encounter(police, sweep, {**child, "forename": "Unknown", "surname": "Child"})
         follow_up = sweeps.confirm_match(world.user("ewo"), matched, pupil, matched.version)
+        from portal.attendance.models import SchoolClosure, Term
+
+        term = Term(academic_year=MATRIX_YEAR, name="Autumn", start_date=_date(2040, 9, 4),
+                    end_date=_date(2040, 12, 19))
+        closure = SchoolClosure(school_id=world.school_a.id, date=_date(2026, 11, 19), kind="inset")
+        db.session.add_all([term, closure])
+        db.session.commit()
         world._url_args = {
             "org_id": world.school_b.id,
             "user_id": world.user("school_staff_b").id,
@@ -224,6 +255,8 @@ def url_args(world) -> dict:
             "encounter_id": matched.id,
             "unmatched_encounter_id": unmatched.id,
             "followup_id": follow_up.id,
+            "term_id": term.id,
+            "closure_id": closure.id,
         }
     return world._url_args
 
@@ -280,12 +313,17 @@ def foreign_args(world) -> dict:
              "outcome": "returned_to_school"}
     encounter = sweeps.record_encounter(other_officer, sweep, child)
     follow_up = sweeps.confirm_match(ewo_b, encounter, pupil, encounter.version)
+    from portal.attendance.models import SchoolClosure
+
+    closure = SchoolClosure(school_id=world.school_b.id, date=date(2026, 11, 19), kind="inset")
+    db.session.add(closure)
+    db.session.commit()
     world._foreign_args = {
         "pupil_id": pupil.id, "contact_id": contact.id, "school_id": world.school_b.id, "job_id": job.id,
         "referral_id": referral.id, "submitted_referral_id": referral.id, "case_id": case.id, "entry_id": entry.id,
         "share_id": share.id, "action_id": action.id, "meeting_id": meeting.id, "item_id": item.id,
         "sweep_id": sweep.id, "encounter_id": encounter.id, "unmatched_encounter_id": encounter.id,
-        "followup_id": follow_up.id,
+        "followup_id": follow_up.id, "closure_id": closure.id,
     }
     return world._foreign_args
 
@@ -377,7 +415,7 @@ def test_each_role_across_the_matrix(app, world, role):
 
 
 OBJECT_ARGS = {"pupil_id", "contact_id", "school_id", "job_id", "referral_id", "case_id", "entry_id", "share_id",
-               "action_id", "meeting_id", "item_id", "sweep_id", "encounter_id", "followup_id"}
+               "action_id", "meeting_id", "item_id", "sweep_id", "encounter_id", "followup_id", "closure_id"}
 
 
 @pytest.mark.parametrize("role", [r for r in access.ROLES if r != access.LA_ADMIN])

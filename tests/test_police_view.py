@@ -48,6 +48,10 @@ MAX_URLS = 400
 RATIONALES = ("Jordan told the panel that mornings are hard since the move; the school will keep its meet-and-greet",
               "Riley's mother has agreed to the early help assessment offered in October")
 HEALTH_NOTE = "School nurse: asthma review booked with the GP"
+SUPPORT_NAME = "Bereavement counselling through the school nurse"
+SUPPORT_PLAN_TEXT = "Plan agreed with mother at the review meeting"
+NOT_APPROPRIATE_TEXT = "Family abroad for two weeks in term time after the request was refused"
+SHARED_PLAN_TEXT = "Jordan to join the neighbourhood team's mentoring scheme"
 
 
 @dataclass
@@ -95,6 +99,12 @@ def scene(world, time_machine) -> Scene:
     cases.share(ewo, other, world.early_help_org, "Family support")
     past = utcnow() - timedelta(days=2)
     cases.add_entry(ewo, shared, "support_offered", past, "Offered a meet-and-greet at the gate and a mentor.")
+    cases.add_entry(ewo, shared, "support_plan", past, SUPPORT_PLAN_TEXT, support_name=SUPPORT_NAME,
+                    review_on=TODAY + timedelta(days=30))
+    cases.add_entry(ewo, shared, "support_not_appropriate", past, NOT_APPROPRIATE_TEXT,
+                    not_appropriate_reason="term_time_holiday")
+    cases.add_entry(ewo, shared, "support_plan", past, SHARED_PLAN_TEXT, support_name="Police mentoring scheme place",
+                    review_on=TODAY + timedelta(days=30), police_shareable=True)
     cases.add_entry(ewo, shared, "note", past, HEALTH_NOTE, health=True)
     cases.add_entry(ewo, shared, "home_visit", past, "Seen near the shops in school hours; neighbourhood team "
                     "informed.", police_shareable=True)
@@ -199,6 +209,12 @@ def forbidden() -> dict[str, list[str]]:
         "date of birth": dates,
         "health note": list(db.session.scalars(select(ChronologyEntry.text).where(ChronologyEntry.health.is_(True)))),
         "panel rationale": list(db.session.scalars(select(PanelDecision.rationale))),
+        # support-first entries (plans, "support not appropriate") that were not shared with the police
+        "unshared support entry": [v for e in db.session.scalars(select(ChronologyEntry).where(
+            ChronologyEntry.kind.in_(("support_plan", "support_not_appropriate")),
+            ChronologyEntry.police_text.is_(None))) for v in (e.text, e.support_name)],
+        "support named in a plan": list(db.session.scalars(select(ChronologyEntry.support_name).where(
+            ChronologyEntry.support_name.is_not(None)))),
     }
 
 
@@ -282,6 +298,8 @@ def test_the_crawl_sees_what_the_police_are_meant_to_see(app, world, scene):
     case = police.get(f"/cases/{scene.shared.id}", headers={"HX-Request": "true", "HX-Target": "chronology"})
     text, _ = readable(case)
     assert "Case closed: Attendance improved and sustained." in text
+    # a support plan its author shared with the police is in their view (its words; not the support named)
+    assert SHARED_PLAN_TEXT in text and "Police mentoring scheme place" not in text
     assert "PCSO spoke to Jordan" in text and "Seen near the shops" in text and "Include Jordan" in text
     for item in scene.items:
         assert police.get(f"/panels/{scene.meeting.id}/items/{item.id}").status_code == 200
@@ -294,7 +312,8 @@ def test_the_crawl_sees_what_the_police_are_meant_to_see(app, world, scene):
     response = admin.get(f"/cases/{scene.shared.id}")
     full, _ = readable(response)
     kinds = {found.split(" '")[0] for found in leaks(full, response.get_data(as_text=True), forbidden())}
-    assert kinds == {"percentage", "UPN", "UPN-like", "date of birth", "health note", "panel rationale"}
+    assert kinds == {"percentage", "UPN", "UPN-like", "date of birth", "health note", "panel rationale",
+                     "unshared support entry", "support named in a plan"}
 
 
 def test_the_demo_holds_the_invariant_too(app):

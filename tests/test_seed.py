@@ -57,3 +57,28 @@ def test_seed_has_a_past_panel_with_decisions_and_a_future_one_with_an_agenda(cl
         assert measured and "Not yet measurable" not in page
     else:  # the first weeks of a term: a decision's "after" is not measurable yet, or partly so
         assert "Not yet measurable" in page or re.search(r"\d+ weeks? so far", page)
+
+
+def test_the_demo_has_an_inset_day_and_no_mark_on_a_day_its_school_was_closed(client):
+    from datetime import date
+
+    from portal.attendance import calendar
+    from portal.attendance.codes import NOT_COUNTED_WHEN_CLOSED
+    from portal.attendance.models import AttendanceMark, SchoolClosure
+    from portal.pupils.models import Pupil
+    from tests import clock
+
+    with clock.on(date(2026, 11, 23)):  # the seed's term has a bank holiday-free autumn and a half-term
+        seed_demo("attend-demo-2026")
+    first = db.session.scalar(select(Organisation).where(Organisation.kind == OrgKind.school)
+                              .order_by(Organisation.urn))
+    [inset] = db.session.scalars(select(SchoolClosure)).all()
+    assert inset.school_id == first.id and inset.kind == "inset"
+    calendar.forget()
+    rows = db.session.execute(select(Pupil.school_id, AttendanceMark.date, AttendanceMark.code).distinct()
+                              .join(Pupil, Pupil.id == AttendanceMark.pupil_id)).all()
+    closed = [(school, day, code) for school, day, code in rows
+              if code not in NOT_COUNTED_WHEN_CLOSED and not calendar.for_school(school).is_open(day)]
+    assert rows and not closed
+    assert {code for school, day, code in rows if school == first.id and day == inset.date} == {"#"}
+    assert date(2026, 10, 28) not in {day for _, day, _ in rows}  # half-term

@@ -6,7 +6,7 @@ academic year (rebuilt by every marks import for its pupils and daily by
 `flask --app portal attendance refresh-flags`). Both are filled by the first refresh.
 
 Revision ID: 0013_flags
-Revises: 0011_calendar
+Revises: 0014_settings
 Create Date: 2026-12-02 08:20:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_flags'
-down_revision = '0011_calendar'
+down_revision = '0014_settings'
 branch_labels = None
 depends_on = None
 

@@ -34,6 +34,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "import_attendance": frozenset({SCHOOL_STAFF, LA_ADMIN}),
     "import_for_any_school": frozenset({LA_ADMIN}),
     "view_school_attendance": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    # The calendar: the LA's term dates (LA admins); each school's INSET and closure days (its
+    # staff, its named EWO and the LA: the school is in their scope).
+    "manage_calendar": frozenset({LA_ADMIN}),
+    "manage_school_closures": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
     # Referrals and cases
     "refer": frozenset({SCHOOL_STAFF}),
     "view_referrals": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
@@ -50,6 +54,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Completing (or cancelling) an action: decided per action by `can_update_action`.
     "update_actions": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, POLICE, LA_ADMIN}),
     "manage_stages": frozenset({LA_ADMIN}),
+    "manage_settings": frozenset({LA_ADMIN}),  # local defaults: the attendance ambition
     "read_outbox": frozenset({LA_ADMIN}),
     # Panels: the chair and LA admins run meetings; anyone may be invited to one (in person or
     # through their agency), and then sees its agenda and packs within the access window.

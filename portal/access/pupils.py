@@ -42,6 +42,15 @@ def get_school_or_404(user, school_id: int) -> Organisation:
     return load_or_404(schools_for(user), Organisation, school_id)
 
 
+def get_closure_or_404(user, school_id: int, closure_id: int):
+    """One of a school's closure days, the school in the user's scope (else 404)."""
+    from portal.attendance.models import SchoolClosure
+
+    scope = select(SchoolClosure).where(SchoolClosure.school_id == school_id,
+                                        SchoolClosure.school_id.in_(school_ids_for(user)))
+    return load_or_404(scope, SchoolClosure, closure_id)
+
+
 def imports_for(user) -> Select:
     from portal.attendance.models import ImportJob
 

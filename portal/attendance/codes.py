@@ -60,3 +60,6 @@ CODES: list[tuple[str, str, str]] = [
 
 CLOSURE_CODES = frozenset({"#", "Y4"})  # sessions the school was not open (planned or unexpected closure)
 LATE_CODES = frozenset({"L", "U"})
+# The codes a register may hold for a session on a day the school's calendar closes it (a
+# weekend, bank holiday, holiday or the school's own closure day): explicitly not counted.
+NOT_COUNTED_WHEN_CLOSED = frozenset({"#", "X", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7"})

@@ -415,12 +415,10 @@ def _falling(conn, pupils: str, params: dict, as_of: date, flags: list[dict]) ->
         drop = falling(int(att_y or 0), int(pos_y or 0), int(att_r or 0), int(pos_r or 0))
         if drop is None:
             continue
-        recent = 100 * int(att_r) / int(pos_r)
-        year = 100 * int(att_y) / int(pos_y)
         flags.append({"pupil_id": int(pupil_id), "flag": FALLING, "from_date": _d(first_recent), "to_date": as_of,
                       "figure": drop,
-                      "detail": f"{recent:.1f}% in the last {FALLING_WEEKS} school weeks against {year:.1f}% "
-                                f"this year"})
+                      "detail": f"{int(att_r)} of {int(pos_r)} possible sessions attended in the last {FALLING_WEEKS} "
+                                f"school weeks, against {int(att_y)} of {int(pos_y)} this year"})
 
 
 # ----- reading ---------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from typing import Callable
 from sqlalchemy import select, text, update
 
 from portal import access, timeutil, transaction
-from portal.attendance import calc, flags
-from portal.attendance.codes import CLOSURE_CODES
+from portal.attendance import calc, calendar, flags
+from portal.attendance.codes import CLOSURE_CODES, NOT_COUNTED_WHEN_CLOSED
 from portal.attendance.models import ImportJob, ImportStatus, RegisterCode
 from portal.attendance.queries import week_start_sql
 from portal.csvutil import safe_cell
@@ -116,12 +116,16 @@ class _Run:
     who: dict
     errors_file: str
     progress: Callable[[int, str], None] | None
+    reason: str | None = None  # why the file amends marks (required when it changes any)
 
     @classmethod
     def of(cls, job: ImportJob, progress: Callable[[int, str], None] | None) -> _Run:
         actor = db.session.get(User, job.uploaded_by_id) if job.uploaded_by_id else None
-        who = {"actor_id": getattr(actor, "id", None), "actor_label": audit_label(actor), "ip": job.uploaded_from}
-        return cls(job.id, job.school_id, job.path, max(job.size_bytes, 1), actor, who, errors_path(job), progress)
+        who = {"actor_id": getattr(actor, "id", None), "actor_label": audit_label(actor), "ip": job.uploaded_from,
+               "name": actor.name if actor is not None else (job.uploaded_from or "system"),
+               "position": position_of(actor)}
+        return cls(job.id, job.school_id, job.path, max(job.size_bytes, 1), actor, who, errors_path(job), progress,
+                   (job.reason or "").strip() or None)
 
     def report(self, percent: int, phase: str) -> None:
         set_progress(self.job_id, progress=percent, phase=phase)
@@ -137,6 +141,22 @@ class _Scope:
     pupil_ids: dict[str, int]
     elsewhere: set[str]
     precise: bool
+    school_of: dict[int, int] = field(default_factory=dict)  # pupil id -> school id
+    # school id -> {date: why the school was closed that day, or None}: one calendar look-up per
+    # school and date, so the check stays O(1) a row
+    closed: dict[int, dict[date, str | None]] = field(default_factory=dict)
+    calendars: dict[int, calendar.Calendar] = field(default_factory=dict)
+
+    def closed_reason(self, pid: int, day: date) -> str | None:
+        school_id = self.school_of[pid]
+        days = self.closed.get(school_id)
+        if days is None:
+            days = self.closed[school_id] = {}
+        try:
+            return days[day]
+        except KeyError:
+            reason = days[day] = self.calendars[school_id].closed_reason(day)
+            return reason
 
 
 @dataclass
@@ -155,6 +175,8 @@ def import_marks(job: ImportJob, *, today: date | None = None,
     run = _Run.of(job, progress)
     scope = _scope(run)
     codes = {c: c for c in db.session.scalars(select(RegisterCode.code))}
+    calendar.forget()  # a long-lived worker: the calendar as it is now
+    scope.calendars = {school_id: calendar.for_school(school_id) for school_id in set(scope.school_of.values())}
     transaction.end_before_progress()
     run.report(1, "Checking rows")
 
@@ -170,7 +192,13 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             _record_failure(run, staged, sink.count, shown)
             return db.session.get_one(ImportJob, run.job_id)
         run.report(85, "Saving marks")
-        _save(conn, dialect, run, staged, today)
+        try:
+            _save(conn, dialect, run, staged, today)
+        except NeedsReason:  # rolled back before anything was written
+            sink = ErrorSink(run.errors_file)
+            amended = _list_amendments(conn, sink)
+            _record_failure(run, staged, sink.count, sink.close(), amended)
+            return db.session.get_one(ImportJob, run.job_id)
         with contextlib.suppress(FileNotFoundError):
             os.remove(run.errors_file)
     finally:
@@ -189,6 +217,7 @@ def _scope(run: _Run) -> _Scope:
     for pid, upn, pupil_school in db.session.execute(stmt):
         if school_id is None or pupil_school == school_id:
             scope.pupil_ids[upn] = pid
+            scope.school_of[pid] = pupil_school
         else:
             scope.elsewhere.add(upn)
     return scope
@@ -270,7 +299,7 @@ def _check_row(staged: _Staged, row: list[str], scope: _Scope, codes: dict[str, 
     if isinstance(parsed, str):
         sink.add(row_no, "date", parsed)
         return None
-    iso, _, week = parsed
+    iso, day, week = parsed
     session = SESSIONS.get(raw_session) or SESSIONS.get(raw_session.strip().upper())
     if session is None:
         sink.add(row_no, "session", f"Session must be AM or PM, not {raw_session[:10]!r}")
@@ -279,6 +308,12 @@ def _check_row(staged: _Staged, row: list[str], scope: _Scope, codes: dict[str, 
     if code is None:
         sink.add(row_no, "code", f"Unknown register code {raw_code[:10]!r}")
         return None
+    if code not in NOT_COUNTED_WHEN_CLOSED:
+        closed = scope.closed_reason(pid, day)
+        if closed is not None:
+            sink.add(row_no, "date", f"Not a school day: {closed} – remove the row, or mark it # if the school "
+                                     "was closed (or X, Y1–Y7 where one applies)")
+            return None
     return (pid, iso, session, code, week, row_no)
 
 
@@ -306,13 +341,37 @@ def _check_duplicates(conn, sink: ErrorSink) -> None:
             sink.add(int(dup), "row", f"Duplicate of row {first_row}: the same pupil, date and session")
 
 
-def _record_failure(run: _Run, staged: _Staged, problems: int, shown: list[list]) -> None:
+class NeedsReason(Exception):
+    """The file changes marks already held and no reason was given: nothing is written."""
+
+
+def _list_amendments(conn, sink: ErrorSink) -> int:
+    """A file without a reason may only add marks: every row that would change a mark already
+    held is a problem (the regulations keep a reason for each amendment). How many there are."""
+    amended = 0
+    with conn.begin():
+        for row_no, day, session, old, new in conn.exec_driver_sql(
+                "SELECT s.row_no, s.date, s.session, m.code, s.code FROM import_staging s JOIN attendance_marks m "
+                "ON m.pupil_id = s.pupil_id AND m.date = s.date AND m.session = s.session "
+                "WHERE m.code <> s.code ORDER BY s.row_no"):
+            amended += 1
+            sink.add(row_no, "code", f"Changes the {session} mark of {day} from {old} to {new}: an amendment "
+                                     "needs a reason – choose one when you upload the file (--reason on the "
+                                     "command line)")
+    return amended
+
+
+def _record_failure(run: _Run, staged: _Staged, problems: int, shown: list[list], amended: int = 0) -> None:
     """Nothing is imported: the job lists the problems, and the audit entry says so."""
+    if amended:
+        message = (f"The file changes {amended} mark{'s' if amended != 1 else ''} already imported, and no reason "
+                   "was given. Nothing was imported: upload it again with the reason for the amendment.")
+    else:
+        message = f"{problems} problem{'s' if problems != 1 else ''} found. Nothing was imported."
     with db.engine.begin() as done:
         done.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
             status=ImportStatus.failed, phase="Finished", progress=100, finished_at=utcnow(), rows=staged.last_row - 1,
-            error_count=problems, errors=shown,
-            message=f"{problems} problem{'s' if problems != 1 else ''} found. Nothing was imported."))
+            error_count=problems, errors=shown, message=message))
         _audit(done, run.who, "attendance_import_failed", run.job_id,
                f"{staged.last_row - 1} rows, {problems} problem{'s' if problems != 1 else ''}: nothing imported",
                {"school_id": {"from": None, "to": run.school_id}})
@@ -325,16 +384,17 @@ def _save(conn, dialect: str, run: _Run, staged: _Staged, today: date) -> None:
     # a file with no marks was refused before this, and every mark staged set both dates
     assert staged.min_date is not None and staged.max_date is not None
     with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
-        counts = _merge(conn, dialect, run.job_id, run.who["actor_id"], staged.min_date, staged.max_date)
+        counts = _merge(conn, dialect, run, staged.min_date, staged.max_date)
         flags.refresh(conn, today, "SELECT DISTINCT pupil_id FROM import_staging")
         conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
             status=ImportStatus.done, phase="Finished", progress=100, rows=staged.rows, error_count=0, errors=None,
             finished_at=utcnow(), message="", **counts))
         _audit(conn, run.who, "attendance_imported", run.job_id,
                f"{staged.rows} marks ({counts['added']} added, {counts['changed']} changed, "
-               f"{counts['unchanged']} unchanged)",
+               f"{counts['unchanged']} unchanged)" + (f"; reason: {run.reason}" if counts["changed"] else ""),
                {"school_id": {"from": None, "to": run.school_id},
-                **{k: {"from": None, "to": v} for k, v in counts.items()}})
+                **{k: {"from": None, "to": v} for k, v in counts.items()},
+                **({"reason": {"from": None, "to": run.reason}} if counts["changed"] else {})})
 
 
 def _drop_staging(conn, dialect: str) -> None:
@@ -366,7 +426,7 @@ def _parse_date(raw: str, today: date) -> tuple[str, date, str] | str:
     return day.isoformat(), day, calc.week_start(day).isoformat()
 
 
-def _merge(conn, dialect: str, job_id: int, actor_id: int | None, min_date: date, max_date: date) -> dict[str, int]:
+def _merge(conn, dialect: str, run: _Run, min_date: date, max_date: date) -> dict[str, int]:
     first_week = calc.week_start(min_date)
     last_day = calc.week_start(max_date) + timedelta(days=6)
     params = {"first": first_week, "last": last_day}
@@ -389,10 +449,15 @@ def _merge(conn, dialect: str, job_id: int, actor_id: int | None, min_date: date
         f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.code IS NULL THEN 1 ELSE 0 END), 0), "
         f"COALESCE(SUM(CASE WHEN m.code <> s.code THEN 1 ELSE 0 END), 0) {join}")).one()
     if changed:
+        if run.reason is None:  # counted before anything is written: the caller lists the rows
+            raise NeedsReason()
         conn.execute(text(
             "INSERT INTO mark_changes (pupil_id, date, session, old_code, new_code, import_job_id, "
-            "changed_by_id, changed_at) SELECT s.pupil_id, s.date, s.session, m.code, s.code, :job, :by, :at "
-            f"{join} WHERE m.code <> s.code"), {"job": job_id, "by": actor_id, "at": utcnow()})
+            "changed_by_id, changed_at, reason, changed_by_name, changed_by_position) "
+            "SELECT s.pupil_id, s.date, s.session, m.code, s.code, :job, :by, :at, :reason, :name, :position "
+            f"{join} WHERE m.code <> s.code"),
+            {"job": run.job_id, "by": run.who["actor_id"], "at": utcnow(), "reason": run.reason[:300],
+             "name": run.who["name"][:120], "position": run.who["position"][:200]})
     conn.exec_driver_sql(
         "INSERT INTO attendance_marks (pupil_id, date, session, code) "
         "SELECT pupil_id, date, session, code FROM import_staging WHERE true "
@@ -436,6 +501,15 @@ def recompute_weeks(conn, dialect: str, pupil_ids_sql: str, first_day: date, las
         "AND week_start >= :first AND week_start <= :last"), params)
     insert_weeks(conn, "attendance_marks", week_start_sql(dialect, "s.date"),
                  f"WHERE s.pupil_id IN ({pupil_ids_sql}) AND s.date >= :first AND s.date <= :last", params)
+
+
+def position_of(actor) -> str:
+    """A person's position as the register keeps it: their role and organisation, as they are now."""
+    from portal.access.roles import role_label
+
+    if actor is None:
+        return "system (no user)"
+    return f"{role_label(actor.role)}, {actor.organisation.name}"
 
 
 def audit_label(actor) -> str:

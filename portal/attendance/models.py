@@ -64,7 +64,8 @@ class PupilWeek(Model):
 
 
 class MarkChange(Model):
-    """A mark replaced by a later import: who, when, old -> new (kept with the register)."""
+    """An amended mark (a later import replaced it): the original and the amended entry, the
+    reason, when, and the name and position of who made it (kept with the register)."""
     __tablename__ = "mark_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +77,10 @@ class MarkChange(Model):
     import_job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id"))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The regulations: the reason, and the name and position of who amended it, as they were then.
+    reason: Mapped[str | None] = mapped_column(String(300))
+    changed_by_name: Mapped[str | None] = mapped_column(String(120))
+    changed_by_position: Mapped[str | None] = mapped_column(String(200))
 
 
 class Term(Model):
@@ -88,6 +93,9 @@ class Term(Model):
     end_date: Mapped[date] = mapped_column(Date)
     half_term_start: Mapped[date | None] = mapped_column(Date)
     half_term_end: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class BankHoliday(Model):
@@ -190,7 +198,11 @@ class ImportJob(Model):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[Any] | None] = mapped_column(JSON)  # the first 100: [row, field, message]
+    # what was accepted but should be checked (a UPN with an unknown LA number): [row, field, message]
+    warnings: Mapped[list[Any] | None] = mapped_column(JSON)
     message: Mapped[str] = mapped_column(String(500), default="")
+    # Why the file's changes to existing marks were made (an amendment needs one)
+    reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -200,3 +212,19 @@ class ImportJob(Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.done, ImportStatus.failed)
+
+
+class LocalSettings(Model):
+    """The LA's local defaults (one row, id 1; absent: the national defaults). Only what is
+    local: the PA and SA edges are DfE definitions and stay in code (calc.py)."""
+    __tablename__ = "local_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ambition_percent: Mapped[int] = mapped_column(SmallInteger)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (CheckConstraint("ambition_percent BETWEEN 91 AND 100", name="ck_local_settings_ambition"),
+                      CheckConstraint("id = 1", name="ck_local_settings_one_row"))
+    __mapper_args__ = {"version_id_col": version}

@@ -13,17 +13,20 @@ def week_start_sql(dialect: str, column: str) -> str:
     return f"CAST(date_trunc('week', {column}) AS date)"
 
 
-def band_case(attended, possible):
-    """The SQL twin of calc.band (integer arithmetic, same edges)."""
-    missed = possible - attended
+def band_case(attended, possible, ambition_percent: int | None = None):
+    """The SQL twin of calc.band (integer arithmetic, same edges; the ambition from the LA's
+    settings, read once per request)."""
+    amb = calc.ambition() if ambition_percent is None else ambition_percent
     return case(
         (possible <= 0, calc.NO_DATA),
-        (missed * 2 >= possible, calc.SEVERE),
-        (missed * 10 >= possible, calc.PERSISTENT),
-        (attended * 100 < calc.AMBITION_PERCENT * possible, calc.AT_RISK),
+        (attended * 100 <= calc.SEVERE_PERCENT * possible, calc.SEVERE),
+        (attended * 100 <= calc.PERSISTENT_PERCENT * possible, calc.PERSISTENT),
+        (attended * 100 < amb * possible, calc.AT_RISK),
         else_=calc.EXPECTED,
     )
 
 
 def percent_sql(attended, possible):
+    """The SQL twin of calc.percent: the exact ratio as a number, for ordering only (what is
+    shown comes from calc.percent_text on the row's attended and possible)."""
     return case((possible > 0, 100.0 * attended / func.nullif(possible, 0)), else_=None)

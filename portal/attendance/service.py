@@ -33,18 +33,22 @@ def upload_problem(filename: str | None, stream: IO[bytes], kind: str) -> str | 
 
 
 def create_import_job(actor: User, kind: str, source: IO[bytes], filename: str, *, school_id: int | None,
-                      origin: str | None, status: ImportStatus = ImportStatus.queued) -> ImportJob:
+                      origin: str | None, status: ImportStatus = ImportStatus.queued,
+                      reason: str | None = None) -> ImportJob:
     """Save a private copy of the file and add its job, for the school the actor may import
     for (`access.import_school_for`), with the audit entry naming the uploader and where the
-    file came from. The caller commits; the copy is deleted when the job ends."""
+    file came from. `reason`: why the file amends marks already held (the import refuses a file
+    that changes any without one). The caller commits; the copy is deleted when the job ends."""
     path = uploads.store(source)  # 0600, under instance/imports
     try:
         job = ImportJob(kind=kind, school_id=access.import_school_for(actor, school_id), uploaded_by_id=actor.id,
                         uploaded_from=(origin or "")[:64] or None, filename=os.path.basename(filename)[:255],
-                        path=path, size_bytes=os.path.getsize(path), status=status)
+                        path=path, size_bytes=os.path.getsize(path), status=status,
+                        reason=(reason or "").strip()[:300] or None)
         db.session.add(job)
         db.session.flush()
-        audit.record(actor, "import_uploaded", job, ip=job.uploaded_from, summary=f"{job.kind}: {job.filename}")
+        audit.record(actor, "import_uploaded", job, ip=job.uploaded_from, summary=f"{job.kind}: {job.filename}"
+                     + (f" (reason for any amendment: {job.reason})" if job.reason else ""))
     except BaseException:
         with contextlib.suppress(OSError):
             uploads.discard(path)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, false, func, select
+from sqlalchemy import false, func, select
 
 from portal.attendance import calc, calendar, flags
 from portal.attendance.calc import Totals
 from portal.attendance.codes import AUTHORISED, UNAUTHORISED
 from portal.attendance.models import AttendanceMark, PupilFlag, PupilWeek, RegisterCode, Term
-from portal.attendance.queries import band_case
+from portal.attendance.queries import band_case, percent_sql
 from portal.extensions import db
 from portal.pupils.models import Pupil
 from portal.timeutil import today
@@ -185,7 +185,7 @@ def school_rows_stmt(ctx: SchoolContext):
     possible = func.coalesce(agg.c.possible, 0)
     attended = func.coalesce(agg.c.attended, 0)
     band = band_case(attended, possible)
-    pct = case((possible > 0, attended * 1000 / possible), else_=None)  # tenths of a percent
+    pct = percent_sql(attended, possible)  # for ordering; shown through calc.percent_text
     cols = select(
         Pupil,
         possible.label("possible"), attended.label("attended"),

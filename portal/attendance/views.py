@@ -43,7 +43,7 @@ def list_imports():
             if problem is None:
                 job = service.create_import_job(
                     current_user, form.kind.data, upload.stream, upload.filename, origin=request.remote_addr,
-                    school_id=int(form.school_id.data) if form.school_id.data else None)
+                    school_id=int(form.school_id.data) if form.school_id.data else None, reason=form.reason_text())
                 transaction.after_commit(partial(jobs.start, job.id))
                 return redirect(url_for("attendance.view_import", job_id=job.id), code=303)
             form.file.errors.append(problem)
@@ -189,12 +189,15 @@ def school_export(school_id: int):
     school = access.get_school_or_404(current_user, school_id)
     ctx, stmt, _, _, _ = _school_rows(school)
 
+    labels = calc.band_labels()
+
     def rows():
         for row in db.session.execute(stmt):
             p = row.Pupil
-            pct = calc.percent(row.attended, row.possible)
+            # the page's figure, digit for digit (calc.percent_text), without its "%" sign
             yield [p.upn, p.legal_forename, p.legal_surname, p.year_label,
-                   "" if pct is None else f"{pct:.1f}", calc.BAND_LABELS[row.band], row.possible, row.attended,
+                   calc.percent_text(row.attended, row.possible) or "", labels[row.band], row.possible,
+                   row.attended,
                    row.authorised, row.unauthorised, row.unauth10,
                    " ".join(short for _, _, short in p.flags)]
 

@@ -14,6 +14,7 @@ from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm,
 from portal.cases.models import (
     CHRONOLOGY_KINDS,
     CLOSURE_REASONS,
+    NOT_APPROPRIATE_REASONS,
     Action,
     ActionStatus,
     Case,
@@ -116,13 +117,13 @@ def case_page_context(case: Case, **extra):
                    closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
                    action_form=new_action_form(case), update_form=_update_form(case),
                    can_update=lambda a: access.can_update_action(current_user, a),
-                   support_offers=service.support_offers(case))
+                   support_evidence=service.support_evidence(case),
+                   not_appropriate_reasons=dict(NOT_APPROPRIATE_REASONS))
     if view != "police":
         from portal.attendance.summaries import pupil_summary
         from portal.cases.stages import suggested_stage
 
-        now = pupil_summary(case.pupil).year_totals.percent
-        context["case_attendance_now"] = None if now is None else round(now, 1)
+        context["case_attendance_now"] = pupil_summary(case.pupil).year_totals.percent_text
         context["suggested"], context["days_absent"] = suggested_stage(case.pupil)
     if access.panel_history_visible(current_user, case):
         from portal.panels.service import history_for_case
@@ -215,9 +216,19 @@ def add_entry(case_id: int):
             occurred = utcnow()
         try:
             service.add_entry(current_user, case, form.kind.data, occurred, form.text.data.strip(),
-                              police_shareable=form.police_shareable.data, health=form.health.data)
+                              police_shareable=form.police_shareable.data, health=form.health.data,
+                              support_name=form.support_name.data, review_on=form.review_on.data,
+                              not_appropriate_reason=form.not_appropriate_reason.data or None)
         except Refused as exc:
-            form.form_errors.append(exc.message)
+            if exc.problems:
+                for field, message in exc.problems.items():
+                    target = getattr(form, field, None)
+                    if target is None:
+                        form.form_errors.append(message)
+                    else:
+                        target.errors = [*target.errors, message]
+            else:
+                form.form_errors.append(exc.message)
         else:
             flash("The entry has been added to the chronology.", "success")
             return _back(case, "#chronology")

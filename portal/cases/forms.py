@@ -19,6 +19,7 @@ from portal.cases.models import (
     CLOSURE_REASONS,
     CONSENT,
     MANUAL_KINDS,
+    NOT_APPROPRIATE_REASONS,
     URGENCY,
     ActionStatus,
     CaseStatus,
@@ -82,7 +83,21 @@ class EntryForm(Form):
                             description="YYYY-MM-DD", default=date.today,
                             validators=[InputRequired("Enter the date it happened, like 2026-11-20")])
     text = TextAreaField("What happened", widget=GovTextArea(),
+                         description="For ‘Support not appropriate’: the rationale (why support is not "
+                                     "appropriate here), at least 40 characters.",
                          validators=[InputRequired("Enter what happened"), Length(max=5000)])
+    # support first: a support plan names the support and its review date; "support not
+    # appropriate" says which reason (checked in the service, per kind)
+    support_name = StringField("Support plan: the support put in place", widget=GovTextInput(), filters=[strip],
+                               description="Only for a support plan. For example: weekly mentoring and a "
+                                           "breakfast club place.",
+                               validators=[Optional(), Length(max=300)])
+    review_on = DateField("Support plan: review date", widget=GovTextInput(), format="%Y-%m-%d",
+                          description="Only for a support plan. YYYY-MM-DD",
+                          validators=[Optional()])
+    not_appropriate_reason = SelectField("Support not appropriate: reason", widget=GovSelect(),
+                                         choices=[("", "Only for ‘Support not appropriate’")]
+                                         + list(NOT_APPROPRIATE_REASONS), validators=[Optional()])
     police_shareable = BooleanField("Can be seen by the police if the case is shared with them")
     health = BooleanField("This is a health note (never shown to the police)")
     submit = SubmitField("Add to the chronology", widget=GovSubmitInput())

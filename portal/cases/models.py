@@ -81,6 +81,8 @@ CHRONOLOGY_KINDS: tuple[tuple[str, str], ...] = (
     ("meeting", "Meeting"),
     ("letter", "Letter"),
     ("support_offered", "Support offered"),
+    ("support_plan", "Support plan"),
+    ("support_not_appropriate", "Support not appropriate"),
     ("referral", "Referral"),
     ("triage", "Triage"),
     ("stage_change", "Stage change"),
@@ -91,7 +93,22 @@ CHRONOLOGY_KINDS: tuple[tuple[str, str], ...] = (
     ("sweep", "Truancy sweep"),
 )
 # Kinds a person records by hand; the others are written by the portal.
-MANUAL_KINDS = ("note", "phone_call", "home_visit", "meeting", "letter", "support_offered")
+MANUAL_KINDS = ("note", "phone_call", "home_visit", "meeting", "letter", "support_offered", "support_plan",
+                "support_not_appropriate")
+
+# Support first (DOMAIN.md, as corrected by issue 12): formal support or enforcement comes when
+# support has not worked, was not engaged with, or was not appropriate. The evidence that
+# unlocks it is a support plan entry (naming the support, with its review date) or a "support
+# not appropriate" entry (which reason, and a rationale of real length); a bare "support
+# offered" line is a record of an offer, not that evidence.
+SUPPORT_EVIDENCE_KINDS = ("support_plan", "support_not_appropriate")
+NOT_APPROPRIATE_REASONS: tuple[tuple[str, str], ...] = (
+    ("term_time_holiday", "Unauthorised term-time holiday"),
+    ("no_barrier", "No barrier to attendance that support could remove"),
+    ("other", "Another reason (explained in the rationale)"),
+)
+SUPPORT_NAME_MIN = 10   # characters naming the support ("a mentor" is not a plan)
+RATIONALE_MIN = 40      # characters of rationale for "support not appropriate"
 
 
 class Stage(Model):
@@ -259,6 +276,11 @@ class ChronologyEntry(Model):
     struck_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     struck_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     strike_reason: Mapped[str] = mapped_column(Text, default="")
+    # support first: a "support_plan" names the support and its review date; a
+    # "support_not_appropriate" entry says which reason (its text is the rationale)
+    support_name: Mapped[str | None] = mapped_column(String(300))
+    review_on: Mapped[date | None] = mapped_column(Date)
+    not_appropriate_reason: Mapped[str | None] = mapped_column(String(32))
 
     author = relationship("User", foreign_keys=[author_id])
     organisation = relationship("Organisation")

@@ -40,7 +40,7 @@ def snapshot(pupil) -> dict:
     y = s.year_totals
     return {"as_of": today().isoformat(), "possible": y.possible, "attended": y.attended,
             "authorised": y.authorised, "unauthorised": y.unauthorised,
-            "percent": None if y.percent is None else round(y.percent, 1),
+            "percent": calc.percent_text(y.attended, y.possible),  # the shown figure, as text
             "band": calc.band(y.attended, y.possible), "unauthorised_10_weeks": s.unauthorised_in_window}
 
 

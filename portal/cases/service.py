@@ -12,6 +12,10 @@ from portal import access, audit
 from portal.cases.models import (
     CLOSURE_REASONS,
     MANUAL_KINDS,
+    NOT_APPROPRIATE_REASONS,
+    RATIONALE_MIN,
+    SUPPORT_EVIDENCE_KINDS,
+    SUPPORT_NAME_MIN,
     Action,
     ActionStatus,
     Case,
@@ -28,7 +32,7 @@ from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.notifications import notify
 from portal.orgs.models import Organisation, OrgKind, User
-from portal.timeutil import utcnow
+from portal.timeutil import LONDON, as_utc, utcnow
 
 SHAREABLE_KINDS = (OrgKind.social_care, OrgKind.early_help, OrgKind.police, OrgKind.health, OrgKind.school)
 
@@ -80,28 +84,50 @@ def set_status(actor: User, case: Case, status: str, expected_version: int | Non
     _flush(case)
 
 
-def support_offers(case: Case) -> int:
-    return len(db.session.scalars(select(ChronologyEntry.id).where(
-        ChronologyEntry.case_id == case.id, ChronologyEntry.kind == "support_offered",
-        ChronologyEntry.struck_at.is_(None))).all())
+def support_evidence(case: Case) -> list[ChronologyEntry]:
+    """The entries that let formal support or enforcement go ahead (support first): support
+    plans (naming the support and its review date) and "support not appropriate" rationales,
+    not struck through, newest first. A bare "support offered" line is not evidence."""
+    return list(db.session.scalars(select(ChronologyEntry).where(
+        ChronologyEntry.case_id == case.id, ChronologyEntry.kind.in_(SUPPORT_EVIDENCE_KINDS),
+        ChronologyEntry.struck_at.is_(None)).order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc())))
+
+
+SUPPORT_FIRST_MESSAGE = (
+    "the chronology must show support first: a ‘Support plan’ entry naming the support and its review "
+    "date, or a ‘Support not appropriate’ entry saying why (for example an unauthorised term-time holiday).")
+
+
+def evidence_summary(entry: ChronologyEntry) -> str:
+    """One line saying which support-first evidence an entry is (for the stage change's record)."""
+    day = as_utc(entry.occurred_at).astimezone(LONDON).strftime("%-d %b %Y")
+    if entry.kind == "support_plan":
+        review = entry.review_on.strftime("%-d %b %Y") if entry.review_on else "–"
+        return f"support plan of {day} ({entry.support_name}; review {review})"
+    reason = dict(NOT_APPROPRIATE_REASONS).get(entry.not_appropriate_reason or "", "–")
+    return f"support not appropriate, recorded {day} ({reason})"
 
 
 @conflict_on_stale
 def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | None, reason: str = "") -> None:
-    """Support first: a formal-support or enforcement stage needs logged support offers."""
+    """Support first: a formal-support or enforcement stage needs a support plan or a recorded
+    rationale that support is not appropriate; the stage change records which."""
     _check_version(case, expected_version)
     if case.is_closed:
         raise Refused("The case is closed.")
-    if stage.needs_support_evidence and support_offers(case) == 0:
+    evidence = support_evidence(case) if stage.needs_support_evidence else []
+    if stage.needs_support_evidence and not evidence:
         raise Refused(
-            f"‘{stage.name}’ is {'formal support' if stage.level == 'formal' else 'enforcement'}: the chronology "
-            "must show the support offered first. Record at least one ‘Support offered’ entry (what was offered, "
-            "to whom and when), then change the stage.", {"stage_id": "Log the support offered first"})
+            f"‘{stage.name}’ is {'formal support' if stage.level == 'formal' else 'enforcement'}: "
+            + SUPPORT_FIRST_MESSAGE + " Then change the stage.",
+            {"stage_id": "Record a support plan, or why support is not appropriate, first"})
     before = case.stage.name if case.stage else None
     case.stage = stage
     changed = f"Stage changed from {before or 'none'} to {stage.name}."
+    basis = f" Support first: {evidence_summary(evidence[0])}." if evidence else ""
     # The reason is the lead's own words, not chosen for the police: their wording leaves it out.
-    _entry(case, actor, "stage_change", changed + (f" Reason: {reason}" if reason else ""), police_text=changed)
+    _entry(case, actor, "stage_change", changed + basis + (f" Reason: {reason}" if reason else ""),
+           police_text=changed)
     audit.record(actor, "case_stage_changed", case, changes={"stage": {"from": before, "to": stage.name}})
     _flush(case)
 
@@ -204,17 +230,52 @@ def withdraw_share(actor: User, item: CaseShare, reason: str, expected_version: 
 
 # ----- chronology ---------------------------------------------------------------------------
 
+def check_support_fields(kind: str, occurred_on: date, text: str, support_name: str | None,
+                         review_on: date | None, not_appropriate_reason: str | None) -> dict[str, str]:
+    """The fields a support-first entry needs, as {field: problem}."""
+    problems: dict[str, str] = {}
+    if kind == "support_plan":
+        if len((support_name or "").strip()) < SUPPORT_NAME_MIN:
+            problems["support_name"] = (f"Name the support put in place (at least {SUPPORT_NAME_MIN} characters), "
+                                        "for example ‘Weekly mentoring and a breakfast club place’")
+        elif len(support_name or "") > 300:
+            problems["support_name"] = "Name the support in 300 characters or fewer"
+        if review_on is None:
+            problems["review_on"] = "Enter the date the support will be reviewed, like 2027-01-15"
+        elif review_on <= occurred_on:
+            problems["review_on"] = "The review date must be after the date of the plan"
+        elif (review_on - occurred_on).days > 366:
+            problems["review_on"] = "Review the support within a year of the plan"
+    elif kind == "support_not_appropriate":
+        if not_appropriate_reason not in dict(NOT_APPROPRIATE_REASONS):
+            problems["not_appropriate_reason"] = "Select why support is not appropriate"
+        if len(" ".join(text.split())) < RATIONALE_MIN:
+            problems["text"] = (f"Explain why support is not appropriate (at least {RATIONALE_MIN} characters): "
+                                "the rationale is the evidence for formal steps")
+    return problems
+
+
 def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: str, *,
-              police_shareable: bool = False, health: bool = False) -> ChronologyEntry:
+              police_shareable: bool = False, health: bool = False, support_name: str | None = None,
+              review_on: date | None = None, not_appropriate_reason: str | None = None) -> ChronologyEntry:
     if kind not in MANUAL_KINDS:
         raise Refused("Choose what kind of entry this is.", {"kind": "Select the kind of entry"})
     if occurred_at > utcnow():
         raise Refused("The entry cannot be in the future.", {"occurred_at": "Enter a time that has passed"})
+    problems = check_support_fields(kind, occurred_at.astimezone(LONDON).date(), text, support_name, review_on,
+                                    not_appropriate_reason)
+    if problems:
+        raise Refused("The entry was not added: " + "; ".join(problems.values()) + ".", problems)
+    extra: dict = {}
+    if kind == "support_plan":
+        extra = {"support_name": " ".join((support_name or "").split()), "review_on": review_on}
+    elif kind == "support_not_appropriate":
+        extra = {"not_appropriate_reason": not_appropriate_reason}
     # The author's own words: what the police record is theirs to see, and others choose to share
     # theirs; a health note never reaches the police view.
     police = (police_shareable or access.police_see_own_entries(actor)) and not health
     entry = _entry(case, actor, kind, text, police_text=text if police else None, occurred_at=occurred_at,
-                   health=health)
+                   health=health, **extra)
     db.session.flush()
     audit.record(actor, "chronology_entry_added", case, summary=f"{kind} #{entry.id}")
     db.session.flush()

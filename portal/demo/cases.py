@@ -95,8 +95,10 @@ def seed_cases(today) -> int:
     lead = c1.lead
     service.add_entry(lead, c1, "phone_call", _at(today, 12), "Spoke to mum: morning anxiety, reluctant to "
                       "get on the bus. Agreed a meet-and-greet at the gate.", police_shareable=False)
-    service.add_entry(lead, c1, "support_offered", _at(today, 10), "Offered early help family support and a "
-                      "school counsellor referral; mum accepted both.")
+    service.add_entry(lead, c1, "support_plan", _at(today, 10), "Offered early help family support and a "
+                      "school counsellor referral; mum accepted both.",
+                      support_name="Early help family support and a school counsellor referral",
+                      review_on=today + timedelta(days=18))
     service.add_entry(lead, c1, "home_visit", _at(today, 6, 16), "Home visit with the school's family worker. "
                       "Bedroom routine discussed; GP appointment booked.", health=True)
     service.share(lead, c1, _org(OrgKind.early_help), "Family support accepted by mum; early help to lead the "

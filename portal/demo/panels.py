@@ -112,7 +112,7 @@ def _past_meeting(chair: User, today: date) -> PanelMeeting | None:
             else:
                 spec["owner_user"] = case.lead
             specs.append(spec)
-        if decision in ("formal_support", "eso_application") and case_service.support_offers(case) == 0:
+        if decision in ("formal_support", "eso_application") and not case_service.support_evidence(case):
             decision = "continue_support"
         last_entry = db.session.scalar(select(func.max(ChronologyEntry.id))) or 0
         record = service.record_decision(chair, item, decision, rationale, day + timedelta(weeks=weeks), specs)

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from portal.attendance import calendar
 from portal.attendance.imports import import_marks
-from portal.attendance.models import ImportJob, ImportStatus, Term
+from portal.attendance.models import ClosureKind, ImportJob, ImportStatus, SchoolClosure, Term
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, SchoolPhase
 from portal.pupils.models import Contact, Enrolment, Pupil
@@ -50,16 +51,10 @@ def _pattern(rng: random.Random) -> float:
     return rng.uniform(0.5, 0.7)
 
 
-def school_days(start: date, end: date, term: Term | None) -> list[date]:
-    days = []
-    day = start
-    while day <= end:
-        in_half_term = (term and term.half_term_start and term.half_term_end
-                        and term.half_term_start <= day <= term.half_term_end)
-        if day.weekday() < 5 and not in_half_term:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+def school_days(start: date, end: date) -> list[date]:
+    """The LA calendar's school days (no weekend, half-term, holiday or bank holiday): the demo
+    writes no mark the import would refuse."""
+    return calendar.for_la().school_days(start, end)
 
 
 def seed_term_range(today: date) -> tuple[Term | None, date, date]:
@@ -69,7 +64,9 @@ def seed_term_range(today: date) -> tuple[Term | None, date, date]:
     term = db.session.scalar(select(Term).where(Term.start_date <= as_of).order_by(Term.start_date.desc()))
     if term is None:
         return None, as_of - timedelta(weeks=8), as_of
-    return term, term.start_date, min(as_of, term.end_date)
+    end = min(as_of, term.end_date)
+    days = school_days(term.start_date, end)
+    return term, term.start_date, days[-1] if days else end  # the last school day (not a half-term day)
 
 
 def seed_pupils(today: date) -> int:
@@ -118,8 +115,16 @@ def seed_pupils(today: date) -> int:
 
 def _seed_marks(pupils, rng: random.Random, today: date) -> None:
     term, start, end = seed_term_range(today)
-    days = school_days(start, end, term)
-    inset = {days[len(days) // 3]} if len(days) > 10 else set()  # one training day (#) for all
+    days = school_days(start, end)
+    # One school's INSET (training) day, entered on its calendar and marked # in its register
+    first_school = db.session.scalar(select(Organisation.id).where(Organisation.kind == OrgKind.school)
+                                     .order_by(Organisation.urn))
+    inset = days[len(days) // 3] if len(days) > 10 else None
+    if inset is not None and first_school is not None:
+        db.session.add(SchoolClosure(school_id=first_school, date=inset, kind=ClosureKind.inset,
+                                     note="Staff training: safeguarding and attendance"))
+        db.session.commit()
+        calendar.forget()
     handle, path = tempfile.mkstemp(suffix=".csv")
     with os.fdopen(handle, "w", newline="") as f:
         writer = csv.writer(f)
@@ -128,7 +133,7 @@ def _seed_marks(pupils, rng: random.Random, today: date) -> None:
             spell = None  # a run of illness
             for day in days:
                 for session in ("AM", "PM"):
-                    if day in inset:
+                    if day == inset and pupil.school_id == first_school:
                         code = "#"
                     elif spell:
                         code, spell = "I", (spell - 1 or None)

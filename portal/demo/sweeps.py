@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from portal.attendance.schooldays import is_school_day, load_terms
+from portal.attendance import calendar
 from portal.cases.models import Case, CaseStatus, Referral
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
@@ -24,11 +24,11 @@ def _user(email: str) -> User:
 
 def _school_days_before(today: date, n: int) -> date:
     """The n-th school day before today."""
-    terms = load_terms()
+    cal = calendar.for_la()
     day = today
     for _ in range(n):
         day -= timedelta(days=1)
-        while not is_school_day(day, terms):
+        while not cal.is_open(day):
             day -= timedelta(days=1)
     return day
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.cases.models import ACTIVE_CASE_STATES, Case
-from portal.cases.service import add_action, check_owner, entry_from_elsewhere, support_offers
+from portal.cases.service import add_action, check_owner, entry_from_elsewhere, support_evidence
 from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.notifications import notify
@@ -35,9 +35,10 @@ def check_decision(item: AgendaItem, decision: str, rationale: str, next_review:
     problems = []
     if decision not in DECISION_LABELS:
         problems.append(("decision", "Select the decision"))
-    elif decision in FORMAL_DECISIONS and support_offers(case) == 0:
-        problems.append(("decision", "Formal support and enforcement need the support offered logged in the "
-                                     "chronology first"))
+    elif decision in FORMAL_DECISIONS and not support_evidence(case):
+        problems.append(("decision", "Formal support and enforcement need support first: a support plan "
+                                     "(naming the support and its review date) or a recorded reason why "
+                                     "support is not appropriate, in the case chronology"))
     if not (rationale or "").strip():
         problems.append(("rationale", "Record the rationale for the decision"))
     if next_review is None and decision != "close":

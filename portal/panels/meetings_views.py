@@ -397,9 +397,7 @@ def view_pack(meeting_id: int, item_id: int):
         from portal.attendance import flags
 
         summary = pupil_summary(case.pupil)
-        now = summary.year_totals.percent
-        pack["attendance_now"] = None if now is None else round(now, 1)
-        pack["year_totals"] = summary.year_totals  # shown as the pupil page and school view show it
+        pack["attendance_now"] = summary.year_totals.percent_text
         pack["attendance_at_open"] = (case.attendance_at_open or {}).get("percent")
         pack["unauthorised_in_window"] = summary.unauthorised_in_window
         pack["window_start"] = summary.window_start

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from portal.attendance import calc
 from portal.attendance.models import PupilWeek
 from portal.cases.models import Action, Case
 from portal.extensions import db
@@ -31,21 +34,31 @@ WINDOW_WEEKS = 6
 class Impact:
     decision: PanelDecision
     day: date
-    before: float | None
-    after: float | None
+    before_totals: tuple[int, int]   # (attended, possible) in the weeks before
+    after_totals: tuple[int, int]    # ... and after
     weeks_before: int
     weeks_after: int
 
     @property
-    def change(self) -> float | None:
-        if self.before is None or self.after is None:
-            return None
-        return round(self.after - self.before, 1)
+    def before(self) -> str | None:
+        return calc.percent_text(*self.before_totals)
+
+    @property
+    def after(self) -> str | None:
+        return calc.percent_text(*self.after_totals)
+
+    @property
+    def exact_change(self) -> Fraction | None:
+        return calc.change_points(self.before_totals, self.after_totals)
+
+    @property
+    def change(self) -> Decimal | None:
+        """In percentage points, from the exact figures, one decimal half-up."""
+        return calc.points(self.exact_change)
 
 
-def _percent(weeks: list[PupilWeek]) -> float | None:
-    possible = sum(w.possible for w in weeks)
-    return round(100 * sum(w.attended for w in weeks) / possible, 1) if possible else None
+def _totals(weeks: list[PupilWeek]) -> tuple[int, int]:
+    return sum(w.attended for w in weeks), sum(w.possible for w in weeks)
 
 
 def windows(weeks: list[PupilWeek], day: date) -> tuple[list[PupilWeek], list[PupilWeek]]:
@@ -68,7 +81,7 @@ def impacts(decisions: list[PanelDecision]) -> list[Impact]:
     for decision in decisions:
         day = meeting_date(decision.item.meeting)
         before, after = windows(weeks[decision.case.pupil_id], day)
-        result.append(Impact(decision, day, _percent(before), _percent(after), len(before), len(after)))
+        result.append(Impact(decision, day, _totals(before), _totals(after), len(before), len(after)))
     return result
 
 
@@ -92,10 +105,10 @@ def by_decision(decisions: list[PanelDecision], impact: list[Impact]) -> list[di
     rows = []
     for key, label in DECISIONS:
         taken = [d for d in decisions if d.decision == key]
-        changes = [i.change for i in impact if i.decision.decision == key and i.change is not None]
+        changes = [c for i in impact if i.decision.decision == key and (c := i.exact_change) is not None]
         rows.append(dict(key=key, label=label, decisions=len(taken), cases=len({d.case_id for d in taken}),
                          measured=len(changes),
-                         average=round(sum(changes) / len(changes), 1) if changes else None))
+                         average=calc.points(sum(changes, Fraction(0)) / len(changes)) if changes else None))
     return rows
 
 

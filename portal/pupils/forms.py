@@ -16,9 +16,10 @@ YEAR_CHOICES = [(str(y), year_label(y)) for y in range(-2, 15)]
 class GovDateField(DateField):
     """A date in three boxes (day, month, year) that never fails on odd input."""
 
-    def __init__(self, label, message: str, **kwargs):
+    def __init__(self, label, message: str, past_only: bool = True, **kwargs):
         super().__init__(label, widget=GovDateInput(), format="%d %m %Y", **kwargs)
         self.message = message
+        self.past_only = past_only  # else any date from 1990 to 2199 (term dates, closure days)
 
     def process_formdata(self, valuelist):
         parts = [str(v).strip() for v in (valuelist or [])][:3]
@@ -32,7 +33,7 @@ class GovDateField(DateField):
             if None in (day, month, year):
                 raise ValueError  # not ASCII digits, or a 25-digit year date() cannot take
             self.data = date(year, month, day)
-            if self.data.year < 1990 or self.data >= timeutil.today():
+            if self.data.year < 1990 or (self.past_only and self.data >= timeutil.today()) or self.data.year >= 2200:
                 raise ValueError
         except ValueError:
             raise ValidationError(self.message) from None

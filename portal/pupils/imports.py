@@ -28,6 +28,7 @@ PUPIL_HEADER = [
 YES = {"y", "yes", "true", "1"}
 NO = {"n", "no", "false", "0", ""}
 MAX_PUPIL_ROWS = 100_000
+MAX_WARNINGS_KEPT = 100
 
 
 def import_pupils(job: ImportJob) -> ImportJob:
@@ -42,6 +43,7 @@ def import_pupils(job: ImportJob) -> ImportJob:
     sink = ErrorSink(errors_path(job))
     parsed: list[dict] = []
     seen: dict[str, int] = {}
+    warnings: list[list] = []  # [row, field, message]: reported, not refused
     with open(job.path, newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f)
         try:
@@ -58,7 +60,7 @@ def import_pupils(job: ImportJob) -> ImportJob:
                     if len(parsed) >= MAX_PUPIL_ROWS:
                         sink.add(row_no, "file", f"A pupils file may have at most {MAX_PUPIL_ROWS} rows")
                         break
-                    record = _check_row(row_no, row, job, schools, existing, seen, sink, precise)
+                    record = _check_row(row_no, row, job, schools, existing, seen, sink, precise, warnings)
                     if record:
                         parsed.append(record)
             except (UnicodeDecodeError, csv.Error) as exc:
@@ -86,6 +88,10 @@ def import_pupils(job: ImportJob) -> ImportJob:
     job = db.session.get_one(ImportJob, job_id)
     job.status, job.phase, job.progress, job.finished_at = ImportStatus.done, "Finished", 100, utcnow()
     job.rows, job.added, job.changed, job.unchanged, job.error_count = len(parsed), added, changed, unchanged, 0
+    job.warnings = warnings[:MAX_WARNINGS_KEPT] or None
+    if warnings:
+        job.message = (f"Imported with {len(warnings)} warning{'s' if len(warnings) != 1 else ''}: "
+                       "check the rows listed.")
     audit.record(actor, "pupils_imported", job, ip=origin,
                  summary=f"{job.filename}: {len(parsed)} pupils "
                          f"({added} added, {changed} changed, {unchanged} unchanged)")
@@ -112,7 +118,7 @@ def _date(value: str) -> date | None:
         return None
 
 
-def _check_row(row_no, row, job, schools, existing, seen, sink, precise: bool) -> dict | None:
+def _check_row(row_no, row, job, schools, existing, seen, sink, precise: bool, warnings: list) -> dict | None:
     if len(row) != len(PUPIL_HEADER):
         sink.add(row_no, "row", f"Expected {len(PUPIL_HEADER)} values, found {len(row)}")
         return None
@@ -125,6 +131,8 @@ def _check_row(row_no, row, job, schools, existing, seen, sink, precise: bool) -
         sink.add(row_no, "upn", f"Duplicate of row {seen[upn.upn]}: the same UPN")
     else:
         seen[upn.upn] = row_no
+        if upn.warning:
+            warnings.append([row_no, "upn", upn.warning])
     for name in ("legal_forename", "legal_surname"):
         if not raw[name]:
             sink.add(row_no, name, f"Enter the pupil's {name.replace('_', ' ')}")

@@ -19,6 +19,18 @@ class UpnCheck:
     def valid(self) -> bool:
         return self.error is None
 
+    @property
+    def la_number(self) -> str:
+        return self.upn[1:4]
+
+    @property
+    def warning(self) -> str | None:
+        """A valid UPN whose LA number is not an English LA code: a warning, not an error
+        (DOMAIN.md: lists go stale)."""
+        if not self.valid:
+            return None
+        return la_warning(self.upn)
+
 
 def normalise(raw: str) -> str:
     return (raw or "").strip().upper()
@@ -54,6 +66,17 @@ def check(raw: str) -> UpnCheck:
     if check_letter(upn[1:]) != first:
         return UpnCheck(upn, "The UPN's check letter is wrong – check it has been copied correctly")
     return UpnCheck(upn, None, temporary=last.isalpha())
+
+
+def la_warning(upn: str) -> str | None:
+    """The warning for a UPN whose LA number (characters 2-4) is not an English LA code."""
+    from portal.pupils.la_codes import la_name
+
+    number = normalise(upn)[1:4]
+    if la_name(number) is not None:
+        return None
+    return (f"The UPN's LA number {number} is not an English local authority code: check the UPN was copied "
+            "correctly (it is accepted: the list of codes may be out of date)")
 
 
 def is_valid(raw: str) -> bool:

@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit, timeutil
-from portal.attendance import calc, charts, flags, summaries
+from portal.attendance import amendments, calc, charts, flags, summaries
 from portal.errors import Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import Form
 from portal.pupils import bp, service
 from portal.pupils.forms import ContactForm, PupilForm
 from portal.pupils.models import Enrolment, Pupil
+from portal.pupils.upn import la_warning
 
 RESULTS = 20
 
@@ -55,16 +56,18 @@ def view(pupil_id: int):
     assert pupil is not None  # get_pupil_or_404 above found it
     summary = summaries.pupil_summary(pupil)
     register = {}
+    amended: dict = {}
     calendar_weeks = []
     if summary.term:
         start, end = summary.term.start, min(summary.term.end, timeutil.today())
         register = summaries.register_for(pupil, start, end)
+        amended = amendments.amendments_for(pupil.id, start, end)
         first = calc.week_start(start)
         while first <= end:
             calendar_weeks.append([first + timedelta(days=i) for i in range(5)])
             first += timedelta(days=7)
     return render_template(
-        "pupils/pupil.html", pupil=pupil, summary=summary, register=register,
+        "pupils/pupil.html", pupil=pupil, summary=summary, register=register, amended=amended,
         calendar_weeks=calendar_weeks, codes=summaries.code_table(), chart=charts.weekly_chart(summary.weeks),
         calc=calc, flags=flags.flags_for(pupil.id), crossings=flags.crossings_for(pupil.id), flag_kinds=flags.KINDS)
 
@@ -104,8 +107,8 @@ def edit(pupil_id: int):
             changed = service.update_pupil(current_user, pupil, _form_data(form), form.version.data)
             flash("Changes saved." if changed else "Nothing was changed.", "success")
             return redirect(url_for("pupils.view", pupil_id=pupil_id))
-        return render_template("pupils/edit.html", form=form, pupil=pupil), 422
-    return render_template("pupils/edit.html", form=form, pupil=pupil)
+        return render_template("pupils/edit.html", form=form, pupil=pupil, upn_warning=la_warning(pupil.upn)), 422
+    return render_template("pupils/edit.html", form=form, pupil=pupil, upn_warning=la_warning(pupil.upn))
 
 
 @bp.route("/pupils/<int:pupil_id>/contacts", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy import case as sql_case
 
 from portal import access, audit
-from portal.attendance.schooldays import add_school_days, load_terms
+from portal.attendance import calendar
 from portal.cases import service as cases
 from portal.concurrency import check_version, conflict_on_stale, flush_or_conflict
 from portal.errors import Conflict, Refused
@@ -48,6 +48,12 @@ POOL_LIMIT = 5000  # pupils scored for one encounter
 
 def seen_on(encounter: Encounter) -> date:
     return as_utc(encounter.seen_at).astimezone(LONDON).date()
+
+
+def follow_up_due(school_id: int, seen: date) -> date:
+    """When a follow-up of a child seen on `seen` is due: FOLLOW_UP_SCHOOL_DAYS school days
+    later by the school's own calendar (terms, bank holidays, its INSET and closure days)."""
+    return calendar.for_school(school_id).add_school_days(seen, FOLLOW_UP_SCHOOL_DAYS)
 
 
 # ----- sweeps --------------------------------------------------------------------------------
@@ -265,7 +271,7 @@ def confirm_match(actor: User, encounter: Encounter, pupil: Pupil, expected_vers
     encounter.match_note = note.strip()
     follow_up = FollowUp(encounter_id=encounter.id, pupil_id=pupil.id, school_id=school.id,
                          ewo_id=school.named_ewo_id,
-                         due_on=add_school_days(seen_on(encounter), FOLLOW_UP_SCHOOL_DAYS, load_terms()))
+                         due_on=follow_up_due(school.id, seen_on(encounter)))
     db.session.add(follow_up)
     db.session.flush()
     case = cases.open_case_for(pupil.id)
@@ -336,8 +342,8 @@ def record_follow_up(actor: User, follow_up: FollowUp, contact_outcome: str, out
 
 def refer_prompt(follow_up: FollowUp) -> list[str]:
     """Why the school should consider referring the pupil: no open case, and the encounter
-    raised a safeguarding concern or the pupil's attendance is below the 95% ambition (at risk,
-    persistent or severe absence). Empty when there is nothing to prompt."""
+    raised a safeguarding concern or the pupil's attendance is below the LA's ambition (at
+    risk, persistent or severe absence). Empty when there is nothing to prompt."""
     from portal.attendance import calc
     from portal.attendance.summaries import pupil_summary
     from portal.cases.models import Referral, ReferralStatus
@@ -355,6 +361,6 @@ def refer_prompt(follow_up: FollowUp) -> list[str]:
     totals = pupil_summary(follow_up.pupil).year_totals
     band = calc.band(totals.attended, totals.possible)
     if band in (calc.AT_RISK, calc.PERSISTENT, calc.SEVERE):
-        pct = calc.percent(totals.attended, totals.possible)
-        reasons.append(f"attendance this year is {pct:.1f}% ({calc.BAND_LABELS[band].lower()})")
+        reasons.append(f"attendance this year is {calc.percent_label(totals.attended, totals.possible)} "
+                       f"({calc.band_labels()[band].lower()})")
     return reasons

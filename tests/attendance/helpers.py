@@ -13,11 +13,16 @@ from portal.extensions import db
 TODAY = date(2026, 11, 23)  # a Monday; the week before is 16-20 Nov 2026
 
 
-def upload(client, text: str, kind: str = "marks", filename: str = "marks.csv", school_id=None):
+def upload(client, text: str, kind: str = "marks", filename: str = "marks.csv", school_id=None,
+           reason: str | None = None, reason_other: str | None = None):
     client.get("/imports")
     data = {"kind": kind, "file": (io.BytesIO(text.encode("utf-8")), filename), "csrf_token": client.token()}
     if school_id is not None:
         data["school_id"] = str(school_id)
+    if reason is not None:
+        data["reason"] = reason
+    if reason_other is not None:
+        data["reason_other"] = reason_other
     return client.post("/imports", data=data, content_type="multipart/form-data")
 
 

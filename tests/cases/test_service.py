@@ -159,7 +159,7 @@ def test_draft_then_submit_records_snapshot_and_tells_the_named_ewo(world, pupil
     assert referral.submitted_at is not None
     assert referral.snapshot["as_of"] == TODAY.isoformat()
     assert referral.snapshot["possible"] == 10 and referral.snapshot["attended"] == 8
-    assert referral.snapshot["unauthorised"] == 2 and referral.snapshot["percent"] == 80.0
+    assert referral.snapshot["unauthorised"] == 2 and referral.snapshot["percent"] == "80.0"  # the shown text (calc.percent_text)
     [note] = notifications(ewo)
     assert note.link == f"/referrals/{referral.id}" and "School A" in note.text
     [mail] = emails(ewo)
@@ -214,7 +214,7 @@ def test_accept_opens_a_case(world, pupil):
     assert case.referral_id == referral.id and case.pupil_id == pupil.id
     assert case.lead_id == ewo.id and case.status == "open"
     assert case.stage is not None and case.stage.level == "support"
-    assert case.attendance_at_open["percent"] == 80.0
+    assert case.attendance_at_open["percent"] == "80.0"
     assert [e.kind for e in entries(case)] == ["referral", "triage"]
     referral_entry = entries(case, "referral")[0]
     assert "Bullying" in referral_entry.text and GOOD["school_actions"] in referral_entry.text
@@ -427,8 +427,8 @@ def test_close_records_attendance_and_a_decision(world, pupil, case):
     case = db.session.get(Case, case.id)
     assert case.status == "closed" and case.closed_at is not None
     assert case.closure_reason == "other" and case.closure_text == "Family agreed a managed move"
-    assert case.attendance_at_open["percent"] == 80.0
-    assert case.attendance_at_close["possible"] == 20 and case.attendance_at_close["percent"] == 90.0
+    assert case.attendance_at_open["percent"] == "80.0"
+    assert case.attendance_at_close["possible"] == 20 and case.attendance_at_close["percent"] == "90.0"
     [decision] = entries(case, "decision")
     assert "Family agreed a managed move" in decision.text and "80.0%" in decision.text and "90.0%" in decision.text
     assert audits("case_closed") == 1
@@ -453,41 +453,94 @@ def test_the_reference_stages(world):
     assert all(stage(p).level == "support" for p in range(1, 7))
 
 
+PLAN = dict(support_name="Weekly mentoring and a breakfast club place", review_on=TODAY + timedelta(weeks=6))
+
+
 @pytest.mark.parametrize("position", [7, 8])
-def test_formal_or_enforcement_stage_needs_support_offered_first(world, case, position):
+def test_formal_or_enforcement_stage_needs_a_support_plan_first(world, case, position):
+    """Support first, as corrected (issue 12): a support plan naming the support and its review
+    date unlocks formal support or enforcement; a bare "support offered" line does not."""
     ewo = world.user("ewo")
     before = case.stage_id
     with pytest.raises(Refused) as err:
         service.set_stage(ewo, case, stage(position), case.version)
-    assert "Support offered" in err.value.message and "support offered first" in err.value.message
-    assert err.value.problems == {"stage_id": "Log the support offered first"}
+    assert "Support plan" in err.value.message and "Support not appropriate" in err.value.message
+    assert err.value.problems == {"stage_id": "Record a support plan, or why support is not appropriate, first"}
     db.session.rollback()
     case = db.session.get(Case, case.id)
     assert case.stage_id == before and entries(case, "stage_change") == []
 
-    # a note, a meeting or a struck-through support offer is no evidence
+    # a note, a meeting, "support offered" (one character or a whole paragraph) or a struck-through
+    # plan is no evidence
     service.add_entry(ewo, case, "meeting", past(3), "Meeting with parent")
-    struck = service.add_entry(ewo, case, "support_offered", past(2), "Offered a bus pass (entered on the wrong case)")
+    service.add_entry(ewo, case, "support_offered", past(3), "x")
+    service.add_entry(ewo, case, "support_offered", past(3), "Offered a mentor and a breakfast club place")
+    struck = service.add_entry(ewo, case, "support_plan", past(2), "Bus pass (entered on the wrong case)", **PLAN)
     service.strike_entry(ewo, struck, "Wrong case")
     with pytest.raises(Refused):
         service.set_stage(ewo, case, stage(position), case.version)
     db.session.rollback()
 
-    # nor is support offered on another case
+    # nor is a plan on another case
     other = open_case(world, make_pupil(world.school_a, "Blair"))
-    service.add_entry(ewo, other, "support_offered", past(2), "Early help assessment offered to mother")
+    service.add_entry(ewo, other, "support_plan", past(2), "Early help assessment for mother", **PLAN)
     with pytest.raises(Refused):
         service.set_stage(ewo, case, stage(position), case.version)
     db.session.rollback()
 
-    service.add_entry(ewo, case, "support_offered", past(1), "Offered a mentor and a breakfast club place")
+    service.add_entry(ewo, case, "support_plan", past(1), "Agreed with mother at the home visit", **PLAN)
     service.set_stage(ewo, case, stage(position), case.version, reason="Support not engaged with")
     db.session.expire_all()
     case = db.session.get(Case, case.id)
     assert case.stage.position == position
     [change] = entries(case, "stage_change")
     assert stage(position).name in change.text and "Support not engaged with" in change.text
+    # the change records which evidence let it go ahead
+    assert "Support first: support plan of 23 Nov 2026 (Weekly mentoring and a breakfast club place; " \
+           "review 4 Jan 2027)" in change.text
+    assert change.police_text == f"Stage changed from LA support: education welfare officer to {stage(position).name}."
     assert audits("case_stage_changed") == 1
+
+
+def test_enforcement_when_support_is_not_appropriate_needs_a_reason_and_a_real_rationale(world, case):
+    ewo = world.user("ewo")
+    with pytest.raises(Refused) as err:
+        service.add_entry(ewo, case, "support_not_appropriate", past(1), "Holiday.",
+                          not_appropriate_reason="term_time_holiday")
+    assert set(err.value.problems) == {"text"}
+    with pytest.raises(Refused) as err:
+        service.add_entry(ewo, case, "support_not_appropriate", past(1),
+                          "Ten school days in Spain in term time; no barrier that support could remove.",
+                          not_appropriate_reason="because")
+    assert set(err.value.problems) == {"not_appropriate_reason"}
+    db.session.rollback()
+    with pytest.raises(Refused):
+        service.set_stage(ewo, case, stage(8), case.version)
+    db.session.rollback()
+    entry = service.add_entry(ewo, case, "support_not_appropriate", past(1),
+                              "Ten school days in Spain in term time; no barrier that support could remove.",
+                              not_appropriate_reason="term_time_holiday")
+    assert entry.not_appropriate_reason == "term_time_holiday" and entry.police_text is None
+    service.set_stage(ewo, case, stage(8), case.version)
+    [change] = entries(case, "stage_change")
+    assert "Support first: support not appropriate, recorded 23 Nov 2026 (Unauthorised term-time holiday)" \
+        in change.text
+
+
+@pytest.mark.parametrize(("fields", "problem"), [
+    (dict(support_name="", review_on=TODAY + timedelta(weeks=6)), "support_name"),
+    (dict(support_name="mentor", review_on=TODAY + timedelta(weeks=6)), "support_name"),     # 6 characters
+    (dict(support_name="          a ", review_on=TODAY + timedelta(weeks=6)), "support_name"),  # blanks
+    (dict(support_name="Weekly mentoring", review_on=None), "review_on"),
+    (dict(support_name="Weekly mentoring", review_on=TODAY - timedelta(days=3)), "review_on"),  # before the plan
+    (dict(support_name="Weekly mentoring", review_on=TODAY + timedelta(days=400)), "review_on"),
+])
+def test_a_support_plan_names_the_support_and_a_review_date(world, case, fields, problem):
+    with pytest.raises(Refused) as err:
+        service.add_entry(world.user("ewo"), case, "support_plan", past(1), "Agreed at the meeting", **fields)
+    assert set(err.value.problems) == {problem}
+    db.session.rollback()
+    assert entries(db.session.get(Case, case.id), "support_plan") == []
 
 
 def test_support_stages_are_always_allowed(world, case):

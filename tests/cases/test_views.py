@@ -176,7 +176,7 @@ def test_referral_journey_from_the_school_to_an_open_case(app, client, world, pu
     referral = reload(Referral, referral_id)
     assert referral.status == "submitted" and referral.created_by_id == staff.id
     assert referral.barriers == {"illness": "Asthma: frequent attacks in the mornings"}
-    assert referral.snapshot["percent"] == 80.0
+    assert referral.snapshot["percent"] == "80.0"
     page = client.get(f"/referrals/{referral_id}")
     assert page.status_code == 200
     assert "Asthma: frequent attacks in the mornings" in text_of(page) and "Awaiting triage" in text_of(page)
@@ -608,20 +608,55 @@ def test_formal_and_enforcement_stages_need_logged_support_first(app, world, cas
     assert response.status_code == 422
     text = text_of(response)
     assert "There is a problem" in text
-    assert "must show the support offered first" in text and "Support offered" in text
+    assert "must show support first" in text and "Support plan" in text
     assert reload(Case, case.id).stage_id == before
 
-    response = ewo.post(f"/cases/{case.id}/chronology", data=entry_form(
-        ewo, "support_offered", "Offered a school nurse referral and a morning check-in to mother, by phone."))
+    # a one-character "support offered" line no longer unlocks it
+    response = ewo.post(f"/cases/{case.id}/chronology", data=entry_form(ewo, "support_offered", "x"))
     assert response.status_code == 303
     page = ewo.get(f"/cases/{case.id}")
-    assert "1 support offer logged" in text_of(page)
+    assert "None recorded yet" in text_of(page)
+    response = ewo.post(f"/cases/{case.id}/update", data=update_form(
+        ewo, case.id, hidden_value(page, "case-version"), stage_id=target.id))
+    assert response.status_code == 422
+
+    # a support plan without the support named or a review date is refused, inline
+    response = ewo.post(f"/cases/{case.id}/chronology", data={
+        **entry_form(ewo, "support_plan", "Agreed with mother at the home visit."), "entry-support_name": "mentor"})
+    assert response.status_code == 422
+    text = text_of(response)
+    assert "Name the support put in place (at least 10 characters)" in text
+    assert "Enter the date the support will be reviewed" in text
+
+    review = real_today() + timedelta(weeks=6)
+    response = ewo.post(f"/cases/{case.id}/chronology", data={
+        **entry_form(ewo, "support_plan", "Agreed with mother at the home visit."),
+        "entry-support_name": "School nurse referral and a morning check-in", "entry-review_on": review.isoformat()})
+    assert response.status_code == 303
+    page = ewo.get(f"/cases/{case.id}")
+    text = text_of(page)
+    assert "Support: School nurse referral and a morning check-in. Review by " + review.strftime("%-d %b %Y") in text
     response = ewo.post(f"/cases/{case.id}/update", data=update_form(
         ewo, case.id, hidden_value(page, "case-version"), stage_id=target.id, reason="No improvement"))
     assert response.status_code == 303
     assert reload(Case, case.id).stage_id == target.id
     text = text_of(ewo.get(f"/cases/{case.id}?kind=stage_change"))
-    assert f"Stage changed from LA support: education welfare officer to {target.name}. Reason: No improvement" in text
+    assert f"Stage changed from LA support: education welfare officer to {target.name}. Support first: support " \
+           "plan of" in text and "Reason: No improvement" in text
+
+
+def test_support_not_appropriate_is_recorded_with_its_reason(app, world, case):
+    ewo = signed_in(app, world.user("ewo"))
+    response = ewo.post(f"/cases/{case.id}/chronology", data={
+        **entry_form(ewo, "support_not_appropriate", "Holiday"), "entry-not_appropriate_reason": "term_time_holiday"})
+    assert response.status_code == 422
+    assert "Explain why support is not appropriate (at least 40 characters)" in text_of(response)
+    response = ewo.post(f"/cases/{case.id}/chronology", data={
+        **entry_form(ewo, "support_not_appropriate", "Ten school days abroad in term time after the request was "
+                     "refused; no barrier to attendance."), "entry-not_appropriate_reason": "term_time_holiday"})
+    assert response.status_code == 303
+    text = text_of(ewo.get(f"/cases/{case.id}"))
+    assert "Reason: Unauthorised term-time holiday." in text and "Recorded: 1" in text
 
 
 # ----- 5. concurrency --------------------------------------------------------------------------
@@ -867,7 +902,7 @@ def test_completing_an_action_without_javascript(app, world, case):
 # ----- 8. closing -----------------------------------------------------------------------------
 
 def test_closing_a_case_records_attendance_at_close(app, world, pupil, case):
-    assert case.attendance_at_open["percent"] == 80.0
+    assert case.attendance_at_open["percent"] == "80.0"
     add_week(pupil, date(2026, 11, 9), possible=10, attended=10, unauthorised=0)  # now 18 of 20: 90%
     db.session.commit()
     c = signed_in(app, world.user("ewo"))
@@ -878,7 +913,7 @@ def test_closing_a_case_records_attendance_at_close(app, world, pupil, case):
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/cases/{case.id}")
     stored = reload(Case, case.id)
     assert stored.status == "closed" and stored.closure_reason == "improved" and stored.closed_at is not None
-    assert stored.attendance_at_close["percent"] == 90.0 and stored.attendance_at_close["possible"] == 20
+    assert stored.attendance_at_close["percent"] == "90.0" and stored.attendance_at_close["possible"] == 20
     text = text_of(c.get(f"/cases/{case.id}"))
     assert "90.0% at close" in text and "Attendance improved and sustained" in text
     assert "Attendance at open 80.0%, at close 90.0%." in text

@@ -724,12 +724,33 @@ def test_a_decision_needs_its_parts(world, heard, day, decision, rationale, revi
     assert count(PanelDecision) == 0
 
 
-def test_formal_decisions_need_support_offered_first(world, heard, day):
+@pytest.mark.parametrize("decision", ["formal_support", "eso_application"])
+def test_formal_decisions_need_a_support_plan_not_a_one_line_offer(world, heard, day, decision):
     case = heard.case
+    chair = world.user("panel_chair")
     db.session.add(ChronologyEntry(case_id=case.id, kind="support_offered", occurred_at=utcnow(),
-                                   author_id=world.user("ewo").id, text="Offered a mentor and a bus pass"))
+                                   author_id=world.user("ewo").id, text="x"))
     db.session.commit()
-    service.record_decision(world.user("panel_chair"), heard, "formal_support", "Attendance contract agreed",
+    with pytest.raises(Refused) as err:
+        service.record_decision(chair, heard, decision, "Attendance contract agreed", day + timedelta(weeks=6))
+    assert "support plan" in err.value.problems["decision"]
+    db.session.rollback()
+    assert count(PanelDecision) == 0
+    db.session.add(ChronologyEntry(case_id=case.id, kind="support_plan", occurred_at=utcnow(),
+                                   author_id=world.user("ewo").id, text="Agreed with the family",
+                                   support_name="Weekly mentoring and a bus pass", review_on=day))
+    db.session.commit()
+    service.record_decision(chair, db.session.get(type(heard), heard.id), decision, "Attendance contract agreed",
+                            day + timedelta(weeks=6))
+    assert count(PanelDecision) == 1
+
+
+def test_a_recorded_support_not_appropriate_allows_a_formal_decision(world, heard, day):
+    db.session.add(ChronologyEntry(case_id=heard.case.id, kind="support_not_appropriate", occurred_at=utcnow(),
+                                   author_id=world.user("ewo").id, not_appropriate_reason="term_time_holiday",
+                                   text="Two weeks abroad in term time; the request was refused in writing."))
+    db.session.commit()
+    service.record_decision(world.user("panel_chair"), heard, "prosecution_consideration", "Holiday taken",
                             day + timedelta(weeks=6))
     assert count(PanelDecision) == 1
 

@@ -75,6 +75,41 @@ def test_the_deadline_skips_half_term(scene):
     assert follow_up.due_on == date(2026, 11, 2)
 
 
+def _due_after(scene, held_on):
+    scene.sweep.held_on = held_on
+    db.session.commit()
+    encounter = record(scene, scene.pupil_a)
+    return service.confirm_match(scene.ewo, encounter, scene.pupil_a, encounter.version).due_on
+
+
+def test_the_deadline_skips_a_bank_holiday(scene):
+    # Friday 1 May 2026: Monday 4 May is the early May bank holiday
+    assert _due_after(scene, date(2026, 5, 1)) == date(2026, 5, 5)
+
+
+def test_the_deadline_skips_the_schools_own_inset_day(scene):
+    from portal.attendance.models import SchoolClosure
+
+    db.session.add(SchoolClosure(school_id=scene.world.school_a.id, date=date(2026, 11, 23), kind="inset"))
+    db.session.commit()
+    # Friday 20 Nov 2026; Monday 23 is school A's INSET day: due Tuesday 24
+    assert _due_after(scene, date(2026, 11, 20)) == date(2026, 11, 24)
+
+
+def test_another_schools_inset_day_does_not_move_the_deadline(scene):
+    from portal.attendance.models import SchoolClosure
+
+    db.session.add(SchoolClosure(school_id=scene.world.school_b.id, date=date(2026, 11, 23), kind="inset"))
+    db.session.commit()
+    assert _due_after(scene, date(2026, 11, 20)) == date(2026, 11, 23)
+
+
+def test_the_deadline_after_the_last_day_of_the_summer_term_is_in_september(scene):
+    # Wednesday 21 July 2027, the last day of 2026/27: the next school day is the first of the
+    # autumn term 2027 (Thursday 2 September), not Thursday 22 July in the holidays
+    assert _due_after(scene, date(2027, 7, 21)) == date(2027, 9, 2)
+
+
 def test_an_open_case_gets_the_encounter_in_its_chronology(scene):
     case = Case(pupil_id=scene.pupil_a.id, lead_id=scene.ewo.id)
     db.session.add(case)
