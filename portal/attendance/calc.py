@@ -191,25 +191,6 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-@dataclass(frozen=True)
-class WeekCount:
-    week_start: date
-    open_sessions: int
-    unauthorised: int
-
-
-def school_weeks(weeks: Iterable[WeekCount]) -> list[WeekCount]:
-    """Weeks with at least one session the school was open, newest first (holidays and
-    closures are not school weeks)."""
-    return sorted((w for w in weeks if w.open_sessions > 0), key=lambda w: w.week_start, reverse=True)
-
-
-def rolling_unauthorised(weeks: Iterable[WeekCount], window: int = PENALTY_WINDOW_WEEKS) -> int:
-    """Unauthorised sessions in the last `window` school weeks (the weeks need not be in one
-    term: a half-term or holiday in between is skipped, not counted)."""
-    return sum(w.unauthorised for w in school_weeks(weeks)[:window])
-
-
 def penalty_threshold_reached(unauthorised_in_window: int) -> bool:
     """Reaching it means a penalty notice must be *considered*, not issued."""
     return unauthorised_in_window >= PENALTY_THRESHOLD_SESSIONS

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from portal.attendance import calc, codes
-from portal.attendance.calc import Totals, WeekCount
+from portal.attendance.calc import Totals
 
 # --- register codes -----------------------------------------------------------------------
 
@@ -260,127 +260,7 @@ def test_week_start_across_a_year_end():
     assert calc.week_start(date(2027, 1, 1)) == date(2026, 12, 28)
 
 
-# --- rolling_unauthorised -----------------------------------------------------------------
-
-# Autumn term 2026: Thursday 3 Sep - Friday 18 Dec; half-term 26-30 Oct (no rows at all);
-# the week of 16 Nov the whole school was closed (a row, but no open sessions).
-AUTUMN_WEEKS = [date(2026, 8, 31) + timedelta(weeks=n) for n in range(16)]
-HALF_TERM = date(2026, 10, 26)
-CLOSURE_WEEK = date(2026, 11, 16)
-LAST_WEEK = date(2026, 12, 14)
-
-
-def autumn_rows(unauthorised: dict[date, int]) -> list[WeekCount]:
-    rows = []
-    for monday in AUTUMN_WEEKS:
-        if monday == HALF_TERM:
-            continue
-        if monday == CLOSURE_WEEK:
-            rows.append(WeekCount(monday, open_sessions=0, unauthorised=0))
-            continue
-        open_sessions = 4 if monday == date(2026, 8, 31) else 10  # term starts on a Thursday
-        rows.append(WeekCount(monday, open_sessions, unauthorised.get(monday, 0)))
-    return rows
-
-
-def test_term_fixture():
-    assert AUTUMN_WEEKS[0] == calc.week_start(date(2026, 9, 3))
-    assert AUTUMN_WEEKS[-1] == calc.week_start(date(2026, 12, 18)) == LAST_WEEK
-    assert HALF_TERM == calc.week_start(date(2026, 10, 30))
-    rows = autumn_rows({})
-    assert HALF_TERM not in {w.week_start for w in rows}
-    assert len(rows) == 15
-    assert len(calc.school_weeks(rows)) == 14
-
-
-def test_school_weeks_skip_closures_and_are_newest_first():
-    weeks = calc.school_weeks(autumn_rows({}))
-    starts = [w.week_start for w in weeks]
-    assert starts == sorted(starts, reverse=True)
-    assert CLOSURE_WEEK not in starts
-    assert HALF_TERM not in starts
-
-
-def test_window_reaches_back_over_half_term_and_closure_to_ten_school_weeks():
-    # Newest ten school weeks: 14 Dec, 7 Dec, 30 Nov, 23 Nov, [16 Nov closed], 9 Nov, 2 Nov,
-    # [26 Oct half-term], 19 Oct, 12 Oct, 5 Oct, 28 Sep.
-    # Ten *calendar* weeks back from 14 Dec would stop at 12 Oct, missing 5 Oct and 28 Sep.
-    window = [w.week_start for w in calc.school_weeks(autumn_rows({}))[:10]]
-    assert window == [date(2026, 12, 14), date(2026, 12, 7), date(2026, 11, 30),
-                      date(2026, 11, 23), date(2026, 11, 9), date(2026, 11, 2),
-                      date(2026, 10, 19), date(2026, 10, 12), date(2026, 10, 5),
-                      date(2026, 9, 28)]
-    assert LAST_WEEK - timedelta(weeks=9) == date(2026, 10, 12)
-
-    rows = autumn_rows({
-        date(2026, 9, 21): 4,   # 11th school week back: outside the window
-        date(2026, 9, 28): 3,   # 10th school week back (12 calendar weeks back)
-        date(2026, 10, 5): 2,   # 9th school week back (11 calendar weeks back)
-        date(2026, 12, 14): 5,
-    })
-    total = calc.rolling_unauthorised(rows)
-    assert total == 10
-    assert calc.penalty_threshold_reached(total)
-
-    calendar_window = [w for w in rows if w.week_start > LAST_WEEK - timedelta(weeks=10)]
-    assert sum(w.unauthorised for w in calendar_window) == 5  # what a calendar window gives
-
-
-def test_closure_week_row_is_skipped_even_if_it_carries_counts():
-    rows = autumn_rows({date(2026, 9, 28): 3})
-    rows = [WeekCount(w.week_start, w.open_sessions, 7) if w.week_start == CLOSURE_WEEK else w
-            for w in rows]
-    assert calc.rolling_unauthorised(rows) == 3
-
-
-def test_holiday_rows_with_no_open_sessions_are_skipped():
-    # A half-term recorded as a zero row instead of no row behaves the same.
-    rows = autumn_rows({date(2026, 9, 28): 3}) + [WeekCount(HALF_TERM, 0, 0)]
-    assert calc.rolling_unauthorised(rows) == 3
-
-
-def test_order_of_rows_does_not_matter():
-    rows = autumn_rows({date(2026, 9, 21): 4, date(2026, 9, 28): 3, date(2026, 12, 14): 5})
-    assert calc.rolling_unauthorised(rows) == calc.rolling_unauthorised(list(reversed(rows))) == 8
-
-
-def test_window_spans_christmas_into_spring_term():
-    # Christmas holiday 21 Dec 2026 - 1 Jan 2027 has no rows; spring term from 4 Jan 2027.
-    spring = [WeekCount(date(2027, 1, 4), 10, 2), WeekCount(date(2027, 1, 11), 10, 3),
-              WeekCount(date(2027, 1, 18), 10, 1)]
-    autumn = autumn_rows({
-        date(2026, 10, 19): 4,   # 10th school week back from 18 Jan (16 Nov closed): inside
-        date(2026, 10, 12): 6,   # 11th school week back: outside
-        date(2026, 12, 14): 1,
-    })
-    rows = autumn + spring
-    window = [w.week_start for w in calc.school_weeks(rows)[:10]]
-    assert window[:4] == [date(2027, 1, 18), date(2027, 1, 11), date(2027, 1, 4),
-                          date(2026, 12, 14)]
-    assert window[-1] == date(2026, 10, 19)
-    assert calc.rolling_unauthorised(rows) == 2 + 3 + 1 + 1 + 4 == 11
-    assert calc.penalty_threshold_reached(calc.rolling_unauthorised(rows))
-
-
-def test_fewer_than_ten_school_weeks():
-    rows = [WeekCount(date(2026, 8, 31), 4, 2), WeekCount(date(2026, 9, 7), 10, 3)]
-    assert calc.rolling_unauthorised(rows) == 5
-
-
-def test_no_rows():
-    assert calc.rolling_unauthorised([]) == 0
-
-
-def test_custom_window():
-    rows = autumn_rows({date(2026, 12, 14): 1, date(2026, 12, 7): 2, date(2026, 11, 30): 4})
-    assert calc.rolling_unauthorised(rows, window=2) == 3
-    assert calc.rolling_unauthorised(rows, window=3) == 7
-
-
-def test_default_window_is_ten_school_weeks():
-    assert calc.PENALTY_WINDOW_WEEKS == 10
-    rows = [WeekCount(date(2026, 9, 7) + timedelta(weeks=n), 10, 1) for n in range(12)]
-    assert calc.rolling_unauthorised(rows) == 10
+# (school weeks and the rolling window come from the school calendar: test_calendar.py, test_flags.py)
 
 
 # --- penalty threshold --------------------------------------------------------------------
