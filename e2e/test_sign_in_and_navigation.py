@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from e2e.conftest import demo_code, login, sign_out
 
 ADMIN_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Panels", "Sweeps",
-             "Follow-ups", "Organisations", "Users", "Audit log", "Stages", "Settings"]
+             "Follow-ups", "Organisations", "Users", "Audit log", "Stages", "Settings", "Calendar"]
 SCHOOL_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Follow-ups"]
 # The demo panel meeting invites ewo@demo.test and Early Help: they see "Panels" while it is open to them.
 EWO_NAV = ["Home", "Pupils", "Attendance", "Referrals", "Cases", "My actions", "Panels", "Sweeps", "Follow-ups"]
