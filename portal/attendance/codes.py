@@ -18,8 +18,8 @@ CATEGORY_LABELS = {
     NOT_POSSIBLE: "Not a possible session",
 }
 
-# When two marks clash for one session, the better mark wins (DOMAIN.md).
-CATEGORY_RANK = {PRESENT: 5, APPROVED: 4, AUTHORISED: 3, UNAUTHORISED: 2, NOT_POSSIBLE: 1}
+# A session has one mark: two marks for one session in a file are a clash and the file is
+# refused; a later file amends a mark, with a reason (imports.py). No mark 'wins'.
 
 CODES: list[tuple[str, str, str]] = [
     ("/", "Present (AM)", PRESENT),

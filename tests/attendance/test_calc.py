@@ -82,12 +82,6 @@ def test_every_code_has_a_label_and_known_category():
         assert category in codes.CATEGORY_LABELS, code
 
 
-def test_clash_rank_better_mark_wins():
-    r = codes.CATEGORY_RANK
-    assert (r[codes.PRESENT] > r[codes.APPROVED] > r[codes.AUTHORISED] > r[codes.UNAUTHORISED]
-            > r[codes.NOT_POSSIBLE])
-
-
 def test_penalty_codes_are_the_unauthorised_ones():
     assert {c for c, cat in CATEGORIES.items() if cat == "unauthorised"} == {"G", "N", "O", "U"}
 
