@@ -54,8 +54,18 @@ def _empty_tables() -> None:
     db.session.remove()
     tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_DATA]
     if db.engine.dialect.name == "postgresql":
+        # TRUNCATE of every table costs ~0.25 s a test; most tests touch a few tables. Empty
+        # those with rows, and those whose id sequence moved (a rolled-back insert leaves the
+        # table empty but the next id changed), so every test starts from ids 1.
         with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            with_rows = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables)
+            dirty = set(conn.exec_driver_sql(with_rows).scalars())
+            moved = set(conn.exec_driver_sql(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() "
+                "AND last_value IS NOT NULL").scalars())
+            dirty |= {t for t in tables if f"{t}_id_seq" in moved}
+            if dirty:
+                conn.execute(text(f"TRUNCATE {', '.join(sorted(dirty))} RESTART IDENTITY CASCADE"))
     else:
         with db.engine.begin() as conn:
             conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # organisations <-> users
