@@ -41,6 +41,8 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "auth.logout": (ALL, {"POST": 302}),
     "auth.change_password": (ALL, {"GET": 200, "POST": 422}),
     "dashboard.home": (ALL, {"GET": 200}),
+    "dashboard.la_picture": (frozenset({LA_ADMIN, EWO, PANEL_CHAIR}), {"GET": 200}),
+    "dashboard.school_picture": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
     "orgs.list_organisations": (ADMIN, {"GET": 200}),
     "orgs.new_organisation": (ADMIN, {"GET": 200, "POST": 422}),
     "orgs.view_organisation": (ADMIN, {"GET": 200}),

@@ -4,11 +4,16 @@ from __future__ import annotations
 from portal.access.panels import has_panels
 from portal.access.policy import can
 
+SCHOOL_PICTURE = ("dashboard.school_picture", "dashboard.governors_summary")
+
 NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     # (label, endpoint, permission, the endpoints that count as being in that section)
-    ("Home", "dashboard.home", "use_portal", ("dashboard.",)),
+    ("Home", "dashboard.home", "use_portal", ("dashboard.home",)),
     ("Pupils", "pupils.search", "view_pupils", ("pupils.",)),
-    ("Attendance", "attendance.schools", "view_school_attendance", ("attendance.school",)),
+    # a school's own dashboard is under "Attendance" for its staff, under "Attendance picture" for the LA
+    ("Attendance", "attendance.schools", "view_school_attendance", ("attendance.school", *SCHOOL_PICTURE)),
+    ("Attendance picture", "dashboard.la_picture", "view_la_picture", ("dashboard.la_picture", "dashboard.picture_",
+                                                                       *SCHOOL_PICTURE)),
     ("Imports", "attendance.list_imports", "import_attendance", ("attendance.list_imports", "attendance.view_import",
                                                                  "attendance.import_")),
     ("Referrals", "cases.list_referrals", "view_referrals", ("cases.new_referral", "cases.edit_referral",
@@ -48,6 +53,8 @@ def navigation_for(user, endpoint: str | None = None) -> list[dict]:
         if label == "Panels" and not has_panels(user):
             continue
         active = bool(endpoint) and endpoint.startswith(sections)
+        if label == "Attendance" and endpoint.startswith(SCHOOL_PICTURE) and can(user, "view_la_picture"):
+            active = False
         if label == "Organisations":
             active = bool(endpoint) and endpoint.startswith("orgs.") and "user" not in endpoint
         items.append({"label": label, "endpoint": target, "active": active, "current": endpoint == target})

@@ -254,6 +254,11 @@ class Measures:
         return calc.points(ours - Fraction(value))
 
 
+def attendance_from_absence(absence: Decimal) -> Decimal:
+    """Attendance % from an overall absence % (a published figure): 100 minus it."""
+    return Decimal(100) - Decimal(absence)
+
+
 GroupKey = tuple  # (school_id, nc_year, *cohort flags in FLAG_NAMES order)
 _GROUP_COLS = (Pupil.school_id, Pupil.nc_year, *(getattr(Pupil, f) for f in FLAG_NAMES))
 

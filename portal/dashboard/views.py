@@ -54,6 +54,7 @@ def _cards(user) -> list[dict]:
         cards.append({"title": "Your open actions", "href": url_for("cases.my_actions"), "count": _count(mine),
                       "text": f"{_count(mine.where(Action.due_date < now))} overdue; "
                               f"{_count(this_week)} due this week"})
+    cards += _picture_cards(user)
     if access.can(user, "view_school_attendance"):
         cards.append({"title": "School attendance", "href": url_for("attendance.schools"), "count": None,
                       "text": "key groups: at risk, persistent absence, absent today, penalty threshold"})
@@ -69,6 +70,21 @@ def _cards(user) -> list[dict]:
         cards.append({"title": "Audit log", "href": url_for("audit.list_events"), "count": None,
                       "text": "every sign-in, view and change"})
     return cards
+
+
+def _picture_cards(user) -> list[dict]:
+    """The attendance picture: the LA dashboard, or a school's own dashboard for its staff."""
+    if access.can(user, "view_la_picture"):
+        whole = access.picture_school_ids(user) is None
+        return [{"title": "Attendance picture", "href": url_for("dashboard.la_picture"), "count": None,
+                 "text": ("every school" if whole else "the schools you serve")
+                 + ": attendance, persistent absence and cohorts against last year, national and the ambition"}]
+    if access.can(user, "view_school_picture"):
+        return [{"title": f"Attendance picture: {school.name}",
+                 "href": url_for("dashboard.school_picture", school_id=school.id), "count": None,
+                 "text": "the school's figures against the LA, national and the ambition; cohorts, trend, reasons"}
+                for school in db.session.scalars(access.schools_for(user))]
+    return []
 
 
 def _sweep_cards(user, now) -> list[dict]:

@@ -1,0 +1,296 @@
+"""What the LA and school dashboards show around the figures: the headline rows with their
+comparisons (the same period last year, national, the ambition, the LA), the national figure
+for a phase or cohort (or why there is none), the drill-down and CSV links, and sorting of the
+school split. Every measure comes from `figures`; this module only words and links them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from flask import current_app, request, url_for
+
+from portal.attendance import calc
+from portal.attendance import flags as flag_rules
+from portal.dashboard import figures
+
+# headline measure -> (label, the Measures text property, drill measure, national measure)
+HEADLINE: tuple[tuple[str, str, str, str, str | None], ...] = (
+    ("attendance", "Attendance", "attendance_text", "all", "overall_absence"),
+    ("absence", "Overall absence", "absence_text", "all", "overall_absence"),
+    ("authorised", "Authorised absence", "authorised_text", "all", "authorised_absence"),
+    ("unauthorised", "Unauthorised absence", "unauthorised_text", "all", "unauthorised_absence"),
+    ("pa", "Persistent absence (pupils missing 10% or more)", "pa_text", "pa", "persistent_absence"),
+    ("sa", "Severe absence (pupils missing 50% or more)", "sa_text", "sa", "severe_absence"),
+    ("at_ambition", "Pupils at or above the ambition", "at_ambition_text", "at_ambition", None),
+)
+HIGHER_IS_BETTER = {"attendance", "at_ambition"}
+PUPIL_COUNTS = {"pa": "pa", "sa": "sa", "at_ambition": "at_ambition"}
+
+# the school's phase -> the phase of published figures ("all_through" has none)
+REFERENCE_PHASES = {"primary": "primary", "secondary": "secondary", "special": "special",
+                    "alternative_provision": "ap"}
+
+
+# ----- words --------------------------------------------------------------------------------
+
+def points_text(value: Decimal) -> str:
+    return f"{abs(value)} point{'' if abs(value) == 1 else 's'}"
+
+
+def change_words(value: Decimal | None) -> str:
+    """"Up 1.2 points", "Down 0.4 points", "No change" (never colour alone)."""
+    if value is None:
+        return "–"
+    if value > 0:
+        return f"Up {points_text(value)}"
+    if value < 0:
+        return f"Down {points_text(value)}"
+    return "No change"
+
+
+def gap_words(value: Decimal | None, than: str) -> str:
+    """"1.2 points higher than national", "0.4 points lower than the LA", "the same as ..."."""
+    if value is None:
+        return "–"
+    if value > 0:
+        return f"{points_text(value)} higher than {than}"
+    if value < 0:
+        return f"{points_text(value)} lower than {than}"
+    return f"the same as {than}"
+
+
+def gap_short(value: Decimal | None) -> str:
+    """"0.2 points higher", "0.1 points lower", "No gap"."""
+    if value is None:
+        return "–"
+    if value == 0:
+        return "No gap"
+    return f"{points_text(value)} {'higher' if value > 0 else 'lower'}"
+
+
+def last_years_name(period: figures.Period) -> str:
+    """How the page names the same period last year: "last year's autumn term"."""
+    if period.kind == "term":
+        return f"last year's {period.term} term"
+    if period.kind == "half_term":
+        return "last year's same half-term"
+    if period.choice == "last4":
+        return "the same 4 school weeks last year"
+    if period.choice == "ytd" or period.kind == "rolling":
+        return "last year's year to date"
+    return "last academic year"
+
+
+def no_comparison(period: figures.Period) -> str:
+    if period.comparison is None:
+        return f"No comparison: {last_years_name(period)} is not held"
+    return f"No comparison: no marks are held for {last_years_name(period)}"
+
+
+# ----- national figures -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class National:
+    """A national figure to compare against, or the words saying there is none."""
+    value: Decimal | None
+    label: str            # "National, autumn term 2024/25", or "No national figure for ..."
+    source: str = ""
+
+    @property
+    def held(self) -> bool:
+        return self.value is not None
+
+    @property
+    def value_text(self) -> str:
+        return "–" if self.value is None else f"{self.value.normalize():f}%"
+
+
+def _lookup(measure: str, **kw):
+    import importlib
+
+    try:
+        reference = importlib.import_module("portal.attendance.reference")
+    except ImportError:  # the reference figures are not on this branch yet
+        return None
+    return reference.lookup(measure, **kw)
+
+
+def national(measure: str | None, period: figures.Period, phase: str = "all", cohort: str = "all",
+             *, attendance: bool = False, missing_for: str = "") -> National:
+    """The national figure of a measure for the period's published period, phase and cohort;
+    `attendance=True` turns overall absence into attendance. Never another phase's, cohort's
+    or period's figure: None with the words "No national figure for ..." instead."""
+    return national_for(measure, period.reference_period, period.academic_year, phase, cohort,
+                        attendance=attendance, missing_for=missing_for or period.label)
+
+
+def national_for(measure: str | None, reference_period: str | None, academic_year: str, phase: str = "all",
+                 cohort: str = "all", *, attendance: bool = False, missing_for: str = "") -> National:
+    if measure is None:
+        return National(None, "No national figure is published for this measure")
+    ref_phase = phase if phase == "all" else REFERENCE_PHASES.get(phase)
+    missing = National(None, f"No national figure for {missing_for}")
+    if reference_period is None or ref_phase is None:
+        return missing
+    match = _lookup(measure, period=reference_period, academic_year=academic_year, phase=ref_phase, cohort=cohort)
+    if match is None:
+        return missing
+    value = figures.attendance_from_absence(match.value) if attendance else match.value
+    return National(value, match.label, match.source)
+
+
+# ----- links ----------------------------------------------------------------------------------
+
+def _link(endpoint: str, path: str, url_args: dict | None = None, **params) -> str:
+    """url_for when the endpoint is registered, else the agreed path (the other helper's
+    views land separately)."""
+    params = {k: v for k, v in params.items() if v is not None}
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint, **(url_args or {}), **params)
+    return path + ("?" + urlencode(params) if params else "")
+
+
+class Links:
+    """The links a dashboard offers: drill-downs only for those who may see the pupils."""
+
+    def __init__(self, period: figures.Period | None, drill: bool, school_id: int | None = None):
+        self.period = period
+        self.drill_allowed = drill and period is not None
+        self.school_id = school_id
+
+    def drill(self, measure: str = "all", **params) -> str | None:
+        if not self.drill_allowed or self.period is None:
+            return None
+        if self.school_id is not None:
+            params.setdefault("school", self.school_id)
+        return _link("dashboard.picture_pupils", "/attendance-picture/pupils",
+                     period=self.period.choice, measure=measure, **params)
+
+    def csv(self, table: str) -> str | None:
+        if self.period is None:
+            return None
+        return _link("dashboard.picture_csv", f"/attendance-picture/{table}.csv", {"table": table},
+                     period=self.period.choice, school=self.school_id)
+
+    @staticmethod
+    def governors(school_id: int) -> str:
+        return _link("dashboard.governors_summary", f"/schools/{school_id}/governors-summary",
+                     {"school_id": school_id})
+
+
+# ----- the headline ---------------------------------------------------------------------------
+
+@dataclass
+class HeadlineRow:
+    key: str
+    label: str
+    text: str
+    href: str | None
+    pupils_text: str = ""            # "3 of 5 pupils"
+    change: Decimal | None = None
+    change_text: str = ""            # words, with the reason when there is none
+    national: National | None = None
+    national_gap: Decimal | None = None
+    ambition_gap: Decimal | None = None
+    la_text: str | None = None       # the school dashboard: the LA's figure
+    la_gap: Decimal | None = None
+    higher_is_better: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def headline_rows(now: figures.Measures, before: figures.Measures | None, period: figures.Period,
+                  links: Links, *, phase: str = "all", la: figures.Measures | None = None) -> list[HeadlineRow]:
+    amb = Decimal(calc.ambition())
+    rows = []
+    for key, label, text_attr, drill, ref in HEADLINE:
+        if key == "at_ambition":
+            label = f"Pupils at or above the {calc.ambition()}% ambition"
+        change = now.attendance_change(before) if key == "attendance" else now.rate_change(before, key)
+        nat = national(ref, period, phase, attendance=key == "attendance",
+                       missing_for=_missing_for(period, phase))
+        row = HeadlineRow(key, label, getattr(now, text_attr), links.drill(drill) if now.has_data else None,
+                          change=change, national=nat, higher_is_better=key in HIGHER_IS_BETTER)
+        if key in PUPIL_COUNTS:
+            row.pupils_text = f"{getattr(now, PUPIL_COUNTS[key])} of {now.pupils} pupils"
+        row.change_text = (f"{change_words(change)} on {last_years_name(period)}" if change is not None
+                           else no_comparison(period))
+        row.national_gap = now.gap_to(key, nat.value) if nat.held else None
+        if key == "attendance":
+            row.ambition_gap = now.gap_to("attendance", amb)
+        if la is not None:
+            row.la_text = getattr(la, text_attr)
+            row.la_gap = now.rate_change(la, key)
+        rows.append(row)
+    return rows
+
+
+def _missing_for(period: figures.Period, phase: str) -> str:
+    if phase == "all":
+        return period.label
+    name = phase.replace("_", " ").replace("all through", "all-through")
+    return f"{name} schools, {period.label}"
+
+
+@dataclass
+class CountRow:
+    key: str
+    label: str
+    hint: str
+    count: int
+    href: str | None
+    before_text: str
+
+
+def count_rows(now: figures.Measures, before: figures.Measures | None, period: figures.Period,
+               flag_counts: dict[str, int], links: Links) -> list[CountRow]:
+    """Pupils who crossed the penalty-notice threshold in the period, and each statutory flag."""
+    crossed_before = (f"{before.crossed} in {last_years_name(period)}" if before is not None
+                      else no_comparison(period))
+    rows = [CountRow("crossed", "Crossed the penalty-notice threshold",
+                     "10 or more unauthorised sessions in a rolling 10 school weeks, the window ending in the period",
+                     now.crossed, links.drill("crossed") if now.crossed else None, crossed_before)]
+    for key, kind in flag_rules.KINDS.items():
+        n = flag_counts.get(key, 0)
+        rows.append(CountRow(key, kind.label, kind.hint, n, links.drill("all", flag=key) if n else None, "–"))
+    return rows
+
+
+# ----- sorting the school split -------------------------------------------------------------------
+
+SCHOOL_SORTS = {
+    "name": ("School", lambda s: s.label.lower()),
+    "pupils": ("Pupils", lambda s: s.measures.pupils),
+    "attendance": ("Attendance", lambda s: s.measures.fraction("attendance")),
+    "change": ("Change on last year", lambda s: s.change),
+    "unauthorised": ("Unauthorised absence", lambda s: s.measures.fraction("unauthorised")),
+    "pa": ("Persistent absence", lambda s: s.measures.fraction("pa")),
+    "sa": ("Severe absence", lambda s: s.measures.fraction("sa")),
+    "ewo": ("Named EWO", lambda s: (s.extra.get("ewo") or "").lower() or None),
+}
+
+
+def sort_from_request() -> tuple[str, bool]:
+    sort = request.args.get("sort", "name")
+    if sort not in SCHOOL_SORTS:
+        sort = "name"
+    return sort, request.args.get("order") == "desc"
+
+
+def sort_schools(rows: list[figures.Split], sort: str, descending: bool) -> list[figures.Split]:
+    """Sorted by a column; schools with no figure for it come last either way."""
+    key = SCHOOL_SORTS[sort][1]
+    known = [r for r in rows if key(r) is not None]
+    unknown = [r for r in rows if key(r) is None]
+    known.sort(key=lambda r: (key(r), r.label.lower()), reverse=descending)
+    return known + sorted(unknown, key=lambda r: r.label.lower())
+
+
+def sentence(text: str) -> str:
+    """The first letter in capitals, the rest as it is ("LA" stays "LA")."""
+    return text[:1].upper() + text[1:]
+
+
+def phase_words(phase: str) -> str:
+    """"primary", "all-through", "alternative provision"."""
+    return phase.replace("_", " ").replace("all through", "all-through")
