@@ -117,9 +117,9 @@ def _rolling(terms, bank_holidays, as_of: date, years: dict[str, list]) -> list[
 
 PERIODS_INSERT = (
     "INSERT INTO pupil_periods (period_key, pupil_id, possible, attended, authorised, unauthorised) "
-    "SELECT rp.key, w.pupil_id, SUM(w.possible), SUM(w.attended), SUM(w.authorised), SUM(w.unauthorised) "
-    "FROM pupil_weeks w JOIN report_periods rp ON w.week_start >= rp.first_week AND w.week_start <= rp.last_day "
-    "WHERE {where} GROUP BY rp.key, w.pupil_id")
+    "SELECT pw.period_key, w.pupil_id, SUM(w.possible), SUM(w.attended), SUM(w.authorised), SUM(w.unauthorised) "
+    "FROM pupil_weeks w JOIN agg_period_weeks pw ON pw.week_start = w.week_start "
+    "WHERE {where} GROUP BY pw.period_key, w.pupil_id")
 
 
 @dataclass(frozen=True)
@@ -129,10 +129,12 @@ class Refreshed:
 
 
 def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date | None = None,
-            last_day: date | None = None) -> Refreshed:
+            last_day: date | None = None, codes_from: str | None = None) -> Refreshed:
     """Bring the aggregates up to date on `conn`, in its transaction: every pupil when
-    `pupil_ids_sql` is None, else the pupils it selects (their schools' weekly code counts from
-    first_day to last_day)."""
+    `pupil_ids_sql` is None, else the pupils it selects (and their schools' weekly code counts
+    from first_day to last_day). `codes_from` names a table of marks (pupil_id, week_start,
+    code) that were all *added* (none replaced): the weekly code counts then grow by its counts
+    instead of being recounted from the marks (an import's first load of a term)."""
     from sqlalchemy import select
 
     from portal.attendance.models import BankHoliday, Term
@@ -146,38 +148,74 @@ def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date
             for r in conn.execute(text("SELECT key, kind, academic_year, term, label, first_week, last_day, as_of "
                                        "FROM report_periods"))}
     changed = sorted(k for k in wanted.keys() | held.keys() if wanted.get(k) != held.get(k))
+    keys, key_params = _in_list("k", changed)
     if changed:
-        params = {f"k{i}": k for i, k in enumerate(changed)}
-        keys = ", ".join(f":k{i}" for i in range(len(changed)))
-        conn.execute(text(f"DELETE FROM pupil_periods WHERE period_key IN ({keys})"), params)
-        conn.execute(text(f"DELETE FROM report_periods WHERE key IN ({keys})"), params)
+        conn.execute(text(f"DELETE FROM pupil_periods WHERE period_key IN ({keys})"), key_params)
+        conn.execute(text(f"DELETE FROM report_periods WHERE key IN ({keys})"), key_params)
         new = [wanted[k].row() for k in changed if k in wanted]
         if new:
             conn.execute(text("INSERT INTO report_periods (key, kind, academic_year, term, label, first_week, "
                               "last_day, as_of) VALUES (:key, :kind, :academic_year, :term, :label, :first_week, "
                               ":last_day, :as_of)"), new)
-    if pupil_ids_sql is None:
-        conn.exec_driver_sql("DELETE FROM pupil_periods")
-        conn.exec_driver_sql(PERIODS_INSERT.format(where="1 = 1"))
-        conn.exec_driver_sql("DELETE FROM school_week_codes")
-        _insert_codes(conn, "1 = 1", {})
-        return Refreshed(len(changed), "all")
-    # the periods whose definition moved: everyone; then every period of the refreshed pupils
-    if changed:
-        params = {f"k{i}": k for i, k in enumerate(changed)}
-        keys = ", ".join(f":k{i}" for i in range(len(changed)))
-        conn.execute(text(PERIODS_INSERT.format(
-            where=f"rp.key IN ({keys}) AND w.pupil_id NOT IN ({pupil_ids_sql})")), params)
-    conn.exec_driver_sql(f"DELETE FROM pupil_periods WHERE pupil_id IN ({pupil_ids_sql})")
-    conn.exec_driver_sql(PERIODS_INSERT.format(where=f"w.pupil_id IN ({pupil_ids_sql})"))
-    schools = f"SELECT DISTINCT school_id FROM pupils WHERE id IN ({pupil_ids_sql})"
-    first = calc.week_start(first_day) if first_day else date.min
-    last = calc.week_start(last_day) + timedelta(days=6) if last_day else date.max
-    days = {"first": max(first, date(1990, 1, 1)), "last": min(last, date(2200, 1, 1))}
-    conn.execute(text(f"DELETE FROM school_week_codes WHERE school_id IN ({schools}) "
-                      "AND week_start >= :first AND week_start <= :last"), days)
-    _insert_codes(conn, f"p.school_id IN ({schools}) AND m.date >= :first AND m.date <= :last", days)
-    return Refreshed(len(changed), "imported")
+    _temp_tables(conn, wanted.values())
+    try:
+        if pupil_ids_sql is None:
+            conn.exec_driver_sql("DELETE FROM pupil_periods")
+            conn.exec_driver_sql(PERIODS_INSERT.format(where="1 = 1"))
+            conn.exec_driver_sql("DELETE FROM school_week_codes")
+            _insert_codes(conn, "1 = 1", {})
+            return Refreshed(len(changed), "all")
+        # the pupils, read once (an import's staging table holds millions of rows)
+        conn.execute(text(f"INSERT INTO agg_pupils (pupil_id) SELECT DISTINCT id FROM pupils "
+                          f"WHERE id IN ({pupil_ids_sql})"))
+        pupils = "SELECT pupil_id FROM agg_pupils"
+        # the periods whose definition moved: everyone; then every period of the refreshed pupils
+        if changed:
+            conn.execute(text(PERIODS_INSERT.format(
+                where=f"pw.period_key IN ({keys}) AND w.pupil_id NOT IN ({pupils})")), key_params)
+        conn.exec_driver_sql(f"DELETE FROM pupil_periods WHERE pupil_id IN ({pupils})")
+        conn.exec_driver_sql(PERIODS_INSERT.format(where=f"w.pupil_id IN ({pupils})"))
+        schools = "SELECT DISTINCT p.school_id FROM pupils p JOIN agg_pupils a ON a.pupil_id = p.id"
+        if codes_from is not None:
+            _add_codes(conn, codes_from)
+            return Refreshed(len(changed), "imported")
+        first = calc.week_start(first_day) if first_day else date(1990, 1, 1)
+        last = calc.week_start(last_day) + timedelta(days=6) if last_day else date(2200, 1, 1)
+        days = {"first": first, "last": last}
+        conn.execute(text(f"DELETE FROM school_week_codes WHERE school_id IN ({schools}) "
+                          "AND week_start >= :first AND week_start <= :last"), days)
+        _insert_codes(conn, f"p.school_id IN ({schools}) AND m.date >= :first AND m.date <= :last", days)
+        return Refreshed(len(changed), "imported")
+    finally:
+        _drop_temp_tables(conn)
+
+
+def _in_list(prefix: str, values: list[str]) -> tuple[str, dict]:
+    return ", ".join(f":{prefix}{i}" for i in range(len(values))), {f"{prefix}{i}": v for i, v in enumerate(values)}
+
+
+def _temp_tables(conn, periods) -> None:
+    """agg_period_weeks: every Monday of every period (so the totals are an equi-join, not a
+    range join); agg_pupils: the pupils refreshed. Dropped at the end (PostgreSQL: at commit)."""
+    _drop_temp_tables(conn)
+    on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    # DATE, the weekly summaries' own type: on SQLite a TEXT column would not use their key
+    conn.exec_driver_sql("CREATE TEMP TABLE agg_period_weeks (week_start DATE NOT NULL, "
+                         f"period_key VARCHAR(32) NOT NULL, PRIMARY KEY (week_start, period_key)){on_commit}")
+    conn.exec_driver_sql(f"CREATE TEMP TABLE agg_pupils (pupil_id INTEGER PRIMARY KEY){on_commit}")
+    rows = []
+    for period in periods:
+        monday = period.first_week
+        while monday <= period.last_day:
+            rows.append({"w": monday, "k": period.key})
+            monday += timedelta(weeks=1)
+    if rows:
+        conn.execute(text("INSERT INTO agg_period_weeks (week_start, period_key) VALUES (:w, :k)"), rows)
+
+
+def _drop_temp_tables(conn) -> None:
+    for name in ("agg_period_weeks", "agg_pupils"):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 
 def _insert_codes(conn, where: str, params: dict) -> None:
@@ -190,6 +228,17 @@ def _insert_codes(conn, where: str, params: dict) -> None:
         "  FROM attendance_marks m JOIN pupils p ON p.id = m.pupil_id "
         f"  WHERE {where} GROUP BY p.school_id, m.date, m.code) d "
         f"GROUP BY d.school_id, {week}, d.code"), params)
+
+
+def _add_codes(conn, table: str) -> None:
+    """Grow the weekly code counts by marks that were all added (none replaced)."""
+    conn.exec_driver_sql(
+        "INSERT INTO school_week_codes (school_id, week_start, code, sessions) "
+        "SELECT p.school_id, s.week_start, s.code, COUNT(*) "
+        f"FROM {table} s JOIN pupils p ON p.id = s.pupil_id WHERE true "
+        "GROUP BY p.school_id, s.week_start, s.code "
+        "ON CONFLICT (school_id, week_start, code) DO UPDATE SET sessions = school_week_codes.sessions + "
+        "excluded.sessions")
 
 
 def refresh_all(as_of: date | None = None) -> Refreshed:
