@@ -25,7 +25,8 @@ def _snapshot():
     db.session.expire_all()
     return (sorted((p.period_key, p.pupil_id, p.possible, p.attended, p.authorised, p.unauthorised)
                    for p in db.session.scalars(select(PupilPeriod))),
-            sorted((c.school_id, str(c.week_start), c.code, c.sessions) for c in db.session.scalars(select(SchoolWeekCode))),
+            sorted((c.school_id, str(c.week_start), c.code, c.sessions)
+                   for c in db.session.scalars(select(SchoolWeekCode))),
             sorted((p.key, str(p.first_week), str(p.last_day)) for p in db.session.scalars(select(ReportPeriod))))
 
 

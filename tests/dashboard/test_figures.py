@@ -27,7 +27,7 @@ def _marks(pupil, days, codes: list[str]):
     """codes: one per session, AM then PM, day by day."""
     sessions = [(day, s) for day in days for s in ("AM", "PM")]
     db.session.execute(insert(AttendanceMark), [
-        {"pupil_id": pupil.id, "date": day, "session": s, "code": c} for (day, s), c in zip(sessions, codes)])
+        {"pupil_id": pupil.id, "date": day, "session": s, "code": c} for (day, s), c in zip(sessions, codes, strict=True)])
 
 
 def _refresh():
@@ -146,7 +146,8 @@ def test_drill_down_lists_equal_the_counts(app, example, measure):
             listed = db.session.execute(figures.pupils_behind(scope, period, measure)).all()
             assert len(listed) == expected
         for cohort in figures.cohorts(figures.Scope.la(), period):
-            listed = db.session.execute(figures.pupils_behind(figures.Scope.la(), period, "pa", cohort=cohort.key)).all()
+            stmt = figures.pupils_behind(figures.Scope.la(), period, "pa", cohort=cohort.key)
+            listed = db.session.execute(stmt).all()
             assert len(listed) == cohort.measures.pa
 
 
