@@ -27,7 +27,8 @@ def _marks(pupil, days, codes: list[str]):
     """codes: one per session, AM then PM, day by day."""
     sessions = [(day, s) for day in days for s in ("AM", "PM")]
     db.session.execute(insert(AttendanceMark), [
-        {"pupil_id": pupil.id, "date": day, "session": s, "code": c} for (day, s), c in zip(sessions, codes, strict=True)])
+        {"pupil_id": pupil.id, "date": day, "session": s, "code": c}
+        for (day, s), c in zip(sessions, codes, strict=True)])
 
 
 def _refresh():
