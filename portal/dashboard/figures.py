@@ -25,6 +25,7 @@ from sqlalchemy import Select, and_, case, false, func, select, true
 from portal.attendance import calc
 from portal.attendance.codes import APPROVED, NOT_POSSIBLE, PRESENT
 from portal.attendance.models import (
+    PeriodCell,
     PupilFlag,
     PupilPeriod,
     RegisterCode,
@@ -62,6 +63,13 @@ class Period:
         if self.kind == "year" or self.choice == "ytd":
             return "year"
         return None
+
+
+def forget() -> None:
+    """Drop what this module memoised in `g` (run before every request: under the tests one
+    application context, and so one `g`, serves several requests)."""
+    for name in ("_report_periods", "_figure_groups", "_school_phases"):
+        g.pop(name, None)
 
 
 def _held() -> dict[str, ReportPeriod]:
@@ -183,6 +191,9 @@ class Measures:
     def __add__(self, other: Measures) -> Measures:
         return Measures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
+    def __sub__(self, other: Measures) -> Measures:
+        return Measures(*(getattr(self, f.name) - getattr(other, f.name) for f in fields(self)))
+
     @property
     def has_data(self) -> bool:
         return self.possible > 0
@@ -259,48 +270,49 @@ def attendance_from_absence(absence: Decimal) -> Decimal:
     return Decimal(100) - Decimal(absence)
 
 
-GroupKey = tuple  # (school_id, nc_year, *cohort flags in FLAG_NAMES order)
-_GROUP_COLS = (Pupil.school_id, Pupil.nc_year, *(getattr(Pupil, f) for f in FLAG_NAMES))
+GroupKey = tuple  # (school_id, nc_year)
+TOTAL = ""  # a cell's key for all its pupils; the other keys are the cohort flags (FLAG_NAMES)
 
 
-def _groups(scope: Scope, period: Period) -> dict[GroupKey, Measures]:
-    """The period's totals per (school, year group, cohort flags): two queries, memoised."""
+def _groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]:
+    """The period's measures per (school, year group): for all its pupils (TOTAL) and for the
+    pupils with each cohort flag, from the period's cells (`period_cells`) and its crossings.
+    Two queries, memoised for the request; a few hundred rows however many pupils."""
     cache = g.setdefault("_figure_groups", {})
     key = (scope.name, repr(scope.school_ids) if isinstance(scope.school_ids, tuple) else id(scope.school_ids),
            period.key, period.start, period.end)
     if key in cache:
         return cache[key]
-    pp = PupilPeriod
-    amb = calc.ambition()
-    out: dict[GroupKey, Measures] = {}
+    pc = PeriodCell
+    out: dict[GroupKey, dict[str, Measures]] = {}
+    bits = [(flag, 1 << i) for i, flag in enumerate(FLAG_NAMES)]
     rows = db.session.execute(
-        select(*_GROUP_COLS, func.count(), func.sum(pp.possible), func.sum(pp.attended), func.sum(pp.authorised),
-               func.sum(pp.unauthorised),
-               func.sum(case((pp.attended * 100 <= calc.PERSISTENT_PERCENT * pp.possible, 1), else_=0)),
-               func.sum(case((pp.attended * 100 <= calc.SEVERE_PERCENT * pp.possible, 1), else_=0)),
-               func.sum(case((pp.attended * 100 >= amb * pp.possible, 1), else_=0)))
-        .join(Pupil, Pupil.id == pp.pupil_id)
-        .where(pp.period_key == period.key, pp.possible > 0, scope.where(Pupil.school_id))
-        .group_by(*_GROUP_COLS))
-    width = len(_GROUP_COLS)
-    for row in rows:
-        out[_key(row[:width])] = Measures(*(int(v or 0) for v in row[width:]))
+        select(pc.school_id, pc.nc_year, pc.cohorts, pc.pupils, pc.possible, pc.attended, pc.authorised,
+               pc.unauthorised, pc.pa, pc.sa, pc.at_ambition)
+        .where(pc.period_key == period.key, scope.where(pc.school_id)))
+    for school_id, nc_year, cohorts, *values in rows:
+        m = Measures(*values)
+        cell = out.get((school_id, nc_year))
+        if cell is None:
+            cell = out[(school_id, nc_year)] = {k: Measures() for k in (TOTAL, *FLAG_NAMES)}
+        cell[TOTAL] = cell[TOTAL] + m
+        for flag, bit in bits:
+            if cohorts & bit:
+                cell[flag] = cell[flag] + m
+    tc = ThresholdCrossing
     crossed = db.session.execute(
-        select(*_GROUP_COLS, func.count(func.distinct(ThresholdCrossing.pupil_id)))
-        .join(Pupil, Pupil.id == ThresholdCrossing.pupil_id)
-        .where(ThresholdCrossing.window_end >= period.start, ThresholdCrossing.window_end <= period.end,
-               scope.where(Pupil.school_id))
-        .group_by(*_GROUP_COLS))
+        select(Pupil.school_id, Pupil.nc_year, func.count(func.distinct(tc.pupil_id)),
+               *(func.count(func.distinct(case((getattr(Pupil, f).is_(True), tc.pupil_id), else_=None)))
+                 for f in FLAG_NAMES))
+        .join(Pupil, Pupil.id == tc.pupil_id)
+        .where(tc.window_end >= period.start, tc.window_end <= period.end, scope.where(Pupil.school_id))
+        .group_by(Pupil.school_id, Pupil.nc_year))
     for row in crossed:
-        k = _key(row[:width])
-        out[k] = out.get(k, Measures()) + Measures(crossed=int(row[width]))
+        cell = out.setdefault((row[0], row[1]), {k: Measures() for k in (TOTAL, *FLAG_NAMES)})
+        for k, n in zip((TOTAL, *FLAG_NAMES), row[2:], strict=True):
+            cell[k] = cell[k] + Measures(crossed=int(n or 0))
     cache[key] = out
     return out
-
-
-def _key(values) -> GroupKey:
-    school_id, nc_year, *flags = values
-    return (school_id, nc_year, *(bool(f) for f in flags))
 
 
 def _sum(groups: Iterable[Measures]) -> Measures:
@@ -313,7 +325,7 @@ def _sum(groups: Iterable[Measures]) -> Measures:
 def headline(scope: Scope, period: Period | None) -> Measures:
     if period is None:
         return Measures()
-    return _sum(_groups(scope, period).values())
+    return _sum(cell[TOTAL] for cell in _groups(scope, period).values())
 
 
 @dataclass
@@ -338,16 +350,17 @@ class Split:
         return self.measures.attendance_change(self.without)
 
 
-def _split(scope: Scope, period: Period, key_of) -> tuple[dict, dict]:
+def _split(scope: Scope, period: Period, key_of, part: str = TOTAL) -> tuple[dict, dict]:
+    """Add up the cells by key_of((school_id, nc_year)), this period and last year's."""
     now: dict = {}
     before: dict = {}
-    for k, m in _groups(scope, period).items():
+    for k, cell in _groups(scope, period).items():
         split_key = key_of(k)
-        now[split_key] = now.get(split_key, Measures()) + m
+        now[split_key] = now.get(split_key, Measures()) + cell[part]
     if period.comparison:
-        for k, m in _groups(scope, period.comparison).items():
+        for k, cell in _groups(scope, period.comparison).items():
             split_key = key_of(k)
-            before[split_key] = before.get(split_key, Measures()) + m
+            before[split_key] = before.get(split_key, Measures()) + cell[part]
     return now, before
 
 
@@ -366,10 +379,12 @@ def by_year_group(scope: Scope, period: Period) -> list[Split]:
 
 def cohorts(scope: Scope, period: Period) -> list[Split]:
     """Each cohort flag: its pupils' measures beside the pupils without it (the gap)."""
+    total = headline(scope, period)
     out = []
-    for index, (flag, label, _) in enumerate(COHORT_FLAGS):
-        now, before = _split(scope, period, lambda k, i=index: k[2 + i])
-        out.append(Split(flag, label, now.get(True, Measures()), before.get(True), now.get(False, Measures())))
+    for flag, label, _ in COHORT_FLAGS:
+        now, before = _split(scope, period, lambda k: True, flag)
+        with_ = now.get(True, Measures())
+        out.append(Split(flag, label, with_, before.get(True), total - with_))
     return out
 
 
