@@ -14,13 +14,13 @@ Every split (school, phase, year group, cohort with and without) adds up the sam
 (one query per period, memoised per request), so a split always sums to its total."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
 from flask import g
-from sqlalchemy import Select, and_, case, false, func, select, true
+from sqlalchemy import Select, and_, case, false, func, literal, select, true, union_all
 
 from portal.attendance import calc
 from portal.attendance.codes import APPROVED, NOT_POSSIBLE, PRESENT
@@ -188,11 +188,15 @@ class Measures:
     at_ambition: int = 0
     crossed: int = 0
 
+    def values(self) -> tuple[int, ...]:
+        return (self.pupils, self.possible, self.attended, self.authorised, self.unauthorised, self.pa, self.sa,
+                self.at_ambition, self.crossed)
+
     def __add__(self, other: Measures) -> Measures:
-        return Measures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return Measures(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
 
     def __sub__(self, other: Measures) -> Measures:
-        return Measures(*(getattr(self, f.name) - getattr(other, f.name) for f in fields(self)))
+        return Measures(*(a - b for a, b in zip(self.values(), other.values(), strict=True)))
 
     @property
     def has_data(self) -> bool:
@@ -284,21 +288,26 @@ def _groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]
     if key in cache:
         return cache[key]
     pc = PeriodCell
-    out: dict[GroupKey, dict[str, Measures]] = {}
-    bits = [(flag, 1 << i) for i, flag in enumerate(FLAG_NAMES)]
-    rows = db.session.execute(
-        select(pc.school_id, pc.nc_year, pc.cohorts, pc.pupils, pc.possible, pc.attended, pc.authorised,
-               pc.unauthorised, pc.pa, pc.sa, pc.at_ambition)
-        .where(pc.period_key == period.key, scope.where(pc.school_id)))
-    for school_id, nc_year, cohorts, *values in rows:
-        m = Measures(*values)
-        cell = out.get((school_id, nc_year))
+    width = 9  # the fields of Measures, in order
+    sums: dict[GroupKey, dict[str, list[int]]] = {}
+
+    def cell_of(school_id, nc_year) -> dict[str, list[int]]:
+        cell = sums.get((school_id, nc_year))
         if cell is None:
-            cell = out[(school_id, nc_year)] = {k: Measures() for k in (TOTAL, *FLAG_NAMES)}
-        cell[TOTAL] = cell[TOTAL] + m
-        for flag, bit in bits:
-            if cohorts & bit:
-                cell[flag] = cell[flag] + m
+            cell = sums[(school_id, nc_year)] = {k: [0] * width for k in (TOTAL, *FLAG_NAMES)}
+        return cell
+
+    # one row per (school, year group) for all pupils, and one per cohort flag: the database adds up
+    measures = (func.sum(pc.pupils), func.sum(pc.possible), func.sum(pc.attended), func.sum(pc.authorised),
+                func.sum(pc.unauthorised), func.sum(pc.pa), func.sum(pc.sa), func.sum(pc.at_ambition))
+    parts = [select(pc.school_id, pc.nc_year, literal(TOTAL).label("part"), *measures)
+             .where(pc.period_key == period.key, scope.where(pc.school_id)).group_by(pc.school_id, pc.nc_year)]
+    parts += [select(pc.school_id, pc.nc_year, literal(flag).label("part"), *measures)
+              .where(pc.period_key == period.key, scope.where(pc.school_id), pc.cohorts.op("&")(1 << i) != 0)
+              .group_by(pc.school_id, pc.nc_year)
+              for i, flag in enumerate(FLAG_NAMES)]
+    for school_id, nc_year, part, *values in db.session.execute(union_all(*parts)):
+        cell_of(school_id, nc_year)[part][:8] = [int(v or 0) for v in values]
     tc = ThresholdCrossing
     crossed = db.session.execute(
         select(Pupil.school_id, Pupil.nc_year, func.count(func.distinct(tc.pupil_id)),
@@ -308,9 +317,11 @@ def _groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]
         .where(tc.window_end >= period.start, tc.window_end <= period.end, scope.where(Pupil.school_id))
         .group_by(Pupil.school_id, Pupil.nc_year))
     for row in crossed:
-        cell = out.setdefault((row[0], row[1]), {k: Measures() for k in (TOTAL, *FLAG_NAMES)})
+        cell = cell_of(row[0], row[1])
         for k, n in zip((TOTAL, *FLAG_NAMES), row[2:], strict=True):
-            cell[k] = cell[k] + Measures(crossed=int(n or 0))
+            cell[k][8] += int(n or 0)
+    out: dict[GroupKey, dict[str, Measures]] = {
+        key_: {k: Measures(*v) for k, v in cell.items()} for key_, cell in sums.items()}
     cache[key] = out
     return out
 
