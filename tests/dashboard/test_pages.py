@@ -88,6 +88,25 @@ def test_national_figures_are_named_or_missing_never_another_periods(client, exa
     assert "No national figure for Autumn second half-term 2026/27" in text
 
 
+def test_national_figures_for_the_right_period_phase_and_cohort(client, example):  # noqa: F811
+    """The seeded DfE figures (2024/25, all schools): the autumn term's for the autumn term, the
+    year's for the trend, FSM's for the FSM cohort; none for a primary school's phase."""
+    pytest.importorskip("portal.attendance.reference")
+    world, _ = example
+    _login(client, world, "la_admin")
+    text = _text(_get(client, f"{LA}?period=term"))
+    assert "National, autumn term 2024/25: 93.5% – 11.9 points lower than national" in text   # 81.63 vs 100 - 6.5
+    assert "National, autumn term 2024/25: 6.5% – 11.9 points higher than national" in text
+    assert "National, autumn term 2024/25: 19.2% – 40.8 points higher than national" in text  # PA 60.0%
+    assert "10.0% (National, autumn term 2024/25); here 15.0%" in text    # FSM: 3 of 20 sessions missed
+    assert "No national figure for EHC plan, Autumn term 2026/27" not in text
+    assert "National, academic year 2024/25: 93.1%" in text               # the trend's flat line
+    # a primary school: no primary figure is held, so none is shown (never the all-schools one)
+    text = _text(_get(client, _school(world)))
+    assert "No national figure for primary schools, Autumn term 2026/27" in text
+    assert "National, autumn term 2024/25" not in text
+
+
 def test_school_dashboard_against_the_la(client, example):  # noqa: F811
     world, _ = example
     _login(client, world, "school_staff")
