@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from portal.dashboard.figures import Trend, Week
+from portal.dashboard.picture_page import published_text
 
 WIDTH = 640
 HEIGHT = 240
@@ -99,6 +100,6 @@ def trend_chart(trend: Trend, national: Decimal | None = None, national_label: s
             if i < len(this) or i < len(last)]
     national_text = None
     if national is not None:
-        national_text = f"{national_label or 'National'}: {national.normalize():f}%"
+        national_text = f"{national_label or 'National'}: {published_text(national)}"
     return TrendChart(WIDTH, HEIGHT, points(this), points(last), trend.this_label, trend.last_label,
                       y(float(national)) if national is not None else None, national_text, grid, axis, rows)

@@ -88,6 +88,12 @@ def no_comparison(period: figures.Period) -> str:
     return f"No comparison: no marks are held for {last_years_name(period)}"
 
 
+def published_text(value: Decimal) -> str:
+    """A published percentage as published: 10.00 -> "10.0%", 6.25 -> "6.25%"."""
+    value = Decimal(value)
+    return f"{value:.1f}%" if value == value.quantize(Decimal("0.1")) else f"{value:.2f}%"
+
+
 # ----- national figures -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -103,7 +109,7 @@ class National:
 
     @property
     def value_text(self) -> str:
-        return "–" if self.value is None else f"{self.value.normalize():f}%"
+        return "–" if self.value is None else published_text(self.value)
 
 
 def _lookup(measure: str, **kw):
