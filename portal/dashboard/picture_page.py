@@ -273,12 +273,25 @@ SCHOOL_SORTS = {
     "pa": ("Persistent absence", lambda s: s.measures.fraction("pa")),
     "sa": ("Severe absence", lambda s: s.measures.fraction("sa")),
     "ewo": ("Named EWO", lambda s: (s.extra.get("ewo") or "").lower() or None),
+    "tsm": ("Last TSM", lambda s: s.extra.get("last_tsm")),
 }
 
 
-def sort_from_request() -> tuple[str, bool]:
+def last_tsm_by_school() -> dict | None:
+    """Each school's last held Targeting Support Meeting, or None while the TSMs are not on
+    this branch (the column is left out)."""
+    import importlib
+
+    try:
+        tsm = importlib.import_module("portal.tsm.service")
+    except ImportError:
+        return None
+    return tsm.last_held_by_school()
+
+
+def sort_from_request(with_tsm: bool = True) -> tuple[str, bool]:
     sort = request.args.get("sort", "name")
-    if sort not in SCHOOL_SORTS:
+    if sort not in SCHOOL_SORTS or (sort == "tsm" and not with_tsm):
         sort = "name"
     return sort, request.args.get("order") == "desc"
 

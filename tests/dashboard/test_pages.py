@@ -288,3 +288,23 @@ def test_the_trend_chart_draws_both_years_and_the_national_line(app):
     higher, lower = chart.this_year[2], chart.this_year[0]
     assert higher.y < lower.y   # 92% is drawn above 90%
     assert chart.national_y is not None and chart.this_year[0].y > chart.national_y
+
+
+def test_the_last_tsm_of_each_school(client, example):  # noqa: F811
+    """The split's "Last TSM" column (once the Targeting Support Meetings are on the branch)."""
+    tsm_models = pytest.importorskip("portal.tsm.models")
+    from datetime import datetime, timezone
+
+    from portal.tsm import service as tsm
+
+    world, _ = example
+    db.session.add(tsm_models.SupportMeeting(
+        school_id=world.school_a.id, term_id=tsm.term_of(date(2026, 10, 1)).id,
+        held_at=datetime(2026, 10, 1, 9, tzinfo=timezone.utc), ewo_id=world.user("ewo").id,
+        status=tsm_models.TsmStatus.held, booked_by_id=world.user("la_admin").id))
+    db.session.commit()
+    _login(client, world, "la_admin")
+    html = _get(client, f"{LA}?sort=tsm")
+    assert [n.strip() for n in _school_rows(html)] == ["School A", "School B"]
+    text = _text(html)
+    assert "Last TSM" in text and "1 Oct 2026" in text and "None held" in text
