@@ -149,7 +149,9 @@ _CHOICES: dict[str, type[State]] = {"kind": ReferenceKind, "period": ReferencePe
 
 def describe(values) -> str:
     """A figure's key in words: "National overall absence, autumn term 2024/25, all schools, all pupils"."""
-    get = values.get if isinstance(values, dict) else lambda k: getattr(values, k)
+    def get(name: str) -> str:
+        return str(values[name] if isinstance(values, dict) else getattr(values, name))
+
     kind, period, phase = ReferenceKind(get("kind")), ReferencePeriod(get("period")), ReferencePhase(get("phase"))
     cohort, measure = ReferenceCohort(get("cohort")), ReferenceMeasure(get("measure"))
     return (f"{kind.label} {measure.label.lower()}, {period.label.lower()} {get('academic_year')}, "

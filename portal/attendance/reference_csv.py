@@ -71,7 +71,7 @@ def parse(data: bytes | str) -> list[tuple[int, dict]]:
         header = next(reader, [])
         if [h.strip().lower() for h in header] != HEADER:
             raise LoadRefused([(1, "header", "The first line must be the column names " + ",".join(HEADER))])
-        rows = []
+        rows: list[tuple[int, list[str]]] = []
         for number, row in enumerate(reader, start=2):
             if not row or all(not cell.strip() for cell in row):
                 continue

@@ -55,8 +55,9 @@ def reference_figures():
 @bp.route("/settings/reference-figures.csv")
 @access.require("manage_reference_figures")
 def reference_figures_csv():
+    # the rows are read now: the response streams after the request's session has ended
     return csv_response("reference-figures.csv", reference_csv.HEADER,
-                        reference_csv.rows(reference.figures(**_filters())))
+                        list(reference_csv.rows(reference.figures(**_filters()))))
 
 
 @bp.route("/settings/reference-figures/new", methods=["GET", "POST"])
