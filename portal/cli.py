@@ -13,7 +13,10 @@ from portal.extensions import db
 
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    def seed_demo_command():
+    @click.option("--last-year", "last_year", type=click.Choice(["year", "term", "none"]), default="year",
+                  show_default=True,
+                  help="Last academic year's marks: the whole year, up to the end of the same term, or none.")
+    def seed_demo_command(last_year: str):
         """Create the demo partnership (Demo Borough) if it is not there yet."""
         from portal.demo import demo_logins, seed_demo
 
@@ -21,7 +24,7 @@ def register(app: Flask) -> None:
             raise click.ClickException("Refusing to seed demo data when PORTAL_ENV=production.")
         with transaction.unit():
             created = seed_demo(current_app.config["DEMO_PASSWORD"],
-                                totp_secret=current_app.config["DEMO_TOTP_SECRET"])
+                                totp_secret=current_app.config["DEMO_TOTP_SECRET"], last_year=last_year)
         click.echo("Demo Borough created." if created else "Demo Borough is already there.")
         click.echo(f"Demo logins (password: {current_app.config['DEMO_PASSWORD']}; "
                    "security code: flask --app portal demo-code EMAIL):")
