@@ -6,7 +6,7 @@ or local, with its source and publication date. A new release adds rows for its 
 replaces nothing. Seeded with DfE "Pupil attendance in schools" figures for 2024/25.
 
 Revision ID: 0016_reference
-Revises: 0013_flags
+Revises: 0015_figures
 Create Date: 2026-12-02 13:40:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_reference'
-down_revision = '0013_flags'
+down_revision = '0015_figures'
 branch_labels = None
 depends_on = None
 
