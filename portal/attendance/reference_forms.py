@@ -64,6 +64,5 @@ class ReferenceFigureForm(Form):
 
 class ReferenceUploadForm(Form):
     file = FileField("CSV file", widget=GovFileInput(), validators=[FileRequired("Select a CSV file")])
-    update = BooleanField("Update figures already held", widget=GovCheckboxInput(),
-                          description="Without this, a row for a figure already held refuses the file.")
+    update = BooleanField("Update figures already held", widget=GovCheckboxInput())
     submit = SubmitField("Load figures", widget=GovSubmitInput())

@@ -47,7 +47,12 @@ def _filters() -> dict:
 @access.require("manage_reference_figures")
 def reference_figures():
     filters = _filters()
-    return render_template("attendance/reference_figures.html", figures=reference.figures(**filters),
+    figures = reference.figures(**filters)
+    # the sources, numbered once below the table (most figures share one release)
+    sources: dict[tuple, int] = {}
+    for f in figures:
+        sources.setdefault((f.source, f.published_on), len(sources) + 1)
+    return render_template("attendance/reference_figures.html", figures=figures, sources=sources,
                            filters=filters, years=reference.years_held(), periods=list(ReferencePeriod),
                            measures=list(ReferenceMeasure), percent_text=reference.percent_text)
 

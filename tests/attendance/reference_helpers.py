@@ -12,8 +12,13 @@ from portal.extensions import db
 
 @pytest.fixture
 def keep_figures():
+    """Each test starts from the migration's 14 seeds alone (another module may have left a
+    figure of its own), and the table is put back as it was after it."""
     rows = [{c.name: getattr(f, c.name) for c in ReferenceFigure.__table__.columns}
             for f in db.session.scalars(select(ReferenceFigure))]
+    db.session.execute(delete(ReferenceFigure).where(ReferenceFigure.academic_year != "2024/25"))
+    db.session.commit()
+    reference.forget()
     yield
     db.session.rollback()
     db.session.execute(delete(ReferenceFigure))
