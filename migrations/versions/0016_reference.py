@@ -6,7 +6,7 @@ or local, with its source and publication date. A new release adds rows for its 
 replaces nothing. Seeded with DfE "Pupil attendance in schools" figures for 2024/25.
 
 Revision ID: 0016_reference
-Revises: 0015_figures
+Revises: 0015_cells
 Create Date: 2026-12-02 13:40:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_reference'
-down_revision = '0015_figures'
+down_revision = '0015_cells'
 branch_labels = None
 depends_on = None
 
