@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 
-from portal.attendance import calc
+from portal.attendance import calc, reference
 from portal.attendance import flags as flag_rules
 from portal.dashboard import figures
 
@@ -112,16 +112,6 @@ class National:
         return "–" if self.value is None else published_text(self.value)
 
 
-def _lookup(measure: str, **kw):
-    import importlib
-
-    try:
-        reference = importlib.import_module("portal.attendance.reference")
-    except ImportError:  # the reference figures are not on this branch yet
-        return None
-    return reference.lookup(measure, **kw)
-
-
 def national(measure: str | None, period: figures.Period, phase: str = "all", cohort: str = "all",
              *, attendance: bool = False, missing_for: str = "") -> National:
     """The national figure of a measure for the period's published period, phase and cohort;
@@ -139,7 +129,7 @@ def national_for(measure: str | None, reference_period: str | None, academic_yea
     missing = National(None, f"No national figure for {missing_for}")
     if reference_period is None or ref_phase is None:
         return missing
-    match = _lookup(measure, period=reference_period, academic_year=academic_year, phase=ref_phase, cohort=cohort)
+    match = reference.lookup(measure, period=reference_period, academic_year=academic_year, phase=ref_phase, cohort=cohort)
     if match is None:
         return missing
     value = figures.attendance_from_absence(match.value) if attendance else match.value
