@@ -90,8 +90,7 @@ def no_comparison(period: figures.Period) -> str:
 
 def published_text(value: Decimal) -> str:
     """A published percentage as published: 10.00 -> "10.0%", 6.25 -> "6.25%"."""
-    value = Decimal(value)
-    return f"{value:.1f}%" if value == value.quantize(Decimal("0.1")) else f"{value:.2f}%"
+    return reference.percent_text(value)
 
 
 # ----- national figures -----------------------------------------------------------------------
@@ -129,7 +128,8 @@ def national_for(measure: str | None, reference_period: str | None, academic_yea
     missing = National(None, f"No national figure for {missing_for}")
     if reference_period is None or ref_phase is None:
         return missing
-    match = reference.lookup(measure, period=reference_period, academic_year=academic_year, phase=ref_phase, cohort=cohort)
+    match = reference.lookup(measure, period=reference_period, academic_year=academic_year, phase=ref_phase,
+                             cohort=cohort)
     if match is None:
         return missing
     value = figures.attendance_from_absence(match.value) if attendance else match.value
