@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timezone
 
 import flask_migrate
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
@@ -73,6 +73,21 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
         db.session.add(closure)
         db.session.flush()
         ids["school_closures"] = closure.id
+        # Targeting Support Meetings came later still
+        from portal.attendance.models import Term
+        from portal.tsm.models import NextStep, SupportMeeting, TsmItem
+
+        term_id = db.session.scalar(select(Term.id).order_by(Term.id).limit(1))
+        tsm = SupportMeeting(school_id=school.id, term_id=term_id, ewo_id=ewo.id,
+                             held_at=datetime(2026, 12, 10, 14, tzinfo=timezone.utc),
+                             booked_by_id=world.user("la_admin").id)
+        db.session.add(tsm)
+        db.session.flush()
+        item = TsmItem(meeting_id=tsm.id, pupil_id=pupil.id, next_step=NextStep.school_support,
+                       recorded_by_id=ewo.id)
+        db.session.add(item)
+        db.session.flush()
+        ids["support_meetings"], ids["support_meeting_items"] = tsm.id, item.id
     return {**ids, "referrals": referral.id, "cases": case.id, "actions": action.id, "panel_meetings": meeting.id,
             "encounters": encounter.id, "follow_ups": follow_up.id, "import_jobs": job_id}
 
@@ -81,7 +96,8 @@ def test_the_states_are_the_ones_the_code_knows():
     assert [(table, column) for table, column, _ in STATE_COLUMNS] == [
         ("actions", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
         ("import_jobs", "status"), ("panel_meetings", "status"), ("referrals", "status"),
-            ("school_closures", "kind")]
+            ("school_closures", "kind"), ("support_meeting_items", "next_step"), ("support_meeting_items", "status"),
+        ("support_meetings", "status")]
     assert [s.value for s in ReferralStatus] == ["draft", "submitted", "more_info", "accepted", "declined"]
     assert [s.value for s in CaseStatus] == ["open", "monitoring", "closed"]
     assert [s.value for s in ActionStatus] == ["open", "done", "cancelled"]

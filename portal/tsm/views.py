@@ -189,7 +189,7 @@ def save_notes(tsm_id: int):
             _apply(form, exc)
         else:
             flash("The notes have been saved.", "success")
-            return redirect(_meeting_url(meeting, "#notes"), code=303)
+            return redirect(_meeting_url(meeting, "#overall-notes"), code=303)
     return render_template("tsm/meeting.html", **_meeting_context(meeting, notes_form=form)), 422
 
 
