@@ -50,11 +50,17 @@ def seed_tsm(today: date) -> int:
     lead = db.session.scalar(select(User).where(User.email == "school@demo.test"))
     lead2 = db.session.scalar(select(User).where(User.email == "school2@demo.test"))
     early_help = db.session.scalar(select(Organisation).where(Organisation.name == "Demo Borough Early Help"))
-    held_school = lead.organisation if lead else None
-    booked_school = lead2.organisation if lead2 else None
     term = service.term_of(today) or service.current_term(today)
-    if None in (admin, ewo, held_school, booked_school, term):
+    if admin is None or ewo is None or lead is None or lead2 is None or term is None:
         return 0
+    made = _seed(today, admin, ewo, lead, lead2, early_help, term)
+    db.session.commit()
+    return made
+
+
+def _seed(today: date, admin: User, ewo: User, lead: User, lead2: User, early_help: Organisation | None,
+          term: Term) -> int:
+    held_school, booked_school = lead.organisation, lead2.organisation
     made = 0
     partners = [early_help] if early_help else []
     # the summer meeting before it
@@ -120,7 +126,6 @@ def seed_tsm(today: date) -> int:
         service.book(admin, booked_school, _at(next_day, 14), ewo=booked_school.named_ewo or ewo,
                      school_lead=lead2, partners=partners, place="Oakfield Academy")
         made += 1
-    db.session.commit()
     return made
 
 

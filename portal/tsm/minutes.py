@@ -10,7 +10,7 @@ show it."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
