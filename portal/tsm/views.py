@@ -14,6 +14,7 @@ from portal import access, audit, disclosure
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.orgs.models import Organisation, User
+from portal.panels.minutes import redact
 from portal.params import int_arg, to_int
 from portal.pupils.models import Pupil
 from portal.timeutil import LONDON, as_utc, today, utcnow
@@ -142,7 +143,9 @@ def new_meeting():
 def _item_rows(meeting: SupportMeeting, items: list[TsmItem], names: bool) -> list[dict]:
     cohorts = prepare.cohort_choices()
     return [{"item": i, "subject": cohorts.get(i.cohort or "", i.cohort) if i.pupil_id is None
-             else pupil_label(i.pupil, names)} for i in items]
+             else pupil_label(i.pupil, names),
+             # a partner reads a pupil's item with the child's (and family's) names taken out
+             "note": i.note if names or i.pupil_id is None else redact(i.note, i.pupil)} for i in items]
 
 
 def _meeting_context(meeting: SupportMeeting, **extra) -> dict:
