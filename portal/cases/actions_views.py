@@ -144,7 +144,19 @@ def _tsm_actions(show: str, today) -> list[dict]:
         stmt = stmt.where(TsmItem.status != TsmActionStatus.open)
     else:
         stmt = stmt.where(TsmItem.status == TsmActionStatus.open)
+    from portal.tsm.prepare import cohort_choices
+
     items = db.session.scalars(stmt.order_by(TsmItem.due_date, TsmItem.id)).all()
-    return [{"item": item, "pupil_shown": access.tsm_pupil_visible(current_user, item),
-             "meeting_open": access.can(current_user, "attend_tsms")} for item in items]
+    cohorts = cohort_choices()
+    rows = []
+    for item in items:
+        shown = access.tsm_pupil_visible(current_user, item)
+        if item.pupil_id is None:
+            subject = f"cohort: {cohorts.get(item.cohort or '', item.cohort)}"
+        else:
+            subject = item.pupil.display_name if shown else "a pupil of the school"
+        rows.append({"item": item, "pupil_shown": shown, "subject": subject,
+                     "meeting_open": db.session.scalar(access.tsms_for(current_user).with_only_columns(
+                         SupportMeeting.id).where(SupportMeeting.id == item.meeting_id)) is not None})
+    return rows
 

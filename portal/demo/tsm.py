@@ -34,8 +34,11 @@ def _at(day: date, hour: int) -> datetime:
 def _persistent(school: Organisation, as_of: date, n: int) -> list[Pupil]:
     ctx = school_context(school.id, as_of)
     stmt, band, pct, unauth10 = school_rows_stmt(ctx)
+    from portal.cases.models import Case, Referral
+
+    known = select(Referral.pupil_id).union(select(Case.pupil_id))  # the first is the one to refer
     rows = db.session.execute(apply_filters(stmt, ctx, band, unauth10, group="persistent")
-                              .order_by(pct.is_(None), pct, Pupil.id).limit(n)).all()
+                              .order_by(Pupil.id.in_(known), pct.is_(None), pct, Pupil.id).limit(n)).all()
     if len(rows) < n:  # a quiet school: its lowest attendance
         rows = db.session.execute(stmt.order_by(pct.is_(None), pct, Pupil.id).limit(n)).all()
     return [r.Pupil for r in rows]
