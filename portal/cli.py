@@ -142,11 +142,12 @@ def register(app: Flask) -> None:
     @attendance.command("refresh-flags")
     @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The day to compute for (default: today, London).")
     def refresh_flags(as_of: str | None):
-        """Recompute every pupil's statutory flags and threshold crossings (run daily)."""
+        """Recompute every pupil's statutory flags and threshold crossings, and the dashboards'
+        period totals and rolling periods (run daily)."""
         from datetime import date
 
         from portal import audit
-        from portal.attendance import flags
+        from portal.attendance import aggregates, flags
 
         try:
             day = date.fromisoformat(as_of) if as_of else None
@@ -154,6 +155,7 @@ def register(app: Flask) -> None:
             raise click.BadParameter("must be a date written YYYY-MM-DD", param_hint="--as-of") from None
         with transaction.unit():
             done = flags.refresh_all(day)
+            aggregates.refresh_all(day)
             summary = (f"{done.pupils} pupils: {done.flags} flags; {done.crossings_added} new threshold crossings, "
                        f"{done.crossings_removed} removed")
             audit.record(None, "attendance_flags_refreshed", summary=summary, actor_label="cli (refresh-flags)")

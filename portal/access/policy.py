@@ -37,6 +37,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # The calendar: the LA's term dates (LA admins); each school's INSET and closure days (its
     # staff, its named EWO and the LA: the school is in their scope).
     "manage_calendar": frozenset({LA_ADMIN}),
+    # The attendance picture (issue 13): the LA dashboard for LA admins, EWOs (their schools)
+    # and the panel chair (figures only, read-only); a school's dashboard for its staff, its EWO
+    # and the LA; the pupils behind a figure only for those who see those pupils anyway.
+    "view_la_picture": frozenset({LA_ADMIN, EWO, PANEL_CHAIR}),
+    "view_school_picture": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "see_pupils_behind_figures": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
     "manage_school_closures": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
     # Referrals and cases
     "refer": frozenset({SCHOOL_STAFF}),

@@ -22,6 +22,17 @@ def school_ids_for(user) -> Select:
     return select(Organisation.id).where(false())
 
 
+def picture_school_ids(user) -> Select | None:
+    """The schools whose figures the attendance picture counts for a user: None for the whole
+    LA (LA admins; the panel chair, who sees figures but no pupils), else the schools in their
+    scope (`school_ids_for`)."""
+    from portal.access.roles import PANEL_CHAIR
+
+    if user.role in (LA_ADMIN, PANEL_CHAIR):
+        return None
+    return school_ids_for(user)
+
+
 def schools_for(user) -> Select:
     return select(Organisation).where(Organisation.id.in_(school_ids_for(user))).order_by(Organisation.name)
 

@@ -113,6 +113,22 @@ def percent_label(attended: int, possible: int, ambition_percent: int | None = N
     return "–" if text is None else f"{text}%"
 
 
+def rate_text(numerator: int, denominator: int) -> str | None:
+    """A share as a percentage with one decimal, half-up, without the "%" sign (absence rates,
+    the share of pupils in persistent absence); None when the denominator is 0. Attendance
+    itself is shown through `percent_text`, which keeps a figure inside its band."""
+    if denominator <= 0:
+        return None
+    tenths = _half_up(numerator * 1000, denominator)
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+def rate_label(numerator: int, denominator: int) -> str:
+    """`rate_text` with its "%" sign, or "–"."""
+    text = rate_text(numerator, denominator)
+    return "–" if text is None else f"{text}%"
+
+
 def change_points(before: tuple[int, int], after: tuple[int, int]) -> Fraction | None:
     """The exact change in attendance between two (attended, possible) periods, in percentage
     points (from the exact values, not the rounded figures); show it with `points`."""

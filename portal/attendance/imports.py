@@ -21,7 +21,7 @@ from typing import Callable
 from sqlalchemy import select, text, update
 
 from portal import access, timeutil, transaction
-from portal.attendance import calc, calendar, flags
+from portal.attendance import aggregates, calc, calendar, flags
 from portal.attendance.codes import CLOSURE_CODES, NOT_COUNTED_WHEN_CLOSED
 from portal.attendance.models import ImportJob, ImportStatus, RegisterCode
 from portal.attendance.queries import week_start_sql
@@ -379,13 +379,18 @@ def _record_failure(run: _Run, staged: _Staged, problems: int, shown: list[list]
 
 def _save(conn, dialect: str, run: _Run, staged: _Staged, today: date) -> None:
     """One transaction merges the staged marks, recomputes the imported pupils' statutory flags
-    and threshold crossings (`flags.refresh`), finishes the job and writes the audit entry."""
+    and threshold crossings (`flags.refresh`) and the dashboards' aggregates (`aggregates`),
+    finishes the job and writes the audit entry."""
     conn.execution_options(sqlite_deferred=False)
     # a file with no marks was refused before this, and every mark staged set both dates
     assert staged.min_date is not None and staged.max_date is not None
     with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
         counts = _merge(conn, dialect, run, staged.min_date, staged.max_date)
         flags.refresh(conn, today, "SELECT DISTINCT pupil_id FROM import_staging")
+        # every staged mark new (none replaced, none the same): the weekly code counts just grow
+        added_only = counts["changed"] == 0 and counts["unchanged"] == 0
+        aggregates.refresh(conn, today, "SELECT pupil_id FROM import_staging", staged.min_date, staged.max_date,
+                           codes_from="import_staging" if added_only else None)
         conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
             status=ImportStatus.done, phase="Finished", progress=100, rows=staged.rows, error_count=0, errors=None,
             finished_at=utcnow(), message="", **counts))

@@ -228,3 +228,45 @@ class LocalSettings(Model):
     __table_args__ = (CheckConstraint("ambition_percent BETWEEN 91 AND 100", name="ck_local_settings_ambition"),
                       CheckConstraint("id = 1", name="ck_local_settings_one_row"))
     __mapper_args__ = {"version_id_col": version}
+
+
+# ----- the attendance picture's aggregates (aggregates.py builds them; dashboard/figures.py reads them)
+
+class ReportPeriod(Model):
+    """A period the dashboards offer: an academic year, a term, a half-term (from the LA's
+    terms), or a rolling period as of the last refresh (`as_of`). Weeks from `first_week`
+    (a Monday) to `last_day` count, as the pupil page counts a term's weeks."""
+    __tablename__ = "report_periods"
+    __table_args__ = (CheckConstraint("kind IN ('year', 'term', 'half_term', 'rolling')", name="kind"),)
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    academic_year: Mapped[str] = mapped_column(String(9))
+    term: Mapped[str | None] = mapped_column(String(10))
+    label: Mapped[str] = mapped_column(String(80))
+    first_week: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    as_of: Mapped[date | None] = mapped_column(Date)
+
+
+class PupilPeriod(Model):
+    """A pupil's totals over a report period (sums of their weekly summaries)."""
+    __tablename__ = "pupil_periods"
+
+    period_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True, index=True)
+    possible: Mapped[int] = mapped_column(Integer)
+    attended: Mapped[int] = mapped_column(Integer)
+    authorised: Mapped[int] = mapped_column(Integer)
+    unauthorised: Mapped[int] = mapped_column(Integer)
+
+
+class SchoolWeekCode(Model):
+    """How many sessions of a school's pupils (by their current school) carried a code in a week."""
+    __tablename__ = "school_week_codes"
+    __table_args__ = (Index("ix_school_week_codes_week_start", "week_start"),)
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,249 @@
+"""The attendance picture's aggregates, kept as tables so no dashboard reads raw marks (or
+sums a year of weekly summaries) at request time.
+
+- `report_periods`: the periods the dashboards offer. From the LA's terms: each academic year,
+  each term and each half-term (a term without a half-term break has no halves). Rolling, as of
+  the day of the refresh: `last4` (the LA calendar's last 4 school weeks), `last4-prev` (the 4
+  school weeks up to the same day a year before: 52 weeks back, so weekdays stay weekdays) and
+  `ytd-prev` (last academic year from its start to that same day). A period counts the weekly
+  summaries from its `first_week` (a Monday) to its `last_day`, as the pupil page counts a term.
+- `pupil_periods`: each pupil's possible, attended, authorised and unauthorised sessions in
+  each period (sums of `pupil_weeks`).
+- `school_week_codes`: each school's sessions per week per register code, by the pupils'
+  current school: the weekly trend and the reasons for absence.
+
+A marks import refreshes its pupils (and their schools' weeks) in its own transaction; when the
+day has moved on since the rolling periods were last defined, it redefines them for everyone.
+`flask --app portal attendance refresh-flags` (daily) rebuilds everything."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import text
+
+from portal.attendance import calc, calendar
+from portal.attendance.queries import week_start_sql
+
+YEAR_BACK = timedelta(weeks=52)  # "the same day last year", on the same weekday
+ROLLING_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class PeriodDef:
+    key: str
+    kind: str
+    academic_year: str
+    term: str | None
+    label: str
+    first_week: date
+    last_day: date
+    as_of: date | None = None
+
+    def row(self) -> dict:
+        return {"key": self.key, "kind": self.kind, "academic_year": self.academic_year, "term": self.term,
+                "label": self.label, "first_week": self.first_week, "last_day": self.last_day, "as_of": self.as_of}
+
+
+def _d(value) -> date:
+    """A date read back by raw SQL (SQLite hands back text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _first_weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def _short(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def definitions(terms, bank_holidays, as_of: date) -> list[PeriodDef]:
+    """Every report period, from the terms (rows with academic_year, name, start_date, end_date,
+    half_term_start, half_term_end; oldest first) and the LA calendar, as of a day."""
+    out: list[PeriodDef] = []
+    years: dict[str, list] = {}
+    for t in terms:
+        years.setdefault(t.academic_year, []).append(t)
+    for year, year_terms in years.items():
+        start = min(_d(t.start_date) for t in year_terms)
+        end = max(_d(t.end_date) for t in year_terms)
+        out.append(PeriodDef(year, "year", year, None, f"Academic year {year}", calc.week_start(start), end))
+        for t in year_terms:
+            name = t.name.lower()
+            t_start, t_end = _d(t.start_date), _d(t.end_date)
+            out.append(PeriodDef(f"{year} {name}", "term", year, name, f"{t.name} term {year}",
+                                 calc.week_start(t_start), t_end))
+            if t.half_term_start and t.half_term_end:
+                out.append(PeriodDef(f"{year} {name} 1", "half_term", year, name,
+                                     f"{t.name} first half-term {year}", calc.week_start(t_start),
+                                     _d(t.half_term_start) - timedelta(days=1)))
+                second = _first_weekday(_d(t.half_term_end) + timedelta(days=1))
+                out.append(PeriodDef(f"{year} {name} 2", "half_term", year, name,
+                                     f"{t.name} second half-term {year}", calc.week_start(second), t_end))
+    out += _rolling(terms, bank_holidays, as_of, years)
+    return out
+
+
+def _rolling(terms, bank_holidays, as_of: date, years: dict[str, list]) -> list[PeriodDef]:
+    started = [t for t in terms if _d(t.start_date) <= as_of]
+    if not started:
+        return []
+    year = started[-1].academic_year
+    cal = calendar.Calendar.of(terms, bank_holidays)
+    out = []
+    recent = cal.last_school_weeks(as_of, ROLLING_WEEKS)
+    if recent:
+        out.append(PeriodDef("last4", "rolling", year, None, f"Last 4 school weeks to {_short(as_of)}",
+                             min(recent), as_of, as_of))
+    before = as_of - YEAR_BACK
+    earlier = cal.last_school_weeks(before, ROLLING_WEEKS)
+    if earlier:
+        out.append(PeriodDef("last4-prev", "rolling", year, None,
+                             f"The 4 school weeks to {_short(before)}", min(earlier), before, as_of))
+    names = list(years)
+    if names.index(year) > 0:
+        last_year = names[names.index(year) - 1]
+        start = min(_d(t.start_date) for t in years[last_year])
+        end = max(_d(t.end_date) for t in years[last_year])
+        if before >= start:
+            out.append(PeriodDef("ytd-prev", "rolling", last_year, None,
+                                 f"{last_year} to {_short(min(before, end))}", calc.week_start(start),
+                                 min(before, end), as_of))
+    return out
+
+
+PERIODS_INSERT = (
+    "INSERT INTO pupil_periods (period_key, pupil_id, possible, attended, authorised, unauthorised) "
+    "SELECT pw.period_key, w.pupil_id, SUM(w.possible), SUM(w.attended), SUM(w.authorised), SUM(w.unauthorised) "
+    "FROM pupil_weeks w JOIN agg_period_weeks pw ON pw.week_start = w.week_start "
+    "WHERE {where} GROUP BY pw.period_key, w.pupil_id")
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    periods_redefined: int
+    pupils: str  # "all" or "imported"
+
+
+def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date | None = None,
+            last_day: date | None = None, codes_from: str | None = None) -> Refreshed:
+    """Bring the aggregates up to date on `conn`, in its transaction: every pupil when
+    `pupil_ids_sql` is None, else the pupils it selects (and their schools' weekly code counts
+    from first_day to last_day). `codes_from` names a table of marks (pupil_id, week_start,
+    code) that were all *added* (none replaced): the weekly code counts then grow by its counts
+    instead of being recounted from the marks (an import's first load of a term)."""
+    from sqlalchemy import select
+
+    from portal.attendance.models import BankHoliday, Term
+
+    terms = conn.execute(select(Term.academic_year, Term.name, Term.start_date, Term.end_date,
+                                Term.half_term_start, Term.half_term_end).order_by(Term.start_date)).all()
+    bank = frozenset(_d(d) for d in conn.execute(select(BankHoliday.date)).scalars())
+    wanted = {p.key: p for p in definitions(terms, bank, as_of)}
+    held = {r.key: PeriodDef(r.key, r.kind, r.academic_year, r.term, r.label, _d(r.first_week), _d(r.last_day),
+                             _d(r.as_of) if r.as_of else None)
+            for r in conn.execute(text("SELECT key, kind, academic_year, term, label, first_week, last_day, as_of "
+                                       "FROM report_periods"))}
+    changed = sorted(k for k in wanted.keys() | held.keys() if wanted.get(k) != held.get(k))
+    keys, key_params = _in_list("k", changed)
+    if changed:
+        conn.execute(text(f"DELETE FROM pupil_periods WHERE period_key IN ({keys})"), key_params)
+        conn.execute(text(f"DELETE FROM report_periods WHERE key IN ({keys})"), key_params)
+        new = [wanted[k].row() for k in changed if k in wanted]
+        if new:
+            conn.execute(text("INSERT INTO report_periods (key, kind, academic_year, term, label, first_week, "
+                              "last_day, as_of) VALUES (:key, :kind, :academic_year, :term, :label, :first_week, "
+                              ":last_day, :as_of)"), new)
+    _temp_tables(conn, wanted.values())
+    try:
+        if pupil_ids_sql is None:
+            conn.exec_driver_sql("DELETE FROM pupil_periods")
+            conn.exec_driver_sql(PERIODS_INSERT.format(where="1 = 1"))
+            conn.exec_driver_sql("DELETE FROM school_week_codes")
+            _insert_codes(conn, "1 = 1", {})
+            return Refreshed(len(changed), "all")
+        # the pupils, read once (an import's staging table holds millions of rows)
+        conn.execute(text(f"INSERT INTO agg_pupils (pupil_id) SELECT DISTINCT id FROM pupils "
+                          f"WHERE id IN ({pupil_ids_sql})"))
+        pupils = "SELECT pupil_id FROM agg_pupils"
+        # the periods whose definition moved: everyone; then every period of the refreshed pupils
+        if changed:
+            conn.execute(text(PERIODS_INSERT.format(
+                where=f"pw.period_key IN ({keys}) AND w.pupil_id NOT IN ({pupils})")), key_params)
+        conn.exec_driver_sql(f"DELETE FROM pupil_periods WHERE pupil_id IN ({pupils})")
+        conn.exec_driver_sql(PERIODS_INSERT.format(where=f"w.pupil_id IN ({pupils})"))
+        schools = "SELECT DISTINCT p.school_id FROM pupils p JOIN agg_pupils a ON a.pupil_id = p.id"
+        if codes_from is not None:
+            _add_codes(conn, codes_from)
+            return Refreshed(len(changed), "imported")
+        first = calc.week_start(first_day) if first_day else date(1990, 1, 1)
+        last = calc.week_start(last_day) + timedelta(days=6) if last_day else date(2200, 1, 1)
+        days = {"first": first, "last": last}
+        conn.execute(text(f"DELETE FROM school_week_codes WHERE school_id IN ({schools}) "
+                          "AND week_start >= :first AND week_start <= :last"), days)
+        _insert_codes(conn, f"p.school_id IN ({schools}) AND m.date >= :first AND m.date <= :last", days)
+        return Refreshed(len(changed), "imported")
+    finally:
+        _drop_temp_tables(conn)
+
+
+def _in_list(prefix: str, values: list[str]) -> tuple[str, dict]:
+    return ", ".join(f":{prefix}{i}" for i in range(len(values))), {f"{prefix}{i}": v for i, v in enumerate(values)}
+
+
+def _temp_tables(conn, periods) -> None:
+    """agg_period_weeks: every Monday of every period (so the totals are an equi-join, not a
+    range join); agg_pupils: the pupils refreshed. Dropped at the end (PostgreSQL: at commit)."""
+    _drop_temp_tables(conn)
+    on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    # DATE, the weekly summaries' own type: on SQLite a TEXT column would not use their key
+    conn.exec_driver_sql("CREATE TEMP TABLE agg_period_weeks (week_start DATE NOT NULL, "
+                         f"period_key VARCHAR(32) NOT NULL, PRIMARY KEY (week_start, period_key)){on_commit}")
+    conn.exec_driver_sql(f"CREATE TEMP TABLE agg_pupils (pupil_id INTEGER PRIMARY KEY){on_commit}")
+    rows = []
+    for period in periods:
+        monday = period.first_week
+        while monday <= period.last_day:
+            rows.append({"w": monday, "k": period.key})
+            monday += timedelta(weeks=1)
+    if rows:
+        conn.execute(text("INSERT INTO agg_period_weeks (week_start, period_key) VALUES (:w, :k)"), rows)
+
+
+def _drop_temp_tables(conn) -> None:
+    for name in ("agg_period_weeks", "agg_pupils"):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+
+
+def _insert_codes(conn, where: str, params: dict) -> None:
+    # counted per day first, so the week's expression runs on a few thousand rows, not millions
+    week = week_start_sql(conn.dialect.name, "d.day")
+    conn.execute(text(
+        "INSERT INTO school_week_codes (school_id, week_start, code, sessions) "
+        f"SELECT d.school_id, {week}, d.code, SUM(d.n) FROM ("
+        "  SELECT p.school_id AS school_id, m.date AS day, m.code AS code, COUNT(*) AS n "
+        "  FROM attendance_marks m JOIN pupils p ON p.id = m.pupil_id "
+        f"  WHERE {where} GROUP BY p.school_id, m.date, m.code) d "
+        f"GROUP BY d.school_id, {week}, d.code"), params)
+
+
+def _add_codes(conn, table: str) -> None:
+    """Grow the weekly code counts by marks that were all added (none replaced)."""
+    conn.exec_driver_sql(
+        "INSERT INTO school_week_codes (school_id, week_start, code, sessions) "
+        "SELECT p.school_id, s.week_start, s.code, COUNT(*) "
+        f"FROM {table} s JOIN pupils p ON p.id = s.pupil_id WHERE true "
+        "GROUP BY p.school_id, s.week_start, s.code "
+        "ON CONFLICT (school_id, week_start, code) DO UPDATE SET sessions = school_week_codes.sessions + "
+        "excluded.sessions")
+
+
+def refresh_all(as_of: date | None = None) -> Refreshed:
+    """Everything, in the session's transaction (the daily command, the demo, tests)."""
+    from portal.extensions import db
+    from portal.timeutil import today
+
+    return refresh(db.session.connection(), as_of or today())
