@@ -2,7 +2,7 @@
 recorded at it (per pupil or cohort: the agreed next step, owner, due date; an action)
 
 Revision ID: 0017_tsm
-Revises: 0013_flags
+Revises: 0015_figures
 Create Date: 2026-12-02 13:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_tsm'
-down_revision = '0013_flags'
+down_revision = '0015_figures'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ show it."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
@@ -22,6 +22,9 @@ from portal.tsm import prepare, service
 from portal.tsm.models import SupportMeeting, TsmItem
 
 MARKING = "OFFICIAL-SENSITIVE – Targeting Support Meeting"
+HEADLINE = (("Attendance", "attendance_text"), ("Overall absence", "absence_text"),
+            ("Unauthorised absence", "unauthorised_text"), ("Persistent absence (pupils)", "pa_text"),
+            ("Severe absence (pupils)", "sa_text"))
 
 
 def pupil_label(pupil: Pupil | None, names: bool) -> str:
@@ -60,6 +63,9 @@ class Minutes:
     draft: bool
     produced_at: datetime
     hidden_items: int = 0  # pupil items the reader may not see
+    period: str = ""
+    headline: list[tuple[str, str, str]] = field(default_factory=list)  # (measure, school, LA)
+    cohorts: list[tuple[str, str, str, str]] = field(default_factory=list)  # (cohort, rate, without, gap)
 
     @property
     def title(self) -> str:
@@ -98,7 +104,19 @@ def build_minutes(user, meeting: SupportMeeting) -> Minutes:
     items, hidden = _items(user, meeting, names)
     previous = service.previous_meeting(meeting)
     previous_items = _items(user, previous, names)[0] if previous is not None else []
-    return Minutes(
+    figures = prepare.school_figures(user, meeting)
+    period, headline, cohorts = "", [], []
+    if figures is not None and figures.school.has_data:
+        period = figures.period.label
+        if figures.exact:
+            headline = [(label, getattr(figures.school, attr), getattr(figures.la, attr)) for label, attr in HEADLINE]
+            cohorts = [(c.label, c.measures.attendance_text if c.measures.has_data else "no pupils",
+                        c.without.attendance_text if c.without and c.without.has_data else "–",
+                        f"{c.gap:+.1f}" if c.gap is not None else "–") for c in figures.cohorts]
+        else:
+            headline = [("Pupils", str(figures.count(figures.school.pupils)), ""),
+                        ("In persistent absence", str(figures.count(figures.school.pa)), "")]
+    minutes = Minutes(
         meeting=meeting, school=meeting.school.name, when=service.when_label(meeting),
         place=meeting.place or "Not given", ewo=meeting.ewo.name,
         school_lead=meeting.school_lead.name if meeting.school_lead else "not named",
@@ -106,7 +124,9 @@ def build_minutes(user, meeting: SupportMeeting) -> Minutes:
         groups=[(g.label, g.count if names else disclosure.count(g.count, exact=exact)) for g in groups],
         items=items, previous_when=service.when_label(previous) if previous else None,
         previous_items=previous_items, notes=meeting.notes, school_actions=meeting.school_actions,
-        draft=not meeting.held, produced_at=utcnow(), hidden_items=hidden)
+        draft=not meeting.held, produced_at=utcnow(), hidden_items=hidden, period=period, headline=headline,
+        cohorts=cohorts)
+    return minutes
 
 
 def render_pdf(minutes: Minutes) -> bytes:
@@ -146,6 +166,17 @@ def render_pdf(minutes: Minutes) -> bytes:
     para(f"Place: {minutes.place}. Education welfare officer: {minutes.ewo}. "
          f"School's attendance lead: {minutes.school_lead}.")
     para(f"Invited partners: {'; '.join(minutes.partners) if minutes.partners else 'none'}.")
+    if minutes.headline:
+        story.append(Paragraph(escape(f"The school's figures: {minutes.period}"), styles["Heading2"]))
+        if minutes.cohorts:
+            table([["Measure", "School", "All schools in the LA"]] + [list(r) for r in minutes.headline],
+                  [80 * mm, 45 * mm, 45 * mm])
+            table([["Cohort", "Attendance", "Without", "Gap (points)"]] + [
+                [Paragraph(escape(r[0]), small), r[1], r[2], r[3]] for r in minutes.cohorts],
+                [80 * mm, 30 * mm, 30 * mm, 30 * mm])
+        else:
+            para("Partner agencies see counts, not percentages; a count below 5 is not shown. "
+                 + "; ".join(f"{label}: {n}" for label, n, _ in minutes.headline) + ".")
     story.append(Paragraph("Key groups", styles["Heading2"]))
     table([["Key group", "Pupils"]] + [[Paragraph(escape(label), small), str(n)] for label, n in minutes.groups],
           [130 * mm, 40 * mm])

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal import access
 from portal.attendance import calc, flags
 from portal.attendance.summaries import apply_filters, key_group_counts, school_context, school_rows_stmt
+from portal.dashboard.figures import Measures, Period, Split
 from portal.extensions import db
 from portal.pupils.models import COHORT_FLAGS, Pupil
 
@@ -82,3 +83,43 @@ def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: 
                 for gp in g.pupils:
                     gp.referral, gp.case = gp.pupil.id in referred, gp.pupil.id in with_case
     return groups
+
+
+# ----- the school's headline and cohorts (the figures API: portal.dashboard.figures) ----------
+
+@dataclass
+class Figures:
+    period: Period
+    school: Measures            # the school
+    la: Measures                # the whole LA
+    before: Measures | None     # the school's same period last year (None when not held)
+    cohorts: list[Split]        # per cohort flag, the gap beside the pupils without
+    exact: bool                 # percentages shown (else counts only, suppressed below 5)
+
+    def count(self, n: int):
+        from portal import disclosure
+
+        return disclosure.count(n, exact=self.exact)
+
+    @property
+    def change(self):
+        return self.school.attendance_change(self.before) if self.before is not None else None
+
+
+def school_figures(user, meeting) -> Figures | None:
+    """This term's figures of the meeting's school (the term as of the meeting, or today if it
+    is still to come) against the LA; each cohort with its gap. Partners (no exact figures) get
+    counts only (`portal.disclosure`)."""
+    from portal.dashboard import figures
+    from portal.timeutil import today
+    from portal.tsm.service import meeting_day
+
+    as_of = min(meeting_day(meeting), today())
+    period = figures.period_for("term", as_of)
+    if period is None:
+        return None
+    school = figures.Scope.school(meeting.school_id)
+    return Figures(period=period, school=figures.headline(school, period),
+                   la=figures.headline(figures.Scope.la(), period), before=figures.comparison(school, period),
+                   cohorts=[c for c in figures.cohorts(school, period)],
+                   exact=access.can(user, "view_exact_figures"))

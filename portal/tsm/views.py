@@ -163,6 +163,7 @@ def _meeting_context(meeting: SupportMeeting, **extra) -> dict:
         notes_form = NotesForm(formdata=None, obj=meeting)
         notes_form.version.data = meeting.version
     return {"meeting": meeting, "names": names, "runs": runs, "groups": groups, "counts": counts,
+            "figures": prepare.school_figures(user, meeting),
             "items": _item_rows(meeting, items, names), "previous": previous,
             "previous_items": _item_rows(previous, previous_items, names) if previous else [],
             "notes_form": notes_form, "partners": [p.organisation for p in meeting.partners],
