@@ -88,6 +88,8 @@ def new_referral(pupil_id: int):
     item = access.tsm_referral_item(current_user, pupil, int_arg("tsm_item"))
     if item is not None:
         form.school_actions.data = tsm_summary(item)
+        flash("This referral was agreed at a Targeting Support Meeting: what the school has already done "
+              "starts with the meeting's note. Check it, select the barriers and submit as usual.", "important")
     return _render_form(form, pupil, None, {}, {})
 
 
