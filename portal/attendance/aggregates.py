@@ -9,6 +9,12 @@ sums a year of weekly summaries) at request time.
   summaries from its `first_week` (a Monday) to its `last_day`, as the pupil page counts a term.
 - `pupil_periods`: each pupil's possible, attended, authorised and unauthorised sessions in
   each period (sums of `pupil_weeks`).
+- `period_cells`: `pupil_periods` added up by (period, school, year group, combination of
+  cohort flags), with the persistent and severe absence counts and the pupils at or above the
+  ambition: what the dashboards read (a few hundred rows, however many pupils). Rebuilt with
+  the totals; for a school when a pupil of it changes year group, school or cohort flags (the
+  pupil services call `schools_changed`: the cells are rebuilt just before the commit); for
+  everyone when the ambition changes (`everything_changed`).
 - `school_week_codes`: each school's sessions per week per register code, by the pupils'
   current school: the weekly trend and the reasons for absence.
 
@@ -164,6 +170,7 @@ def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date
             conn.exec_driver_sql(PERIODS_INSERT.format(where="1 = 1"))
             conn.exec_driver_sql("DELETE FROM school_week_codes")
             _insert_codes(conn, "1 = 1", {})
+            rebuild_cells(conn)
             return Refreshed(len(changed), "all")
         # the pupils, read once (an import's staging table holds millions of rows)
         conn.execute(text(f"INSERT INTO agg_pupils (pupil_id) SELECT DISTINCT id FROM pupils "
@@ -239,6 +246,75 @@ def _add_codes(conn, table: str) -> None:
         "GROUP BY p.school_id, s.week_start, s.code "
         "ON CONFLICT (school_id, week_start, code) DO UPDATE SET sessions = school_week_codes.sessions + "
         "excluded.sessions")
+
+
+def _cohort_mask(alias: str) -> str:
+    from portal.pupils.models import FLAG_NAMES
+
+    return " + ".join(f"(CASE WHEN {alias}.{flag} THEN {1 << i} ELSE 0 END)" for i, flag in enumerate(FLAG_NAMES))
+
+
+def rebuild_cells(conn, school_ids_sql: str | None = None) -> None:
+    """Rebuild `period_cells` from `pupil_periods` and the pupils as they are now: every school
+    (None) or the schools `school_ids_sql` selects. The ambition is read on `conn`."""
+    ambition = conn.exec_driver_sql("SELECT ambition_percent FROM local_settings WHERE id = 1").scalar()
+    ambition = int(ambition or calc.AMBITION_PERCENT)
+    where = "1 = 1" if school_ids_sql is None else f"p.school_id IN ({school_ids_sql})"
+    if school_ids_sql is None:
+        conn.exec_driver_sql("DELETE FROM period_cells")
+    else:
+        conn.exec_driver_sql(f"DELETE FROM period_cells WHERE school_id IN ({school_ids_sql})")
+    mask = _cohort_mask("p")
+    conn.execute(text(
+        "INSERT INTO period_cells (period_key, school_id, nc_year, cohorts, pupils, possible, attended, authorised, "
+        "unauthorised, pa, sa, at_ambition) "
+        f"SELECT pp.period_key, p.school_id, p.nc_year, {mask}, COUNT(*), SUM(pp.possible), SUM(pp.attended), "
+        "SUM(pp.authorised), SUM(pp.unauthorised), "
+        f"SUM(CASE WHEN pp.attended * 100 <= {calc.PERSISTENT_PERCENT} * pp.possible THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN pp.attended * 100 <= {calc.SEVERE_PERCENT} * pp.possible THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN pp.attended * 100 >= :ambition * pp.possible THEN 1 ELSE 0 END) "
+        f"FROM pupil_periods pp JOIN pupils p ON p.id = pp.pupil_id WHERE pp.possible > 0 AND {where} "
+        f"GROUP BY pp.period_key, p.school_id, p.nc_year, {mask}"), {"ambition": ambition})
+
+
+# ----- pupils and settings that change the cells -------------------------------------------------
+
+def schools_changed(session, school_ids) -> None:
+    """A pupil of these schools changed year group, school or cohort flags: their cells are
+    rebuilt just before the session commits (once, however many pupils changed)."""
+    session.info.setdefault("aggregate_schools", set()).update(int(i) for i in school_ids if i is not None)
+
+
+def everything_changed(session) -> None:
+    """Every cell is rebuilt before the session commits (the ambition changed)."""
+    session.info["aggregate_everything"] = True
+
+
+def _rebuild_before_commit(session) -> None:
+    schools = session.info.pop("aggregate_schools", None)
+    everything = session.info.pop("aggregate_everything", False)
+    if not schools and not everything:
+        return
+    session.flush()
+    conn = session.connection()
+    if everything:
+        rebuild_cells(conn)
+    else:
+        rebuild_cells(conn, ", ".join(str(int(i)) for i in sorted(schools)))
+
+
+def _forget_on_rollback(session) -> None:
+    session.info.pop("aggregate_schools", None)
+    session.info.pop("aggregate_everything", None)
+
+
+def listen(session_class) -> None:
+    """Hook the rebuild into every session's commit (called once by create_app)."""
+    from sqlalchemy import event
+
+    if not event.contains(session_class, "before_commit", _rebuild_before_commit):
+        event.listen(session_class, "before_commit", _rebuild_before_commit)
+        event.listen(session_class, "after_rollback", _forget_on_rollback)
 
 
 def refresh_all(as_of: date | None = None) -> Refreshed:
