@@ -5,6 +5,7 @@ school split. Every measure comes from `figures`; this module only words and lin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -267,21 +268,16 @@ SCHOOL_SORTS = {
 }
 
 
-def last_tsm_by_school() -> dict | None:
-    """Each school's last held Targeting Support Meeting, or None while the TSMs are not on
-    this branch (the column is left out)."""
-    import importlib
+def last_tsm_by_school() -> dict[int, date]:
+    """Each school's last held Targeting Support Meeting (the split's "Last TSM" column)."""
+    from portal.tsm import service as tsm
 
-    try:
-        tsm = importlib.import_module("portal.tsm.service")
-    except ImportError:
-        return None
     return tsm.last_held_by_school()
 
 
-def sort_from_request(with_tsm: bool = True) -> tuple[str, bool]:
+def sort_from_request() -> tuple[str, bool]:
     sort = request.args.get("sort", "name")
-    if sort not in SCHOOL_SORTS or (sort == "tsm" and not with_tsm):
+    if sort not in SCHOOL_SORTS:
         sort = "name"
     return sort, request.args.get("order") == "desc"
 

@@ -63,16 +63,16 @@ def la_picture():
     period = period_from_request()
     scope = scope_for(user)
     links = page.Links(period, access.can(user, "see_pupils_behind_figures"))
-    last_tsm = page.last_tsm_by_school()
-    sort, descending = page.sort_from_request(with_tsm=last_tsm is not None)
+    sort, descending = page.sort_from_request()
     context = _common(period) | {"links": links, "sort": sort, "descending": descending,
-                                 "whole_la": scope.school_ids is None, "tsm_column": last_tsm is not None,
+                                 "whole_la": scope.school_ids is None,
                                  "school_links": access.can(user, "view_school_picture")}
     if period is not None:
         context |= _figures(scope, period, links)
         schools = figures.by_school(scope, period)
+        last_tsm = page.last_tsm_by_school()
         for row in schools:
-            row.extra["last_tsm"] = (last_tsm or {}).get(row.extra["school"].id)
+            row.extra["last_tsm"] = last_tsm.get(row.extra["school"].id)
         context |= {
             "schools": page.sort_schools(schools, sort, descending),
             "phases": figures.by_phase(scope, period),

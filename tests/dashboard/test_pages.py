@@ -91,7 +91,6 @@ def test_national_figures_are_named_or_missing_never_another_periods(client, exa
 def test_national_figures_for_the_right_period_phase_and_cohort(client, example):  # noqa: F811
     """The seeded DfE figures (2024/25, all schools): the autumn term's for the autumn term, the
     year's for the trend, FSM's for the FSM cohort; none for a primary school's phase."""
-    pytest.importorskip("portal.attendance.reference")
     world, _ = example
     _login(client, world, "la_admin")
     text = _text(_get(client, f"{LA}?period=term"))
@@ -291,10 +290,10 @@ def test_the_trend_chart_draws_both_years_and_the_national_line(app):
 
 
 def test_the_last_tsm_of_each_school(client, example):  # noqa: F811
-    """The split's "Last TSM" column (once the Targeting Support Meetings are on the branch)."""
-    tsm_models = pytest.importorskip("portal.tsm.models")
+    """The split's "Last TSM" column: the day of each school's last held meeting."""
     from datetime import datetime, timezone
 
+    from portal.tsm import models as tsm_models
     from portal.tsm import service as tsm
 
     world, _ = example
