@@ -46,6 +46,13 @@ def _points(value: Decimal | None) -> str:
     return f"{value:+} points" if value else "0.0 points"
 
 
+def _signed(value: Decimal | None) -> str:
+    """Points without the word (in a table whose header says "points")."""
+    if value is None:
+        return "–"
+    return f"{value:+}" if value else "0.0"
+
+
 def _national(measure: str, period: figures.Period, phase: str | None):
     """The published national figure (a `reference.Match`), or None when none is held."""
     try:
@@ -119,10 +126,10 @@ def _group(label: str, m: figures.Measures, without: figures.Measures | None = N
     pupils = disclosure.count(m.pupils, exact=False)
     shown = not _small(m.pupils)
     group = Group(label, pupils, m.attendance_text if shown else WITHHELD, m.pa_text if shown else WITHHELD)
-    if without is not None:
-        without_shown = not _small(without.pupils)
+    if without is not None:  # with a small cohort, the rest's rate would give the cohort's away
+        without_shown = shown and not _small(without.pupils)
         group.without = without.attendance_text if without_shown else WITHHELD
-        group.gap = _points(gap) if shown and without_shown else WITHHELD
+        group.gap = _signed(gap) if without_shown else WITHHELD
     return group
 
 
@@ -207,22 +214,29 @@ def render_pdf(summary: Summary) -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
-    body, small = styles["BodyText"], styles["BodyText"].clone("small", fontSize=8.5, leading=10.5)
+    body = styles["BodyText"].clone("body", fontSize=9, leading=11.5, spaceAfter=2)
+    small = styles["BodyText"].clone("small", fontSize=7.5, leading=9, spaceAfter=1)
+    cell = styles["BodyText"].clone("cell", fontSize=7.5, leading=8.8)
+    heading = styles["Heading3"].clone("heading", fontSize=10.5, leading=13, spaceBefore=5, spaceAfter=2)
+    title = styles["Title"].clone("title", fontSize=15, leading=18, spaceAfter=4)
     story: list = []
 
     def para(value: str, style=body):
         story.append(Paragraph(escape(value), style))
 
-    def table(header: list[str], rows: list[list], widths: list[float]):
-        cells = [[Paragraph(escape(str(h)), small) for h in header]]
-        cells += [[Paragraph(escape(str(v)), small) for v in row] for row in rows]
+    def table(header: list[str], rows: list[list], widths: list[float], add: bool = True):
+        cells = [[Paragraph(f"<b>{escape(str(h))}</b>", cell) for h in header]]
+        cells += [[Paragraph(escape(str(v)), cell) for v in row] for row in rows]
         t = Table(cells, colWidths=[w * mm for w in widths], repeatRows=1)
-        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f2f1")),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        story.append(t)
+                               ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
+        if add:
+            story.append(t)
+        return t
 
-    story.append(Paragraph(escape(summary.title), styles["Title"]))
+    story.append(Paragraph(escape(summary.title), title))
     if summary.period is None:
         para("The local authority has not entered any terms yet, so there are no figures.")
     else:
@@ -231,29 +245,33 @@ def render_pdf(summary: Summary) -> bytes:
         para(f"Attendance {summary.attendance} (local authority {summary.la_attendance}); against the "
              f"{summary.ambition}% ambition: {summary.ambition_gap}; pupils at or above it: {summary.at_ambition}; "
              f"against the same period last year: {summary.change}.")
-        story.append(Paragraph("Absence against the local authority and national figures", styles["Heading3"]))
+        story.append(Paragraph("Absence against the local authority and national figures", heading))
         table(["Measure", "School", "Local authority", "National", "School against national",
                "Change on last year"],
               [[r.label, r.school, r.la, r.national, r.national_gap, r.change] for r in summary.rows],
-              [52, 20, 24, 20, 27, 27])
+              [56, 20, 24, 20, 27, 27])
         if summary.national_note:
             para(summary.national_note, small)
         if summary.national_source:
             para(f"National figures: {summary.national_source}.", small)
-        story.append(Paragraph("Cohorts", styles["Heading3"]))
+        story.append(Paragraph("Cohorts", heading))
         table(["Cohort", "Pupils", "Attendance", "Persistent absence", "Pupils without: attendance",
                "Gap (points)"],
               [[g.label, g.pupils, g.attendance, g.persistent, g.without, g.gap] for g in summary.cohorts],
-              [56, 20, 22, 24, 26, 22])
-        story.append(Paragraph("Year groups", styles["Heading3"]))
-        table(["Year group", "Pupils", "Attendance", "Persistent absence"],
-              [[g.label, g.pupils, g.attendance, g.persistent] for g in summary.years], [60, 30, 30, 50])
+              [60, 18, 20, 24, 30, 22])
+        years = table(["Year group", "Pupils", "Attendance", "Persistent absence"],
+                      [[g.label, g.pupils, g.attendance, g.persistent] for g in summary.years], [18, 14, 22, 22],
+                      add=False)
+        reasons = table(["Reason for absence", "Share of all absence"], [list(r) for r in summary.reasons],
+                        [72, 22], add=False)
+        side = Table([[Paragraph("Year groups", heading), "", Paragraph("Reasons for absence", heading)],
+                      [years, "", reasons]], colWidths=[76 * mm, 4 * mm, 94 * mm])
+        side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                  ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        story.append(side)
         para(SMALL_NOTE, small)
-        story.append(Paragraph("Reasons for absence", styles["Heading3"]))
-        table(["Reason", "Share of all absence"], [list(r) for r in summary.reasons], [120, 50])
-        story.append(Paragraph("Weekly trend", styles["Heading3"]))
-        for line in summary.trend:
-            para(line)
+        story.append(Paragraph("Weekly trend", heading))
+        para(" ".join(summary.trend))
     story.append(Spacer(1, 3 * mm))
     para("No pupil is named in this summary.", small)
 

@@ -343,12 +343,16 @@ def test_table_cells_are_formula_safe(client, example):
 
 @pytest.fixture
 def governors_example(example):
-    """Five more FSM pupils at school A, every session present: the FSM cohort reaches 5."""
+    """Ten more pupils at school A: five FSM pupils in year 5, every session present (the FSM
+    cohort reaches 6), and five in year 6 without FSM, each ill for 2 of 10 sessions."""
     world, p = example
     for n in range(5):
         pupil = make_pupil(world.school_a, f"Gov{n}", f"Governorson{n}", fsm=True, nc_year=5)
         _marks(pupil, WEEK, ["/", "\\"] * 5)
         p[f"a{4 + n}"] = pupil
+        pupil = make_pupil(world.school_a, f"Ill{n}", f"Illingworth{n}", nc_year=6)
+        _marks(pupil, WEEK, ["/", "\\"] * 4 + ["I", "I"])
+        p[f"a{9 + n}"] = pupil
     db.session.commit()
     from tests.dashboard.test_figures import _refresh
 
@@ -370,22 +374,23 @@ def test_the_governors_summary_shows_the_hand_worked_figures_and_no_pupil(client
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
-    # school A: 23 + 50 of 30 + 50 = 73/80 = 91.3%; the LA: 40 + 50 of 49 + 50 = 90/99 = 90.9%
-    assert "Attendance 91.3%" in text and "Local authority attendance 90.9%" in text
-    assert "Against the 95% ambition -3.8 points" in text          # 91.25 - 95
-    assert "Attendance against the same period last year +41.3 points" in text   # 91.25 - 50
-    # FSM: Ann 9/10 and five at 10/10 = 59/60 = 98.3%; without: Ben and Cat 14/20 = 70.0%; gap 28.3
-    assert "Free school meals eligible 6 98.3% 16.7% fewer than 5" not in text
-    assert "Free school meals eligible 6 98.3% 16.7% not shown not shown" in text   # 2 without: withheld
-    assert "SEN support fewer than 5 not shown not shown" in text
-    assert "Year 5 7 98.6%" in text                                 # 69/70
-    assert "Year 6 fewer than 5 not shown not shown" in text
-    assert "No national figure for the autumn term, primary schools" in text or "National" in text
+    # school A: 23 + 50 + 40 of 30 + 50 + 50 = 113/130 = 86.9%; the LA: 130/149 = 87.2%
+    assert "Attendance 86.9%" in text and "Local authority attendance 87.2%" in text
+    assert "Against the 95% ambition -8.1 points" in text            # 86.92 - 95
+    assert "Pupils at or above the ambition 46.2%" in text           # 6 of 13
+    assert "Attendance against the same period last year +36.9 points" in text   # 86.92 - 50
+    # FSM: Ann 9/10 and five at 10/10 = 59/60 = 98.3%, 1 of 6 persistent; without: Ben, Cat and
+    # five at 8/10 = 54/70 = 77.1%; the gap 98.33 - 77.14 = +21.2 points
+    assert "Free school meals eligible 6 98.3% 16.7% 77.1% +21.2" in text
+    assert "SEN support fewer than 5 not shown not shown not shown not shown" in text   # Cat alone
+    assert "Year 5 7 98.6% 14.3%" in text                           # 69/70; Ann persistent
+    assert "Year 6 6 73.3% 100.0%" in text                          # 44/60; all six persistent
+    assert "No national figure for the autumn term, primary schools." in text   # none held in the example
     pdf = client.get(f"/schools/{world.school_a.id}/governors-summary.pdf")
     assert pdf.mimetype == "application/pdf"
     assert pdf.headers["Content-Disposition"].startswith("attachment; filename=")
     pdf_text = " ".join(_pdf_text(pdf.get_data()).split())
-    assert "91.3%" in pdf_text and "90.9%" in pdf_text and "98.3%" in pdf_text
+    assert "86.9%" in pdf_text and "87.2%" in pdf_text and "+21.2" in pdf_text
     for pupil in p.values():
         for name in (pupil.legal_surname, pupil.legal_forename, pupil.upn):
             assert name not in html, name
