@@ -76,7 +76,8 @@ class Drill:
 
 
 def from_request(user) -> Drill:
-    """The drill-down the query string asks for; 404 for anything unknown or out of scope."""
+    """The drill-down the query string asks for: 404 for an unknown measure, flag, phase,
+    cohort or period, or a school outside the user's scope; 400 for an unusable number."""
     period = picture.period_from_request()
     measure = request.args.get("measure") or "all"
     if measure not in figures.DRILL_MEASURES:
@@ -88,7 +89,7 @@ def from_request(user) -> Drill:
     school_id = int_arg("school", errors=problems)
     nc_year = int_arg("year", min=YEARS[0], max=YEARS[1], errors=problems)
     if problems:
-        abort(404)
+        abort(400)  # an unusable number (the odd-input convention: 400, never a quiet wider list)
     school = access.get_school_or_404(user, school_id) if school_id is not None else None
     phase = request.args.get("phase") or None
     if phase is not None and phase not in dict(figures.PHASES):

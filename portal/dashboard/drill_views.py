@@ -10,8 +10,9 @@ from flask_login import current_user
 from portal import access, audit
 from portal.attendance import calc
 from portal.csvutil import csv_response
-from portal.dashboard import bp, drill, exports, figures, picture
+from portal.dashboard import bp, drill, exports, figures, governors, picture
 from portal.extensions import db
+from portal.orgs.models import Organisation
 from portal.pagination import RowsPage, page_links
 from portal.params import int_arg
 from portal.timeutil import today
@@ -73,22 +74,22 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _table_scope(user) -> tuple[figures.Scope, str]:
+def _table_scope(user) -> tuple[figures.Scope, str, Organisation | None]:
     """The scope a table counts: the user's picture (the LA dashboard), or one school of it
     (`?school=`, the school dashboard). 403 for a role that sees neither; 404 for a school
-    outside the user's scope."""
+    outside the user's scope; 400 for an unusable number."""
     problems: dict[str, str] = {}
     school_id = int_arg("school", errors=problems)
     if problems:
-        abort(404)
+        abort(400)
     if school_id is None:
         if not access.can(user, "view_la_picture"):
             abort(403)
-        return picture.scope_for(user), "attendance-picture"
+        return picture.scope_for(user), "attendance-picture", None
     if not access.can(user, "view_school_picture"):
         abort(403)
     school = access.get_school_or_404(user, school_id)
-    return figures.Scope.school(school.id), f"school-{school.urn or school.id}"
+    return figures.Scope.school(school.id), f"school-{school.urn or school.id}", school
 
 
 @bp.route("/attendance-picture/<string:table>.csv")
@@ -99,8 +100,12 @@ def picture_csv(table: str):
     if build is None:
         abort(404)
     user = current_user._get_current_object()
-    scope, name = _table_scope(user)
+    scope, name, school = _table_scope(user)
     period = picture.period_from_request()
-    result = build(scope, period, today())
+    if table == "headline" and school is not None:  # national figures for the school's phase
+        phase = getattr(school.phase, "value", school.phase) or ""
+        result = exports.headline(scope, period, today(), governors.NATIONAL_PHASE.get(phase), phase)
+    else:
+        result = build(scope, period, today())
     audit.viewed(detail=table)
     return csv_response(f"{name}-{table}.csv", result.header, result.rows)

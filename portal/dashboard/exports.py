@@ -32,7 +32,21 @@ _RATE_HEADER = ["pupils", "attendance", "overall_absence", "authorised_absence",
                 "persistent_absence_pupils", "persistent_absence_rate", "severe_absence_pupils", "severe_absence_rate"]
 
 
-def headline(scope: figures.Scope, period: figures.Period | None, as_of: date) -> Table:
+# headline row -> (figures measure, published national measure)
+NATIONAL_OF = {"Overall absence": ("absence", "overall_absence"),
+               "Authorised absence": ("authorised", "authorised_absence"),
+               "Unauthorised absence": ("unauthorised", "unauthorised_absence"),
+               "Persistent absence (missing 10% or more)": ("pa", "persistent_absence"),
+               "Severe absence (missing 50% or more)": ("sa", "severe_absence")}
+
+
+def headline(scope: figures.Scope, period: figures.Period | None, as_of: date, phase: str | None = "all",
+             school_phase: str = "") -> Table:
+    """The headline measures, last year's and the change; for the absence rates the national
+    figure for the phase (`all` for the LA, the school's own phase) and the gap to it, or what
+    is missing."""
+    from portal.dashboard import governors
+
     m = figures.headline(scope, period)
     before = figures.comparison(scope, period)
     b = before or figures.Measures()
@@ -57,7 +71,18 @@ def headline(scope: figures.Scope, period: figures.Period | None, as_of: date) -
          _points(m.rate_change(before, "at_ambition"))],
         ["Crossed the penalty-notice threshold", "", m.crossed, text("crossed"), ""],
     ]
-    return Table(["measure", "rate", "pupils", "same_period_last_year", "change_points"], rows)
+    for row in rows:
+        if row[0] not in NATIONAL_OF or period is None:
+            row += ["", "", ""]
+            continue
+        measure, published = NATIONAL_OF[row[0]]
+        match = governors.national(published, period, phase)
+        if match is None:
+            row += ["", "", governors.no_national(period, phase, school_phase)]
+        else:
+            row += [f"{match.value}%", _points(m.gap_to(measure, match.value)), f"{match.label}: {match.source}"]
+    return Table(["measure", "rate", "pupils", "same_period_last_year", "change_points", "national",
+                  "gap_to_national_points", "national_source"], rows)
 
 
 def phase_label(phase) -> str:

@@ -27,7 +27,7 @@ SMALL_NOTE = (f"Groups of {disclosure.FEWER_THAN} pupils are shown as \u201c{dis
 # a school's phase -> the phase of published national figures (none for all-through schools)
 NATIONAL_PHASE = {"primary": "primary", "secondary": "secondary", "special": "special",
                   "alternative_provision": "ap"}
-NATIONAL_PHASE_WORDS = {"primary": "primary schools", "secondary": "secondary schools",
+NATIONAL_PHASE_WORDS = {"all": "all schools", "primary": "primary schools", "secondary": "secondary schools",
                         "special": "special schools", "ap": "alternative provision"}
 
 # (label, figures measure, national measure, Measures text property)
@@ -53,7 +53,7 @@ def _signed(value: Decimal | None) -> str:
     return f"{value:+}" if value else "0.0"
 
 
-def _national(measure: str, period: figures.Period, phase: str | None):
+def national(measure: str, period: figures.Period, phase: str | None):
     """The published national figure (a `reference.Match`), or None when none is held."""
     try:
         from portal.attendance import reference  # type: ignore[attr-defined]
@@ -133,7 +133,7 @@ def _group(label: str, m: figures.Measures, without: figures.Measures | None = N
     return group
 
 
-def _missing(period: figures.Period, phase: str | None, school_phase: str) -> str:
+def no_national(period: figures.Period, phase: str | None, school_phase: str) -> str:
     when = period.reference_period
     when_words = ("the academic year" if when == "year" else f"the {when} term") if when else period.label
     where = (NATIONAL_PHASE_WORDS.get(phase or "")
@@ -159,17 +159,17 @@ def build(school: Organisation, period: figures.Period | None, as_of: date, prod
     missing = []
     sources = set()
     for label, measure, national_measure, prop in HEADLINE:
-        match = _national(national_measure, period, national_phase)
+        match = national(national_measure, period, national_phase)
         if match is None:
-            national, gap = "–", "–"
+            shown, gap = "–", "–"
             missing.append(label.split(" (")[0].lower())
         else:
-            national, gap = f"{match.value}%", _points(m.gap_to(measure, match.value))
+            shown, gap = f"{match.value}%", _points(m.gap_to(measure, match.value))
             sources.add(f"{match.label}: {match.source}")
-        summary.rows.append(Row(label, getattr(m, prop), getattr(la, prop), national, gap,
+        summary.rows.append(Row(label, getattr(m, prop), getattr(la, prop), shown, gap,
                                 _points(m.rate_change(before, measure))))
     if missing:
-        summary.national_note = _missing(period, national_phase, phase_value) + (
+        summary.national_note = no_national(period, national_phase, phase_value) + (
             "." if len(missing) == len(HEADLINE) else f" ({', '.join(missing)}).")
     summary.national_source = "; ".join(sorted(sources))
     summary.cohorts = [_group(c.label, c.measures, c.without or figures.Measures(), c.gap)

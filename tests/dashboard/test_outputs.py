@@ -209,16 +209,18 @@ def test_the_panel_chair_and_partners_never_see_the_pupils(client, example):
         assert _get(client, "/attendance-picture/pupils.csv?measure=pa").status_code == 403
 
 
-@pytest.mark.parametrize("query", [
-    "measure=nonsense", "flag=nonsense", "school=abc", "school=-1", "school=99999999999", "school=2147483647",
-    "year=abc", "year=99", "phase=nursery", "cohort=left_handed", "without=1", "cohort=fsm&without=yes",
-    "period=nonsense", "period=year:1999/00"])
-def test_bad_parameters_are_a_404(client, example, query):
+@pytest.mark.parametrize(("query", "status"), [
+    ("measure=nonsense", 404), ("flag=nonsense", 404), ("phase=nursery", 404), ("cohort=left_handed", 404),
+    ("without=1", 404), ("cohort=fsm&without=yes", 404), ("period=nonsense", 404), ("period=year:1999/00", 404),
+    ("school=2147483647", 404),   # no such school
+    # numbers the parser cannot use: 400 (portal/params.py; never a quietly wider list)
+    ("school=abc", 400), ("school=-1", 400), ("school=99999999999", 400), ("year=abc", 400), ("year=99", 400)])
+def test_bad_parameters_are_refused(client, example, query, status):
     world, _ = example
     client = _login(client, world.user("la_admin"))
     client.checks_pages = False
-    assert _get(client, f"/attendance-picture/pupils?{query}").status_code == 404
-    assert _get(client, f"/attendance-picture/pupils.csv?{query}").status_code == 404
+    assert _get(client, f"/attendance-picture/pupils?{query}").status_code == status
+    assert _get(client, f"/attendance-picture/pupils.csv?{query}").status_code == status
 
 
 def test_a_school_that_is_not_a_school_is_a_404(client, example):
@@ -272,8 +274,9 @@ def test_each_table_equals_the_figures(client, example):
     client = _login(client, world.user("la_admin"))
     header, rows = _table(client, "headline")
     by = {r[0]: r for r in rows}
-    assert by["Overall attendance"][1:] == ["81.6%", "", "50.0%", "31.6"]
+    assert by["Overall attendance"][1:] == ["81.6%", "", "50.0%", "31.6", "", "", ""]
     assert by["Overall absence"][1] == "18.4%" and by["Unauthorised absence"][1] == "14.3%"
+    assert by["Overall absence"][5:] == ["", "", "No national figure for the autumn term, all schools"]
     assert by["Persistent absence (missing 10% or more)"][1:3] == ["60.0%", "3"]
     assert by["Severe absence (missing 50% or more)"][1:3] == ["20.0%", "1"]
     assert by["At or above the ambition (95%)"][1:3] == ["40.0%", "2"]
