@@ -50,7 +50,8 @@ class Drill:
         """What the list is, in words: measure, period, then each filter."""
         parts = [self.what]
         if self.flag:
-            parts.append("this academic year")
+            if "this year" not in self.what:
+                parts.append("this academic year")
         elif self.period is not None:
             parts.append(self.period.label)
         if self.nc_year is not None:

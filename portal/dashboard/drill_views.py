@@ -31,14 +31,14 @@ def picture_pupils():
         audit.viewed(d.school)
     if d.period is None:
         return render_template("dashboard/picture_pupils.html", drill=d, heading=d.heading(0), rows=[], total=0,
-                               pages=None, involvement={}, schools={})
+                               pages=None, involvement={}, schools={}, today=today())
     page = RowsPage(d.statement(user), per_page=PER_PAGE)
     rows = page.items
     ids = [row.Pupil.id for row in rows]
     return render_template("dashboard/picture_pupils.html", drill=d, heading=d.heading(page.total), rows=rows,
                            total=page.total, pages=page_links(page),
                            involvement=drill.involvement(user, ids),
-                           schools=drill.school_names(row.Pupil.school_id for row in rows))
+                           schools=drill.school_names(row.Pupil.school_id for row in rows), today=today())
 
 
 @bp.route("/attendance-picture/pupils.csv")

@@ -106,6 +106,7 @@ class Summary:
     years: list[Group] = field(default_factory=list)
     reasons: list[tuple[str, str]] = field(default_factory=list)
     trend: list[str] = field(default_factory=list)
+    until: date | None = None   # the period's last day counted so far
 
     @property
     def title(self) -> str:
@@ -146,6 +147,7 @@ def build(school: Organisation, period: figures.Period | None, as_of: date, prod
     summary = Summary(school, dict(figures.PHASES).get(phase_value, ""), period, produced, calc.ambition())
     if period is None:
         return summary
+    summary.until = min(period.end, as_of)
     scope = figures.Scope.school(school.id)
     m = figures.headline(scope, period)
     la = figures.headline(figures.Scope.la(), period)
@@ -240,7 +242,7 @@ def render_pdf(summary: Summary) -> bytes:
     if summary.period is None:
         para("The local authority has not entered any terms yet, so there are no figures.")
     else:
-        para(f"{summary.period.label} ({_long(summary.period.start)} to {_long(summary.period.end)}). "
+        para(f"{summary.period.label} ({_long(summary.period.start)} to {_long(summary.until or summary.period.end)}). "
              f"{summary.phase} school. Pupils with possible sessions: {summary.pupils}.")
         para(f"Attendance {summary.attendance} (local authority {summary.la_attendance}); against the "
              f"{summary.ambition}% ambition: {summary.ambition_gap}; pupils at or above it: {summary.at_ambition}; "
