@@ -34,8 +34,8 @@ run: seed
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## make test: the checks (ruff, mypy), then unit + integration (SQLite; PostgreSQL too when
-## TEST_DATABASE_URL is set) + e2e
-test: install-test browser lint
+## TEST_DATABASE_URL is set) + e2e. (SKIP_LINT=1: CI has run the checks once already.)
+test: install-test browser $(if $(SKIP_LINT),,lint)
 	$(BIN)/python -m pytest
 
 ## make lint: ruff (pycodestyle, pyflakes, bugbear, isort) and mypy on portal/

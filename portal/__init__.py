@@ -71,6 +71,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     WTFormsHelpers(app)
 
     db.init_app(app)
+    from sqlalchemy.orm import Session
+
+    from portal.attendance import aggregates
+    aggregates.listen(Session)  # pupils' changes rebuild their schools' dashboard cells at commit
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
                      render_as_batch=True)
     csrf.init_app(app)

@@ -9,6 +9,12 @@ sums a year of weekly summaries) at request time.
   summaries from its `first_week` (a Monday) to its `last_day`, as the pupil page counts a term.
 - `pupil_periods`: each pupil's possible, attended, authorised and unauthorised sessions in
   each period (sums of `pupil_weeks`).
+- `period_cells`: `pupil_periods` added up by (period, school, year group, combination of
+  cohort flags), with the persistent and severe absence counts and the pupils at or above the
+  ambition: what the dashboards read (a few hundred rows, however many pupils). Rebuilt with
+  the totals; for a school when a pupil of it changes year group, school or cohort flags (the
+  pupil services call `schools_changed`: the cells are rebuilt just before the commit); for
+  everyone when the ambition changes (`everything_changed`).
 - `school_week_codes`: each school's sessions per week per register code, by the pupils'
   current school: the weekly trend and the reasons for absence.
 
@@ -117,9 +123,9 @@ def _rolling(terms, bank_holidays, as_of: date, years: dict[str, list]) -> list[
 
 PERIODS_INSERT = (
     "INSERT INTO pupil_periods (period_key, pupil_id, possible, attended, authorised, unauthorised) "
-    "SELECT rp.key, w.pupil_id, SUM(w.possible), SUM(w.attended), SUM(w.authorised), SUM(w.unauthorised) "
-    "FROM pupil_weeks w JOIN report_periods rp ON w.week_start >= rp.first_week AND w.week_start <= rp.last_day "
-    "WHERE {where} GROUP BY rp.key, w.pupil_id")
+    "SELECT pw.period_key, w.pupil_id, SUM(w.possible), SUM(w.attended), SUM(w.authorised), SUM(w.unauthorised) "
+    "FROM pupil_weeks w JOIN agg_period_weeks pw ON pw.week_start = w.week_start "
+    "WHERE {where} GROUP BY pw.period_key, w.pupil_id")
 
 
 @dataclass(frozen=True)
@@ -129,10 +135,12 @@ class Refreshed:
 
 
 def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date | None = None,
-            last_day: date | None = None) -> Refreshed:
+            last_day: date | None = None, codes_from: str | None = None) -> Refreshed:
     """Bring the aggregates up to date on `conn`, in its transaction: every pupil when
-    `pupil_ids_sql` is None, else the pupils it selects (their schools' weekly code counts from
-    first_day to last_day)."""
+    `pupil_ids_sql` is None, else the pupils it selects (and their schools' weekly code counts
+    from first_day to last_day). `codes_from` names a table of marks (pupil_id, week_start,
+    code) that were all *added* (none replaced): the weekly code counts then grow by its counts
+    instead of being recounted from the marks (an import's first load of a term)."""
     from sqlalchemy import select
 
     from portal.attendance.models import BankHoliday, Term
@@ -146,38 +154,75 @@ def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date
             for r in conn.execute(text("SELECT key, kind, academic_year, term, label, first_week, last_day, as_of "
                                        "FROM report_periods"))}
     changed = sorted(k for k in wanted.keys() | held.keys() if wanted.get(k) != held.get(k))
+    keys, key_params = _in_list("k", changed)
     if changed:
-        params = {f"k{i}": k for i, k in enumerate(changed)}
-        keys = ", ".join(f":k{i}" for i in range(len(changed)))
-        conn.execute(text(f"DELETE FROM pupil_periods WHERE period_key IN ({keys})"), params)
-        conn.execute(text(f"DELETE FROM report_periods WHERE key IN ({keys})"), params)
+        conn.execute(text(f"DELETE FROM pupil_periods WHERE period_key IN ({keys})"), key_params)
+        conn.execute(text(f"DELETE FROM report_periods WHERE key IN ({keys})"), key_params)
         new = [wanted[k].row() for k in changed if k in wanted]
         if new:
             conn.execute(text("INSERT INTO report_periods (key, kind, academic_year, term, label, first_week, "
                               "last_day, as_of) VALUES (:key, :kind, :academic_year, :term, :label, :first_week, "
                               ":last_day, :as_of)"), new)
-    if pupil_ids_sql is None:
-        conn.exec_driver_sql("DELETE FROM pupil_periods")
-        conn.exec_driver_sql(PERIODS_INSERT.format(where="1 = 1"))
-        conn.exec_driver_sql("DELETE FROM school_week_codes")
-        _insert_codes(conn, "1 = 1", {})
-        return Refreshed(len(changed), "all")
-    # the periods whose definition moved: everyone; then every period of the refreshed pupils
-    if changed:
-        params = {f"k{i}": k for i, k in enumerate(changed)}
-        keys = ", ".join(f":k{i}" for i in range(len(changed)))
-        conn.execute(text(PERIODS_INSERT.format(
-            where=f"rp.key IN ({keys}) AND w.pupil_id NOT IN ({pupil_ids_sql})")), params)
-    conn.exec_driver_sql(f"DELETE FROM pupil_periods WHERE pupil_id IN ({pupil_ids_sql})")
-    conn.exec_driver_sql(PERIODS_INSERT.format(where=f"w.pupil_id IN ({pupil_ids_sql})"))
-    schools = f"SELECT DISTINCT school_id FROM pupils WHERE id IN ({pupil_ids_sql})"
-    first = calc.week_start(first_day) if first_day else date.min
-    last = calc.week_start(last_day) + timedelta(days=6) if last_day else date.max
-    days = {"first": max(first, date(1990, 1, 1)), "last": min(last, date(2200, 1, 1))}
-    conn.execute(text(f"DELETE FROM school_week_codes WHERE school_id IN ({schools}) "
-                      "AND week_start >= :first AND week_start <= :last"), days)
-    _insert_codes(conn, f"p.school_id IN ({schools}) AND m.date >= :first AND m.date <= :last", days)
-    return Refreshed(len(changed), "imported")
+    _temp_tables(conn, wanted.values())
+    try:
+        if pupil_ids_sql is None:
+            conn.exec_driver_sql("DELETE FROM pupil_periods")
+            conn.exec_driver_sql(PERIODS_INSERT.format(where="1 = 1"))
+            conn.exec_driver_sql("DELETE FROM school_week_codes")
+            _insert_codes(conn, "1 = 1", {})
+            rebuild_cells(conn)
+            return Refreshed(len(changed), "all")
+        # the pupils, read once (an import's staging table holds millions of rows)
+        conn.execute(text(f"INSERT INTO agg_pupils (pupil_id) SELECT DISTINCT id FROM pupils "
+                          f"WHERE id IN ({pupil_ids_sql})"))
+        pupils = "SELECT pupil_id FROM agg_pupils"
+        # the periods whose definition moved: everyone; then every period of the refreshed pupils
+        if changed:
+            conn.execute(text(PERIODS_INSERT.format(
+                where=f"pw.period_key IN ({keys}) AND w.pupil_id NOT IN ({pupils})")), key_params)
+        conn.exec_driver_sql(f"DELETE FROM pupil_periods WHERE pupil_id IN ({pupils})")
+        conn.exec_driver_sql(PERIODS_INSERT.format(where=f"w.pupil_id IN ({pupils})"))
+        schools = "SELECT DISTINCT p.school_id FROM pupils p JOIN agg_pupils a ON a.pupil_id = p.id"
+        if codes_from is not None:
+            _add_codes(conn, codes_from)
+            return Refreshed(len(changed), "imported")
+        first = calc.week_start(first_day) if first_day else date(1990, 1, 1)
+        last = calc.week_start(last_day) + timedelta(days=6) if last_day else date(2200, 1, 1)
+        days = {"first": first, "last": last}
+        conn.execute(text(f"DELETE FROM school_week_codes WHERE school_id IN ({schools}) "
+                          "AND week_start >= :first AND week_start <= :last"), days)
+        _insert_codes(conn, f"p.school_id IN ({schools}) AND m.date >= :first AND m.date <= :last", days)
+        return Refreshed(len(changed), "imported")
+    finally:
+        _drop_temp_tables(conn)
+
+
+def _in_list(prefix: str, values: list[str]) -> tuple[str, dict]:
+    return ", ".join(f":{prefix}{i}" for i in range(len(values))), {f"{prefix}{i}": v for i, v in enumerate(values)}
+
+
+def _temp_tables(conn, periods) -> None:
+    """agg_period_weeks: every Monday of every period (so the totals are an equi-join, not a
+    range join); agg_pupils: the pupils refreshed. Dropped at the end (PostgreSQL: at commit)."""
+    _drop_temp_tables(conn)
+    on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    # DATE, the weekly summaries' own type: on SQLite a TEXT column would not use their key
+    conn.exec_driver_sql("CREATE TEMP TABLE agg_period_weeks (week_start DATE NOT NULL, "
+                         f"period_key VARCHAR(32) NOT NULL, PRIMARY KEY (week_start, period_key)){on_commit}")
+    conn.exec_driver_sql(f"CREATE TEMP TABLE agg_pupils (pupil_id INTEGER PRIMARY KEY){on_commit}")
+    rows = []
+    for period in periods:
+        monday = period.first_week
+        while monday <= period.last_day:
+            rows.append({"w": monday, "k": period.key})
+            monday += timedelta(weeks=1)
+    if rows:
+        conn.execute(text("INSERT INTO agg_period_weeks (week_start, period_key) VALUES (:w, :k)"), rows)
+
+
+def _drop_temp_tables(conn) -> None:
+    for name in ("agg_period_weeks", "agg_pupils"):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 
 def _insert_codes(conn, where: str, params: dict) -> None:
@@ -190,6 +235,86 @@ def _insert_codes(conn, where: str, params: dict) -> None:
         "  FROM attendance_marks m JOIN pupils p ON p.id = m.pupil_id "
         f"  WHERE {where} GROUP BY p.school_id, m.date, m.code) d "
         f"GROUP BY d.school_id, {week}, d.code"), params)
+
+
+def _add_codes(conn, table: str) -> None:
+    """Grow the weekly code counts by marks that were all added (none replaced)."""
+    conn.exec_driver_sql(
+        "INSERT INTO school_week_codes (school_id, week_start, code, sessions) "
+        "SELECT p.school_id, s.week_start, s.code, COUNT(*) "
+        f"FROM {table} s JOIN pupils p ON p.id = s.pupil_id WHERE true "
+        "GROUP BY p.school_id, s.week_start, s.code "
+        "ON CONFLICT (school_id, week_start, code) DO UPDATE SET sessions = school_week_codes.sessions + "
+        "excluded.sessions")
+
+
+def _cohort_mask(alias: str) -> str:
+    from portal.pupils.models import FLAG_NAMES
+
+    return " + ".join(f"(CASE WHEN {alias}.{flag} THEN {1 << i} ELSE 0 END)" for i, flag in enumerate(FLAG_NAMES))
+
+
+def rebuild_cells(conn, school_ids_sql: str | None = None) -> None:
+    """Rebuild `period_cells` from `pupil_periods` and the pupils as they are now: every school
+    (None) or the schools `school_ids_sql` selects. The ambition is read on `conn`."""
+    ambition = conn.exec_driver_sql("SELECT ambition_percent FROM local_settings WHERE id = 1").scalar()
+    ambition = int(ambition or calc.AMBITION_PERCENT)
+    where = "1 = 1" if school_ids_sql is None else f"p.school_id IN ({school_ids_sql})"
+    if school_ids_sql is None:
+        conn.exec_driver_sql("DELETE FROM period_cells")
+    else:
+        conn.exec_driver_sql(f"DELETE FROM period_cells WHERE school_id IN ({school_ids_sql})")
+    mask = _cohort_mask("p")
+    conn.execute(text(
+        "INSERT INTO period_cells (period_key, school_id, nc_year, cohorts, pupils, possible, attended, authorised, "
+        "unauthorised, pa, sa, at_ambition) "
+        f"SELECT pp.period_key, p.school_id, p.nc_year, {mask}, COUNT(*), SUM(pp.possible), SUM(pp.attended), "
+        "SUM(pp.authorised), SUM(pp.unauthorised), "
+        f"SUM(CASE WHEN pp.attended * 100 <= {calc.PERSISTENT_PERCENT} * pp.possible THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN pp.attended * 100 <= {calc.SEVERE_PERCENT} * pp.possible THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN pp.attended * 100 >= :ambition * pp.possible THEN 1 ELSE 0 END) "
+        f"FROM pupil_periods pp JOIN pupils p ON p.id = pp.pupil_id WHERE pp.possible > 0 AND {where} "
+        f"GROUP BY pp.period_key, p.school_id, p.nc_year, {mask}"), {"ambition": ambition})
+
+
+# ----- pupils and settings that change the cells -------------------------------------------------
+
+def schools_changed(session, school_ids) -> None:
+    """A pupil of these schools changed year group, school or cohort flags: their cells are
+    rebuilt just before the session commits (once, however many pupils changed)."""
+    session.info.setdefault("aggregate_schools", set()).update(int(i) for i in school_ids if i is not None)
+
+
+def everything_changed(session) -> None:
+    """Every cell is rebuilt before the session commits (the ambition changed)."""
+    session.info["aggregate_everything"] = True
+
+
+def _rebuild_before_commit(session) -> None:
+    schools = session.info.pop("aggregate_schools", None)
+    everything = session.info.pop("aggregate_everything", False)
+    if not schools and not everything:
+        return
+    session.flush()
+    conn = session.connection()
+    if everything:
+        rebuild_cells(conn)
+    else:
+        rebuild_cells(conn, ", ".join(str(int(i)) for i in sorted(schools)))
+
+
+def _forget_on_rollback(session) -> None:
+    session.info.pop("aggregate_schools", None)
+    session.info.pop("aggregate_everything", None)
+
+
+def listen(session_class) -> None:
+    """Hook the rebuild into every session's commit (called once by create_app)."""
+    from sqlalchemy import event
+
+    if not event.contains(session_class, "before_commit", _rebuild_before_commit):
+        event.listen(session_class, "before_commit", _rebuild_before_commit)
+        event.listen(session_class, "after_rollback", _forget_on_rollback)
 
 
 def refresh_all(as_of: date | None = None) -> Refreshed:

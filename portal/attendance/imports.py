@@ -387,8 +387,10 @@ def _save(conn, dialect: str, run: _Run, staged: _Staged, today: date) -> None:
     with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
         counts = _merge(conn, dialect, run, staged.min_date, staged.max_date)
         flags.refresh(conn, today, "SELECT DISTINCT pupil_id FROM import_staging")
-        aggregates.refresh(conn, today, "SELECT DISTINCT pupil_id FROM import_staging", staged.min_date,
-                           staged.max_date)
+        # every staged mark new (none replaced, none the same): the weekly code counts just grow
+        added_only = counts["changed"] == 0 and counts["unchanged"] == 0
+        aggregates.refresh(conn, today, "SELECT pupil_id FROM import_staging", staged.min_date, staged.max_date,
+                           codes_from="import_staging" if added_only else None)
         conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
             status=ImportStatus.done, phase="Finished", progress=100, rows=staged.rows, error_count=0, errors=None,
             finished_at=utcnow(), message="", **counts))

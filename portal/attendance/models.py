@@ -270,3 +270,22 @@ class SchoolWeekCode(Model):
     week_start: Mapped[date] = mapped_column(Date, primary_key=True)
     code: Mapped[str] = mapped_column(String(2), primary_key=True)
     sessions: Mapped[int] = mapped_column(Integer)
+
+
+class PeriodCell(Model):
+    """Pupils' period totals added up by school, year group and combination of cohort flags
+    (`cohorts`: bit i set when the pupil has the i-th flag of `pupils.models.FLAG_NAMES`)."""
+    __tablename__ = "period_cells"
+
+    period_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    nc_year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    cohorts: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pupils: Mapped[int] = mapped_column(Integer)
+    possible: Mapped[int] = mapped_column(Integer)
+    attended: Mapped[int] = mapped_column(Integer)
+    authorised: Mapped[int] = mapped_column(Integer)
+    unauthorised: Mapped[int] = mapped_column(Integer)
+    pa: Mapped[int] = mapped_column(Integer)
+    sa: Mapped[int] = mapped_column(Integer)
+    at_ambition: Mapped[int] = mapped_column(Integer)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import g, has_app_context
 
 from portal import audit
-from portal.attendance import calc
+from portal.attendance import aggregates, calc
 from portal.attendance.models import LocalSettings
 from portal.concurrency import check_version, flush_or_conflict
 from portal.errors import Refused
@@ -62,6 +62,7 @@ def update(actor, ambition: int, expected_version: int | None) -> LocalSettings:
     changes = audit.diff(before, audit.snapshot(row, FIELDS))
     if changes:
         audit.record(actor, "local_settings_updated", row, changes=changes, summary="attendance ambition")
+        aggregates.everything_changed(db.session)  # "at or above the ambition" in every cell
     flush_or_conflict(row)
     forget()
     return row

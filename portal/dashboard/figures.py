@@ -14,17 +14,18 @@ Every split (school, phase, year group, cohort with and without) adds up the sam
 (one query per period, memoised per request), so a split always sums to its total."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
 from flask import g
-from sqlalchemy import Select, and_, case, false, func, select, true
+from sqlalchemy import Select, and_, case, false, func, literal, select, true, union_all
 
 from portal.attendance import calc
 from portal.attendance.codes import APPROVED, NOT_POSSIBLE, PRESENT
 from portal.attendance.models import (
+    PeriodCell,
     PupilFlag,
     PupilPeriod,
     RegisterCode,
@@ -62,6 +63,13 @@ class Period:
         if self.kind == "year" or self.choice == "ytd":
             return "year"
         return None
+
+
+def forget() -> None:
+    """Drop what this module memoised in `g` (run before every request: under the tests one
+    application context, and so one `g`, serves several requests)."""
+    for name in ("_report_periods", "_figure_groups", "_school_phases"):
+        g.pop(name, None)
 
 
 def _held() -> dict[str, ReportPeriod]:
@@ -180,8 +188,15 @@ class Measures:
     at_ambition: int = 0
     crossed: int = 0
 
+    def values(self) -> tuple[int, ...]:
+        return (self.pupils, self.possible, self.attended, self.authorised, self.unauthorised, self.pa, self.sa,
+                self.at_ambition, self.crossed)
+
     def __add__(self, other: Measures) -> Measures:
-        return Measures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return Measures(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
+
+    def __sub__(self, other: Measures) -> Measures:
+        return Measures(*(a - b for a, b in zip(self.values(), other.values(), strict=True)))
 
     @property
     def has_data(self) -> bool:
@@ -254,48 +269,56 @@ class Measures:
         return calc.points(ours - Fraction(value))
 
 
-GroupKey = tuple  # (school_id, nc_year, *cohort flags in FLAG_NAMES order)
-_GROUP_COLS = (Pupil.school_id, Pupil.nc_year, *(getattr(Pupil, f) for f in FLAG_NAMES))
+GroupKey = tuple  # (school_id, nc_year)
+TOTAL = ""  # a cell's key for all its pupils; the other keys are the cohort flags (FLAG_NAMES)
 
 
-def _groups(scope: Scope, period: Period) -> dict[GroupKey, Measures]:
-    """The period's totals per (school, year group, cohort flags): two queries, memoised."""
+def _groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]:
+    """The period's measures per (school, year group): for all its pupils (TOTAL) and for the
+    pupils with each cohort flag, from the period's cells (`period_cells`) and its crossings.
+    Two queries, memoised for the request; a few hundred rows however many pupils."""
     cache = g.setdefault("_figure_groups", {})
     key = (scope.name, repr(scope.school_ids) if isinstance(scope.school_ids, tuple) else id(scope.school_ids),
            period.key, period.start, period.end)
     if key in cache:
         return cache[key]
-    pp = PupilPeriod
-    amb = calc.ambition()
-    out: dict[GroupKey, Measures] = {}
-    rows = db.session.execute(
-        select(*_GROUP_COLS, func.count(), func.sum(pp.possible), func.sum(pp.attended), func.sum(pp.authorised),
-               func.sum(pp.unauthorised),
-               func.sum(case((pp.attended * 100 <= calc.PERSISTENT_PERCENT * pp.possible, 1), else_=0)),
-               func.sum(case((pp.attended * 100 <= calc.SEVERE_PERCENT * pp.possible, 1), else_=0)),
-               func.sum(case((pp.attended * 100 >= amb * pp.possible, 1), else_=0)))
-        .join(Pupil, Pupil.id == pp.pupil_id)
-        .where(pp.period_key == period.key, pp.possible > 0, scope.where(Pupil.school_id))
-        .group_by(*_GROUP_COLS))
-    width = len(_GROUP_COLS)
-    for row in rows:
-        out[_key(row[:width])] = Measures(*(int(v or 0) for v in row[width:]))
+    pc = PeriodCell
+    width = 9  # the fields of Measures, in order
+    sums: dict[GroupKey, dict[str, list[int]]] = {}
+
+    def cell_of(school_id, nc_year) -> dict[str, list[int]]:
+        cell = sums.get((school_id, nc_year))
+        if cell is None:
+            cell = sums[(school_id, nc_year)] = {k: [0] * width for k in (TOTAL, *FLAG_NAMES)}
+        return cell
+
+    # one row per (school, year group) for all pupils, and one per cohort flag: the database adds up
+    measures = (func.sum(pc.pupils), func.sum(pc.possible), func.sum(pc.attended), func.sum(pc.authorised),
+                func.sum(pc.unauthorised), func.sum(pc.pa), func.sum(pc.sa), func.sum(pc.at_ambition))
+    parts = [select(pc.school_id, pc.nc_year, literal(TOTAL).label("part"), *measures)
+             .where(pc.period_key == period.key, scope.where(pc.school_id)).group_by(pc.school_id, pc.nc_year)]
+    parts += [select(pc.school_id, pc.nc_year, literal(flag).label("part"), *measures)
+              .where(pc.period_key == period.key, scope.where(pc.school_id), pc.cohorts.op("&")(1 << i) != 0)
+              .group_by(pc.school_id, pc.nc_year)
+              for i, flag in enumerate(FLAG_NAMES)]
+    for school_id, nc_year, part, *values in db.session.execute(union_all(*parts)):
+        cell_of(school_id, nc_year)[part][:8] = [int(v or 0) for v in values]
+    tc = ThresholdCrossing
     crossed = db.session.execute(
-        select(*_GROUP_COLS, func.count(func.distinct(ThresholdCrossing.pupil_id)))
-        .join(Pupil, Pupil.id == ThresholdCrossing.pupil_id)
-        .where(ThresholdCrossing.window_end >= period.start, ThresholdCrossing.window_end <= period.end,
-               scope.where(Pupil.school_id))
-        .group_by(*_GROUP_COLS))
+        select(Pupil.school_id, Pupil.nc_year, func.count(func.distinct(tc.pupil_id)),
+               *(func.count(func.distinct(case((getattr(Pupil, f).is_(True), tc.pupil_id), else_=None)))
+                 for f in FLAG_NAMES))
+        .join(Pupil, Pupil.id == tc.pupil_id)
+        .where(tc.window_end >= period.start, tc.window_end <= period.end, scope.where(Pupil.school_id))
+        .group_by(Pupil.school_id, Pupil.nc_year))
     for row in crossed:
-        k = _key(row[:width])
-        out[k] = out.get(k, Measures()) + Measures(crossed=int(row[width]))
+        cell = cell_of(row[0], row[1])
+        for k, n in zip((TOTAL, *FLAG_NAMES), row[2:], strict=True):
+            cell[k][8] += int(n or 0)
+    out: dict[GroupKey, dict[str, Measures]] = {
+        key_: {k: Measures(*v) for k, v in cell.items()} for key_, cell in sums.items()}
     cache[key] = out
     return out
-
-
-def _key(values) -> GroupKey:
-    school_id, nc_year, *flags = values
-    return (school_id, nc_year, *(bool(f) for f in flags))
 
 
 def _sum(groups: Iterable[Measures]) -> Measures:
@@ -308,7 +331,7 @@ def _sum(groups: Iterable[Measures]) -> Measures:
 def headline(scope: Scope, period: Period | None) -> Measures:
     if period is None:
         return Measures()
-    return _sum(_groups(scope, period).values())
+    return _sum(cell[TOTAL] for cell in _groups(scope, period).values())
 
 
 @dataclass
@@ -333,16 +356,17 @@ class Split:
         return self.measures.attendance_change(self.without)
 
 
-def _split(scope: Scope, period: Period, key_of) -> tuple[dict, dict]:
+def _split(scope: Scope, period: Period, key_of, part: str = TOTAL) -> tuple[dict, dict]:
+    """Add up the cells by key_of((school_id, nc_year)), this period and last year's."""
     now: dict = {}
     before: dict = {}
-    for k, m in _groups(scope, period).items():
+    for k, cell in _groups(scope, period).items():
         split_key = key_of(k)
-        now[split_key] = now.get(split_key, Measures()) + m
+        now[split_key] = now.get(split_key, Measures()) + cell[part]
     if period.comparison:
-        for k, m in _groups(scope, period.comparison).items():
+        for k, cell in _groups(scope, period.comparison).items():
             split_key = key_of(k)
-            before[split_key] = before.get(split_key, Measures()) + m
+            before[split_key] = before.get(split_key, Measures()) + cell[part]
     return now, before
 
 
@@ -361,10 +385,12 @@ def by_year_group(scope: Scope, period: Period) -> list[Split]:
 
 def cohorts(scope: Scope, period: Period) -> list[Split]:
     """Each cohort flag: its pupils' measures beside the pupils without it (the gap)."""
+    total = headline(scope, period)
     out = []
-    for index, (flag, label, _) in enumerate(COHORT_FLAGS):
-        now, before = _split(scope, period, lambda k, i=index: k[2 + i])
-        out.append(Split(flag, label, now.get(True, Measures()), before.get(True), now.get(False, Measures())))
+    for flag, label, _ in COHORT_FLAGS:
+        now, before = _split(scope, period, lambda k: True, flag)
+        with_ = now.get(True, Measures())
+        out.append(Split(flag, label, with_, before.get(True), total - with_))
     return out
 
 

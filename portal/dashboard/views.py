@@ -92,6 +92,14 @@ def _sweep_cards(user, now) -> list[dict]:
     return cards
 
 
+@bp.before_app_request
+def _fresh_figures():
+    """Each request reads the attendance picture afresh (figures memoise within a request)."""
+    from portal.dashboard import figures
+
+    figures.forget()
+
+
 @bp.route("/")
 @access.require("use_portal")
 def home():

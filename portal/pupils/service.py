@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from portal import audit
+from portal.attendance import aggregates
 from portal.concurrency import check_version, flush_or_conflict
 from portal.extensions import db
 from portal.pupils.models import FLAG_NAMES, Contact, Enrolment, Pupil
 
+# what the dashboards' cells count a pupil by (portal/attendance/aggregates.py)
+COUNTED_BY = frozenset({"school_id", "nc_year", *FLAG_NAMES})
 PUPIL_FIELDS = ("upn", "legal_forename", "legal_surname", "preferred_forename", "preferred_surname",
                 "date_of_birth", "nc_year", "school_id", "on_roll_from", "address", "postcode", *FLAG_NAMES)
 
@@ -39,6 +42,8 @@ def upsert_from_import(pupil: Pupil | None, record: dict, actor=None, ip: str | 
     else:
         contact_added = False
     changes = audit.diff(before, audit.snapshot(pupil, PUPIL_FIELDS))
+    if changes.keys() & COUNTED_BY:
+        aggregates.schools_changed(db.session, {before["school_id"], pupil.school_id})
     if changes:
         audit.record(actor, "pupil_updated", pupil, changes=changes, ip=ip,
                      summary="moved school (import)" if moved else "import")
@@ -69,6 +74,8 @@ def update_pupil(actor, pupil: Pupil, data: dict, expected_version: int | None) 
     if not changes:
         db.session.rollback()
         return False
+    if changes.keys() & COUNTED_BY:
+        aggregates.schools_changed(db.session, {pupil.school_id})
     audit.record(actor, "pupil_updated", pupil, changes=changes, summary=pupil.upn)
     flush_or_conflict(pupil)
     return True

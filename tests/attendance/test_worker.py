@@ -13,7 +13,9 @@ from tests import clock
 from tests.attendance.helpers import TODAY, latest_job, marks_csv, upload
 from tests.factories import make_pupil
 
-REDIS = "redis://127.0.0.1:6379/15"
+# its own Redis database, emptied before and after; a second suite running at the same time
+# (CI runs SQLite and PostgreSQL side by side) names another with TEST_REDIS_URL
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture

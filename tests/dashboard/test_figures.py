@@ -27,7 +27,8 @@ def _marks(pupil, days, codes: list[str]):
     """codes: one per session, AM then PM, day by day."""
     sessions = [(day, s) for day in days for s in ("AM", "PM")]
     db.session.execute(insert(AttendanceMark), [
-        {"pupil_id": pupil.id, "date": day, "session": s, "code": c} for (day, s), c in zip(sessions, codes)])
+        {"pupil_id": pupil.id, "date": day, "session": s, "code": c}
+        for (day, s), c in zip(sessions, codes, strict=True)])
 
 
 def _refresh():
@@ -100,6 +101,7 @@ def test_phase_split_and_year_groups_add_up(app, example):
 
 
 def test_cohort_gap_and_an_empty_cohort(app, example):
+    figures.forget()  # (the tests' one application context keeps g between these blocks)
     with app.test_request_context():
         rows = {c.key: c for c in figures.cohorts(figures.Scope.la(), _term())}
         fsm = rows["fsm"]
@@ -146,7 +148,8 @@ def test_drill_down_lists_equal_the_counts(app, example, measure):
             listed = db.session.execute(figures.pupils_behind(scope, period, measure)).all()
             assert len(listed) == expected
         for cohort in figures.cohorts(figures.Scope.la(), period):
-            listed = db.session.execute(figures.pupils_behind(figures.Scope.la(), period, "pa", cohort=cohort.key)).all()
+            stmt = figures.pupils_behind(figures.Scope.la(), period, "pa", cohort=cohort.key)
+            listed = db.session.execute(stmt).all()
             assert len(listed) == cohort.measures.pa
 
 
@@ -182,3 +185,58 @@ def test_an_import_refreshes_the_aggregates_of_its_pupils(app, example):
         rows = db.session.scalar(select(func.count()).select_from(PupilPeriod)
                                  .where(PupilPeriod.pupil_id == p["a1"].id))
         assert rows >= 4   # year, term, half-term, last 4 weeks
+
+
+def test_a_pupils_new_cohort_flag_and_the_ambition_change_the_figures_at_once(app, example):
+    """The cells are rebuilt when a pupil's flags change (at the commit) and when the ambition does."""
+    from portal.attendance import settings
+    from portal.pupils import service
+    from portal.pupils.service import EDITABLE
+
+    world, p = example
+    admin = world.user("la_admin")
+    with app.test_request_context():
+        pupil = p["a2"]  # 10 of 10, no flags
+        data = {f: getattr(pupil, f) for f in EDITABLE}
+        data["ehc_plan"] = True
+        assert service.update_pupil(admin, pupil, data, pupil.version)
+        db.session.commit()
+    figures.forget()  # (the tests' one application context keeps g between these blocks)
+    with app.test_request_context():
+        rows = {c.key: c for c in figures.cohorts(figures.Scope.la(), _term())}
+        assert (rows["ehc_plan"].measures.pupils, rows["ehc_plan"].measures.attendance_text) == (1, "100.0%")
+    gus = make_pupil(world.school_a, "Gus", nc_year=5)   # 19 of 20: exactly 95%
+    _marks(gus, [d - timedelta(days=7) for d in WEEK] + WEEK, ["/", "\\"] * 4 + ["/", "O"] + ["/", "\\"] * 5)
+    with clock.on(AS_OF):
+        _refresh()
+    figures.forget()
+    with app.test_request_context():
+        assert figures.headline(figures.Scope.la(), _term()).at_ambition == 3   # 95% is at the ambition
+        settings.update(admin, 96, None)
+        db.session.commit()
+    figures.forget()
+    with app.test_request_context():
+        assert figures.headline(figures.Scope.la(), _term()).at_ambition == 2   # not at 96%
+        settings.update(admin, 95, settings.current().version)
+        db.session.rollback()   # a change rolled back rebuilds nothing
+    figures.forget()
+    with app.test_request_context():
+        assert figures.headline(figures.Scope.la(), _term()).at_ambition == 2
+
+
+def test_a_pupil_moving_school_moves_their_figures(app, example):
+    from portal.pupils import service
+    from portal.pupils.service import PUPIL_FIELDS
+
+    world, p = example
+    with app.test_request_context():
+        pupil = p["a3"]  # severe absence, school A
+        record = {f: getattr(pupil, f) for f in PUPIL_FIELDS}
+        record["school_id"] = world.school_b.id
+        assert service.upsert_from_import(pupil, record, actor=world.user("la_admin")) == "changed"
+        db.session.commit()
+    figures.forget()
+    with app.test_request_context():
+        schools = {s.key: s.measures for s in figures.by_school(figures.Scope.la(), _term())}
+        assert (schools[str(world.school_a.id)].pupils, schools[str(world.school_a.id)].sa) == (2, 0)
+        assert (schools[str(world.school_b.id)].pupils, schools[str(world.school_b.id)].sa) == (3, 1)
