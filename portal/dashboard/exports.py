@@ -80,7 +80,7 @@ def headline(scope: figures.Scope, period: figures.Period | None, as_of: date, p
         if match is None:
             row += ["", "", governors.no_national(period, phase, school_phase)]
         else:
-            row += [f"{match.value}%", _points(m.gap_to(measure, match.value)), f"{match.label}: {match.source}"]
+            row += [match.value_text, _points(m.gap_to(measure, match.value)), f"{match.label}: {match.source}"]
     return Table(["measure", "rate", "pupils", "same_period_last_year", "change_points", "national",
                   "gap_to_national_points", "national_source"], rows)
 

@@ -54,11 +54,10 @@ def _signed(value: Decimal | None) -> str:
 
 
 def national(measure: str, period: figures.Period, phase: str | None):
-    """The published national figure (a `reference.Match`), or None when none is held."""
-    try:
-        from portal.attendance import reference  # type: ignore[attr-defined]
-    except ImportError:  # the reference figures are not built yet
-        return None
+    """The published national figure (a `reference.Match`) for the period's own published
+    period and this phase, or None when none is held (never another phase's or period's)."""
+    from portal.attendance import reference
+
     if phase is None or period.reference_period is None:
         return None
     return reference.lookup(measure, period=period.reference_period, academic_year=period.academic_year,
@@ -166,7 +165,7 @@ def build(school: Organisation, period: figures.Period | None, as_of: date, prod
             shown, gap = "–", "–"
             missing.append(label.split(" (")[0].lower())
         else:
-            shown, gap = f"{match.value}%", _points(m.gap_to(measure, match.value))
+            shown, gap = match.value_text, _points(m.gap_to(measure, match.value))
             sources.add(f"{match.label}: {match.source}")
         summary.rows.append(Row(label, getattr(m, prop), getattr(la, prop), shown, gap,
                                 _points(m.rate_change(before, measure))))
