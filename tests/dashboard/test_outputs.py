@@ -10,7 +10,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 
 from portal.attendance.models import PupilFlag
 from portal.audit import AuditEvent
@@ -276,7 +276,11 @@ def test_each_table_equals_the_figures(client, example):
     by = {r[0]: r for r in rows}
     assert by["Overall attendance"][1:] == ["81.6%", "", "50.0%", "31.6", "", "", ""]
     assert by["Overall absence"][1] == "18.4%" and by["Unauthorised absence"][1] == "14.3%"
-    assert by["Overall absence"][5:] == ["", "", "No national figure for the autumn term, all schools"]
+    # the seeded national figures (all schools, autumn term 2024/25): absence 6.5%, PA 19.2%
+    assert by["Overall absence"][5:7] == ["6.5%", "11.9"]                 # 18.37 - 6.5
+    assert by["Overall absence"][7].startswith("National, autumn term 2024/25: ")
+    assert by["Persistent absence (missing 10% or more)"][5:7] == ["19.2%", "40.8"]
+    assert by["Authorised absence"][5:] == ["", "", "No national figure for the autumn term, all schools"]
     assert by["Persistent absence (missing 10% or more)"][1:3] == ["60.0%", "3"]
     assert by["Severe absence (missing 50% or more)"][1:3] == ["20.0%", "1"]
     assert by["At or above the ambition (95%)"][1:3] == ["40.0%", "2"]
@@ -362,6 +366,41 @@ def governors_example(example):
     with clock.on(AS_OF):
         _refresh()
     return world, p
+
+
+@pytest.fixture
+def primary_figure(world):
+    """A national figure for primary schools (reference data outlives a test: removed after)."""
+    from portal.attendance import reference
+    from portal.attendance.models import ReferenceFigure
+
+    figure = reference.add(world.user("la_admin"), {
+        "kind": "national", "academic_year": "2025/26", "period": "autumn", "phase": "primary", "cohort": "all",
+        "measure": "overall_absence", "value": "5.5", "source": "Test release", "published_on": date(2026, 3, 1)})
+    db.session.commit()
+    yield figure
+    db.session.rollback()
+    db.session.execute(delete(ReferenceFigure).where(ReferenceFigure.id == figure.id))
+    db.session.commit()
+
+
+def test_the_governors_summary_compares_with_the_national_figure_for_its_phase(client, governors_example,
+                                                                              primary_figure):
+    world, _ = governors_example
+    client = _login(client, world.user("school_staff"))
+    text = " ".join(re.sub(r"<[^>]+>", " ", _get(client, f"/schools/{world.school_a.id}/governors-summary")
+                           .get_data(as_text=True)).split())
+    # school A: 17 of 130 sessions missed = 13.1%; the LA 19 of 149 = 12.8%; primary, autumn 2025/26: 5.5%
+    assert "Overall absence 13.1% 12.8% 5.5% +7.6 points" in text
+    assert ("No national figure for the autumn term, primary schools (authorised absence, unauthorised absence, "
+            "persistent absence, severe absence).") in text
+    assert "National figures: National, autumn term 2025/26: Test release." in text
+    rows = {r[0]: r for r in _csv(_get(client, f"/attendance-picture/headline.csv?school={world.school_a.id}"))}
+    assert rows["Overall absence"][5:] == ["5.5%", "7.6", "National, autumn term 2025/26: Test release"]
+    # a secondary school: the all-schools figure is not taken for its phase
+    rows = {r[0]: r for r in _csv(_get(_login(client, world.user("school_staff_b")),
+                                       f"/attendance-picture/headline.csv?school={world.school_b.id}"))}
+    assert rows["Overall absence"][5:] == ["", "", "No national figure for the autumn term, secondary schools"]
 
 
 def _pdf_text(data: bytes) -> str:
