@@ -146,7 +146,7 @@ def build(school: Organisation, period: figures.Period | None, as_of: date, prod
     summary = Summary(school, dict(figures.PHASES).get(phase_value, ""), period, produced, calc.ambition())
     if period is None:
         return summary
-    summary.until = min(period.end, as_of)
+    summary.until = until = min(period.end, as_of)
     scope = figures.Scope.school(school.id)
     m = figures.headline(scope, period)
     la = figures.headline(figures.Scope.la(), period)
@@ -177,7 +177,7 @@ def build(school: Organisation, period: figures.Period | None, as_of: date, prod
                        for c in figures.cohorts(scope, period)]
     summary.years = [_group(s.label, s.measures) for s in figures.by_year_group(scope, period)]
     summary.reasons = [(r.label, r.share_text) for r in figures.reasons(scope, period)]
-    summary.trend = _trend(scope, as_of)
+    summary.trend = _trend(scope, until)   # the period's own academic year
     return summary
 
 
@@ -188,10 +188,10 @@ def _long(day: date) -> str:
 def _trend(scope: figures.Scope, as_of: date) -> list[str]:
     t = figures.trend(scope, as_of)
     if t is None or not t.this_year:
-        return ["No school weeks with marks yet this academic year."]
+        return ["No school weeks with marks in this academic year."]
     latest = t.this_year[-1]
     n = len(t.this_year)
-    lines = [f"{n} school week{'s' if n != 1 else ''} with marks so far in {t.this_label}.",
+    lines = [f"{n} school week{'s' if n != 1 else ''} with marks in {t.this_label}.",
              f"Latest school week (beginning {_long(latest.week_start)}): {latest.text}."]
     if len(t.last_year) >= n:
         same = t.last_year[n - 1]

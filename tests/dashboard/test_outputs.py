@@ -450,6 +450,10 @@ def test_the_governors_summary_is_audited_and_scoped(client, governors_example):
     assert [(e.verb, e.actor_id, e.object_id, e.summary) for e in entries] == [
         ("governors_summary_viewed", user.id, world.school_a.id, "2026/27 autumn"),
         ("governors_summary_downloaded", user.id, world.school_a.id, "2026/27 autumn")]
+    # a past academic year: its own weekly trend (school A's one week of last year: Ben, 5 of 10)
+    text = " ".join(re.sub(r"<[^>]+>", " ", _get(client, f"/schools/{world.school_a.id}/governors-summary"
+                                                  "?period=year:2025/26").get_data(as_text=True)).split())
+    assert "1 school week with marks in 2025/26. Latest school week (beginning 17 November 2025): 50.0%." in text
     client.checks_pages = False
     assert _get(client, f"/schools/{world.school_b.id}/governors-summary").status_code == 404
     assert _get(client, f"/schools/{world.school_b.id}/governors-summary.pdf").status_code == 404
