@@ -112,10 +112,11 @@ def _register_models() -> None:
     from portal.panels import models as panel_models  # noqa: F401
     from portal.pupils import models as pupil_models  # noqa: F401
     from portal.sweeps import models as sweep_models  # noqa: F401
+    from portal.tsm import models as tsm_models  # noqa: F401
 
 
 DOMAINS = ("auth", "dashboard", "orgs", "auditlog", "pupils", "attendance", "cases", "panels", "sweeps",
-           "notifications")
+           "notifications", "tsm")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -227,8 +228,11 @@ def _states() -> tuple[type, ...]:
     from portal.cases.models import ActionStatus, CaseStatus, ReferralStatus
     from portal.panels.models import MeetingStatus
     from portal.sweeps.models import FollowUpStatus, MatchStatus
+    from portal.tsm.models import NextStep, TsmActionStatus, TsmStatus
+    from portal.tsm.service import Coverage
 
-    return (ReferralStatus, CaseStatus, ActionStatus, MeetingStatus, MatchStatus, FollowUpStatus, ImportStatus)
+    return (ReferralStatus, CaseStatus, ActionStatus, MeetingStatus, MatchStatus, FollowUpStatus, ImportStatus,
+            TsmStatus, TsmActionStatus, NextStep, Coverage)
 
 
 def _register_template_helpers(app: Flask) -> None:

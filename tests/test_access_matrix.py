@@ -28,6 +28,8 @@ CASE_ROLES = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, acc
                         access.LA_ADMIN})
 ACTION_ADDERS = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP, access.LA_ADMIN})
 SCHOOL_STAFF, EWO, LA_ADMIN, PANEL_CHAIR = access.SCHOOL_STAFF, access.EWO, access.LA_ADMIN, access.PANEL_CHAIR
+# A TSM of school A with every partner agency invited: all but the panel chair (not invited).
+TSM_VIEWERS = ALL - {access.PANEL_CHAIR}
 
 # endpoint -> (who may reach it, {method: the status an allowed role gets}). A status may be a
 # dict by role where roles differ (None: every other allowed role). Forms are probed empty.
@@ -148,6 +150,18 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "dashboard.picture_csv": (frozenset({LA_ADMIN, EWO, PANEL_CHAIR}), {"GET": 200}),
     "dashboard.governors_summary": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
     "dashboard.governors_summary_pdf": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "tsm.list_meetings": (ALL, {"GET": 200}),
+    "tsm.coverage": (EWO_ADMIN, {"GET": 200}),
+    "tsm.new_meeting": (ADMIN, {"GET": 200, "POST": 422}),
+    "tsm.view_meeting": (TSM_VIEWERS, {"GET": 200}),
+    "tsm.save_notes": (EWO_ADMIN, {"POST": 303}),  # empty notes are notes
+    "tsm.mark_held": (EWO_ADMIN, {"POST": 303}),  # a meeting still to come: refused with a message
+    "tsm.new_item": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "tsm.edit_item": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    # the action is early help's; the EWO and the LA run the meeting
+    "tsm.complete_action": (frozenset({access.EWO, access.LA_ADMIN, access.EARLY_HELP}), {"POST": 303}),
+    "tsm.minutes": (TSM_VIEWERS, {"GET": 200}),
+    "tsm.minutes_pdf": (TSM_VIEWERS, {"GET": 200}),
 }
 
 MATRIX_YEAR = "2040/41"  # a term and a figure of the matrix's own: reference data, kept between tests
@@ -261,6 +275,10 @@ def url_args(world) -> dict:
                                      source="The matrix", published_on=_date(2026, 1, 1))
         db.session.add_all([term, closure, figure])
         db.session.commit()
+        # A TSM of school A next summer (still to come), every partner agency invited, with an
+        # item for the pupil owned by early help.
+        tsm, tsm_item = _tsm(world, world.school_a, pupil, [world.social_care_org, world.early_help_org,
+                                                             world.police_org], world.early_help_org)
         world._url_args = {
             "org_id": world.school_b.id,
             "user_id": world.user("school_staff_b").id,
@@ -286,8 +304,28 @@ def url_args(world) -> dict:
             "closure_id": closure.id,
             "table": "headline",
             "figure_id": figure.id,
+            "tsm_id": tsm.id,
+            "tsm_item_id": tsm_item.id,
         }
     return world._url_args
+
+
+def _tsm(world, school, pupil, partners, owner_org):
+    """A booked TSM of `school` in the summer term 2026/27 and one item for `pupil`."""
+    from datetime import datetime
+
+    from portal.extensions import db
+    from portal.timeutil import LONDON
+    from portal.tsm import service as tsm
+
+    admin = world.user("la_admin")
+    meeting = tsm.book(admin, school, datetime(2027, 6, 9, 10, tzinfo=LONDON), ewo=school.named_ewo,
+                       partners=partners)
+    item = tsm.record_item(school.named_ewo, meeting, {
+        "pupil_id": pupil.id, "discussed": True, "next_step": "ewo_referral", "owner_org_id": owner_org.id,
+        "due_date": datetime(2027, 6, 30).date(), "note": "Anxious mornings"}, {})
+    db.session.commit()
+    return meeting, item
 
 
 def foreign_args(world) -> dict:
@@ -347,12 +385,13 @@ def foreign_args(world) -> dict:
     closure = SchoolClosure(school_id=world.school_b.id, date=date(2026, 11, 19), kind="inset")
     db.session.add(closure)
     db.session.commit()
+    tsm, tsm_item = _tsm(world, world.school_b, pupil, [], world.school_b)
     world._foreign_args = {
         "pupil_id": pupil.id, "contact_id": contact.id, "school_id": world.school_b.id, "job_id": job.id,
         "referral_id": referral.id, "submitted_referral_id": referral.id, "case_id": case.id, "entry_id": entry.id,
         "share_id": share.id, "action_id": action.id, "meeting_id": meeting.id, "item_id": item.id,
         "sweep_id": sweep.id, "encounter_id": encounter.id, "unmatched_encounter_id": encounter.id,
-        "followup_id": follow_up.id, "closure_id": closure.id,
+        "followup_id": follow_up.id, "closure_id": closure.id, "tsm_id": tsm.id, "tsm_item_id": tsm_item.id,
     }
     return world._foreign_args
 
@@ -444,7 +483,8 @@ def test_each_role_across_the_matrix(app, world, role):
 
 
 OBJECT_ARGS = {"pupil_id", "contact_id", "school_id", "job_id", "referral_id", "case_id", "entry_id", "share_id",
-               "action_id", "meeting_id", "item_id", "sweep_id", "encounter_id", "followup_id", "closure_id"}
+               "action_id", "meeting_id", "item_id", "sweep_id", "encounter_id", "followup_id", "closure_id",
+               "tsm_id", "tsm_item_id"}
 
 
 @pytest.mark.parametrize("role", [r for r in access.ROLES if r != access.LA_ADMIN])

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import flask_migrate
 import pytest
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
@@ -91,6 +91,21 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
         db.session.flush()
         ids["school_closures"] = closure.id
         ids["reference_figures"] = figure.id
+        # Targeting Support Meetings came later still
+        from portal.attendance.models import Term
+        from portal.tsm.models import NextStep, SupportMeeting, TsmItem
+
+        term_id = db.session.scalar(select(Term.id).order_by(Term.id).limit(1))
+        tsm = SupportMeeting(school_id=school.id, term_id=term_id, ewo_id=ewo.id,
+                             held_at=datetime(2026, 12, 10, 14, tzinfo=timezone.utc),
+                             booked_by_id=world.user("la_admin").id)
+        db.session.add(tsm)
+        db.session.flush()
+        item = TsmItem(meeting_id=tsm.id, pupil_id=pupil.id, next_step=NextStep.school_support,
+                       recorded_by_id=ewo.id)
+        db.session.add(item)
+        db.session.flush()
+        ids["support_meetings"], ids["support_meeting_items"] = tsm.id, item.id
     return {**ids, "referrals": referral.id, "cases": case.id, "actions": action.id, "panel_meetings": meeting.id,
             "encounters": encounter.id, "follow_ups": follow_up.id, "import_jobs": job_id}
 
@@ -100,7 +115,8 @@ def test_the_states_are_the_ones_the_code_knows():
         ("actions", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
         ("import_jobs", "status"), ("panel_meetings", "status"), ("reference_figures", "cohort"),
         ("reference_figures", "kind"), ("reference_figures", "measure"), ("reference_figures", "period"),
-        ("reference_figures", "phase"), ("referrals", "status"), ("school_closures", "kind")]
+        ("reference_figures", "phase"), ("referrals", "status"), ("school_closures", "kind"),
+        ("support_meeting_items", "next_step"), ("support_meeting_items", "status"), ("support_meetings", "status")]
     assert [s.value for s in ReferralStatus] == ["draft", "submitted", "more_info", "accepted", "declined"]
     assert [s.value for s in CaseStatus] == ["open", "monitoring", "closed"]
     assert [s.value for s in ActionStatus] == ["open", "done", "cancelled"]

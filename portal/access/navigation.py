@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from portal.access.panels import has_panels
 from portal.access.policy import can
+from portal.access.tsm import has_tsms
 
 NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     # (label, endpoint, permission, the endpoints that count as being in that section)
@@ -20,6 +21,8 @@ NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
                                                  "cases.add_action")),
     ("My actions", "cases.my_actions", "view_cases", ("cases.my_actions", "cases.complete_action")),
     ("Panels", "panels.list_meetings", "attend_panels", ("panels.",)),
+    ("Targeting support meetings", "tsm.coverage", "view_tsm_coverage", ("tsm.",)),
+    ("Support meetings", "tsm.list_meetings", "attend_tsms", ("tsm.",)),
     ("Sweeps", "sweeps.list_sweeps", "view_sweeps", ("sweeps.list_sweeps", "sweeps.new_sweep", "sweeps.view_sweep",
                                                      "sweeps.new_encounter", "sweeps.view_encounter",
                                                      "sweeps.match_encounter", "sweeps.list_encounters",
@@ -47,6 +50,10 @@ def navigation_for(user, endpoint: str | None = None) -> list[dict]:
         if not can(user, perm):
             continue
         if label == "Panels" and not has_panels(user):
+            continue
+        # LA admins and EWOs come in by this term's coverage; school staff and invited partners
+        # by their meetings
+        if label == "Support meetings" and (can(user, "view_tsm_coverage") or not has_tsms(user)):
             continue
         active = bool(endpoint) and endpoint.startswith(sections)
         if label == "Organisations":

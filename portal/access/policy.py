@@ -68,6 +68,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "run_panels": frozenset({PANEL_CHAIR, LA_ADMIN}),
     "oversee_all_panels": frozenset({LA_ADMIN}),
     "attend_panels": ALL_ROLES,
+    # Targeting Support Meetings: the LA books one per school per term and sees every school's
+    # coverage (an EWO their schools'); the EWO (or the LA) runs them; school staff see their
+    # school's, partners those they are invited to (`access.tsm`).
+    "book_tsms": frozenset({LA_ADMIN}),
+    "view_tsm_coverage": frozenset({EWO, LA_ADMIN}),
+    "run_tsms": frozenset({EWO, LA_ADMIN}),
+    "attend_tsms": ALL_ROLES,
     # Truancy sweeps: police and EWOs run them and record the children met (those named on the
     # sweep); EWOs (and the LA) match each child to a pupil; the school and its named EWO follow
     # each match up. Who a child was matched to is seen beyond the school only by those whose

@@ -123,5 +123,40 @@ def my_actions():
         stmt.order_by(Action.completed_at.desc(), Action.id.desc())
     page = paginate(stmt)
     return render_template("cases/my_actions.html", page=page, pages=page_links(page), show=show, today=today,
-                           can_update=lambda a: access.can_update_action(current_user, a))
+                           can_update=lambda a: access.can_update_action(current_user, a),
+                           tsm_actions=_tsm_actions(show, today))
+
+
+def _tsm_actions(show: str, today) -> list[dict]:
+    """The user's actions from Targeting Support Meetings (not paged: a handful a term), with
+    the pupil named only where the user may see it."""
+    from portal.tsm.models import SupportMeeting, TsmActionStatus, TsmItem
+
+    stmt = access.tsm_actions_for(current_user).options(
+        selectinload(TsmItem.meeting).selectinload(SupportMeeting.school), selectinload(TsmItem.pupil),
+        selectinload(TsmItem.owner_user), selectinload(TsmItem.owner_org))
+    if show == "week":
+        stmt = stmt.where(TsmItem.status == TsmActionStatus.open, TsmItem.due_date >= today,
+                          TsmItem.due_date <= today + timedelta(days=7))
+    elif show == "overdue":
+        stmt = stmt.where(TsmItem.status == TsmActionStatus.open, TsmItem.due_date < today)
+    elif show == "done":
+        stmt = stmt.where(TsmItem.status != TsmActionStatus.open)
+    else:
+        stmt = stmt.where(TsmItem.status == TsmActionStatus.open)
+    from portal.tsm.prepare import cohort_choices
+
+    items = db.session.scalars(stmt.order_by(TsmItem.due_date, TsmItem.id)).all()
+    cohorts = cohort_choices()
+    rows = []
+    for item in items:
+        shown = access.tsm_pupil_visible(current_user, item)
+        if item.pupil_id is None:
+            subject = f"cohort: {cohorts.get(item.cohort or '', item.cohort)}"
+        else:
+            subject = item.pupil.display_name if shown else "a pupil of the school"
+        rows.append({"item": item, "pupil_shown": shown, "subject": subject,
+                     "meeting_open": db.session.scalar(access.tsms_for(current_user).with_only_columns(
+                         SupportMeeting.id).where(SupportMeeting.id == item.meeting_id)) is not None})
+    return rows
 

@@ -15,7 +15,9 @@ from portal.extensions import db
 from portal.forms import shows_errors
 from portal.orgs.models import User
 from portal.pagination import page_links, paginate
+from portal.params import int_arg
 from portal.timeutil import as_utc, utcnow
+from portal.tsm.service import referral_summary as tsm_summary
 
 
 def _form_data(form: ReferralForm) -> tuple[dict, dict[str, str]]:
@@ -81,6 +83,13 @@ def new_referral(pupil_id: int):
     form = ReferralForm()
     if form.is_submitted():
         return _save(form, pupil, None)
+    # From a Targeting Support Meeting's "referral to the EWO" step (?tsm_item=ID): the form
+    # starts with what the meeting noted; the school checks it and submits as usual.
+    item = access.tsm_referral_item(current_user, pupil, int_arg("tsm_item"))
+    if item is not None:
+        form.school_actions.data = tsm_summary(item)
+        flash("This referral was agreed at a Targeting Support Meeting: what the school has already done "
+              "starts with the meeting's note. Check it, select the barriers and submit as usual.", "important")
     return _render_form(form, pupil, None, {}, {})
 
 

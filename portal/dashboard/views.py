@@ -23,6 +23,7 @@ def _count(stmt) -> int:
 def _cards(user) -> list[dict]:
     from portal.attendance.summaries import today
     from portal.cases.models import Action, ActionStatus, Case, CaseStatus, Referral, ReferralStatus
+    from portal.tsm.models import TsmActionStatus, TsmItem
 
     cards = []
     now = today()
@@ -51,9 +52,13 @@ def _cards(user) -> list[dict]:
             Action.status == ActionStatus.open,
             or_(Action.owner_user_id == user.id, Action.owner_org_id == user.organisation_id))
         this_week = mine.where(Action.due_date >= now, Action.due_date <= now + timedelta(days=7))
-        cards.append({"title": "Your open actions", "href": url_for("cases.my_actions"), "count": _count(mine),
-                      "text": f"{_count(mine.where(Action.due_date < now))} overdue; "
-                              f"{_count(this_week)} due this week"})
+        # with the actions agreed at Targeting Support Meetings
+        tsm = access.tsm_actions_for(user).where(TsmItem.status == TsmActionStatus.open)
+        tsm_week = tsm.where(TsmItem.due_date >= now, TsmItem.due_date <= now + timedelta(days=7))
+        cards.append({"title": "Your open actions", "href": url_for("cases.my_actions"),
+                      "count": _count(mine) + _count(tsm),
+                      "text": f"{_count(mine.where(Action.due_date < now)) + _count(tsm.where(TsmItem.due_date < now))}"
+                              f" overdue; {_count(this_week) + _count(tsm_week)} due this week"})
     if access.can(user, "view_school_attendance"):
         cards.append({"title": "School attendance", "href": url_for("attendance.schools"), "count": None,
                       "text": "key groups: at risk, persistent absence, absent today, penalty threshold"})

@@ -77,6 +77,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     from portal.demo.cases import seed_cases
     from portal.demo.panels import seed_panels
     from portal.demo.sweeps import seed_sweeps
+    from portal.demo.tsm import seed_tsm
 
     if db.session.scalar(select(User.id).where(User.email == "admin@demo.test")) is not None:
         # a partnership seeded before pupils or cases existed gets them now
@@ -84,6 +85,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
         added = seed_pupils(today, last_year) > 0 or added
         added = seed_cases(today) > 0 or added
         added = seed_panels(today) > 0 or added
+        added = seed_tsm(today) > 0 or added
         return seed_sweeps(today) > 0 or added
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
@@ -107,5 +109,6 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     seed_pupils(today, last_year)
     seed_cases(today)
     seed_panels(today)
+    seed_tsm(today)
     seed_sweeps(today)
     return True

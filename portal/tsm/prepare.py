@@ -1,0 +1,125 @@
+"""The meeting prepared from the data: the school's key groups with the pupils in each (the
+school attendance view's own definitions, `attendance.summaries`), each pupil with whether a
+referral or a case exists; and the cohorts an item may name."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+
+from portal import access
+from portal.attendance import calc, flags
+from portal.attendance.summaries import apply_filters, key_group_counts, school_context, school_rows_stmt
+from portal.dashboard.figures import Measures, Period, Split
+from portal.extensions import db
+from portal.pupils.models import COHORT_FLAGS, Pupil
+
+# The key groups a TSM looks at (key, label); "severe" is a band, the rest the school view's groups.
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("persistent", "Persistent absence (missing 10% or more)"),
+    ("severe", "Severe absence (missing 50% or more)"),
+    ("over_threshold", "10+ unauthorised sessions in the latest 10 school weeks"),
+    *((key, kind.label) for key, kind in flags.KINDS.items()),
+)
+GROUP_LABELS = dict(GROUPS)
+LIST_LIMIT = 200  # pupils listed per group (the school view lists them all)
+
+
+def cohort_choices() -> dict[str, str]:
+    """What a cohort item may name: the whole school, a key group or a cohort flag."""
+    return {"whole_school": "Whole school", **GROUP_LABELS, **{key: label for key, label, _ in COHORT_FLAGS}}
+
+
+@dataclass
+class GroupPupil:
+    pupil: Pupil
+    percent: str | None
+    band: str
+    unauthorised_10_weeks: int
+    referral: bool = False
+    case: bool = False
+
+
+@dataclass
+class Group:
+    key: str
+    label: str
+    count: int
+    pupils: list[GroupPupil] = field(default_factory=list)
+
+
+def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: bool = True) -> list[Group]:
+    """The key groups of a school, with their pupils (worst attendance first) when asked."""
+    from portal.cases.models import Case, CaseStatus, Referral, ReferralStatus
+
+    ctx = school_context(school_id, as_of)
+    counts = key_group_counts(ctx)
+    stmt, band, pct, unauth10 = school_rows_stmt(ctx)
+    groups: list[Group] = []
+    for key, label in GROUPS:
+        if key == "severe":
+            filtered = apply_filters(stmt, ctx, band, unauth10, band_filter=calc.SEVERE)
+        else:
+            filtered = apply_filters(stmt, ctx, band, unauth10, group=key)
+        group = Group(key, label, counts.get(key, 0))
+        if key == "severe":
+            group.count = db.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
+        if with_pupils:
+            rows = db.session.execute(filtered.order_by(pct.is_(None), pct, Pupil.legal_surname, Pupil.id)
+                                      .limit(LIST_LIMIT)).all()
+            group.pupils = [GroupPupil(r.Pupil, calc.percent_text(r.attended, r.possible), r.band, r.unauth10)
+                            for r in rows]
+        groups.append(group)
+    if with_pupils:
+        ids = {gp.pupil.id for g in groups for gp in g.pupils}
+        if ids:
+            referred = set(db.session.scalars(access.referrals_for(user).with_only_columns(Referral.pupil_id)
+                                              .where(Referral.pupil_id.in_(ids),
+                                                     Referral.status != ReferralStatus.declined)))
+            with_case = set(db.session.scalars(access.cases_for(user).with_only_columns(Case.pupil_id)
+                                               .where(Case.pupil_id.in_(ids), Case.status != CaseStatus.closed)))
+            for g in groups:
+                for gp in g.pupils:
+                    gp.referral, gp.case = gp.pupil.id in referred, gp.pupil.id in with_case
+    return groups
+
+
+# ----- the school's headline and cohorts (the figures API: portal.dashboard.figures) ----------
+
+@dataclass
+class Figures:
+    period: Period
+    school: Measures            # the school
+    la: Measures                # the whole LA
+    before: Measures | None     # the school's same period last year (None when not held)
+    cohorts: list[Split]        # per cohort flag, the gap beside the pupils without
+    exact: bool                 # percentages shown (else counts only, suppressed below 5)
+
+    def count(self, n: int):
+        from portal import disclosure
+
+        return disclosure.count(n, exact=self.exact)
+
+    @property
+    def change(self):
+        return self.school.attendance_change(self.before) if self.before is not None else None
+
+
+def school_figures(user, meeting) -> Figures | None:
+    """This term's figures of the meeting's school (the term as of the meeting, or today if it
+    is still to come) against the LA; each cohort with its gap. Partners (no exact figures) get
+    counts only (`portal.disclosure`)."""
+    from portal.dashboard import figures
+    from portal.timeutil import today
+    from portal.tsm.service import meeting_day
+
+    as_of = min(meeting_day(meeting), today())
+    period = figures.period_for("term", as_of)
+    if period is None:
+        return None
+    school = figures.Scope.school(meeting.school_id)
+    return Figures(period=period, school=figures.headline(school, period),
+                   la=figures.headline(figures.Scope.la(), period), before=figures.comparison(school, period),
+                   cohorts=[c for c in figures.cohorts(school, period)],
+                   exact=access.can(user, "view_exact_figures"))
