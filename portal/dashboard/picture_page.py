@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from urllib.parse import urlencode
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 
 from portal.attendance import calc, reference
 from portal.attendance import flags as flag_rules
@@ -139,15 +138,6 @@ def national_for(measure: str | None, reference_period: str | None, academic_yea
 
 # ----- links ----------------------------------------------------------------------------------
 
-def _link(endpoint: str, path: str, url_args: dict | None = None, **params) -> str:
-    """url_for when the endpoint is registered, else the agreed path (the other helper's
-    views land separately)."""
-    params = {k: v for k, v in params.items() if v is not None}
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint, **(url_args or {}), **params)
-    return path + ("?" + urlencode(params) if params else "")
-
-
 class Links:
     """The links a dashboard offers: drill-downs only for those who may see the pupils."""
 
@@ -161,19 +151,17 @@ class Links:
             return None
         if self.school_id is not None:
             params.setdefault("school", self.school_id)
-        return _link("dashboard.picture_pupils", "/attendance-picture/pupils",
-                     period=self.period.choice, measure=measure, **params)
+        params = {k: v for k, v in params.items() if v is not None}
+        return url_for("dashboard.picture_pupils", period=self.period.choice, measure=measure, **params)
 
     def csv(self, table: str) -> str | None:
         if self.period is None:
             return None
-        return _link("dashboard.picture_csv", f"/attendance-picture/{table}.csv", {"table": table},
-                     period=self.period.choice, school=self.school_id)
+        return url_for("dashboard.picture_csv", table=table, period=self.period.choice, school=self.school_id)
 
     @staticmethod
     def governors(school_id: int) -> str:
-        return _link("dashboard.governors_summary", f"/schools/{school_id}/governors-summary",
-                     {"school_id": school_id})
+        return url_for("dashboard.governors_summary", school_id=school_id)
 
 
 # ----- the headline ---------------------------------------------------------------------------
