@@ -1,5 +1,5 @@
-"""flask commands: seed-demo, demo-code, import-attendance, calendar bank-holidays, attendance
-refresh-flags, worker, create-admin. Each command that writes is a transaction boundary
+"""flask commands: seed-demo, demo-code, import-attendance, calendar bank-holidays, reference load,
+attendance refresh-flags, worker, create-admin. Each command that writes is a transaction boundary
 (`transaction.unit()`)."""
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from portal.extensions import db
 
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    def seed_demo_command():
+    @click.option("--last-year", "last_year", type=click.Choice(["year", "term", "none"]), default="year",
+                  show_default=True,
+                  help="Last academic year's marks: the whole year, up to the end of the same term, or none.")
+    def seed_demo_command(last_year: str):
         """Create the demo partnership (Demo Borough) if it is not there yet."""
         from portal.demo import demo_logins, seed_demo
 
@@ -21,7 +24,7 @@ def register(app: Flask) -> None:
             raise click.ClickException("Refusing to seed demo data when PORTAL_ENV=production.")
         with transaction.unit():
             created = seed_demo(current_app.config["DEMO_PASSWORD"],
-                                totp_secret=current_app.config["DEMO_TOTP_SECRET"])
+                                totp_secret=current_app.config["DEMO_TOTP_SECRET"], last_year=last_year)
         click.echo("Demo Borough created." if created else "Demo Borough is already there.")
         click.echo(f"Demo logins (password: {current_app.config['DEMO_PASSWORD']}; "
                    "security code: flask --app portal demo-code EMAIL):")
@@ -135,6 +138,34 @@ def register(app: Flask) -> None:
             return
         for year, n in sorted(added.items()):
             click.echo(f"  {year}: {n} bank holidays added")
+
+    @app.cli.group("reference")
+    def reference_group():
+        """The national and local reference figures the dashboards compare against."""
+
+    @reference_group.command("load")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--update", is_flag=True, help="Update figures already held (else a row for one refuses the file).")
+    def reference_load(path: str, update: bool):
+        """Load reference figures from a CSV file: all of it, or nothing."""
+        import getpass
+        import os
+        import socket
+
+        from portal.attendance import reference_csv
+
+        label = f"command line ({getpass.getuser()}@{socket.gethostname()})"[:64]
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            with transaction.unit():
+                loaded = reference_csv.load(None, data, update=update, filename=os.path.basename(path)[:100],
+                                            actor_label=label)
+        except reference_csv.LoadRefused as exc:
+            for row, column, message in exc.rows:
+                click.echo(f"  row {row}, {column}: {message}", err=True)
+            raise click.ClickException(exc.message) from None
+        click.echo(f"Reference figures loaded: {loaded.summary}.")
 
     attendance = AppGroup("attendance", help="Attendance jobs.")
     app.cli.add_command(attendance)

@@ -47,10 +47,10 @@ class State(enum.StrEnum):
             return None
 
 
-def state_type(state: type[State], name: str = "status") -> Enum:
+def state_type(state: type[State], name: str = "status", length: int = STATE_LENGTH) -> Enum:
     """The column type of a state: the member's value in a VARCHAR, with a CHECK constraint
     named `ck_<table>_<name>` (the metadata's naming convention) listing the values."""
-    return Enum(state, name=name, native_enum=False, create_constraint=True, length=STATE_LENGTH,
+    return Enum(state, name=name, native_enum=False, create_constraint=True, length=length,
                 values_callable=lambda members: [m.value for m in members])
 
 

@@ -47,7 +47,7 @@ def app(tmp_path_factory):
 
 
 # Tables the migrations fill with reference data: kept between tests.
-REFERENCE_DATA = {"register_codes", "terms", "stages", "bank_holidays"}
+REFERENCE_DATA = {"register_codes", "terms", "stages", "bank_holidays", "reference_figures"}
 
 
 def _empty_tables() -> None:

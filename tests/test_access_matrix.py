@@ -104,6 +104,12 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "cases.list_stages": (ADMIN, {"GET": 200}),
     "cases.edit_stage": (ADMIN, {"GET": 200, "POST": 422}),
     "attendance.edit_settings": (ADMIN, {"GET": 200, "POST": 422}),
+    "attendance.reference_figures": (ADMIN, {"GET": 200}),
+    "attendance.reference_figures_csv": (ADMIN, {"GET": 200}),
+    "attendance.reference_new": (ADMIN, {"GET": 200, "POST": 422}),
+    "attendance.reference_figure": (ADMIN, {"GET": 200, "POST": 422}),
+    "attendance.reference_remove": (ADMIN, {"GET": 200, "POST": 303}),  # the matrix's own figure (MATRIX_YEAR)
+    "attendance.reference_upload": (ADMIN, {"GET": 200, "POST": 422}),
     "panels.list_meetings": (ALL, {"GET": 200}),
     "panels.new_meeting": (RUN_PANELS, {"GET": 200, "POST": 422}),
     "panels.view_meeting": (ALL, {"GET": 200}),
@@ -151,7 +157,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "tsm.minutes_pdf": (TSM_VIEWERS, {"GET": 200}),
 }
 
-MATRIX_YEAR = "2040/41"  # a term of the matrix's own: terms are reference data, kept between tests
+MATRIX_YEAR = "2040/41"  # a term and a figure of the matrix's own: reference data, kept between tests
 
 
 @pytest.fixture(autouse=True)
@@ -159,11 +165,12 @@ def _remove_the_matrix_term():
     yield
     from sqlalchemy import delete
 
-    from portal.attendance.models import Term
+    from portal.attendance.models import ReferenceFigure, Term
     from portal.extensions import db
 
     db.session.rollback()
     db.session.execute(delete(Term).where(Term.academic_year == MATRIX_YEAR))
+    db.session.execute(delete(ReferenceFigure).where(ReferenceFigure.academic_year == MATRIX_YEAR))
     db.session.commit()
 
 
@@ -246,7 +253,20 @@ def url_args(world) -> dict:
         term = Term(academic_year=MATRIX_YEAR, name="Autumn", start_date=_date(2040, 9, 4),
                     end_date=_date(2040, 12, 19))
         closure = SchoolClosure(school_id=world.school_a.id, date=_date(2026, 11, 19), kind="inset")
-        db.session.add_all([term, closure])
+        from decimal import Decimal
+
+        from portal.attendance.models import ReferenceFigure
+
+        from sqlalchemy import select
+
+        # reference data, kept between tests: the matrix's own figure (the modules that use
+        # these arguments without the matrix's clean-up find it there)
+        figure = db.session.scalar(select(ReferenceFigure).where(ReferenceFigure.academic_year == MATRIX_YEAR))
+        if figure is None:
+            figure = ReferenceFigure(kind="local", academic_year=MATRIX_YEAR, period="autumn", phase="all",
+                                     cohort="all", measure="overall_absence", value=Decimal("5.5"),
+                                     source="The matrix", published_on=_date(2026, 1, 1))
+        db.session.add_all([term, closure, figure])
         db.session.commit()
         # A TSM of school A next summer (still to come), every partner agency invited, with an
         # item for the pupil owned by early help.
@@ -277,6 +297,7 @@ def url_args(world) -> dict:
             "closure_id": closure.id,
             "tsm_id": tsm.id,
             "tsm_item_id": tsm_item.id,
+            "figure_id": figure.id,
         }
     return world._url_args
 

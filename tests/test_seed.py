@@ -82,3 +82,35 @@ def test_the_demo_has_an_inset_day_and_no_mark_on_a_day_its_school_was_closed(cl
     assert rows and not closed
     assert {code for school, day, code in rows if school == first.id and day == inset.date} == {"#"}
     assert date(2026, 10, 28) not in {day for _, day, _ in rows}  # half-term
+
+
+def test_the_demo_has_last_years_marks_for_the_pupils_on_roll_then(client):
+    """Last academic year's marks (to the end of the same term by default), imported through the
+    import like this year's, for the pupils above their school's entry year, who were on its
+    roll then; this year's new intake has none."""
+    from datetime import date
+
+    from portal.attendance.models import AttendanceMark, ImportJob, PupilWeek
+    from portal.demo.pupils import YEARS
+    from portal.pupils.models import Pupil
+    from tests import clock
+
+    with clock.on(date(2026, 11, 23)):
+        seed_demo("attend-demo-2026")
+    [job] = db.session.scalars(select(ImportJob)).all()
+    assert job.status == "done" and job.uploaded_from == "seed-demo"
+    first, last = db.session.execute(select(func.min(AttendanceMark.date), func.max(AttendanceMark.date))
+                                     .where(AttendanceMark.date < date(2026, 8, 1))).one()
+    assert (first, last) == (date(2025, 9, 3), date(2025, 12, 19))  # the autumn term 2025/26
+    with_last_year = set(db.session.scalars(select(AttendanceMark.pupil_id).distinct()
+                                            .where(AttendanceMark.date < date(2026, 8, 1))))
+    schools = {s.id: s for s in db.session.scalars(select(Organisation))}
+    for pupil in db.session.scalars(select(Pupil)):
+        continuing = pupil.nc_year > YEARS[schools[pupil.school_id].phase][0]
+        assert (pupil.id in with_last_year) == continuing
+        assert pupil.on_roll_from == (date(2025, 9, 3) if continuing else date(2026, 9, 3))
+        assert [e.start_date for e in pupil.enrolments] == [pupil.on_roll_from]
+    assert len(with_last_year) > 900
+    weeks = db.session.scalar(select(func.count()).select_from(PupilWeek)
+                              .where(PupilWeek.week_start < date(2026, 8, 1)))
+    assert weeks == len(with_last_year) * 15  # 15 school weeks (16 less half-term), summarised by the import

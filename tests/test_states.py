@@ -6,16 +6,17 @@ from __future__ import annotations
 import importlib
 import os
 from datetime import date, datetime, time, timezone
+from decimal import Decimal
 
 import flask_migrate
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
 from portal.attendance.models import ImportJob, ImportStatus
 from portal.cases.models import Action, ActionStatus, Case, CaseShare, CaseStatus, Referral, ReferralStatus
-from portal.attendance.models import SchoolClosure
+from portal.attendance.models import ReferenceFigure, SchoolClosure
 from portal.extensions import db
 from portal.panels.models import MeetingStatus, PanelMeeting
 from portal.states import State
@@ -33,6 +34,17 @@ STATE_COLUMNS = sorted(
     (table.name, column.name, column.type.enum_class)
     for table in db.metadata.tables.values() for column in table.columns
     if isinstance(getattr(column.type, "enum_class", None), type) and issubclass(column.type.enum_class, State))
+
+
+STATES_YEAR = "2041/42"
+
+
+@pytest.fixture(autouse=True)
+def _remove_the_states_figure():
+    yield
+    db.session.rollback()
+    db.session.execute(delete(ReferenceFigure).where(ReferenceFigure.academic_year == STATES_YEAR))
+    db.session.commit()
 
 
 def one_of_each(world, closures: bool = True) -> dict[str, int]:
@@ -71,8 +83,14 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
     if closures:
         closure = SchoolClosure(school_id=school.id, date=date(2026, 11, 27), note="INSET")
         db.session.add(closure)
+        # reference data, kept between tests: a year of its own, removed after the test
+        figure = ReferenceFigure(kind="local", academic_year=STATES_YEAR, period="year", phase="all", cohort="all",
+                                 measure="overall_absence", value=Decimal("5.0"), source="test",
+                                 published_on=date(2026, 1, 1))
+        db.session.add(figure)
         db.session.flush()
         ids["school_closures"] = closure.id
+        ids["reference_figures"] = figure.id
         # Targeting Support Meetings came later still
         from portal.attendance.models import Term
         from portal.tsm.models import NextStep, SupportMeeting, TsmItem
@@ -95,9 +113,10 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
 def test_the_states_are_the_ones_the_code_knows():
     assert [(table, column) for table, column, _ in STATE_COLUMNS] == [
         ("actions", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
-        ("import_jobs", "status"), ("panel_meetings", "status"), ("referrals", "status"),
-            ("school_closures", "kind"), ("support_meeting_items", "next_step"), ("support_meeting_items", "status"),
-        ("support_meetings", "status")]
+        ("import_jobs", "status"), ("panel_meetings", "status"), ("reference_figures", "cohort"),
+        ("reference_figures", "kind"), ("reference_figures", "measure"), ("reference_figures", "period"),
+        ("reference_figures", "phase"), ("referrals", "status"), ("school_closures", "kind"),
+        ("support_meeting_items", "next_step"), ("support_meeting_items", "status"), ("support_meetings", "status")]
     assert [s.value for s in ReferralStatus] == ["draft", "submitted", "more_info", "accepted", "declined"]
     assert [s.value for s in CaseStatus] == ["open", "monitoring", "closed"]
     assert [s.value for s in ActionStatus] == ["open", "done", "cancelled"]

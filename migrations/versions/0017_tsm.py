@@ -2,7 +2,7 @@
 recorded at it (per pupil or cohort: the agreed next step, owner, due date; an action)
 
 Revision ID: 0017_tsm
-Revises: 0015_cells
+Revises: 0016_reference
 Create Date: 2026-12-02 13:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_tsm'
-down_revision = '0015_cells'
+down_revision = '0016_reference'
 branch_labels = None
 depends_on = None
 

@@ -35,7 +35,8 @@ NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
                                                   "orgs.edit_user", "orgs.deactivate_user", "orgs.reactivate_user")),
     ("Audit log", "audit.list_events", "view_audit", ("audit.",)),
     ("Stages", "cases.list_stages", "manage_stages", ("cases.list_stages", "cases.edit_stage")),
-    ("Settings", "attendance.edit_settings", "manage_settings", ("attendance.edit_settings",)),
+    ("Settings", "attendance.edit_settings", "manage_settings", ("attendance.edit_settings",
+                                                                 "attendance.reference_")),
     ("Calendar", "attendance.calendar_page", "manage_calendar", ("attendance.calendar_page", "attendance.new_term",
                                                             "attendance.edit_term", "attendance.remove_term")),
 )

@@ -61,6 +61,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "update_actions": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, POLICE, LA_ADMIN}),
     "manage_stages": frozenset({LA_ADMIN}),
     "manage_settings": frozenset({LA_ADMIN}),  # local defaults: the attendance ambition
+    "manage_reference_figures": frozenset({LA_ADMIN}),  # national and local figures to compare against
     "read_outbox": frozenset({LA_ADMIN}),
     # Panels: the chair and LA admins run meetings; anyone may be invited to one (in person or
     # through their agency), and then sees its agenda and packs within the access window.

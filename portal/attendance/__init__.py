@@ -7,4 +7,4 @@ routes join it (each starts `from portal.attendance import bp`); create_app impo
 from flask import Blueprint
 
 bp = Blueprint("attendance", __name__)
-VIEWS = ("views", "settings_views", "calendar_views")
+VIEWS = ("views", "settings_views", "calendar_views", "reference_views")

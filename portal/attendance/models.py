@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     UniqueConstraint,
@@ -289,3 +291,79 @@ class PeriodCell(Model):
     pa: Mapped[int] = mapped_column(Integer)
     sa: Mapped[int] = mapped_column(Integer)
     at_ambition: Mapped[int] = mapped_column(Integer)
+
+
+# ----- national and local reference figures ---------------------------------------------------
+
+class ReferenceKind(State):
+    national = "national", "National"
+    local = "local", "Local"
+
+
+class ReferencePeriod(State):
+    """A whole academic year or one of its terms (the DfE publishes both)."""
+    year = "year", "Academic year"
+    autumn = "autumn", "Autumn term"
+    spring = "spring", "Spring term"
+    summer = "summer", "Summer term"
+
+
+class ReferencePhase(State):
+    all = "all", "All schools"
+    primary = "primary", "Primary"
+    secondary = "secondary", "Secondary"
+    special = "special", "Special"
+    ap = "ap", "Alternative provision"
+
+
+class ReferenceCohort(State):
+    """The pupils a figure is about: all of them, or a cohort (named as the pupil's flag is) or
+    the pupils outside it, as the DfE publishes its comparisons."""
+    all = "all", "All pupils"
+    fsm = "fsm", "Eligible for free school meals"
+    not_fsm = "not_fsm", "Not eligible for free school meals"
+    ehc_plan = "ehc_plan", "EHC plan"
+    sen_support = "sen_support", "SEN support"
+    no_sen = "no_sen", "No identified SEN"
+    looked_after = "looked_after", "Looked after"
+    social_worker = "social_worker", "With a social worker"
+    eal = "eal", "English as an additional language"
+    not_eal = "not_eal", "English as a first language"
+    alternative_provision = "alternative_provision", "In alternative provision"
+
+
+class ReferenceMeasure(State):
+    overall_absence = "overall_absence", "Overall absence"
+    authorised_absence = "authorised_absence", "Authorised absence"
+    unauthorised_absence = "unauthorised_absence", "Unauthorised absence"
+    persistent_absence = "persistent_absence", "Persistent absence"
+    severe_absence = "severe_absence", "Severe absence"
+
+
+REFERENCE_KEY = ("kind", "academic_year", "period", "phase", "cohort", "measure")
+
+
+class ReferenceFigure(Model):
+    """A published (national) or local figure to compare against: one measure, as a percentage,
+    for one period, phase and cohort, with its source and publication date. A new release adds
+    figures for its period; it replaces nothing."""
+    __tablename__ = "reference_figures"
+    __table_args__ = (
+        UniqueConstraint(*REFERENCE_KEY, name="uq_reference_figures_key"),
+        CheckConstraint("value >= 0 AND value <= 100", name="value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReferenceKind] = mapped_column(state_type(ReferenceKind, "kind"), default=ReferenceKind.national)
+    academic_year: Mapped[str] = mapped_column(String(7))  # 2024/25
+    period: Mapped[ReferencePeriod] = mapped_column(state_type(ReferencePeriod, "period"))
+    phase: Mapped[ReferencePhase] = mapped_column(state_type(ReferencePhase, "phase"), default=ReferencePhase.all)
+    cohort: Mapped[ReferenceCohort] = mapped_column(state_type(ReferenceCohort, "cohort", 24),
+                                                    default=ReferenceCohort.all)
+    measure: Mapped[ReferenceMeasure] = mapped_column(state_type(ReferenceMeasure, "measure", 24))
+    value: Mapped[Decimal] = mapped_column(Numeric(5, 2))  # a percentage
+    source: Mapped[str] = mapped_column(String(300))
+    published_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

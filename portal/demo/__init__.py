@@ -61,9 +61,12 @@ def _enrol_demo_users(totp_secret: str | None) -> int:
     return enrolled
 
 
-def seed_demo(password: str, today=None, totp_secret: str | None = None) -> bool:
+def seed_demo(password: str, today=None, totp_secret: str | None = None, last_year: str = "term") -> bool:
     """Create Demo Borough if it is not there. Returns True when anything was created.
-    The demo users' second factor is set up with `totp_secret` (default: DEMO_TOTP_SECRET)."""
+    The demo users' second factor is set up with `totp_secret` (default: DEMO_TOTP_SECRET).
+    Last academic year's marks go up to the end of the same term ("term", the default: every
+    comparison with the same period last year has data, and the seed stays quick), through
+    the whole year ("year": `flask seed-demo`'s default) or are left out ("none")."""
     from flask import current_app
 
     totp_secret = totp_secret or current_app.config["DEMO_TOTP_SECRET"]
@@ -79,7 +82,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None) -> bool
     if db.session.scalar(select(User.id).where(User.email == "admin@demo.test")) is not None:
         # a partnership seeded before pupils or cases existed gets them now
         added = _enrol_demo_users(totp_secret) > 0
-        added = seed_pupils(today) > 0 or added
+        added = seed_pupils(today, last_year) > 0 or added
         added = seed_cases(today) > 0 or added
         added = seed_panels(today) > 0 or added
         added = seed_tsm(today) > 0 or added
@@ -103,7 +106,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None) -> bool
     audit.record(None, "demo_seeded", summary="Demo Borough created", actor_label="seed-demo")
     db.session.commit()
     _enrol_demo_users(totp_secret)
-    seed_pupils(today)
+    seed_pupils(today, last_year)
     seed_cases(today)
     seed_panels(today)
     seed_tsm(today)

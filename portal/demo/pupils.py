@@ -1,5 +1,11 @@
-"""Demo pupils and a term of marks with realistic patterns, imported through the real
-import path. Deterministic: the same pupils (and UPNs) every time."""
+"""Demo pupils, this term's marks and last academic year's (for the dashboards' comparison with
+the same period last year), with realistic patterns, imported through the real import path (so
+the import's weekly summaries, flags and period totals follow). Deterministic: the same pupils
+(and UPNs) and the same marks every time.
+
+Last year: every pupil above their school's entry year was on its roll for the whole of the
+previous academic year (their `on_roll_from` and enrolment start then); each keeps a pattern
+close to this year's, some a little better, some worse."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +14,7 @@ import random
 import tempfile
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.attendance import calendar
 from portal.attendance.imports import import_marks
@@ -69,10 +75,34 @@ def seed_term_range(today: date) -> tuple[Term | None, date, date]:
     return term, term.start_date, days[-1] if days else end  # the last school day (not a half-term day)
 
 
-def seed_pupils(today: date) -> int:
-    """Create the demo pupils and their marks if there are no pupils yet."""
+LAST_YEAR_EXTENTS = ("year", "term", "none")
+
+
+def last_year_range(today: date, extent: str = "year") -> tuple[date, date] | None:
+    """The days of the academic year before the demo's term that get marks: from its first day
+    to its last ("year"), or to the end of its term of the same name as the demo's ("term":
+    this term, half-term and year to date each have last year's same period); None for
+    "none", or when the calendar holds no terms for that year."""
+    term, _, _ = seed_term_range(today)
+    if term is None or extent == "none":
+        return None
+    first = int(term.academic_year[:4]) - 1
+    year = f"{first}/{(first + 1) % 100:02d}"
+    in_year = Term.academic_year == year
+    start, end = db.session.execute(select(func.min(Term.start_date), func.max(Term.end_date)).where(in_year)).one()
+    if start is None:
+        return None
+    if extent == "term":
+        end = db.session.scalar(select(Term.end_date).where(in_year, Term.name == term.name)) or end
+    return start, end
+
+
+def seed_pupils(today: date, last_year_extent: str = "year") -> int:
+    """Create the demo pupils and their marks (this term's, and last academic year's to the
+    extent asked) if there are no pupils yet."""
     if db.session.scalar(select(Pupil.id).limit(1)) is not None:
         return 0
+    last_year = last_year_range(today, last_year_extent)
     rng = random.Random(2026)
     schools = db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.school)
                                  .order_by(Organisation.urn)).all()
@@ -100,6 +130,8 @@ def seed_pupils(today: date) -> int:
                 fsm=rng.random() < 0.24, looked_after=rng.random() < 0.015, social_worker=rng.random() < 0.04,
                 eal=rng.random() < 0.2, alternative_provision=school.phase == SchoolPhase.alternative_provision,
             )
+            if last_year is not None and nc_year > years[0]:  # on roll here since last year
+                pupil.on_roll_from = last_year[0]
             pupil.refresh_search_text()
             relationship, pr = rng.choice(RELATIONSHIPS)
             pupil.contacts.append(Contact(name=f"{rng.choice(FORENAMES)} {sur}", relationship_to_pupil=relationship,
@@ -109,11 +141,50 @@ def seed_pupils(today: date) -> int:
             db.session.add(pupil)
             pupils.append((pupil, _pattern(rng)))
     db.session.commit()
-    _seed_marks(pupils, rng, today)
+    _seed_marks(pupils, rng, today, last_year)
     return len(pupils)
 
 
-def _seed_marks(pupils, rng: random.Random, today: date) -> None:
+def _code(rng: random.Random, miss: float, session: str, spell: int | None) -> tuple[str, int | None]:
+    """One session's code for a pupil who misses a session with chance `miss`, and what is
+    left of a run of illness."""
+    if spell:
+        return "I", (spell - 1 or None)
+    if rng.random() < miss:
+        roll = rng.random()
+        if roll < 0.35:
+            return "I", (rng.randrange(2, 6) if rng.random() < 0.1 else None)
+        if roll < 0.45:
+            return "M", None
+        if roll < 0.75:
+            return "N", None
+        if roll < 0.9:
+            return "O", None
+        if roll < 0.95:
+            return "G", None
+        return "U", None
+    return ("L" if rng.random() < 0.02 else ("/" if session == "AM" else "\\")), None
+
+
+def _write_last_year(writer, pupils, last_year: tuple[date, date], today: date) -> None:
+    """Last academic year's marks of the pupils on roll then, from their own generator (this
+    year's marks stay as they were)."""
+    rng = random.Random(2025)
+    days = school_days(last_year[0], min(last_year[1], today - timedelta(days=1)))
+    for pupil, miss in pupils:
+        if pupil.on_roll_from > last_year[0]:
+            continue
+        # most pupils much as this year; some better, some worse
+        then = min(0.75, max(0.0, miss * rng.uniform(0.6, 1.3) + rng.choice((0.0, 0.0, 0.0, 0.02, -0.01))))
+        spell = None
+        for day in days:
+            iso = day.isoformat()
+            for session in ("AM", "PM"):
+                code, spell = _code(rng, then, session, spell)
+                writer.writerow([pupil.upn, iso, session, code])
+
+
+def _seed_marks(pupils, rng: random.Random, today: date, last_year: tuple[date, date] | None = None) -> None:
     term, start, end = seed_term_range(today)
     days = school_days(start, end)
     # One school's INSET (training) day, entered on its calendar and marked # in its register
@@ -135,29 +206,13 @@ def _seed_marks(pupils, rng: random.Random, today: date) -> None:
                 for session in ("AM", "PM"):
                     if day == inset and pupil.school_id == first_school:
                         code = "#"
-                    elif spell:
-                        code, spell = "I", (spell - 1 or None)
-                    elif rng.random() < miss:
-                        roll = rng.random()
-                        if roll < 0.35:
-                            code = "I"
-                            if rng.random() < 0.1:
-                                spell = rng.randrange(2, 6)
-                        elif roll < 0.45:
-                            code = "M"
-                        elif roll < 0.75:
-                            code = "N"
-                        elif roll < 0.9:
-                            code = "O"
-                        elif roll < 0.95:
-                            code = "G"
-                        else:
-                            code = "U"
                     else:
-                        code = "L" if rng.random() < 0.02 else ("/" if session == "AM" else "\\")
+                        code, spell = _code(rng, miss, session, spell)
                     writer.writerow([pupil.upn, day.isoformat(), session, code])
+        if last_year is not None:
+            _write_last_year(writer, pupils, last_year, today)
     job = ImportJob(kind="marks", school_id=None, uploaded_by_id=None, uploaded_from="seed-demo",
-                    filename="demo-autumn-term.csv", path=path, size_bytes=os.path.getsize(path),
+                    filename="demo-marks.csv", path=path, size_bytes=os.path.getsize(path),
                     status=ImportStatus.running)
     db.session.add(job)
     db.session.commit()
