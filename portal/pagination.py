@@ -41,3 +41,24 @@ def page_links(pagination) -> dict:
         else:
             params["items"].append({"number": n, "href": link(n), "current": n == pagination.page})
     return params
+
+
+class RowsPage:
+    """A page of rows of a multi-column select (`db.paginate` returns only the first entity):
+    the rows, the total, and what `page_links` reads. Past the end is the last page."""
+
+    def __init__(self, stmt, per_page: int = PER_PAGE):
+        from sqlalchemy import func, select
+
+        self.per_page = per_page
+        self.total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        self.pages = max(1, -(-self.total // per_page))
+        self.page = min(page_number(), self.pages)
+        self.items = db.session.execute(stmt.limit(per_page).offset((self.page - 1) * per_page)).all()
+        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
+        self.prev_num, self.next_num = self.page - 1, self.page + 1
+
+    def iter_pages(self, **kw):
+        from flask_sqlalchemy.pagination import Pagination
+
+        return Pagination.iter_pages(self, **kw)

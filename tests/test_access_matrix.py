@@ -143,6 +143,13 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "sweeps.list_followups": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
     "sweeps.view_followup": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
     "sweeps.record_followup": (SCHOOLS_EWO_ADMIN, {"POST": 422}),
+    # the attendance picture's outputs: the pupils behind a figure (not the panel chair), the
+    # tables as CSV (the LA picture's roles; a school's staff with ?school=), governors' summary
+    "dashboard.picture_pupils": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "dashboard.picture_pupils_csv": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "dashboard.picture_csv": (frozenset({LA_ADMIN, EWO, PANEL_CHAIR}), {"GET": 200}),
+    "dashboard.governors_summary": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "dashboard.governors_summary_pdf": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
     "tsm.list_meetings": (ALL, {"GET": 200}),
     "tsm.coverage": (EWO_ADMIN, {"GET": 200}),
     "tsm.new_meeting": (ADMIN, {"GET": 200, "POST": 422}),
@@ -295,9 +302,10 @@ def url_args(world) -> dict:
             "followup_id": follow_up.id,
             "term_id": term.id,
             "closure_id": closure.id,
+            "table": "headline",
+            "figure_id": figure.id,
             "tsm_id": tsm.id,
             "tsm_item_id": tsm_item.id,
-            "figure_id": figure.id,
         }
     return world._url_args
 

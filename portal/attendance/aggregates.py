@@ -183,6 +183,8 @@ def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date
         conn.exec_driver_sql(f"DELETE FROM pupil_periods WHERE pupil_id IN ({pupils})")
         conn.exec_driver_sql(PERIODS_INSERT.format(where=f"w.pupil_id IN ({pupils})"))
         schools = "SELECT DISTINCT p.school_id FROM pupils p JOIN agg_pupils a ON a.pupil_id = p.id"
+        # a moved period changes every school's cells
+        rebuild_cells(conn, None if changed else schools)
         if codes_from is not None:
             _add_codes(conn, codes_from)
             return Refreshed(len(changed), "imported")

@@ -6,4 +6,4 @@ routes join it (each starts `from portal.dashboard import bp`); create_app impor
 from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)
-VIEWS = ("views",)
+VIEWS = ("views", "drill_views", "governors_views")

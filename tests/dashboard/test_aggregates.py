@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.attendance import aggregates
-from portal.attendance.models import PupilPeriod, ReportPeriod, SchoolWeekCode
+from portal.attendance.models import PeriodCell, PupilPeriod, ReportPeriod, SchoolWeekCode
 from portal.extensions import db
 from tests import clock
 from tests.attendance.helpers import TODAY, latest_job, marks_csv, upload
@@ -27,7 +27,9 @@ def _snapshot():
                    for p in db.session.scalars(select(PupilPeriod))),
             sorted((c.school_id, str(c.week_start), c.code, c.sessions)
                    for c in db.session.scalars(select(SchoolWeekCode))),
-            sorted((p.key, str(p.first_week), str(p.last_day)) for p in db.session.scalars(select(ReportPeriod))))
+            sorted((p.key, str(p.first_week), str(p.last_day)) for p in db.session.scalars(select(ReportPeriod))),
+            sorted((c.period_key, c.school_id, c.nc_year, c.cohorts, c.pupils, c.possible, c.attended, c.pa, c.sa,
+                    c.at_ambition) for c in db.session.scalars(select(PeriodCell))))
 
 
 def _equals_a_rebuild():
@@ -45,19 +47,20 @@ def test_imports_keep_the_aggregates_equal_to_a_rebuild(client, world):
         client.login(world.user("school_staff"))
         upload(client, marks_csv(_week(one, "2026-11-16", ["/", "\\", "N", "N", "I", "\\", "/", "\\", "/", "\\"])))
         assert latest_job().status == "done"
-        periods, codes, _ = _equals_a_rebuild()
+        periods, codes, _, cells = _equals_a_rebuild()
+        assert cells, "the import built the dashboard's cells"
         assert ("2026/27 autumn", one.id, 10, 7, 1, 2) in periods
         assert (world.school_a.id, "2026-11-16", "N", 2) in codes
         # another file, other pupil of the same school, the same week: the counts grow
         upload(client, marks_csv(_week(two, "2026-11-16", ["N", "N"] + ["/", "\\"] * 4)))
         assert latest_job().status == "done"
-        _, codes, _ = _equals_a_rebuild()
+        _, codes, _, _ = _equals_a_rebuild()
         assert (world.school_a.id, "2026-11-16", "N", 4) in codes
         # an amendment: recounted from the marks
         upload(client, marks_csv(_week(one, "2026-11-16", ["/", "\\", "O", "O", "I", "\\", "/", "\\", "/", "\\"])),
                reason="corrected_after_enquiry")
         assert latest_job().status == "done"
-        _, codes, _ = _equals_a_rebuild()
+        _, codes, _, _ = _equals_a_rebuild()
         assert (world.school_a.id, "2026-11-16", "N", 2) in codes
         assert (world.school_a.id, "2026-11-16", "O", 2) in codes
 
