@@ -95,6 +95,8 @@ class Figures:
     before: Measures | None     # the school's same period last year (None when not held)
     cohorts: list[Split]        # per cohort flag, the gap beside the pupils without
     exact: bool                 # percentages shown (else counts only, suppressed below 5)
+    national: dict = field(default_factory=dict)  # headline attribute -> reference.Match | None
+    phase: str = ""             # the school's phase, as the national figures name it
 
     def count(self, n: int):
         from portal import disclosure
@@ -119,7 +121,28 @@ def school_figures(user, meeting) -> Figures | None:
     if period is None:
         return None
     school = figures.Scope.school(meeting.school_id)
-    return Figures(period=period, school=figures.headline(school, period),
-                   la=figures.headline(figures.Scope.la(), period), before=figures.comparison(school, period),
-                   cohorts=[c for c in figures.cohorts(school, period)],
-                   exact=access.can(user, "view_exact_figures"))
+    out = Figures(period=period, school=figures.headline(school, period),
+                  la=figures.headline(figures.Scope.la(), period), before=figures.comparison(school, period),
+                  cohorts=[c for c in figures.cohorts(school, period)],
+                  exact=access.can(user, "view_exact_figures"))
+    if out.exact:
+        out.national, out.phase = national_figures(meeting.school, period)
+    return out
+
+
+# headline attribute -> the national figure's measure (attendance itself is not published)
+NATIONAL_MEASURES = {"absence_text": "overall_absence", "authorised_text": "authorised_absence",
+                     "unauthorised_text": "unauthorised_absence", "pa_text": "persistent_absence",
+                     "sa_text": "severe_absence"}
+
+
+def national_figures(school, period) -> tuple[dict, str]:
+    """The national figures for the school's phase and this period (`attendance.reference`):
+    None where there is none, never another phase's or period's."""
+    from portal.attendance import reference
+
+    phase = school.phase.value if school.phase is not None else ""
+    if period.reference_period is None or not phase:
+        return {attr: None for attr in NATIONAL_MEASURES}, phase
+    return {attr: reference.lookup(measure, period=period.reference_period, academic_year=period.academic_year,
+                                   phase=phase) for attr, measure in NATIONAL_MEASURES.items()}, phase

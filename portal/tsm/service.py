@@ -44,6 +44,10 @@ def when_label(meeting: SupportMeeting) -> str:
     return as_utc(meeting.held_at).astimezone(LONDON).strftime("%-d %B %Y, %H:%M")
 
 
+def short_when(meeting: SupportMeeting) -> str:
+    return as_utc(meeting.held_at).astimezone(LONDON).strftime("%-d %b %Y, %H:%M")
+
+
 def link(meeting: SupportMeeting) -> str:
     return f"/support-meetings/{meeting.id}"
 

@@ -81,7 +81,7 @@ def coverage():
     rows = [{"school": s, "status": statuses.get(s.id, service.Coverage.missing), "meeting": meetings.get(s.id),
              "last": last.get(s.id)} for s in schools]
     totals = {c: sum(1 for r in rows if r["status"] == c) for c in service.Coverage}
-    return render_template("tsm/coverage.html", term=term, rows=rows, totals=totals, when=service.when_label,
+    return render_template("tsm/coverage.html", term=term, rows=rows, totals=totals, when=service.short_when,
                            can_book=access.can(current_user, "book_tsms"))
 
 

@@ -78,7 +78,7 @@ def test_coverage_this_term_held_booked_and_missing(client, world):
     page = client.get("/support-meetings/coverage")
     assert page.status_code == 200
     assert "Held: 1. Booked: 1. Missing: 1." in page.text
-    assert "10 December 2026, 10:00" in page.text and "10 Jun 2026" in page.text
+    assert "10 Dec 2026, 10:00" in page.text and "10 Jun 2026" in page.text
     assert f"/support-meetings/{booked.id}" in page.text
 
 

@@ -60,3 +60,37 @@ def test_the_meeting_shows_the_schools_headline_against_the_la_and_the_cohort_ga
     assert "Free school meals eligible" in pdf and "-20.0" in pdf and "90.0%" in pdf
     partner_pdf = pdf_text(partner.get(f"/support-meetings/{meeting.id}/minutes/pdf").get_data())
     assert "fewer than 5" in partner_pdf and "90.0%" not in partner_pdf
+
+
+def test_the_national_figure_is_the_schools_phase_and_period_or_none(app, world):
+    from decimal import Decimal
+
+    from sqlalchemy import delete
+
+    from portal.attendance import reference
+    from portal.attendance.models import ReferenceFigure
+
+    present = ["/", "\\"] * 5
+    _marks(make_pupil(world.school_a, "Ann", "Able"), present[:9] + ["O"])
+    _refresh()
+    figures = [ReferenceFigure(kind="national", academic_year="2025/26", period="autumn", phase=phase, cohort="all",
+                               measure=measure, value=Decimal(value), source="TSM test", published_on=date(2026, 3, 1))
+               for phase, measure, value in (("secondary", "overall_absence", "7.3"),
+                                             ("primary", "persistent_absence", "21.7"))]
+    db.session.add_all(figures)
+    db.session.commit()
+    reference.forget()
+    try:
+        meeting = book(world)  # school A is a secondary school
+        ewo = app.test_client()
+        ewo.login(world.user("ewo"))
+        page = ewo.get(f"/support-meetings/{meeting.id}").text
+        headline = page[page.index("Headline"):page.index("Cohorts")]
+        assert "National (Secondary)" in headline
+        assert "7.3%" in headline and "National, autumn term 2025/26" in headline
+        assert "21.7%" not in headline and "None held" in headline  # the primary figure is not ours
+    finally:
+        db.session.rollback()
+        db.session.execute(delete(ReferenceFigure).where(ReferenceFigure.source == "TSM test"))
+        db.session.commit()
+        reference.forget()
