@@ -269,6 +269,10 @@ def test_a_change_is_worded_not_only_coloured(app):
     assert page.change_words(Decimal("1.0")) == "Up 1.0 point"
     assert page.gap_words(Decimal("-2.5"), "national") == "2.5 points lower than national"
     assert page.gap_words(Decimal("0"), "the LA") == "the same as the LA"
+    from portal.dashboard import figures
+
+    assert figures.attendance_from_absence(Decimal("6.50")) == Decimal("93.50")   # national attendance
+    assert page.published_text(Decimal("10.00")) == "10.0%"
 
 
 def test_the_trend_chart_draws_both_years_and_the_national_line(app):
