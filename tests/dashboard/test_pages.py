@@ -283,7 +283,8 @@ def test_the_trend_chart_draws_both_years_and_the_national_line(app):
 
     this = [figures.Week(date(2026, 9, 7) + timedelta(weeks=i), 100, 90 + i) for i in range(3)]
     last = [figures.Week(date(2025, 9, 8) + timedelta(weeks=i), 100, 80 + i) for i in range(5)]
-    chart = trend_chart(figures.Trend(this, last, "2026/27", "2025/26"), Decimal("93.1"), "National, academic year 2024/25")
+    chart = trend_chart(figures.Trend(this, last, "2026/27", "2025/26"), Decimal("93.1"),
+                        "National, academic year 2024/25")
     assert len(chart.this_year) == 3 and len(chart.last_year) == 5 and len(chart.rows) == 5
     assert chart.rows[3].this_week is None and chart.rows[3].last_week.text == "83.0%"
     assert chart.national_text == "National, academic year 2024/25: 93.1%"
