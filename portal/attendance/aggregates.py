@@ -4,8 +4,9 @@ sums a year of weekly summaries) at request time.
 - `report_periods`: the periods the dashboards offer. From the LA's terms: each academic year,
   each term and each half-term (a term without a half-term break has no halves). Rolling, as of
   the day of the refresh: `last4` (the LA calendar's last 4 school weeks), `last4-prev` (the 4
-  school weeks up to the same day a year before: 52 weeks back, so weekdays stay weekdays) and
-  `ytd-prev` (last academic year from its start to that same day). A period counts the weekly
+  school weeks up to the same day a year before: 52 weeks back, so weekdays stay weekdays),
+  `ytd-prev` (last academic year from its start to that same day), and `term-prev` / `half-prev`
+  (while a term or half-term is in progress: the same one last year up to that same day). A period counts the weekly
   summaries from its `first_week` (a Monday) to its `last_day`, as the pupil page counts a term.
 - `pupil_periods`: each pupil's possible, attended, authorised and unauthorised sessions in
   each period (sums of `pupil_weeks`).
@@ -89,11 +90,34 @@ def definitions(terms, bank_holidays, as_of: date) -> list[PeriodDef]:
                 second = _first_weekday(_d(t.half_term_end) + timedelta(days=1))
                 out.append(PeriodDef(f"{year} {name} 2", "half_term", year, name,
                                      f"{t.name} second half-term {year}", calc.week_start(second), t_end))
-    out += _rolling(terms, bank_holidays, as_of, years)
+    out += _rolling(terms, bank_holidays, as_of, years, out)
     return out
 
 
-def _rolling(terms, bank_holidays, as_of: date, years: dict[str, list]) -> list[PeriodDef]:
+def _previous_year(academic_year: str) -> str:
+    first = int(academic_year[:4]) - 1
+    return f"{first}/{(first + 1) % 100:02d}"
+
+
+def _so_far_last_year(fixed: list[PeriodDef], kind: str, key: str, as_of: date, before: date) -> list[PeriodDef]:
+    """For the term (half-term) in progress on as_of: the same one last year up to the same day
+    a year before (`term-prev`, `half-prev`), so "this term" compares like with like."""
+    started = [p for p in fixed if p.kind == kind and p.first_week <= as_of]
+    if not started:
+        return []
+    current = max(started, key=lambda p: p.first_week)
+    if as_of >= current.last_day:
+        return []
+    suffix = current.key[len(current.academic_year):]  # " autumn", " autumn 2"
+    same = {p.key: p for p in fixed}.get(_previous_year(current.academic_year) + suffix)
+    if same is None or before < same.first_week:
+        return []
+    end = min(same.last_day, before)
+    return [PeriodDef(key, "rolling", same.academic_year, same.term, f"{same.label} to {_short(end)}",
+                      same.first_week, end, as_of)]
+
+
+def _rolling(terms, bank_holidays, as_of: date, years: dict[str, list], fixed: list[PeriodDef]) -> list[PeriodDef]:
     started = [t for t in terms if _d(t.start_date) <= as_of]
     if not started:
         return []
@@ -118,6 +142,8 @@ def _rolling(terms, bank_holidays, as_of: date, years: dict[str, list]) -> list[
             out.append(PeriodDef("ytd-prev", "rolling", last_year, None,
                                  f"{last_year} to {_short(min(before, end))}", calc.week_start(start),
                                  min(before, end), as_of))
+    out += _so_far_last_year(fixed, "term", "term-prev", as_of, before)
+    out += _so_far_last_year(fixed, "half_term", "half-prev", as_of, before)
     return out
 
 

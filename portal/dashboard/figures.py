@@ -103,7 +103,9 @@ def choices(as_of: date) -> list[tuple[str, str]]:
     """(value, label) of every period a dashboard offers, as of a day."""
     current = _latest("year", as_of)
     out = list(PERIOD_CHOICES)
-    out += [(f"year:{y}", f"Academic year {y}") for y in years_held() if current is None or y != current.key]
+    started = {p.academic_year for p in _held().values() if p.kind == "year" and p.first_week <= as_of}
+    out += [(f"year:{y}", f"Academic year {y}") for y in years_held()
+            if y in started and (current is None or y != current.key)]  # not a year still to come
     return out
 
 
@@ -117,6 +119,10 @@ def period_for(choice: str, as_of: date) -> Period | None:
             return None
         suffix = row.key[len(row.academic_year):]
         last = held.get(previous_year(row.academic_year) + suffix)
+        so_far = held.get("term-prev" if choice == "term" else "half-prev")
+        if (as_of < row.last_day and so_far is not None and last is not None
+                and (so_far.academic_year, so_far.first_week) == (last.academic_year, last.first_week)):
+            last = so_far  # in progress: last year's same term up to the same day, like with like
         return _period(row, choice, comparison=_period(last, choice) if last else None)
     if choice == "ytd":
         row = _latest("year", as_of)

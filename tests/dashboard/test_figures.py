@@ -77,7 +77,10 @@ def _term():
 def test_headline_by_hand(app, example):
     with app.test_request_context():
         period = _term()
-        assert period.key == "2026/27 autumn" and period.comparison.key == "2025/26 autumn"
+        assert period.key == "2026/27 autumn"
+        # the term in progress compares with last year's same term up to the same day (52 weeks back)
+        assert (period.comparison.key, period.comparison.start, period.comparison.end) == \
+            ("term-prev", date(2025, 9, 1), date(2025, 11, 21))
         m = figures.headline(figures.Scope.la(), period)
         assert (m.pupils, m.possible, m.attended, m.authorised, m.unauthorised) == (5, 49, 40, 2, 7)
         assert m.attendance_text == "81.6%"      # 40/49 = 81.63%
@@ -168,13 +171,15 @@ def test_periods_offered(app, example):
     with app.test_request_context():
         half = figures.period_for("half_term", AS_OF)
         assert half.key == "2026/27 autumn 2" and half.start == date(2026, 11, 2)
-        assert half.comparison.key == "2025/26 autumn 2"
+        assert (half.comparison.key, half.comparison.start) == ("half-prev", date(2025, 11, 3))
         ytd = figures.period_for("ytd", AS_OF)
         assert ytd.key == "2026/27" and ytd.comparison.key == "ytd-prev"
         assert ytd.comparison.end == AS_OF - timedelta(weeks=52)
         last4 = figures.period_for("last4", AS_OF)
         assert last4.start == date(2026, 10, 19) and last4.end == AS_OF   # half-term week skipped
         assert figures.period_for("year:2025/26", AS_OF).key == "2025/26"
+        offered = dict(figures.choices(AS_OF))
+        assert "year:2025/26" in offered and "year:2027/28" not in offered   # not a year still to come
         assert figures.period_for("year:1999/00", AS_OF) is None
         assert figures.period_for("nonsense", AS_OF) is None
 
