@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('term', sa.String(length=10), nullable=True),
     sa.Column('label', sa.String(length=80), nullable=False),
     sa.Column('first_week', sa.Date(), nullable=False),
+    sa.Column('first_day', sa.Date(), nullable=False),
     sa.Column('last_day', sa.Date(), nullable=False),
     sa.Column('as_of', sa.Date(), nullable=True),
     sa.CheckConstraint("kind IN ('year', 'term', 'half_term', 'rolling')", name=op.f('ck_report_periods_kind')),

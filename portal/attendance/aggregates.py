@@ -46,10 +46,16 @@ class PeriodDef:
     first_week: date
     last_day: date
     as_of: date | None = None
+    first_day: date | None = None  # the day it starts (a term's first day); its first Monday if not given
+
+    def __post_init__(self):
+        if self.first_day is None:
+            object.__setattr__(self, "first_day", self.first_week)
 
     def row(self) -> dict:
         return {"key": self.key, "kind": self.kind, "academic_year": self.academic_year, "term": self.term,
-                "label": self.label, "first_week": self.first_week, "last_day": self.last_day, "as_of": self.as_of}
+                "label": self.label, "first_week": self.first_week, "first_day": self.first_day,
+                "last_day": self.last_day, "as_of": self.as_of}
 
 
 def _d(value) -> date:
@@ -77,19 +83,21 @@ def definitions(terms, bank_holidays, as_of: date) -> list[PeriodDef]:
     for year, year_terms in years.items():
         start = min(_d(t.start_date) for t in year_terms)
         end = max(_d(t.end_date) for t in year_terms)
-        out.append(PeriodDef(year, "year", year, None, f"Academic year {year}", calc.week_start(start), end))
+        out.append(PeriodDef(year, "year", year, None, f"Academic year {year}", calc.week_start(start), end,
+                             first_day=start))
         for t in year_terms:
             name = t.name.lower()
             t_start, t_end = _d(t.start_date), _d(t.end_date)
             out.append(PeriodDef(f"{year} {name}", "term", year, name, f"{t.name} term {year}",
-                                 calc.week_start(t_start), t_end))
+                                 calc.week_start(t_start), t_end, first_day=t_start))
             if t.half_term_start and t.half_term_end:
                 out.append(PeriodDef(f"{year} {name} 1", "half_term", year, name,
                                      f"{t.name} first half-term {year}", calc.week_start(t_start),
-                                     _d(t.half_term_start) - timedelta(days=1)))
+                                     _d(t.half_term_start) - timedelta(days=1), first_day=t_start))
                 second = _first_weekday(_d(t.half_term_end) + timedelta(days=1))
                 out.append(PeriodDef(f"{year} {name} 2", "half_term", year, name,
-                                     f"{t.name} second half-term {year}", calc.week_start(second), t_end))
+                                     f"{t.name} second half-term {year}", calc.week_start(second), t_end,
+                                     first_day=second))
     out += _rolling(terms, bank_holidays, as_of, years, out)
     return out
 
@@ -114,7 +122,7 @@ def _so_far_last_year(fixed: list[PeriodDef], kind: str, key: str, as_of: date, 
         return []
     end = min(same.last_day, before)
     return [PeriodDef(key, "rolling", same.academic_year, same.term, f"{same.label} to {_short(end)}",
-                      same.first_week, end, as_of)]
+                      same.first_week, end, as_of, first_day=same.first_day)]
 
 
 def _rolling(terms, bank_holidays, as_of: date, years: dict[str, list], fixed: list[PeriodDef]) -> list[PeriodDef]:
@@ -141,7 +149,7 @@ def _rolling(terms, bank_holidays, as_of: date, years: dict[str, list], fixed: l
         if before >= start:
             out.append(PeriodDef("ytd-prev", "rolling", last_year, None,
                                  f"{last_year} to {_short(min(before, end))}", calc.week_start(start),
-                                 min(before, end), as_of))
+                                 min(before, end), as_of, first_day=start))
     out += _so_far_last_year(fixed, "term", "term-prev", as_of, before)
     out += _so_far_last_year(fixed, "half_term", "half-prev", as_of, before)
     return out
@@ -176,9 +184,9 @@ def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date
     bank = frozenset(_d(d) for d in conn.execute(select(BankHoliday.date)).scalars())
     wanted = {p.key: p for p in definitions(terms, bank, as_of)}
     held = {r.key: PeriodDef(r.key, r.kind, r.academic_year, r.term, r.label, _d(r.first_week), _d(r.last_day),
-                             _d(r.as_of) if r.as_of else None)
-            for r in conn.execute(text("SELECT key, kind, academic_year, term, label, first_week, last_day, as_of "
-                                       "FROM report_periods"))}
+                             _d(r.as_of) if r.as_of else None, _d(r.first_day))
+            for r in conn.execute(text("SELECT key, kind, academic_year, term, label, first_week, last_day, as_of, "
+                                       "first_day FROM report_periods"))}
     changed = sorted(k for k in wanted.keys() | held.keys() if wanted.get(k) != held.get(k))
     keys, key_params = _in_list("k", changed)
     if changed:
@@ -187,8 +195,8 @@ def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date
         new = [wanted[k].row() for k in changed if k in wanted]
         if new:
             conn.execute(text("INSERT INTO report_periods (key, kind, academic_year, term, label, first_week, "
-                              "last_day, as_of) VALUES (:key, :kind, :academic_year, :term, :label, :first_week, "
-                              ":last_day, :as_of)"), new)
+                              "first_day, last_day, as_of) VALUES (:key, :kind, :academic_year, :term, :label, "
+                              ":first_week, :first_day, :last_day, :as_of)"), new)
     _temp_tables(conn, wanted.values())
     try:
         if pupil_ids_sql is None:

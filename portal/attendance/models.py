@@ -247,6 +247,7 @@ class ReportPeriod(Model):
     term: Mapped[str | None] = mapped_column(String(10))
     label: Mapped[str] = mapped_column(String(80))
     first_week: Mapped[date] = mapped_column(Date)
+    first_day: Mapped[date] = mapped_column(Date)  # the day it starts (a term's first day), for people
     last_day: Mapped[date] = mapped_column(Date)
     as_of: Mapped[date | None] = mapped_column(Date)
 

@@ -54,6 +54,7 @@ class Period:
     start: date        # the Monday of the first week counted
     end: date          # the last day counted
     comparison: Period | None = None  # the same period last year, where held
+    first_day: date | None = None  # the day it starts, for people (a term's first day, not its Monday)
 
     @property
     def reference_period(self) -> str | None:
@@ -86,7 +87,7 @@ def previous_year(academic_year: str) -> str:
 
 def _period(row: ReportPeriod, choice: str, label: str | None = None, comparison: Period | None = None) -> Period:
     return Period(row.key, choice, label or row.label, row.kind, row.academic_year, row.term, row.first_week,
-                  row.last_day, comparison)
+                  row.last_day, comparison, row.first_day)
 
 
 def _latest(kind: str, as_of: date) -> ReportPeriod | None:

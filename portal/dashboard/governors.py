@@ -241,7 +241,8 @@ def render_pdf(summary: Summary) -> bytes:
     if summary.period is None:
         para("The local authority has not entered any terms yet, so there are no figures.")
     else:
-        para(f"{summary.period.label} ({_long(summary.period.start)} to {_long(summary.until or summary.period.end)}). "
+        period = summary.period
+        para(f"{period.label} ({_long(period.first_day or period.start)} to {_long(summary.until or period.end)}). "
              f"{summary.phase} school. Pupils with possible sessions: {summary.pupils}.")
         para(f"Attendance {summary.attendance} (local authority {summary.la_attendance}); against the "
              f"{summary.ambition}% ambition: {summary.ambition_gap}; pupils at or above it: {summary.at_ambition}; "
