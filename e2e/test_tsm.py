@@ -1,13 +1,16 @@
-"""Targeting Support Meetings, end to end on the demo.
+"""The attendance picture and Targeting Support Meetings, end to end on the demo (issue 13).
 
+0. The LA admin opens the attendance picture: Hillview High School is below the 95% ambition;
+   the admin follows its persistent-absence figure to the pupils behind it (as many as the
+   figure counts).
 1. The LA admin opens this term's coverage: Hillview High School is missing its meeting; the
    admin books it (today, 9:00, Early Help invited) and the coverage shows it booked.
 2. The EWO opens Oakfield Academy's booked meeting, prepared from the data: the persistent
    absentees are listed; she records two pupil steps, a referral to the EWO (owned by the
    school) and school support (owned by the school's attendance lead).
 3. The school's attendance lead finds the referral step in "My actions"; it opens the referral
-   form pre-filled from the meeting's note. The school reads the minutes, page and PDF, with
-   its pupils' names.
+   form pre-filled from the meeting's note. The school opens its own attendance picture from
+   its home page, and reads the minutes, page and PDF, with its pupils' names.
 
 Each user has a browser context of their own. Screenshots go to /tmp/e2e-tsm/.
 """
@@ -78,8 +81,27 @@ def _record(ewo: Page, pupil_row, step: str, owner: str, note: str) -> str:
     return name
 
 
+def _below_the_ambition_to_its_persistent_absentees(admin: Page, school: str) -> None:
+    admin.get_by_role("link", name="Attendance picture").first.click()
+    expect(admin.locator("h1")).to_have_text("Attendance picture")
+    row = admin.locator("table.app-picture-schools tbody tr").filter(
+        has=admin.get_by_role("link", name=school, exact=True))
+    rate = float(re.match(r"\s*([\d.]+)%", row.locator("td").nth(1).inner_text()).group(1))
+    assert rate < 95, f"{school} is at {rate}%: the demo should have it below the ambition"
+    _shot(admin, "00-picture.png")
+    row.get_by_role("link", name=re.compile(r"persistent absence", re.I)).click()
+    heading = admin.locator("h1")
+    expect(heading).to_contain_text("Persistent absence")
+    expect(heading).to_contain_text(school)
+    count = int(re.search(r"(\d+) pupils?$", heading.inner_text().strip()).group(1))
+    assert count > 0
+    expect(admin.locator("table tbody tr")).to_have_count(min(count, 50))
+    _shot(admin, "00-persistent-absentees.png")
+
+
 def test_the_la_books_the_ewo_records_and_the_school_refers_from_the_minutes(browser: Browser, base_url: str):
     admin = _signed_in(browser, base_url, ADMIN)
+    _below_the_ambition_to_its_persistent_absentees(admin, "Hillview High School")
     _book(admin)
 
     ewo = _signed_in(browser, base_url, EWO)
@@ -109,6 +131,12 @@ def test_the_la_books_the_ewo_records_and_the_school_refers_from_the_minutes(bro
     expect(school.locator("#school_actions")).to_contain_text("Agreed at the Targeting Support Meeting")
     expect(school.locator("#school_actions")).to_contain_text(NOTE)
     _shot(school, "05-referral-pre-filled.png")
+
+    school.goto("/")
+    school.get_by_role("link", name="Attendance picture: Oakfield Academy").click()
+    expect(school.locator("h1")).to_have_text("Attendance picture: Oakfield Academy")
+    expect(school.locator("main")).to_contain_text("Persistent absence")
+    _shot(school, "06-school-picture.png")
 
     school.goto(meeting_path + "/minutes")
     expect(school.locator("main")).to_contain_text(referred)
