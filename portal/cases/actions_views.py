@@ -148,6 +148,8 @@ def _tsm_actions(show: str, today) -> list[dict]:
 
     items = db.session.scalars(stmt.order_by(TsmItem.due_date, TsmItem.id)).all()
     cohorts = cohort_choices()
+    open_ids = set(db.session.scalars(access.tsms_for(current_user).with_only_columns(SupportMeeting.id).where(
+        SupportMeeting.id.in_({item.meeting_id for item in items})))) if items else set()
     rows = []
     for item in items:
         shown = access.tsm_pupil_visible(current_user, item)
@@ -156,7 +158,6 @@ def _tsm_actions(show: str, today) -> list[dict]:
         else:
             subject = item.pupil.display_name if shown else "a pupil of the school"
         rows.append({"item": item, "pupil_shown": shown, "subject": subject,
-                     "meeting_open": db.session.scalar(access.tsms_for(current_user).with_only_columns(
-                         SupportMeeting.id).where(SupportMeeting.id == item.meeting_id)) is not None})
+                     "meeting_open": item.meeting_id in open_ids})
     return rows
 
