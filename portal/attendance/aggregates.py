@@ -169,12 +169,13 @@ class Refreshed:
 
 
 def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date | None = None,
-            last_day: date | None = None, codes_from: str | None = None) -> Refreshed:
+            last_day: date | None = None, codes_added: list[tuple[int, date, str, int]] | None = None) -> Refreshed:
     """Bring the aggregates up to date on `conn`, in its transaction: every pupil when
     `pupil_ids_sql` is None, else the pupils it selects (and their schools' weekly code counts
-    from first_day to last_day). `codes_from` names a table of marks (pupil_id, week_start,
-    code) that were all *added* (none replaced): the weekly code counts then grow by its counts
-    instead of being recounted from the marks (an import's first load of a term)."""
+    from first_day to last_day). `codes_added` counts marks that were all *added* (none
+    replaced) by (school id, week's Monday, code, marks): the weekly code counts then grow by them
+    instead of being recounted from the marks (an import's first load of a term counts them as it
+    reads the file)."""
     from sqlalchemy import select
 
     from portal.attendance.models import BankHoliday, Term
@@ -219,8 +220,8 @@ def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date
         schools = "SELECT DISTINCT p.school_id FROM pupils p JOIN agg_pupils a ON a.pupil_id = p.id"
         # a moved period changes every school's cells
         rebuild_cells(conn, None if changed else schools)
-        if codes_from is not None:
-            _add_codes(conn, codes_from)
+        if codes_added is not None:
+            _add_codes(conn, codes_added)
             return Refreshed(len(changed), "imported")
         first = calc.week_start(first_day) if first_day else date(1990, 1, 1)
         last = calc.week_start(last_day) + timedelta(days=6) if last_day else date(2200, 1, 1)
@@ -273,15 +274,13 @@ def _insert_codes(conn, where: str, params: dict) -> None:
         f"GROUP BY d.school_id, {week}, d.code"), params)
 
 
-def _add_codes(conn, table: str) -> None:
+def _add_codes(conn, counts: list[tuple[int, date, str, int]]) -> None:
     """Grow the weekly code counts by marks that were all added (none replaced)."""
-    conn.exec_driver_sql(
-        "INSERT INTO school_week_codes (school_id, week_start, code, sessions) "
-        "SELECT p.school_id, s.week_start, s.code, COUNT(*) "
-        f"FROM {table} s JOIN pupils p ON p.id = s.pupil_id WHERE true "
-        "GROUP BY p.school_id, s.week_start, s.code "
-        "ON CONFLICT (school_id, week_start, code) DO UPDATE SET sessions = school_week_codes.sessions + "
-        "excluded.sessions")
+    if counts:
+        conn.execute(text(
+            "INSERT INTO school_week_codes (school_id, week_start, code, sessions) VALUES (:s, :w, :c, :n) "
+            "ON CONFLICT (school_id, week_start, code) DO UPDATE SET sessions = school_week_codes.sessions + "
+            "excluded.sessions"), [{"s": s, "w": w, "c": c, "n": n} for s, w, c, n in counts])
 
 
 def _cohort_mask(alias: str) -> str:

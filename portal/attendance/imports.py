@@ -14,6 +14,7 @@ import contextlib
 import csv
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable
@@ -166,6 +167,9 @@ class _Staged:
     last_row: int = 1  # the file's last row read (the header is row 1)
     min_date: date | None = None
     max_date: date | None = None
+    # (school id, week's Monday as text, code) -> marks staged: the dashboards' weekly code
+    # counts grow by these when every staged mark turns out to be new
+    code_counts: Counter = field(default_factory=Counter)
 
 
 def import_marks(job: ImportJob, *, today: date | None = None,
@@ -248,11 +252,11 @@ def _check_and_stage(conn, dialect: str, run: _Run, scope: _Scope, codes: dict[s
                         continue
                     batch.append(mark)
                     if len(batch) >= BATCH:
-                        _stage(cursor, insert_sql, batch, staged)
+                        _stage(cursor, insert_sql, batch, staged, scope.school_of)
                         # a BufferedReader (it has tell) at runtime
                         run.report(min(80, 1 + 79 * raw.tell() // run.size), "Checking rows")  # type: ignore[attr-defined]
                 if batch:
-                    _stage(cursor, insert_sql, batch, staged)
+                    _stage(cursor, insert_sql, batch, staged, scope.school_of)
             except (UnicodeDecodeError, csv.Error) as exc:
                 sink.add(staged.last_row, "file", f"The file is not readable CSV text ({type(exc).__name__})")
             finally:
@@ -327,9 +331,10 @@ def _unknown_upn(upn: str, scope: _Scope) -> str:
     return f"Unknown UPN {upn[:20]} – import the pupil first"
 
 
-def _stage(cursor, insert_sql: str, batch: list[tuple], staged: _Staged) -> None:
+def _stage(cursor, insert_sql: str, batch: list[tuple], staged: _Staged, school_of: dict[int, int]) -> None:
     cursor.executemany(insert_sql, batch)
     staged.rows += len(batch)
+    staged.code_counts.update((school_of[m[0]], m[4], m[3]) for m in batch)  # counted in C (Counter)
     batch.clear()
 
 
@@ -390,7 +395,9 @@ def _save(conn, dialect: str, run: _Run, staged: _Staged, today: date) -> None:
         # every staged mark new (none replaced, none the same): the weekly code counts just grow
         added_only = counts["changed"] == 0 and counts["unchanged"] == 0
         aggregates.refresh(conn, today, "SELECT pupil_id FROM import_staging", staged.min_date, staged.max_date,
-                           codes_from="import_staging" if added_only else None)
+                           codes_added=[(school, date.fromisoformat(week), code, n)
+                                        for (school, week, code), n in staged.code_counts.items()]
+                           if added_only else None)
         conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
             status=ImportStatus.done, phase="Finished", progress=100, rows=staged.rows, error_count=0, errors=None,
             finished_at=utcnow(), message="", **counts))

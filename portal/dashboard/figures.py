@@ -444,6 +444,16 @@ def by_phase(scope: Scope, period: Period) -> list[Split]:
     return [Split(key, label, now[key], before.get(key)) for key, label in PHASES if key in now]
 
 
+def crossings_recorded_by(day: date | None) -> bool:
+    """Whether threshold crossings were being recorded by `day`: the daily refresh works them out
+    for windows ending this academic year and keeps them, so a year of marks loaded later has
+    none before it. (Any crossing held on or before `day` shows they were.)"""
+    if day is None:
+        return False
+    return db.session.scalar(select(ThresholdCrossing.id).where(ThresholdCrossing.window_end <= day).limit(1)) \
+        is not None
+
+
 def flag_counts(scope: Scope) -> dict[str, int]:
     """Pupils with each statutory flag this academic year (as of the last refresh)."""
     return {flag: int(n) for flag, n in db.session.execute(

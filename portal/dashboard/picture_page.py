@@ -230,8 +230,12 @@ class CountRow:
 def count_rows(now: figures.Measures, before: figures.Measures | None, period: figures.Period,
                flag_counts: dict[str, int], links: Links) -> list[CountRow]:
     """Pupils who crossed the penalty-notice threshold in the period, and each statutory flag."""
-    crossed_before = (f"{before.crossed} in {last_years_name(period)}" if before is not None
-                      else no_comparison(period))
+    if before is None:
+        crossed_before = no_comparison(period)
+    elif before.crossed or figures.crossings_recorded_by(period.comparison.end if period.comparison else None):
+        crossed_before = f"{before.crossed} in {last_years_name(period)}"
+    else:  # marks loaded after the fact: crossings are worked out from this academic year on
+        crossed_before = "Not recorded then"
     rows = [CountRow("crossed", "Crossed the penalty-notice threshold",
                      "10 or more unauthorised sessions in a rolling 10 school weeks, the window ending in the period",
                      now.crossed, links.drill("crossed") if now.crossed else None, crossed_before)]

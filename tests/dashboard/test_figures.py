@@ -245,3 +245,11 @@ def test_a_pupil_moving_school_moves_their_figures(app, example):
         schools = {s.key: s.measures for s in figures.by_school(figures.Scope.la(), _term())}
         assert (schools[str(world.school_a.id)].pupils, schools[str(world.school_a.id)].sa) == (2, 0)
         assert (schools[str(world.school_b.id)].pupils, schools[str(world.school_b.id)].sa) == (3, 1)
+
+
+def test_whether_crossings_were_recorded_by_a_day(app, example):
+    """Last year's crossings count as 0 only where crossings were being recorded then."""
+    with app.test_request_context():
+        assert figures.crossings_recorded_by(date(2025, 11, 7)) is True    # Dan's crossing ended that day
+        assert figures.crossings_recorded_by(date(2025, 11, 6)) is False
+        assert figures.crossings_recorded_by(None) is False
