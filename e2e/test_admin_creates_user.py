@@ -77,9 +77,10 @@ def test_admin_adds_a_user_who_then_chooses_a_password(page: Page, base_url: str
     expect(page).to_have_url(f"{base_url}/")
     expect(page.get_by_text("Your password has been changed.")).to_be_visible()
     nav = page.locator(".govuk-service-navigation__list")
-    # Early help is invited (as an agency) to the demo panel meeting, so its people see Panels.
+    # Early help is invited (as an agency) to the demo panel meeting and the demo's Targeting
+    # Support Meetings, so its people see Panels and Support meetings.
     assert [" ".join(t.split()) for t in nav.locator("a").all_text_contents()] == [
-        "Home", "Cases", "My actions", "Panels"]
+        "Home", "Cases", "My actions", "Panels", "Support meetings"]
     expect(page.locator(".app-header__account").get_by_role("link", name=f"{name} – your account")).to_be_visible()
 
     # The new password is the one that works from now on.

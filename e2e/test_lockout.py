@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import login
 
-EMAIL = "school2@demo.test"  # used by no other journey: the lock lasts 15 minutes
+EMAIL = "ewo2@demo.test"  # used by no other journey (Oakfield's school2 runs the TSM one): the lock lasts 15 minutes
 WRONG = "not-the-right-password"
 REFUSED = "The e-mail address or password is wrong, or the account is locked"
 

@@ -11,15 +11,19 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import demo_code, login, sign_out
 
-ADMIN_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Panels", "Sweeps",
-             "Follow-ups", "Organisations", "Users", "Audit log", "Stages", "Settings", "Calendar"]
-SCHOOL_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Follow-ups"]
+ADMIN_NAV = ["Home", "Pupils", "Attendance", "Attendance picture", "Imports", "Referrals", "Cases", "My actions",
+             "Panels", "Targeting support meetings", "Sweeps", "Follow-ups", "Organisations", "Users", "Audit log",
+             "Stages", "Settings", "Calendar"]
+SCHOOL_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Support meetings",
+              "Follow-ups"]
 # The demo panel meeting invites ewo@demo.test and Early Help: they see "Panels" while it is open to them.
-EWO_NAV = ["Home", "Pupils", "Attendance", "Referrals", "Cases", "My actions", "Panels", "Sweeps", "Follow-ups"]
+EWO_NAV = ["Home", "Pupils", "Attendance", "Attendance picture", "Referrals", "Cases", "My actions", "Panels",
+           "Targeting support meetings", "Sweeps", "Follow-ups"]
 AGENCY_NAV = ["Home", "Cases", "My actions"]
-INVITED_AGENCY_NAV = AGENCY_NAV + ["Panels"]
+# Early Help is also invited to the demo's Targeting Support Meetings: "Support meetings".
+INVITED_AGENCY_NAV = AGENCY_NAV + ["Panels", "Support meetings"]
 POLICE_NAV = AGENCY_NAV + ["Sweeps"]
-CHAIR_NAV = ["Home", "Panels"]
+CHAIR_NAV = ["Home", "Attendance picture", "Panels"]
 
 # (e-mail, name shown in the header, role, navigation the role must see)
 DEMO_USERS = [

@@ -47,6 +47,17 @@ def ewos() -> Select:
     return select(User).where(User.role == EWO, User.active.is_(True)).order_by(User.name)
 
 
+def school_staff(school_id: int | None = None) -> Select:
+    """The active school staff (of one school, when given): a TSM's attendance lead."""
+    stmt = select(User).where(User.role == SCHOOL_STAFF, User.active.is_(True))
+    return stmt.where(User.organisation_id == school_id) if school_id is not None else stmt
+
+
+def is_active_ewo(user) -> bool:
+    """An active education welfare officer (who may run a school's TSM)."""
+    return user is not None and user.role == EWO and user.active
+
+
 def may_lead_cases(user) -> bool:
     """A case's lead professional is an active EWO."""
     return user is not None and user.role == EWO and user.active

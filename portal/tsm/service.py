@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from portal import audit
-from portal.access.roles import EWO
+from portal import access, audit
 from portal.attendance.models import Term
 from portal.concurrency import check_version, flush_or_conflict
 from portal.errors import Refused
@@ -73,7 +72,7 @@ def book(actor: User, school: Organisation, held_at: datetime, *, ewo: User, sch
     elif not problems and db.session.scalar(select(SupportMeeting.id).where(
             SupportMeeting.school_id == school.id, SupportMeeting.term_id == term.id)) is not None:
         problems["day"] = f"{school.name} already has a TSM in the {term.name.lower()} term {term.academic_year}"
-    if ewo is None or ewo.role != EWO or not ewo.active:
+    if not access.is_active_ewo(ewo):
         problems["ewo_id"] = "Select the education welfare officer"
     if school_lead is not None and (school_lead.organisation_id != school.id or not school_lead.active):
         problems["school_lead_id"] = "Select a member of the school's staff"

@@ -92,9 +92,8 @@ def _book_choices(form: BookForm, school: Organisation | None) -> None:
     named = school.named_ewo_id if school else None
     form.ewo_id.choices = [("", "Select an officer")] + [
         (str(u.id), u.name + (" (the school's named EWO)" if u.id == named else "")) for u in ewos]
-    staff = db.session.scalars(select(User).join(Organisation, Organisation.id == User.organisation_id)
-                               .where(User.role == access.SCHOOL_STAFF, User.active.is_(True),
-                                      *([User.organisation_id == school.id] if school else []))
+    staff = db.session.scalars(access.school_staff(school.id if school else None)
+                               .join(Organisation, Organisation.id == User.organisation_id)
                                .order_by(Organisation.name, User.name)).all()
     form.school_lead_id.choices = [("", "Not named yet")] + [
         (str(u.id), u.name if school else f"{u.name} ({u.organisation.name})") for u in staff]
