@@ -58,9 +58,7 @@ class PeriodDef:
                 "last_day": self.last_day, "as_of": self.as_of}
 
 
-def _d(value) -> date:
-    """A date read back by raw SQL (SQLite hands back text)."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+_d = calc.as_date
 
 
 def _first_weekday(day: date) -> date:
@@ -102,11 +100,6 @@ def definitions(terms, bank_holidays, as_of: date) -> list[PeriodDef]:
     return out
 
 
-def _previous_year(academic_year: str) -> str:
-    first = int(academic_year[:4]) - 1
-    return f"{first}/{(first + 1) % 100:02d}"
-
-
 def _so_far_last_year(fixed: list[PeriodDef], kind: str, key: str, as_of: date, before: date) -> list[PeriodDef]:
     """For the term (half-term) in progress on as_of: the same one last year up to the same day
     a year before (`term-prev`, `half-prev`), so "this term" compares like with like."""
@@ -117,7 +110,7 @@ def _so_far_last_year(fixed: list[PeriodDef], kind: str, key: str, as_of: date, 
     if as_of >= current.last_day:
         return []
     suffix = current.key[len(current.academic_year):]  # " autumn", " autumn 2"
-    same = {p.key: p for p in fixed}.get(_previous_year(current.academic_year) + suffix)
+    same = {p.key: p for p in fixed}.get(calc.previous_academic_year(current.academic_year) + suffix)
     if same is None or before < same.first_week:
         return []
     end = min(same.last_day, before)

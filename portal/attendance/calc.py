@@ -202,6 +202,17 @@ def totals_for_codes(codes: Iterable[str], categories: dict[str, str]) -> Totals
     return Totals(possible, attended, approved, authorised, unauthorised, late, open_sessions)
 
 
+def previous_academic_year(academic_year: str) -> str:
+    """The academic year before one: "2026/27" -> "2025/26"."""
+    first = int(academic_year[:4]) - 1
+    return f"{first}/{(first + 1) % 100:02d}"
+
+
+def as_date(value) -> date:
+    """A date read back by raw SQL (SQLite hands back text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def week_start(day: date) -> date:
     """The Monday of the week a date falls in."""
     return day - timedelta(days=day.weekday())

@@ -114,9 +114,7 @@ KINDS: dict[str, FlagKind] = {k.key: k for k in (
 )}
 
 
-def _d(value) -> date:
-    """A date read back by raw SQL (SQLite hands back text)."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+_d = calc.as_date  # a date read back by raw SQL (SQLite hands back text)
 
 
 # ----- the calendar as temporary tables --------------------------------------------------

@@ -80,9 +80,7 @@ def _held() -> dict[str, ReportPeriod]:
     return cached
 
 
-def previous_year(academic_year: str) -> str:
-    first = int(academic_year[:4]) - 1
-    return f"{first}/{(first + 1) % 100:02d}"
+previous_year = calc.previous_academic_year
 
 
 def _period(row: ReportPeriod, choice: str, label: str | None = None, comparison: Period | None = None) -> Period:

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from portal.attendance import calendar
+from portal.attendance import calc, calendar
 from portal.attendance.imports import import_marks
 from portal.attendance.models import ClosureKind, ImportJob, ImportStatus, SchoolClosure, Term
 from portal.extensions import db
@@ -86,8 +86,7 @@ def last_year_range(today: date, extent: str = "year") -> tuple[date, date] | No
     term, _, _ = seed_term_range(today)
     if term is None or extent == "none":
         return None
-    first = int(term.academic_year[:4]) - 1
-    year = f"{first}/{(first + 1) % 100:02d}"
+    year = calc.previous_academic_year(term.academic_year)
     in_year = Term.academic_year == year
     start, end = db.session.execute(select(func.min(Term.start_date), func.max(Term.end_date)).where(in_year)).one()
     if start is None:
