@@ -129,8 +129,18 @@ def list_referrals():
 @audit.viewing("referral_viewed", "a referral", ("Referral", "referral_id"))
 def view_referral(referral_id: int):
     referral = access.get_referral_or_404(current_user, referral_id)
+    return _render_referral(referral, AdditionForm(), access.can_triage(current_user, referral))
+
+
+def _render_referral(referral: Referral, addition_form: AdditionForm, can_triage: bool, status: int = 200):
+    """The referral page. A referral back in the queue after more information was asked for shows
+    the question, and the additions made since it was asked are marked as new."""
+    asked = as_utc(referral.triaged_at) if referral.triage_message and referral.triaged_at else None
+    answered = referral.status == ReferralStatus.submitted and asked is not None
+    new = {a.id for a in referral.additions if answered and asked is not None and as_utc(a.created_at) > asked}
     return render_template("cases/referral.html", referral=referral, barrier_choices=dict(BARRIERS),
-                           addition_form=AdditionForm(), can_triage=access.can_triage(current_user, referral))
+                           addition_form=addition_form, can_triage=can_triage, answered=answered,
+                           new_additions=new), status
 
 
 @bp.route("/referrals/<int:referral_id>/additions", methods=["POST"])
@@ -147,8 +157,7 @@ def add_to_referral(referral_id: int):
         else:
             flash("Your information has been added to the referral.", "success")
             return redirect(url_for("cases.view_referral", referral_id=referral.id), code=303)
-    return render_template("cases/referral.html", referral=referral, barrier_choices=dict(BARRIERS),
-                           addition_form=form, can_triage=False), 422
+    return _render_referral(referral, form, False, 422)
 
 
 def _ewo_choices(referral):

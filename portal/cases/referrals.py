@@ -107,14 +107,22 @@ def add_information(actor: User, referral: Referral, text: str) -> ReferralAddit
     addition = ReferralAddition(referral=referral, author_id=actor.id, text=text)
     db.session.add(addition)
     db.session.flush()
-    audit.record(actor, "referral_information_added", referral)
+    answered = referral.status == ReferralStatus.more_info
+    if answered:  # the school answered the EWO's question: the referral goes back to the triage queue
+        referral.status = ReferralStatus.submitted
+        referral.submitted_at = utcnow()
+        audit.record(actor, "referral_information_added", referral,
+                     changes={"status": {"from": ReferralStatus.more_info, "to": ReferralStatus.submitted}})
+    else:
+        audit.record(actor, "referral_information_added", referral)
     if referral.case is not None:
         db.session.add(ChronologyEntry(case_id=referral.case.id, kind="referral", occurred_at=utcnow(),
                                        author_id=actor.id, organisation_id=actor.organisation_id,
                                        text=f"The school added information to the referral: {text}"))
     if referral.school.named_ewo is not None:
-        notify.notify_users([referral.school.named_ewo], "The school added information to a referral",
-                            _link(referral))
+        notify.notify_users([referral.school.named_ewo],
+                            f"{referral.school.name} added the information you asked for: the referral needs triage"
+                            if answered else "The school added information to a referral", _link(referral))
     db.session.flush()
     return addition
 

@@ -368,6 +368,33 @@ def test_asking_for_more_information_or_declining_needs_a_message(app, world, pu
     assert school.get(f"/referrals/{referral_id}/edit").status_code == (200 if decision == "more_info" else 403)
 
 
+def test_information_added_after_more_was_asked_for_returns_the_referral_to_the_triage_queue(app, world, pupil):
+    """Issue 14.1: "more information asked for" was a dead end: the addition left it there."""
+    staff, ewo = world.user("school_staff"), world.user("ewo")
+    referral = referrals.save_draft(staff, pupil, dict(GOOD))
+    referrals.submit(staff, referral, referral.version)
+    referrals.add_information(staff, referral, "An earlier note.")
+    referrals.ask_for_information(ewo, referral, "Please send the dates of the meetings.", referral.version)
+    db.session.commit()
+    referral_id = referral.id
+
+    school = signed_in(app, staff)
+    school.get(f"/referrals/{referral_id}")
+    response = school.post_form(f"/referrals/{referral_id}/additions", {"text": "Meetings on 12 and 20 Nov."})
+    assert id_from(response, "/referrals/") == referral_id
+    assert reload(Referral, referral_id).status == "submitted"
+
+    ewo_client = signed_in(app, ewo)
+    assert f'href="/referrals/{referral_id}"' in ewo_client.get("/referrals").get_data(as_text=True)
+    page = ewo_client.get(f"/referrals/{referral_id}")
+    html = page.get_data(as_text=True)
+    assert f'href="/referrals/{referral_id}/triage"' in html
+    assert "Please send the dates of the meetings." in text_of(page)
+    new = re.findall(r'<li class="app-card-list__item--new">(.*?)</li>', html, re.S)
+    assert len(new) == 1 and "Meetings on 12 and 20 Nov." in new[0] and "New" in new[0]
+    assert ewo_client.get(f"/referrals/{referral_id}/triage").status_code == 200
+
+
 # ----- 2. need to know -------------------------------------------------------------------------
 
 @pytest.fixture
