@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal import access, audit, transaction
+from portal import access, audit
 from portal.cases import bp
 from portal.cases import referrals as service
 from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
@@ -54,25 +54,26 @@ def _render_form(form, pupil, referral, barriers, extra_errors, status=200):
 def _save(form, pupil, referral):
     """Save the draft, then submit it if asked. Returns a response."""
     data, extra = _form_data(form)
+    submitting = request.form.get("action") == "submit"
     if not form.validate() or extra:
         return _render_form(form, pupil, referral, data["barriers"], extra, 422)
+    if submitting and (problems := service.missing_in(data)):
+        # Refused before anything is saved: no draft appears that the school did not ask for.
+        extra = {("barrier_illness" if f == "barriers" else f): m for f, m in problems}
+        return _render_form(form, pupil, referral, data["barriers"], extra, 422)
     try:
-        referral = service.save_draft(current_user, pupil, data, referral, form.version.data)
-    except Refused as exc:
+        saved = service.save_draft(current_user, pupil, data, referral, form.version.data)
+        if submitting:
+            service.submit(current_user, saved, saved.version)
+    except Refused as exc:  # nothing is kept: the request rolls back
         form.form_errors.append(exc.message)
-        return _render_form(form, pupil, referral, data["barriers"], extra, 409)
-    if request.form.get("action") == "submit":
-        transaction.keep()  # the draft is saved even if its submission is refused
-        try:
-            service.submit(current_user, referral, referral.version)
-        except Refused as exc:
-            extra = {("barrier_illness" if f == "barriers" else f): m for f, m in exc.problems.items()}
-            form.version.data = referral.version
-            return _render_form(form, pupil, referral, data["barriers"], extra, 422)
+        extra = {("barrier_illness" if f == "barriers" else f): m for f, m in exc.problems.items()}
+        return _render_form(form, pupil, referral, data["barriers"], extra, 409 if not exc.problems else 422)
+    if submitting:
         flash("The referral has been sent to the named education welfare officer.", "success")
     else:
         flash("The draft has been saved. It is not sent until you submit it.", "success")
-    return redirect(url_for("cases.view_referral", referral_id=referral.id), code=303)
+    return redirect(url_for("cases.view_referral", referral_id=saved.id), code=303)
 
 
 @bp.route("/pupils/<int:pupil_id>/referrals/new", methods=["GET", "POST"])

@@ -67,14 +67,21 @@ def save_draft(actor: User, pupil, data: dict, referral: Referral | None = None,
 
 def missing_for_submit(referral: Referral) -> list[tuple[str, str]]:
     """What a referral needs before it can be submitted: (field, message)."""
+    return missing_in({field: getattr(referral, field) for field in FIELDS})
+
+
+def missing_in(data: dict) -> list[tuple[str, str]]:
+    """What the answers (as `save_draft` takes them) lack before they can be submitted, so that a
+    refused submission is answered before anything is saved."""
     problems = []
-    if not referral.barriers:
+    barriers = data.get("barriers") or {}
+    if not barriers:
         problems.append(("barriers", "Select at least one barrier to attendance"))
-    elif "other" in referral.barriers and not referral.barriers["other"].strip():
+    elif "other" in barriers and not (barriers["other"] or "").strip():
         problems.append(("barriers", "Describe the other barrier"))
-    if not referral.school_actions.strip():
+    if not (data.get("school_actions") or "").strip():
         problems.append(("school_actions", "Say what the school has already done (calls, letters, meetings)"))
-    if referral.consent != "given" and not referral.lawful_basis.strip():
+    if data.get("consent") != "given" and not (data.get("lawful_basis") or "").strip():
         problems.append(("lawful_basis", "Consent was not given: say what lawful basis you rely on to share"))
     return problems
 

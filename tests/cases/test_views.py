@@ -293,6 +293,36 @@ def test_correcting_a_refused_submission_leaves_one_referral(client, world, pupi
     assert db.session.scalars(select(Referral.status).where(Referral.pupil_id == pupil.id)).all() == ["submitted"]
 
 
+def test_a_refused_submission_saves_no_draft_and_keeps_the_answers(client, world, pupil):
+    """Issue 14.2: a failed submit silently saved a draft (the list grew by one, the heading changed)."""
+    client.login(world.user("school_staff"))
+    client.get(f"/pupils/{pupil.id}/referrals/new")
+    response = client.post_form(f"/pupils/{pupil.id}/referrals/new",
+                                {**REFERRAL_FORM, "school_actions": "", "action": "submit"})
+    assert response.status_code == 422
+    assert "Say what the school has already done" in _error_summary(response)
+    assert "Refer Alex Able" in text_of(response)
+    assert "Asthma: frequent attacks in the mornings" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+    assert "Alex Able" not in text_of(client.get("/referrals"))
+
+    # "Save as draft" saves what is there, even incomplete.
+    response = client.post_form(f"/pupils/{pupil.id}/referrals/new",
+                                {**REFERRAL_FORM, "school_actions": "", "action": "draft"})
+    referral_id = id_from(response, "/referrals/")
+    assert reload(Referral, referral_id).status == "draft"
+
+    # A refused submission of the draft leaves the draft as it was saved.
+    edit = client.get(f"/referrals/{referral_id}/edit")
+    response = client.post_form(f"/referrals/{referral_id}/edit", {
+        **REFERRAL_FORM, "barrier_illness": "Changed", "school_actions": "", "action": "submit",
+        "version": hidden_value(edit, "version")})
+    assert response.status_code == 422 and "Changed" in response.get_data(as_text=True)
+    referral = reload(Referral, referral_id)
+    assert referral.status == "draft" and referral.barriers == {"illness": "Asthma: frequent attacks in the mornings"}
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
+
+
 def test_blank_information_is_not_added_to_a_referral(client, world, pupil):
     staff = world.user("school_staff")
     referral = referrals.save_draft(staff, pupil, dict(GOOD))
