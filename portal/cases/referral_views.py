@@ -9,7 +9,7 @@ from portal import access, audit
 from portal.cases import bp
 from portal.cases import referrals as service
 from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
-from portal.cases.models import BARRIERS, Referral, ReferralStatus
+from portal.cases.models import BARRIERS, Case, Referral, ReferralStatus
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.forms import shows_errors
@@ -76,11 +76,24 @@ def _save(form, pupil, referral):
     return redirect(url_for("cases.view_referral", referral_id=saved.id), code=303)
 
 
+def _already_referred(pupil, existing):
+    """A second open referral for a pupil is refused (409), with the way to the existing one."""
+    if isinstance(existing, Case):
+        href, text = url_for("cases.view_case", case_id=existing.id), "Go to the open case"
+    else:
+        href, text = url_for("cases.view_referral", referral_id=existing.id), (
+            "Continue the draft" if existing.status == ReferralStatus.draft else "Go to the referral")
+    return render_template("cases/referral_exists.html", pupil=pupil, message=service.refusal_for(existing),
+                           href=href, link_text=text), 409
+
+
 @bp.route("/pupils/<int:pupil_id>/referrals/new", methods=["GET", "POST"])
 @access.require("refer")
 @audit.viewing("referral_form_viewed", "the referral form", ("Pupil", "pupil_id"))
 def new_referral(pupil_id: int):
     pupil = access.get_pupil_or_404(current_user, pupil_id)
+    if (existing := service.already_referred(pupil.id)) is not None:
+        return _already_referred(pupil, existing)
     form = ReferralForm()
     if form.is_submitted():
         return _save(form, pupil, None)

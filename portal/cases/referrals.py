@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portal import access, audit
 from portal.cases.models import (
+    ACTIVE_CASE_STATES,
     BARRIER_LABELS,
     Case,
     CaseStatus,
@@ -44,9 +45,36 @@ def snapshot(pupil) -> dict:
             "band": calc.band(y.attended, y.possible), "unauthorised_10_weeks": s.unauthorised_in_window}
 
 
+# A referral still being written, awaiting triage or awaiting the school's answer.
+OPEN_REFERRAL_STATES = (ReferralStatus.draft, ReferralStatus.submitted, ReferralStatus.more_info)
+
+
+def already_referred(pupil_id: int) -> Referral | Case | None:
+    """The pupil's active case, else the pupil's open referral: a second referral would put the
+    child twice in the EWO's queue."""
+    case = db.session.scalar(select(Case).where(Case.pupil_id == pupil_id, Case.status.in_(ACTIVE_CASE_STATES))
+                             .order_by(Case.id.desc()).limit(1))
+    if case is not None:
+        return case
+    return db.session.scalar(select(Referral).where(Referral.pupil_id == pupil_id,
+                                                    Referral.status.in_(OPEN_REFERRAL_STATES))
+                             .order_by(Referral.id.desc()).limit(1))
+
+
+def refusal_for(existing: Referral | Case) -> str:
+    if isinstance(existing, Case):
+        return "This pupil already has an open case: add to the case instead of referring again."
+    if existing.status == ReferralStatus.draft:
+        return "A referral for this pupil is already being drafted: continue that draft instead."
+    return (f"A referral for this pupil is already open ({existing.status_label.lower()}): "
+            "add information to it instead of referring again.")
+
+
 def save_draft(actor: User, pupil, data: dict, referral: Referral | None = None,
                expected_version: int | None = None) -> Referral:
     if referral is None:
+        if (existing := already_referred(pupil.id)) is not None:
+            raise Refused(refusal_for(existing))
         referral = Referral(pupil_id=pupil.id, school_id=pupil.school_id, created_by_id=actor.id,
                             status=ReferralStatus.draft)
         db.session.add(referral)

@@ -15,6 +15,7 @@ from sqlalchemy import event, func, select, update
 from portal.attendance.models import PupilWeek
 from portal.cases import referrals, service
 from portal.cases.models import Action, Case, CaseShare, ChronologyEntry, Referral, ReferralAddition, Stage
+from portal.errors import Refused
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.pupils.models import Pupil
@@ -321,6 +322,45 @@ def test_a_refused_submission_saves_no_draft_and_keeps_the_answers(client, world
     referral = reload(Referral, referral_id)
     assert referral.status == "draft" and referral.barriers == {"illness": "Asthma: frequent attacks in the mornings"}
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted", "more_info", "case"])
+def test_a_pupil_with_an_open_referral_or_case_is_not_referred_twice(app, client, world, pupil, state):
+    """Issue 14.3: the pupil page offered "Refer" again, and the EWO's queue showed the child twice."""
+    staff, ewo = world.user("school_staff"), world.user("ewo")
+    referral = referrals.save_draft(staff, pupil, dict(GOOD))
+    if state != "draft":
+        referrals.submit(staff, referral, referral.version)
+    if state == "more_info":
+        referrals.ask_for_information(ewo, referral, "The letters, please.", referral.version)
+    case = referrals.accept(ewo, referral, ewo, referral.version) if state == "case" else None
+    db.session.commit()
+    existing = f"/cases/{case.id}" if case else f"/referrals/{referral.id}"
+
+    client.login(staff)
+    page = client.get(f"/pupils/{pupil.id}")
+    html = page.get_data(as_text=True)
+    assert f"/pupils/{pupil.id}/referrals/new" not in html and "Refer to the education welfare officer" not in html
+    assert f'href="{existing}"' in html
+
+    response = client.get(f"/pupils/{pupil.id}/referrals/new")
+    assert response.status_code == 409 and f'href="{existing}"' in response.get_data(as_text=True)
+    response = client.post_form(f"/pupils/{pupil.id}/referrals/new", {**REFERRAL_FORM, "action": "submit"})
+    assert response.status_code == 409 and f'href="{existing}"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
+    with pytest.raises(Refused):
+        referrals.save_draft(staff, pupil, dict(GOOD))
+
+
+def test_a_pupil_whose_referral_was_declined_can_be_referred_again(client, world, pupil):
+    staff, ewo = world.user("school_staff"), world.user("ewo")
+    referral = referrals.save_draft(staff, pupil, dict(GOOD))
+    referrals.submit(staff, referral, referral.version)
+    referrals.decline(ewo, referral, "Not yet: try the early help offer first.", referral.version)
+    db.session.commit()
+    client.login(staff)
+    assert f"/pupils/{pupil.id}/referrals/new" in client.get(f"/pupils/{pupil.id}").get_data(as_text=True)
+    assert client.get(f"/pupils/{pupil.id}/referrals/new").status_code == 200
 
 
 def test_blank_information_is_not_added_to_a_referral(client, world, pupil):
