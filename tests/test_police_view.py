@@ -123,6 +123,7 @@ def scene(world, time_machine) -> Scene:
     items = [panels.add_item(chair, meeting, case, "Listed by the chair") for case in (shared, other)]
     panels.invite_user(chair, meeting, police)
     panels.publish(chair, meeting)
+    meeting.held_at = utcnow() - timedelta(minutes=1)  # the meeting has started: decisions may be recorded
     for item, rationale in zip(items, RATIONALES):
         panels.record_decision(chair, item, "continue_support", rationale, day + timedelta(days=42),
                                [{"description": "Mentor to meet the pupil weekly", "owner_org": world.school_a,
