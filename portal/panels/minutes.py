@@ -185,7 +185,7 @@ def build_minutes(meeting: PanelMeeting, version: str, *, with_rationale: bool =
                                                    action.status))
         listed.append(entry)
     return Minutes(meeting=meeting, version=version, when=as_utc(meeting.held_at).astimezone(LONDON)
-                   .strftime("%-d %B %Y, %-I:%M%p").replace("AM", "am").replace("PM", "pm"),
+                   .strftime("%-d %B %Y, %H:%M"),
                    place=meeting.place or "Online", chair=meeting.chair.name,
                    present=by_status["present"], apologies=by_status["apologies"],
                    absent=by_status["absent"] + by_status["not recorded"],

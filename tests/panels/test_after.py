@@ -328,3 +328,16 @@ def test_my_actions_heads_each_case_once(app, world, decided, day):  # noqa: F81
     html = signed_in(app, world.user("early_help")).get("/actions").get_data(as_text=True)
     assert "Early help to join the review" in html and "Early help to visit Ellis at home" in html
     assert html.count(f"Case: {ellis.pupil.display_name}") == 1
+
+
+def test_times_are_24_hour_and_the_agendas_slot_column_is_not_called_minutes(app, world, chair, meeting):  # noqa: F811
+    """The minutes say "10:00", not "10:00am"; the agenda's slot length is "Time allowed
+    (minutes)", not a "Minutes" column beside the meeting's minutes."""
+    publish_with(world, meeting, make_case(world, forename="Ellis"))
+    minutes = chair.get(f"/panels/{meeting.id}/minutes").get_data(as_text=True)
+    assert ", 10:00</h1>" in " ".join(minutes.split()).replace(" </h1>", "</h1>")
+    assert "am</h1>" not in minutes and "10:00am" not in minutes
+    text = " ".join(pdf_text(chair.get(f"/panels/{meeting.id}/minutes/pdf").data).split())
+    assert ", 10:00" in text and "10:00am" not in text
+    agenda = chair.get(f"/panels/{meeting.id}").get_data(as_text=True)
+    assert ">Time allowed (minutes)</th>" in agenda and ">Minutes</th>" not in agenda
