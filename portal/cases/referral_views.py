@@ -173,7 +173,8 @@ def triage_referral(referral_id: int):
                 lead = db.session.get(User, int(form.lead_id.data or 0))
                 if lead is None:
                     abort(400)
-                case = service.accept(current_user, referral, lead, form.version.data)
+                case = service.accept(current_user, referral, lead, form.version.data,
+                                      share_with_police=bool(form.police.data))
                 flash("The referral has been accepted and a case opened.", "success")
                 return redirect(url_for("cases.view_case", case_id=case.id), code=303)
             if form.decision.data == "more_info":

@@ -131,7 +131,10 @@ def _triaged(actor: User, referral: Referral, status: ReferralStatus, message: s
     referral.triage_message = message
 
 
-def accept(actor: User, referral: Referral, lead: User, expected_version: int | None) -> Case:
+def accept(actor: User, referral: Referral, lead: User, expected_version: int | None, *,
+           share_with_police: bool = False) -> Case:
+    """Accept the referral and open its case. The police see that the case was opened only when
+    the EWO chooses it (`share_with_police`)."""
     _check_version(referral, expected_version)
     if not access.may_lead_cases(lead):
         raise Refused("The lead professional must be an active education welfare officer.",
@@ -152,7 +155,8 @@ def accept(actor: User, referral: Referral, lead: User, expected_version: int | 
                         text=f"Referred by {referral.school.name}. Barriers: {barriers}. "
                              f"Already done by the school: {referral.school_actions}"),  # not for the police
         ChronologyEntry(case_id=case.id, kind="triage", occurred_at=now, author_id=actor.id,
-                        organisation_id=actor.organisation_id, text=opened, police_text=opened),
+                        organisation_id=actor.organisation_id, text=opened,
+                        police_text=opened if share_with_police else None),
     ])
     audit.record(actor, "referral_accepted", referral, changes={"status": {"from": ReferralStatus.submitted,
                                                                               "to": ReferralStatus.accepted}})
