@@ -545,7 +545,8 @@ def test_the_police_read_a_closed_case_without_its_attendance_figures(app, world
     ewo = signed_in(app, world.user("ewo"))
     share_with(ewo, case.id, world.police_org, "Sweep follow-up: found in town twice")
     case = reload(Case, case.id)
-    service.set_stage(world.user("ewo"), case, stage(4), case.version, "Attendance down to 80.0% this term")
+    service.set_stage(world.user("ewo"), case, stage(4), case.version, "Attendance down to 80.0% this term",
+                      share_with_police=True)  # chosen (issue 14): the police wording leaves the reason out
     page = ewo.get(f"/cases/{case.id}/close")
     response = ewo.post_form(f"/cases/{case.id}/close", {"reason": "improved", "text": "Back to 97% since the GP "
                                                          "changed her inhaler", "version": hidden_value(page, "version")})
