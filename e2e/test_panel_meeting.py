@@ -2,12 +2,13 @@
 
 1. Early help opens its case list: the first case shared with it is the one the chair will
    list (its number and its school are read off the list).
-2. The chair schedules a meeting for tomorrow. With the case's review set two months ahead
+2. The chair schedules a meeting for today, a minute or two ahead (decisions are taken only
+   once the meeting has started). With the case's review set two months ahead
    (by the LA), the case is neither referred to the panel nor due, and the chair's attempt to
    add it is refused (the same answer as for a number no case has). The LA brings the review
-   forward to tomorrow; now the chair adds it with a reason, invites Early Help and publishes
+   forward to today; now the chair adds it with a reason, invites Early Help and publishes
    the agenda.
-3. The chair runs the meeting: records a decision with two actions, one for Early Help and
+3. Once the meeting has started, the chair runs it: records a decision with two actions, one for Early Help and
    one for the pupil's school; the screen moves on without a page reload (htmx).
 4. The chair downloads the restricted minutes as a PDF: it holds the child's name, the
    decision and both actions; the redacted PDF holds neither the child's name.
@@ -19,13 +20,15 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from e2e.conftest import ACTION_TIMEOUT_MS, login
+from portal.timeutil import LONDON
 from portal.timeutil import today as london_today
 
 SHOTS = Path("/tmp/e2e-panel")
@@ -84,12 +87,13 @@ def _review_in(page: Page, case_number: str, days: int) -> None:
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("The case has been updated")
 
 
-def _schedule_and_publish(page: Page, case_number: str, pupil: str, lead: Page) -> str:
+def _schedule_and_publish(page: Page, case_number: str, pupil: str, lead: Page) -> tuple[str, datetime]:
+    """Schedule a meeting starting in one to two minutes, list the case and publish; the start."""
     page.goto("/panels")
     page.get_by_role("button", name="Schedule a meeting").click()
-    tomorrow = london_today() + timedelta(days=1)
-    page.get_by_label("Date").fill(tomorrow.isoformat())
-    page.get_by_label("Start time").fill("10:00")
+    start = (datetime.now(LONDON) + timedelta(minutes=2)).replace(second=0, microsecond=0)
+    page.get_by_label("Date").fill(start.date().isoformat())
+    page.get_by_label("Start time").fill(start.strftime("%H:%M"))
     page.get_by_label("Place").fill("Civic Centre, Committee Room 1")
     page.get_by_role("button", name="Schedule the meeting").click()
     expect(page).to_have_url(re.compile(r"/panels/\d+$"))
@@ -101,7 +105,7 @@ def _schedule_and_publish(page: Page, case_number: str, pupil: str, lead: Page) 
     _add_case(page, case_number)  # neither referred to the panel nor due for review
     expect(page.locator(".govuk-error-summary")).to_contain_text("No case with that number can be added")
     _shot(page, "00-case-not-listable.png")
-    _review_in(lead, case_number, 1)  # due on the panel's day
+    _review_in(lead, case_number, 0)  # due on the panel's day
     page.goto(meeting_path)
     page.get_by_text("Add a case by its number").click()
     _add_case(page, case_number)
@@ -115,7 +119,12 @@ def _schedule_and_publish(page: Page, case_number: str, pupil: str, lead: Page) 
     page.get_by_role("button", name="Publish the agenda to the members").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("The agenda has been published")
     _shot(page, "01-meeting-published.png")
-    return meeting_path
+    return meeting_path, start
+
+
+def _wait_for_the_start(start: datetime) -> None:
+    """Decisions are taken only once the meeting has started."""
+    time.sleep(max(0.0, (start - datetime.now(LONDON)).total_seconds()) + 1)
 
 
 def _run_and_decide(page: Page, pupil: str, school: str) -> None:
@@ -154,7 +163,8 @@ def test_the_chair_runs_a_panel_and_early_help_gets_its_action(browser: Browser,
 
     chair = _signed_in(browser, base_url, CHAIR)
     admin = _signed_in(browser, base_url, ADMIN)
-    meeting_path = _schedule_and_publish(chair, case_number, pupil, admin)
+    meeting_path, start = _schedule_and_publish(chair, case_number, pupil, admin)
+    _wait_for_the_start(start)
     _run_and_decide(chair, pupil, school)
 
     chair.goto(meeting_path)

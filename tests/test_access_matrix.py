@@ -80,7 +80,8 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "attendance.school_closures": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
     "attendance.new_closure": (SCHOOLS_EWO_ADMIN, {"GET": 200, "POST": 422}),
     "attendance.remove_closure": (SCHOOLS_EWO_ADMIN, {"GET": 200, "POST": 303}),
-    "cases.new_referral": (SCHOOL, {"GET": 200, "POST": 422}),
+    # the pupil already has an open referral and case: a second referral is refused (issue 14.3)
+    "cases.new_referral": (SCHOOL, {"GET": 409, "POST": 409}),
     "cases.edit_referral": (SCHOOL, {"GET": 200, "POST": 422}),
     "cases.list_referrals": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
     "cases.view_referral": (SCHOOLS_EWO_ADMIN, {"GET": 200}),

@@ -113,7 +113,7 @@ def scene(world, time_machine) -> Scene:
     cases.add_action(ewo, shared, "School to call home each morning", TODAY + timedelta(days=7),
                      owner_org=world.school_a)
     cases.add_action(ewo, shared, "Include Jordan in the next town-centre patrol briefing", TODAY + timedelta(days=9),
-                     owner_org=world.police_org)
+                     owner_org=world.police_org, police_shareable=True)  # chosen for the police
     stage = db.session.scalar(select(Stage).where(Stage.position == 6))
     cases.set_stage(ewo, shared, stage, shared.version, "Attendance down to 81.7% this term")
 
@@ -123,6 +123,7 @@ def scene(world, time_machine) -> Scene:
     items = [panels.add_item(chair, meeting, case, "Listed by the chair") for case in (shared, other)]
     panels.invite_user(chair, meeting, police)
     panels.publish(chair, meeting)
+    meeting.held_at = utcnow() - timedelta(minutes=1)  # the meeting has started: decisions may be recorded
     for item, rationale in zip(items, RATIONALES):
         panels.record_decision(chair, item, "continue_support", rationale, day + timedelta(days=42),
                                [{"description": "Mentor to meet the pupil weekly", "owner_org": world.school_a,
@@ -301,6 +302,10 @@ def test_the_crawl_sees_what_the_police_are_meant_to_see(app, world, scene):
     # a support plan its author shared with the police is in their view (its words; not the support named)
     assert SHARED_PLAN_TEXT in text and "Police mentoring scheme place" not in text
     assert "PCSO spoke to Jordan" in text and "Seen near the shops" in text and "Include Jordan" in text
+    # what nobody chose to share with the police stays out: the triage, an action, the stage change, the
+    # EWO's sweep match (issue 14, point 8)
+    assert "Referral accepted" not in text and "School to call home" not in text
+    assert "Stage changed" not in text and "truancy sweep" not in text.lower()
     for item in scene.items:
         assert police.get(f"/panels/{scene.meeting.id}/items/{item.id}").status_code == 200
     minutes, _ = readable(police.get(f"/panels/{scene.meeting.id}/minutes/pdf?version=restricted"))

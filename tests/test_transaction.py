@@ -137,7 +137,8 @@ def test_a_failed_sign_in_is_recorded_though_the_answer_is_401(client, world):
         AuditEvent.verb == "login_failed", AuditEvent.actor_id == user.id)) == 1
 
 
-def test_a_refused_submission_keeps_the_draft_it_saved_and_not_the_submission(client, world):
+def test_a_refused_submission_keeps_neither_a_draft_nor_the_submission(client, world):
+    """Issue 14.2: a draft is saved only when "Save as draft" is chosen."""
     from tests.cases.test_views import REFERRAL_FORM
 
     pupil = make_pupil(world.school_a)
@@ -149,7 +150,7 @@ def test_a_refused_submission_keeps_the_draft_it_saved_and_not_the_submission(cl
                                 {**REFERRAL_FORM, "barrier": [], "action": "submit"})
     assert response.status_code == 422
     db.session.expire_all()
-    assert db.session.scalars(select(Referral.status).where(Referral.pupil_id == pupil.id)).all() == ["draft"]
+    assert db.session.scalars(select(Referral.status).where(Referral.pupil_id == pupil.id)).all() == []
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.verb == "referral_submitted")) == 0
 

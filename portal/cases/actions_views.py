@@ -50,7 +50,8 @@ def add_action(case_id: int):
         owner_user, owner_org = _owner(form.owner.data)
         try:
             service.add_action(current_user, case, form.description.data.strip(), form.due_date.data,
-                               owner_user=owner_user, owner_org=owner_org)
+                               owner_user=owner_user, owner_org=owner_org,
+                               police_shareable=bool(form.police_shareable.data))
         except Refused as exc:
             form.form_errors.append(exc.message)
         else:

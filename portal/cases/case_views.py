@@ -190,10 +190,12 @@ def update_case(case_id: int):
         version = form.version.data
         if form.stage_id.data and int(form.stage_id.data) != case.stage_id:
             stage = db.session.get(Stage, int(form.stage_id.data))
-            service.set_stage(current_user, case, stage, version, form.reason.data or "")
+            service.set_stage(current_user, case, stage, version, form.reason.data or "",
+                              share_with_police=bool(form.police.data))
             version = case.version
         if form.status.data and form.status.data != case.status:
-            service.set_status(current_user, case, form.status.data, version)
+            service.set_status(current_user, case, form.status.data, version,
+                               share_with_police=bool(form.police.data))
             version = case.version
         if form.next_review.data and form.next_review.data != case.next_review:
             service.set_review(current_user, case, form.next_review.data, version)

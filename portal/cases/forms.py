@@ -1,6 +1,13 @@
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import (
     BooleanField,
     DateField,
@@ -68,6 +75,8 @@ class TriageForm(VersionedForm):
     message = TextAreaField("Message to the school", widget=GovTextArea(),
                             description="Needed to ask for more information or to decline: the school sees it.",
                             validators=[Length(max=3000)])
+    police = BooleanField("Accepted: the police may see that the case was opened, if it is shared with them",
+                          widget=GovCheckboxInput())  # chosen, never assumed
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
     def validate_message(self, field):
@@ -118,6 +127,8 @@ class ActionForm(Form):
     owner = SelectField("Owner", widget=GovSelect(), validators=[InputRequired("Select who owns the action")])
     due_date = DateField("Due date", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
                          validators=[InputRequired("Enter a due date, like 2026-12-04")])
+    police_shareable = BooleanField("The police may see this action if the case is shared with them",
+                                    widget=GovCheckboxInput())  # chosen, never assumed
     submit = SubmitField("Add action", widget=GovSubmitInput())
 
 
@@ -145,6 +156,8 @@ class CaseUpdateForm(VersionedForm):
     next_review = DateField("Next review", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
                             validators=[Optional()])
     reason = StringField("Reason for the change (optional)", widget=GovTextInput(), validators=[Length(max=500)])
+    police = BooleanField("The police may see a stage or status change if the case is shared with them",
+                          widget=GovCheckboxInput())  # chosen, never assumed
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 

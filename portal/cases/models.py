@@ -309,7 +309,7 @@ class Action(Model):
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[ActionStatus] = mapped_column(state_type(ActionStatus), default=ActionStatus.open)
     outcome: Mapped[str] = mapped_column(Text, default="")
-    police_shareable: Mapped[bool] = mapped_column(default=True)
+    police_shareable: Mapped[bool] = mapped_column(default=False)  # chosen, never assumed
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

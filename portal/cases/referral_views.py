@@ -5,11 +5,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal import access, audit, transaction
+from portal import access, audit
 from portal.cases import bp
 from portal.cases import referrals as service
 from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
-from portal.cases.models import BARRIERS, Referral, ReferralStatus
+from portal.cases.models import BARRIERS, Case, Referral, ReferralStatus
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.forms import shows_errors
@@ -54,25 +54,37 @@ def _render_form(form, pupil, referral, barriers, extra_errors, status=200):
 def _save(form, pupil, referral):
     """Save the draft, then submit it if asked. Returns a response."""
     data, extra = _form_data(form)
+    submitting = request.form.get("action") == "submit"
     if not form.validate() or extra:
         return _render_form(form, pupil, referral, data["barriers"], extra, 422)
+    if submitting and (problems := service.missing_in(data)):
+        # Refused before anything is saved: no draft appears that the school did not ask for.
+        extra = {("barrier_illness" if f == "barriers" else f): m for f, m in problems}
+        return _render_form(form, pupil, referral, data["barriers"], extra, 422)
     try:
-        referral = service.save_draft(current_user, pupil, data, referral, form.version.data)
-    except Refused as exc:
+        saved = service.save_draft(current_user, pupil, data, referral, form.version.data)
+        if submitting:
+            service.submit(current_user, saved, saved.version)
+    except Refused as exc:  # nothing is kept: the request rolls back
         form.form_errors.append(exc.message)
-        return _render_form(form, pupil, referral, data["barriers"], extra, 409)
-    if request.form.get("action") == "submit":
-        transaction.keep()  # the draft is saved even if its submission is refused
-        try:
-            service.submit(current_user, referral, referral.version)
-        except Refused as exc:
-            extra = {("barrier_illness" if f == "barriers" else f): m for f, m in exc.problems.items()}
-            form.version.data = referral.version
-            return _render_form(form, pupil, referral, data["barriers"], extra, 422)
+        extra = {("barrier_illness" if f == "barriers" else f): m for f, m in exc.problems.items()}
+        return _render_form(form, pupil, referral, data["barriers"], extra, 409 if not exc.problems else 422)
+    if submitting:
         flash("The referral has been sent to the named education welfare officer.", "success")
     else:
         flash("The draft has been saved. It is not sent until you submit it.", "success")
-    return redirect(url_for("cases.view_referral", referral_id=referral.id), code=303)
+    return redirect(url_for("cases.view_referral", referral_id=saved.id), code=303)
+
+
+def _already_referred(pupil, existing):
+    """A second open referral for a pupil is refused (409), with the way to the existing one."""
+    if isinstance(existing, Case):
+        href, text = url_for("cases.view_case", case_id=existing.id), "Go to the open case"
+    else:
+        href, text = url_for("cases.view_referral", referral_id=existing.id), (
+            "Continue the draft" if existing.status == ReferralStatus.draft else "Go to the referral")
+    return render_template("cases/referral_exists.html", pupil=pupil, message=service.refusal_for(existing),
+                           href=href, link_text=text), 409
 
 
 @bp.route("/pupils/<int:pupil_id>/referrals/new", methods=["GET", "POST"])
@@ -80,6 +92,8 @@ def _save(form, pupil, referral):
 @audit.viewing("referral_form_viewed", "the referral form", ("Pupil", "pupil_id"))
 def new_referral(pupil_id: int):
     pupil = access.get_pupil_or_404(current_user, pupil_id)
+    if (existing := service.already_referred(pupil.id)) is not None:
+        return _already_referred(pupil, existing)
     form = ReferralForm()
     if form.is_submitted():
         return _save(form, pupil, None)
@@ -129,8 +143,18 @@ def list_referrals():
 @audit.viewing("referral_viewed", "a referral", ("Referral", "referral_id"))
 def view_referral(referral_id: int):
     referral = access.get_referral_or_404(current_user, referral_id)
+    return _render_referral(referral, AdditionForm(), access.can_triage(current_user, referral))
+
+
+def _render_referral(referral: Referral, addition_form: AdditionForm, can_triage: bool, status: int = 200):
+    """The referral page. A referral back in the queue after more information was asked for shows
+    the question, and the additions made since it was asked are marked as new."""
+    asked = as_utc(referral.triaged_at) if referral.triage_message and referral.triaged_at else None
+    answered = referral.status == ReferralStatus.submitted and asked is not None
+    new = {a.id for a in referral.additions if answered and asked is not None and as_utc(a.created_at) > asked}
     return render_template("cases/referral.html", referral=referral, barrier_choices=dict(BARRIERS),
-                           addition_form=AdditionForm(), can_triage=access.can_triage(current_user, referral))
+                           addition_form=addition_form, can_triage=can_triage, answered=answered,
+                           new_additions=new), status
 
 
 @bp.route("/referrals/<int:referral_id>/additions", methods=["POST"])
@@ -147,8 +171,7 @@ def add_to_referral(referral_id: int):
         else:
             flash("Your information has been added to the referral.", "success")
             return redirect(url_for("cases.view_referral", referral_id=referral.id), code=303)
-    return render_template("cases/referral.html", referral=referral, barrier_choices=dict(BARRIERS),
-                           addition_form=form, can_triage=False), 422
+    return _render_referral(referral, form, False, 422)
 
 
 def _ewo_choices(referral):
@@ -173,7 +196,8 @@ def triage_referral(referral_id: int):
                 lead = db.session.get(User, int(form.lead_id.data or 0))
                 if lead is None:
                     abort(400)
-                case = service.accept(current_user, referral, lead, form.version.data)
+                case = service.accept(current_user, referral, lead, form.version.data,
+                                      share_with_police=bool(form.police.data))
                 flash("The referral has been accepted and a case opened.", "success")
                 return redirect(url_for("cases.view_case", case_id=case.id), code=303)
             if form.decision.data == "more_info":

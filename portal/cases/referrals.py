@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portal import access, audit
 from portal.cases.models import (
+    ACTIVE_CASE_STATES,
     BARRIER_LABELS,
     Case,
     CaseStatus,
@@ -44,9 +45,36 @@ def snapshot(pupil) -> dict:
             "band": calc.band(y.attended, y.possible), "unauthorised_10_weeks": s.unauthorised_in_window}
 
 
+# A referral still being written, awaiting triage or awaiting the school's answer.
+OPEN_REFERRAL_STATES = (ReferralStatus.draft, ReferralStatus.submitted, ReferralStatus.more_info)
+
+
+def already_referred(pupil_id: int) -> Referral | Case | None:
+    """The pupil's active case, else the pupil's open referral: a second referral would put the
+    child twice in the EWO's queue."""
+    case = db.session.scalar(select(Case).where(Case.pupil_id == pupil_id, Case.status.in_(ACTIVE_CASE_STATES))
+                             .order_by(Case.id.desc()).limit(1))
+    if case is not None:
+        return case
+    return db.session.scalar(select(Referral).where(Referral.pupil_id == pupil_id,
+                                                    Referral.status.in_(OPEN_REFERRAL_STATES))
+                             .order_by(Referral.id.desc()).limit(1))
+
+
+def refusal_for(existing: Referral | Case) -> str:
+    if isinstance(existing, Case):
+        return "This pupil already has an open case: add to the case instead of referring again."
+    if existing.status == ReferralStatus.draft:
+        return "A referral for this pupil is already being drafted: continue that draft instead."
+    return (f"A referral for this pupil is already open ({existing.status_label.lower()}): "
+            "add information to it instead of referring again.")
+
+
 def save_draft(actor: User, pupil, data: dict, referral: Referral | None = None,
                expected_version: int | None = None) -> Referral:
     if referral is None:
+        if (existing := already_referred(pupil.id)) is not None:
+            raise Refused(refusal_for(existing))
         referral = Referral(pupil_id=pupil.id, school_id=pupil.school_id, created_by_id=actor.id,
                             status=ReferralStatus.draft)
         db.session.add(referral)
@@ -67,14 +95,21 @@ def save_draft(actor: User, pupil, data: dict, referral: Referral | None = None,
 
 def missing_for_submit(referral: Referral) -> list[tuple[str, str]]:
     """What a referral needs before it can be submitted: (field, message)."""
+    return missing_in({field: getattr(referral, field) for field in FIELDS})
+
+
+def missing_in(data: dict) -> list[tuple[str, str]]:
+    """What the answers (as `save_draft` takes them) lack before they can be submitted, so that a
+    refused submission is answered before anything is saved."""
     problems = []
-    if not referral.barriers:
+    barriers = data.get("barriers") or {}
+    if not barriers:
         problems.append(("barriers", "Select at least one barrier to attendance"))
-    elif "other" in referral.barriers and not referral.barriers["other"].strip():
+    elif "other" in barriers and not (barriers["other"] or "").strip():
         problems.append(("barriers", "Describe the other barrier"))
-    if not referral.school_actions.strip():
+    if not (data.get("school_actions") or "").strip():
         problems.append(("school_actions", "Say what the school has already done (calls, letters, meetings)"))
-    if referral.consent != "given" and not referral.lawful_basis.strip():
+    if data.get("consent") != "given" and not (data.get("lawful_basis") or "").strip():
         problems.append(("lawful_basis", "Consent was not given: say what lawful basis you rely on to share"))
     return problems
 
@@ -107,14 +142,22 @@ def add_information(actor: User, referral: Referral, text: str) -> ReferralAddit
     addition = ReferralAddition(referral=referral, author_id=actor.id, text=text)
     db.session.add(addition)
     db.session.flush()
-    audit.record(actor, "referral_information_added", referral)
+    answered = referral.status == ReferralStatus.more_info
+    if answered:  # the school answered the EWO's question: the referral goes back to the triage queue
+        referral.status = ReferralStatus.submitted
+        referral.submitted_at = utcnow()
+        audit.record(actor, "referral_information_added", referral,
+                     changes={"status": {"from": ReferralStatus.more_info, "to": ReferralStatus.submitted}})
+    else:
+        audit.record(actor, "referral_information_added", referral)
     if referral.case is not None:
         db.session.add(ChronologyEntry(case_id=referral.case.id, kind="referral", occurred_at=utcnow(),
                                        author_id=actor.id, organisation_id=actor.organisation_id,
                                        text=f"The school added information to the referral: {text}"))
     if referral.school.named_ewo is not None:
-        notify.notify_users([referral.school.named_ewo], "The school added information to a referral",
-                            _link(referral))
+        notify.notify_users([referral.school.named_ewo],
+                            f"{referral.school.name} added the information you asked for: the referral needs triage"
+                            if answered else "The school added information to a referral", _link(referral))
     db.session.flush()
     return addition
 
@@ -131,7 +174,10 @@ def _triaged(actor: User, referral: Referral, status: ReferralStatus, message: s
     referral.triage_message = message
 
 
-def accept(actor: User, referral: Referral, lead: User, expected_version: int | None) -> Case:
+def accept(actor: User, referral: Referral, lead: User, expected_version: int | None, *,
+           share_with_police: bool = False) -> Case:
+    """Accept the referral and open its case. The police see that the case was opened only when
+    the EWO chooses it (`share_with_police`)."""
     _check_version(referral, expected_version)
     if not access.may_lead_cases(lead):
         raise Refused("The lead professional must be an active education welfare officer.",
@@ -152,7 +198,8 @@ def accept(actor: User, referral: Referral, lead: User, expected_version: int | 
                         text=f"Referred by {referral.school.name}. Barriers: {barriers}. "
                              f"Already done by the school: {referral.school_actions}"),  # not for the police
         ChronologyEntry(case_id=case.id, kind="triage", occurred_at=now, author_id=actor.id,
-                        organisation_id=actor.organisation_id, text=opened, police_text=opened),
+                        organisation_id=actor.organisation_id, text=opened,
+                        police_text=opened if share_with_police else None),
     ])
     audit.record(actor, "referral_accepted", referral, changes={"status": {"from": ReferralStatus.submitted,
                                                                               "to": ReferralStatus.accepted}})

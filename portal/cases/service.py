@@ -69,7 +69,8 @@ def _link(case: Case) -> str:
 # ----- status, stage, review, lead ----------------------------------------------------------
 
 @conflict_on_stale
-def set_status(actor: User, case: Case, status: str, expected_version: int | None) -> None:
+def set_status(actor: User, case: Case, status: str, expected_version: int | None, *,
+               share_with_police: bool = False) -> None:
     _check_version(case, expected_version)
     allowed = {(CaseStatus.open, CaseStatus.monitoring), (CaseStatus.monitoring, CaseStatus.open)}
     new = CaseStatus.get(status)
@@ -79,7 +80,7 @@ def set_status(actor: User, case: Case, status: str, expected_version: int | Non
     before = case.status
     case.status = new
     text = f"Case moved from {before} to {new}."
-    _entry(case, actor, "decision", text, police_text=text)
+    _entry(case, actor, "decision", text, police_text=text if share_with_police else None)
     audit.record(actor, "case_status_changed", case, changes={"status": {"from": before, "to": new}})
     _flush(case)
 
@@ -109,9 +110,11 @@ def evidence_summary(entry: ChronologyEntry) -> str:
 
 
 @conflict_on_stale
-def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | None, reason: str = "") -> None:
+def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | None, reason: str = "", *,
+              share_with_police: bool = False) -> None:
     """Support first: a formal-support or enforcement stage needs a support plan or a recorded
-    rationale that support is not appropriate; the stage change records which."""
+    rationale that support is not appropriate; the stage change records which. The police see
+    the change only when the lead chooses it (`share_with_police`)."""
     _check_version(case, expected_version)
     if case.is_closed:
         raise Refused("The case is closed.")
@@ -127,7 +130,7 @@ def set_stage(actor: User, case: Case, stage: Stage, expected_version: int | Non
     basis = f" Support first: {evidence_summary(evidence[0])}." if evidence else ""
     # The reason is the lead's own words, not chosen for the police: their wording leaves it out.
     _entry(case, actor, "stage_change", changed + basis + (f" Reason: {reason}" if reason else ""),
-           police_text=changed)
+           police_text=changed if share_with_police else None)
     audit.record(actor, "case_stage_changed", case, changes={"stage": {"from": before, "to": stage.name}})
     _flush(case)
 
@@ -331,11 +334,12 @@ def check_owner(case: Case, owner_user: User | None, owner_org: Organisation | N
 
 def add_action(actor: User, case: Case, description: str, due: date, *, owner_user: User | None = None,
                owner_org: Organisation | None = None, panel_decision_id: int | None = None,
-               occurred_at: datetime | None = None) -> Action:
+               occurred_at: datetime | None = None, police_shareable: bool = False) -> Action:
     """Agree an action on the case, in the caller's transaction: the action, its chronology
     entry, the audit entry and the owner's notification. An action agreed at a panel
     (`panel_decision_id`) says so to the case's professionals and its owner, not to the police:
-    they see the case's actions, not that the panel discussed it."""
+    they see the case's actions, not that the panel discussed it. The police see the action only
+    when its author chooses it (`police_shareable`)."""
     if (owner_user is None) == (owner_org is None):
         raise Refused("Give the action one owner: a person or an agency.", {"owner": "Select an owner"})
     if case.is_closed:
@@ -343,7 +347,8 @@ def add_action(actor: User, case: Case, description: str, due: date, *, owner_us
     check_owner(case, owner_user, owner_org)
     action = Action(case_id=case.id, description=description, due_date=due, created_by_id=actor.id,
                     owner_user_id=owner_user.id if owner_user else None,
-                    owner_org_id=owner_org.id if owner_org else None, panel_decision_id=panel_decision_id)
+                    owner_org_id=owner_org.id if owner_org else None, panel_decision_id=panel_decision_id,
+                    police_shareable=police_shareable)
     db.session.add(action)
     db.session.flush()
     agreed = f"for {_owner_label(owner_user, owner_org)}, due {due.strftime('%-d %b %Y')}: {description}"

@@ -122,8 +122,9 @@ def seed_cases(today) -> int:
     service.share(c3.lead, c3, _org(OrgKind.police), "Repeated sightings in the town centre in school hours: "
                   "joint working with the neighbourhood team.")
     service.add_action(c3.lead, c3, "Include the pupil in the next town-centre patrol briefing",
-                       today + timedelta(days=10), owner_org=_org(OrgKind.police))
-    service.set_stage(c3.lead, c3, stages[6], c3.version, "Listed for the multi-agency panel")
+                       today + timedelta(days=10), owner_org=_org(OrgKind.police), police_shareable=True)
+    service.set_stage(c3.lead, c3, stages[6], c3.version, "Listed for the multi-agency panel",
+                      share_with_police=True)
     return 6
 
 

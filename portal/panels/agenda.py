@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select
 
 from portal import access, audit
 from portal.cases.models import ACTIVE_CASE_STATES, Case, Stage
@@ -26,7 +26,7 @@ from portal.panels.rules import (
     require_not_held,
     touch,
 )
-from portal.timeutil import as_utc, utcnow
+from portal.timeutil import LONDON, as_utc, utcnow
 
 
 def _renumber(meeting: PanelMeeting) -> None:
@@ -75,6 +75,33 @@ def due_cases(meeting: PanelMeeting) -> list[tuple[Case, str]]:
         due.append((case, "; ".join(reasons)))
     due.sort(key=lambda pair: (pair[0].next_review or day, pair[0].id))
     return due
+
+
+def why_none_due(meeting: PanelMeeting) -> str:
+    """Why "Add the cases due" added nothing: the due cases already on this agenda, or on
+    another meeting's (not yet held), or that no case is due by the meeting's day."""
+    day = meeting_date(meeting)
+    panel_stage = db.session.scalar(select(Stage).where(Stage.position == PANEL_STAGE_POSITION))
+    referred = (and_(Case.stage_id == panel_stage.id, Case.id.not_in(select(PanelDecision.case_id)))
+                if panel_stage is not None else false())
+    due = select(Case.id).where(Case.status.in_(ACTIVE_CASE_STATES), or_(Case.next_review <= day, referred))
+    rows = db.session.execute(
+        select(PanelMeeting.id, PanelMeeting.held_at, func.count(AgendaItem.id))
+        .join(AgendaItem, AgendaItem.meeting_id == PanelMeeting.id)
+        .where(AgendaItem.case_id.in_(due), AgendaItem.removed_at.is_(None),
+               or_(PanelMeeting.id == meeting.id,
+                   and_(PanelMeeting.status != MeetingStatus.held,
+                        ~exists(select(PanelDecision.id).where(PanelDecision.agenda_item_id == AgendaItem.id)))))
+        .group_by(PanelMeeting.id, PanelMeeting.held_at).order_by(PanelMeeting.held_at)).all()
+    if not rows:
+        return f"No cases were added: no open case is referred to the panel or due for review by {day_label(day)}."
+    parts = []
+    for meeting_id, held_at, count in rows:
+        cases = f"{count} due case{'s are' if count != 1 else ' is'}"
+        where = ("this agenda" if meeting_id == meeting.id
+                 else f"the {as_utc(held_at).astimezone(LONDON).strftime('%-d %b')} agenda")
+        parts.append(f"{cases} already on {where}")
+    return "No cases were added: " + "; ".join(parts) + "."
 
 
 @meeting_write

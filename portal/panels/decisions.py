@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.notifications import notify
 from portal.orgs.models import User
 from portal.panels.models import DECISION_LABELS, FORMAL_DECISIONS, AgendaItem, MeetingStatus, PanelDecision
-from portal.panels.rules import day_label, meeting_date, require_manager
+from portal.panels.rules import day_label, has_started, meeting_date, require_manager, start_label
 from portal.timeutil import utcnow
 
 
@@ -27,6 +27,8 @@ def check_decision(item: AgendaItem, decision: str, rationale: str, next_review:
         raise Refused("The case was removed from the agenda: no decision can be recorded on it.")
     if meeting.status == MeetingStatus.scheduled:
         raise Refused("Publish the agenda before recording decisions.")
+    if not has_started(meeting):
+        raise Refused(f"Decisions can be recorded once the meeting has started ({start_label(meeting)}).")
     if item.decision is not None:
         raise Refused("A decision is already recorded for this case at this meeting.")
     if case.status not in ACTIVE_CASE_STATES:

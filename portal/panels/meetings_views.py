@@ -207,8 +207,9 @@ def build_agenda(meeting_id: int):
     def change():
         added = service.build_agenda(current_user, meeting, _version())
         if not added:
-            return "No more cases are due at this meeting."
-        return f"{len(added)} due case{'s were' if len(added) != 1 else ' was'} added to the agenda."
+            return service.why_none_due(meeting)
+        names = ", ".join(item.case.pupil.display_name for item in added)
+        return f"{len(added)} due case{'s were' if len(added) != 1 else ' was'} added to the agenda: {names}."
 
     return _agenda_change(meeting, change)
 

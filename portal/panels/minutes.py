@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from portal.audit import AuditEvent
 from portal.cases.models import Action, ActionStatus, Case
 from portal.extensions import db
 from portal.panels.models import AgendaItem, MeetingStatus, PanelDecision, PanelMeeting, PanelMember
@@ -54,6 +55,7 @@ class MinutesItem:
     decision: str | None = None
     rationale: str = ""
     next_review: date | None = None
+    late: bool = False  # recorded after the meeting was marked as held
     actions: list[MinutesAction] = field(default_factory=list)
 
 
@@ -127,6 +129,16 @@ def _status(member: PanelMember) -> str:
     return "absent" if member.present is False else "not recorded"
 
 
+def _held_marked_at(meeting: PanelMeeting) -> datetime | None:
+    """When the meeting was marked as held (its audit record), or None while it is not."""
+    if meeting.status != MeetingStatus.held:
+        return None
+    at = db.session.scalar(select(func.min(AuditEvent.at)).where(
+        AuditEvent.verb == "panel_meeting_held", AuditEvent.object_type == "PanelMeeting",
+        AuditEvent.object_id == meeting.id))
+    return as_utc(at) if at is not None else None
+
+
 def build_minutes(meeting: PanelMeeting, version: str, *, with_rationale: bool = True) -> Minutes:
     if version not in VERSIONS:
         raise ValueError(version)
@@ -151,6 +163,7 @@ def build_minutes(meeting: PanelMeeting, version: str, *, with_rationale: bool =
     def text(value: str, pupil: Pupil) -> str:
         return redact(value, pupil) if redacted else value
 
+    held_marked = _held_marked_at(meeting)
     listed: list[MinutesItem] = []
     removed: list[tuple[str, str]] = []
     for item in items:
@@ -165,13 +178,14 @@ def build_minutes(meeting: PanelMeeting, version: str, *, with_rationale: bool =
             entry.decision = decision.label
             entry.rationale = text(decision.rationale, pupil) if with_rationale else ""
             entry.next_review = decision.next_review
+            entry.late = held_marked is not None and as_utc(decision.decided_at) > held_marked
             for action in decision.actions:
                 owner = action.owner_user.name if action.owner_user else action.owner_org.name
                 entry.actions.append(MinutesAction(text(action.description, pupil), owner, action.due_date,
                                                    action.status))
         listed.append(entry)
     return Minutes(meeting=meeting, version=version, when=as_utc(meeting.held_at).astimezone(LONDON)
-                   .strftime("%-d %B %Y, %-I:%M%p").replace("AM", "am").replace("PM", "pm"),
+                   .strftime("%-d %B %Y, %H:%M"),
                    place=meeting.place or "Online", chair=meeting.chair.name,
                    present=by_status["present"], apologies=by_status["apologies"],
                    absent=by_status["absent"] + by_status["not recorded"],
@@ -216,7 +230,8 @@ def render_pdf(minutes: Minutes) -> bytes:
         if item.decision is None:
             para("No decision was recorded.")
             continue
-        para(f"Decision: {item.decision}")
+        late = " (late: recorded after the meeting was marked as held)" if item.late else ""
+        para(f"Decision: {item.decision}{late}")
         if minutes.with_rationale:
             para(f"Rationale: {item.rationale}")
         para(f"Next review: {day_label(item.next_review) if item.next_review else 'none (case to close)'}")

@@ -2,7 +2,7 @@
 the guard that turns a stale meeting into a Conflict."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 
 from sqlalchemy import select
@@ -36,6 +36,16 @@ class NeedsConfidentiality(Refused):
 def meeting_date(meeting: PanelMeeting) -> date:
     """The meeting's day in Europe/London (reviews and due dates are dates)."""
     return as_utc(meeting.held_at).astimezone(LONDON).date()
+
+
+def has_started(meeting: PanelMeeting, now: datetime | None = None) -> bool:
+    """The meeting's start time has come: only then may decisions be recorded or it be marked held."""
+    return as_utc(meeting.held_at) <= (now or utcnow())
+
+
+def start_label(meeting: PanelMeeting) -> str:
+    """The meeting's start in London, 24-hour ("16 Dec 2026 at 10:00")."""
+    return as_utc(meeting.held_at).astimezone(LONDON).strftime("%-d %b %Y at %H:%M")
 
 
 def day_label(value: date) -> str:

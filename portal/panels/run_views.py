@@ -20,6 +20,7 @@ from portal.orgs.models import Organisation, User
 from portal.panels import bp, service
 from portal.panels.decisions import check_decision
 from portal.panels.models import DECISIONS, AgendaItem, MeetingStatus, PanelDecision, PanelMeeting, PanelMember
+from portal.panels.rules import has_started, start_label
 from portal.params import int_arg, to_int
 
 ACTION_ROWS = 3
@@ -58,7 +59,7 @@ def _item_context(meeting: PanelMeeting, item: AgendaItem | None, items: list[Ag
                    number=index + 1,
                    owners=(cases_service.action_owner_choices(item.case)
                            if item is not None and item.decision is None else []),
-                   values={}, problems=[])
+                   values={}, problems=[], started=has_started(meeting), starts=start_label(meeting))
     context.update(extra)
     return context
 

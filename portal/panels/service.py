@@ -16,7 +16,16 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.notifications import notify
 from portal.orgs.models import Organisation, User
-from portal.panels.agenda import add_item, build_agenda, due_cases, expected_times, move_item, remove_item, set_slot  # noqa: F401
+from portal.panels.agenda import (  # noqa: F401
+    add_item,
+    build_agenda,
+    due_cases,
+    expected_times,
+    move_item,
+    remove_item,
+    set_slot,
+    why_none_due,
+)
 from portal.panels.decisions import record_decision  # noqa: F401
 from portal.panels.models import AgendaItem, MeetingStatus, PanelMeeting, PanelMember
 from portal.panels.rules import (  # noqa: F401

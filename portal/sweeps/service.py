@@ -276,9 +276,12 @@ def confirm_match(actor: User, encounter: Encounter, pupil: Pupil, expected_vers
     db.session.flush()
     case = cases.open_case_for(pupil.id)
     if case is not None:
-        # Recorded by the police (or with them): the police see it if the case is shared with them.
+        # The police see the entry (if the case is shared with them) only when a police officer
+        # matched it (their own record); otherwise nobody chose to share it, so they do not.
         text = _chronology_text(encounter)
-        cases.entry_from_elsewhere(case, actor, "sweep", text, police_text=text, occurred_at=encounter.seen_at)
+        cases.entry_from_elsewhere(case, actor, "sweep", text,
+                                   police_text=text if access.police_see_own_entries(actor) else None,
+                                   occurred_at=encounter.seen_at)
         notify.notify_users([case.lead], "A truancy sweep encounter was added to a case you lead",
                             f"/cases/{case.id}#chronology")
     link = f"/follow-ups/{follow_up.id}"

@@ -489,7 +489,8 @@ def test_formal_or_enforcement_stage_needs_a_support_plan_first(world, case, pos
     db.session.rollback()
 
     service.add_entry(ewo, case, "support_plan", past(1), "Agreed with mother at the home visit", **PLAN)
-    service.set_stage(ewo, case, stage(position), case.version, reason="Support not engaged with")
+    service.set_stage(ewo, case, stage(position), case.version, reason="Support not engaged with",
+                      share_with_police=True)  # chosen (issue 14): the police wording leaves the reason out
     db.session.expire_all()
     case = db.session.get(Case, case.id)
     assert case.stage.position == position

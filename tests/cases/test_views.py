@@ -15,6 +15,7 @@ from sqlalchemy import event, func, select, update
 from portal.attendance.models import PupilWeek
 from portal.cases import referrals, service
 from portal.cases.models import Action, Case, CaseShare, ChronologyEntry, Referral, ReferralAddition, Stage
+from portal.errors import Refused
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.pupils.models import Pupil
@@ -293,6 +294,75 @@ def test_correcting_a_refused_submission_leaves_one_referral(client, world, pupi
     assert db.session.scalars(select(Referral.status).where(Referral.pupil_id == pupil.id)).all() == ["submitted"]
 
 
+def test_a_refused_submission_saves_no_draft_and_keeps_the_answers(client, world, pupil):
+    """Issue 14.2: a failed submit silently saved a draft (the list grew by one, the heading changed)."""
+    client.login(world.user("school_staff"))
+    client.get(f"/pupils/{pupil.id}/referrals/new")
+    response = client.post_form(f"/pupils/{pupil.id}/referrals/new",
+                                {**REFERRAL_FORM, "school_actions": "", "action": "submit"})
+    assert response.status_code == 422
+    assert "Say what the school has already done" in _error_summary(response)
+    assert "Refer Alex Able" in text_of(response)
+    assert "Asthma: frequent attacks in the mornings" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+    assert "Alex Able" not in text_of(client.get("/referrals"))
+
+    # "Save as draft" saves what is there, even incomplete.
+    response = client.post_form(f"/pupils/{pupil.id}/referrals/new",
+                                {**REFERRAL_FORM, "school_actions": "", "action": "draft"})
+    referral_id = id_from(response, "/referrals/")
+    assert reload(Referral, referral_id).status == "draft"
+
+    # A refused submission of the draft leaves the draft as it was saved.
+    edit = client.get(f"/referrals/{referral_id}/edit")
+    response = client.post_form(f"/referrals/{referral_id}/edit", {
+        **REFERRAL_FORM, "barrier_illness": "Changed", "school_actions": "", "action": "submit",
+        "version": hidden_value(edit, "version")})
+    assert response.status_code == 422 and "Changed" in response.get_data(as_text=True)
+    referral = reload(Referral, referral_id)
+    assert referral.status == "draft" and referral.barriers == {"illness": "Asthma: frequent attacks in the mornings"}
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted", "more_info", "case"])
+def test_a_pupil_with_an_open_referral_or_case_is_not_referred_twice(app, client, world, pupil, state):
+    """Issue 14.3: the pupil page offered "Refer" again, and the EWO's queue showed the child twice."""
+    staff, ewo = world.user("school_staff"), world.user("ewo")
+    referral = referrals.save_draft(staff, pupil, dict(GOOD))
+    if state != "draft":
+        referrals.submit(staff, referral, referral.version)
+    if state == "more_info":
+        referrals.ask_for_information(ewo, referral, "The letters, please.", referral.version)
+    case = referrals.accept(ewo, referral, ewo, referral.version) if state == "case" else None
+    db.session.commit()
+    existing = f"/cases/{case.id}" if case else f"/referrals/{referral.id}"
+
+    client.login(staff)
+    page = client.get(f"/pupils/{pupil.id}")
+    html = page.get_data(as_text=True)
+    assert f"/pupils/{pupil.id}/referrals/new" not in html and "Refer to the education welfare officer" not in html
+    assert f'href="{existing}"' in html
+
+    response = client.get(f"/pupils/{pupil.id}/referrals/new")
+    assert response.status_code == 409 and f'href="{existing}"' in response.get_data(as_text=True)
+    response = client.post_form(f"/pupils/{pupil.id}/referrals/new", {**REFERRAL_FORM, "action": "submit"})
+    assert response.status_code == 409 and f'href="{existing}"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
+    with pytest.raises(Refused):
+        referrals.save_draft(staff, pupil, dict(GOOD))
+
+
+def test_a_pupil_whose_referral_was_declined_can_be_referred_again(client, world, pupil):
+    staff, ewo = world.user("school_staff"), world.user("ewo")
+    referral = referrals.save_draft(staff, pupil, dict(GOOD))
+    referrals.submit(staff, referral, referral.version)
+    referrals.decline(ewo, referral, "Not yet: try the early help offer first.", referral.version)
+    db.session.commit()
+    client.login(staff)
+    assert f"/pupils/{pupil.id}/referrals/new" in client.get(f"/pupils/{pupil.id}").get_data(as_text=True)
+    assert client.get(f"/pupils/{pupil.id}/referrals/new").status_code == 200
+
+
 def test_blank_information_is_not_added_to_a_referral(client, world, pupil):
     staff = world.user("school_staff")
     referral = referrals.save_draft(staff, pupil, dict(GOOD))
@@ -366,6 +436,33 @@ def test_asking_for_more_information_or_declining_needs_a_message(app, world, pu
     school = signed_in(app, staff)
     assert message in text_of(school.get(f"/referrals/{referral_id}"))
     assert school.get(f"/referrals/{referral_id}/edit").status_code == (200 if decision == "more_info" else 403)
+
+
+def test_information_added_after_more_was_asked_for_returns_the_referral_to_the_triage_queue(app, world, pupil):
+    """Issue 14.1: "more information asked for" was a dead end: the addition left it there."""
+    staff, ewo = world.user("school_staff"), world.user("ewo")
+    referral = referrals.save_draft(staff, pupil, dict(GOOD))
+    referrals.submit(staff, referral, referral.version)
+    referrals.add_information(staff, referral, "An earlier note.")
+    referrals.ask_for_information(ewo, referral, "Please send the dates of the meetings.", referral.version)
+    db.session.commit()
+    referral_id = referral.id
+
+    school = signed_in(app, staff)
+    school.get(f"/referrals/{referral_id}")
+    response = school.post_form(f"/referrals/{referral_id}/additions", {"text": "Meetings on 12 and 20 Nov."})
+    assert id_from(response, "/referrals/") == referral_id
+    assert reload(Referral, referral_id).status == "submitted"
+
+    ewo_client = signed_in(app, ewo)
+    assert f'href="/referrals/{referral_id}"' in ewo_client.get("/referrals").get_data(as_text=True)
+    page = ewo_client.get(f"/referrals/{referral_id}")
+    html = page.get_data(as_text=True)
+    assert f'href="/referrals/{referral_id}/triage"' in html
+    assert "Please send the dates of the meetings." in text_of(page)
+    new = re.findall(r'<li class="app-card-list__item--new">(.*?)</li>', html, re.S)
+    assert len(new) == 1 and "Meetings on 12 and 20 Nov." in new[0] and "New" in new[0]
+    assert ewo_client.get(f"/referrals/{referral_id}/triage").status_code == 200
 
 
 # ----- 2. need to know -------------------------------------------------------------------------
@@ -545,7 +642,8 @@ def test_the_police_read_a_closed_case_without_its_attendance_figures(app, world
     ewo = signed_in(app, world.user("ewo"))
     share_with(ewo, case.id, world.police_org, "Sweep follow-up: found in town twice")
     case = reload(Case, case.id)
-    service.set_stage(world.user("ewo"), case, stage(4), case.version, "Attendance down to 80.0% this term")
+    service.set_stage(world.user("ewo"), case, stage(4), case.version, "Attendance down to 80.0% this term",
+                      share_with_police=True)  # chosen (issue 14): the police wording leaves the reason out
     page = ewo.get(f"/cases/{case.id}/close")
     response = ewo.post_form(f"/cases/{case.id}/close", {"reason": "improved", "text": "Back to 97% since the GP "
                                                          "changed her inhaler", "version": hidden_value(page, "version")})

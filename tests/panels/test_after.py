@@ -19,7 +19,7 @@ from portal.panels.minutes import initials, redact
 from portal.panels.models import PanelMeeting
 from portal.timeutil import LONDON, utcnow
 from tests.factories import make_user
-from tests.panels.test_views import chair, day, make_case, meeting, publish_with, signed_in  # noqa: F401
+from tests.panels.test_views import begin, chair, day, make_case, meeting, publish_with, signed_in  # noqa: F401
 
 
 def audits(verb: str) -> int:
@@ -49,6 +49,7 @@ def decided(world, meeting, day):  # noqa: F811
     other = make_case(world, forename="Tobias")
     first, second = publish_with(world, meeting, ellis, other)
     service.invite_agency(chair_user, meeting, world.early_help_org)
+    begin(meeting)
     service.record_decision(
         chair_user, first, "early_help", "Ellis told the panel mornings are hard; Morwenna Quinlan agreed to "
         "an early help assessment.", day + timedelta(days=42),
@@ -154,8 +155,8 @@ def _move_to_the_past(meeting: PanelMeeting, days: int = 1) -> None:
     db.session.commit()
 
 
-def test_the_chair_marks_the_meeting_held_once_it_has_started(chair, decided):  # noqa: F811
-    meeting, _, _ = decided
+def test_the_chair_marks_the_meeting_held_once_it_has_started(chair, world, meeting):  # noqa: F811
+    publish_with(world, meeting, make_case(world, forename="Ellis"))
     assert "Mark the meeting as held" not in chair.get(f"/panels/{meeting.id}").get_data(as_text=True)
     early = chair.post_form(f"/panels/{meeting.id}/held", {"version": str(meeting.version)})
     assert early.status_code == 303
@@ -182,6 +183,28 @@ def test_only_the_chair_side_marks_a_meeting_held(app, world, decided):
     assert signed_in(app, other_chair).post_form(f"/panels/{meeting.id}/held", {}).status_code == 404
     db.session.expire_all()
     assert db.session.get(PanelMeeting, meeting.id).status == "published"
+
+
+def test_a_decision_added_after_held_is_marked_late_in_the_minutes(app, world, chair, meeting):  # noqa: F811
+    """Decisions made at the meeting are the minutes; one added once the meeting was marked as
+    held is shown as late, in the page and in the PDF."""
+    chair_user = world.user("panel_chair")
+    first, second = publish_with(world, meeting, make_case(world, forename="Ellis"),
+                                 make_case(world, forename="Tobias"))
+    begin(meeting)
+    review = meeting.held_at.date() + timedelta(days=42)
+    service.record_decision(chair_user, first, "continue_support", "On time.", review)
+    db.session.commit()
+    service.mark_held(chair_user, meeting)
+    db.session.commit()
+    service.record_decision(chair_user, second, "continue_support", "Added afterwards.", review)
+    db.session.commit()
+    html = chair.get(f"/panels/{meeting.id}/minutes").get_data(as_text=True)
+    assert html.count("Recorded after the meeting was marked as held") == 1
+    ellis, tobias = html.split("Tobias", 1)
+    assert "marked as held" not in ellis.split("Ellis", 1)[1] and "Recorded after the meeting" in tobias
+    text = " ".join(pdf_text(chair.get(f"/panels/{meeting.id}/minutes/pdf").data).split())
+    assert text.count("late: recorded after the meeting was marked as held") == 1
 
 
 # ----- the actions reach their owners; the case keeps the panel history ------------------------------
@@ -305,3 +328,16 @@ def test_my_actions_heads_each_case_once(app, world, decided, day):  # noqa: F81
     html = signed_in(app, world.user("early_help")).get("/actions").get_data(as_text=True)
     assert "Early help to join the review" in html and "Early help to visit Ellis at home" in html
     assert html.count(f"Case: {ellis.pupil.display_name}") == 1
+
+
+def test_times_are_24_hour_and_the_agendas_slot_column_is_not_called_minutes(app, world, chair, meeting):  # noqa: F811
+    """The minutes say "10:00", not "10:00am"; the agenda's slot length is "Time allowed
+    (minutes)", not a "Minutes" column beside the meeting's minutes."""
+    publish_with(world, meeting, make_case(world, forename="Ellis"))
+    minutes = chair.get(f"/panels/{meeting.id}/minutes").get_data(as_text=True)
+    assert ", 10:00</h1>" in " ".join(minutes.split()).replace(" </h1>", "</h1>")
+    assert "am</h1>" not in minutes and "10:00am" not in minutes
+    text = " ".join(pdf_text(chair.get(f"/panels/{meeting.id}/minutes/pdf").data).split())
+    assert ", 10:00" in text and "10:00am" not in text
+    agenda = chair.get(f"/panels/{meeting.id}").get_data(as_text=True)
+    assert ">Time allowed (minutes)</th>" in agenda and ">Minutes</th>" not in agenda

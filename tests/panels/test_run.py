@@ -12,7 +12,7 @@ from portal.cases.models import Action, ChronologyEntry
 from portal.extensions import db
 from portal.panels import service
 from portal.panels.models import PanelDecision, PanelMember
-from tests.panels.test_views import chair, day, make_case, meeting, publish_with, signed_in  # noqa: F401
+from tests.panels.test_views import begin, chair, day, make_case, meeting, publish_with, signed_in  # noqa: F401
 
 HX = {"HX-Request": "true", "HX-Target": "run-item"}
 
@@ -36,7 +36,20 @@ def form(world, day, **extra):  # noqa: F811
 def running(world, meeting):  # noqa: F811
     first, second = make_case(world, forename="Ana"), make_case(world, forename="Ben")
     items = publish_with(world, meeting, first, second)
+    begin(meeting)
     return meeting, items
+
+
+def test_no_decision_before_the_meeting_has_started(chair, world, meeting, day):  # noqa: F811
+    """A meeting days away takes no decision (it would land on the case at once): the run screen
+    says when decisions can be made, and a posted decision is refused and writes nothing."""
+    [item] = publish_with(world, meeting, make_case(world, forename="Ana"))
+    page = chair.get(f"/panels/{meeting.id}/run").get_data(as_text=True)
+    assert "Record the decision" not in page and "Decisions can be recorded once the meeting has started" in page
+    assert "at 10:00" in page
+    response = chair.post_form(f"/panels/{meeting.id}/items/{item.id}/decision", form(world, day))
+    assert response.status_code == 422 and decisions() == 0
+    assert "once the meeting has started" in response.get_data(as_text=True)
 
 
 def test_the_meeting_page_offers_the_chair_to_run_a_published_meeting(chair, running):  # noqa: F811

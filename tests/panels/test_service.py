@@ -70,6 +70,11 @@ def meeting(world, day) -> PanelMeeting:
     return schedule(world, day)
 
 
+def begin(time_machine, meeting: PanelMeeting) -> None:
+    """The clock moves to the meeting's start: decisions may be recorded."""
+    time_machine.move_to(as_utc(meeting.held_at) + timedelta(minutes=5))
+
+
 def audits(verb: str) -> int:
     return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.verb == verb))
 
@@ -586,11 +591,12 @@ def test_the_decisions_offered():
 
 
 @pytest.fixture
-def heard(world, meeting, day):
+def heard(world, meeting, day, time_machine):
     """A case shared with early help, on a published agenda."""
     case = make_case(world, position=6, review=day - timedelta(days=1))
     share(world, case, world.early_help_org)
     [item] = published(world, meeting, case)
+    begin(time_machine, meeting)
     return item
 
 
@@ -762,7 +768,7 @@ def test_close_needs_no_review_date(world, heard):
     assert db.session.get(Case, heard.case_id).next_review == review_before
 
 
-def test_illegal_decisions_are_refused(world, meeting, day):
+def test_illegal_decisions_are_refused(world, meeting, day, time_machine):
     chair = world.user("panel_chair")
     case, other = make_case(world), make_case(world)
     item = service.add_item(chair, meeting, case, "Listed")
@@ -771,6 +777,9 @@ def test_illegal_decisions_are_refused(world, meeting, day):
     removed = service.add_item(chair, meeting, other, "Listed")
     service.remove_item(chair, removed, "Deferred")
     service.publish(chair, meeting)
+    with pytest.raises(Refused, match="once the meeting has started"):
+        service.record_decision(chair, item, "continue_support", "Because", day + timedelta(weeks=6))
+    begin(time_machine, meeting)
     with pytest.raises(Refused, match="removed from the agenda"):
         service.record_decision(chair, removed, "continue_support", "Because", day + timedelta(weeks=6))
     for key in ("ewo", "early_help"):

@@ -72,6 +72,13 @@ def agenda(meeting_id: int) -> list[int]:
                                    .order_by(AgendaItem.position)))
 
 
+def begin(meeting) -> None:
+    """The meeting starts now: decisions may be recorded (the clock cannot jump ten days under a
+    signed-in client, so the meeting comes to the clock)."""
+    meeting.held_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+
 def publish_with(world, meeting, *cases):
     chair = world.user("panel_chair")
     items = [service.add_item(chair, meeting, case, "Listed by the chair") for case in cases]
@@ -373,6 +380,7 @@ def test_each_member_sees_the_pack_their_level_allows(app, world, meeting, day, 
                              shared_by_id=world.user("ewo").id))
     db.session.commit()
     items = publish_with(world, meeting, shared, unshared)
+    begin(meeting)
     for item in items:
         service.record_decision(chair_user, item, "continue_support", RATIONALE, day + timedelta(days=42),
                                 [{"description": "School to call home each morning", "owner_org": world.school_a,
@@ -410,3 +418,23 @@ def test_each_member_sees_the_pack_their_level_allows(app, world, meeting, day, 
         assert "Listed by the chair" in text and "School A" in text and "Year 6" in text and "Next review" in text
         assert not percent.search(text) and "anxiety" not in text, key
         assert "Continue support" not in text and "School to call home" not in text and "case record" not in text
+
+
+def test_add_the_cases_due_says_what_it_added_or_why_none(app, world, chair, meeting, day):
+    """"Add the cases due" names the cases it added; when it adds none it says why: the due
+    cases are already on this agenda or on another meeting's, or none is due."""
+    due = make_case(world, forename="Dara")
+    url = f"/panels/{meeting.id}"
+    first = chair.post_form(f"{url}/agenda/build", {"version": version(meeting.id)}, follow_redirects=True)
+    assert "1 due case was added to the agenda: Dara" in first.get_data(as_text=True)
+    again = chair.post_form(f"{url}/agenda/build", {"version": version(meeting.id)}, follow_redirects=True)
+    assert "No cases were added: 1 due case is already on this agenda." in again.get_data(as_text=True)
+    later = service.schedule_meeting(world.user("panel_chair"),
+                                     datetime.combine(day + timedelta(days=7), time(10, 0), tzinfo=LONDON),
+                                     place="Civic Centre, Room 3")
+    db.session.commit()
+    label = day.strftime("%-d %b")
+    other = chair.post_form(f"/panels/{later.id}/agenda/build", {"version": version(later.id)},
+                            follow_redirects=True).get_data(as_text=True)
+    assert f"No cases were added: 1 due case is already on the {label} agenda." in other
+    assert agenda(later.id) == [] and agenda(meeting.id) == [due.id]

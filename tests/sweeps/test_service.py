@@ -117,7 +117,8 @@ def test_an_open_case_gets_the_encounter_in_its_chronology(scene):
     encounter = record(scene, scene.pupil_a, concern=True, concern_note="With older youths")
     follow_up = service.confirm_match(scene.ewo, encounter, scene.pupil_a, encounter.version)
     entry = db.session.scalar(select(ChronologyEntry).where(ChronologyEntry.case_id == case.id))
-    assert entry.kind == "sweep" and entry.police_shareable
+    # matched by an EWO: nobody chose to share it with the police (issue 14, point 8)
+    assert entry.kind == "sweep" and not entry.police_shareable
     assert "truancy sweep" in entry.text and "With older youths" in entry.text
     assert service.refer_prompt(follow_up) == []  # there is a case already
     service.record_follow_up(scene.world.user("school_staff"), follow_up, "spoke", "Mum called back",

@@ -138,6 +138,8 @@ def test_a_referral_step_opens_the_referral_form_pre_filled(app, world, pupils):
     item = record(world, meeting, pupil_id=pupils["ellis"].id, next_step="ewo_referral",
                   owner_org_id=world.school_a.id, due_date=date(2026, 12, 2),
                   note="Anxious mornings; mother reports refusal since half-term")
+    pupils["case"].status = "closed"  # a pupil with an active case is not referred again (issue 14.3)
+    db.session.commit()
     client = app.test_client()
     client.login(world.user("school_staff"))
     page = client.get(f"/support-meetings/{meeting.id}").text
