@@ -23,6 +23,7 @@ from portal.access.roles import (  # noqa: F401
     ALL_ROLES,
     EARLY_HELP,
     EWO,
+    HEALTH,
     LA_ADMIN,
     PANEL_CHAIR,
     POLICE,

@@ -10,7 +10,7 @@ from sqlalchemy import Select, false, select
 
 from portal.access.policy import can, load_or_404, object_rule
 from portal.access.pupils import school_ids_for
-from portal.access.roles import AGENCY_ROLES, EARLY_HELP, EWO, LA_ADMIN, POLICE, SCHOOL_STAFF, SOCIAL_CARE
+from portal.access.roles import AGENCY_ROLES, EARLY_HELP, EWO, HEALTH, LA_ADMIN, POLICE, SCHOOL_STAFF, SOCIAL_CARE
 
 # ----- referrals ----------------------------------------------------------------------------
 
@@ -122,7 +122,7 @@ def get_case_or_404(user, case_id: int, need: str = "view"):
 @object_rule("add_action")
 def can_add_action(user, case) -> bool:
     """The lead side, the school and the agencies working with the family (not the police)."""
-    return can_lead(user, case) or user.role in (SCHOOL_STAFF, SOCIAL_CARE, EARLY_HELP)
+    return can_lead(user, case) or user.role in (SCHOOL_STAFF, SOCIAL_CARE, EARLY_HELP, HEALTH)
 
 
 def visible_open_case(user, pupil_id: int):

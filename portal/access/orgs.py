@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 
 from portal.access.policy import can, load_or_404
-from portal.access.roles import EARLY_HELP, EWO, LA_ADMIN, PANEL_CHAIR, POLICE, SCHOOL_STAFF, SOCIAL_CARE
+from portal.access.roles import EARLY_HELP, EWO, HEALTH, LA_ADMIN, PANEL_CHAIR, POLICE, SCHOOL_STAFF, SOCIAL_CARE
 from portal.orgs.models import Organisation, OrgKind, User
 
 # Which kinds of organisation each role may belong to.
@@ -14,6 +14,7 @@ ROLE_ORG_KINDS: dict[str, tuple[OrgKind, ...]] = {
     EWO: (OrgKind.attendance_service,),
     SOCIAL_CARE: (OrgKind.social_care,),
     EARLY_HELP: (OrgKind.early_help,),
+    HEALTH: (OrgKind.health,),
     POLICE: (OrgKind.police,),
     PANEL_CHAIR: (OrgKind.attendance_service, OrgKind.other),
     LA_ADMIN: (OrgKind.attendance_service, OrgKind.other),

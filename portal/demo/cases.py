@@ -103,6 +103,8 @@ def seed_cases(today) -> int:
                       "Bedroom routine discussed; GP appointment booked.", health=True)
     service.share(lead, c1, _org(OrgKind.early_help), "Family support accepted by mum; early help to lead the "
                   "family plan alongside school.")
+    service.share(lead, c1, _org(OrgKind.health), "Morning anxiety and a GP appointment booked: the school nurse "
+                  "to offer a health review and advice on sleep routines.")
     service.add_action(lead, c1, "Early help assessment and family plan", today + timedelta(days=5),
                        owner_org=_org(OrgKind.early_help))
     service.add_action(lead, c1, "Meet-and-greet at the school gate each morning for two weeks",
