@@ -189,3 +189,34 @@ def get_action_or_404(user, action_id: int, need: str = "view"):
 
     return load_or_404(actions_for(user), Action, action_id, need,
                        {"update": lambda action: can_update_action(user, action)})
+
+
+# ----- documents ----------------------------------------------------------------------------
+
+def may_add_document(user, case) -> bool:
+    """Those who may add to the case's chronology attach documents to it (while it is open)."""
+    return can(user, "view_cases") and not case.is_closed
+
+
+def documents_for(user, case) -> Select:
+    """The documents of a case the user may download: kept (not removed); in the police view
+    only those chosen for the police, and never medical evidence."""
+    from portal.cases.models import CaseDocument, DocumentStatus
+
+    stmt = select(CaseDocument).where(CaseDocument.case_id == case.id, CaseDocument.status == DocumentStatus.kept)
+    if restricted_view(user):
+        stmt = stmt.where(CaseDocument.police_shareable.is_(True), CaseDocument.health.is_(False))
+    return stmt
+
+
+def may_remove_document(user, case, document) -> bool:
+    """The person who attached it, or the lead side."""
+    return document.uploaded_by_id == user.id or can_lead(user, case)
+
+
+def get_document_or_404(user, case, document_id: int, need: str = "view"):
+    """need: "view" (download) or "remove" (the uploader or the lead side, else 403)."""
+    from portal.cases.models import CaseDocument
+
+    return load_or_404(documents_for(user, case), CaseDocument, document_id, need,
+                       {"remove": lambda document: may_remove_document(user, case, document)})

@@ -90,7 +90,8 @@ def list_cases():
 
 def _chronology(case: Case, kind: str = "", agency: int | None = None):
     stmt = (access.chronology_for(current_user, case)
-            .options(selectinload(ChronologyEntry.author), selectinload(ChronologyEntry.organisation))
+            .options(selectinload(ChronologyEntry.author), selectinload(ChronologyEntry.organisation),
+                     selectinload(ChronologyEntry.document))
             .order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc()))
     if kind in dict(CHRONOLOGY_KINDS):
         stmt = stmt.where(ChronologyEntry.kind == kind)

@@ -1,7 +1,9 @@
 from datetime import date
 
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -25,6 +27,7 @@ from portal.cases.models import (
     CHRONOLOGY_KINDS,
     CLOSURE_REASONS,
     CONSENT,
+    DOCUMENT_CATEGORIES,
     MANUAL_KINDS,
     NOT_APPROPRIATE_REASONS,
     URGENCY,
@@ -166,3 +169,20 @@ class CloseForm(VersionedForm):
                         validators=[InputRequired("Select a reason")])
     text = TextAreaField("More detail", widget=GovTextArea(), validators=[Length(max=2000)])
     submit = SubmitField("Close the case", widget=GovSubmitInput(), render_kw={"class": "govuk-button--warning"})
+
+
+class DocumentForm(Form):
+    """A document attached to a case. The file's type is checked by its content in the service."""
+    file = FileField("File", widget=GovFileInput(), validators=[FileRequired("Select a file")],
+                     description="A PDF, a PNG or JPEG image (a photo of a signed form), or a Word, Excel or "
+                                 "OpenDocument file.")
+    title = StringField("Description", widget=GovTextInput(), filters=[strip],
+                        description="For example: attendance contract signed by mum. Leave it empty to use "
+                                    "the file's name.",
+                        validators=[Optional(), Length(max=200, message="The description must be 200 characters "
+                                                                           "or fewer")])
+    category = RadioField("What kind of document is it?", widget=GovRadioInput(), choices=list(DOCUMENT_CATEGORIES),
+                          validators=[InputRequired("Select what kind of document this is")])
+    police_shareable = BooleanField("The police may see and download this document if the case is shared with "
+                                    "them", widget=GovCheckboxInput(), default=False)
+    submit = SubmitField("Add the document", widget=GovSubmitInput())
