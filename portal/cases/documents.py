@@ -117,8 +117,9 @@ def add_document(actor: User, case: Case, *, data: bytes, filename: str, title: 
     if problems or file_type is None:
         raise Refused("The document was not added: " + "; ".join(problems.values()) + ".", problems)
     safe_name = safe_filename(filename, file_type)
+    text = f"Document added: {title} ({CATEGORY_LABELS[category]}, {safe_name})" if title \
+        else f"Document added: {safe_name} ({CATEGORY_LABELS[category]})"
     title = title or safe_name
-    text = f"Document added: {title} ({CATEGORY_LABELS[category]}, {safe_name})"
     entry = ChronologyEntry(case_id=case.id, kind="document", occurred_at=utcnow(), author_id=actor.id,
                             organisation_id=actor.organisation_id, text=text,
                             police_text=f"Document added: {title}" if police else None, health=health)
