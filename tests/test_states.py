@@ -106,13 +106,27 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
         db.session.add(item)
         db.session.flush()
         ids["support_meetings"], ids["support_meeting_items"] = tsm.id, item.id
+        # documents on a case (issue 14.10) came later still
+        from portal.cases.models import CaseDocument, ChronologyEntry
+
+        entry = ChronologyEntry(case_id=case.id, kind="document",
+                                occurred_at=datetime(2026, 11, 20, tzinfo=timezone.utc),
+                                text="Document added: letter.pdf (Letter)", author_id=ewo.id)
+        db.session.add(entry)
+        db.session.flush()
+        document = CaseDocument(case_id=case.id, entry_id=entry.id, title="letter.pdf", category="letter",
+                                filename="letter.pdf", stored_name="1" * 48, file_type="pdf", size=10,
+                                uploaded_by_id=ewo.id)
+        db.session.add(document)
+        db.session.flush()
+        ids["case_documents"] = document.id
     return {**ids, "referrals": referral.id, "cases": case.id, "actions": action.id, "panel_meetings": meeting.id,
             "encounters": encounter.id, "follow_ups": follow_up.id, "import_jobs": job_id}
 
 
 def test_the_states_are_the_ones_the_code_knows():
     assert [(table, column) for table, column, _ in STATE_COLUMNS] == [
-        ("actions", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
+        ("actions", "status"), ("case_documents", "file_type"), ("case_documents", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
         ("import_jobs", "status"), ("panel_meetings", "status"), ("reference_figures", "cohort"),
         ("reference_figures", "kind"), ("reference_figures", "measure"), ("reference_figures", "period"),
         ("reference_figures", "phase"), ("referrals", "status"), ("school_closures", "kind"),
