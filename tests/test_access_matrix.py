@@ -97,6 +97,10 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "cases.share_case": (EWO_ADMIN, {"GET": 200, "POST": 422}),
     "cases.withdraw_share": (EWO_ADMIN, {"GET": 200, "POST": 422}),
     "cases.close_case": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    # the whole family (issue 14.11): the lead side; an empty form is refused
+    "cases.add_family_child": (EWO_ADMIN, {"POST": 422}),
+    "cases.remove_family_child": (EWO_ADMIN, {"POST": 422}),
+    "cases.change_lead": (EWO_ADMIN, {"GET": 200, "POST": 422}),
     "cases.add_action": (ACTION_ADDERS, {"POST": 422}),
     # documents (issue 14.10): whoever adds to the chronology attaches one; the matrix's document
     # is shared with the police; the uploader (the EWO, the lead) or the lead side removes it

@@ -33,6 +33,15 @@ def test_seed_creates_demo_borough_once(client):
     nurse = db.session.scalar(select(User).where(User.email == "health@demo.test"))
     assert nurse.role == access.HEALTH and nurse.organisation.name == "Demo Borough School Nursing Service"
     assert len(db.session.scalars(access.cases_for(nurse)).all()) == 1
+    # the whole family (issue 14.11): one whole-family case covering a sibling at another school
+    from portal.cases import family
+    from portal.cases.models import Case, CaseChild
+
+    children = db.session.scalars(select(CaseChild)).all()
+    assert len(children) == 1
+    case = db.session.get(Case, children[0].case_id)
+    assert children[0].pupil.school_id != case.pupil.school_id
+    assert family.sibling_ids(case.pupil) == {children[0].pupil_id}
 
 
 def test_seed_has_a_past_panel_with_decisions_and_a_future_one_with_an_agenda(client):

@@ -27,6 +27,7 @@ from portal.access.roles import (  # noqa: F401
     LA_ADMIN,
     PANEL_CHAIR,
     POLICE,
+    PRACTITIONER_ROLES,
     ROLE_LABELS,
     ROLES,
     SCHOOL_STAFF,

@@ -126,6 +126,9 @@ def case_page_context(case: Case, **extra):
 
         context["case_attendance_now"] = pupil_summary(case.pupil).year_totals.percent_text
         context["suggested"], context["days_absent"] = suggested_stage(case.pupil)
+    from portal.cases.family import family_view
+
+    context["family"] = family_view(current_user, case)
     if access.panel_history_visible(current_user, case):
         from portal.panels.service import history_for_case
 
@@ -329,15 +332,31 @@ def withdraw_share(case_id: int, share_id: int):
 def close_case(case_id: int):
     case = access.get_case_or_404(current_user, case_id, need="lead")
     form = CloseForm()
+    form.lead_id.choices = [("", "Select a social worker")] + [
+        (str(u.id), f"{u.name}, {u.organisation.name}")
+        for u in db.session.scalars(access.practitioners((access.SOCIAL_CARE,)))]
     if request.method == "GET":
         form.version.data = case.version
     elif form.validate():
+        text = (form.text.data or "").strip()
         try:
-            service.close(current_user, case, form.reason.data, (form.text.data or "").strip(), form.version.data)
+            if form.reason.data == service.STEP_UP_REASON:  # stays open, social care leads (issue 14.11)
+                lead = db.session.get(User, int(form.lead_id.data)) if form.lead_id.data else None
+                service.step_up(current_user, case, lead, text, form.version.data)
+            else:
+                service.close(current_user, case, form.reason.data, text, form.version.data)
         except Refused as exc:
-            form.form_errors.append(exc.message)
+            db.session.rollback()
+            if "lead_id" in exc.problems:
+                form.lead_id.errors = [*form.lead_id.errors, exc.problems["lead_id"]]
+            else:
+                form.form_errors.append(exc.message)
         else:
-            flash("The case has been closed.", "success")
+            if form.reason.data == service.STEP_UP_REASON:
+                flash("The case has been stepped up to children's social care. It stays open with a social "
+                      "worker as lead.", "success")
+            else:
+                flash("The case has been closed.", "success")
             return _back(case)
     open_actions = [a for a in case.actions if a.is_open]
     return render_template("cases/close.html", case=case, form=form, open_actions=open_actions), \

@@ -168,6 +168,10 @@ class CloseForm(VersionedForm):
     reason = RadioField("Why is the case closing?", widget=GovRadioInput(), choices=list(CLOSURE_REASONS),
                         validators=[InputRequired("Select a reason")])
     text = TextAreaField("More detail", widget=GovTextArea(), validators=[Length(max=2000)])
+    # "Stepped up to children's social care as lead": the case stays open with this social worker as lead.
+    lead_id = SelectField("If stepped up to children's social care: the social worker who leads the case now",
+                          widget=GovSelect(), validators=[Optional()],
+                          description="The case is not closed: it stays open with them as lead professional.")
     submit = SubmitField("Close the case", widget=GovSubmitInput(), render_kw={"class": "govuk-button--warning"})
 
 
@@ -186,3 +190,17 @@ class DocumentForm(Form):
     police_shareable = BooleanField("The police may see and download this document if the case is shared with "
                                     "them", widget=GovCheckboxInput(), default=False)
     submit = SubmitField("Add the document", widget=GovSubmitInput())
+
+
+class LeadForm(VersionedForm):
+    """The case's lead professional: any active practitioner of the partnership (choices set by the view)."""
+    lead_id = SelectField("Lead professional", widget=GovSelect(), validators=[InputRequired("Select a practitioner")],
+                          description="An education welfare officer, an early help key worker or a social worker.")
+    submit = SubmitField("Change the lead professional", widget=GovSubmitInput())
+
+
+class FamilyChildForm(Form):
+    """A sibling to add to (or remove from) a whole-family case."""
+    pupil_id = IntegerField(widget=HiddenInput(), validators=[InputRequired("Choose a sibling")])
+    reason = StringField("Why is the child no longer covered?", widget=GovTextInput(),
+                         validators=[Optional(), Length(max=500)], filters=[strip])

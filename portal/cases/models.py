@@ -222,6 +222,23 @@ class Case(Model):
         return self.status == CaseStatus.closed
 
 
+class CaseChild(Model):
+    """A sibling a whole-family case covers besides its own child (`Case.pupil`), under the
+    case's one lead professional. Removing a child ends the row (`removed_at`); it is never deleted."""
+    __tablename__ = "case_children"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship()
+    pupil = relationship("Pupil")
+
+
 class CaseShare(Model):
     __tablename__ = "case_shares"
 

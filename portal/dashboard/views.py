@@ -40,7 +40,7 @@ def _cards(user) -> list[dict]:
                           "text": "from the schools you serve, oldest first"})
     if access.can(user, "view_cases"):
         cases = access.cases_for(user).where(Case.status != CaseStatus.closed)
-        if access.may_lead_cases(user):
+        if access.is_active_ewo(user):
             cards.append({"title": "Cases you lead", "href": url_for("cases.list_cases", mine=1),
                           "count": _count(cases.where(Case.lead_id == user.id)),
                           "text": "open or monitoring"})

@@ -110,6 +110,7 @@ def seed_cases(today) -> int:
     service.add_action(lead, c1, "Meet-and-greet at the school gate each morning for two weeks",
                        today - timedelta(days=3), owner_user=_user("school@demo.test"))
     service.set_review(lead, c1, today + timedelta(days=21), c1.version)
+    _seed_family(ewo_admin, c1, second[1])
 
     service.add_entry(lead, c2, "meeting", _at(today, 8), "Met mum and pupil: young carer duties every "
                       "morning. Young carers service details given.", police_shareable=False)
@@ -130,3 +131,19 @@ def seed_cases(today) -> int:
     return 6
 
 
+def _seed_family(admin: User, case, sibling: Pupil) -> None:
+    """The whole family (issue 14.11): the case's child has a brother or sister at another
+    school (the same mother, the same home); the case covers both under its one lead."""
+    from portal.cases import family
+    from portal.pupils.models import Contact
+
+    child = case.pupil
+    parent = child.contacts[0]
+    sibling.legal_surname = child.legal_surname
+    sibling.address, sibling.postcode = child.address, child.postcode
+    sibling.refresh_search_text()
+    sibling.contacts.append(Contact(name=parent.name, relationship_to_pupil=parent.relationship_to_pupil,
+                                    phone=parent.phone, email=parent.email,
+                                    parental_responsibility=parent.parental_responsibility))
+    db.session.flush()
+    family.add_child(admin, case, sibling)
