@@ -8,6 +8,8 @@ from portal import access, audit
 from portal.cases.models import (
     ACTIVE_CASE_STATES,
     BARRIER_LABELS,
+    CONSENT,
+    URGENCY,
     Case,
     CaseStatus,
     ChronologyEntry,
@@ -23,6 +25,8 @@ from portal.notifications import notify
 from portal.orgs.models import User
 from portal.timeutil import utcnow
 
+CONSENT_LABELS = dict(CONSENT)
+URGENCY_LABELS = dict(URGENCY)
 FIELDS = ("barriers", "stage_reached", "school_actions", "consent", "lawful_basis", "urgency",
           "safeguarding_concern")
 
@@ -109,8 +113,14 @@ def missing_in(data: dict) -> list[tuple[str, str]]:
         problems.append(("barriers", "Describe the other barrier"))
     if not (data.get("school_actions") or "").strip():
         problems.append(("school_actions", "Say what the school has already done (calls, letters, meetings)"))
-    if data.get("consent") != "given" and not (data.get("lawful_basis") or "").strip():
+    if data.get("consent") not in CONSENT_LABELS:
+        problems.append(("consent", "Select whether parental consent was given, refused or not sought"))
+    elif data.get("consent") != "given" and not (data.get("lawful_basis") or "").strip():
         problems.append(("lawful_basis", "Consent was not given: say what lawful basis you rely on to share"))
+    if data.get("urgency") not in URGENCY_LABELS:
+        problems.append(("urgency", "Select whether the referral is routine or urgent"))
+    if data.get("safeguarding_concern") is None:
+        problems.append(("safeguarding_concern", "Select yes if there is a safeguarding concern, or no if there is not"))
     return problems
 
 

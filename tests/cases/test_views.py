@@ -43,6 +43,7 @@ REFERRAL_FORM = {
     "consent": "given",
     "lawful_basis": "",
     "urgency": "routine",
+    "safeguarding_concern": "no",
 }
 
 HX = {"HX-Request": "true"}
