@@ -19,7 +19,6 @@ from portal.params import int_arg
 from portal.timeutil import as_utc, utcnow
 from portal.tsm.service import referral_summary as tsm_summary
 
-
 SAFEGUARDING = {"yes": True, "no": False}
 
 
@@ -148,7 +147,7 @@ def edit_referral(referral_id: int):
     form = ReferralForm(obj=None if request.method == "POST" else referral)
     if request.method == "GET":
         form.stage_reached.data = str(referral.stage_reached or "")
-        form.safeguarding_concern.data = {True: "yes", False: "no"}.get(referral.safeguarding_concern)  # type: ignore[arg-type]
+        form.safeguarding_concern.data = {True: "yes", False: "no"}.get(referral.safeguarding_concern)
         form.version.data = referral.version
         return _render_form(form, referral.pupil, referral, referral.barriers, {})
     return _save(form, referral.pupil, referral)

@@ -120,7 +120,8 @@ def missing_in(data: dict) -> list[tuple[str, str]]:
     if data.get("urgency") not in URGENCY_LABELS:
         problems.append(("urgency", "Select whether the referral is routine or urgent"))
     if data.get("safeguarding_concern") is None:
-        problems.append(("safeguarding_concern", "Select yes if there is a safeguarding concern, or no if there is not"))
+        problems.append(("safeguarding_concern",
+                         "Select yes if there is a safeguarding concern, or no if there is not"))
     return problems
 
 

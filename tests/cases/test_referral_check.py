@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,8 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from tests import clock
 from tests.attendance.helpers import TODAY
-from tests.cases.test_views import REFERRAL_FORM, hidden_value, id_from, pupil, reload, text_of  # noqa: F401
+from tests.cases.test_views import REFERRAL_FORM, add_week, hidden_value, id_from, reload, text_of
+from tests.factories import make_pupil
 
 NEW = "/pupils/{}/referrals/new"
 
@@ -23,6 +25,14 @@ NEW = "/pupils/{}/referrals/new"
 def _fixed_today():
     with clock.on(TODAY):
         yield
+
+
+@pytest.fixture
+def pupil(world):
+    p = make_pupil(world.school_a, "Alex", "Able")
+    add_week(p, date(2026, 11, 16), possible=10, attended=8, unauthorised=2)  # 80%
+    db.session.commit()
+    return p
 
 
 def hidden_fields(response) -> list[tuple[str, str]]:
