@@ -187,7 +187,7 @@ def _render_referral(referral: Referral, addition_form: AdditionForm, can_triage
     new = {a.id for a in referral.additions if answered and asked is not None and as_utc(a.created_at) > asked}
     return render_template("cases/referral.html", referral=referral, barrier_choices=dict(BARRIERS),
                            addition_form=addition_form, can_triage=can_triage, answered=answered,
-                           new_additions=new), status
+                           new_additions=new, sees_pupil=access.sees_pupil(current_user, referral.pupil_id)), status
 
 
 @bp.route("/referrals/<int:referral_id>/additions", methods=["POST"])

@@ -2,7 +2,10 @@
 its audit entry and notifications in the caller's transaction (`portal.transaction`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal import access, audit
 from portal.cases.models import (
@@ -239,3 +242,25 @@ def decline(actor: User, referral: Referral, reason: str, expected_version: int 
                  changes={"status": {"from": ReferralStatus.submitted, "to": ReferralStatus.declined}})
     notify.notify_users([referral.created_by], "A referral was declined – see the reason", _link(referral))
     db.session.flush()
+
+
+@dataclass
+class PupilRecord:
+    """What the pupil page says of the pupil's referral and cases, as far as the user may see."""
+    open_referral: Referral | None
+    open_case: Case | None
+    past_cases: list[Case]
+
+
+def pupil_record(user: User, pupil_id: int) -> PupilRecord:
+    """The pupil's open referral (drafts only for the school), open case and past cases, each
+    through the user's scope (`access.referrals_for`, `access.cases_for`)."""
+    referral = db.session.scalar(access.referrals_for(user)
+                                 .where(Referral.pupil_id == pupil_id, Referral.status.in_(OPEN_REFERRAL_STATES))
+                                 .order_by(Referral.id.desc()).limit(1))
+    cases = db.session.scalars(access.cases_for(user).where(Case.pupil_id == pupil_id)
+                               .options(selectinload(Case.stage), selectinload(Case.lead))
+                               .order_by(Case.opened_at.desc(), Case.id.desc())).all()
+    active = [c for c in cases if c.status in ACTIVE_CASE_STATES]
+    return PupilRecord(referral, active[0] if active else None,
+                       [c for c in cases if c.status not in ACTIVE_CASE_STATES])
