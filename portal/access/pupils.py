@@ -92,3 +92,16 @@ def sees_pupil(user, pupil_id: int) -> bool:
     if not can(user, "view_pupils"):
         return False
     return db.session.scalar(pupils_for(user).where(Pupil.id == pupil_id).with_only_columns(Pupil.id)) is not None
+
+
+def serves_every_school(user) -> bool:
+    """Whether the user's scope is every school of the LA (`school_ids_for`), not a few."""
+    return user.role == LA_ADMIN
+
+
+def ewo_without_schools(user) -> bool:
+    """An EWO who is the named EWO of no school yet: they see no pupils, referrals or cases until
+    an administrator assigns schools to them."""
+    from portal.extensions import db
+
+    return user.role == EWO and db.session.scalar(school_ids_for(user).limit(1)) is None

@@ -38,15 +38,16 @@ def _link(referral: Referral) -> str:
     return f"/referrals/{referral.id}"
 
 
-def snapshot(pupil) -> dict:
-    """The pupil's attendance now, as recorded on a referral or a case."""
+def snapshot(pupil, as_of=None) -> dict:
+    """The pupil's attendance now (or as it was on `as_of`), as recorded on a referral or a case."""
     from portal.attendance import calc
     from portal.attendance.summaries import pupil_summary
     from portal.timeutil import today
 
-    s = pupil_summary(pupil)
+    as_of = as_of or today()
+    s = pupil_summary(pupil, as_of)
     y = s.year_totals
-    return {"as_of": today().isoformat(), "possible": y.possible, "attended": y.attended,
+    return {"as_of": as_of.isoformat(), "possible": y.possible, "attended": y.attended,
             "authorised": y.authorised, "unauthorised": y.unauthorised,
             "percent": calc.percent_text(y.attended, y.possible),  # the shown figure, as text
             "band": calc.band(y.attended, y.possible), "unauthorised_10_weeks": s.unauthorised_in_window}
