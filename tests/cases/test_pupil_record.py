@@ -97,7 +97,8 @@ def _cells_for(response, case_id: int) -> list[str]:
     html = response.get_data(as_text=True)
     row = re.search(rf'<tr class="govuk-table__row">\s*<td[^>]*><a[^>]*href="/cases/{case_id}".*?</tr>', html, re.S)
     assert row, "the case is not in the list"
-    return [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells]
 
 
 @pytest.mark.parametrize("attended, shown, arrow, word", [
