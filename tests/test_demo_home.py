@@ -40,7 +40,8 @@ def test_the_demo_queue_shows_ageing_and_the_la_admin_is_not_told_of_schools_you
     client.login("admin@demo.test", password="attend-demo-2026")
     text = _text(client.get("/"))
     assert "Referrals awaiting triage" in text and "From every school, oldest first" in text
-    assert "schools you serve" not in text.lower()
+    assert "schools you serve" not in text.lower() and "pupils you work with" not in text.lower()
+    assert "each school's named EWO" in text  # the first letter made capital, the rest kept
     assert "ask an administrator" not in text.lower()
 
 

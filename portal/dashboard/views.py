@@ -48,6 +48,7 @@ def _cards(user) -> list[dict]:
         else:
             cards.append({"title": "Open cases", "href": url_for("cases.list_cases"), "count": _count(cases),
                           "text": "shared with your organisation" if access.is_agency(user)
+                          else "in every school" if access.serves_every_school(user)
                           else "for the pupils you work with"})
         mine = access.actions_for(user).where(
             Action.status == ActionStatus.open,
