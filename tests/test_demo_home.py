@@ -3,6 +3,7 @@ ageing); the LA admin's home page does not speak of "the schools you serve"; an 
 schools is told to ask an admin to assign them."""
 from __future__ import annotations
 
+import html
 import re
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from tests.factories import make_user
 
 
 def _text(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split()))
 
 
 def test_the_demo_queue_shows_ageing_and_the_la_admin_is_not_told_of_schools_you_serve(app):
@@ -31,8 +32,8 @@ def test_the_demo_queue_shows_ageing_and_the_la_admin_is_not_told_of_schools_you
 
     client = app.test_client()
     client.login("ewo@demo.test", password="attend-demo-2026")
-    html = client.get("/referrals").get_data(as_text=True)
-    shown = [int(d) for d in re.findall(r'govuk-table__cell--numeric">(\d+)</td>', html)]
+    page = client.get("/referrals").get_data(as_text=True)
+    shown = [int(d) for d in re.findall(r'govuk-table__cell--numeric">(\d+)</td>', page)]
     assert len(set(shown)) >= 3 and shown == sorted(shown, reverse=True), shown  # oldest first
 
     # The LA admin serves every school: the home page says so.
