@@ -9,7 +9,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.cases import bp, service
+from portal.cases import bp, caseload, service
 from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm, WithdrawForm
 from portal.cases.models import (
     CHRONOLOGY_KINDS,
@@ -49,7 +49,7 @@ def list_cases():
     args = request.args
     stmt = (access.cases_for(current_user).join(Pupil, Pupil.id == Case.pupil_id)
             .options(selectinload(Case.pupil).selectinload(Pupil.school), selectinload(Case.stage),
-                     selectinload(Case.lead)))
+                     selectinload(Case.lead), selectinload(Case.referral)))
     status = args.get("status", "active")
     if status == "active":
         stmt = stmt.where(Case.status != CaseStatus.closed)
@@ -82,7 +82,9 @@ def list_cases():
                    sort=sort, overdue=overdue,
                    schools=db.session.scalars(access.schools_for(current_user)).all(),
                    stages=db.session.scalars(select(Stage).order_by(Stage.position)).all(),
-                   cohorts=[] if police else COHORT_FLAGS, today=today())
+                   cohorts=[] if police else COHORT_FLAGS, today=today(),
+                   # the police see no attendance figures
+                   trends=None if police else caseload.attendance_trends(list(page.items)))
     if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
         return render_template("cases/_case_list.html", **context)
     return render_template("cases/cases.html", **context)

@@ -36,6 +36,8 @@ from portal.cases.models import (
 )
 from portal.forms import Form, strip
 
+YES_NO = (("yes", "Yes"), ("no", "No"))
+
 
 class VersionedForm(Form):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
@@ -51,16 +53,19 @@ class ReferralForm(VersionedForm):
     school_actions = TextAreaField("What has the school already done?", widget=GovTextArea(),
                                    description="Dates of calls, letters and meetings, and the support offered.",
                                    validators=[Length(max=5000)])
+    # Nothing is preselected: the school chooses (a missing choice stops the submission, not a
+    # draft: `referrals.missing_in`). The choices are checked there too.
     consent = RadioField("Parental consent to share information", widget=GovRadioInput(), choices=list(CONSENT),
-                         default="not_sought", validators=[InputRequired("Say whether consent was sought")])
+                         validate_choice=False, validators=[Optional()])
     lawful_basis = TextAreaField("If consent was not given: the lawful basis for sharing", widget=GovTextArea(),
                                  description="For example: public task (the LA's attendance duties), or a "
                                              "safeguarding concern. Lack of consent does not block a "
                                              "safeguarding share.",
                                  validators=[Length(max=2000)])
-    urgency = RadioField("Urgency", widget=GovRadioInput(), choices=list(URGENCY), default="routine",
-                         validators=[InputRequired("Select the urgency")])
-    safeguarding_concern = BooleanField("There is a safeguarding concern")
+    urgency = RadioField("Urgency", widget=GovRadioInput(), choices=list(URGENCY), validate_choice=False,
+                         validators=[Optional()])
+    safeguarding_concern = RadioField("Is there a safeguarding concern?", widget=GovRadioInput(),
+                                      choices=list(YES_NO), validate_choice=False, validators=[Optional()])
 
 
 class AdditionForm(Form):

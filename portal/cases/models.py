@@ -144,10 +144,12 @@ class Referral(Model):
     barriers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # key -> short description
     stage_reached: Mapped[int | None] = mapped_column(SmallInteger)
     school_actions: Mapped[str] = mapped_column(Text, default="")
-    consent: Mapped[str] = mapped_column(String(16), default="not_sought")
+    # consent, urgency and the safeguarding question are the school's choice: None until answered
+    # (a draft may leave them open; a submission needs each, `referrals.missing_in`)
+    consent: Mapped[str | None] = mapped_column(String(16))
     lawful_basis: Mapped[str] = mapped_column(Text, default="")
-    urgency: Mapped[str] = mapped_column(String(16), default="routine")
-    safeguarding_concern: Mapped[bool] = mapped_column(default=False)
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    safeguarding_concern: Mapped[bool | None] = mapped_column()
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # attendance when submitted
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
