@@ -16,13 +16,13 @@ from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
-from portal.panels import bp, service
+from portal.panels import bp, packs, service
 from portal.panels.forms import AddItemForm, InviteAgencyForm, InviteUserForm, RemoveItemForm, ScheduleForm
 from portal.panels.models import AgendaItem, MeetingStatus, PanelDecision, PanelMeeting, PanelMember
 from portal.panels.rules import NOT_LISTABLE, SLOT_RANGE
 from portal.params import int_arg, to_int
 from portal.pupils.models import Pupil
-from portal.timeutil import LONDON, as_utc, utcnow
+from portal.timeutil import LONDON, as_utc, today, utcnow
 
 
 def _apply(form, exc: Refused, fields: dict[str, str] | None = None) -> None:
@@ -389,31 +389,6 @@ def view_pack(meeting_id: int, item_id: int):
         return redirect(url_for("panels.confidentiality", meeting_id=meeting_id, item=item_id), code=303)
     case = item.case
     audit.viewed(case, f"meeting #{meeting_id}, item #{item_id}, {level}")
-    from portal.attendance.summaries import pupil_summary
-    from portal.timeutil import today
-
-    # The pack holds only what its level shows (access.PACK_LEVELS): what is not shown is not read.
-    pack: dict[str, object] = {}
-    if access.pack_shows(level, "attendance"):
-        from portal.attendance import flags
-
-        summary = pupil_summary(case.pupil)
-        pack["attendance_now"] = summary.year_totals.percent_text
-        pack["attendance_at_open"] = (case.attendance_at_open or {}).get("percent")
-        pack["unauthorised_in_window"] = summary.unauthorised_in_window
-        pack["window_start"] = summary.window_start
-        pack["pupil_flags"] = flags.flags_for(case.pupil_id)
-        pack["flag_kinds"] = flags.KINDS
-    if access.pack_shows(level, "actions"):
-        pack["actions"] = db.session.scalars(
-            select(Action).where(Action.case_id == case.id, Action.status == ActionStatus.open)
-            .options(selectinload(Action.owner_user), selectinload(Action.owner_org))
-            .order_by(Action.due_date, Action.id)).all()
-    if access.pack_shows(level, "last_decision"):
-        last = db.session.scalar(select(PanelDecision).where(PanelDecision.case_id == case.id)
-                                 .order_by(PanelDecision.decided_at.desc(), PanelDecision.id.desc()).limit(1))
-        pack["last_decision"] = None if last is None else {
-            "label": last.label, "decided_at": last.decided_at,
-            "rationale": last.rationale if access.pack_shows(level, "rationale") else None}
+    pack = packs.build_pack(current_user, case, level)
     return render_template("panels/pack.html", item=item, meeting=item.meeting, case=case, level=level,
                            case_link=access.sees_case_record(current_user, case), today=today(), **pack)
