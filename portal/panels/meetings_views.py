@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.cases.models import Action, ActionStatus, Case
+from portal.cases.models import Case
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
