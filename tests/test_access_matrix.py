@@ -118,6 +118,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "panels.view_meeting": (ALL, {"GET": 200}),
     "panels.build_agenda": (RUN_PANELS, {"POST": 303}),
     "panels.add_item": (RUN_PANELS, {"POST": 422}),
+    "panels.search_cases": (RUN_PANELS, {"GET": 200}),
     "panels.move_item": (RUN_PANELS, {"POST": 422}),
     "panels.set_slot": (RUN_PANELS, {"POST": 422}),
     "panels.remove_item": (RUN_PANELS, {"GET": 200, "POST": 422}),

@@ -23,6 +23,7 @@ from portal.panels.agenda import (  # noqa: F401
     expected_times,
     move_item,
     remove_item,
+    search_cases,
     set_slot,
     why_none_due,
 )

@@ -505,3 +505,45 @@ def test_the_pack_shows_barriers_trend_chronology_and_actions_as_far_as_the_memb
     assert "school run" not in police and "asthma" not in police and "bus bullying" not in police
     assert "Name-calling" not in police and "Cares for mum" not in police and "Attendance since" not in police
     assert not re.search(r"\d+(?:\.\d+)?\s*%", police)
+
+
+def test_the_chair_adds_a_case_by_searching_the_pupils_name_upn_or_case_number(app, world, chair, meeting):
+    """Issue 14.14: no more "the number in the case's address". The search (htmx: the results
+    only; without JavaScript: the page) finds the cases the chair may list, by name, UPN or
+    case number; a case the chair may not list is never offered; a refused add keeps the search
+    and the choice."""
+    import re
+
+    due = make_case(world, forename="Ottilie")
+    due.pupil.legal_surname = "Marchbank"
+    due.pupil.refresh_search_text()
+    hidden = make_case(world, forename="Ottilie", review=date(2030, 1, 1))  # not due, not visible to the chair
+    db.session.commit()
+    url = f"/panels/{meeting.id}/agenda/case-search"
+    for q in ("ottilie", "MARCHBANK ott", due.pupil.upn, str(due.id), f"#{due.id}", f"case {due.id}"):
+        page = chair.get(url, query_string={"q": q}, headers={"HX-Request": "true", "HX-Target": "case-results"})
+        assert page.status_code == 200, q
+        html = page.get_data(as_text=True)
+        assert f'value="{due.id}"' in html and f'value="{hidden.id}"' not in html, q
+        assert "<h1" not in html  # the fragment only
+    page = chair.get(url, query_string={"q": "Ottilie"})  # no JavaScript: the meeting page with the results
+    assert page.status_code == 200 and "<h1" in page.get_data(as_text=True)
+    assert "Ottilie Marchbank – case" in page.get_data(as_text=True)
+    assert "number in its address" not in page.get_data(as_text=True)
+    assert audits("agenda_case_search") == 7
+    assert "No case you may list matches" in chair.get(url, query_string={"q": "zzz"}).get_data(as_text=True)
+    # A refused add (no reason) keeps the search and the case chosen.
+    refused = chair.post_form(f"/panels/{meeting.id}/agenda/items",
+                              {"add-case_id": str(due.id), "q": "Ottilie", "add-reason": "",
+                               "add-version": version(meeting.id)})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert re.search(rf'value="{due.id}"\s+aria-describedby="[^"]+" checked', html) and 'value="Ottilie"' in html
+    added = chair.post_form(f"/panels/{meeting.id}/agenda/items",
+                            {"add-case_id": str(due.id), "q": "Ottilie", "add-reason": "Attendance falling",
+                             "add-version": version(meeting.id)})
+    assert added.status_code == 303 and agenda(meeting.id) == [due.id]
+    again = chair.get(url, query_string={"q": "Ottilie"}).get_data(as_text=True)
+    assert "Already on this agenda" in again
+    # The members do not search.
+    assert signed_in(app, world.user("ewo")).get(url, query_string={"q": "Ottilie"}).status_code == 403
