@@ -17,7 +17,7 @@ from portal.sweeps import bp, match_search, service
 from portal.sweeps.forms import EncounterForm, MatchForm, MatchSearchForm
 from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import LABELS, MATCH_STATES, SCHOOL_STATUSES, Encounter, FollowUp, MatchStatus
-from portal.timeutil import LONDON, utcnow
+from portal.timeutil import LONDON, as_utc
 
 FIELD_FOR = {"school_status": "school", "school_id": "school"}
 SEARCH_FIELD_FOR = {"date_of_birth": "born"}
@@ -64,9 +64,7 @@ def new_encounter(sweep_id: int):
         defaults = service.previous_defaults(current_user, sweep)
         form.location.data = defaults["location"]
         form.officer_id.data = str(defaults["officer_id"])
-        now = utcnow().astimezone(LONDON)
-        form.seen_time.data = now.time().replace(second=0, microsecond=0) if sweep.held_on == now.date() \
-            else sweep.starts_at
+        form.seen_time.data = service.default_seen_time(sweep)
     elif form.validate():
         try:
             encounter = service.record_encounter(current_user, sweep, _data(form))
@@ -79,13 +77,19 @@ def new_encounter(sweep_id: int):
         else:
             flash(f"Encounter recorded: {encounter.child_name} at {encounter.location}.",
                   "success")
+            warning = service.outside_window_warning(sweep, form.seen_time.data)
+            if warning:
+                flash(f"{encounter.child_name}: {warning}", "warning_text")
             if encounter.concern:
                 flash("You recorded a safeguarding concern: follow your own safeguarding procedure now as well.",
                       "warning")
             return redirect(url_for("sweeps.new_encounter", sweep_id=sweep.id), code=303)
     recorded = db.session.scalar(select(func.count()).select_from(Encounter).where(
         Encounter.sweep_id == sweep.id, Encounter.recorded_by_id == current_user.id))
-    return render_template("sweeps/encounter_form.html", sweep=sweep, form=form, recorded=recorded), \
+    time_warning = (service.outside_window_warning(sweep, form.seen_time.data)
+                    if form.is_submitted() and form.seen_time.data and not form.seen_time.errors else None)
+    return render_template("sweeps/encounter_form.html", sweep=sweep, form=form, recorded=recorded,
+                           time_warning=time_warning), \
         (422 if form.is_submitted() else 200)
 
 
@@ -109,7 +113,9 @@ def view_encounter(encounter_id: int):
     can_follow = follow_up is not None and db.session.scalar(
         access.followups_for(current_user).where(FollowUp.id == follow_up.id)
         .with_only_columns(FollowUp.id)) is not None
+    seen = as_utc(encounter.seen_at).astimezone(LONDON).time()
     return render_template("sweeps/encounter.html", encounter=encounter, view=view, labels=LABELS,
+                           time_warning=service.outside_window_warning(encounter.sweep, seen),
                            shared_case=shared_case, follow_up=follow_up, can_follow=bool(can_follow),
                            can_match=access.can(current_user, "match_encounters"),
                            can_see_pupil=access.can(current_user, "view_pupils"))

@@ -83,7 +83,7 @@ class EncounterForm(Form):
                            validators=[Length(max=2000)])
     reason_accepted = RadioField("Is the reason accepted?", widget=GovRadioInput(),
                                  choices=[("no", "No"), ("yes", "Yes, for example evidence of a medical appointment")],
-                                 default="no", validators=[InputRequired("Say whether the reason is accepted")])
+                                 validators=[InputRequired("Select whether the reason is accepted")])
     outcome = RadioField("Outcome", widget=GovRadioInput(), choices=list(OUTCOMES),
                          description="Never a police station: take the child to school, home or the designated place.",
                          validators=[InputRequired("Select the outcome")])

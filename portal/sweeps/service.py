@@ -108,6 +108,30 @@ def previous_defaults(actor: User, sweep: Sweep) -> dict:
     return {"location": "", "officer_id": officer}
 
 
+def default_seen_time(sweep: Sweep, now: datetime | None = None) -> time:
+    """The time an encounter form starts with: now (to the minute) while the sweep is on,
+    otherwise the start of its window (a record typed up later, or a form opened early)."""
+    here = as_utc(now or utcnow()).astimezone(LONDON)
+    clock = here.time().replace(second=0, microsecond=0, tzinfo=None)
+    if here.date() == sweep.held_on and in_window(sweep, clock):
+        return clock
+    return sweep.starts_at
+
+
+def in_window(sweep: Sweep, seen: time) -> bool:
+    """Whether a time falls within the sweep's window (its start to its end, inclusive)."""
+    return sweep.starts_at <= seen.replace(tzinfo=None) <= sweep.ends_at
+
+
+def outside_window_warning(sweep: Sweep, seen: time) -> str | None:
+    """A warning (not a refusal: children are met on the way back too) when a time falls
+    outside the sweep's window."""
+    if in_window(sweep, seen):
+        return None
+    return (f"The time {seen.strftime('%H:%M')} is outside the sweep's window ({sweep.window}). "
+            "Check it is right.")
+
+
 def _encounter_problems(sweep: Sweep, data: dict) -> list[tuple[str, str]]:
     problems = []
     if not data.get("forename", "").strip():

@@ -174,3 +174,49 @@ def test_small_counts_are_suppressed_for_partners_only():
 
     assert [disclosure.count(n, exact=False) for n in (0, 1, 4, 5, 12)] == ["fewer than 5"] * 3 + [5, 12]
     assert [disclosure.count(n, exact=True) for n in (0, 1, 4, 5)] == [0, 1, 4, 5]
+
+
+def _seen_time_value(html: str) -> str:
+    import re
+
+    tag = re.search(r'<input[^>]*name="seen_time"[^>]*>', html)
+    assert tag is not None, html
+    value = re.search(r'value="([^"]*)"', tag.group(0))
+    return value.group(1) if value else ""
+
+
+def test_the_encounter_time_defaults_within_the_window_and_warns_outside_it(client, scene, time_machine):
+    """Issue 14.18: 23:26 for a 09:00–12:00 sweep no more. Before or after the window the form
+    starts at the window's start; inside it, now. A time typed outside the window is saved, with
+    a GOV.UK warning; "reason accepted" is not chosen for the officer."""
+    import re
+    from datetime import datetime
+
+    from portal.timeutil import LONDON
+    from tests.sweeps.conftest import SWEEP_DAY
+
+    url = f"/sweeps/{scene.sweep.id}/encounters/new"
+    time_machine.move_to(datetime.combine(SWEEP_DAY, datetime.min.time(), tzinfo=LONDON).replace(hour=23, minute=26))
+    client.login(scene.police)
+    page = client.get(url)
+    assert _seen_time_value(page.text) == "09:00"
+    radios = re.findall(r'<input[^>]*name="reason_accepted"[^>]*>', page.text)
+    assert len(radios) == 2 and not any("checked" in r for r in radios)
+    time_machine.move_to(datetime.combine(SWEEP_DAY, datetime.min.time(), tzinfo=LONDON).replace(hour=10, minute=17))
+    client.login(scene.police)
+    assert _seen_time_value(client.get(url).text) == "10:17"
+    data = dict(ENCOUNTER, officer_id=str(scene.ewo.id), school=f"school:{scene.world.school_a.id}")
+    # Not chosen: refused, with the time warning shown beside the kept answers.
+    unchosen = {k: v for k, v in data.items() if k != "reason_accepted"}
+    refused = client.post_form(url, dict(unchosen, seen_time="14:05"))
+    assert refused.status_code == 422 and "Select whether the reason is accepted" in refused.text
+    assert "govuk-warning-text" in refused.text and "outside the sweep" in refused.text
+    assert _count(Encounter) == 0
+    saved = client.post_form(url, dict(data, seen_time="14:05"), follow_redirects=True)
+    assert saved.status_code == 200 and _count(Encounter) == 1
+    assert "govuk-warning-text" in saved.text and "14:05 is outside the sweep" in saved.text
+    encounter = db.session.scalar(select(Encounter))
+    page = client.get(f"/encounters/{encounter.id}")
+    assert "govuk-warning-text" in page.text and "outside the sweep" in page.text
+    inside = client.post_form(url, dict(data, seen_time="10:20", forename="Bo"), follow_redirects=True)
+    assert inside.status_code == 200 and "outside the sweep" not in inside.text
