@@ -138,6 +138,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "sweeps.list_sweeps": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.new_sweep": (SWEEP_ROLES, {"GET": 200, "POST": 422}),
     "sweeps.view_sweep": (SWEEP_ROLES, {"GET": 200}),
+    "sweeps.edit_sweep": (SWEEP_ROLES, {"GET": {access.EWO: 403, None: 200}, "POST": {access.EWO: 403, None: 422}}),  # the lead (police) and the LA
     "sweeps.new_encounter": (SWEEP_ROLES, {"GET": 200, "POST": 422}),  # the police lead, the EWO an officer
     "sweeps.view_encounter": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.list_encounters": (EWO_ADMIN, {"GET": 200}),

@@ -20,6 +20,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from portal import timeutil
 from portal.cases.forms import VersionedForm
@@ -55,6 +56,11 @@ class SweepForm(Form):
     notes = TextAreaField("Notes", widget=GovTextArea(), description="Briefing, meeting point, the designated place.",
                           validators=[Length(max=3000)])
     submit = SubmitField("Create the sweep", widget=GovSubmitInput())
+
+
+class SweepEditForm(SweepForm):
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    submit = SubmitField("Save the changes", widget=GovSubmitInput())
 
 
 class EncounterForm(Form):

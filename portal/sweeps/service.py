@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy import case as sql_case
+from sqlalchemy.orm.attributes import flag_modified
 
 from portal import access, audit
 from portal.attendance import calendar
@@ -58,8 +59,8 @@ def follow_up_due(school_id: int, seen: date) -> date:
 
 # ----- sweeps --------------------------------------------------------------------------------
 
-def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, area: str, lead: User | None,
-                 officers: list[User], agencies: list[Organisation], notes: str = "") -> Sweep:
+def _sweep_problems(starts_at: time, ends_at: time, area: str, lead: User | None,
+                    officers: list[User]) -> list[tuple[str, str]]:
     problems = []
     if ends_at <= starts_at:
         problems.append(("ends_at", "The end time must be after the start time"))
@@ -69,6 +70,12 @@ def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, 
         problems.append(("lead_id", "Select a police officer or education welfare officer to lead the sweep"))
     if not all(_officer(o) for o in officers):
         problems.append(("officers", "Officers taking part must be police or education welfare officers"))
+    return problems
+
+
+def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, area: str, lead: User | None,
+                 officers: list[User], agencies: list[Organisation], notes: str = "") -> Sweep:
+    problems = _sweep_problems(starts_at, ends_at, area, lead, officers)
     if problems:
         raise Refused("The sweep was not saved.", problems)
     assert lead is not None  # _officer(None) is False, so a missing lead was refused above
@@ -82,6 +89,46 @@ def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, 
     db.session.flush()
     audit.record(actor, "sweep_created", sweep, summary=f"{held_on.isoformat()} {area.strip()[:100]}")
     db.session.flush()
+    return sweep
+
+
+@conflict_on_stale
+def edit_sweep(actor: User, sweep: Sweep, expected_version: int | None, *, held_on: date, starts_at: time,
+               ends_at: time, area: str, lead: User | None, officers: list[User], agencies: list[Organisation],
+               notes: str = "") -> Sweep:
+    """The lead corrects the sweep's date, window, area, team or notes (versioned: a stale
+    form is a Conflict). Once children are recorded on it the date stays (each encounter was
+    met on that day); the people who recorded them stay in the team, so they keep their records."""
+    check_version(sweep, expected_version)
+    problems = _sweep_problems(starts_at, ends_at, area, lead, officers)
+    recorders = set(db.session.scalars(select(Encounter.recorded_by_id).where(Encounter.sweep_id == sweep.id)))
+    if held_on != sweep.held_on and recorders:
+        problems.append(("held_on", "Children have been recorded on this sweep, so its date cannot change. "
+                                    "Plan a new sweep for the other day"))
+    if problems:
+        raise Refused("The sweep was not saved.", problems)
+    assert lead is not None  # refused above
+    before = {"held_on": sweep.held_on.isoformat(), "window": sweep.window, "area": sweep.area,
+              "lead_id": sweep.lead_id, "officers": sorted(o.user_id for o in sweep.officers),
+              "agencies": sorted(a.organisation_id for a in sweep.agencies), "notes": sweep.notes}
+    sweep.held_on, sweep.starts_at, sweep.ends_at = held_on, starts_at, ends_at
+    sweep.area, sweep.lead_id, sweep.notes = area.strip(), lead.id, notes.strip()
+    people = {lead.id} | {o.id for o in officers} | recorders
+    if _officer(actor) and actor.id == sweep.lead_id:
+        people.add(actor.id)
+    users = db.session.scalars(select(User).where(User.id.in_(people))).all()
+    orgs = {o.id for o in agencies} | {u.organisation_id for u in users}
+    keep_people = {o.user_id: o for o in sweep.officers}
+    sweep.officers = [keep_people.get(uid) or SweepOfficer(user_id=uid) for uid in sorted(people)]
+    keep_orgs = {a.organisation_id: a for a in sweep.agencies}
+    sweep.agencies = [keep_orgs.get(oid) or SweepAgency(organisation_id=oid) for oid in sorted(orgs)]
+    after = {"held_on": held_on.isoformat(), "window": sweep.window, "area": sweep.area, "lead_id": lead.id,
+             "officers": sorted(people), "agencies": sorted(orgs), "notes": sweep.notes}
+    changes = {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
+    if changes:
+        flag_modified(sweep, "area")  # the team alone changes no column: the version still moves on
+        audit.record(actor, "sweep_changed", sweep, changes=changes)
+        flush_or_conflict(sweep)
     return sweep
 
 

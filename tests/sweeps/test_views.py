@@ -220,3 +220,37 @@ def test_the_encounter_time_defaults_within_the_window_and_warns_outside_it(clie
     assert "govuk-warning-text" in page.text and "outside the sweep" in page.text
     inside = client.post_form(url, dict(data, seen_time="10:20", forename="Bo"), follow_redirects=True)
     assert inside.status_code == 200 and "outside the sweep" not in inside.text
+
+
+def test_the_lead_edits_the_sweep_versioned_and_others_may_not(client, app, scene):
+    """Issue 14.18: the lead changes the window, area and team; a stale form is a 409 showing
+    the newer values; an officer taking part who does not lead gets a 403; once children are
+    recorded the date stays."""
+    from portal.audit import AuditEvent
+
+    url = f"/sweeps/{scene.sweep.id}/edit"
+    ewo = app.test_client()
+    ewo.login(scene.ewo)
+    assert ewo.get(url).status_code == 403
+    client.login(scene.police)
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="Town centre"' in page.text
+    version = scene.sweep.version
+    data = {"held_on": "2026-11-19", "starts_at": "10:00", "ends_at": "13:30", "area": "Retail park",
+            "lead_id": str(scene.police.id), "officers": [], "agencies": [], "notes": "", "version": str(version)}
+    saved = client.post_form(url, data)
+    assert saved.status_code == 303
+    db.session.expire_all()
+    sweep = db.session.get(Sweep, scene.sweep.id)
+    assert (sweep.window, sweep.area, str(sweep.held_on)) == ("10:00–13:30", "Retail park", "2026-11-19")
+    assert [o.user_id for o in sweep.officers] == [scene.police.id] and sweep.version > version
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.verb == "sweep_changed")) == 1
+    stale = client.post_form(url, dict(data, area="Bus station"))
+    assert stale.status_code == 409 and "Retail park" in stale.text
+    bad = client.post_form(url, dict(data, ends_at="09:00", version=str(sweep.version)))
+    assert bad.status_code == 422 and "The end time must be after the start time" in bad.text
+    record(scene, scene.pupil_a)
+    db.session.commit()
+    db.session.expire_all()
+    moved = client.post_form(url, dict(data, held_on="2026-11-18", version=str(db.session.get(Sweep, sweep.id).version)))
+    assert moved.status_code == 422 and "its date cannot change" in moved.text
