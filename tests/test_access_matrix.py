@@ -143,6 +143,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "sweeps.view_encounter": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.list_encounters": (EWO_ADMIN, {"GET": 200}),
     "sweeps.match_encounter": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "sweeps.undo_match": (EWO_ADMIN, {"GET": 200, "POST": 422}),
     "sweeps.report": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.report_csv": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.list_followups": (SCHOOLS_EWO_ADMIN, {"GET": 200}),

@@ -14,7 +14,7 @@ from portal.pagination import page_links, paginate
 from portal.params import to_int
 from portal.pupils.models import Pupil
 from portal.sweeps import bp, match_search, service
-from portal.sweeps.forms import EncounterForm, MatchForm, MatchSearchForm
+from portal.sweeps.forms import EncounterForm, MatchForm, MatchSearchForm, UndoMatchForm
 from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import LABELS, MATCH_STATES, SCHOOL_STATUSES, Encounter, FollowUp, MatchStatus
 from portal.timeutil import LONDON, as_utc
@@ -201,3 +201,31 @@ def match_encounter(encounter_id: int):
     return render_template("sweeps/match.html", encounter=encounter, form=form, search_form=search_form,
                            searched=search is not None and not search_problems, suggestions=suggestions,
                            labels=LABELS, extra_errors=[(f"#{f}", m) for f, m in search_problems]), status
+
+
+@bp.route("/encounters/<int:encounter_id>/undo-match", methods=["GET", "POST"])
+@access.require("match_encounters")
+@audit.viewing("encounter_undo_form_viewed", "the form to undo a sweep match", ("Encounter", "encounter_id"))
+def undo_match(encounter_id: int):
+    """An EWO (or the LA) undoes a wrong match, or a wrong "not on roll", with a reason."""
+    encounter = access.get_encounter_or_404(current_user, encounter_id, need="match")
+    if encounter.match_status == MatchStatus.unmatched:
+        flash("This child is not matched: there is nothing to undo.", "info")
+        return redirect(url_for("sweeps.view_encounter", encounter_id=encounter.id), code=303)
+    form = UndoMatchForm()
+    if request.method == "GET":
+        form.version.data = encounter.version
+    elif form.validate():
+        try:
+            follow_up = service.undo_match(current_user, encounter, form.version.data, form.reason.data or "")
+        except Refused as exc:
+            db.session.rollback()
+            for field, message in exc.problems.items():
+                getattr(form, field).errors.append(message)
+        else:
+            flash(f"The match of {encounter.child_name} has been undone: the child is waiting for a match again."
+                  + (" The follow-up has been cancelled and the school told." if follow_up is not None else ""),
+                  "success")
+            return redirect(url_for("sweeps.match_encounter", encounter_id=encounter.id), code=303)
+    return render_template("sweeps/undo_match.html", encounter=encounter, form=form, labels=LABELS), \
+        (422 if form.is_submitted() else 200)

@@ -125,6 +125,13 @@ class MatchForm(VersionedForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+class UndoMatchForm(VersionedForm):
+    reason = TextAreaField("Why was the match wrong?", widget=GovTextArea(),
+                           description="For example: the school confirmed the pupil was in class that morning.",
+                           validators=[InputRequired("Enter why the match was wrong"), Length(max=2000)])
+    submit = SubmitField("Undo the match", widget=GovSubmitInput(), render_kw={"class": "govuk-button--warning"})
+
+
 class FollowUpForm(VersionedForm):
     contact_outcome = RadioField("Contact with the parent or carer", widget=GovRadioInput(),
                                  choices=list(CONTACT_OUTCOMES),

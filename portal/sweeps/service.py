@@ -382,6 +382,67 @@ def mark_not_on_roll(actor: User, encounter: Encounter, expected_version: int | 
     flush_or_conflict(encounter)
 
 
+def _sweep_entries(encounter: Encounter, follow_up: FollowUp | None, pupil_id: int) -> list:
+    """The chronology entries a match wrote on the pupil's open case: the encounter itself, and
+    the follow-up's outcome when the school recorded one."""
+    from portal.cases.models import ChronologyEntry
+
+    case = cases.open_case_for(pupil_id)
+    if case is None:
+        return []
+    entries = db.session.scalars(select(ChronologyEntry).where(
+        ChronologyEntry.case_id == case.id, ChronologyEntry.kind == "sweep",
+        ChronologyEntry.struck_at.is_(None))).all()
+    prefix = f"Follow-up of the truancy sweep encounter on {seen_on(encounter).strftime('%-d %b %Y')}:"
+    return [e for e in entries
+            if as_utc(e.occurred_at) == as_utc(encounter.seen_at) and e.text == _chronology_text(encounter)
+            or (follow_up is not None and follow_up.status == FollowUpStatus.done
+                and e.author_id == follow_up.completed_by_id and e.text.startswith(prefix))]
+
+
+@conflict_on_stale
+def undo_match(actor: User, encounter: Encounter, expected_version: int | None, reason: str) -> FollowUp | None:
+    """A wrong match (or "not on roll") is undone by an EWO or the LA, with a reason: the
+    encounter waits for a match again; its follow-up is cancelled (kept, with who, when and why;
+    the school and its EWO told); what the match wrote on the pupil's case is struck through.
+    Returns the cancelled follow-up, if any."""
+    check_version(encounter, expected_version)
+    if encounter.match_status == MatchStatus.unmatched:
+        raise Conflict(encounter)
+    if not reason.strip():
+        raise Refused("Say why the match is undone.", {"reason": "Enter why the match was wrong"})
+    reason = reason.strip()
+    before, pupil_id = encounter.match_status, encounter.pupil_id
+    follow_up = encounter.follow_up
+    if pupil_id is not None:
+        for entry in _sweep_entries(encounter, follow_up, pupil_id):
+            cases.strike_entry(actor, entry, f"The truancy sweep match was wrong and has been undone: {reason}")
+    if follow_up is not None:
+        was = follow_up.status
+        follow_up.status = FollowUpStatus.cancelled
+        follow_up.cancelled_reason, follow_up.cancelled_by_id, follow_up.cancelled_at = reason, actor.id, utcnow()
+        audit.record(actor, "follow_up_cancelled", follow_up,
+                     changes={"status": {"from": was, "to": FollowUpStatus.cancelled}}, summary=reason[:200])
+        link = f"/follow-ups/{follow_up.id}"
+        notify.notify_org(follow_up.school_id, "A truancy sweep follow-up was cancelled: the child met was "
+                                               "not your pupil after all", link)
+        if follow_up.school.named_ewo is not None:
+            notify.notify_users([follow_up.school.named_ewo], "A truancy sweep follow-up for one of your schools "
+                                                              "was cancelled: the match was wrong", link)
+    encounter.match_status = MatchStatus.unmatched
+    encounter.pupil_id = None
+    encounter.matched_by_id = None
+    encounter.matched_at = None
+    encounter.match_note = ""
+    audit.record(actor, "encounter_match_undone", encounter,
+                 changes={"match_status": {"from": before, "to": MatchStatus.unmatched},
+                          "pupil_id": {"from": pupil_id, "to": None}}, summary=reason[:200])
+    flush_or_conflict(encounter)
+    if follow_up is not None:
+        flush_or_conflict(follow_up)
+    return follow_up
+
+
 # ----- follow-ups ----------------------------------------------------------------------------
 
 @conflict_on_stale

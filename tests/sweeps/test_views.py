@@ -254,3 +254,56 @@ def test_the_lead_edits_the_sweep_versioned_and_others_may_not(client, app, scen
     db.session.expire_all()
     moved = client.post_form(url, dict(data, held_on="2026-11-18", version=str(db.session.get(Sweep, sweep.id).version)))
     assert moved.status_code == 422 and "its date cannot change" in moved.text
+
+
+def test_an_ewo_undoes_a_wrong_match_with_a_reason(client, app, scene):
+    """Issue 14.18: a wrong match is undone (a reason, audited): the child waits for a match
+    again, the follow-up is cancelled (kept, the school told) and the case entry struck
+    through; the child can then be matched to the right pupil, with a new follow-up."""
+    from portal.audit import AuditEvent
+    from portal.cases.models import Case, ChronologyEntry
+    from portal.notifications.models import Notification
+    from portal.sweeps.models import FollowUpStatus, MatchStatus
+
+    case = Case(pupil_id=scene.pupil_a.id, lead_id=scene.ewo.id, status="open")
+    db.session.add(case)
+    encounter = record(scene, scene.pupil_a)
+    db.session.commit()
+    wrong = service.confirm_match(scene.ewo, encounter, scene.pupil_a, encounter.version)
+    db.session.commit()
+    client.login(scene.ewo)
+    page = client.get(f"/encounters/{encounter.id}")
+    assert "Undo this match" in page.text
+    url = f"/encounters/{encounter.id}/undo-match"
+    assert client.get(url).status_code == 200
+    version = db.session.get(Encounter, encounter.id).version
+    missing = client.post_form(url, {"reason": "", "version": str(version)})
+    assert missing.status_code == 422 and "Enter why the match was wrong" in missing.text
+    notes_before = _count(Notification)
+    done = client.post_form(url, {"reason": "Wrong Amir: the school saw him in class", "version": str(version)})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/encounters/{encounter.id}/match")
+    db.session.expire_all()
+    encounter = db.session.get(Encounter, encounter.id)
+    assert encounter.match_status == MatchStatus.unmatched and encounter.pupil_id is None
+    cancelled = db.session.get(FollowUp, wrong.id)
+    assert cancelled.status == FollowUpStatus.cancelled and "saw him in class" in cancelled.cancelled_reason
+    entry = db.session.scalar(select(ChronologyEntry).where(ChronologyEntry.case_id == case.id,
+                                                            ChronologyEntry.kind == "sweep"))
+    assert entry.struck_at is not None and "saw him in class" in entry.strike_reason
+    verbs = set(db.session.scalars(select(AuditEvent.verb)))
+    assert {"encounter_match_undone", "follow_up_cancelled", "chronology_entry_struck"} <= verbs
+    assert _count(Notification) > notes_before
+    stale = client.post_form(url, {"reason": "again", "version": str(version)})
+    assert stale.status_code in (303, 409)  # nothing to undo any more
+    # Matched again, to the right pupil: a new follow-up beside the cancelled one.
+    right = service.confirm_match(scene.ewo, encounter, scene.pupil_b, encounter.version)
+    db.session.commit()
+    assert right.id != wrong.id and db.session.get(Encounter, encounter.id).follow_up.id == right.id
+    school = app.test_client()
+    school.login(scene.world.user("school_staff"))
+    page = school.get(f"/follow-ups/{wrong.id}")
+    assert page.status_code == 200 and "Cancelled" in page.text and 'name="contact_outcome"' not in page.text
+    # The police cannot undo.
+    police = app.test_client()
+    police.login(scene.police)
+    assert police.get(url).status_code == 403
