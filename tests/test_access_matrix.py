@@ -130,6 +130,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "panels.view_pack": (ALL, {"GET": 200}),
     "panels.run_meeting": (RUN_PANELS, {"GET": 200}),
     "panels.record_attendance": (RUN_PANELS, {"POST": 303}),
+    "panels.add_attendee": (RUN_PANELS, {"POST": 422}),
     "panels.record_decision": (RUN_PANELS, {"POST": 422}),
     "panels.mark_held": (RUN_PANELS, {"POST": 303}),  # not yet started: refused with a message
     "panels.minutes": (ALL, {"GET": 200}),  # members: the redacted version

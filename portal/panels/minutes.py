@@ -181,7 +181,12 @@ def build_minutes(meeting: PanelMeeting, version: str, *, with_rationale: bool =
                                  .options(selectinload(PanelMember.user), selectinload(PanelMember.organisation))
                                  .order_by(PanelMember.id)).all()
     by_status: dict[str, list[str]] = {"present": [], "apologies": [], "absent": [], "not recorded": []}
+    # Per person, with the agency they came for; an agency invited as a whole is listed only
+    # when nobody of it is recorded by name.
+    named = {m.organisation_id for m in members if m.is_person and _status(m) in ("present", "apologies")}
     for member in members:
+        if not member.is_person and member.organisation_id in named:
+            continue
         by_status[_status(member)].append(member.label)
     items = db.session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
