@@ -122,7 +122,7 @@ def test_the_states_are_the_ones_the_code_knows():
     assert [s.value for s in ActionStatus] == ["open", "done", "cancelled"]
     assert [s.value for s in MeetingStatus] == ["scheduled", "published", "held"]
     assert [s.value for s in MatchStatus] == ["unmatched", "matched", "no_match"]
-    assert [s.value for s in FollowUpStatus] == ["open", "done"]
+    assert [s.value for s in FollowUpStatus] == ["open", "done", "cancelled"]
     assert [s.value for s in ImportStatus] == ["queued", "running", "done", "failed"]
 
 
