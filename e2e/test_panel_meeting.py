@@ -8,7 +8,8 @@
    the pupil offers nothing. The LA brings the review forward to today; now the chair finds
    the case by the pupil's first name, adds it with a reason, invites Early Help and publishes
    the agenda.
-3. The meeting's start is moved to a minute ago (as the HTTP tests do: no waiting); the chair runs it: records a decision with two actions, one for Early Help and
+3. The meeting's start is moved to a minute ago (as the HTTP tests do: no waiting); the chair
+   runs it: records a decision with two actions, one for Early Help and
    one for the pupil's school; the screen moves on without a page reload (htmx).
 4. The chair downloads the restricted minutes as a PDF: it holds the child's name, the
    decision and both actions; the redacted PDF holds neither the child's name.
