@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String, Text, Time, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String, Text, Time, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
@@ -168,7 +168,7 @@ class Encounter(Model):
     pupil = relationship("Pupil")
     # The live follow-up (a cancelled one, left by an undone match, is not it).
     follow_up: Mapped[FollowUp | None] = relationship(
-        primaryjoin="and_(FollowUp.encounter_id == Encounter.id, FollowUp.status != 'cancelled')",
+        primaryjoin=lambda: and_(FollowUp.encounter_id == Encounter.id, FollowUp.status != FollowUpStatus.cancelled),
         uselist=False, viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
