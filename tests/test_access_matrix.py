@@ -128,6 +128,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "panels.view_meeting": (ALL, {"GET": 200}),
     "panels.build_agenda": (RUN_PANELS, {"POST": 303}),
     "panels.add_item": (RUN_PANELS, {"POST": 422}),
+    "panels.search_cases": (RUN_PANELS, {"GET": 200}),
     "panels.move_item": (RUN_PANELS, {"POST": 422}),
     "panels.set_slot": (RUN_PANELS, {"POST": 422}),
     "panels.remove_item": (RUN_PANELS, {"GET": 200, "POST": 422}),
@@ -139,6 +140,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "panels.view_pack": (ALL, {"GET": 200}),
     "panels.run_meeting": (RUN_PANELS, {"GET": 200}),
     "panels.record_attendance": (RUN_PANELS, {"POST": 303}),
+    "panels.add_attendee": (RUN_PANELS, {"POST": 422}),
     "panels.record_decision": (RUN_PANELS, {"POST": 422}),
     "panels.mark_held": (RUN_PANELS, {"POST": 303}),  # not yet started: refused with a message
     "panels.minutes": (ALL, {"GET": 200}),  # members: the redacted version
@@ -147,10 +149,12 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "sweeps.list_sweeps": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.new_sweep": (SWEEP_ROLES, {"GET": 200, "POST": 422}),
     "sweeps.view_sweep": (SWEEP_ROLES, {"GET": 200}),
+    "sweeps.edit_sweep": (SWEEP_ROLES, {"GET": {access.EWO: 403, None: 200}, "POST": {access.EWO: 403, None: 422}}),  # the lead (police) and the LA
     "sweeps.new_encounter": (SWEEP_ROLES, {"GET": 200, "POST": 422}),  # the police lead, the EWO an officer
     "sweeps.view_encounter": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.list_encounters": (EWO_ADMIN, {"GET": 200}),
     "sweeps.match_encounter": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "sweeps.undo_match": (EWO_ADMIN, {"GET": 200, "POST": 422}),
     "sweeps.report": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.report_csv": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.list_followups": (SCHOOLS_EWO_ADMIN, {"GET": 200}),

@@ -47,6 +47,12 @@ def _remove_the_states_figure():
     db.session.commit()
 
 
+def _add(row):
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 def one_of_each(world, closures: bool = True) -> dict[str, int]:
     """A row in every table with a state column: {table: id} (school closures came after the
     states migration: `closures=False` for a database of that day)."""
@@ -68,9 +74,15 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
                           surname="Child", school_status="unknown", accompanied="alone", outcome="no_action")
     db.session.add_all([action, encounter])
     db.session.flush()
-    follow_up = FollowUp(encounter_id=encounter.id, pupil_id=pupil.id, school_id=school.id, due_on=date(2026, 11, 23))
-    db.session.add(follow_up)
-    db.session.flush()
+    if closures:
+        follow_up_id = _add(FollowUp(encounter_id=encounter.id, pupil_id=pupil.id, school_id=school.id,
+                                     due_on=date(2026, 11, 23))).id
+    else:  # the follow-ups of that day had no cancellation columns (0018): written as the day had them
+        follow_up_id = db.session.execute(text(
+            "INSERT INTO follow_ups (encounter_id, pupil_id, school_id, due_on, status, outcome, created_at, version) "
+            "VALUES (:encounter_id, :pupil_id, :school_id, :due_on, 'open', '', :now, 1) RETURNING id"),
+            {"encounter_id": encounter.id, "pupil_id": pupil.id, "school_id": school.id,
+             "due_on": date(2026, 11, 23), "now": utcnow()}).scalar_one()
     ids = {}
     if closures:
         job_id = make_import_job(ewo, school).id
@@ -121,7 +133,7 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
         db.session.flush()
         ids["case_documents"] = document.id
     return {**ids, "referrals": referral.id, "cases": case.id, "actions": action.id, "panel_meetings": meeting.id,
-            "encounters": encounter.id, "follow_ups": follow_up.id, "import_jobs": job_id}
+            "encounters": encounter.id, "follow_ups": follow_up_id, "import_jobs": job_id}
 
 
 def test_the_states_are_the_ones_the_code_knows():
@@ -136,7 +148,7 @@ def test_the_states_are_the_ones_the_code_knows():
     assert [s.value for s in ActionStatus] == ["open", "done", "cancelled"]
     assert [s.value for s in MeetingStatus] == ["scheduled", "published", "held"]
     assert [s.value for s in MatchStatus] == ["unmatched", "matched", "no_match"]
-    assert [s.value for s in FollowUpStatus] == ["open", "done"]
+    assert [s.value for s in FollowUpStatus] == ["open", "done", "cancelled"]
     assert [s.value for s in ImportStatus] == ["queued", "running", "done", "failed"]
 
 

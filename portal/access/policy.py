@@ -84,6 +84,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # pupil it is (`see_matched_pupil`).
     "view_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),
     "record_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),
+    "edit_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),  # a sweep's lead (and the LA): `may_edit_sweep`
     "take_part_in_sweeps": frozenset({POLICE, EWO}),
     "match_encounters": frozenset({EWO, LA_ADMIN}),
     "follow_up_encounters": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
