@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_panel_people'
-down_revision = '0017_tsm'
+down_revision = "0018_refs"
 branch_labels = None
 depends_on = None
 

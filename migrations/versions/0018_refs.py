@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_refs'
-down_revision = '0017_tsm'
+down_revision = "0018_family"
 branch_labels = None
 depends_on = None
 
