@@ -27,7 +27,8 @@ def describe(violations: list[dict]) -> str:
     for v in violations:
         lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
         for node in v["nodes"][:5]:
-            lines.append(f"    {', '.join(map(str, node['target']))}: {node['failureSummary'].splitlines()[-1].strip()}")
+            where = ", ".join(map(str, node["target"]))
+            lines.append(f"    {where}: {node['failureSummary'].splitlines()[-1].strip()}")
     return "\n".join(lines)
 
 
