@@ -22,7 +22,7 @@ AGENCY_NAV = ["Home", "Cases"]
 # Early Help is also invited to the demo's Targeting Support Meetings: "Meetings" holds both.
 INVITED_AGENCY_NAV = AGENCY_NAV + ["Meetings"]
 POLICE_NAV = AGENCY_NAV + ["Sweeps"]
-CHAIR_NAV = ["Home", "Attendance picture", "Panels"]
+CHAIR_NAV = ["Home", "Panels", "Attendance picture"]
 
 # (e-mail, name shown in the header, role, navigation the role must see)
 DEMO_USERS = [

@@ -145,3 +145,15 @@ def test_completing_an_action_inline_summarises_errors_and_announces_the_result(
     assert saved.status_code == 200
     trigger = json.loads(saved.headers["HX-Trigger"])
     assert trigger["actionsChanged"] and trigger["announce"] == "Action done: Home visit"
+
+
+def test_one_live_region_and_lists_say_what_they_found():
+    """Results are announced in base.html's one polite live region (static/js/focus.mjs reads
+    data-app-announce from swapped content): no other template makes its own."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    with_live = sorted(str(p.relative_to(templates)) for p in templates.rglob("*.html") if "aria-live" in p.read_text())
+    assert with_live == ["base.html"]
+    for fragment in ("cases/_case_list.html", "attendance/_school_rows.html", "pupils/_results.html"):
+        assert "data-app-announce" in (templates / fragment).read_text()

@@ -4,8 +4,8 @@
 // row opened into a form, a link that loaded the next item), focus moves into the new content:
 //   1. an element marked data-app-focus;
 //   2. the GOV.UK error summary (a form came back with errors);
-//   3. the first field of a form in the new content (a form just opened);
-//   4. the new content's first heading (made focusable with tabindex="-1");
+//   3. the new content's first heading (made focusable with tabindex="-1");
+//   4. the first field of a form in the new content (a form just opened in a table row);
 //   5. the new content itself (tabindex="-1"), e.g. an updated table row.
 // A swap that left focus where it was (a filter, the search box, a poll) keeps it there.
 // Results are announced in the one polite live region of base.html (#app-live-region): the
@@ -34,10 +34,10 @@ function target(content) {
   if (marked) return focusable(marked);
   const summary = content.querySelector(".govuk-error-summary");
   if (summary) return focusable(summary);
-  const field = content.querySelector(FIELDS);
-  if (field && content.querySelector("form")) return field;
   const heading = content.matches("h1, h2, h3") ? content : content.querySelector("h1, h2, h3");
   if (heading) return focusable(heading);
+  const field = content.querySelector(FIELDS);
+  if (field && content.querySelector("form")) return field;
   return focusable(content);
 }
 
