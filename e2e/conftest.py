@@ -277,3 +277,18 @@ def sign_out(page: Page) -> Response | None:
     with page.expect_navigation() as navigation:
         account.get_by_role("button", name="Sign out").click()
     return navigation.value
+
+
+def open_from_navigation(page: Page, name: str) -> None:
+    """Go to a page by the navigation, as a person would: its link in the header when the page is a
+    section of its own, else its section in the header and then the page in the section navigation."""
+    from portal.access.navigation import SECTIONS
+
+    nav = page.locator(".govuk-service-navigation__list")
+    direct = nav.get_by_role("link", name=name, exact=True)
+    if direct.count():
+        direct.click()
+        return
+    section = next(label for label, pages in SECTIONS if any(p.label == name for p in pages))
+    nav.get_by_role("link", name=section, exact=True).click()
+    page.locator(".app-sub-nav").get_by_role("link", name=name, exact=True).click()

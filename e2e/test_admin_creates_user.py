@@ -7,7 +7,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import login, remember_secret, security_code, sign_out
+from e2e.conftest import login, open_from_navigation, remember_secret, security_code, sign_out
 
 ORGANISATION = "Demo Borough Early Help (Early help)"
 TEMPORARY_PASSWORD = "Temporary-Kestrel-9041"
@@ -16,7 +16,7 @@ NEW_PASSWORD = "Granite-Harbour-Lantern-77"
 
 def _open_add_a_user(page: Page, base_url: str) -> None:
     login(page, base_url, "admin@demo.test")
-    page.locator(".govuk-service-navigation__list").get_by_role("link", name="Users", exact=True).click()
+    open_from_navigation(page, "Users")
     expect(page.locator("h1")).to_have_text("Users")
     page.get_by_role("button", name="Add a user").click()
     expect(page.locator("h1")).to_have_text("Add a user")
@@ -78,9 +78,8 @@ def test_admin_adds_a_user_who_then_chooses_a_password(page: Page, base_url: str
     expect(page.get_by_text("Your password has been changed.")).to_be_visible()
     nav = page.locator(".govuk-service-navigation__list")
     # Early help is invited (as an agency) to the demo panel meeting and the demo's Targeting
-    # Support Meetings, so its people see Panels and Support meetings.
-    assert [" ".join(t.split()) for t in nav.locator("a").all_text_contents()] == [
-        "Home", "Cases", "My actions", "Panels", "Support meetings"]
+    # Support Meetings, so its people see the Meetings section (Panels and Support meetings).
+    assert [" ".join(t.split()) for t in nav.locator("a").all_text_contents()] == ["Home", "Cases", "Meetings"]
     expect(page.locator(".app-header__account").get_by_role("link", name=f"{name} – your account")).to_be_visible()
 
     # The new password is the one that works from now on.

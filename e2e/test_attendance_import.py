@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import ACTION_TIMEOUT_MS, ROOT, login
+from e2e.conftest import ACTION_TIMEOUT_MS, ROOT, login, open_from_navigation
 
 SAMPLE = ROOT / "samples" / "attendance-marks.csv"
 SHOTS = Path("/tmp/e2e-shots")
@@ -56,8 +56,7 @@ def _new_page(browser: Browser, base_url: str, email: str) -> Page:
 
 
 def _go_to_imports(page: Page) -> None:
-    nav = page.locator(".govuk-service-navigation__list")
-    nav.get_by_role("link", name="Imports").click()
+    open_from_navigation(page, "Imports")
     expect(page.locator("h1")).to_have_text("Import attendance and pupils")
     expect(page.get_by_label("Attendance marks (upn,date,session,code)")).to_be_checked()
 
@@ -141,7 +140,7 @@ def test_active_search_finds_a_sample_pupil_and_opens_their_page(page: Page, bas
     first = _sample_rows()[0]
     upn, day = first["upn"], date.fromisoformat(first["date"])
     login(page, base_url, SCHOOL)
-    page.locator(".govuk-service-navigation__list").get_by_role("link", name="Pupils").click()
+    open_from_navigation(page, "Pupils")
     expect(page.locator("h1")).to_have_text("Find a pupil")
     page.evaluate("window.__marker = 1")
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import ACTION_TIMEOUT_MS, login, sign_out
+from e2e.conftest import ACTION_TIMEOUT_MS, login, open_from_navigation, sign_out
 
 SHOTS = Path("/tmp/e2e-cases")
 SCHOOL = "school@demo.test"
@@ -68,7 +68,7 @@ def _signed_in(browser: Browser, base_url: str, email: str) -> Page:
 
 
 def _nav(page: Page, name: str) -> None:
-    page.locator(".govuk-service-navigation__list").get_by_role("link", name=name, exact=True).click()
+    open_from_navigation(page, name)
 
 
 def _flash(page: Page, text: str) -> None:

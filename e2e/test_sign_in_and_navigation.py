@@ -11,19 +11,18 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import demo_code, login, sign_out
 
-ADMIN_NAV = ["Home", "Pupils", "Attendance", "Attendance picture", "Imports", "Referrals", "Cases", "My actions",
-             "Panels", "Targeting support meetings", "Sweeps", "Follow-ups", "Organisations", "Users", "Audit log",
-             "Stages", "Settings", "Calendar"]
-SCHOOL_NAV = ["Home", "Pupils", "Attendance", "Imports", "Referrals", "Cases", "My actions", "Support meetings",
-              "Follow-ups"]
-# The demo panel meeting invites ewo@demo.test and Early Help: they see "Panels" while it is open to them.
-EWO_NAV = ["Home", "Pupils", "Attendance", "Attendance picture", "Referrals", "Cases", "My actions", "Panels",
-           "Targeting support meetings", "Sweeps", "Follow-ups"]
-AGENCY_NAV = ["Home", "Cases", "My actions"]
-# Early Help is also invited to the demo's Targeting Support Meetings: "Support meetings".
-INVITED_AGENCY_NAV = AGENCY_NAV + ["Panels", "Support meetings"]
+# The header holds the service's sections (GOV.UK service navigation), at most 7 for any role;
+# a section with a single page the role may use is shown under that page's name.
+ADMIN_NAV = ["Home", "Children", "Cases", "Meetings", "Sweeps", "Data", "Admin"]
+SCHOOL_NAV = ["Home", "Children", "Cases", "Support meetings", "Follow-ups", "Imports"]
+# The demo panel meeting invites ewo@demo.test and Early Help: they see "Panels" (in "Meetings")
+# while it is open to them.
+EWO_NAV = ["Home", "Children", "Cases", "Meetings", "Sweeps", "Attendance picture"]
+AGENCY_NAV = ["Home", "Cases"]
+# Early Help is also invited to the demo's Targeting Support Meetings: "Meetings" holds both.
+INVITED_AGENCY_NAV = AGENCY_NAV + ["Meetings"]
 POLICE_NAV = AGENCY_NAV + ["Sweeps"]
-CHAIR_NAV = ["Home", "Attendance picture", "Panels"]
+CHAIR_NAV = ["Home", "Panels", "Attendance picture"]
 
 # (e-mail, name shown in the header, role, navigation the role must see)
 DEMO_USERS = [
@@ -54,7 +53,9 @@ def test_role_signs_in_sees_its_navigation_and_signs_out(page: Page, base_url: s
     nav = page.locator(".govuk-service-navigation__list")
     # The role's pages - and nothing else.
     assert _texts(nav.locator("a")) == expected_nav
+    assert len(expected_nav) <= 7
     expect(nav.locator("a[aria-current='page']")).to_have_text("Home")
+    expect(page.locator(".app-sub-nav")).to_have_count(0)  # Home is a section of one page
     account = page.locator(".app-header__account")
     expect(account.get_by_role("link", name=f"{name} – your account")).to_have_attribute("href", "/account/password")
     expect(account.get_by_role("link", name=re.compile(r"^Notifications"))).to_be_visible()
@@ -93,3 +94,23 @@ def test_a_newcomer_signs_in_with_the_demo_code(page: Page, base_url: str):
     code.fill(demo_code("socialcare@demo.test"))
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Welcome, Priya Shah")
+
+
+def test_a_section_lists_its_pages_and_marks_the_current_one(page: Page, base_url: str):
+    """The LA admin's "Admin" section: the header marks the section, the section navigation the page."""
+    login(page, base_url, "admin@demo.test")
+    nav = page.locator(".govuk-service-navigation__list")
+    nav.get_by_role("link", name="Admin", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Organisations")
+    expect(nav.locator("a[aria-current]")).to_have_text("Admin")
+    section = page.get_by_role("navigation", name="Admin")
+    assert _texts(section.locator("a")) == ["Organisations", "Users", "Audit log", "Stages", "Settings", "Calendar"]
+    expect(section.locator("a[aria-current='page']")).to_have_text("Organisations")
+    section.get_by_role("link", name="Audit log").click()
+    expect(page.locator("h1")).to_have_text("Audit log")
+    expect(nav.locator("a[aria-current='true']")).to_have_text("Admin")
+    expect(page.get_by_role("navigation", name="Admin").locator("a[aria-current='page']")).to_have_text("Audit log")
+    # a page inside a list (one user) marks its list, not itself
+    page.goto(f"{base_url}/users")
+    page.locator("table a").first.click()
+    expect(page.get_by_role("navigation", name="Admin").locator("a[aria-current='true']")).to_have_text("Users")

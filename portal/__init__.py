@@ -254,11 +254,13 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _globals():
         user = current_user if current_user.is_authenticated else None
+        sections = access.sections_for(user, request.endpoint) if user else []
         return {
             "service_name": SERVICE_NAME,
             "la_name": app.config["LA_NAME"],
             "csp_nonce": getattr(g, "csp_nonce", ""),
-            "nav_items": access.navigation_for(user, request.endpoint) if user else [],
+            "nav_items": sections[:access.MAX_SECTIONS],
+            "side_nav": access.section_navigation(sections),
             "can": lambda perm, obj=None: access.can(user, perm, obj),
             "unread_notifications": _unread(user),
         }

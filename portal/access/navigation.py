@@ -1,70 +1,133 @@
-"""The navigation each person sees: the sections their permissions open, the current one marked."""
+"""The navigation each person sees, decided here and nowhere else.
+
+The service is grouped into a few sections (GOV.UK service navigation in the header); the pages
+of the section a person is in are listed under the header (the section navigation). A section
+shows only the pages the person may use; a section with none is not shown; a section with a
+single page is shown under that page's name. No role sees more than seven sections.
+"""
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from portal.access.panels import has_panels
 from portal.access.policy import can
 from portal.access.tsm import has_tsms
 
 SCHOOL_PICTURE = ("dashboard.school_picture", "dashboard.governors_summary")
+MAX_SECTIONS = 7
 
-NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    # (label, endpoint, permission, the endpoints that count as being in that section)
-    ("Home", "dashboard.home", "use_portal", ("dashboard.home",)),
-    ("Pupils", "pupils.search", "view_pupils", ("pupils.",)),
-    # a school's own dashboard is under "Attendance" for its staff, under "Attendance picture" for the LA
-    ("Attendance", "attendance.schools", "view_school_attendance", ("attendance.school", *SCHOOL_PICTURE)),
-    ("Attendance picture", "dashboard.la_picture", "view_la_picture", ("dashboard.la_picture", "dashboard.picture_",
-                                                                       *SCHOOL_PICTURE)),
-    ("Imports", "attendance.list_imports", "import_attendance", ("attendance.list_imports", "attendance.view_import",
-                                                                 "attendance.import_")),
-    ("Referrals", "cases.list_referrals", "view_referrals", ("cases.new_referral", "cases.edit_referral",
-                                                             "cases.list_referrals", "cases.view_referral",
-                                                             "cases.triage_referral", "cases.add_to_referral")),
-    ("Cases", "cases.list_cases", "view_cases", ("cases.list_cases", "cases.view_case", "cases.update_case",
-                                                 "cases.share_case", "cases.withdraw_share", "cases.close_case",
-                                                 "cases.add_entry", "cases.correct_entry", "cases.strike_entry",
-                                                 "cases.add_action", "cases.new_document", "cases.download_document",
-                                                 "cases.remove_document")),
-    ("My actions", "cases.my_actions", "view_cases", ("cases.my_actions", "cases.complete_action")),
-    ("Panels", "panels.list_meetings", "attend_panels", ("panels.",)),
-    ("Targeting support meetings", "tsm.coverage", "view_tsm_coverage", ("tsm.",)),
-    ("Support meetings", "tsm.list_meetings", "attend_tsms", ("tsm.",)),
-    ("Sweeps", "sweeps.list_sweeps", "view_sweeps", ("sweeps.list_sweeps", "sweeps.new_sweep", "sweeps.view_sweep",
-                                                     "sweeps.new_encounter", "sweeps.view_encounter",
-                                                     "sweeps.match_encounter", "sweeps.list_encounters",
-                                                     "sweeps.report")),
-    ("Follow-ups", "sweeps.list_followups", "follow_up_encounters", ("sweeps.list_followups",
-                                                                     "sweeps.view_followup",
-                                                                     "sweeps.record_followup")),
-    ("Organisations", "orgs.list_organisations", "manage_organisations", ("orgs.", "orgs.view_organisation")),
-    ("Users", "orgs.list_users", "manage_users", ("orgs.list_users", "orgs.new_user", "orgs.view_user",
-                                                  "orgs.edit_user", "orgs.deactivate_user", "orgs.reactivate_user")),
-    ("Audit log", "audit.list_events", "view_audit", ("audit.",)),
-    ("Stages", "cases.list_stages", "manage_stages", ("cases.list_stages", "cases.edit_stage")),
-    ("Settings", "attendance.edit_settings", "manage_settings", ("attendance.edit_settings",
-                                                                 "attendance.reference_")),
-    ("Calendar", "attendance.calendar_page", "manage_calendar", ("attendance.calendar_page", "attendance.new_term",
-                                                            "attendance.edit_term", "attendance.remove_term")),
+
+class NavPage(NamedTuple):
+    label: str
+    endpoint: str
+    permission: str
+    within: tuple[str, ...]  # the endpoints (or prefixes) that count as being on this page
+
+
+SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
+    ("Home", (NavPage("Home", "dashboard.home", "use_portal", ("dashboard.home",)),)),
+    ("Children", (
+        NavPage("Pupils", "pupils.search", "view_pupils", ("pupils.",)),
+        # a school's own dashboard is under "Attendance" for its staff, under "Attendance picture" for the LA
+        NavPage("Attendance", "attendance.schools", "view_school_attendance", ("attendance.school", *SCHOOL_PICTURE)),
+    )),
+    ("Cases", (
+        NavPage("Cases", "cases.list_cases", "view_cases", (
+            "cases.list_cases", "cases.view_case", "cases.update_case", "cases.share_case", "cases.withdraw_share",
+            "cases.close_case", "cases.add_entry", "cases.correct_entry", "cases.strike_entry", "cases.add_action",
+            "cases.chronology", "cases.new_document", "cases.download_document", "cases.remove_document",
+            "cases.add_family_child", "cases.remove_family_child", "cases.change_lead")),
+        NavPage("Referrals", "cases.list_referrals", "view_referrals", (
+            "cases.new_referral", "cases.edit_referral", "cases.list_referrals", "cases.view_referral",
+            "cases.triage_referral", "cases.add_to_referral", "cases.check_referral", "cases.submit_referral")),
+        NavPage("My actions", "cases.my_actions", "view_cases", ("cases.my_actions", "cases.complete_action",
+                                                              "cases.action_row")),
+    )),
+    ("Meetings", (
+        NavPage("Panels", "panels.list_meetings", "attend_panels", ("panels.",)),
+        NavPage("Targeting support meetings", "tsm.coverage", "view_tsm_coverage", ("tsm.",)),
+        NavPage("Support meetings", "tsm.list_meetings", "attend_tsms", ("tsm.",)),
+    )),
+    ("Sweeps", (
+        NavPage("Sweeps", "sweeps.list_sweeps", "view_sweeps", (
+            "sweeps.list_sweeps", "sweeps.new_sweep", "sweeps.view_sweep", "sweeps.edit_sweep",
+            "sweeps.new_encounter", "sweeps.view_encounter", "sweeps.match_encounter", "sweeps.unmatch_encounter",
+            "sweeps.list_encounters", "sweeps.report")),
+        NavPage("Follow-ups", "sweeps.list_followups", "follow_up_encounters", (
+            "sweeps.list_followups", "sweeps.view_followup", "sweeps.record_followup")),
+    )),
+    ("Data", (
+        NavPage("Attendance picture", "dashboard.la_picture", "view_la_picture", (
+            "dashboard.la_picture", "dashboard.picture_", *SCHOOL_PICTURE)),
+        NavPage("Imports", "attendance.list_imports", "import_attendance", (
+            "attendance.list_imports", "attendance.view_import", "attendance.import_")),
+    )),
+    ("Admin", (
+        NavPage("Organisations", "orgs.list_organisations", "manage_organisations", ("orgs.",)),
+        NavPage("Users", "orgs.list_users", "manage_users", ("orgs.list_users", "orgs.new_user", "orgs.view_user",
+                                                          "orgs.edit_user", "orgs.deactivate_user",
+                                                          "orgs.reactivate_user")),
+        NavPage("Audit log", "audit.list_events", "view_audit", ("audit.",)),
+        NavPage("Stages", "cases.list_stages", "manage_stages", ("cases.list_stages", "cases.edit_stage")),
+        NavPage("Settings", "attendance.edit_settings", "manage_settings", ("attendance.edit_settings",
+                                                                         "attendance.reference_")),
+        NavPage("Calendar", "attendance.calendar_page", "manage_calendar", (
+            "attendance.calendar_page", "attendance.new_term", "attendance.edit_term", "attendance.remove_term",
+            "attendance.closures")),
+    )),
 )
 
 
-def navigation_for(user, endpoint: str | None = None) -> list[dict]:
-    """The navigation a user may use, with the current section marked."""
-    items = []
+def _may_use(user, page: NavPage) -> bool:
+    if not can(user, page.permission):
+        return False
+    if page.label == "Panels":
+        return has_panels(user)
+    # LA admins and EWOs come in by this term's coverage; school staff and invited partners by their meetings
+    if page.label == "Support meetings":
+        return not can(user, "view_tsm_coverage") and has_tsms(user)
+    return True
+
+
+def _on(user, page: NavPage, endpoint: str) -> bool:
+    """Whether `endpoint` is one of the page's own (its list, the objects it lists, their forms)."""
+    if not endpoint:
+        return False
+    if page.label == "Attendance" and endpoint.startswith(SCHOOL_PICTURE) and can(user, "view_la_picture"):
+        return False
+    if page.label == "Organisations":
+        return endpoint.startswith("orgs.") and "user" not in endpoint
+    return endpoint.startswith(page.within)
+
+
+def sections_for(user, endpoint: str | None = None) -> list[dict]:
+    """The sections a user may use, in order, each with its pages; the one the user is in is
+    `active`, and in it the page they are on is `active` (and `current` when it is that page's own
+    address)."""
     endpoint = endpoint or ""
-    for label, target, perm, sections in NAVIGATION:
-        if not can(user, perm):
+    sections = []
+    for label, pages in SECTIONS:
+        visible = [page for page in pages if _may_use(user, page)]
+        if not visible:
             continue
-        if label == "Panels" and not has_panels(user):
-            continue
-        # LA admins and EWOs come in by this term's coverage; school staff and invited partners
-        # by their meetings
-        if label == "Support meetings" and (can(user, "view_tsm_coverage") or not has_tsms(user)):
-            continue
-        active = bool(endpoint) and endpoint.startswith(sections)
-        if label == "Attendance" and endpoint.startswith(SCHOOL_PICTURE) and can(user, "view_la_picture"):
-            active = False
-        if label == "Organisations":
-            active = bool(endpoint) and endpoint.startswith("orgs.") and "user" not in endpoint
-        items.append({"label": label, "endpoint": target, "active": active, "current": endpoint == target})
-    return items
+        # the first page that claims the endpoint is the one marked (Targeting support meetings and
+        # Support meetings share theirs)
+        on = next((page for page in visible if _on(user, page, endpoint)), None)
+        items = [{"label": page.label, "endpoint": page.endpoint, "active": page is on,
+                  "current": endpoint == page.endpoint} for page in visible]
+        sections.append({"label": label if len(items) > 1 else items[0]["label"], "endpoint": items[0]["endpoint"],
+                         "active": on is not None, "current": items[0]["current"], "items": items})
+    return sections
+
+
+def navigation_for(user, endpoint: str | None = None) -> list[dict]:
+    """The header's service navigation: one link per section (at most MAX_SECTIONS)."""
+    return sections_for(user, endpoint)[:MAX_SECTIONS]
+
+
+def section_navigation(sections: list[dict]) -> dict | None:
+    """Of `sections_for(...)`: the pages of the section the user is in, when it has more than one."""
+    for section in sections:
+        if section["active"] and len(section["items"]) > 1:
+            return {"label": section["label"], "items": section["items"]}
+    return None

@@ -83,7 +83,8 @@ def complete_action(action_id: int):
                 response = htmx_response(render_template("cases/_action_row.html", action=action, today=today(),
                                                          can_update=lambda a: access.can_update_action(
                                                              current_user, a)),
-                                         trigger={"actionsChanged": True})
+                                         trigger={"actionsChanged": True,
+                                                  "announce": f"Action {action.status}: {action.description}"})
                 return response
             flash("The action has been completed.", "success")
             return redirect(url_for("cases.view_case", case_id=action.case_id) + "#actions", code=303)

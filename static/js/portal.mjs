@@ -1,5 +1,6 @@
 // Starts GOV.UK Frontend's components. A static module file, so the CSP needs no inline script.
 import { initAll } from "../vendor/govuk-frontend/govuk-frontend.min.js";
+import "./focus.mjs";
 
 initAll();
 

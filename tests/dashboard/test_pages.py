@@ -203,7 +203,9 @@ def test_navigation_and_home_cards(client, example):  # noqa: F811
     html = _get(client, LA)
     nav = html.split('govuk-service-navigation__list', 1)[1].split("</ul>", 1)[0]
     active = re.findall(r'govuk-service-navigation__item--active[^>]*>\s*<a[^>]*>\s*(?:<strong[^>]*>)?\s*([^<]+)', nav)
-    assert [a.strip() for a in active] == ["Attendance picture"]
+    assert [a.strip() for a in active] == ["Data"]  # the section, in the header
+    sub_nav = html.split('class="app-sub-nav"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'aria-current="page">([^<]+)<', sub_nav) == ["Attendance picture"]  # the page, in the section
     assert LA in _get(client, "/")
     other = client.application.test_client()
     other.login(world.user("school_staff"))

@@ -1,6 +1,7 @@
 """Booking a TSM (the LA admin), its validation, and this term's coverage: held, booked, missing."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import func, select
@@ -90,15 +91,17 @@ def test_an_ewo_sees_the_coverage_of_their_schools_only(client, world):
     assert "Book a meeting" not in page.text
 
 
-def _home(app, world, role) -> str:
+def _home(app, world, role, path="/") -> str:
     client = app.test_client()
     client.login(world.user(role))
-    return client.get("/").text
+    return client.get(path).text
 
 
 def test_navigation(app, world):
-    assert "Targeting support meetings" in _home(app, world, "la_admin")
-    assert "Targeting support meetings" in _home(app, world, "ewo")
+    # LA admins and EWOs: a section of its own, or a page of the "Meetings" section beside Panels
+    for role in ("la_admin", "ewo"):
+        navs = re.findall(r"<nav.*?</nav>", _home(app, world, role, "/support-meetings/coverage"), re.S)
+        assert any("Targeting support meetings" in nav for nav in navs)
     school = _home(app, world, "school_staff")
     assert "Support meetings" in school and "Targeting support meetings" not in school
     assert "Support meetings" not in _home(app, world, "early_help")  # not invited to any
