@@ -271,3 +271,11 @@ def sign_out(page: Page) -> Response | None:
     with page.expect_navigation() as navigation:
         account.get_by_role("button", name="Sign out").click()
     return navigation.value
+
+
+def fill_date(scope, legend: str, day) -> None:
+    """Type a date into a GOV.UK date input (the fieldset named by its legend): day, month, year."""
+    group = scope.get_by_role("group", name=legend, exact=True)
+    group.get_by_label("Day", exact=True).fill(str(day.day))
+    group.get_by_label("Month", exact=True).fill(str(day.month))
+    group.get_by_label("Year", exact=True).fill(str(day.year))

@@ -27,7 +27,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
-from e2e.conftest import ACTION_TIMEOUT_MS, login
+from e2e.conftest import ACTION_TIMEOUT_MS, fill_date, login
 from portal.timeutil import LONDON
 from portal.timeutil import today as london_today
 
@@ -82,7 +82,7 @@ def _review_in(page: Page, case_number: str, days: int) -> None:
     """The LA (who may lead any case) sets the case's next review."""
     page.goto(f"/cases/{case_number}")
     page.get_by_text("Change the stage, status or next review").click()
-    page.get_by_label("Next review").fill((london_today() + timedelta(days=days)).isoformat())
+    fill_date(page.locator("#case-update"), "Next review", london_today() + timedelta(days=days))
     page.locator("#case-update").get_by_role("button", name="Save").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("The case has been updated")
 

@@ -184,8 +184,8 @@ def update_case(case_id: int):
     case = access.get_case_or_404(current_user, case_id, need="lead")
     form = CaseUpdateForm(prefix="case")
     form.stage_id.choices = [(str(s.id), s.name) for s in db.session.scalars(select(Stage).order_by(Stage.position))]
-    if not form.validate():
-        return _refused(case, "; ".join(m for errs in form.errors.values() for m in errs))
+    if not form.validate():  # the form comes back as typed, with its errors
+        return _refused(case, "; ".join(m for errs in form.errors.values() for m in errs), update_form=form)
     try:
         version = form.version.data
         if form.stage_id.data and int(form.stage_id.data) != case.stage_id:
@@ -201,7 +201,7 @@ def update_case(case_id: int):
             service.set_review(current_user, case, form.next_review.data, version)
     except Refused as exc:
         db.session.rollback()
-        return _refused(case, exc.message)
+        return _refused(case, exc.message, update_form=form)
     flash("The case has been updated.", "success")
     return _back(case)
 

@@ -1,5 +1,3 @@
-from datetime import date
-
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -10,7 +8,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -31,7 +28,8 @@ from portal.cases.models import (
     ActionStatus,
     CaseStatus,
 )
-from portal.forms import Form, strip
+from portal.forms import DateBoxesField, Form, strip
+from portal.timeutil import today
 
 
 class VersionedForm(Form):
@@ -88,9 +86,9 @@ class EntryForm(Form):
     kind = SelectField("Kind of entry", widget=GovSelect(),
                        choices=[(k, label) for k, label in CHRONOLOGY_KINDS if k in MANUAL_KINDS],
                        validators=[InputRequired("Select the kind of entry")])
-    occurred_on = DateField("When it happened", widget=GovTextInput(), format="%Y-%m-%d",
-                            description="YYYY-MM-DD", default=date.today,
-                            validators=[InputRequired("Enter the date it happened, like 2026-11-20")])
+    occurred_on = DateBoxesField("When it happened", subject="Date it happened", when="today_or_past",
+                                 description="For example, 20 11 2026", default=today,
+                                 required="Enter the date it happened")
     text = TextAreaField("What happened", widget=GovTextArea(),
                          description="For ‘Support not appropriate’: the rationale (why support is not "
                                      "appropriate here), at least 40 characters.",
@@ -101,9 +99,8 @@ class EntryForm(Form):
                                description="Only for a support plan. For example: weekly mentoring and a "
                                            "breakfast club place.",
                                validators=[Optional(), Length(max=300)])
-    review_on = DateField("Support plan: review date", widget=GovTextInput(), format="%Y-%m-%d",
-                          description="Only for a support plan. YYYY-MM-DD",
-                          validators=[Optional()])
+    review_on = DateBoxesField("Support plan: review date", subject="Review date of the support plan",
+                               description="Only for a support plan. For example, 15 1 2027")
     not_appropriate_reason = SelectField("Support not appropriate: reason", widget=GovSelect(),
                                          choices=[("", "Only for ‘Support not appropriate’")]
                                          + list(NOT_APPROPRIATE_REASONS), validators=[Optional()])
@@ -125,8 +122,8 @@ class ActionForm(Form):
     description = TextAreaField("What will be done", widget=GovTextArea(),
                                 validators=[InputRequired("Describe the action"), Length(max=2000)])
     owner = SelectField("Owner", widget=GovSelect(), validators=[InputRequired("Select who owns the action")])
-    due_date = DateField("Due date", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
-                         validators=[InputRequired("Enter a due date, like 2026-12-04")])
+    due_date = DateBoxesField("Due date", subject="Due date", description="For example, 4 12 2026",
+                              required="Enter the date the action is due")
     police_shareable = BooleanField("The police may see this action if the case is shared with them",
                                     widget=GovCheckboxInput())  # chosen, never assumed
     submit = SubmitField("Add action", widget=GovSubmitInput())
@@ -153,8 +150,8 @@ class CaseUpdateForm(VersionedForm):
     status = SelectField("Status", widget=GovSelect(),
                          choices=[(s.value, s.label) for s in (CaseStatus.open, CaseStatus.monitoring)],
                          validators=[Optional()])
-    next_review = DateField("Next review", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
-                            validators=[Optional()])
+    next_review = DateBoxesField("Next review", subject="Date of the next review",
+                                 description="For example, 15 1 2027")
     reason = StringField("Reason for the change (optional)", widget=GovTextInput(), validators=[Length(max=500)])
     police = BooleanField("The police may see a stage or status change if the case is shared with them",
                           widget=GovCheckboxInput())  # chosen, never assumed

@@ -244,7 +244,7 @@ def check_support_fields(kind: str, occurred_on: date, text: str, support_name: 
         elif len(support_name or "") > 300:
             problems["support_name"] = "Name the support in 300 characters or fewer"
         if review_on is None:
-            problems["review_on"] = "Enter the date the support will be reviewed, like 2027-01-15"
+            problems["review_on"] = "Enter the date the support will be reviewed"
         elif review_on <= occurred_on:
             problems["review_on"] = "The review date must be after the date of the plan"
         elif (review_on - occurred_on).days > 366:

@@ -127,7 +127,7 @@ def _check_item(meeting: SupportMeeting, data: dict[str, Any], cohorts: dict[str
             problems["owner"] = "Select who owns the step: a person or an organisation"
         due = data.get("due_date")
         if due is None:
-            problems["due_date"] = "Enter the date the step is due, like 2026-12-18"
+            problems["due_date"] = "Enter the date the step is due"
         elif due < meeting_day(meeting):
             problems["due_date"] = "The due date cannot be before the meeting"
     if len(data.get("note") or "") > NOTE_MAX:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.sweeps import service
 from portal.sweeps.models import Encounter, FollowUp, Sweep
+from tests.pages import date_boxes
 from tests.sweeps.conftest import record
 
 ENCOUNTER = {"seen_time": "10:45", "location": "Bus station", "forename": "Amir", "surname": "Khan",
@@ -26,11 +27,11 @@ def test_police_plan_a_sweep_and_bad_input_is_422(client, world):
     client.login(police)
     page = client.get("/sweeps/new")
     assert page.status_code == 200
-    bad = client.post_form("/sweeps/new", {"held_on": "tomorrow", "starts_at": "12:00", "ends_at": "09:00",
+    bad = client.post_form("/sweeps/new", {"held_on": date_boxes("tomorrow"), "starts_at": "12:00", "ends_at": "09:00",
                                            "area": "", "lead_id": str(police.id)})
     assert bad.status_code == 422 and "There is a problem" in bad.text
     assert _count(Sweep) == 0
-    ok = client.post_form("/sweeps/new", {"held_on": "2026-11-20", "starts_at": "09:00", "ends_at": "12.30",
+    ok = client.post_form("/sweeps/new", {"held_on": date_boxes("2026-11-20"), "starts_at": "09:00", "ends_at": "12.30",
                                           "area": "Town centre", "lead_id": str(police.id),
                                           "officers": [str(world.user("ewo").id)]})
     assert ok.status_code == 303
