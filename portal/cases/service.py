@@ -155,7 +155,7 @@ def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) 
     text = f"Lead professional changed from {before.name} to {lead.name}."
     _entry(case, actor, "decision", text, police_text=text)
     audit.record(actor, "case_lead_changed", case, changes={"lead_id": {"from": before.id, "to": lead.id}})
-    notify.notify_users([lead], "You are now the lead professional for a case", _link(case))
+    notify.notify_users([lead], "You are now the lead professional for a case", _link(case), about=case.pupil)
     _flush(case)
 
 
@@ -208,7 +208,7 @@ def share(actor: User, case: Case, org: Organisation, reason: str) -> CaseShare:
     _entry(case, actor, "sharing", f"Shared with {org.name}. Reason: {reason}", police_text=None)
     audit.record(actor, "case_shared", case, changes={"shared_with": {"from": None, "to": org.name}},
                  summary=reason[:200])
-    notify.notify_org(org.id, "A case has been shared with your organisation", _link(case))
+    notify.notify_org(org.id, "A case has been shared with your organisation", _link(case), about=case.pupil)
     db.session.flush()
     return item
 
@@ -365,10 +365,10 @@ def add_action(actor: User, case: Case, description: str, due: date, *, owner_us
            occurred_at=occurred_at)
     audit.record(actor, "action_added", action, summary=summary)
     if owner_user:
-        notify.notify_users([owner_user], note, _link(case) + "#actions")
+        notify.notify_users([owner_user], note, _link(case) + "#actions", about=case.pupil)
     else:
         assert owner_org is not None  # exactly one owner: refused above otherwise
-        notify.notify_org(owner_org.id, note, _link(case) + "#actions")
+        notify.notify_org(owner_org.id, note, _link(case) + "#actions", about=case.pupil)
     db.session.flush()
     return action
 
@@ -418,10 +418,12 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
     _entry(case, actor, "action", text, police_text=text if action.police_shareable else None)
     audit.record(actor, "action_reassigned", action, changes={"owner": {"from": before, "to": after}})
     if owner_user:
-        notify.notify_users([owner_user], "An action was assigned to you", _link(case) + "#actions")
+        notify.notify_users([owner_user], "An action was assigned to you", _link(case) + "#actions",
+                            about=case.pupil)
     else:
         assert owner_org is not None  # exactly one owner: refused above otherwise
-        notify.notify_org(owner_org.id, "An action was assigned to your agency", _link(case) + "#actions")
+        notify.notify_org(owner_org.id, "An action was assigned to your agency", _link(case) + "#actions",
+                          about=case.pupil)
     _flush(action)
 
 

@@ -157,9 +157,9 @@ def _notify_owner(item: TsmItem, meeting: SupportMeeting) -> None:
     text = (f"A Targeting Support Meeting ({meeting.school.name}) gave you an action, due "
             f"{day_label(item.due_date)}") if item.due_date else ""
     if item.owner_user_id is not None:
-        notify.notify_users([db.session.get(User, item.owner_user_id)], text, "/actions")
+        notify.notify_users([db.session.get(User, item.owner_user_id)], text, "/actions", about=item.pupil)
     elif item.owner_org_id is not None:
-        notify.notify_org(item.owner_org_id, text, "/actions")
+        notify.notify_org(item.owner_org_id, text, "/actions", about=item.pupil)
 
 
 def record_item(actor: User, meeting: SupportMeeting, data: dict[str, Any], cohorts: dict[str, str]) -> TsmItem:

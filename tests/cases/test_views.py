@@ -530,10 +530,10 @@ def test_school_a_sees_its_case_chronology_filter_and_actions(app, world, scene)
 def test_notifications_are_per_user(app, world, scene):
     ewo = signed_in(app, world.user("ewo"))
     page = text_of(ewo.get("/notifications"))
-    assert "A referral from School A needs triage" in page and "was accepted" not in page
+    assert "A referral needs triage: Alex Able (School A)" in page and "was accepted" not in page
     school = signed_in(app, world.user("school_staff"))
     page = text_of(school.get("/notifications"))
-    assert "Your referral for Alex Able was accepted" in page and "needs triage" not in page
+    assert "Your referral was accepted: Alex Able (School A)" in page and "needs triage" not in page
     assert "An action was assigned to your agency" in page
     for other in ("ewo_b", "school_staff_b", "early_help"):
         page = text_of(signed_in(app, world.user(other)).get("/notifications"))
