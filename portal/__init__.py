@@ -239,9 +239,10 @@ def _register_template_helpers(app: Flask) -> None:
     from portal import access
     from portal.attendance import calc
     from portal.forms import page_shows_errors
-    from portal.timeutil import london
+    from portal.timeutil import london, london_day
 
     app.jinja_env.filters["london"] = london
+    app.jinja_env.filters["london_day"] = london_day
     app.jinja_env.filters["day"] = lambda value: value.strftime("%-d %b %Y") if value else ""
     app.jinja_env.globals["page_shows_errors"] = page_shows_errors
     # The one shown attendance figure and the band labels with the LA's ambition (calc.py).

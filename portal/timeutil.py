@@ -33,3 +33,10 @@ def london(value: datetime | None) -> str:
     if value is None:
         return ""
     return as_utc(value).astimezone(LONDON).strftime("%-d %b %Y %H:%M")
+
+
+def london_day(value: datetime | None) -> str:
+    """The London date of a moment, without its time (an entry whose time was not given)."""
+    if value is None:
+        return ""
+    return as_utc(value).astimezone(LONDON).strftime("%-d %b %Y")

@@ -1,3 +1,6 @@
+import re
+from datetime import datetime, time
+
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -29,7 +32,7 @@ from portal.cases.models import (
     CaseStatus,
 )
 from portal.forms import DateBoxesField, Form, strip
-from portal.timeutil import today
+from portal.timeutil import LONDON, today
 
 
 class VersionedForm(Form):
@@ -89,6 +92,9 @@ class EntryForm(Form):
     occurred_on = DateBoxesField("When it happened", subject="Date it happened", when="today_or_past",
                                  description="For example, 20 11 2026", default=today,
                                  required="Enter the date it happened")
+    occurred_time = StringField("Time (optional)", widget=GovTextInput(), filters=[strip],
+                                description="24-hour clock, like 14:30. Leave empty if you do not know it.",
+                                validators=[Length(max=5)])
     text = TextAreaField("What happened", widget=GovTextArea(),
                          description="For ‘Support not appropriate’: the rationale (why support is not "
                                      "appropriate here), at least 40 characters.",
@@ -107,6 +113,22 @@ class EntryForm(Form):
     police_shareable = BooleanField("Can be seen by the police if the case is shared with them")
     health = BooleanField("This is a health note (never shown to the police)")
     submit = SubmitField("Add to the chronology", widget=GovSubmitInput())
+
+    def validate_occurred_time(self, field):
+        if field.data and parse_time(field.data) is None:
+            raise ValidationError("Enter the time as hours and minutes on the 24-hour clock, like 14:30")
+
+    def occurred(self) -> tuple[datetime, bool]:
+        """When it happened (aware, London) and whether the time was given: without a time, the
+        day's noon (for ordering only; no time is shown)."""
+        given = parse_time(self.occurred_time.data or "")
+        return datetime.combine(self.occurred_on.data, given or time(12, 0), tzinfo=LONDON), given is not None
+
+
+def parse_time(text: str) -> time | None:
+    """HH:MM on the 24-hour clock (also H:MM and HH.MM); None for anything else."""
+    match = re.fullmatch(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])", text.strip(), re.ASCII)
+    return time(int(match[1]), int(match[2])) if match else None
 
 
 class ReasonForm(Form):

@@ -32,7 +32,7 @@ from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.notifications import notify
 from portal.orgs.models import Organisation, OrgKind, User
-from portal.timeutil import LONDON, as_utc, utcnow
+from portal.timeutil import LONDON, as_utc, today, utcnow
 
 SHAREABLE_KINDS = (OrgKind.social_care, OrgKind.early_help, OrgKind.police, OrgKind.health, OrgKind.school)
 
@@ -260,11 +260,13 @@ def check_support_fields(kind: str, occurred_on: date, text: str, support_name: 
 
 def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: str, *,
               police_shareable: bool = False, health: bool = False, support_name: str | None = None,
-              review_on: date | None = None, not_appropriate_reason: str | None = None) -> ChronologyEntry:
+              review_on: date | None = None, not_appropriate_reason: str | None = None,
+              time_given: bool = True) -> ChronologyEntry:
+    """`time_given` False: the person gave only the day (`occurred_at` is its noon, London)."""
     if kind not in MANUAL_KINDS:
         raise Refused("Choose what kind of entry this is.", {"kind": "Select the kind of entry"})
-    if occurred_at > utcnow():
-        raise Refused("The entry cannot be in the future.", {"occurred_at": "Enter a time that has passed"})
+    if occurred_at > utcnow() and (time_given or occurred_at.astimezone(LONDON).date() > today()):
+        raise Refused("The entry cannot be in the future.", {"occurred_time": "Enter a time that has passed"})
     problems = check_support_fields(kind, occurred_at.astimezone(LONDON).date(), text, support_name, review_on,
                                     not_appropriate_reason)
     if problems:
@@ -278,7 +280,7 @@ def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: s
     # theirs; a health note never reaches the police view.
     police = (police_shareable or access.police_see_own_entries(actor)) and not health
     entry = _entry(case, actor, kind, text, police_text=text if police else None, occurred_at=occurred_at,
-                   health=health, **extra)
+                   health=health, time_given=time_given, **extra)
     db.session.flush()
     audit.record(actor, "chronology_entry_added", case, summary=f"{kind} #{entry.id}")
     db.session.flush()
@@ -288,6 +290,7 @@ def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: s
 def correct_entry(actor: User, entry: ChronologyEntry, text: str) -> ChronologyEntry:
     # A correction reaches whoever read the entry it corrects, in the corrector's own words.
     correction = ChronologyEntry(case_id=entry.case_id, kind="correction", occurred_at=entry.occurred_at,
+                                 time_given=entry.time_given,
                                  author_id=actor.id, organisation_id=actor.organisation_id, text=text,
                                  police_text=text if entry.police_shareable and not entry.health else None,
                                  corrects_id=entry.id, health=entry.health)
