@@ -66,15 +66,17 @@ _PARTS = ("day", "month", "year")
 
 
 class _DateBoxes(GovDateInput):
-    """GovDateInput that marks only the boxes at fault (GOV.UK: highlight the missing part)
-    and puts the field's hint in the hint, not a "YYYY-MM-DD" of the old single box."""
+    """GovDateInput that marks only the boxes at fault (GOV.UK: highlight the missing part),
+    asks phones for the number keypad, and shows a saved date without leading zeros."""
 
     def map_gov_params(self, field, **kwargs):
         params = super().map_gov_params(field, **kwargs)
-        legend = params.setdefault("fieldset", {}).setdefault("legend", {"text": field.label.text})
-        legend.setdefault("classes", "govuk-fieldset__legend--s")
         bad = getattr(field, "error_parts", set(_PARTS)) if field.errors else set()
-        for item, part in zip(params.get("items", []), _PARTS, strict=False):
+        stored = (str(field.data.day), str(field.data.month), str(field.data.year)) \
+            if field.raw_data is None and field.data else None  # 2 12 2026, not 02 12 2026
+        for n, (item, part) in enumerate(zip(params.get("items", []), _PARTS, strict=False)):
+            if stored:
+                item["value"] = stored[n]
             width = "govuk-input--width-4" if part == "year" else "govuk-input--width-2"
             item["classes"] = width + (" govuk-input--error" if part in bad else "")
             item["inputmode"] = "numeric"
