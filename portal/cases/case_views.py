@@ -256,7 +256,7 @@ def add_entry(case_id: int):
         except Refused as exc:
             if exc.problems:
                 for field, message in exc.problems.items():
-                    target = getattr(form, field, None)
+                    target = getattr(form, {"occurred_at": "occurred_time"}.get(field, field), None)
                     if target is None:
                         form.form_errors.append(message)
                     else:

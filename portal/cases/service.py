@@ -266,7 +266,7 @@ def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: s
     if kind not in MANUAL_KINDS:
         raise Refused("Choose what kind of entry this is.", {"kind": "Select the kind of entry"})
     if occurred_at > utcnow() and (time_given or occurred_at.astimezone(LONDON).date() > today()):
-        raise Refused("The entry cannot be in the future.", {"occurred_time": "Enter a time that has passed"})
+        raise Refused("The entry cannot be in the future.", {"occurred_at": "Enter a time that has passed"})
     problems = check_support_fields(kind, occurred_at.astimezone(LONDON).date(), text, support_name, review_on,
                                     not_appropriate_reason)
     if problems:

@@ -115,3 +115,16 @@ def test_a_bad_time_is_refused_and_the_form_kept(app, world, case):
     html = response.get_data(as_text=True)
     assert "Enter the time as hours and minutes on the 24-hour clock, like 14:30" in html
     assert 'value="25:61"' in html and "Spoke to dad" in html
+
+
+def test_a_time_later_today_is_refused_beside_the_time_box(app, world, case):
+    ewo = signed_in(app, world.user("ewo"))
+    ewo.get(f"/cases/{case.id}")
+    now = utcnow().astimezone(LONDON)
+    if now.hour == 23 and now.minute >= 58:
+        return  # no later time today to type
+    later = (now + timedelta(minutes=2)).strftime("%H:%M")
+    data = {**entry_form(ewo, "phone_call", "Will call at lunchtime"), "entry-occurred_time": later}
+    response = ewo.post(f"/cases/{case.id}/chronology", data=data)
+    assert response.status_code == 422
+    assert '<a href="#entry-occurred_time">Enter a time that has passed</a>' in response.get_data(as_text=True)
