@@ -92,6 +92,7 @@ def _already_referred(pupil, existing):
 @audit.viewing("referral_form_viewed", "the referral form", ("Pupil", "pupil_id"))
 def new_referral(pupil_id: int):
     pupil = access.get_pupil_or_404(current_user, pupil_id)
+    tsm_item = int_arg("tsm_item")  # parsed (400 when malformed) before any other answer
     if (existing := service.already_referred(pupil.id)) is not None:
         return _already_referred(pupil, existing)
     form = ReferralForm()
@@ -99,7 +100,7 @@ def new_referral(pupil_id: int):
         return _save(form, pupil, None)
     # From a Targeting Support Meeting's "referral to the EWO" step (?tsm_item=ID): the form
     # starts with what the meeting noted; the school checks it and submits as usual.
-    item = access.tsm_referral_item(current_user, pupil, int_arg("tsm_item"))
+    item = access.tsm_referral_item(current_user, pupil, tsm_item)
     if item is not None:
         form.school_actions.data = tsm_summary(item)
         flash("This referral was agreed at a Targeting Support Meeting: what the school has already done "
