@@ -122,6 +122,12 @@ def _run_flask(env: dict, *args: str) -> str:
     return result.stdout
 
 
+def server_database_url() -> str:
+    """The e2e server's database (a journey may move a meeting's start to now, as the HTTP
+    tests do, instead of waiting for the clock)."""
+    return _SERVER_ENV["DATABASE_URL"]
+
+
 def demo_code(email: str) -> str:
     """`flask --app portal demo-code EMAIL`, as the README tells a newcomer, against the e2e
     server's database."""

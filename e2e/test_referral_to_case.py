@@ -2,7 +2,9 @@
 
 1. The school finds one of its pupils with no referral yet, refers the pupil to the named
    education welfare officer with two barriers (their "What you know" boxes appear when
-   ticked), what the school has done and consent, and lands on the referral: awaiting triage.
+   ticked), what the school has done, consent, urgency and whether there is a safeguarding
+   concern (none chosen for it), checks its answers and submits them from Check your answers;
+   it lands on the referral: awaiting triage.
 2. The named EWO finds it in the triage queue, accepts it with herself as lead: a case opens.
 3. The EWO shares the case with early help and agrees two actions: one for early help (anyone
    there) and one for the school's member of staff.
@@ -45,9 +47,9 @@ class ChronologyNotRefreshed(AssertionError):
     """The chronology did not refresh itself after an inline completion."""
 
 
-# The seed refers the six lowest attenders of the school; a pupil further down the list,
-# sorted by attendance, has no referral.
-PUPIL_ROW = 10
+# The seed refers the eight lowest attenders of the school; a pupil further down the list,
+# sorted by attendance, has no referral (test_referral_more_information takes row 16).
+PUPIL_ROW = 12
 
 
 def _shot(page: Page, name: str) -> None:
@@ -99,9 +101,22 @@ def _refer_a_pupil(page: Page) -> tuple[str, str]:
     expect(page.locator("#barrier_transport_text")).to_be_hidden()
     page.get_by_label("What has the school already done?").fill(
         "First-day calls; letter home on 3 November; meeting with the class teacher.")
+    for radio in ("consent", "urgency", "safeguarding_concern"):  # nothing is chosen for the school
+        expect(page.locator(f"input[name='{radio}']:checked")).to_have_count(0)
     page.get_by_role("radio", name="Given", exact=True).check()
+    page.get_by_role("radio", name="Routine", exact=True).check()
+    page.get_by_role("group", name="Is there a safeguarding concern?").get_by_role("radio", name="No").check()
     _shot(page, "01-referral-form.png")
-    page.get_by_role("button", name="Submit the referral").click()
+    page.get_by_role("button", name="Continue").click()
+
+    # Check your answers: nothing is sent until "Submit referral".
+    expect(page.locator("h1")).to_have_text("Check your answers before sending the referral")
+    answers = page.locator(".govuk-summary-list")
+    expect(answers).to_contain_text("Name-calling at break times")
+    expect(answers).to_contain_text("Helps with a younger sibling every morning")
+    expect(answers).to_contain_text("Given")
+    _shot(page, "01b-check-answers.png")
+    page.get_by_role("button", name="Submit referral").click()
 
     expect(page).to_have_url(re.compile(r"/referrals/\d+$"))
     expect(page.locator("h1")).to_have_text(f"Referral for {name}")

@@ -82,6 +82,7 @@ def _record(page: Page, fore: str, sur: str, *, dob=None, age=None, school=None,
         page.locator("#age").fill(str(age))
     page.locator("#school").select_option(label=school or "Not at any school")
     page.get_by_label(accompanied, exact=True).check()
+    page.locator("#reason_accepted").check()  # "No": chosen, never preselected (issue 14.18)
     page.get_by_label(outcome, exact=True).check()
     page.get_by_role("button", name="Save and record another").click()
     _flash(page, f"Encounter recorded: {fore} {sur}")

@@ -71,6 +71,9 @@ def load(env: dict | None = None) -> dict:
         "LA_NAME": env.get("LA_NAME") or "Demo Borough Council",
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "30 per minute",
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # documents attached to cases: outside the web root, under random names (portal.cases.documents)
+        "DOCUMENTS_DIR": env.get("DOCUMENTS_DIR") or str(instance / "documents"),
+        "MAX_DOCUMENT_BYTES": _int(env, "MAX_DOCUMENT_BYTES", 10 * 1024 * 1024),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
         "SESSION_COOKIE_HTTPONLY": True,

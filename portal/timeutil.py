@@ -29,14 +29,15 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
+def london_day(value: datetime | None) -> str:
+    """The London date of a stored time, like "3 Dec 2026"."""
+    if value is None:
+        return ""
+    return as_utc(value).astimezone(LONDON).strftime("%-d %b %Y")
+
+
 def london(value: datetime | None) -> str:
     if value is None:
         return ""
     return as_utc(value).astimezone(LONDON).strftime("%-d %b %Y %H:%M")
 
-
-def london_day(value: datetime | None) -> str:
-    """The London date of a moment, without its time (an entry whose time was not given)."""
-    if value is None:
-        return ""
-    return as_utc(value).astimezone(LONDON).strftime("%-d %b %Y")

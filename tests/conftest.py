@@ -34,6 +34,7 @@ def app(tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
         "IMPORTS_INLINE": True,  # the web upload runs the real import in the request
+        "DOCUMENTS_DIR": str(tmp_path_factory.mktemp("documents")),
     })
     app.test_client_class = PortalClient
     with app.app_context():

@@ -55,6 +55,7 @@ class World:
     social_care_org: Organisation
     early_help_org: Organisation
     police_org: Organisation
+    health_org: Organisation
     users: dict[str, User] = field(default_factory=dict)
 
     def user(self, key: str) -> User:
@@ -69,6 +70,7 @@ def build_world() -> World:
         social_care_org=make_org(OrgKind.social_care, "Social Care"),
         early_help_org=make_org(OrgKind.early_help, "Early Help"),
         police_org=make_org(OrgKind.police, "Police"),
+        health_org=make_org(OrgKind.health, "School Nursing"),
     )
     u = w.users
     u[access.SCHOOL_STAFF] = make_user(access.SCHOOL_STAFF, w.school_a, "school.a@test.example")
@@ -77,6 +79,7 @@ def build_world() -> World:
     u["ewo_b"] = make_user(access.EWO, w.service, "ewo.b@test.example")
     u[access.SOCIAL_CARE] = make_user(access.SOCIAL_CARE, w.social_care_org, "sc@test.example")
     u[access.EARLY_HELP] = make_user(access.EARLY_HELP, w.early_help_org, "eh@test.example")
+    u[access.HEALTH] = make_user(access.HEALTH, w.health_org, "health@test.example")
     u[access.POLICE] = make_user(access.POLICE, w.police_org, "police@test.example")
     u[access.PANEL_CHAIR] = make_user(access.PANEL_CHAIR, w.service, "chair@test.example")
     u[access.LA_ADMIN] = make_user(access.LA_ADMIN, w.service, "admin@test.example")

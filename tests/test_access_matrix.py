@@ -24,9 +24,10 @@ SCHOOL = frozenset({access.SCHOOL_STAFF})
 EWO_ADMIN = frozenset({access.EWO, access.LA_ADMIN})
 RUN_PANELS = frozenset({access.PANEL_CHAIR, access.LA_ADMIN})
 SWEEP_ROLES = frozenset({access.POLICE, access.EWO, access.LA_ADMIN})
-CASE_ROLES = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP, access.POLICE,
-                        access.LA_ADMIN})
-ACTION_ADDERS = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP, access.LA_ADMIN})
+CASE_ROLES = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP, access.HEALTH,
+                        access.POLICE, access.LA_ADMIN})
+ACTION_ADDERS = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, access.EARLY_HELP, access.HEALTH,
+                           access.LA_ADMIN})
 SCHOOL_STAFF, EWO, LA_ADMIN, PANEL_CHAIR = access.SCHOOL_STAFF, access.EWO, access.LA_ADMIN, access.PANEL_CHAIR
 # A TSM of school A with every partner agency invited: all but the panel chair (not invited).
 TSM_VIEWERS = ALL - {access.PANEL_CHAIR}
@@ -96,7 +97,16 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "cases.share_case": (EWO_ADMIN, {"GET": 200, "POST": 422}),
     "cases.withdraw_share": (EWO_ADMIN, {"GET": 200, "POST": 422}),
     "cases.close_case": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    # the whole family (issue 14.11): the lead side; an empty form is refused
+    "cases.add_family_child": (EWO_ADMIN, {"POST": 422}),
+    "cases.remove_family_child": (EWO_ADMIN, {"POST": 422}),
+    "cases.change_lead": (EWO_ADMIN, {"GET": 200, "POST": 422}),
     "cases.add_action": (ACTION_ADDERS, {"POST": 422}),
+    # documents (issue 14.10): whoever adds to the chronology attaches one; the matrix's document
+    # is shared with the police; the uploader (the EWO, the lead) or the lead side removes it
+    "cases.new_document": (CASE_ROLES, {"GET": 200, "POST": 422}),
+    "cases.download_document": (CASE_ROLES, {"GET": 200}),
+    "cases.remove_document": (EWO_ADMIN, {"GET": 200, "POST": 422}),
     "cases.complete_action": (frozenset({access.EWO, access.EARLY_HELP, access.LA_ADMIN}),  # early help owns it
                               {"GET": 200, "POST": 422}),
     "cases.action_row": (CASE_ROLES, {"GET": 200}),
@@ -118,6 +128,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "panels.view_meeting": (ALL, {"GET": 200}),
     "panels.build_agenda": (RUN_PANELS, {"POST": 303}),
     "panels.add_item": (RUN_PANELS, {"POST": 422}),
+    "panels.search_cases": (RUN_PANELS, {"GET": 200}),
     "panels.move_item": (RUN_PANELS, {"POST": 422}),
     "panels.set_slot": (RUN_PANELS, {"POST": 422}),
     "panels.remove_item": (RUN_PANELS, {"GET": 200, "POST": 422}),
@@ -129,6 +140,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "panels.view_pack": (ALL, {"GET": 200}),
     "panels.run_meeting": (RUN_PANELS, {"GET": 200}),
     "panels.record_attendance": (RUN_PANELS, {"POST": 303}),
+    "panels.add_attendee": (RUN_PANELS, {"POST": 422}),
     "panels.record_decision": (RUN_PANELS, {"POST": 422}),
     "panels.mark_held": (RUN_PANELS, {"POST": 303}),  # not yet started: refused with a message
     "panels.minutes": (ALL, {"GET": 200}),  # members: the redacted version
@@ -137,10 +149,12 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "sweeps.list_sweeps": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.new_sweep": (SWEEP_ROLES, {"GET": 200, "POST": 422}),
     "sweeps.view_sweep": (SWEEP_ROLES, {"GET": 200}),
+    "sweeps.edit_sweep": (SWEEP_ROLES, {"GET": {access.EWO: 403, None: 200}, "POST": {access.EWO: 403, None: 422}}),  # the lead (police) and the LA
     "sweeps.new_encounter": (SWEEP_ROLES, {"GET": 200, "POST": 422}),  # the police lead, the EWO an officer
     "sweeps.view_encounter": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.list_encounters": (EWO_ADMIN, {"GET": 200}),
     "sweeps.match_encounter": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "sweeps.undo_match": (EWO_ADMIN, {"GET": 200, "POST": 422}),
     "sweeps.report": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.report_csv": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.list_followups": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
@@ -216,7 +230,7 @@ def url_args(world) -> dict:
                     next_review=world.school_a.created_at.date())  # due: the panel chair may list it
         db.session.add(case)
         db.session.flush()
-        for org in (world.social_care_org, world.early_help_org, world.police_org):
+        for org in (world.social_care_org, world.early_help_org, world.health_org, world.police_org):
             db.session.add(CaseShare(case_id=case.id, organisation_id=org.id, reason="test",
                                      shared_by_id=world.user("ewo").id))
         entry = ChronologyEntry(case_id=case.id, kind="note", occurred_at=world.school_a.created_at,
@@ -229,6 +243,11 @@ def url_args(world) -> dict:
                         owner_org_id=world.early_help_org.id, created_by_id=world.user("ewo").id)
         db.session.add_all([entry, share, action])
         db.session.commit()
+        from portal.cases import documents
+
+        document = documents.add_document(world.user("ewo"), case, data=b"%PDF-1.4 matrix", filename="letter.pdf",
+                                          title="A letter", category="letter", police_shareable=True)
+        db.session.commit()
         # A published panel meeting chaired by the panel chair, with that case on its agenda and
         # every organisation of the world invited (so every role may open it).
         from datetime import timedelta
@@ -239,7 +258,8 @@ def url_args(world) -> dict:
         chair = world.user("panel_chair")
         meeting = panels.schedule_meeting(chair, utcnow() + timedelta(days=10), place="Civic Centre")
         item = panels.add_item(chair, meeting, case, "Listed by the chair")
-        for org in (world.school_a, world.service, world.social_care_org, world.early_help_org, world.police_org):
+        for org in (world.school_a, world.service, world.social_care_org, world.early_help_org, world.health_org,
+                    world.police_org):
             panels.invite_agency(chair, meeting, org)
         panels.publish(chair, meeting)
         # A sweep led by the police user with school A's EWO taking part: one child matched to
@@ -281,7 +301,8 @@ def url_args(world) -> dict:
         # A TSM of school A next summer (still to come), every partner agency invited, with an
         # item for the pupil owned by early help.
         tsm, tsm_item = _tsm(world, world.school_a, pupil, [world.social_care_org, world.early_help_org,
-                                                             world.police_org], world.early_help_org)
+                                                             world.health_org, world.police_org],
+                             world.early_help_org)
         world._url_args = {
             "org_id": world.school_b.id,
             "user_id": world.user("school_staff_b").id,
@@ -296,6 +317,7 @@ def url_args(world) -> dict:
             "entry_id": entry.id,
             "share_id": share.id,
             "action_id": action.id,
+            "document_id": document.id,
             "stage_id": 1,
             "meeting_id": meeting.id,
             "item_id": item.id,
@@ -368,6 +390,13 @@ def foreign_args(world) -> dict:
     action = Action(case_id=case.id, description="Visit", due_date=date(2026, 12, 1),
                     owner_org_id=world.early_help_org.id, created_by_id=ewo_b.id)
     db.session.add_all([share, entry, action])
+    db.session.flush()
+    from portal.cases.models import CaseDocument
+
+    document = CaseDocument(case_id=case.id, entry_id=entry.id, title="A letter", category="letter",
+                            filename="letter.pdf", stored_name="0" * 48, file_type="pdf", size=10,
+                            police_shareable=True, uploaded_by_id=ewo_b.id)
+    db.session.add(document)
     other_chair = make_user(access.PANEL_CHAIR, world.service)
     other_force = make_org(OrgKind.police, "Another Constabulary")
     other_officer = make_user(access.POLICE, other_force)
@@ -392,7 +421,8 @@ def foreign_args(world) -> dict:
     world._foreign_args = {
         "pupil_id": pupil.id, "contact_id": contact.id, "school_id": world.school_b.id, "job_id": job.id,
         "referral_id": referral.id, "submitted_referral_id": referral.id, "case_id": case.id, "entry_id": entry.id,
-        "share_id": share.id, "action_id": action.id, "meeting_id": meeting.id, "item_id": item.id,
+        "share_id": share.id, "action_id": action.id, "document_id": document.id, "meeting_id": meeting.id,
+        "item_id": item.id,
         "sweep_id": sweep.id, "encounter_id": encounter.id, "unmatched_encounter_id": encounter.id,
         "followup_id": follow_up.id, "closure_id": closure.id, "tsm_id": tsm.id, "tsm_item_id": tsm_item.id,
     }
@@ -487,7 +517,7 @@ def test_each_role_across_the_matrix(app, world, role):
 
 OBJECT_ARGS = {"pupil_id", "contact_id", "school_id", "job_id", "referral_id", "case_id", "entry_id", "share_id",
                "action_id", "meeting_id", "item_id", "sweep_id", "encounter_id", "followup_id", "closure_id",
-               "tsm_id", "tsm_item_id"}
+               "tsm_id", "tsm_item_id", "document_id"}
 
 
 @pytest.mark.parametrize("role", [r for r in access.ROLES if r != access.LA_ADMIN])

@@ -22,12 +22,26 @@ def test_seed_creates_demo_borough_once(client):
     ewo = db.session.scalar(select(User).where(User.email == "ewo@demo.test"))
     ewo2 = db.session.scalar(select(User).where(User.email == "ewo2@demo.test"))
     assert [s.urn for s in ewo.schools_served] and len(ewo.schools_served) == 4 and len(ewo2.schools_served) == 4
-    assert db.session.scalar(select(func.count(User.id))) == 9
+    assert db.session.scalar(select(func.count(User.id))) == 10
     roles = set(db.session.scalars(select(User.role)))
     assert roles == set(access.ROLES)
-    for email in ("admin@demo.test", "school@demo.test", "police@demo.test", "panelchair@demo.test"):
+    for email in ("admin@demo.test", "school@demo.test", "police@demo.test", "panelchair@demo.test",
+                  "health@demo.test"):
         c = client.application.test_client()
         assert c.login(email, password="attend-demo-2026").status_code == 302
+    # issue 14.12: the school nurse belongs to the nursing service and sees the one case shared with it
+    nurse = db.session.scalar(select(User).where(User.email == "health@demo.test"))
+    assert nurse.role == access.HEALTH and nurse.organisation.name == "Demo Borough School Nursing Service"
+    assert len(db.session.scalars(access.cases_for(nurse)).all()) == 1
+    # the whole family (issue 14.11): one whole-family case covering a sibling at another school
+    from portal.cases import family
+    from portal.cases.models import Case, CaseChild
+
+    children = db.session.scalars(select(CaseChild)).all()
+    assert len(children) == 1
+    case = db.session.get(Case, children[0].case_id)
+    assert children[0].pupil.school_id != case.pupil.school_id
+    assert family.sibling_ids(case.pupil) == {children[0].pupil_id}
 
 
 def test_seed_has_a_past_panel_with_decisions_and_a_future_one_with_an_agenda(client):

@@ -47,6 +47,12 @@ def _remove_the_states_figure():
     db.session.commit()
 
 
+def _add(row):
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 def one_of_each(world, closures: bool = True) -> dict[str, int]:
     """A row in every table with a state column: {table: id} (school closures came after the
     states migration: `closures=False` for a database of that day)."""
@@ -68,9 +74,15 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
                           surname="Child", school_status="unknown", accompanied="alone", outcome="no_action")
     db.session.add_all([action, encounter])
     db.session.flush()
-    follow_up = FollowUp(encounter_id=encounter.id, pupil_id=pupil.id, school_id=school.id, due_on=date(2026, 11, 23))
-    db.session.add(follow_up)
-    db.session.flush()
+    if closures:
+        follow_up_id = _add(FollowUp(encounter_id=encounter.id, pupil_id=pupil.id, school_id=school.id,
+                                     due_on=date(2026, 11, 23))).id
+    else:  # the follow-ups of that day had no cancellation columns (0018): written as the day had them
+        follow_up_id = db.session.execute(text(
+            "INSERT INTO follow_ups (encounter_id, pupil_id, school_id, due_on, status, outcome, created_at, version) "
+            "VALUES (:encounter_id, :pupil_id, :school_id, :due_on, 'open', '', :now, 1) RETURNING id"),
+            {"encounter_id": encounter.id, "pupil_id": pupil.id, "school_id": school.id,
+             "due_on": date(2026, 11, 23), "now": utcnow()}).scalar_one()
     ids = {}
     if closures:
         job_id = make_import_job(ewo, school).id
@@ -106,13 +118,27 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
         db.session.add(item)
         db.session.flush()
         ids["support_meetings"], ids["support_meeting_items"] = tsm.id, item.id
+        # documents on a case (issue 14.10) came later still
+        from portal.cases.models import CaseDocument, ChronologyEntry
+
+        entry = ChronologyEntry(case_id=case.id, kind="document",
+                                occurred_at=datetime(2026, 11, 20, tzinfo=timezone.utc),
+                                text="Document added: letter.pdf (Letter)", author_id=ewo.id)
+        db.session.add(entry)
+        db.session.flush()
+        document = CaseDocument(case_id=case.id, entry_id=entry.id, title="letter.pdf", category="letter",
+                                filename="letter.pdf", stored_name="1" * 48, file_type="pdf", size=10,
+                                uploaded_by_id=ewo.id)
+        db.session.add(document)
+        db.session.flush()
+        ids["case_documents"] = document.id
     return {**ids, "referrals": referral.id, "cases": case.id, "actions": action.id, "panel_meetings": meeting.id,
-            "encounters": encounter.id, "follow_ups": follow_up.id, "import_jobs": job_id}
+            "encounters": encounter.id, "follow_ups": follow_up_id, "import_jobs": job_id}
 
 
 def test_the_states_are_the_ones_the_code_knows():
     assert [(table, column) for table, column, _ in STATE_COLUMNS] == [
-        ("actions", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
+        ("actions", "status"), ("case_documents", "file_type"), ("case_documents", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
         ("import_jobs", "status"), ("panel_meetings", "status"), ("reference_figures", "cohort"),
         ("reference_figures", "kind"), ("reference_figures", "measure"), ("reference_figures", "period"),
         ("reference_figures", "phase"), ("referrals", "status"), ("school_closures", "kind"),
@@ -122,7 +148,7 @@ def test_the_states_are_the_ones_the_code_knows():
     assert [s.value for s in ActionStatus] == ["open", "done", "cancelled"]
     assert [s.value for s in MeetingStatus] == ["scheduled", "published", "held"]
     assert [s.value for s in MatchStatus] == ["unmatched", "matched", "no_match"]
-    assert [s.value for s in FollowUpStatus] == ["open", "done"]
+    assert [s.value for s in FollowUpStatus] == ["open", "done", "cancelled"]
     assert [s.value for s in ImportStatus] == ["queued", "running", "done", "failed"]
 
 

@@ -9,7 +9,7 @@ the real time of the event, so they keep `time_given` true. Entries people typed
 today, which is a real time): those at exactly 12:00:00.000000 London are marked as date-only.
 
 Revision ID: 0018_chron_time
-Revises: 0017_tsm
+Revises: 0018_panel_people
 Create Date: 2026-12-02 17:50:00
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0018_chron_time'
-down_revision = '0017_tsm'
+down_revision = '0018_panel_people'
 branch_labels = None
 depends_on = None
 

@@ -6,11 +6,21 @@ view; the LA everything.
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 
 from portal.access.policy import can, load_or_404, object_rule
 from portal.access.pupils import school_ids_for
-from portal.access.roles import AGENCY_ROLES, EARLY_HELP, EWO, LA_ADMIN, POLICE, SCHOOL_STAFF, SOCIAL_CARE
+from portal.access.roles import (
+    AGENCY_ROLES,
+    EARLY_HELP,
+    EWO,
+    HEALTH,
+    LA_ADMIN,
+    POLICE,
+    PRACTITIONER_ROLES,
+    SCHOOL_STAFF,
+    SOCIAL_CARE,
+)
 
 # ----- referrals ----------------------------------------------------------------------------
 
@@ -79,15 +89,18 @@ def _active_share_for(org_id):
 def cases_for(user) -> Select:
     """Schools: cases of their pupils; EWOs: cases of the schools they serve; partner
     agencies: exactly the cases shared with their organisation (a withdrawn share hides the
-    case at once); the LA: all."""
+    case at once); the LA: all. A practitioner also sees the cases they lead (issue 14.11)."""
     from portal.cases.models import Case
     from portal.pupils.models import Pupil
 
+    leads = Case.lead_id == user.id
     if user.role in (SCHOOL_STAFF, EWO, LA_ADMIN):
         pupils = select(Pupil.id).where(Pupil.school_id.in_(school_ids_for(user)))
-        return select(Case).where(Case.pupil_id.in_(pupils))
+        in_scope = Case.pupil_id.in_(pupils)
+        return select(Case).where(or_(in_scope, leads) if user.role == EWO else in_scope)
     if user.role in AGENCY_ROLES:
-        return select(Case).where(Case.id.in_(_active_share_for(user.organisation_id)))
+        shared = Case.id.in_(_active_share_for(user.organisation_id))
+        return select(Case).where(or_(shared, leads) if user.role in PRACTITIONER_ROLES else shared)
     return select(Case).where(false())
 
 
@@ -105,10 +118,13 @@ def restricted_view(user) -> bool:
 
 @object_rule("lead_cases")
 def can_lead(user, case) -> bool:
-    """The lead professional, the EWO serving the pupil's school, or the LA."""
+    """The lead professional (any practitioner: an EWO, an early help key worker, a social
+    worker), the EWO serving the pupil's school, or the LA."""
     if user.role == LA_ADMIN:
         return True
-    return user.role == EWO and (case.lead_id == user.id or case.pupil.school.named_ewo_id == user.id)
+    if user.role in PRACTITIONER_ROLES and case.lead_id == user.id:
+        return True
+    return user.role == EWO and case.pupil.school.named_ewo_id == user.id
 
 
 def get_case_or_404(user, case_id: int, need: str = "view"):
@@ -122,7 +138,7 @@ def get_case_or_404(user, case_id: int, need: str = "view"):
 @object_rule("add_action")
 def can_add_action(user, case) -> bool:
     """The lead side, the school and the agencies working with the family (not the police)."""
-    return can_lead(user, case) or user.role in (SCHOOL_STAFF, SOCIAL_CARE, EARLY_HELP)
+    return can_lead(user, case) or user.role in (SCHOOL_STAFF, SOCIAL_CARE, EARLY_HELP, HEALTH)
 
 
 def visible_open_case(user, pupil_id: int):
@@ -132,6 +148,27 @@ def visible_open_case(user, pupil_id: int):
 
     return db.session.scalar(cases_for(user).where(Case.pupil_id == pupil_id, Case.status != CaseStatus.closed)
                              .order_by(Case.id.desc()).limit(1))
+
+
+def visible_siblings(user, pupil_ids) -> set[int]:
+    """Of these pupils (siblings of a child whose case the user sees: `cases.family`), the ones
+    the user may see, and only those are listed, so a sibling's existence is never leaked: the
+    pupils in their scope (a school: its own; an EWO: the schools they serve; the LA: all), the
+    pupils with a case the user sees (a partner or the police: only a case shared with them),
+    and the children of a whole-family case the user leads."""
+    from portal.cases.models import Case, CaseChild, CaseStatus
+    from portal.extensions import db
+    from portal.pupils.models import Pupil
+
+    ids = set(pupil_ids)
+    if not ids:
+        return set()
+    in_scope = select(Pupil.id).where(Pupil.id.in_(ids), Pupil.school_id.in_(school_ids_for(user)))
+    with_case = cases_for(user).where(Case.pupil_id.in_(ids)).with_only_columns(Case.pupil_id)
+    led = (select(CaseChild.pupil_id).join(Case, Case.id == CaseChild.case_id)
+           .where(CaseChild.pupil_id.in_(ids), CaseChild.removed_at.is_(None), Case.status != CaseStatus.closed,
+                  Case.lead_id == user.id))
+    return set(db.session.scalars(in_scope.union(with_case, led)))
 
 
 def chronology_for(user, case) -> Select:
@@ -189,3 +226,34 @@ def get_action_or_404(user, action_id: int, need: str = "view"):
 
     return load_or_404(actions_for(user), Action, action_id, need,
                        {"update": lambda action: can_update_action(user, action)})
+
+
+# ----- documents ----------------------------------------------------------------------------
+
+def may_add_document(user, case) -> bool:
+    """Those who may add to the case's chronology attach documents to it (while it is open)."""
+    return can(user, "view_cases") and not case.is_closed
+
+
+def documents_for(user, case) -> Select:
+    """The documents of a case the user may download: kept (not removed); in the police view
+    only those chosen for the police, and never medical evidence."""
+    from portal.cases.models import CaseDocument, DocumentStatus
+
+    stmt = select(CaseDocument).where(CaseDocument.case_id == case.id, CaseDocument.status == DocumentStatus.kept)
+    if restricted_view(user):
+        stmt = stmt.where(CaseDocument.police_shareable.is_(True), CaseDocument.health.is_(False))
+    return stmt
+
+
+def may_remove_document(user, case, document) -> bool:
+    """The person who attached it, or the lead side."""
+    return document.uploaded_by_id == user.id or can_lead(user, case)
+
+
+def get_document_or_404(user, case, document_id: int, need: str = "view"):
+    """need: "view" (download) or "remove" (the uploader or the lead side, else 403)."""
+    from portal.cases.models import CaseDocument
+
+    return load_or_404(documents_for(user, case), CaseDocument, document_id, need,
+                       {"remove": lambda document: may_remove_document(user, case, document)})

@@ -5,7 +5,17 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 
 from portal.access.policy import can, load_or_404
-from portal.access.roles import EARLY_HELP, EWO, LA_ADMIN, PANEL_CHAIR, POLICE, SCHOOL_STAFF, SOCIAL_CARE
+from portal.access.roles import (
+    EARLY_HELP,
+    EWO,
+    HEALTH,
+    LA_ADMIN,
+    PANEL_CHAIR,
+    POLICE,
+    PRACTITIONER_ROLES,
+    SCHOOL_STAFF,
+    SOCIAL_CARE,
+)
 from portal.orgs.models import Organisation, OrgKind, User
 
 # Which kinds of organisation each role may belong to.
@@ -14,6 +24,7 @@ ROLE_ORG_KINDS: dict[str, tuple[OrgKind, ...]] = {
     EWO: (OrgKind.attendance_service,),
     SOCIAL_CARE: (OrgKind.social_care,),
     EARLY_HELP: (OrgKind.early_help,),
+    HEALTH: (OrgKind.health,),
     POLICE: (OrgKind.police,),
     PANEL_CHAIR: (OrgKind.attendance_service, OrgKind.other),
     LA_ADMIN: (OrgKind.attendance_service, OrgKind.other),
@@ -58,6 +69,14 @@ def is_active_ewo(user) -> bool:
     return user is not None and user.role == EWO and user.active
 
 
-def may_lead_cases(user) -> bool:
-    """A case's lead professional is an active EWO."""
-    return user is not None and user.role == EWO and user.active
+def practitioners(roles: tuple[str, ...] = PRACTITIONER_ROLES) -> Select:
+    """The active practitioners who may lead a case (EWOs, early help key workers, social
+    workers), or those of some of these roles: the pick-list of a case's lead professional."""
+    return (select(User).join(Organisation, Organisation.id == User.organisation_id)
+            .where(User.role.in_(roles), User.active.is_(True)).order_by(User.role, User.name))
+
+
+def may_lead_cases(user, roles: tuple[str, ...] = PRACTITIONER_ROLES) -> bool:
+    """A case's lead professional is an active practitioner of the partnership: an EWO, an
+    early help key worker or a social worker (issue 14.11)."""
+    return user is not None and user.role in roles and user.active

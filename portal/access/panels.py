@@ -151,11 +151,13 @@ def panel_history_visible(user, case) -> bool:
 # besides why the case is listed, the school, year, stage and next review.
 PACK_LEVELS = {
     # the chair side, and those who see the case in full elsewhere: attendance (now and at
-    # opening), the last decision with its rationale, the open actions
-    "full": ("attendance", "last_decision", "rationale", "actions"),
+    # opening, its trend since the last review), the barriers, the recent chronology, the
+    # last decision with its rationale, the open actions
+    "full": ("attendance", "barriers", "chronology", "last_decision", "rationale", "actions"),
     # the police, when the case is shared with them: their restricted view (no attendance
-    # figures, UPN, health notes or panel rationale)
-    "police": ("last_decision", "actions"),
+    # figures, UPN, barriers (health among them), health notes or panel rationale; the
+    # chronology entries in their own wording only, as on the case)
+    "police": ("chronology", "last_decision", "actions"),
     # any other member (their agency has no share of the case): nothing more
     "summary": (),
 }

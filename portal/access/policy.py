@@ -14,6 +14,7 @@ from portal.access.roles import (
     ALL_ROLES,
     EARLY_HELP,
     EWO,
+    HEALTH,
     LA_ADMIN,
     PANEL_CHAIR,
     POLICE,
@@ -48,17 +49,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "refer": frozenset({SCHOOL_STAFF}),
     "view_referrals": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
     "triage": frozenset({EWO, LA_ADMIN}),
-    "view_cases": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, POLICE, LA_ADMIN}),
-    "lead_cases": frozenset({EWO, LA_ADMIN}),
+    "view_cases": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, POLICE, LA_ADMIN}),
+    # The lead side of a case: its lead professional (any practitioner: `roles.PRACTITIONER_ROLES`),
+    # the EWO serving the pupil's school, or the LA (`access.cases.can_lead`).
+    "lead_cases": frozenset({EWO, EARLY_HELP, SOCIAL_CARE, LA_ADMIN}),
     # Who may add an agreed action to a case they can see: the lead side, the school and the
     # agencies working with the family (the police record theirs as chronology entries).
-    "add_action": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, LA_ADMIN}),
+    "add_action": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, LA_ADMIN}),
     # A school changes its own referral while it is a draft or more information was asked for,
     # and adds to it once it is submitted.
     "edit_referral": frozenset({SCHOOL_STAFF}),
     "add_to_referral": frozenset({SCHOOL_STAFF}),
     # Completing (or cancelling) an action: decided per action by `can_update_action`.
-    "update_actions": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, POLICE, LA_ADMIN}),
+    "update_actions": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, POLICE, LA_ADMIN}),
     "manage_stages": frozenset({LA_ADMIN}),
     "manage_settings": frozenset({LA_ADMIN}),  # local defaults: the attendance ambition
     "manage_reference_figures": frozenset({LA_ADMIN}),  # national and local figures to compare against
@@ -81,6 +84,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # pupil it is (`see_matched_pupil`).
     "view_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),
     "record_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),
+    "edit_sweeps": frozenset({POLICE, EWO, LA_ADMIN}),  # a sweep's lead (and the LA): `may_edit_sweep`
     "take_part_in_sweeps": frozenset({POLICE, EWO}),
     "match_encounters": frozenset({EWO, LA_ADMIN}),
     "follow_up_encounters": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),

@@ -82,3 +82,26 @@ def import_school_for(user, requested_school_id: int | None) -> int | None:
     if can(user, "import_for_any_school"):
         return requested_school_id
     return user.organisation_id
+
+
+def sees_pupil(user, pupil_id: int) -> bool:
+    """Whether the pupil's page is in the user's scope (a link to it would not 404)."""
+    from portal.extensions import db
+    from portal.pupils.models import Pupil
+
+    if not can(user, "view_pupils"):
+        return False
+    return db.session.scalar(pupils_for(user).where(Pupil.id == pupil_id).with_only_columns(Pupil.id)) is not None
+
+
+def serves_every_school(user) -> bool:
+    """Whether the user's scope is every school of the LA (`school_ids_for`), not a few."""
+    return user.role == LA_ADMIN
+
+
+def ewo_without_schools(user) -> bool:
+    """An EWO who is the named EWO of no school yet: they see no pupils, referrals or cases until
+    an administrator assigns schools to them."""
+    from portal.extensions import db
+
+    return user.role == EWO and db.session.scalar(school_ids_for(user).limit(1)) is None

@@ -6,19 +6,23 @@ SCHOOL_STAFF = "school_staff"
 EWO = "ewo"
 SOCIAL_CARE = "social_care"
 EARLY_HELP = "early_help"
+HEALTH = "health"  # school nursing, CAMHS: the same need-to-know view as early help
 POLICE = "police"
 PANEL_CHAIR = "panel_chair"
 LA_ADMIN = "la_admin"
 
-ROLES = (SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, POLICE, PANEL_CHAIR, LA_ADMIN)
+ROLES = (SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, POLICE, PANEL_CHAIR, LA_ADMIN)
 ALL_ROLES = frozenset(ROLES)
-AGENCY_ROLES = (SOCIAL_CARE, EARLY_HELP, POLICE)
+AGENCY_ROLES = (SOCIAL_CARE, EARLY_HELP, HEALTH, POLICE)
+# The partnership's practitioners: any of them may be a case's lead professional (issue 14.11).
+PRACTITIONER_ROLES = (EWO, EARLY_HELP, SOCIAL_CARE)
 
 ROLE_LABELS = {
     SCHOOL_STAFF: "School staff",
     EWO: "Education welfare officer",
     SOCIAL_CARE: "Children's social care",
     EARLY_HELP: "Early help",
+    HEALTH: "Health",
     POLICE: "Police",
     PANEL_CHAIR: "Panel chair",
     LA_ADMIN: "LA administrator",

@@ -42,6 +42,12 @@ def may_record_in(user, sweep) -> bool:
     return user.role == LA_ADMIN or takes_part(user, sweep)
 
 
+@object_rule("edit_sweeps")
+def may_edit_sweep(user, sweep) -> bool:
+    """A sweep's details and team are changed by its lead (and the LA)."""
+    return user.role == LA_ADMIN or (sweep.lead_id == user.id and can(user, "edit_sweeps"))
+
+
 def sweep_officers() -> Select:
     """The people who can lead or work on a sweep: active police officers and EWOs."""
     from sqlalchemy.orm import selectinload
@@ -102,11 +108,13 @@ def sweeps_for(user) -> Select:
 
 
 def get_sweep_or_404(user, sweep_id: int, need: str = "view"):
-    """need="record": the user takes part in the sweep (or is an LA admin), else 403."""
+    """need="record": the user takes part in the sweep (or is an LA admin); need="edit": the
+    sweep's lead (or an LA admin); else 403."""
     from portal.sweeps.models import Sweep
 
     return load_or_404(sweeps_for(user), Sweep, sweep_id, need,
-                       {"record": lambda sweep: can(user, "record_sweeps", sweep)})
+                       {"record": lambda sweep: can(user, "record_sweeps", sweep),
+                        "edit": lambda sweep: can(user, "edit_sweeps", sweep)})
 
 
 def get_encounter_or_404(user, encounter_id: int, need: str = "view"):

@@ -113,6 +113,19 @@ def percent_label(attended: int, possible: int, ambition_percent: int | None = N
     return "–" if text is None else f"{text}%"
 
 
+def trend(now_text: str | None, then_text: str | None) -> str | None:
+    """Which way a shown attendance figure moved since an earlier shown figure (both as
+    `percent_text` gives them, so the words never contradict the figures): "up", "down" or
+    "same"; None when either figure is missing."""
+    if now_text is None or then_text is None:
+        return None
+    try:
+        now, then = Decimal(str(now_text)), Decimal(str(then_text))
+    except ArithmeticError:
+        return None
+    return "up" if now > then else "down" if now < then else "same"
+
+
 def rate_text(numerator: int, denominator: int) -> str | None:
     """A share as a percentage with one decimal, half-up, without the "%" sign (absence rates,
     the share of pupils in persistent absence); None when the denominator is 0. Attendance

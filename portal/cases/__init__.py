@@ -7,4 +7,4 @@ routes join it (each starts `from portal.cases import bp`); create_app imports t
 from flask import Blueprint
 
 bp = Blueprint("cases", __name__)
-VIEWS = ("referral_views", "case_views", "actions_views", "stages_views")
+VIEWS = ("referral_views", "case_views", "actions_views", "stages_views", "documents_views", "family_views")

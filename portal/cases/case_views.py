@@ -7,7 +7,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.cases import bp, service
+from portal.cases import bp, caseload, service
 from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm, WithdrawForm
 from portal.cases.models import (
     CHRONOLOGY_KINDS,
@@ -47,7 +47,7 @@ def list_cases():
     args = request.args
     stmt = (access.cases_for(current_user).join(Pupil, Pupil.id == Case.pupil_id)
             .options(selectinload(Case.pupil).selectinload(Pupil.school), selectinload(Case.stage),
-                     selectinload(Case.lead)))
+                     selectinload(Case.lead), selectinload(Case.referral)))
     status = args.get("status", "active")
     if status == "active":
         stmt = stmt.where(Case.status != CaseStatus.closed)
@@ -80,7 +80,9 @@ def list_cases():
                    sort=sort, overdue=overdue,
                    schools=db.session.scalars(access.schools_for(current_user)).all(),
                    stages=db.session.scalars(select(Stage).order_by(Stage.position)).all(),
-                   cohorts=[] if police else COHORT_FLAGS, today=today())
+                   cohorts=[] if police else COHORT_FLAGS, today=today(),
+                   # the police see no attendance figures
+                   trends=None if police else caseload.attendance_trends(list(page.items)))
     if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
         return render_template("cases/_case_list.html", **context)
     return render_template("cases/cases.html", **context)
@@ -96,7 +98,8 @@ def _chronology(case: Case, kind: str = "", agency: int | None = None, *, page: 
     JavaScript), or `only_page` the entries of page `page` alone (what "Show more" appends).
     Also whether there are more."""
     stmt = (access.chronology_for(current_user, case)
-            .options(selectinload(ChronologyEntry.author), selectinload(ChronologyEntry.organisation))
+            .options(selectinload(ChronologyEntry.author), selectinload(ChronologyEntry.organisation),
+                     selectinload(ChronologyEntry.document))
             .order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc()))
     if kind in dict(CHRONOLOGY_KINDS):
         stmt = stmt.where(ChronologyEntry.kind == kind)
@@ -144,6 +147,9 @@ def case_page_context(case: Case, **extra):
 
         context["case_attendance_now"] = pupil_summary(case.pupil).year_totals.percent_text
         context["suggested"], context["days_absent"] = suggested_stage(case.pupil)
+    from portal.cases.family import family_view
+
+    context["family"] = family_view(current_user, case)
     if access.panel_history_visible(current_user, case):
         from portal.panels.service import history_for_case
 
@@ -360,15 +366,31 @@ def withdraw_share(case_id: int, share_id: int):
 def close_case(case_id: int):
     case = access.get_case_or_404(current_user, case_id, need="lead")
     form = CloseForm()
+    form.lead_id.choices = [("", "Select a social worker")] + [
+        (str(u.id), f"{u.name}, {u.organisation.name}")
+        for u in db.session.scalars(access.practitioners((access.SOCIAL_CARE,)))]
     if request.method == "GET":
         form.version.data = case.version
     elif form.validate():
+        text = (form.text.data or "").strip()
         try:
-            service.close(current_user, case, form.reason.data, (form.text.data or "").strip(), form.version.data)
+            if form.reason.data == service.STEP_UP_REASON:  # stays open, social care leads (issue 14.11)
+                lead = db.session.get(User, int(form.lead_id.data)) if form.lead_id.data else None
+                service.step_up(current_user, case, lead, text, form.version.data)
+            else:
+                service.close(current_user, case, form.reason.data, text, form.version.data)
         except Refused as exc:
-            form.form_errors.append(exc.message)
+            db.session.rollback()
+            if "lead_id" in exc.problems:
+                form.lead_id.errors = [*form.lead_id.errors, exc.problems["lead_id"]]
+            else:
+                form.form_errors.append(exc.message)
         else:
-            flash("The case has been closed.", "success")
+            if form.reason.data == service.STEP_UP_REASON:
+                flash("The case has been stepped up to children's social care. It stays open with a social "
+                      "worker as lead.", "success")
+            else:
+                flash("The case has been closed.", "success")
             return _back(case)
     open_actions = [a for a in case.actions if a.is_open]
     return render_template("cases/close.html", case=case, form=form, open_actions=open_actions), \

@@ -1,8 +1,10 @@
 import re
 from datetime import datetime, time
 
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -25,6 +27,7 @@ from portal.cases.models import (
     CHRONOLOGY_KINDS,
     CLOSURE_REASONS,
     CONSENT,
+    DOCUMENT_CATEGORIES,
     MANUAL_KINDS,
     NOT_APPROPRIATE_REASONS,
     URGENCY,
@@ -33,6 +36,8 @@ from portal.cases.models import (
 )
 from portal.forms import DateBoxesField, Form, strip
 from portal.timeutil import LONDON, today
+
+YES_NO = (("yes", "Yes"), ("no", "No"))
 
 
 class VersionedForm(Form):
@@ -49,16 +54,19 @@ class ReferralForm(VersionedForm):
     school_actions = TextAreaField("What has the school already done?", widget=GovTextArea(),
                                    description="Dates of calls, letters and meetings, and the support offered.",
                                    validators=[Length(max=5000)])
+    # Nothing is preselected: the school chooses (a missing choice stops the submission, not a
+    # draft: `referrals.missing_in`). The choices are checked there too.
     consent = RadioField("Parental consent to share information", widget=GovRadioInput(), choices=list(CONSENT),
-                         default="not_sought", validators=[InputRequired("Say whether consent was sought")])
+                         validate_choice=False, validators=[Optional()])
     lawful_basis = TextAreaField("If consent was not given: the lawful basis for sharing", widget=GovTextArea(),
                                  description="For example: public task (the LA's attendance duties), or a "
                                              "safeguarding concern. Lack of consent does not block a "
                                              "safeguarding share.",
                                  validators=[Length(max=2000)])
-    urgency = RadioField("Urgency", widget=GovRadioInput(), choices=list(URGENCY), default="routine",
-                         validators=[InputRequired("Select the urgency")])
-    safeguarding_concern = BooleanField("There is a safeguarding concern")
+    urgency = RadioField("Urgency", widget=GovRadioInput(), choices=list(URGENCY), validate_choice=False,
+                         validators=[Optional()])
+    safeguarding_concern = RadioField("Is there a safeguarding concern?", widget=GovRadioInput(),
+                                      choices=list(YES_NO), validate_choice=False, validators=[Optional()])
 
 
 class AdditionForm(Form):
@@ -184,4 +192,39 @@ class CloseForm(VersionedForm):
     reason = RadioField("Why is the case closing?", widget=GovRadioInput(), choices=list(CLOSURE_REASONS),
                         validators=[InputRequired("Select a reason")])
     text = TextAreaField("More detail", widget=GovTextArea(), validators=[Length(max=2000)])
+    # "Stepped up to children's social care as lead": the case stays open with this social worker as lead.
+    lead_id = SelectField("If stepped up to children's social care: the social worker who leads the case now",
+                          widget=GovSelect(), validators=[Optional()],
+                          description="The case is not closed: it stays open with them as lead professional.")
     submit = SubmitField("Close the case", widget=GovSubmitInput(), render_kw={"class": "govuk-button--warning"})
+
+
+class DocumentForm(Form):
+    """A document attached to a case. The file's type is checked by its content in the service."""
+    file = FileField("File", widget=GovFileInput(), validators=[FileRequired("Select a file")],
+                     description="A PDF, a PNG or JPEG image (a photo of a signed form), or a Word, Excel or "
+                                 "OpenDocument file.")
+    title = StringField("Description", widget=GovTextInput(), filters=[strip],
+                        description="For example: attendance contract signed by mum. Leave it empty to use "
+                                    "the file's name.",
+                        validators=[Optional(), Length(max=200, message="The description must be 200 characters "
+                                                                           "or fewer")])
+    category = RadioField("What kind of document is it?", widget=GovRadioInput(), choices=list(DOCUMENT_CATEGORIES),
+                          validators=[InputRequired("Select what kind of document this is")])
+    police_shareable = BooleanField("The police may see and download this document if the case is shared with "
+                                    "them", widget=GovCheckboxInput(), default=False)
+    submit = SubmitField("Add the document", widget=GovSubmitInput())
+
+
+class LeadForm(VersionedForm):
+    """The case's lead professional: any active practitioner of the partnership (choices set by the view)."""
+    lead_id = SelectField("Lead professional", widget=GovSelect(), validators=[InputRequired("Select a practitioner")],
+                          description="An education welfare officer, an early help key worker or a social worker.")
+    submit = SubmitField("Change the lead professional", widget=GovSubmitInput())
+
+
+class FamilyChildForm(Form):
+    """A sibling to add to (or remove from) a whole-family case."""
+    pupil_id = IntegerField(widget=HiddenInput(), validators=[InputRequired("Choose a sibling")])
+    reason = StringField("Why is the child no longer covered?", widget=GovTextInput(),
+                         validators=[Optional(), Length(max=500)], filters=[strip])

@@ -92,6 +92,7 @@ CHRONOLOGY_KINDS: tuple[tuple[str, str], ...] = (
     ("sharing", "Sharing"),
     ("correction", "Correction"),
     ("sweep", "Truancy sweep"),
+    ("document", "Document"),
 )
 # Kinds a person records by hand; the others are written by the portal.
 MANUAL_KINDS = ("note", "phone_call", "home_visit", "meeting", "letter", "support_offered", "support_plan",
@@ -144,10 +145,12 @@ class Referral(Model):
     barriers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # key -> short description
     stage_reached: Mapped[int | None] = mapped_column(SmallInteger)
     school_actions: Mapped[str] = mapped_column(Text, default="")
-    consent: Mapped[str] = mapped_column(String(16), default="not_sought")
+    # consent, urgency and the safeguarding question are the school's choice: None until answered
+    # (a draft may leave them open; a submission needs each, `referrals.missing_in`)
+    consent: Mapped[str | None] = mapped_column(String(16))
     lawful_basis: Mapped[str] = mapped_column(Text, default="")
-    urgency: Mapped[str] = mapped_column(String(16), default="routine")
-    safeguarding_concern: Mapped[bool] = mapped_column(default=False)
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    safeguarding_concern: Mapped[bool | None] = mapped_column()
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # attendance when submitted
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -222,6 +225,23 @@ class Case(Model):
         return self.status == CaseStatus.closed
 
 
+class CaseChild(Model):
+    """A sibling a whole-family case covers besides its own child (`Case.pupil`), under the
+    case's one lead professional. Removing a child ends the row (`removed_at`); it is never deleted."""
+    __tablename__ = "case_children"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship()
+    pupil = relationship("Pupil")
+
+
 class CaseShare(Model):
     __tablename__ = "case_shares"
 
@@ -289,6 +309,7 @@ class ChronologyEntry(Model):
     author = relationship("User", foreign_keys=[author_id])
     organisation = relationship("Organisation")
     corrects = relationship("ChronologyEntry", remote_side=[id])
+    document: Mapped[CaseDocument | None] = relationship(back_populates="entry", uselist=False)
 
     @property
     def police_shareable(self) -> bool:
@@ -339,3 +360,71 @@ class Action(Model):
             return f"{self.owner_user.name} ({self.owner_user.organisation.name})"
         return self.owner_org.name if self.owner_org is not None else "–"
 
+
+
+# ----- documents on a case (portal.cases.documents) ------------------------------------------
+
+DOCUMENT_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("letter", "Letter"),
+    ("contract", "Attendance contract or agreement"),
+    ("signed_form", "Signed form (or a photo of one)"),
+    ("medical", "Medical evidence"),
+    ("other", "Other"),
+)
+# Medical evidence is a health record: never in the police view (like a health note).
+HEALTH_CATEGORIES = ("medical",)
+
+
+class DocumentStatus(State):
+    """kept -> removed (with a reason; the file is deleted from disk)"""
+    kept = "kept"
+    removed = "removed"
+
+
+class FileType(State):
+    """What a document's content is (checked by its bytes, never by its name)."""
+    pdf = "pdf", "PDF"
+    png = "png", "PNG image"
+    jpeg = "jpeg", "JPEG image"
+    docx = "docx", "Word document"
+    xlsx = "xlsx", "Excel spreadsheet"
+    doc = "doc", "Word 97-2003 document"
+    odt = "odt", "OpenDocument text"
+
+
+class CaseDocument(Model):
+    """A file attached to a case (a letter, a contract, medical evidence, a photo of a signed
+    form). The file lives outside the web root under a random name; its chronology entry shows
+    it on the case. Never in the police view unless chosen for this document."""
+    __tablename__ = "case_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("chronology_entries.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(200))  # the name it was sent with, made safe
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)  # random; never from the user
+    file_type: Mapped[FileType] = mapped_column(state_type(FileType, name="file_type"))
+    size: Mapped[int] = mapped_column()
+    police_shareable: Mapped[bool] = mapped_column(default=False)  # chosen per document, never assumed
+    health: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[DocumentStatus] = mapped_column(state_type(DocumentStatus), default=DocumentStatus.kept)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    remove_reason: Mapped[str] = mapped_column(Text, default="")
+
+    entry: Mapped[ChronologyEntry] = relationship(back_populates="document")
+    uploaded_by = relationship("User", foreign_keys=[uploaded_by_id])
+
+    @property
+    def kept(self) -> bool:
+        return self.status == DocumentStatus.kept
+
+    @property
+    def size_text(self) -> str:
+        if self.size < 1024 * 1024:
+            return f"{max(1, round(self.size / 1024))} KB"
+        return f"{self.size / (1024 * 1024):.1f} MB"

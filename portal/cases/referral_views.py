@@ -19,6 +19,8 @@ from portal.params import int_arg
 from portal.timeutil import as_utc, utcnow
 from portal.tsm.service import referral_summary as tsm_summary
 
+SAFEGUARDING = {"yes": True, "no": False}
+
 
 def _form_data(form: ReferralForm) -> tuple[dict, dict[str, str]]:
     chosen = request.form.getlist("barrier")
@@ -29,14 +31,17 @@ def _form_data(form: ReferralForm) -> tuple[dict, dict[str, str]]:
             barriers[key] = request.form.get(f"barrier_{key}", "").strip()[:500]
     if "other" in barriers and not barriers["other"]:
         errors["barrier_other"] = "Describe the other barrier"
+    # The school's choices, None until made; an unknown value counts as no choice.
+    consent = form.consent.data if form.consent.data in service.CONSENT_LABELS else None
+    urgency = form.urgency.data if form.urgency.data in service.URGENCY_LABELS else None
     return {
         "barriers": barriers,
         "stage_reached": int(form.stage_reached.data) if form.stage_reached.data else None,
         "school_actions": (form.school_actions.data or "").strip(),
-        "consent": form.consent.data,
+        "consent": consent,
         "lawful_basis": (form.lawful_basis.data or "").strip(),
-        "urgency": form.urgency.data,
-        "safeguarding_concern": bool(form.safeguarding_concern.data),
+        "urgency": urgency,
+        "safeguarding_concern": SAFEGUARDING.get(form.safeguarding_concern.data or ""),
     }, errors
 
 
@@ -46,29 +51,56 @@ def _referral_as_saved(referral: Referral) -> Saved:
                  url_for("cases.view_referral", referral_id=referral.id))
 
 
+def _form_url(pupil, referral) -> str:
+    if referral is not None:
+        return url_for("cases.edit_referral", referral_id=referral.id)
+    return url_for("cases.new_referral", pupil_id=pupil.id)
+
+
 def _render_form(form, pupil, referral, barriers, extra_errors, status=200):
     return render_template("cases/referral_form.html", form=form, pupil=pupil, referral=referral,
-                           barriers=barriers, barrier_choices=BARRIERS, extra_errors=shows_errors(extra_errors)), status
+                           barriers=barriers, barrier_choices=BARRIERS, extra_errors=shows_errors(extra_errors),
+                           form_url=_form_url(pupil, referral)), status
+
+
+def _render_check(form, pupil, referral, data):
+    """Check your answers: the answers as the EWO will read them, each with a way back to its
+    question (the answers travel in hidden fields, so nothing is saved before the school submits)."""
+    return render_template("cases/referral_check.html", form=form, pupil=pupil, referral=referral, data=data,
+                           barrier_choices=dict(BARRIERS), consent_labels=service.CONSENT_LABELS,
+                           urgency_labels=service.URGENCY_LABELS,
+                           safeguarding={v: k for k, v in SAFEGUARDING.items()}, form_url=_form_url(pupil, referral))
+
+
+def _problems(problems) -> dict[str, str]:
+    return {("barrier_illness" if f == "barriers" else f): m for f, m in problems}
 
 
 def _save(form, pupil, referral):
-    """Save the draft, then submit it if asked. Returns a response."""
+    """The referral form's buttons: "Continue" (action=check) shows Check your answers; from
+    there "Change" (action=change) comes back to the form with the answers kept and "Submit
+    referral" (action=submit) saves and submits; "Save as draft" (action=draft) saves a draft
+    directly. Returns a response."""
     data, extra = _form_data(form)
-    submitting = request.form.get("action") == "submit"
+    action = request.form.get("action", "check")
+    if action == "change":
+        return _render_form(form, pupil, referral, data["barriers"], {})
     if not form.validate() or extra:
         return _render_form(form, pupil, referral, data["barriers"], extra, 422)
-    if submitting and (problems := service.missing_in(data)):
+    if action in ("check", "submit") and (problems := service.missing_in(data)):
         # Refused before anything is saved: no draft appears that the school did not ask for.
-        extra = {("barrier_illness" if f == "barriers" else f): m for f, m in problems}
-        return _render_form(form, pupil, referral, data["barriers"], extra, 422)
+        return _render_form(form, pupil, referral, data["barriers"], _problems(problems), 422)
+    if action == "check":
+        return _render_check(form, pupil, referral, data)
+    submitting = action == "submit"
     try:
         saved = service.save_draft(current_user, pupil, data, referral, form.version.data)
         if submitting:
             service.submit(current_user, saved, saved.version)
     except Refused as exc:  # nothing is kept: the request rolls back
         form.form_errors.append(exc.message)
-        extra = {("barrier_illness" if f == "barriers" else f): m for f, m in exc.problems.items()}
-        return _render_form(form, pupil, referral, data["barriers"], extra, 409 if not exc.problems else 422)
+        return _render_form(form, pupil, referral, data["barriers"], _problems(exc.problems.items()),
+                            409 if not exc.problems else 422)
     if submitting:
         flash("The referral has been sent to the named education welfare officer.", "success")
     else:
@@ -116,6 +148,7 @@ def edit_referral(referral_id: int):
     form = ReferralForm(obj=None if request.method == "POST" else referral)
     if request.method == "GET":
         form.stage_reached.data = str(referral.stage_reached or "")
+        form.safeguarding_concern.data = {True: "yes", False: "no"}.get(referral.safeguarding_concern)
         form.version.data = referral.version
         return _render_form(form, referral.pupil, referral, referral.barriers, {})
     return _save(form, referral.pupil, referral)
@@ -155,7 +188,7 @@ def _render_referral(referral: Referral, addition_form: AdditionForm, can_triage
     new = {a.id for a in referral.additions if answered and asked is not None and as_utc(a.created_at) > asked}
     return render_template("cases/referral.html", referral=referral, barrier_choices=dict(BARRIERS),
                            addition_form=addition_form, can_triage=can_triage, answered=answered,
-                           new_additions=new), status
+                           new_additions=new, sees_pupil=access.sees_pupil(current_user, referral.pupil_id)), status
 
 
 @bp.route("/referrals/<int:referral_id>/additions", methods=["POST"])

@@ -2,12 +2,17 @@
 its audit entry and notifications in the caller's transaction (`portal.transaction`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal import access, audit
 from portal.cases.models import (
     ACTIVE_CASE_STATES,
     BARRIER_LABELS,
+    CONSENT,
+    URGENCY,
     Case,
     CaseStatus,
     ChronologyEntry,
@@ -23,6 +28,8 @@ from portal.notifications import notify
 from portal.orgs.models import User
 from portal.timeutil import utcnow
 
+CONSENT_LABELS = dict(CONSENT)
+URGENCY_LABELS = dict(URGENCY)
 FIELDS = ("barriers", "stage_reached", "school_actions", "consent", "lawful_basis", "urgency",
           "safeguarding_concern")
 
@@ -31,15 +38,16 @@ def _link(referral: Referral) -> str:
     return f"/referrals/{referral.id}"
 
 
-def snapshot(pupil) -> dict:
-    """The pupil's attendance now, as recorded on a referral or a case."""
+def snapshot(pupil, as_of=None) -> dict:
+    """The pupil's attendance now (or as it was on `as_of`), as recorded on a referral or a case."""
     from portal.attendance import calc
     from portal.attendance.summaries import pupil_summary
     from portal.timeutil import today
 
-    s = pupil_summary(pupil)
+    as_of = as_of or today()
+    s = pupil_summary(pupil, as_of)
     y = s.year_totals
-    return {"as_of": today().isoformat(), "possible": y.possible, "attended": y.attended,
+    return {"as_of": as_of.isoformat(), "possible": y.possible, "attended": y.attended,
             "authorised": y.authorised, "unauthorised": y.unauthorised,
             "percent": calc.percent_text(y.attended, y.possible),  # the shown figure, as text
             "band": calc.band(y.attended, y.possible), "unauthorised_10_weeks": s.unauthorised_in_window}
@@ -109,8 +117,15 @@ def missing_in(data: dict) -> list[tuple[str, str]]:
         problems.append(("barriers", "Describe the other barrier"))
     if not (data.get("school_actions") or "").strip():
         problems.append(("school_actions", "Say what the school has already done (calls, letters, meetings)"))
-    if data.get("consent") != "given" and not (data.get("lawful_basis") or "").strip():
+    if data.get("consent") not in CONSENT_LABELS:
+        problems.append(("consent", "Select whether parental consent was given, refused or not sought"))
+    elif data.get("consent") != "given" and not (data.get("lawful_basis") or "").strip():
         problems.append(("lawful_basis", "Consent was not given: say what lawful basis you rely on to share"))
+    if data.get("urgency") not in URGENCY_LABELS:
+        problems.append(("urgency", "Select whether the referral is routine or urgent"))
+    if data.get("safeguarding_concern") is None:
+        problems.append(("safeguarding_concern",
+                         "Select yes if there is a safeguarding concern, or no if there is not"))
     return problems
 
 
@@ -232,3 +247,25 @@ def decline(actor: User, referral: Referral, reason: str, expected_version: int 
     notify.notify_users([referral.created_by], "A referral was declined – see the reason", _link(referral),
                         about=referral.pupil)
     db.session.flush()
+
+
+@dataclass
+class PupilRecord:
+    """What the pupil page says of the pupil's referral and cases, as far as the user may see."""
+    open_referral: Referral | None
+    open_case: Case | None
+    past_cases: list[Case]
+
+
+def pupil_record(user: User, pupil_id: int) -> PupilRecord:
+    """The pupil's open referral (drafts only for the school), open case and past cases, each
+    through the user's scope (`access.referrals_for`, `access.cases_for`)."""
+    referral = db.session.scalar(access.referrals_for(user)
+                                 .where(Referral.pupil_id == pupil_id, Referral.status.in_(OPEN_REFERRAL_STATES))
+                                 .order_by(Referral.id.desc()).limit(1))
+    cases = db.session.scalars(access.cases_for(user).where(Case.pupil_id == pupil_id)
+                               .options(selectinload(Case.stage), selectinload(Case.lead))
+                               .order_by(Case.opened_at.desc(), Case.id.desc())).all()
+    active = [c for c in cases if c.status in ACTIVE_CASE_STATES]
+    return PupilRecord(referral, active[0] if active else None,
+                       [c for c in cases if c.status not in ACTIVE_CASE_STATES])

@@ -148,8 +148,13 @@ def set_review(actor: User, case: Case, review: date, expected_version: int | No
 @conflict_on_stale
 def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) -> None:
     _check_version(case, expected_version)
+    if case.is_closed:
+        raise Refused("The case is closed.")
     if not access.may_lead_cases(lead):
-        raise Refused("The lead professional must be an active education welfare officer.")
+        raise Refused("The lead professional must be an active practitioner: an education welfare officer, "
+                      "an early help key worker or a social worker.", {"lead_id": "Select a practitioner"})
+    if lead.id == case.lead_id:
+        raise Refused(f"{lead.name} already leads the case.", {"lead_id": "Select another practitioner"})
     before = case.lead
     case.lead_id = lead.id
     text = f"Lead professional changed from {before.name} to {lead.name}."
@@ -166,6 +171,9 @@ def close(actor: User, case: Case, reason: str, text: str, expected_version: int
         raise Refused("The case is already closed.")
     if reason not in dict(CLOSURE_REASONS):
         raise Refused("Select a reason for closing the case.", {"reason": "Select a reason"})
+    if reason == STEP_UP_REASON:
+        raise Refused("A case stepped up to children's social care stays open with a social worker as lead.",
+                      {"lead_id": "Select the social worker who now leads the case"})
     if reason == "other" and not text.strip():
         raise Refused("Say why the case is being closed.", {"text": "Describe the reason"})
     at_close = snapshot(case.pupil)  # read before any change, so nothing is flushed early
@@ -184,6 +192,38 @@ def close(actor: User, case: Case, reason: str, text: str, expected_version: int
            f"at close {closed if closed is not None else '–'}%.", police_text=f"Case closed: {label}.")
     audit.record(actor, "case_closed", case, changes={"status": {"from": before, "to": CaseStatus.closed},
                                                        "closure_reason": {"from": None, "to": reason}})
+    _flush(case)
+
+
+STEP_UP_REASON = "social_care_lead"
+
+
+@conflict_on_stale
+def step_up(actor: User, case: Case, lead: User | None, text: str, expected_version: int | None) -> None:
+    """Stepped up to children's social care: the case stays open (it is not closed) with a
+    social worker as its lead professional, shared with their organisation, recorded in the
+    chronology (not for the police) and audited."""
+    _check_version(case, expected_version)
+    if case.is_closed:
+        raise Refused("The case is closed.")
+    if lead is None or not access.may_lead_cases(lead, (access.SOCIAL_CARE,)):
+        raise Refused("Choose the social worker who leads the case now.",
+                      {"lead_id": "Select the social worker who now leads the case"})
+    before_lead, before_status = case.lead, case.status
+    case.lead_id = lead.id
+    case.status = CaseStatus.open
+    org = lead.organisation
+    _entry(case, actor, "decision",
+           f"Stepped up to children's social care: {lead.name} ({org.name}) is now the lead professional "
+           f"(was {before_lead.name}). The case stays open." + (f" {text}" if text else ""), police_text=None)
+    changes: dict = {"lead_id": {"from": before_lead.id, "to": lead.id}}
+    if before_status != CaseStatus.open:
+        changes["status"] = {"from": before_status, "to": CaseStatus.open}
+    audit.record(actor, "case_stepped_up", case, changes=changes, summary=f"social care lead: user #{lead.id}")
+    shared = any(s.active and s.organisation_id == org.id for s in case.shares)
+    if not shared and org.id != case.pupil.school_id:
+        share(actor, case, org, "Stepped up to children's social care as lead.")
+    notify.notify_users([lead], "You are now the lead professional for a case stepped up to social care", _link(case))
     _flush(case)
 
 

@@ -37,16 +37,18 @@ def _cards(user) -> list[dict]:
         else:
             cards.append({"title": "Referrals awaiting triage", "href": url_for("cases.list_referrals"),
                           "count": _count(referrals.where(Referral.status == ReferralStatus.submitted)),
-                          "text": "from the schools you serve, oldest first"})
+                          "text": ("from every school" if access.serves_every_school(user)
+                                   else "from the schools you serve") + ", oldest first"})
     if access.can(user, "view_cases"):
         cases = access.cases_for(user).where(Case.status != CaseStatus.closed)
-        if access.may_lead_cases(user):
+        if access.is_active_ewo(user):
             cards.append({"title": "Cases you lead", "href": url_for("cases.list_cases", mine=1),
                           "count": _count(cases.where(Case.lead_id == user.id)),
                           "text": "open or monitoring"})
         else:
             cards.append({"title": "Open cases", "href": url_for("cases.list_cases"), "count": _count(cases),
                           "text": "shared with your organisation" if access.is_agency(user)
+                          else "in every school" if access.serves_every_school(user)
                           else "for the pupils you work with"})
         mine = access.actions_for(user).where(
             Action.status == ActionStatus.open,
@@ -125,4 +127,5 @@ def _fresh_figures():
 @access.require("use_portal")
 def home():
     user = current_user._get_current_object()
-    return render_template("dashboard/home.html", user=user, cards=_cards(user), coming=COMING.get(user.role, []))
+    return render_template("dashboard/home.html", user=user, cards=_cards(user), coming=COMING.get(user.role, []),
+                           no_schools=access.ewo_without_schools(user))

@@ -34,6 +34,7 @@ USERS = [
     ("school2@demo.test", "Jo Mensah", access.SCHOOL_STAFF, SCHOOLS[1][0]),
     ("socialcare@demo.test", "Priya Shah", access.SOCIAL_CARE, "Demo Borough Children's Social Care"),
     ("earlyhelp@demo.test", "Ellie Hughes", access.EARLY_HELP, "Demo Borough Early Help"),
+    ("health@demo.test", "Hannah Okoro", access.HEALTH, "Demo Borough School Nursing Service"),
     ("police@demo.test", "PC Dan Reid", access.POLICE, "Demo Constabulary, Demo Borough Neighbourhood Policing"),
     ("panelchair@demo.test", "Chris Morgan", access.PANEL_CHAIR, "Demo Borough Attendance Service"),
 ]

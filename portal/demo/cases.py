@@ -2,13 +2,13 @@
 and actions (some overdue), made through the real services."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
 from portal.attendance.summaries import pupil_summary
 from portal.cases import referrals, service
-from portal.cases.models import Referral, Stage
+from portal.cases.models import ChronologyEntry, Referral, Stage
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pupils.models import Pupil
@@ -44,6 +44,25 @@ def _at(today, days_ago: int, hour: int = 10) -> datetime:
     return datetime.combine(today - timedelta(days=days_ago), time(hour, 0), tzinfo=LONDON)
 
 
+def _waited(referral: Referral, today, submitted: int, triaged: int | None = None) -> None:
+    """Dates the referral as a school would have sent it: `submitted` days ago (so the triage
+    queue shows its ageing), triaged `triaged` days ago, with the attendance it recorded then.
+    A case opened from it opens on the day of triage, its first chronology entries with it."""
+    referral.created_at = _at(today, submitted + 1, 15).astimezone(timezone.utc)
+    referral.submitted_at = _at(today, submitted, 9).astimezone(timezone.utc)
+    referral.snapshot = referrals.snapshot(referral.pupil, today - timedelta(days=submitted))
+    if triaged is None:
+        return
+    referral.triaged_at = _at(today, triaged, 14).astimezone(timezone.utc)
+    case = referral.case
+    if case is not None:
+        case.opened_at = referral.triaged_at
+        case.attendance_at_open = referrals.snapshot(referral.pupil, today - timedelta(days=triaged))
+        for entry in db.session.scalars(select(ChronologyEntry).where(
+                ChronologyEntry.case_id == case.id, ChronologyEntry.kind.in_(("referral", "triage")))):
+            entry.occurred_at = referral.submitted_at if entry.kind == "referral" else referral.triaged_at
+
+
 def seed_cases(today) -> int:
     if db.session.scalar(select(Referral.id).limit(1)) is not None:
         return 0
@@ -51,7 +70,7 @@ def seed_cases(today) -> int:
     ewo, ewo_admin = _user("ewo@demo.test"), _user("admin@demo.test")
     schools = db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.school)
                                  .order_by(Organisation.urn)).all()
-    first, second = _lowest_attenders(schools[0].id, 6), _lowest_attenders(schools[1].id, 2)
+    first, second = _lowest_attenders(schools[0].id, 8), _lowest_attenders(schools[1].id, 2)
     stages = {s.position: s for s in db.session.scalars(select(Stage))}
 
     def draft(user, pupil, barriers, actions, **kw):
@@ -64,17 +83,30 @@ def seed_cases(today) -> int:
                                       "ebsa": ""}, "First-day calls; letter 3 Nov; tutor meeting 10 Nov.",
               urgency="urgent", safeguarding_concern=True)
     referrals.submit(school_user, r, r.version)
+    _waited(r, today, 1)
     # 3. more information asked for
     r = draft(school_user, first[3], {"illness": "Frequent stomach aches"}, "Calls home on each absence.")
     referrals.submit(school_user, r, r.version)
     referrals.ask_for_information(ewo, r, "Has the family seen the GP? Please add the dates of the letters sent.",
                                   r.version)
+    _waited(r, today, 9, 6)
     # 4. declined
     r = draft(school_user, first[2], {"holiday": "Family holiday in term time, 5 days"},
               "Holiday request refused in writing.")
     referrals.submit(school_user, r, r.version)
     referrals.decline(ewo, r, "A single term-time holiday: the school's own process applies first "
                                "(stage 2 meeting). Refer again if absence continues.", r.version)
+    _waited(r, today, 16, 13)
+    # two more awaiting triage, sent on other days: the queue shows how long each has waited
+    for pupil, days, barriers, text in (
+        (first[6], 4, {"family": "Parents separating; moving between two homes"},
+         "Calls home; letter 10 Nov; meeting with dad 17 Nov."),
+        (first[7], 11, {"ebsa": "Panic attacks on the way to school", "illness": ""},
+         "Part-time timetable for two weeks; referral to the school counsellor."),
+    ):
+        r = draft(school_user, pupil, barriers, text)
+        referrals.submit(school_user, r, r.version)
+        _waited(r, today, days)
     # 5-6. accepted: open cases with chronologies, actions and sharing
     cases = []
     for user, pupil, barriers, text in (
@@ -91,6 +123,7 @@ def seed_cases(today) -> int:
         assert lead is not None, "every demo school has a named EWO"
         cases.append(referrals.accept(ewo if pupil.school.named_ewo_id == ewo.id else ewo_admin, r,
                                       lead, r.version))
+        _waited(r, today, 26 - 3 * len(cases), 22 - 3 * len(cases))
     c1, c2, c3 = cases
     lead = c1.lead
     service.add_entry(lead, c1, "phone_call", _at(today, 12), "Spoke to mum: morning anxiety, reluctant to "
@@ -103,11 +136,14 @@ def seed_cases(today) -> int:
                       "Bedroom routine discussed; GP appointment booked.", health=True)
     service.share(lead, c1, _org(OrgKind.early_help), "Family support accepted by mum; early help to lead the "
                   "family plan alongside school.")
+    service.share(lead, c1, _org(OrgKind.health), "Morning anxiety and a GP appointment booked: the school nurse "
+                  "to offer a health review and advice on sleep routines.")
     service.add_action(lead, c1, "Early help assessment and family plan", today + timedelta(days=5),
                        owner_org=_org(OrgKind.early_help))
     service.add_action(lead, c1, "Meet-and-greet at the school gate each morning for two weeks",
                        today - timedelta(days=3), owner_user=_user("school@demo.test"))
     service.set_review(lead, c1, today + timedelta(days=21), c1.version)
+    _seed_family(ewo_admin, c1, second[1])
 
     service.add_entry(lead, c2, "meeting", _at(today, 8), "Met mum and pupil: young carer duties every "
                       "morning. Young carers service details given.", police_shareable=False)
@@ -128,3 +164,19 @@ def seed_cases(today) -> int:
     return 6
 
 
+def _seed_family(admin: User, case, sibling: Pupil) -> None:
+    """The whole family (issue 14.11): the case's child has a brother or sister at another
+    school (the same mother, the same home); the case covers both under its one lead."""
+    from portal.cases import family
+    from portal.pupils.models import Contact
+
+    child = case.pupil
+    parent = child.contacts[0]
+    sibling.legal_surname = child.legal_surname
+    sibling.address, sibling.postcode = child.address, child.postcode
+    sibling.refresh_search_text()
+    sibling.contacts.append(Contact(name=parent.name, relationship_to_pupil=parent.relationship_to_pupil,
+                                    phone=parent.phone, email=parent.email,
+                                    parental_responsibility=parent.parental_responsibility))
+    db.session.flush()
+    family.add_child(admin, case, sibling)

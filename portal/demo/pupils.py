@@ -133,8 +133,11 @@ def seed_pupils(today: date, last_year_extent: str = "year") -> int:
                 pupil.on_roll_from = last_year[0]
             pupil.refresh_search_text()
             relationship, pr = rng.choice(RELATIONSHIPS)
-            pupil.contacts.append(Contact(name=f"{rng.choice(FORENAMES)} {sur}", relationship_to_pupil=relationship,
-                                          phone=f"07700 9{rng.randrange(10000, 99999)}", parental_responsibility=pr,
+            contact_name = f"{rng.choice(FORENAMES)} {sur}"
+            rng.randrange(10000, 99999)  # drawn as before, so the rest of the demo stays the same
+            # one number per family: a shared number links siblings (issue 14.11)
+            pupil.contacts.append(Contact(name=contact_name, relationship_to_pupil=relationship,
+                                          phone=f"07700 9{s_index}{i:04d}", parental_responsibility=pr,
                                           email=f"parent{s_index}{i}@example.org"))
             pupil.enrolments.append(Enrolment(school_id=school.id, start_date=pupil.on_roll_from))
             db.session.add(pupil)

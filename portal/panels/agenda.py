@@ -228,3 +228,34 @@ def expected_times(meeting: PanelMeeting) -> list[tuple[AgendaItem, datetime, da
         times.append((item, start, end))
         start = end
     return times
+
+
+SEARCH_RESULTS = 20
+
+
+def search_cases(actor: User, meeting: PanelMeeting, q: str) -> tuple[list[Case], set[int]]:
+    """Open or monitored cases the actor may list on the agenda (`access.agenda_cases_for`)
+    whose pupil's name or UPN holds every word of `q`, or whose case number is one of them
+    ("12", "#12", "case 12"); the first SEARCH_RESULTS, and which of them are on the agenda already."""
+    from sqlalchemy.orm import selectinload
+
+    from portal.params import MAX_ID
+    from portal.pupils.models import Pupil
+
+    tokens = [t.lstrip("#") for t in q.lower().split() if t.lstrip("#")][:5]
+    if tokens and tokens[0] == "case" and len(tokens) > 1:
+        tokens = tokens[1:]
+    if not tokens:
+        return [], set()
+    stmt = (access.agenda_cases_for(actor, meeting).join(Pupil, Pupil.id == Case.pupil_id)
+            .where(Case.status.in_(ACTIVE_CASE_STATES))
+            .options(selectinload(Case.pupil).selectinload(Pupil.school), selectinload(Case.stage)))
+    for token in tokens:
+        match = Pupil.search_text.contains(token, autoescape=True)
+        if token.isdigit() and len(token) <= len(str(MAX_ID)) and 1 <= int(token) <= MAX_ID:
+            match = or_(match, Case.id == int(token))
+        stmt = stmt.where(match)
+    cases = list(db.session.scalars(stmt.order_by(Pupil.legal_surname, Pupil.legal_forename, Case.id)
+                                    .limit(SEARCH_RESULTS)))
+    listed = {i.case_id for i in active_items(meeting)}
+    return cases, {c.id for c in cases if c.id in listed}

@@ -39,11 +39,9 @@ class ScheduleForm(Form):
 
 
 class AddItemForm(VersionedForm):
-    case_id = IntegerField("Case number", widget=GovTextInput(),
-                           description="A case referred to the panel or due for review by the day of the meeting, "
-                                       "or one you can see: the number in its address, /cases/NUMBER",
-                           validators=[InputRequired("Enter the case number"),
-                                       NumberRange(1, MAX_ID, NOT_LISTABLE)])  # the same answer as any other
+    # Chosen from the search results (radios); the search finds the cases the user may list.
+    case_id = IntegerField("Case", validators=[InputRequired("Search for the case and choose it"),
+                                               NumberRange(1, MAX_ID, NOT_LISTABLE)])  # the same answer as any other
     reason = TextAreaField("Why the panel should discuss it", widget=GovTextArea(), filters=[strip],
                            validators=[InputRequired("Enter the reason for adding the case"), Length(max=2000)])
     submit = SubmitField("Add the case", widget=GovSubmitInput())

@@ -11,18 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
-from portal.cases.models import Action, ActionStatus, Case
+from portal.cases.models import Case
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
-from portal.panels import bp, service
+from portal.panels import bp, packs, service
 from portal.panels.forms import AddItemForm, InviteAgencyForm, InviteUserForm, RemoveItemForm, ScheduleForm
 from portal.panels.models import AgendaItem, MeetingStatus, PanelDecision, PanelMeeting, PanelMember
 from portal.panels.rules import NOT_LISTABLE, SLOT_RANGE
 from portal.params import int_arg, to_int
 from portal.pupils.models import Pupil
-from portal.timeutil import LONDON, as_utc, utcnow
+from portal.timeutil import LONDON, as_utc, today, utcnow
 
 
 def _apply(form, exc: Refused, fields: dict[str, str] | None = None) -> None:
@@ -125,7 +125,7 @@ def _agenda_context(meeting: PanelMeeting, **extra) -> dict:
                    add_form=AddItemForm(formdata=None, prefix="add"),
                    needs_confidentiality=service.needs_confidentiality(current_user, meeting),
                    minutes_versions=access.minutes_versions(current_user, meeting),
-                   started=as_utc(meeting.held_at) <= utcnow())
+                   started=as_utc(meeting.held_at) <= utcnow(), search=dict(q="", results=[], on_agenda=set()))
     context.update(extra)
     shows_errors(context.get("problem"))
     return context
@@ -166,14 +166,41 @@ def view_meeting(meeting_id: int):
     return _meeting_page(meeting)
 
 
-def _agenda_refused(meeting: PanelMeeting, message: str, add_form=None):
+def _case_search(meeting: PanelMeeting, q: str, chosen: int | None = None) -> dict:
+    """The search for a case to add (its words, the results, which are on the agenda already)."""
+    q = q.strip()[:100]
+    results, listed = service.search_cases(current_user, meeting, q) if q else ([], set())
+    if chosen and all(c.id != chosen for c in results):
+        case = access.case_for_agenda(current_user, meeting, chosen)
+        if case is not None:
+            results.insert(0, case)
+    return dict(q=q, results=results, on_agenda=listed)
+
+
+@bp.route("/panels/<int:meeting_id>/agenda/case-search")
+@access.require("run_panels")
+@audit.viewing("agenda_case_search", "a search for cases to add to an agenda", ("PanelMeeting", "meeting_id"),
+               terms=("q",), only_with_terms=True)
+def search_cases(meeting_id: int):
+    """Active search (htmx: the results only) or, without JavaScript, the meeting page with them."""
+    meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
+    search = _case_search(meeting, request.args.get("q", ""))
+    if htmx and htmx.target == "case-results" and not htmx.history_restore_request:
+        return render_template("panels/_case_results.html", meeting=meeting,
+                               add_form=AddItemForm(formdata=None, prefix="add"), **search)
+    return _meeting_page(meeting, search=search)
+
+
+def _agenda_refused(meeting: PanelMeeting, message: str, add_form=None, search: tuple[str, int | None] | None = None):
     db.session.rollback()
     reloaded = db.session.get(PanelMeeting, meeting.id)
     assert reloaded is not None  # loaded through access by the caller; a rollback does not remove it
     meeting = reloaded
-    extra = {"problem": message}
+    extra: dict[str, object] = {"problem": message}
     if add_form is not None:
         extra["add_form"] = add_form
+    if search is not None:  # the search and the case chosen, kept
+        extra["search"] = _case_search(meeting, search[0], search[1])
     if htmx and htmx.target == "agenda":
         return render_template("panels/_agenda.html", **_agenda_context(meeting, **extra)), 422
     return _meeting_page(meeting, 422, **extra)
@@ -219,17 +246,18 @@ def build_agenda(meeting_id: int):
 def add_item(meeting_id: int):
     meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
     form = AddItemForm(prefix="add")
+    q = request.form.get("q", "")
     if not form.validate():
-        return _agenda_refused(meeting, _first_error(form), add_form=form)
+        return _agenda_refused(meeting, _first_error(form), add_form=form, search=(q, form.case_id.data))
     case = access.case_for_agenda(current_user, meeting, form.case_id.data)
     if case is None:  # no such case, or not one the chair may list: the same answer
         form.case_id.errors = list(form.case_id.errors) + [NOT_LISTABLE]
-        return _agenda_refused(meeting, NOT_LISTABLE, add_form=form)
+        return _agenda_refused(meeting, NOT_LISTABLE, add_form=form, search=(q, None))
     try:
         service.add_item(current_user, meeting, case, form.reason.data, form.version.data)
     except Refused as exc:
         _apply(form, exc)
-        return _agenda_refused(meeting, exc.message, add_form=form)
+        return _agenda_refused(meeting, exc.message, add_form=form, search=(q, case.id))
     return _agenda_done(meeting, f"{case.pupil.display_name} has been added to the agenda.")
 
 
@@ -389,31 +417,6 @@ def view_pack(meeting_id: int, item_id: int):
         return redirect(url_for("panels.confidentiality", meeting_id=meeting_id, item=item_id), code=303)
     case = item.case
     audit.viewed(case, f"meeting #{meeting_id}, item #{item_id}, {level}")
-    from portal.attendance.summaries import pupil_summary
-    from portal.timeutil import today
-
-    # The pack holds only what its level shows (access.PACK_LEVELS): what is not shown is not read.
-    pack: dict[str, object] = {}
-    if access.pack_shows(level, "attendance"):
-        from portal.attendance import flags
-
-        summary = pupil_summary(case.pupil)
-        pack["attendance_now"] = summary.year_totals.percent_text
-        pack["attendance_at_open"] = (case.attendance_at_open or {}).get("percent")
-        pack["unauthorised_in_window"] = summary.unauthorised_in_window
-        pack["window_start"] = summary.window_start
-        pack["pupil_flags"] = flags.flags_for(case.pupil_id)
-        pack["flag_kinds"] = flags.KINDS
-    if access.pack_shows(level, "actions"):
-        pack["actions"] = db.session.scalars(
-            select(Action).where(Action.case_id == case.id, Action.status == ActionStatus.open)
-            .options(selectinload(Action.owner_user), selectinload(Action.owner_org))
-            .order_by(Action.due_date, Action.id)).all()
-    if access.pack_shows(level, "last_decision"):
-        last = db.session.scalar(select(PanelDecision).where(PanelDecision.case_id == case.id)
-                                 .order_by(PanelDecision.decided_at.desc(), PanelDecision.id.desc()).limit(1))
-        pack["last_decision"] = None if last is None else {
-            "label": last.label, "decided_at": last.decided_at,
-            "rationale": last.rationale if access.pack_shows(level, "rationale") else None}
+    pack = packs.build_pack(current_user, case, level)
     return render_template("panels/pack.html", item=item, meeting=item.meeting, case=case, level=level,
                            case_link=access.sees_case_record(current_user, case), today=today(), **pack)

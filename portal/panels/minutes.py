@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.sax.saxutils import escape
@@ -98,25 +100,57 @@ def initials(pupil: Pupil) -> str:
     return f"{forename[:1].upper()}.{surname[:1].upper()}."
 
 
-def _name_words(pupil: Pupil) -> set[str]:
-    """Every word of the pupil's names (legal and preferred) and of their contacts' names."""
-    names = [pupil.legal_forename, pupil.legal_surname, pupil.preferred_forename or "",
-             pupil.preferred_surname or ""] + [c.name for c in pupil.contacts]
+def _name_words(pupils: Iterable[Pupil]) -> set[str]:
+    """Every word of the pupils' names (legal and preferred) and of their contacts' names."""
     words = set()
-    for name in names:
-        for word in re.split(r"[\s\-']+", name or ""):
-            if len(word) >= 2:
-                words.add(word)
+    for pupil in pupils:
+        names = [pupil.legal_forename, pupil.legal_surname, pupil.preferred_forename or "",
+                 pupil.preferred_surname or ""] + [c.name for c in pupil.contacts]
+        for name in names:
+            for word in re.split(r"[\s\-']+", name or ""):
+                if len(_fold(word)) >= 2:
+                    words.add(_fold(word))
     return words
 
 
-def redact(text: str, pupil: Pupil) -> str:
-    """Replace each name word of the pupil or their contacts by its initial ("Ellis" -> "E.")."""
-    words = sorted(_name_words(pupil), key=len, reverse=True)
+def _fold_char(char: str) -> str:
+    """A character without its accents, in lower case ("Ë" -> "e"); one character, or none for
+    a lone combining mark, so positions in the folded text map back to the original."""
+    base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)).lower()
+    return base[:1] if base else ""
+
+
+def _fold(text: str) -> str:
+    return "".join(_fold_char(c) for c in unicodedata.normalize("NFC", text))
+
+
+def redact(text: str, pupils: Pupil | Iterable[Pupil]) -> str:
+    """Replace each name word of the pupils or their contacts by its initial ("Ellis" -> "E."),
+    whatever its case or accents: "Zoë", "Zoe" and "ZOE" are the same name."""
+    if isinstance(pupils, Pupil):
+        pupils = [pupils]
+    words = sorted(_name_words(pupils), key=len, reverse=True)
     if not words or not text:
         return text
-    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
-    return pattern.sub(lambda m: m.group(0)[0].upper() + ".", text)
+    text = unicodedata.normalize("NFC", text)
+    folded: list[str] = []
+    origin: list[int] = []  # the index in `text` of each folded character
+    for index, char in enumerate(text):
+        base = _fold_char(char)
+        if base:
+            folded.append(base)
+            origin.append(index)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")
+    pieces, last = [], 0
+    for match in pattern.finditer("".join(folded)):
+        start, end = origin[match.start()], origin[match.end() - 1] + 1
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1
+        pieces.append(text[last:start])
+        pieces.append(text[start].upper() + ".")
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 # ----- content ---------------------------------------------------------------------------------
@@ -147,7 +181,12 @@ def build_minutes(meeting: PanelMeeting, version: str, *, with_rationale: bool =
                                  .options(selectinload(PanelMember.user), selectinload(PanelMember.organisation))
                                  .order_by(PanelMember.id)).all()
     by_status: dict[str, list[str]] = {"present": [], "apologies": [], "absent": [], "not recorded": []}
+    # Per person, with the agency they came for; an agency invited as a whole is listed only
+    # when nobody of it is recorded by name.
+    named = {m.organisation_id for m in members if m.is_person and _status(m) in ("present", "apologies")}
     for member in members:
+        if not member.is_person and member.organisation_id in named:
+            continue
         by_status[_status(member)].append(member.label)
     items = db.session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
@@ -160,8 +199,12 @@ def build_minutes(meeting: PanelMeeting, version: str, *, with_rationale: bool =
     def child(pupil: Pupil) -> str:
         return initials(pupil) if redacted else pupil.display_name  # no UPN: police members read these too
 
+    # Every child on the agenda (listed or removed) and their contacts: a sibling named in
+    # another child's rationale is taken out too.
+    everyone = list({item.case.pupil.id: item.case.pupil for item in items}.values())
+
     def text(value: str, pupil: Pupil) -> str:
-        return redact(value, pupil) if redacted else value
+        return redact(value, everyone) if redacted else value
 
     held_marked = _held_marked_at(meeting)
     listed: list[MinutesItem] = []

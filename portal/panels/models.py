@@ -80,6 +80,9 @@ class PanelMember(Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("panel_meetings.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Someone who came (or sent apologies) for an agency without an account or a personal
+    # invitation: recorded by the chair by name (user_id empty).
+    person_name: Mapped[str] = mapped_column(String(200), default="")
     present: Mapped[bool | None] = mapped_column()  # None: not recorded yet
     apologies: Mapped[bool] = mapped_column(default=False)
     confidentiality_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -95,7 +98,13 @@ class PanelMember(Model):
     def label(self) -> str:
         if self.user is not None:
             return f"{self.user.name} ({self.organisation.name})"
+        if self.person_name:
+            return f"{self.person_name} ({self.organisation.name})"
         return self.organisation.name
+
+    @property
+    def is_person(self) -> bool:
+        return self.user_id is not None or bool(self.person_name)
 
 
 class AgendaItem(Model):

@@ -69,9 +69,15 @@ def _page(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem
                                  .options(selectinload(PanelMember.user), selectinload(PanelMember.organisation))
                                  .order_by(PanelMember.id)).all()
     context = _item_context(meeting, item, items, **extra)
-    shows_errors(context["problems"] or extra.get("attendance_problem"))
-    context.update(members=members, marks=MARKS)
+    shows_errors(context["problems"] or extra.get("attendance_problem") or extra.get("attendee_problems"))
+    context.update(members=members, marks=MARKS, agencies=_agencies(),
+                   attendee=extra.get("attendee") or {}, attendee_problems=extra.get("attendee_problems") or {})
     return render_template("panels/run.html", **context), status
+
+
+def _agencies() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).where(Organisation.active.is_(True))
+                                   .order_by(Organisation.kind, Organisation.name)))
 
 
 def _fragment(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem], status: int = 200,
@@ -225,3 +231,25 @@ def _after_refusal(meeting_id: int, item_id: int, status: int, values: dict, pro
     if htmx:
         return _fragment(meeting, item, items, status, values=values, problems=list(problems))
     return _page(meeting, item, items, status, values=values, problems=list(problems))
+
+
+@bp.route("/panels/<int:meeting_id>/attendees", methods=["POST"])
+@access.require("run_panels")
+def add_attendee(meeting_id: int):
+    """A person who came (or sent apologies) for an agency, by name."""
+    meeting = _running_meeting(meeting_id)
+    typed = {"name": request.form.get("name", "")[:300], "organisation_id": request.form.get("organisation_id", ""),
+             "mark": request.form.get("mark", "")}
+    org_id = to_int(typed["organisation_id"])
+    organisation = db.session.get(Organisation, org_id) if org_id is not None else None
+    try:
+        member = service.add_attendee(current_user, meeting, typed["name"], organisation, typed["mark"])
+    except Refused as exc:
+        db.session.rollback()
+        reloaded = db.session.get(PanelMeeting, meeting_id)
+        assert reloaded is not None  # _running_meeting found it; a rollback does not remove it
+        items = _items(reloaded)
+        problems = dict(exc.problems) or {"name": exc.message}
+        return _page(reloaded, _current(items, None), items, 422, attendee=typed, attendee_problems=problems)
+    flash(f"{member.label} has been recorded as {'present' if member.present else 'sending apologies'}.", "success")
+    return redirect(url_for("panels.run_meeting", meeting_id=meeting_id) + "#attendance", code=303)

@@ -23,6 +23,7 @@ from portal.panels.agenda import (  # noqa: F401
     expected_times,
     move_item,
     remove_item,
+    search_cases,
     set_slot,
     why_none_due,
 )
@@ -230,6 +231,39 @@ def record_attendance(actor: User, meeting: PanelMeeting, marks: dict[int, str])
     if changes:
         audit.record(actor, "panel_attendance_recorded", meeting, changes=changes)
     db.session.flush()
+
+
+PERSON_MARKS = {"present": (True, False), "apologies": (False, True)}
+
+
+def add_attendee(actor: User, meeting: PanelMeeting, name: str, organisation: Organisation | None,
+                 mark: str) -> PanelMember:
+    """The chair records a person who attended (or sent apologies) for an agency, by name: someone
+    without an account or a personal invitation (a health visitor, a colleague standing in)."""
+    require_manager(actor, meeting)
+    if meeting.status == MeetingStatus.scheduled:
+        raise Refused("Publish the agenda before recording attendance.")
+    name = " ".join((name or "").split())
+    problems = []
+    if not name:
+        problems.append(("name", "Enter the person's name"))
+    elif len(name) > 200:
+        problems.append(("name", "The name must be 200 characters or fewer"))
+    if organisation is None or not organisation.active:
+        problems.append(("organisation_id", "Select the agency they came for"))
+    if mark not in PERSON_MARKS:
+        problems.append(("mark", "Select present or apologies"))
+    if problems:
+        raise Refused("The person was not added.", problems)
+    assert organisation is not None  # refused above
+    present, apologies = PERSON_MARKS[mark]
+    member = PanelMember(meeting_id=meeting.id, user_id=None, person_name=name, organisation_id=organisation.id,
+                         present=present, apologies=apologies)
+    db.session.add(member)
+    db.session.flush()
+    audit.record(actor, "panel_attendee_added", meeting, changes={member.label: {"from": None, "to": mark}})
+    db.session.flush()
+    return member
 
 
 # ----- who sees the agenda and the packs -------------------------------------------------------

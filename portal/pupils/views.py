@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal import access, audit, timeutil
 from portal.attendance import amendments, calc, charts, flags, summaries
 from portal.cases import referrals
+from portal.cases.models import CLOSURE_REASONS
 from portal.errors import Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import Form
@@ -71,7 +72,8 @@ def view(pupil_id: int):
         "pupils/pupil.html", pupil=pupil, summary=summary, register=register, amended=amended,
         calendar_weeks=calendar_weeks, codes=summaries.code_table(), chart=charts.weekly_chart(summary.weeks),
         calc=calc, flags=flags.flags_for(pupil.id), crossings=flags.crossings_for(pupil.id), flag_kinds=flags.KINDS,
-        referred=referrals.already_referred(pupil.id) if access.can(current_user, "refer") else None)
+        referred=referrals.already_referred(pupil.id) if access.can(current_user, "refer") else None,
+        record=referrals.pupil_record(current_user, pupil.id), closure_labels=dict(CLOSURE_REASONS))
 
 
 # ----- editing --------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from portal.pagination import page_links, paginate
 from portal.params import to_int
 from portal.pupils.models import Pupil
 from portal.sweeps import bp, match_search, service
-from portal.sweeps.forms import EncounterForm, MatchForm, MatchSearchForm
+from portal.sweeps.forms import EncounterForm, MatchForm, MatchSearchForm, UndoMatchForm
 from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import LABELS, MATCH_STATES, SCHOOL_STATUSES, Encounter, FollowUp, MatchStatus
-from portal.timeutil import LONDON, utcnow
+from portal.timeutil import LONDON, as_utc
 
 FIELD_FOR = {"school_status": "school", "school_id": "school"}
 SEARCH_FIELD_FOR = {"date_of_birth": "born"}
@@ -64,9 +64,7 @@ def new_encounter(sweep_id: int):
         defaults = service.previous_defaults(current_user, sweep)
         form.location.data = defaults["location"]
         form.officer_id.data = str(defaults["officer_id"])
-        now = utcnow().astimezone(LONDON)
-        form.seen_time.data = now.time().replace(second=0, microsecond=0) if sweep.held_on == now.date() \
-            else sweep.starts_at
+        form.seen_time.data = service.default_seen_time(sweep)
     elif form.validate():
         try:
             encounter = service.record_encounter(current_user, sweep, _data(form))
@@ -79,13 +77,19 @@ def new_encounter(sweep_id: int):
         else:
             flash(f"Encounter recorded: {encounter.child_name} at {encounter.location}.",
                   "success")
+            warning = service.outside_window_warning(sweep, form.seen_time.data)
+            if warning:
+                flash(f"{encounter.child_name}: {warning}", "warning_text")
             if encounter.concern:
                 flash("You recorded a safeguarding concern: follow your own safeguarding procedure now as well.",
                       "warning")
             return redirect(url_for("sweeps.new_encounter", sweep_id=sweep.id), code=303)
     recorded = db.session.scalar(select(func.count()).select_from(Encounter).where(
         Encounter.sweep_id == sweep.id, Encounter.recorded_by_id == current_user.id))
-    return render_template("sweeps/encounter_form.html", sweep=sweep, form=form, recorded=recorded), \
+    time_warning = (service.outside_window_warning(sweep, form.seen_time.data)
+                    if form.is_submitted() and form.seen_time.data and not form.seen_time.errors else None)
+    return render_template("sweeps/encounter_form.html", sweep=sweep, form=form, recorded=recorded,
+                           time_warning=time_warning), \
         (422 if form.is_submitted() else 200)
 
 
@@ -109,7 +113,9 @@ def view_encounter(encounter_id: int):
     can_follow = follow_up is not None and db.session.scalar(
         access.followups_for(current_user).where(FollowUp.id == follow_up.id)
         .with_only_columns(FollowUp.id)) is not None
+    seen = as_utc(encounter.seen_at).astimezone(LONDON).time()
     return render_template("sweeps/encounter.html", encounter=encounter, view=view, labels=LABELS,
+                           time_warning=service.outside_window_warning(encounter.sweep, seen),
                            shared_case=shared_case, follow_up=follow_up, can_follow=bool(can_follow),
                            can_match=access.can(current_user, "match_encounters"),
                            can_see_pupil=access.can(current_user, "view_pupils"))
@@ -195,3 +201,31 @@ def match_encounter(encounter_id: int):
     return render_template("sweeps/match.html", encounter=encounter, form=form, search_form=search_form,
                            searched=search is not None and not search_problems, suggestions=suggestions,
                            labels=LABELS, extra_errors=[(f"#{f}", m) for f, m in search_problems]), status
+
+
+@bp.route("/encounters/<int:encounter_id>/undo-match", methods=["GET", "POST"])
+@access.require("match_encounters")
+@audit.viewing("encounter_undo_form_viewed", "the form to undo a sweep match", ("Encounter", "encounter_id"))
+def undo_match(encounter_id: int):
+    """An EWO (or the LA) undoes a wrong match, or a wrong "not on roll", with a reason."""
+    encounter = access.get_encounter_or_404(current_user, encounter_id, need="match")
+    if encounter.match_status == MatchStatus.unmatched:
+        flash("This child is not matched: there is nothing to undo.", "info")
+        return redirect(url_for("sweeps.view_encounter", encounter_id=encounter.id), code=303)
+    form = UndoMatchForm()
+    if request.method == "GET":
+        form.version.data = encounter.version
+    elif form.validate():
+        try:
+            follow_up = service.undo_match(current_user, encounter, form.version.data, form.reason.data or "")
+        except Refused as exc:
+            db.session.rollback()
+            for field, message in exc.problems.items():
+                getattr(form, field).errors.append(message)
+        else:
+            flash(f"The match of {encounter.child_name} has been undone: the child is waiting for a match again."
+                  + (" The follow-up has been cancelled and the school told." if follow_up is not None else ""),
+                  "success")
+            return redirect(url_for("sweeps.match_encounter", encounter_id=encounter.id), code=303)
+    return render_template("sweeps/undo_match.html", encounter=encounter, form=form, labels=LABELS), \
+        (422 if form.is_submitted() else 200)

@@ -21,6 +21,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from portal import timeutil
 from portal.cases.forms import VersionedForm
@@ -49,6 +50,11 @@ class SweepForm(Form):
     submit = SubmitField("Create the sweep", widget=GovSubmitInput())
 
 
+class SweepEditForm(SweepForm):
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    submit = SubmitField("Save the changes", widget=GovSubmitInput())
+
+
 class EncounterForm(Form):
     seen_time = TimeField("Time", widget=GovTextInput(), format=TIME_FORMATS, description="24-hour clock, like 10:45",
                           validators=[InputRequired("Enter the time, like 10:45")])
@@ -75,7 +81,7 @@ class EncounterForm(Form):
                            validators=[Length(max=2000)])
     reason_accepted = RadioField("Is the reason accepted?", widget=GovRadioInput(),
                                  choices=[("no", "No"), ("yes", "Yes, for example evidence of a medical appointment")],
-                                 default="no", validators=[InputRequired("Say whether the reason is accepted")])
+                                 validators=[InputRequired("Select whether the reason is accepted")])
     outcome = RadioField("Outcome", widget=GovRadioInput(), choices=list(OUTCOMES),
                          description="Never a police station: take the child to school, home or the designated place.",
                          validators=[InputRequired("Select the outcome")])
@@ -108,6 +114,13 @@ class MatchForm(VersionedForm):
     note = TextAreaField("Note (optional)", widget=GovTextArea(),
                          description="For a child not on roll: the enquiries made.", validators=[Length(max=2000)])
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class UndoMatchForm(VersionedForm):
+    reason = TextAreaField("Why was the match wrong?", widget=GovTextArea(),
+                           description="For example: the school confirmed the pupil was in class that morning.",
+                           validators=[InputRequired("Enter why the match was wrong"), Length(max=2000)])
+    submit = SubmitField("Undo the match", widget=GovSubmitInput(), render_kw={"class": "govuk-button--warning"})
 
 
 class FollowUpForm(VersionedForm):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String, Text, Time, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String, Text, Time, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
@@ -49,9 +49,10 @@ MATCH_STATES = tuple((s, s.label) for s in MatchStatus)
 
 
 class FollowUpStatus(State):
-    """open -> done"""
+    """open -> done; open | done -> cancelled (the match was wrong and undone)"""
     open = "open"
     done = "done"
+    cancelled = "cancelled", "Cancelled: the match was undone"
 
 
 CONTACT_OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -165,7 +166,10 @@ class Encounter(Model):
     matched_by = relationship("User", foreign_keys=[matched_by_id])
     school = relationship("Organisation")
     pupil = relationship("Pupil")
-    follow_up: Mapped[FollowUp | None] = relationship(back_populates="encounter", uselist=False)
+    # The live follow-up (a cancelled one, left by an undone match, is not it).
+    follow_up: Mapped[FollowUp | None] = relationship(
+        primaryjoin=lambda: and_(FollowUp.encounter_id == Encounter.id, FollowUp.status != FollowUpStatus.cancelled),
+        uselist=False, viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_encounters_sweep_recorder", "sweep_id", "recorded_by_id"),)
@@ -203,7 +207,8 @@ class FollowUp(Model):
     __tablename__ = "follow_ups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounters.id"), unique=True)
+    # One live (not cancelled) follow-up per encounter; an undone match leaves a cancelled one.
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounters.id"), index=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     ewo_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -214,14 +219,18 @@ class FollowUp(Model):
     outcome: Mapped[str] = mapped_column(Text, default="")
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    encounter: Mapped[Encounter] = relationship(back_populates="follow_up")
+    encounter: Mapped[Encounter] = relationship()
     pupil = relationship("Pupil")
     school = relationship("Organisation")
     ewo = relationship("User", foreign_keys=[ewo_id])
     completed_by = relationship("User", foreign_keys=[completed_by_id])
+    cancelled_by = relationship("User", foreign_keys=[cancelled_by_id])
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy import case as sql_case
+from sqlalchemy.orm.attributes import flag_modified
 
 from portal import access, audit
 from portal.attendance import calendar
@@ -58,8 +59,8 @@ def follow_up_due(school_id: int, seen: date) -> date:
 
 # ----- sweeps --------------------------------------------------------------------------------
 
-def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, area: str, lead: User | None,
-                 officers: list[User], agencies: list[Organisation], notes: str = "") -> Sweep:
+def _sweep_problems(starts_at: time, ends_at: time, area: str, lead: User | None,
+                    officers: list[User]) -> list[tuple[str, str]]:
     problems = []
     if ends_at <= starts_at:
         problems.append(("ends_at", "The end time must be after the start time"))
@@ -69,6 +70,12 @@ def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, 
         problems.append(("lead_id", "Select a police officer or education welfare officer to lead the sweep"))
     if not all(_officer(o) for o in officers):
         problems.append(("officers", "Officers taking part must be police or education welfare officers"))
+    return problems
+
+
+def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, area: str, lead: User | None,
+                 officers: list[User], agencies: list[Organisation], notes: str = "") -> Sweep:
+    problems = _sweep_problems(starts_at, ends_at, area, lead, officers)
     if problems:
         raise Refused("The sweep was not saved.", problems)
     assert lead is not None  # _officer(None) is False, so a missing lead was refused above
@@ -82,6 +89,46 @@ def create_sweep(actor: User, *, held_on: date, starts_at: time, ends_at: time, 
     db.session.flush()
     audit.record(actor, "sweep_created", sweep, summary=f"{held_on.isoformat()} {area.strip()[:100]}")
     db.session.flush()
+    return sweep
+
+
+@conflict_on_stale
+def edit_sweep(actor: User, sweep: Sweep, expected_version: int | None, *, held_on: date, starts_at: time,
+               ends_at: time, area: str, lead: User | None, officers: list[User], agencies: list[Organisation],
+               notes: str = "") -> Sweep:
+    """The lead corrects the sweep's date, window, area, team or notes (versioned: a stale
+    form is a Conflict). Once children are recorded on it the date stays (each encounter was
+    met on that day); the people who recorded them stay in the team, so they keep their records."""
+    check_version(sweep, expected_version)
+    problems = _sweep_problems(starts_at, ends_at, area, lead, officers)
+    recorders = set(db.session.scalars(select(Encounter.recorded_by_id).where(Encounter.sweep_id == sweep.id)))
+    if held_on != sweep.held_on and recorders:
+        problems.append(("held_on", "Children have been recorded on this sweep, so its date cannot change. "
+                                    "Plan a new sweep for the other day"))
+    if problems:
+        raise Refused("The sweep was not saved.", problems)
+    assert lead is not None  # refused above
+    before = {"held_on": sweep.held_on.isoformat(), "window": sweep.window, "area": sweep.area,
+              "lead_id": sweep.lead_id, "officers": sorted(o.user_id for o in sweep.officers),
+              "agencies": sorted(a.organisation_id for a in sweep.agencies), "notes": sweep.notes}
+    sweep.held_on, sweep.starts_at, sweep.ends_at = held_on, starts_at, ends_at
+    sweep.area, sweep.lead_id, sweep.notes = area.strip(), lead.id, notes.strip()
+    people = {lead.id} | {o.id for o in officers} | recorders
+    if _officer(actor) and actor.id == sweep.lead_id:
+        people.add(actor.id)
+    users = db.session.scalars(select(User).where(User.id.in_(people))).all()
+    orgs = {o.id for o in agencies} | {u.organisation_id for u in users}
+    keep_people = {o.user_id: o for o in sweep.officers}
+    sweep.officers = [keep_people.get(uid) or SweepOfficer(user_id=uid) for uid in sorted(people)]
+    keep_orgs = {a.organisation_id: a for a in sweep.agencies}
+    sweep.agencies = [keep_orgs.get(oid) or SweepAgency(organisation_id=oid) for oid in sorted(orgs)]
+    after = {"held_on": held_on.isoformat(), "window": sweep.window, "area": sweep.area, "lead_id": lead.id,
+             "officers": sorted(people), "agencies": sorted(orgs), "notes": sweep.notes}
+    changes = {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
+    if changes:
+        flag_modified(sweep, "area")  # the team alone changes no column: the version still moves on
+        audit.record(actor, "sweep_changed", sweep, changes=changes)
+        flush_or_conflict(sweep)
     return sweep
 
 
@@ -106,6 +153,30 @@ def previous_defaults(actor: User, sweep: Sweep) -> dict:
     people = sweep_people(sweep)
     officer = actor.id if any(p.id == actor.id for p in people) else sweep.lead_id
     return {"location": "", "officer_id": officer}
+
+
+def default_seen_time(sweep: Sweep, now: datetime | None = None) -> time:
+    """The time an encounter form starts with: now (to the minute) while the sweep is on,
+    otherwise the start of its window (a record typed up later, or a form opened early)."""
+    here = as_utc(now or utcnow()).astimezone(LONDON)
+    clock = here.time().replace(second=0, microsecond=0, tzinfo=None)
+    if here.date() == sweep.held_on and in_window(sweep, clock):
+        return clock
+    return sweep.starts_at
+
+
+def in_window(sweep: Sweep, seen: time) -> bool:
+    """Whether a time falls within the sweep's window (its start to its end, inclusive)."""
+    return sweep.starts_at <= seen.replace(tzinfo=None) <= sweep.ends_at
+
+
+def outside_window_warning(sweep: Sweep, seen: time) -> str | None:
+    """A warning (not a refusal: children are met on the way back too) when a time falls
+    outside the sweep's window."""
+    if in_window(sweep, seen):
+        return None
+    return (f"The time {seen.strftime('%H:%M')} is outside the sweep's window ({sweep.window}). "
+            "Check it is right.")
 
 
 def _encounter_problems(sweep: Sweep, data: dict) -> list[tuple[str, str]]:
@@ -309,6 +380,67 @@ def mark_not_on_roll(actor: User, encounter: Encounter, expected_version: int | 
     audit.record(actor, "encounter_not_on_roll", encounter,
                  changes={"match_status": {"from": MatchStatus.unmatched, "to": MatchStatus.no_match}})
     flush_or_conflict(encounter)
+
+
+def _sweep_entries(encounter: Encounter, follow_up: FollowUp | None, pupil_id: int) -> list:
+    """The chronology entries a match wrote on the pupil's open case: the encounter itself, and
+    the follow-up's outcome when the school recorded one."""
+    from portal.cases.models import ChronologyEntry
+
+    case = cases.open_case_for(pupil_id)
+    if case is None:
+        return []
+    entries = db.session.scalars(select(ChronologyEntry).where(
+        ChronologyEntry.case_id == case.id, ChronologyEntry.kind == "sweep",
+        ChronologyEntry.struck_at.is_(None))).all()
+    prefix = f"Follow-up of the truancy sweep encounter on {seen_on(encounter).strftime('%-d %b %Y')}:"
+    return [e for e in entries
+            if as_utc(e.occurred_at) == as_utc(encounter.seen_at) and e.text == _chronology_text(encounter)
+            or (follow_up is not None and follow_up.status == FollowUpStatus.done
+                and e.author_id == follow_up.completed_by_id and e.text.startswith(prefix))]
+
+
+@conflict_on_stale
+def undo_match(actor: User, encounter: Encounter, expected_version: int | None, reason: str) -> FollowUp | None:
+    """A wrong match (or "not on roll") is undone by an EWO or the LA, with a reason: the
+    encounter waits for a match again; its follow-up is cancelled (kept, with who, when and why;
+    the school and its EWO told); what the match wrote on the pupil's case is struck through.
+    Returns the cancelled follow-up, if any."""
+    check_version(encounter, expected_version)
+    if encounter.match_status == MatchStatus.unmatched:
+        raise Conflict(encounter)
+    if not reason.strip():
+        raise Refused("Say why the match is undone.", {"reason": "Enter why the match was wrong"})
+    reason = reason.strip()
+    before, pupil_id = encounter.match_status, encounter.pupil_id
+    follow_up = encounter.follow_up
+    if pupil_id is not None:
+        for entry in _sweep_entries(encounter, follow_up, pupil_id):
+            cases.strike_entry(actor, entry, f"The truancy sweep match was wrong and has been undone: {reason}")
+    if follow_up is not None:
+        was = follow_up.status
+        follow_up.status = FollowUpStatus.cancelled
+        follow_up.cancelled_reason, follow_up.cancelled_by_id, follow_up.cancelled_at = reason, actor.id, utcnow()
+        audit.record(actor, "follow_up_cancelled", follow_up,
+                     changes={"status": {"from": was, "to": FollowUpStatus.cancelled}}, summary=reason[:200])
+        link = f"/follow-ups/{follow_up.id}"
+        notify.notify_org(follow_up.school_id, "A truancy sweep follow-up was cancelled: the child met was "
+                                               "not your pupil after all", link)
+        if follow_up.school.named_ewo is not None:
+            notify.notify_users([follow_up.school.named_ewo], "A truancy sweep follow-up for one of your schools "
+                                                              "was cancelled: the match was wrong", link)
+    encounter.match_status = MatchStatus.unmatched
+    encounter.pupil_id = None
+    encounter.matched_by_id = None
+    encounter.matched_at = None
+    encounter.match_note = ""
+    audit.record(actor, "encounter_match_undone", encounter,
+                 changes={"match_status": {"from": before, "to": MatchStatus.unmatched},
+                          "pupil_id": {"from": pupil_id, "to": None}}, summary=reason[:200])
+    flush_or_conflict(encounter)
+    if follow_up is not None:
+        flush_or_conflict(follow_up)
+    return follow_up
 
 
 # ----- follow-ups ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from portal.pagination import page_links, paginate
 from portal.params import date_arg, to_int
 from portal.pupils.models import Pupil
 from portal.sweeps import bp, reports, service
-from portal.sweeps.forms import SweepForm
+from portal.sweeps.forms import SweepEditForm, SweepForm
 from portal.sweeps.models import LABELS, Encounter, Sweep
 
 
@@ -66,12 +66,7 @@ def new_sweep():
             form.lead_id.data = str(current_user.id)
         form.agencies.data = [str(current_user.organisation_id)]
     elif form.validate():
-        lead = db.session.get(User, to_int(form.lead_id.data)) if to_int(form.lead_id.data) is not None else None
-        officer_ids = [to_int(v) for v in form.officers.data or [] if to_int(v)]
-        agency_ids = [to_int(v) for v in form.agencies.data or [] if to_int(v)]
-        officers = db.session.scalars(select(User).where(User.id.in_(officer_ids))).all() if officer_ids else []
-        agencies = db.session.scalars(select(Organisation).where(Organisation.id.in_(agency_ids))).all() \
-            if agency_ids else []
+        lead, officers, agencies = _team(form)
         try:
             sweep = service.create_sweep(current_user, held_on=form.held_on.data, starts_at=form.starts_at.data,
                                          ends_at=form.ends_at.data, area=form.area.data, lead=lead,
@@ -85,6 +80,48 @@ def new_sweep():
             flash("The sweep has been created. Record each child you meet.", "success")
             return redirect(url_for("sweeps.view_sweep", sweep_id=sweep.id), code=303)
     return render_template("sweeps/sweep_form.html", form=form), (422 if form.is_submitted() else 200)
+
+
+def _team(form) -> tuple[User | None, list[User], list[Organisation]]:
+    lead = db.session.get(User, to_int(form.lead_id.data)) if to_int(form.lead_id.data) is not None else None
+    officer_ids = [to_int(v) for v in form.officers.data or [] if to_int(v)]
+    agency_ids = [to_int(v) for v in form.agencies.data or [] if to_int(v)]
+    officers = db.session.scalars(select(User).where(User.id.in_(officer_ids))).all() if officer_ids else []
+    agencies = db.session.scalars(select(Organisation).where(Organisation.id.in_(agency_ids))).all() \
+        if agency_ids else []
+    return lead, list(officers), list(agencies)
+
+
+@bp.route("/sweeps/<int:sweep_id>/edit", methods=["GET", "POST"])
+@access.require("edit_sweeps")
+def edit_sweep(sweep_id: int):
+    """The lead changes the date, window, area or team (versioned: a stale form is a 409)."""
+    sweep = access.get_sweep_or_404(current_user, sweep_id, need="edit")
+    form = SweepEditForm()
+    people = _people_choices()
+    form.lead_id.choices = [("", "Select the lead officer")] + people
+    form.officers.choices = people
+    form.agencies.choices = _agency_choices()
+    if request.method == "GET":
+        form.held_on.data, form.starts_at.data, form.ends_at.data = sweep.held_on, sweep.starts_at, sweep.ends_at
+        form.area.data, form.notes.data, form.lead_id.data = sweep.area, sweep.notes, str(sweep.lead_id)
+        form.officers.data = [str(o.user_id) for o in sweep.officers if o.user_id != sweep.lead_id]
+        form.agencies.data = [str(a.organisation_id) for a in sweep.agencies]
+        form.version.data = sweep.version
+    elif form.validate():
+        lead, officers, agencies = _team(form)
+        try:
+            service.edit_sweep(current_user, sweep, form.version.data, held_on=form.held_on.data,
+                               starts_at=form.starts_at.data, ends_at=form.ends_at.data, area=form.area.data,
+                               lead=lead, officers=officers, agencies=agencies, notes=form.notes.data or "")
+        except Refused as exc:
+            db.session.rollback()
+            for field, message in exc.problems.items():
+                getattr(form, field).errors.append(message)
+        else:
+            flash("The sweep has been changed.", "success")
+            return redirect(url_for("sweeps.view_sweep", sweep_id=sweep_id), code=303)
+    return render_template("sweeps/sweep_form.html", form=form, sweep=sweep), (422 if form.is_submitted() else 200)
 
 
 @reads(Sweep)
@@ -109,6 +146,7 @@ def view_sweep(sweep_id: int):
                            people=service.sweep_people(sweep), labels=LABELS,
                            figures=reports.Shown(_figures(sweep), access.can(current_user, "view_exact_figures")),
                            can_record=access.can(current_user, "record_sweeps", sweep),
+                           can_edit=access.can(current_user, "edit_sweeps", sweep),
                            can_match=access.can(current_user, "match_encounters"), today=timeutil.today())
 
 

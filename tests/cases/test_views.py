@@ -44,6 +44,7 @@ REFERRAL_FORM = {
     "consent": "given",
     "lawful_basis": "",
     "urgency": "routine",
+    "safeguarding_concern": "no",
 }
 
 HX = {"HX-Request": "true"}
@@ -915,7 +916,11 @@ def bulk_cases(world, n: int) -> None:
     db.session.flush()
     common = dict(school_id=world.school_a.id, created_by_id=staff.id, barriers={"illness": "Asthma"},
                   stage_reached=2, school_actions="Calls home", consent="given")
+    db.session.add_all(PupilWeek(pupil_id=p.id, week_start=date(2026, 11, 16), possible=10, attended=8 + i % 3,
+                                 authorised=0, unauthorised=2 - i % 3, open_sessions=10,
+                                 last_date=date(2026, 11, 20)) for i, p in enumerate(pupils))
     accepted = [Referral(pupil_id=p.id, status="accepted", submitted_at=now - timedelta(days=20),
+                         snapshot={"percent": "79.0"},
                          triaged_by_id=ewo.id, triaged_at=now - timedelta(days=18), **common) for p in pupils]
     waiting = [Referral(pupil_id=p.id, status="submitted", submitted_at=now - timedelta(days=i % 9),
                         urgency="urgent" if i % 4 == 0 else "routine", **common)
@@ -944,7 +949,7 @@ def bulk_cases(world, n: int) -> None:
 
 LISTS = [("ewo", "/cases"), ("ewo", "/cases?status=all&sort=name"), ("ewo", "/referrals"),
          ("ewo", "/actions"), ("school_staff", "/referrals"), ("school_staff", "/cases"),
-         ("school_staff", "/actions"), ("early_help", "/cases")]
+         ("school_staff", "/actions"), ("early_help", "/cases"), ("la_admin", "/cases?status=all")]
 
 
 def test_lists_make_the_same_number_of_queries_whatever_the_caseload(app, world):
@@ -961,6 +966,8 @@ def test_lists_make_the_same_number_of_queries_whatever_the_caseload(app, world)
     # The big lists really are full (25 on a page) and paged.
     page = clients["ewo"].get("/cases").get_data(as_text=True)
     assert "500 cases" in page and page.count('href="/cases/') >= 25
+    # ... each with the attendance now and its trend since the referral (issue 14.5)
+    assert page.count("from 79.0%") == 25 and "80.0%" in page and "90.0%" in page
     assert "250 referrals, oldest first" in clients["ewo"].get("/referrals").get_data(as_text=True)
 
 

@@ -341,3 +341,29 @@ def test_times_are_24_hour_and_the_agendas_slot_column_is_not_called_minutes(app
     assert ", 10:00" in text and "10:00am" not in text
     agenda = chair.get(f"/panels/{meeting.id}").get_data(as_text=True)
     assert ">Time allowed (minutes)</th>" in agenda and ">Minutes</th>" not in agenda
+
+
+def test_redaction_takes_out_every_agenda_childs_name_and_contacts_from_every_item(chair, world, meeting,  # noqa: F811
+                                                                                 day):  # noqa: F811
+    """A sibling named in another child's rationale is taken out too, whatever the accents or
+    case: Zoë on the agenda is also "Zoe" and "ZOE" in Tobias's rationale (issue 14.16)."""
+    zoe = make_case(world, forename="Zoë")
+    zoe.pupil.legal_surname = "Brennan"
+    zoe.pupil.contacts.append(_contact("Siân Brennan"))
+    tobias = make_case(world, forename="Tobias")
+    tobias.pupil.legal_surname = "Hale"
+    db.session.commit()
+    first, second = publish_with(world, meeting, zoe, tobias)
+    begin(meeting)
+    service.record_decision(
+        world.user("panel_chair"), second, "continue_support",
+        "Tobias walks his sister Zoe to school; ZOE is often late too. Sian BRENNAN (their aunt) helps. "
+        "Zoey and Zoetrope are other words.", day + timedelta(days=42), [])
+    html = chair.get(f"/panels/{meeting.id}/minutes?version=redacted").get_data(as_text=True)
+    text = pdf_text(chair.get(f"/panels/{meeting.id}/minutes/pdf?version=redacted").data)
+    for document in (html, " ".join(text.split())):
+        for name in ("Zoë", "Zoe ", "ZOE", "Brennan", "BRENNAN", "Sian", "Siân", "Tobias", "Hale"):
+            assert name not in document
+        assert "T. walks his sister Z. to school; Z. is often late too. S. B. (their aunt) helps." in document
+        assert "Zoey and Zoetrope are other words." in document
+    assert redact("Zoë, zoe, ZOE, Zoé", [zoe.pupil]) == "Z., Z., Z., Z."

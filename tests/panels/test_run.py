@@ -143,3 +143,35 @@ def test_an_unpublished_meeting_refuses_decisions(chair, world, meeting, day):  
     response = chair.post_form(f"/panels/{meeting.id}/items/{item.id}/decision", form(world, day))
     assert response.status_code == 422 and "Publish the agenda" in response.get_data(as_text=True)
     assert decisions() == 0
+
+
+def test_attendance_is_recorded_per_person_with_their_agency(chair, world, running):  # noqa: F811
+    """Issue 14.17: the minutes say who came for which agency and who sent apologies, not only
+    which agencies: the chair adds people by name (no account needed); an agency invited as a
+    whole is then not listed on its own."""
+    meeting, _ = running
+    chair_user = world.user("panel_chair")
+    service.invite_agency(chair_user, meeting, world.early_help_org)
+    service.invite_user(chair_user, meeting, world.user("social_care"))
+    url = f"/panels/{meeting.id}/attendees"
+    bad = chair.post_form(url, {"name": "Priya Shah", "organisation_id": "", "mark": ""})
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert "Select the agency they came for" in html and "Select present or apologies" in html
+    assert 'value="Priya Shah"' in html  # kept
+    assert db.session.scalar(select(func.count()).select_from(PanelMember).where(PanelMember.person_name != "")) == 0
+    ok = chair.post_form(url, {"name": "Priya Shah", "organisation_id": str(world.early_help_org.id),
+                               "mark": "present"})
+    assert ok.status_code == 303
+    chair.post_form(url, {"name": "Dr Tom Ng", "organisation_id": str(world.police_org.id), "mark": "apologies"})
+    person = db.session.scalar(select(PanelMember).where(PanelMember.user_id == world.user("social_care").id))
+    chair.post_form(f"/panels/{meeting.id}/attendance", {f"member-{person.id}": "present"})
+    minutes = " ".join(chair.get(f"/panels/{meeting.id}/minutes?version=restricted").get_data(as_text=True).split())
+    early_help = world.early_help_org.name
+    assert f"Priya Shah ({early_help})" in minutes and f"Dr Tom Ng ({world.police_org.name})" in minutes
+    assert f"{world.user('social_care').name} (" in minutes
+    present = minutes.split("Present")[1].split("Apologies")[0]
+    apologies = minutes.split("Apologies")[1][:300]
+    assert "Priya Shah" in present and "Dr Tom Ng" in apologies and "Dr Tom Ng" not in present
+    absent = minutes.split("Absent or not recorded")[1].split("Confidentiality statement")[0]
+    assert early_help not in absent  # the agency invitation is not listed again as absent

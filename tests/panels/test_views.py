@@ -440,3 +440,112 @@ def test_add_the_cases_due_says_what_it_added_or_why_none(app, world, chair, mee
                             follow_redirects=True).get_data(as_text=True)
     assert f"No cases were added: 1 due case is already on the {label} agenda." in other
     assert agenda(later.id) == [] and agenda(meeting.id) == [due.id]
+
+
+def test_the_pack_shows_barriers_trend_chronology_and_actions_as_far_as_the_member_may_see(
+        app, world, meeting, day, time_machine):
+    """Issue 14.15: the pack is more than the headline. The full pack gives the referral's
+    barriers, attendance since the last review against the weeks before, the recent chronology
+    and the open actions; the police read the entries shared with them, in their wording, and
+    no barriers, health notes or figures."""
+    import re
+
+    from portal.attendance.models import PupilWeek
+    from portal.cases.models import Action, ChronologyEntry, Referral
+    from tests import clock
+    from tests.attendance.helpers import TODAY
+
+    time_machine.move_to(clock.noon(TODAY))
+    chair_user = world.user("panel_chair")
+    case = make_case(world, forename="Rowan")
+    referral = Referral(pupil_id=case.pupil_id, school_id=world.school_a.id, created_by_id=world.user("school_staff").id,
+                        status="accepted", barriers={"bullying": "Name-calling on the bus", "young_carer": "Cares for mum"},
+                        submitted_at=datetime(2026, 10, 1, 9, 0, tzinfo=LONDON))
+    db.session.add(referral)
+    db.session.flush()
+    case.referral_id = referral.id
+    # 70% in the two weeks before the referral, 90% since.
+    for monday, attended in ((date(2026, 9, 15), 7), (date(2026, 9, 22), 7), (date(2026, 9, 29), 9),
+                             (date(2026, 10, 6), 9)):
+        db.session.add(PupilWeek(pupil_id=case.pupil_id, week_start=monday, possible=10, attended=attended,
+                                 authorised=0, unauthorised=10 - attended, open_sessions=10,
+                                 last_date=monday + timedelta(days=4)))
+    ewo = world.user("ewo")
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=LONDON)
+    db.session.add_all([
+        ChronologyEntry(case_id=case.id, kind="home_visit", occurred_at=at, author_id=ewo.id,
+                        text="Home visit: Rowan's mum unwell, Rowan doing the school run for his sister",
+                        police_text="Home visit made by the EWO"),
+        ChronologyEntry(case_id=case.id, kind="note", occurred_at=at + timedelta(days=1), author_id=ewo.id,
+                        text="Nurse note: Rowan's asthma plan reviewed", health=True),
+        ChronologyEntry(case_id=case.id, kind="phone_call", occurred_at=at + timedelta(days=2), author_id=ewo.id,
+                        text="Rang mum about the bus bullying"),
+        Action(case_id=case.id, description="School to set up a bus buddy", owner_org_id=world.school_a.id,
+               due_date=date(2026, 12, 20), created_by_id=ewo.id),
+        CaseShare(case_id=case.id, organisation_id=world.police_org.id, reason="Sweep sightings",
+                  shared_by_id=ewo.id)])
+    db.session.commit()
+    items = publish_with(world, meeting, case)
+    service.invite_user(chair_user, meeting, world.user("police"))
+
+    def pack(key: str) -> str:
+        client = signed_in(app, world.user(key))
+        if key != "panel_chair":
+            client.post_form(f"/panels/{meeting.id}/confidentiality", {})
+        response = client.get(f"/panels/{meeting.id}/items/{items[0].id}")
+        assert response.status_code == 200, key
+        return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+    text = pack("panel_chair")
+    assert "Bullying" in text and "Name-calling on the bus" in text and "Cares for mum" in text
+    assert "Attendance since the referral" in text and "90.0%" in text and "70.0%" in text
+    assert "+20.0 percentage points" in text
+    assert "Rowan doing the school run" in text and "asthma plan" in text and "bus bullying" in text
+    assert "School to set up a bus buddy" in text
+    police = pack("police")
+    assert "Home visit made by the EWO" in police and "School to set up a bus buddy" in police
+    assert "school run" not in police and "asthma" not in police and "bus bullying" not in police
+    assert "Name-calling" not in police and "Cares for mum" not in police and "Attendance since" not in police
+    assert not re.search(r"\d+(?:\.\d+)?\s*%", police)
+
+
+def test_the_chair_adds_a_case_by_searching_the_pupils_name_upn_or_case_number(app, world, chair, meeting):
+    """Issue 14.14: no more "the number in the case's address". The search (htmx: the results
+    only; without JavaScript: the page) finds the cases the chair may list, by name, UPN or
+    case number; a case the chair may not list is never offered; a refused add keeps the search
+    and the choice."""
+    import re
+
+    due = make_case(world, forename="Ottilie")
+    due.pupil.legal_surname = "Marchbank"
+    due.pupil.refresh_search_text()
+    hidden = make_case(world, forename="Ottilie", review=date(2030, 1, 1))  # not due, not visible to the chair
+    db.session.commit()
+    url = f"/panels/{meeting.id}/agenda/case-search"
+    for q in ("ottilie", "MARCHBANK ott", due.pupil.upn, str(due.id), f"#{due.id}", f"case {due.id}"):
+        page = chair.get(url, query_string={"q": q}, headers={"HX-Request": "true", "HX-Target": "case-results"})
+        assert page.status_code == 200, q
+        html = page.get_data(as_text=True)
+        assert f'value="{due.id}"' in html and f'value="{hidden.id}"' not in html, q
+        assert "<h1" not in html  # the fragment only
+    page = chair.get(url, query_string={"q": "Ottilie"})  # no JavaScript: the meeting page with the results
+    assert page.status_code == 200 and "<h1" in page.get_data(as_text=True)
+    assert "Ottilie Marchbank – case" in page.get_data(as_text=True)
+    assert "number in its address" not in page.get_data(as_text=True)
+    assert audits("agenda_case_search") == 7
+    assert "No case you may list matches" in chair.get(url, query_string={"q": "zzz"}).get_data(as_text=True)
+    # A refused add (no reason) keeps the search and the case chosen.
+    refused = chair.post_form(f"/panels/{meeting.id}/agenda/items",
+                              {"add-case_id": str(due.id), "q": "Ottilie", "add-reason": "",
+                               "add-version": version(meeting.id)})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert re.search(rf'value="{due.id}"\s+aria-describedby="[^"]+" checked', html) and 'value="Ottilie"' in html
+    added = chair.post_form(f"/panels/{meeting.id}/agenda/items",
+                            {"add-case_id": str(due.id), "q": "Ottilie", "add-reason": "Attendance falling",
+                             "add-version": version(meeting.id)})
+    assert added.status_code == 303 and agenda(meeting.id) == [due.id]
+    again = chair.get(url, query_string={"q": "Ottilie"}).get_data(as_text=True)
+    assert "Already on this agenda" in again
+    # The members do not search.
+    assert signed_in(app, world.user("ewo")).get(url, query_string={"q": "Ottilie"}).status_code == 403

@@ -175,3 +175,137 @@ def test_small_counts_are_suppressed_for_partners_only():
 
     assert [disclosure.count(n, exact=False) for n in (0, 1, 4, 5, 12)] == ["fewer than 5"] * 3 + [5, 12]
     assert [disclosure.count(n, exact=True) for n in (0, 1, 4, 5)] == [0, 1, 4, 5]
+
+
+def _seen_time_value(html: str) -> str:
+    import re
+
+    tag = re.search(r'<input[^>]*name="seen_time"[^>]*>', html)
+    assert tag is not None, html
+    value = re.search(r'value="([^"]*)"', tag.group(0))
+    return value.group(1) if value else ""
+
+
+def test_the_encounter_time_defaults_within_the_window_and_warns_outside_it(client, scene, time_machine):
+    """Issue 14.18: 23:26 for a 09:00–12:00 sweep no more. Before or after the window the form
+    starts at the window's start; inside it, now. A time typed outside the window is saved, with
+    a GOV.UK warning; "reason accepted" is not chosen for the officer."""
+    import re
+    from datetime import datetime
+
+    from portal.timeutil import LONDON
+    from tests.sweeps.conftest import SWEEP_DAY
+
+    url = f"/sweeps/{scene.sweep.id}/encounters/new"
+    time_machine.move_to(datetime.combine(SWEEP_DAY, datetime.min.time(), tzinfo=LONDON).replace(hour=23, minute=26))
+    client.login(scene.police)
+    page = client.get(url)
+    assert _seen_time_value(page.text) == "09:00"
+    radios = re.findall(r'<input[^>]*name="reason_accepted"[^>]*>', page.text)
+    assert len(radios) == 2 and not any("checked" in r for r in radios)
+    time_machine.move_to(datetime.combine(SWEEP_DAY, datetime.min.time(), tzinfo=LONDON).replace(hour=10, minute=17))
+    client.login(scene.police)
+    assert _seen_time_value(client.get(url).text) == "10:17"
+    data = dict(ENCOUNTER, officer_id=str(scene.ewo.id), school=f"school:{scene.world.school_a.id}")
+    # Not chosen: refused, with the time warning shown beside the kept answers.
+    unchosen = {k: v for k, v in data.items() if k != "reason_accepted"}
+    refused = client.post_form(url, dict(unchosen, seen_time="14:05"))
+    assert refused.status_code == 422 and "Select whether the reason is accepted" in refused.text
+    assert "govuk-warning-text" in refused.text and "outside the sweep" in refused.text
+    assert _count(Encounter) == 0
+    saved = client.post_form(url, dict(data, seen_time="14:05"), follow_redirects=True)
+    assert saved.status_code == 200 and _count(Encounter) == 1
+    assert "govuk-warning-text" in saved.text and "14:05 is outside the sweep" in saved.text
+    encounter = db.session.scalar(select(Encounter))
+    page = client.get(f"/encounters/{encounter.id}")
+    assert "govuk-warning-text" in page.text and "outside the sweep" in page.text
+    inside = client.post_form(url, dict(data, seen_time="10:20", forename="Bo"), follow_redirects=True)
+    assert inside.status_code == 200 and "outside the sweep" not in inside.text
+
+
+def test_the_lead_edits_the_sweep_versioned_and_others_may_not(client, app, scene):
+    """Issue 14.18: the lead changes the window, area and team; a stale form is a 409 showing
+    the newer values; an officer taking part who does not lead gets a 403; once children are
+    recorded the date stays."""
+    from portal.audit import AuditEvent
+
+    url = f"/sweeps/{scene.sweep.id}/edit"
+    ewo = app.test_client()
+    ewo.login(scene.ewo)
+    assert ewo.get(url).status_code == 403
+    client.login(scene.police)
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="Town centre"' in page.text
+    version = scene.sweep.version
+    data = {"held_on": date_boxes("2026-11-19"), "starts_at": "10:00", "ends_at": "13:30", "area": "Retail park",
+            "lead_id": str(scene.police.id), "officers": [], "agencies": [], "notes": "", "version": str(version)}
+    saved = client.post_form(url, data)
+    assert saved.status_code == 303
+    db.session.expire_all()
+    sweep = db.session.get(Sweep, scene.sweep.id)
+    assert (sweep.window, sweep.area, str(sweep.held_on)) == ("10:00–13:30", "Retail park", "2026-11-19")
+    assert [o.user_id for o in sweep.officers] == [scene.police.id] and sweep.version > version
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.verb == "sweep_changed")) == 1
+    stale = client.post_form(url, dict(data, area="Bus station"))
+    assert stale.status_code == 409 and "Retail park" in stale.text
+    bad = client.post_form(url, dict(data, ends_at="09:00", version=str(sweep.version)))
+    assert bad.status_code == 422 and "The end time must be after the start time" in bad.text
+    record(scene, scene.pupil_a)
+    db.session.commit()
+    db.session.expire_all()
+    moved = client.post_form(url, dict(data, held_on=date_boxes("2026-11-18"),
+                                       version=str(db.session.get(Sweep, sweep.id).version)))
+    assert moved.status_code == 422 and "its date cannot change" in moved.text
+
+
+def test_an_ewo_undoes_a_wrong_match_with_a_reason(client, app, scene):
+    """Issue 14.18: a wrong match is undone (a reason, audited): the child waits for a match
+    again, the follow-up is cancelled (kept, the school told) and the case entry struck
+    through; the child can then be matched to the right pupil, with a new follow-up."""
+    from portal.audit import AuditEvent
+    from portal.cases.models import Case, ChronologyEntry
+    from portal.notifications.models import Notification
+    from portal.sweeps.models import FollowUpStatus, MatchStatus
+
+    case = Case(pupil_id=scene.pupil_a.id, lead_id=scene.ewo.id, status="open")
+    db.session.add(case)
+    encounter = record(scene, scene.pupil_a)
+    db.session.commit()
+    wrong = service.confirm_match(scene.ewo, encounter, scene.pupil_a, encounter.version)
+    db.session.commit()
+    client.login(scene.ewo)
+    page = client.get(f"/encounters/{encounter.id}")
+    assert "Undo this match" in page.text
+    url = f"/encounters/{encounter.id}/undo-match"
+    assert client.get(url).status_code == 200
+    version = db.session.get(Encounter, encounter.id).version
+    missing = client.post_form(url, {"reason": "", "version": str(version)})
+    assert missing.status_code == 422 and "Enter why the match was wrong" in missing.text
+    notes_before = _count(Notification)
+    done = client.post_form(url, {"reason": "Wrong Amir: the school saw him in class", "version": str(version)})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/encounters/{encounter.id}/match")
+    db.session.expire_all()
+    encounter = db.session.get(Encounter, encounter.id)
+    assert encounter.match_status == MatchStatus.unmatched and encounter.pupil_id is None
+    cancelled = db.session.get(FollowUp, wrong.id)
+    assert cancelled.status == FollowUpStatus.cancelled and "saw him in class" in cancelled.cancelled_reason
+    entry = db.session.scalar(select(ChronologyEntry).where(ChronologyEntry.case_id == case.id,
+                                                            ChronologyEntry.kind == "sweep"))
+    assert entry.struck_at is not None and "saw him in class" in entry.strike_reason
+    verbs = set(db.session.scalars(select(AuditEvent.verb)))
+    assert {"encounter_match_undone", "follow_up_cancelled", "chronology_entry_struck"} <= verbs
+    assert _count(Notification) > notes_before
+    stale = client.post_form(url, {"reason": "again", "version": str(version)})
+    assert stale.status_code in (303, 409)  # nothing to undo any more
+    # Matched again, to the right pupil: a new follow-up beside the cancelled one.
+    right = service.confirm_match(scene.ewo, encounter, scene.pupil_b, encounter.version)
+    db.session.commit()
+    assert right.id != wrong.id and db.session.get(Encounter, encounter.id).follow_up.id == right.id
+    school = app.test_client()
+    school.login(scene.world.user("school_staff"))
+    page = school.get(f"/follow-ups/{wrong.id}")
+    assert page.status_code == 200 and "Cancelled" in page.text and 'name="contact_outcome"' not in page.text
+    # The police cannot undo.
+    police = app.test_client()
+    police.login(scene.police)
+    assert police.get(url).status_code == 403
