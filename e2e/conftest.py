@@ -292,3 +292,11 @@ def open_from_navigation(page: Page, name: str) -> None:
     section = next(label for label, pages in SECTIONS if any(p.label == name for p in pages))
     nav.get_by_role("link", name=section, exact=True).click()
     page.locator(".app-sub-nav").get_by_role("link", name=name, exact=True).click()
+
+
+def fill_date(scope, legend: str, day) -> None:
+    """Type a date into a GOV.UK date input (the fieldset named by its legend): day, month, year."""
+    group = scope.get_by_role("group", name=legend, exact=True)
+    group.get_by_label("Day", exact=True).fill(str(day.day))
+    group.get_by_label("Month", exact=True).fill(str(day.month))
+    group.get_by_label("Year", exact=True).fill(str(day.year))

@@ -27,7 +27,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
-from e2e.conftest import ACTION_TIMEOUT_MS, login, server_database_url
+from e2e.conftest import ACTION_TIMEOUT_MS, fill_date, login, server_database_url
 from portal.timeutil import LONDON
 from portal.timeutil import today as london_today
 
@@ -88,7 +88,7 @@ def _review_in(page: Page, case_number: str, days: int) -> None:
     """The LA (who may lead any case) sets the case's next review."""
     page.goto(f"/cases/{case_number}")
     page.get_by_text("Change the stage, status or next review").click()
-    page.get_by_label("Next review").fill((london_today() + timedelta(days=days)).isoformat())
+    fill_date(page.locator("#case-update"), "Next review", london_today() + timedelta(days=days))
     page.locator("#case-update").get_by_role("button", name="Save").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("The case has been updated")
 
@@ -98,7 +98,7 @@ def _schedule_and_publish(page: Page, case_number: str, pupil: str, lead: Page) 
     page.goto("/panels")
     page.get_by_role("button", name="Schedule a meeting").click()
     start = (datetime.now(LONDON) + timedelta(minutes=2)).replace(second=0, microsecond=0)
-    page.get_by_label("Date").fill(start.date().isoformat())
+    fill_date(page, "Date", start.date())
     page.get_by_label("Start time").fill(start.strftime("%H:%M"))
     page.get_by_label("Place").fill("Civic Centre, Committee Room 1")
     page.get_by_role("button", name="Schedule the meeting").click()

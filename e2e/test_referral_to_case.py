@@ -27,7 +27,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import ACTION_TIMEOUT_MS, login, open_from_navigation, sign_out
+from e2e.conftest import ACTION_TIMEOUT_MS, fill_date, login, open_from_navigation, sign_out
 
 SHOTS = Path("/tmp/e2e-cases")
 SCHOOL = "school@demo.test"
@@ -176,7 +176,7 @@ def _share_and_agree_actions(page: Page, name: str) -> None:
         details.locator("summary").click()
         details.get_by_label("What will be done").fill(description)
         details.get_by_label("Owner").select_option(label=owner)
-        details.get_by_label("Due date").fill(due.isoformat())
+        fill_date(details, "Due date", due)
         details.get_by_role("button", name="Add action").click()
         _flash(page, "The action has been added")
         row = page.locator("#actions-table tr", has_text=description)

@@ -24,7 +24,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
-from e2e.conftest import ACTION_TIMEOUT_MS, login
+from e2e.conftest import ACTION_TIMEOUT_MS, fill_date, login
 from portal.timeutil import today as london_today
 
 SHOTS = Path("/tmp/e2e-tsm")
@@ -58,7 +58,7 @@ def _book(admin: Page) -> None:
     day = london_today()
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    admin.get_by_label("Date").fill(day.isoformat())
+    fill_date(admin, "Date", day)
     admin.get_by_label("Start time").fill("09:00")
     admin.get_by_label("Demo Borough Early Help").check()
     admin.get_by_role("button", name="Book the meeting").click()
@@ -74,7 +74,7 @@ def _record(ewo: Page, pupil_row, step: str, owner: str, note: str) -> str:
     expect(ewo.locator("h1")).to_have_text("Record an item: Oakfield Academy")
     ewo.get_by_label(step, exact=True).check()
     ewo.get_by_label("Owner").select_option(label=owner)
-    ewo.get_by_label("Due date").fill((london_today() + timedelta(days=14)).isoformat())
+    fill_date(ewo, "Due date", london_today() + timedelta(days=14))
     ewo.get_by_label("Note").fill(note)
     ewo.get_by_role("button", name="Save").click()
     expect(ewo.locator(".govuk-notification-banner--success")).to_contain_text("The item has been recorded")

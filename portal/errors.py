@@ -74,6 +74,8 @@ _NOT_SHOWN = {"CSRFTokenField", "HiddenField", "SubmitField"}
 
 
 def _shown(field) -> str:
+    if hasattr(field, "shown"):  # a field that says how it reads (the date boxes)
+        return field.shown()
     if isinstance(field, BooleanField):
         return "Yes" if field.data else "No"
     if isinstance(field, DateTimeField):  # a DateField is one too

@@ -40,3 +40,4 @@ def london(value: datetime | None) -> str:
     if value is None:
         return ""
     return as_utc(value).astimezone(LONDON).strftime("%-d %b %Y %H:%M")
+

@@ -148,3 +148,19 @@ def current_code(email: str) -> str:
         code, _ = two_factor.next_unused_code(user)
     db.session.commit()
     return code
+
+
+def date_boxes(value) -> list[str]:
+    """What a browser posts from a GOV.UK date input: day, month and year. From a date, or a
+    string written YYYY-MM-DD (split as typed, real date or not: "2027-02-30" -> 30, 2, 2027);
+    "" gives three empty boxes, and any other string is what was typed into the day box alone."""
+    from datetime import date
+
+    if not value:
+        return ["", "", ""]
+    if isinstance(value, date):
+        return [str(value.day), str(value.month), str(value.year)]
+    iso = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", value)
+    if iso is None:
+        return [value, "", ""]
+    return [str(int(iso[3])), str(int(iso[2])), iso[1]]

@@ -280,7 +280,7 @@ def test_an_encounter_date_of_birth_with_a_huge_year_is_refused(client, world):
     signed_in(client, world, "police")
     response = client.post_form(f"/sweeps/{args['sweep_id']}/encounters/new", {"date_of_birth": ["1", "1", HUGE]})
     assert response.status_code == 422
-    assert "Enter the date of birth as day, month and year" in response.get_data(as_text=True)
+    assert "Date of birth must be a real date" in response.get_data(as_text=True)
 
 
 # ----- generated: every id in a URL, every integer and date query parameter ---------------------

@@ -5,14 +5,12 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from portal.attendance.calendar_service import TERM_NAMES
-from portal.forms import Form, strip
-from portal.pupils.forms import GovDateField
+from portal.forms import DateBoxesField, Form, strip
 
 
-def _date(label: str, required: bool = True, hint: str = "") -> GovDateField:
-    return GovDateField(label, f"{label} must be a real date, like 3 9 2027", past_only=False,
-                        validators=[InputRequired(f"Enter {label[0].lower()}{label[1:]}")] if required
-                        else [Optional()], description=hint)
+def _date(label: str, required: bool = True, hint: str = "") -> DateBoxesField:
+    return DateBoxesField(label, required=f"Enter {label[0].lower()}{label[1:]}" if required else None,
+                          description=hint)
 
 
 class TermForm(Form):

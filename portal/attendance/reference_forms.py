@@ -19,8 +19,7 @@ from portal.attendance.models import (
     ReferencePeriod,
     ReferencePhase,
 )
-from portal.forms import Form, strip
-from portal.pupils.forms import GovDateField
+from portal.forms import DateBoxesField, Form, strip
 
 
 def _choices(state) -> list[tuple[str, str]]:
@@ -51,9 +50,8 @@ class ReferenceFigureForm(Form):
                          description='The publication, for example DfE "Pupil attendance in schools"',
                          validators=[InputRequired("Enter the source, like the publication's name"),
                                      Length(max=300, message="The source must be 300 characters or fewer")])
-    published_on = GovDateField("Date published", "Date published must be a real date, like 11 12 2025",
-                                past_only=False, description="For example, 11 12 2025",
-                                validators=[InputRequired("Enter the date the figure was published")])
+    published_on = DateBoxesField("Date published", when="today_or_past", description="For example, 11 12 2025",
+                                  required="Enter the date the figure was published")
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField("Save figure", widget=GovSubmitInput())
 

@@ -1,8 +1,6 @@
 """Cases: the list, the case page, and the lead's changes to it."""
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
@@ -30,7 +28,7 @@ from portal.orgs.models import Organisation, User
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil
-from portal.timeutil import LONDON, today, utcnow
+from portal.timeutil import today
 
 SORTS = {
     "review": (Case.next_review.is_(None), Case.next_review, Case.id),
@@ -90,7 +88,15 @@ def list_cases():
     return render_template("cases/cases.html", **context)
 
 
-def _chronology(case: Case, kind: str = "", agency: int | None = None):
+CHRONOLOGY_PAGE = 50  # entries shown at a time, newest first; "Show more" adds the next ones
+MAX_CHRONOLOGY_PAGE = 10_000
+
+
+def _chronology(case: Case, kind: str = "", agency: int | None = None, *, page: int = 1,
+                only_page: bool = False) -> tuple[list[ChronologyEntry], bool]:
+    """The entries the user may see, newest first: the first `page` pages (the page, without
+    JavaScript), or `only_page` the entries of page `page` alone (what "Show more" appends).
+    Also whether there are more."""
     stmt = (access.chronology_for(current_user, case)
             .options(selectinload(ChronologyEntry.author), selectinload(ChronologyEntry.organisation),
                      selectinload(ChronologyEntry.document))
@@ -99,22 +105,35 @@ def _chronology(case: Case, kind: str = "", agency: int | None = None):
         stmt = stmt.where(ChronologyEntry.kind == kind)
     if agency is not None:
         stmt = stmt.where(ChronologyEntry.organisation_id == agency)
-    return db.session.scalars(stmt).all()
+    start = (page - 1) * CHRONOLOGY_PAGE if only_page else 0
+    size = CHRONOLOGY_PAGE if only_page else page * CHRONOLOGY_PAGE
+    rows = db.session.scalars(stmt.offset(start).limit(size + 1)).all()
+    return list(rows[:size]), len(rows) > size
+
+
+def _chronology_agencies(case: Case) -> set:
+    """The organisations that wrote entries the user may see (for the filter), whatever is shown."""
+    ids = db.session.scalars(access.chronology_for(current_user, case)
+                             .with_only_columns(ChronologyEntry.organisation_id).distinct()).all()
+    found = [i for i in ids if i is not None]
+    return set(db.session.scalars(select(Organisation).where(Organisation.id.in_(found)))) if found else set()
 
 
 def case_page_context(case: Case, **extra):
     view = access.case_view(current_user)
     lead = access.can_lead(current_user, case)
     kind, agency = request.args.get("kind", ""), int_arg("agency")
-    entries = _chronology(case, kind, agency)
+    page = int_arg("page", max=MAX_CHRONOLOGY_PAGE, default=1, clamp=True) or 1
+    entries, more = _chronology(case, kind, agency, page=page)
     actions = db.session.scalars(select(Action).where(Action.case_id == case.id)
                                  .options(selectinload(Action.owner_user).selectinload(User.organisation),
                                           selectinload(Action.owner_org))
                                  .order_by(Action.status != ActionStatus.open, Action.due_date, Action.id)).all()
     shares = db.session.scalars(select(CaseShare).where(CaseShare.case_id == case.id)
                                 .options(selectinload(CaseShare.organisation)).order_by(CaseShare.id)).all()
-    agencies = {e.organisation for e in entries if e.organisation} | {s.organisation for s in shares}
+    agencies = _chronology_agencies(case) | {s.organisation for s in shares}
     context = dict(case=case, view=view, lead=lead, entries=entries, actions=actions, shares=shares,
+                   chronology_page=page, chronology_more=more,
                    kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency),
                    agencies=sorted(agencies, key=lambda o: o.name), today=today(),
                    closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
@@ -157,9 +176,23 @@ def _update_form(case: Case) -> CaseUpdateForm:
 @audit.viewing("case_viewed", "a case", ("Case", "case_id"), terms=("kind", "agency"))
 def view_case(case_id: int):
     case = access.get_case_or_404(current_user, case_id)
+    if htmx and htmx.target == "chronology-list" and not htmx.history_restore_request:
+        return _more_entries(case)
     if htmx and htmx.target == "chronology" and not htmx.history_restore_request:
         return render_template("cases/_chronology.html", **case_page_context(case))
     return render_template("cases/case.html", **case_page_context(case))
+
+
+def _more_entries(case: Case):
+    """"Show more": the next page of entries alone, appended to the list, with the next link."""
+    kind, agency = request.args.get("kind", ""), int_arg("agency")
+    page = int_arg("page", max=MAX_CHRONOLOGY_PAGE, default=2, clamp=True) or 2
+    entries, more = _chronology(case, kind, agency, page=page, only_page=True)
+    return render_template("cases/_chronology_more.html", case=case, entries=entries, chronology_more=more,
+                           chronology_page=page, kind=kind, agency="" if agency is None else str(agency),
+                           kinds=CHRONOLOGY_KINDS, view=access.case_view(current_user),
+                           lead=access.can_lead(current_user, case),
+                           not_appropriate_reasons=dict(NOT_APPROPRIATE_REASONS))
 
 
 def _back(case: Case, anchor: str = ""):
@@ -190,8 +223,8 @@ def update_case(case_id: int):
     case = access.get_case_or_404(current_user, case_id, need="lead")
     form = CaseUpdateForm(prefix="case")
     form.stage_id.choices = [(str(s.id), s.name) for s in db.session.scalars(select(Stage).order_by(Stage.position))]
-    if not form.validate():
-        return _refused(case, "; ".join(m for errs in form.errors.values() for m in errs))
+    if not form.validate():  # the form comes back as typed, with its errors
+        return _refused(case, "; ".join(m for errs in form.errors.values() for m in errs), update_form=form)
     try:
         version = form.version.data
         if form.stage_id.data and int(form.stage_id.data) != case.stage_id:
@@ -207,7 +240,7 @@ def update_case(case_id: int):
             service.set_review(current_user, case, form.next_review.data, version)
     except Refused as exc:
         db.session.rollback()
-        return _refused(case, exc.message)
+        return _refused(case, exc.message, update_form=form)
     flash("The case has been updated.", "success")
     return _back(case)
 
@@ -219,18 +252,17 @@ def add_entry(case_id: int):
     case = access.get_case_or_404(current_user, case_id)
     form = EntryForm(prefix="entry")
     if form.validate():
-        occurred = datetime.combine(form.occurred_on.data, time(12, 0), tzinfo=LONDON)
-        if form.occurred_on.data == today():
-            occurred = utcnow()
+        occurred, time_given = form.occurred()
         try:
             service.add_entry(current_user, case, form.kind.data, occurred, form.text.data.strip(),
+                              time_given=time_given,
                               police_shareable=form.police_shareable.data, health=form.health.data,
                               support_name=form.support_name.data, review_on=form.review_on.data,
                               not_appropriate_reason=form.not_appropriate_reason.data or None)
         except Refused as exc:
             if exc.problems:
                 for field, message in exc.problems.items():
-                    target = getattr(form, field, None)
+                    target = getattr(form, {"occurred_at": "occurred_time"}.get(field, field), None)
                     if target is None:
                         form.form_errors.append(message)
                     else:

@@ -1,4 +1,5 @@
-from datetime import date
+import re
+from datetime import datetime, time
 
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -12,7 +13,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -34,7 +34,8 @@ from portal.cases.models import (
     ActionStatus,
     CaseStatus,
 )
-from portal.forms import Form, strip
+from portal.forms import DateBoxesField, Form, strip
+from portal.timeutil import LONDON, today
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 
@@ -96,9 +97,12 @@ class EntryForm(Form):
     kind = SelectField("Kind of entry", widget=GovSelect(),
                        choices=[(k, label) for k, label in CHRONOLOGY_KINDS if k in MANUAL_KINDS],
                        validators=[InputRequired("Select the kind of entry")])
-    occurred_on = DateField("When it happened", widget=GovTextInput(), format="%Y-%m-%d",
-                            description="YYYY-MM-DD", default=date.today,
-                            validators=[InputRequired("Enter the date it happened, like 2026-11-20")])
+    occurred_on = DateBoxesField("When it happened", subject="Date it happened", when="today_or_past",
+                                 description="For example, 20 11 2026", default=today,
+                                 required="Enter the date it happened")
+    occurred_time = StringField("Time (optional)", widget=GovTextInput(), filters=[strip],
+                                description="24-hour clock, like 14:30. Leave empty if you do not know it.",
+                                validators=[Length(max=5)])
     text = TextAreaField("What happened", widget=GovTextArea(),
                          description="For ‘Support not appropriate’: the rationale (why support is not "
                                      "appropriate here), at least 40 characters.",
@@ -109,15 +113,30 @@ class EntryForm(Form):
                                description="Only for a support plan. For example: weekly mentoring and a "
                                            "breakfast club place.",
                                validators=[Optional(), Length(max=300)])
-    review_on = DateField("Support plan: review date", widget=GovTextInput(), format="%Y-%m-%d",
-                          description="Only for a support plan. YYYY-MM-DD",
-                          validators=[Optional()])
+    review_on = DateBoxesField("Support plan: review date", subject="Review date of the support plan",
+                               description="Only for a support plan. For example, 15 1 2027")
     not_appropriate_reason = SelectField("Support not appropriate: reason", widget=GovSelect(),
                                          choices=[("", "Only for ‘Support not appropriate’")]
                                          + list(NOT_APPROPRIATE_REASONS), validators=[Optional()])
     police_shareable = BooleanField("Can be seen by the police if the case is shared with them")
     health = BooleanField("This is a health note (never shown to the police)")
     submit = SubmitField("Add to the chronology", widget=GovSubmitInput())
+
+    def validate_occurred_time(self, field):
+        if field.data and parse_time(field.data) is None:
+            raise ValidationError("Enter the time as hours and minutes on the 24-hour clock, like 14:30")
+
+    def occurred(self) -> tuple[datetime, bool]:
+        """When it happened (aware, London) and whether the time was given: without a time, the
+        day's noon (for ordering only; no time is shown)."""
+        given = parse_time(self.occurred_time.data or "")
+        return datetime.combine(self.occurred_on.data, given or time(12, 0), tzinfo=LONDON), given is not None
+
+
+def parse_time(text: str) -> time | None:
+    """HH:MM on the 24-hour clock (also H:MM and HH.MM); None for anything else."""
+    match = re.fullmatch(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])", text.strip(), re.ASCII)
+    return time(int(match[1]), int(match[2])) if match else None
 
 
 class ReasonForm(Form):
@@ -133,8 +152,8 @@ class ActionForm(Form):
     description = TextAreaField("What will be done", widget=GovTextArea(),
                                 validators=[InputRequired("Describe the action"), Length(max=2000)])
     owner = SelectField("Owner", widget=GovSelect(), validators=[InputRequired("Select who owns the action")])
-    due_date = DateField("Due date", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
-                         validators=[InputRequired("Enter a due date, like 2026-12-04")])
+    due_date = DateBoxesField("Due date", subject="Due date", description="For example, 4 12 2026",
+                              required="Enter the date the action is due")
     police_shareable = BooleanField("The police may see this action if the case is shared with them",
                                     widget=GovCheckboxInput())  # chosen, never assumed
     submit = SubmitField("Add action", widget=GovSubmitInput())
@@ -161,8 +180,8 @@ class CaseUpdateForm(VersionedForm):
     status = SelectField("Status", widget=GovSelect(),
                          choices=[(s.value, s.label) for s in (CaseStatus.open, CaseStatus.monitoring)],
                          validators=[Optional()])
-    next_review = DateField("Next review", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
-                            validators=[Optional()])
+    next_review = DateBoxesField("Next review", subject="Date of the next review",
+                                 description="For example, 15 1 2027")
     reason = StringField("Reason for the change (optional)", widget=GovTextInput(), validators=[Length(max=500)])
     police = BooleanField("The police may see a stage or status change if the case is shared with them",
                           widget=GovCheckboxInput())  # chosen, never assumed

@@ -143,8 +143,8 @@ def submit(actor: User, referral: Referral, expected_version: int | None) -> Ref
     referral.submitted_at = utcnow()
     audit.record(actor, "referral_resubmitted" if resubmitted else "referral_submitted", referral,
                  changes={"status": {"from": before, "to": ReferralStatus.submitted}})
-    notify.notify_users([referral.school.named_ewo], f"A referral from {referral.school.name} needs triage",
-                        _link(referral))
+    notify.notify_users([referral.school.named_ewo], "A referral needs triage", _link(referral),
+                        about=referral.pupil)
     db.session.flush()
     return referral
 
@@ -171,8 +171,9 @@ def add_information(actor: User, referral: Referral, text: str) -> ReferralAddit
                                        text=f"The school added information to the referral: {text}"))
     if referral.school.named_ewo is not None:
         notify.notify_users([referral.school.named_ewo],
-                            f"{referral.school.name} added the information you asked for: the referral needs triage"
-                            if answered else "The school added information to a referral", _link(referral))
+                            "The school added the information you asked for: the referral needs triage"
+                            if answered else "The school added information to a referral", _link(referral),
+                            about=referral.pupil)
     db.session.flush()
     return addition
 
@@ -219,10 +220,11 @@ def accept(actor: User, referral: Referral, lead: User, expected_version: int | 
     audit.record(actor, "referral_accepted", referral, changes={"status": {"from": ReferralStatus.submitted,
                                                                               "to": ReferralStatus.accepted}})
     audit.record(actor, "case_opened", case, changes={"lead_id": {"from": None, "to": lead.id}})
-    notify.notify_users([referral.created_by], f"Your referral for {referral.pupil.display_name} was accepted",
-                        f"/cases/{case.id}")
+    notify.notify_users([referral.created_by], "Your referral was accepted", f"/cases/{case.id}",
+                        about=referral.pupil)
     if lead.id != actor.id:
-        notify.notify_users([lead], "You are the lead professional for a new case", f"/cases/{case.id}")
+        notify.notify_users([lead], "You are the lead professional for a new case", f"/cases/{case.id}",
+                            about=referral.pupil)
     db.session.flush()
     return case
 
@@ -232,7 +234,8 @@ def ask_for_information(actor: User, referral: Referral, message: str, expected_
     _triaged(actor, referral, ReferralStatus.more_info, message)
     audit.record(actor, "referral_more_information_requested", referral,
                  changes={"status": {"from": ReferralStatus.submitted, "to": ReferralStatus.more_info}})
-    notify.notify_users([referral.created_by], "More information is needed on a referral", _link(referral))
+    notify.notify_users([referral.created_by], "More information is needed on a referral", _link(referral),
+                        about=referral.pupil)
     db.session.flush()
 
 
@@ -241,7 +244,8 @@ def decline(actor: User, referral: Referral, reason: str, expected_version: int 
     _triaged(actor, referral, ReferralStatus.declined, reason)
     audit.record(actor, "referral_declined", referral,
                  changes={"status": {"from": ReferralStatus.submitted, "to": ReferralStatus.declined}})
-    notify.notify_users([referral.created_by], "A referral was declined – see the reason", _link(referral))
+    notify.notify_users([referral.created_by], "A referral was declined – see the reason", _link(referral),
+                        about=referral.pupil)
     db.session.flush()
 
 

@@ -32,7 +32,7 @@ from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.notifications import notify
 from portal.orgs.models import Organisation, OrgKind, User
-from portal.timeutil import LONDON, as_utc, utcnow
+from portal.timeutil import LONDON, as_utc, today, utcnow
 
 SHAREABLE_KINDS = (OrgKind.social_care, OrgKind.early_help, OrgKind.police, OrgKind.health, OrgKind.school)
 
@@ -160,7 +160,7 @@ def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) 
     text = f"Lead professional changed from {before.name} to {lead.name}."
     _entry(case, actor, "decision", text, police_text=text)
     audit.record(actor, "case_lead_changed", case, changes={"lead_id": {"from": before.id, "to": lead.id}})
-    notify.notify_users([lead], "You are now the lead professional for a case", _link(case))
+    notify.notify_users([lead], "You are now the lead professional for a case", _link(case), about=case.pupil)
     _flush(case)
 
 
@@ -248,7 +248,7 @@ def share(actor: User, case: Case, org: Organisation, reason: str) -> CaseShare:
     _entry(case, actor, "sharing", f"Shared with {org.name}. Reason: {reason}", police_text=None)
     audit.record(actor, "case_shared", case, changes={"shared_with": {"from": None, "to": org.name}},
                  summary=reason[:200])
-    notify.notify_org(org.id, "A case has been shared with your organisation", _link(case))
+    notify.notify_org(org.id, "A case has been shared with your organisation", _link(case), about=case.pupil)
     db.session.flush()
     return item
 
@@ -284,7 +284,7 @@ def check_support_fields(kind: str, occurred_on: date, text: str, support_name: 
         elif len(support_name or "") > 300:
             problems["support_name"] = "Name the support in 300 characters or fewer"
         if review_on is None:
-            problems["review_on"] = "Enter the date the support will be reviewed, like 2027-01-15"
+            problems["review_on"] = "Enter the date the support will be reviewed"
         elif review_on <= occurred_on:
             problems["review_on"] = "The review date must be after the date of the plan"
         elif (review_on - occurred_on).days > 366:
@@ -300,10 +300,12 @@ def check_support_fields(kind: str, occurred_on: date, text: str, support_name: 
 
 def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: str, *,
               police_shareable: bool = False, health: bool = False, support_name: str | None = None,
-              review_on: date | None = None, not_appropriate_reason: str | None = None) -> ChronologyEntry:
+              review_on: date | None = None, not_appropriate_reason: str | None = None,
+              time_given: bool = True) -> ChronologyEntry:
+    """`time_given` False: the person gave only the day (`occurred_at` is its noon, London)."""
     if kind not in MANUAL_KINDS:
         raise Refused("Choose what kind of entry this is.", {"kind": "Select the kind of entry"})
-    if occurred_at > utcnow():
+    if occurred_at > utcnow() and (time_given or occurred_at.astimezone(LONDON).date() > today()):
         raise Refused("The entry cannot be in the future.", {"occurred_at": "Enter a time that has passed"})
     problems = check_support_fields(kind, occurred_at.astimezone(LONDON).date(), text, support_name, review_on,
                                     not_appropriate_reason)
@@ -318,7 +320,7 @@ def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: s
     # theirs; a health note never reaches the police view.
     police = (police_shareable or access.police_see_own_entries(actor)) and not health
     entry = _entry(case, actor, kind, text, police_text=text if police else None, occurred_at=occurred_at,
-                   health=health, **extra)
+                   health=health, time_given=time_given, **extra)
     db.session.flush()
     audit.record(actor, "chronology_entry_added", case, summary=f"{kind} #{entry.id}")
     db.session.flush()
@@ -328,6 +330,7 @@ def add_entry(actor: User, case: Case, kind: str, occurred_at: datetime, text: s
 def correct_entry(actor: User, entry: ChronologyEntry, text: str) -> ChronologyEntry:
     # A correction reaches whoever read the entry it corrects, in the corrector's own words.
     correction = ChronologyEntry(case_id=entry.case_id, kind="correction", occurred_at=entry.occurred_at,
+                                 time_given=entry.time_given,
                                  author_id=actor.id, organisation_id=actor.organisation_id, text=text,
                                  police_text=text if entry.police_shareable and not entry.health else None,
                                  corrects_id=entry.id, health=entry.health)
@@ -405,10 +408,10 @@ def add_action(actor: User, case: Case, description: str, due: date, *, owner_us
            occurred_at=occurred_at)
     audit.record(actor, "action_added", action, summary=summary)
     if owner_user:
-        notify.notify_users([owner_user], note, _link(case) + "#actions")
+        notify.notify_users([owner_user], note, _link(case) + "#actions", about=case.pupil)
     else:
         assert owner_org is not None  # exactly one owner: refused above otherwise
-        notify.notify_org(owner_org.id, note, _link(case) + "#actions")
+        notify.notify_org(owner_org.id, note, _link(case) + "#actions", about=case.pupil)
     db.session.flush()
     return action
 
@@ -458,10 +461,12 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
     _entry(case, actor, "action", text, police_text=text if action.police_shareable else None)
     audit.record(actor, "action_reassigned", action, changes={"owner": {"from": before, "to": after}})
     if owner_user:
-        notify.notify_users([owner_user], "An action was assigned to you", _link(case) + "#actions")
+        notify.notify_users([owner_user], "An action was assigned to you", _link(case) + "#actions",
+                            about=case.pupil)
     else:
         assert owner_org is not None  # exactly one owner: refused above otherwise
-        notify.notify_org(owner_org.id, "An action was assigned to your agency", _link(case) + "#actions")
+        notify.notify_org(owner_org.id, "An action was assigned to your agency", _link(case) + "#actions",
+                          about=case.pupil)
     _flush(action)
 
 

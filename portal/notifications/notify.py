@@ -16,18 +16,26 @@ from portal.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 
-def notify_users(users, text: str, link: str) -> None:
-    """Add notifications (and e-mails) in the current transaction. No case detail is put in
-    an e-mail: only that there is something to look at, and the link."""
+def child_label(pupil) -> str:
+    """How an in-app notification names the child it is about: "Amelia Brown (Demo Primary)"."""
+    return f"{pupil.display_name} ({pupil.school.name})"
+
+
+def notify_users(users, text: str, link: str, *, about=None) -> None:
+    """Add notifications (and e-mails) in the current transaction. `text` says what happened
+    without naming anyone; `about` (a pupil) names the child and school in the app only
+    ("Truancy sweep follow-up: Amelia Brown (Demo Primary)"), behind the sign-in. No child or
+    case detail is put in an e-mail: only that there is something to look at, and the link."""
+    shown = f"{text}: {child_label(about)}" if about is not None else text
     for user in {u.id: u for u in users if u is not None and u.active}.values():
-        db.session.add(Notification(user_id=user.id, text=text[:300], link=link))
+        db.session.add(Notification(user_id=user.id, text=shown[:300], link=link))
         db.session.add(OutboxEmail(to=user.email, subject="Attendance Partnership Portal: " + text[:150],
                                    body=f"{text}\n\nSign in to see it: {link}\n"))
 
 
-def notify_org(org_id: int, text: str, link: str) -> None:
+def notify_org(org_id: int, text: str, link: str, *, about=None) -> None:
     members = db.session.scalars(select(User).where(User.organisation_id == org_id, User.active.is_(True)))
-    notify_users(list(members), text, link)
+    notify_users(list(members), text, link, about=about)
 
 
 def send_outbox() -> int:

@@ -105,7 +105,7 @@ def record_decision(actor: User, item: AgendaItem, decision: str, rationale: str
                        owner_org=spec.get("owner_org"), panel_decision_id=record.id, occurred_at=now)
         if case.lead_id != actor.id:
             notify.notify_users([case.lead], "The attendance panel recorded a decision on your case",
-                                f"/cases/{case.id}")
+                                f"/cases/{case.id}", about=case.pupil)
         db.session.flush()
         return record
     except StaleDataError:

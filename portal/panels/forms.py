@@ -8,7 +8,7 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from portal.forms import Form, strip
+from portal.forms import DateBoxesField, Form, strip
 from portal.panels.rules import NOT_LISTABLE, SLOT_RANGE
 from portal.params import MAX_ID
 
@@ -18,8 +18,8 @@ class VersionedForm(Form):
 
 
 class ScheduleForm(Form):
-    day = StringField("Date", widget=GovTextInput(), filters=[strip], description="For example, 2026-12-04",
-                      validators=[InputRequired("Enter the date of the meeting")])
+    day = DateBoxesField("Date", subject="Date of the meeting", description="For example, 4 12 2026",
+                         required="Enter the date of the meeting")
     start = StringField("Start time", widget=GovTextInput(), filters=[strip],
                         description="24-hour clock, for example 10:00",
                         validators=[InputRequired("Enter the time the meeting starts")])
@@ -30,12 +30,6 @@ class ScheduleForm(Form):
     chair_id = SelectField("Chair", widget=GovSelect(), validators=[Optional()])
     notes = TextAreaField("Notes for members", widget=GovTextArea(), validators=[Length(max=2000)])
     submit = SubmitField("Schedule the meeting", widget=GovSubmitInput())
-
-    def validate_day(self, field):
-        try:
-            datetime.strptime(field.data, "%Y-%m-%d")
-        except (TypeError, ValueError):
-            raise ValidationError("Enter the date as year-month-day, like 2026-12-04") from None
 
     def validate_start(self, field):
         try:

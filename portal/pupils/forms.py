@@ -1,42 +1,12 @@
-from datetime import date
-
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovDateInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from portal import timeutil
-from portal.forms import Form, strip
-from portal.params import to_int
+from portal.forms import DateBoxesField, Form, strip
 from portal.pupils.models import COHORT_FLAGS, year_label
 
 YEAR_CHOICES = [(str(y), year_label(y)) for y in range(-2, 15)]
-
-
-class GovDateField(DateField):
-    """A date in three boxes (day, month, year) that never fails on odd input."""
-
-    def __init__(self, label, message: str, past_only: bool = True, **kwargs):
-        super().__init__(label, widget=GovDateInput(), format="%d %m %Y", **kwargs)
-        self.message = message
-        self.past_only = past_only  # else any date from 1990 to 2199 (term dates, closure days)
-
-    def process_formdata(self, valuelist):
-        parts = [str(v).strip() for v in (valuelist or [])][:3]
-        parts += [""] * (3 - len(parts))
-        self.raw_data = parts
-        self.data = None
-        if not any(parts):
-            return
-        try:
-            day, month, year = (to_int(p, min=1, max=9999) for p in parts)
-            if None in (day, month, year):
-                raise ValueError  # not ASCII digits, or a 25-digit year date() cannot take
-            self.data = date(year, month, day)
-            if self.data.year < 1990 or (self.past_only and self.data >= timeutil.today()) or self.data.year >= 2200:
-                raise ValueError
-        except ValueError:
-            raise ValidationError(self.message) from None
 
 
 class PupilForm(Form):
@@ -48,8 +18,7 @@ class PupilForm(Form):
                                      validators=[Optional(), Length(max=100)])
     preferred_surname = StringField("Preferred surname (optional)", widget=GovTextInput(), filters=[strip],
                                     validators=[Optional(), Length(max=100)])
-    date_of_birth = GovDateField("Date of birth", "Date of birth must be a real date in the past, like 14 3 2017",
-                                 validators=[InputRequired("Enter the pupil's date of birth")])
+    date_of_birth = DateBoxesField("Date of birth", when="past", required="Enter the pupil's date of birth")
     nc_year = SelectField("Year group", widget=GovSelect(), choices=YEAR_CHOICES,
                           validators=[InputRequired("Select the year group")])
     address = StringField("Address", widget=GovTextInput(), filters=[strip], validators=[Length(max=300)])

@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -9,7 +11,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -19,30 +20,21 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from portal import timeutil
 from portal.cases.forms import VersionedForm
-from portal.forms import Form, strip
-from portal.pupils.forms import GovDateField
+from portal.forms import DateBoxesField, Form, strip
 from portal.sweeps.models import ACCOMPANIED, CONTACT_OUTCOMES, EXCLUSION, OUTCOMES
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H%M"]
 
 
-def _sweep_day_in_range(form, field):
-    """A sweep is recorded around when it happens: within a few years back, a year ahead."""
-    from datetime import date, timedelta
-
-    if field.data is not None and not date(2000, 1, 1) <= field.data <= timeutil.today() + timedelta(days=366):
-        raise ValidationError("Enter a date from 2000 to a year from now")
-
-
 class SweepForm(Form):
-    held_on = DateField("Date", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
-                        validators=[InputRequired("Enter the date of the sweep, like 2026-12-03"),
-                                    _sweep_day_in_range])
+    held_on = DateBoxesField("Date", subject="Date of the sweep", description="For example, 3 12 2026",
+                             required="Enter the date of the sweep", earliest=date(2000, 1, 1),
+                             latest=lambda: timeutil.today() + timedelta(days=366))
     starts_at = TimeField("Start time", widget=GovTextInput(), format=TIME_FORMATS,
                           description="24-hour clock, like 09:30",
                           validators=[InputRequired("Enter the start time, like 09:30")])
@@ -73,9 +65,9 @@ class EncounterForm(Form):
                            validators=[InputRequired("Enter the child's first name (as given)"), Length(max=100)])
     surname = StringField("Child's surname", widget=GovTextInput(), filters=[strip],
                           validators=[InputRequired("Enter the child's surname (as given)"), Length(max=100)])
-    date_of_birth = GovDateField("Date of birth", "Enter the date of birth as day, month and year, like 27 3 2013",
-                              description="As given, for example 27 3 2013. Leave blank if not known and give an age.",
-                              validators=[Optional()])
+    date_of_birth = DateBoxesField("Date of birth", when="past",
+                                   description="As given, for example 27 3 2013. Leave blank if not known and give "
+                                               "an age.")
     age = IntegerField("Or age", widget=GovTextInput(), description="If the date of birth is not known",
                        validators=[Optional(), NumberRange(4, 18, "Enter an age between 4 and 18")])
     school = SelectField("School, as given", widget=GovSelect(), validators=[InputRequired("Select the school")])
@@ -108,8 +100,7 @@ class MatchSearchForm(Form):
 
     name = StringField("Name", widget=GovTextInput(), filters=[strip], validators=[Length(max=100)],
                        description="First name and surname, or the start of them. Not a UPN.")
-    born = GovDateField("Date of birth", "Enter the date of birth as day, month and year, like 27 3 2013",
-                        description="For example, 27 3 2013", validators=[Optional()])
+    born = DateBoxesField("Date of birth", when="past", description="For example, 27 3 2013")
     age = StringField("Or age", widget=GovTextInput(), filters=[strip], validators=[Length(max=3)],
                       description="If the date of birth is not known")
 

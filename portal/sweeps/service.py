@@ -354,12 +354,12 @@ def confirm_match(actor: User, encounter: Encounter, pupil: Pupil, expected_vers
                                    police_text=text if access.police_see_own_entries(actor) else None,
                                    occurred_at=encounter.seen_at)
         notify.notify_users([case.lead], "A truancy sweep encounter was added to a case you lead",
-                            f"/cases/{case.id}#chronology")
+                            f"/cases/{case.id}#chronology", about=pupil)
     link = f"/follow-ups/{follow_up.id}"
-    notify.notify_org(school.id, "A pupil was found out of school in a truancy sweep: contact the parent or "
-                                 "carer by the next school day", link)
+    notify.notify_org(school.id, "Found out of school in a truancy sweep: contact the parent or carer by the next "
+                                 "school day", link, about=pupil)
     if school.named_ewo is not None:
-        notify.notify_users([school.named_ewo], "A truancy sweep follow-up for one of your schools", link)
+        notify.notify_users([school.named_ewo], "Truancy sweep follow-up", link, about=pupil)
     audit.record(actor, "encounter_matched", encounter,
                  changes={"match_status": {"from": before, "to": MatchStatus.matched},
                           "pupil_id": {"from": None, "to": pupil.id}})

@@ -15,7 +15,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -27,7 +26,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from portal.forms import Form, strip
+from portal.forms import DateBoxesField, Form, strip
 from portal.tsm.models import NextStep
 from portal.tsm.service import NOTE_MAX
 
@@ -38,8 +37,8 @@ class VersionedForm(Form):
 
 class BookForm(Form):
     school_id = SelectField("School", widget=GovSelect(), validators=[InputRequired("Select the school")])
-    day = StringField("Date", widget=GovTextInput(), filters=[strip], description="For example, 2026-12-04",
-                      validators=[InputRequired("Enter the date of the meeting")])
+    day = DateBoxesField("Date", subject="Date of the meeting", description="For example, 4 12 2026",
+                         required="Enter the date of the meeting")
     start = StringField("Start time", widget=GovTextInput(), filters=[strip],
                         description="24-hour clock, for example 10:00",
                         validators=[InputRequired("Enter the time the meeting starts")])
@@ -53,12 +52,6 @@ class BookForm(Form):
                                    description="They see the cohort figures and items, and a pupil's item only "
                                                "when the pupil's case is shared with them.")
     submit = SubmitField("Book the meeting", widget=GovSubmitInput())
-
-    def validate_day(self, field):
-        try:
-            datetime.strptime(field.data, "%Y-%m-%d")
-        except (TypeError, ValueError):
-            raise ValidationError("Enter the date as year-month-day, like 2026-12-04") from None
 
     def validate_start(self, field):
         try:
@@ -77,8 +70,7 @@ class ItemForm(VersionedForm):
                            validators=[InputRequired("Select the agreed next step")])
     owner = SelectField("Owner", widget=GovSelect(), validators=[Optional()],
                         description="A person or an organisation (not needed for no further action)")
-    due_date = DateField("Due date", widget=GovTextInput(), format="%Y-%m-%d", description="YYYY-MM-DD",
-                         validators=[Optional()])
+    due_date = DateBoxesField("Due date", subject="Due date", description="For example, 4 12 2026")
     note = TextAreaField("Note", widget=GovTextArea(), filters=[strip], validators=[Length(max=NOTE_MAX)],
                          description="What was discussed: the barriers and the reason for the step. A referral "
                                      "to the EWO is pre-filled with it.")

@@ -127,7 +127,7 @@ def _check_item(meeting: SupportMeeting, data: dict[str, Any], cohorts: dict[str
             problems["owner"] = "Select who owns the step: a person or an organisation"
         due = data.get("due_date")
         if due is None:
-            problems["due_date"] = "Enter the date the step is due, like 2026-12-18"
+            problems["due_date"] = "Enter the date the step is due"
         elif due < meeting_day(meeting):
             problems["due_date"] = "The due date cannot be before the meeting"
     if len(data.get("note") or "") > NOTE_MAX:
@@ -157,9 +157,9 @@ def _notify_owner(item: TsmItem, meeting: SupportMeeting) -> None:
     text = (f"A Targeting Support Meeting ({meeting.school.name}) gave you an action, due "
             f"{day_label(item.due_date)}") if item.due_date else ""
     if item.owner_user_id is not None:
-        notify.notify_users([db.session.get(User, item.owner_user_id)], text, "/actions")
+        notify.notify_users([db.session.get(User, item.owner_user_id)], text, "/actions", about=item.pupil)
     elif item.owner_org_id is not None:
-        notify.notify_org(item.owner_org_id, text, "/actions")
+        notify.notify_org(item.owner_org_id, text, "/actions", about=item.pupil)
 
 
 def record_item(actor: User, meeting: SupportMeeting, data: dict[str, Any], cohorts: dict[str, str]) -> TsmItem:

@@ -26,6 +26,7 @@ from tests.cases.test_views import (
     update_form,
 )
 from tests.factories import make_pupil
+from tests.pages import date_boxes
 
 
 @pytest.fixture(autouse=True)
@@ -114,7 +115,7 @@ def test_an_action_reaches_the_police_only_when_chosen(app, world, pupil):
                                ("Include in the patrol briefing", {"action-police_shareable": "y"})):
         response = ewo.post(f"/cases/{case.id}/actions", data={
             "action-csrf_token": ewo.token(), "action-description": description,
-            "action-owner": f"org:{world.police_org.id}", "action-due_date": (TODAY + timedelta(days=7)).isoformat(),
+            "action-owner": f"org:{world.police_org.id}", "action-due_date": date_boxes(TODAY + timedelta(days=7)),
             **extra})
         assert response.status_code == 303, response.status_code
     shareable = dict(db.session.execute(select(Action.description, Action.police_shareable)

@@ -19,6 +19,7 @@ from portal.cases import referrals, service
 from portal.cases.models import Action, Case, CaseShare, ChronologyEntry, Referral, ReferralAddition, Stage
 from portal.errors import Conflict, Refused
 from portal.extensions import db
+from portal.notifications.notify import child_label
 from portal.notifications.models import Notification, OutboxEmail
 from portal.orgs.models import User
 from portal.timeutil import utcnow
@@ -996,7 +997,7 @@ def test_reassign_action(world, shared_case):
     db.session.expire_all()
     action = db.session.get(Action, action.id)
     assert action.owner_user_id == sc.id and action.owner_org_id is None and action.due_date == date(2026, 12, 18)
-    assert [n.text for n in notifications(sc)] == ["An action was assigned to you"]
+    assert [n.text for n in notifications(sc)] == [f"An action was assigned to you: {child_label(case.pupil)}"]
     assert len(notifications(eh)) == 1  # only the first assignment
     reassigned = entries(case, "action")[-1]
     assert "re-assigned" in reassigned.text and eh.name in reassigned.text and sc.name in reassigned.text
@@ -1013,7 +1014,8 @@ def test_reassign_action(world, shared_case):
     db.session.expire_all()
     action = db.session.get(Action, action.id)
     assert action.owner_org_id == world.police_org.id and action.owner_user_id is None
-    assert [n.text for n in notifications(world.user("police"))] == ["An action was assigned to your agency"]
+    assert [n.text.partition(":")[0] for n in notifications(world.user("police"))] == [
+        "An action was assigned to your agency"]
 
     with pytest.raises(Refused):
         service.reassign_action(ewo, action, action.version)

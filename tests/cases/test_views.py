@@ -24,6 +24,7 @@ from portal.timeutil import LONDON, utcnow
 from tests import clock
 from tests.attendance.helpers import TODAY
 from tests.factories import make_pupil
+from tests.pages import date_boxes
 
 GOOD = {
     "barriers": {"family": "Parental illness"},
@@ -132,7 +133,7 @@ def stage(position: int) -> Stage:
 
 
 def entry_form(client, kind: str, text: str, *, police: bool = False, health: bool = False) -> dict:
-    data = {"entry-csrf_token": client.token(), "entry-kind": kind, "entry-occurred_on": real_today().isoformat(),
+    data = {"entry-csrf_token": client.token(), "entry-kind": kind, "entry-occurred_on": date_boxes(real_today()),
             "entry-text": text}
     if police:
         data["entry-police_shareable"] = "y"
@@ -143,7 +144,7 @@ def entry_form(client, kind: str, text: str, *, police: bool = False, health: bo
 
 def update_form(client, case_id: int, version, *, stage_id="", status="open", next_review="", reason="") -> dict:
     return {"case-csrf_token": client.token(), "case-stage_id": str(stage_id), "case-status": status,
-            "case-next_review": next_review, "case-reason": reason, "case-version": str(version)}
+            "case-next_review": date_boxes(next_review), "case-reason": reason, "case-version": str(version)}
 
 
 def share_with(client, case_id: int, org, reason: str = "Agreed at the panel: early help offer") -> int:
@@ -159,7 +160,7 @@ def add_action_via_page(client, case_id: int, owner: str, description: str, due:
     assert client.get(f"/cases/{case_id}").status_code == 200
     response = client.post(f"/cases/{case_id}/actions", data={
         "action-csrf_token": client.token(), "action-description": description, "action-owner": owner,
-        "action-due_date": due.isoformat()})
+        "action-due_date": date_boxes(due)})
     assert response.status_code == 303, response.status_code
     return db.session.scalar(select(Action.id).where(Action.case_id == case_id, Action.description == description))
 
@@ -530,10 +531,10 @@ def test_school_a_sees_its_case_chronology_filter_and_actions(app, world, scene)
 def test_notifications_are_per_user(app, world, scene):
     ewo = signed_in(app, world.user("ewo"))
     page = text_of(ewo.get("/notifications"))
-    assert "A referral from School A needs triage" in page and "was accepted" not in page
+    assert "A referral needs triage: Alex Able (School A)" in page and "was accepted" not in page
     school = signed_in(app, world.user("school_staff"))
     page = text_of(school.get("/notifications"))
-    assert "Your referral for Alex Able was accepted" in page and "needs triage" not in page
+    assert "Your referral was accepted: Alex Able (School A)" in page and "needs triage" not in page
     assert "An action was assigned to your agency" in page
     for other in ("ewo_b", "school_staff_b", "early_help"):
         page = text_of(signed_in(app, world.user(other)).get("/notifications"))
@@ -730,7 +731,7 @@ def test_formal_and_enforcement_stages_need_logged_support_first(app, world, cas
     review = real_today() + timedelta(weeks=6)
     response = ewo.post(f"/cases/{case.id}/chronology", data={
         **entry_form(ewo, "support_plan", "Agreed with mother at the home visit."),
-        "entry-support_name": "School nurse referral and a morning check-in", "entry-review_on": review.isoformat()})
+        "entry-support_name": "School nurse referral and a morning check-in", "entry-review_on": date_boxes(review)})
     assert response.status_code == 303
     page = ewo.get(f"/cases/{case.id}")
     text = text_of(page)

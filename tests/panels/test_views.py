@@ -15,6 +15,7 @@ from portal.panels import service
 from portal.panels.models import AgendaItem, PanelMeeting
 from portal.timeutil import LONDON, as_utc, utcnow
 from tests.factories import make_pupil
+from tests.pages import date_boxes
 
 
 def signed_in(app, user):
@@ -90,7 +91,7 @@ def publish_with(world, meeting, *cases):
 
 def test_the_chair_schedules_a_meeting_in_london_time(chair, world):
     assert chair.get("/panels/new").status_code == 200
-    response = chair.post_form("/panels/new", {"day": "2027-07-07", "start": "09:30", "place": "",
+    response = chair.post_form("/panels/new", {"day": date_boxes("2027-07-07"), "start": "09:30", "place": "",
                                                "online_link": "https://meet.example/panel"})
     assert response.status_code == 303
     meeting = db.session.scalar(select(PanelMeeting))
@@ -103,14 +104,14 @@ def test_the_chair_schedules_a_meeting_in_london_time(chair, world):
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    ({"day": "31/12/2027", "start": "10:00", "place": "Hall"}, "year-month-day"),
-    ({"day": "2027-02-30", "start": "10:00", "place": "Hall"}, "year-month-day"),
-    ({"day": "2027-02-03", "start": "25:00", "place": "Hall"}, "hours and minutes"),
-    ({"day": "2027-02-03", "start": "10:00", "online_link": "http://meet.example/x"}, "https://"),
-    ({"day": "2027-02-03", "start": "10:00", "online_link": "javascript:alert(1)"}, "https://"),
-    ({"day": "2027-02-03", "start": "10:00"}, "place or an online meeting link"),
-    ({"day": "2020-02-03", "start": "10:00", "place": "Hall"}, "in the future"),
-    ({"day": "", "start": "", "place": "Hall"}, "Enter the date"),
+    ({"day": date_boxes("31/12/2027"), "start": "10:00", "place": "Hall"}, "must include a month and year"),
+    ({"day": date_boxes("2027-02-30"), "start": "10:00", "place": "Hall"}, "Date of the meeting must be a real date"),
+    ({"day": date_boxes("2027-02-03"), "start": "25:00", "place": "Hall"}, "hours and minutes"),
+    ({"day": date_boxes("2027-02-03"), "start": "10:00", "online_link": "http://meet.example/x"}, "https://"),
+    ({"day": date_boxes("2027-02-03"), "start": "10:00", "online_link": "javascript:alert(1)"}, "https://"),
+    ({"day": date_boxes("2027-02-03"), "start": "10:00"}, "place or an online meeting link"),
+    ({"day": date_boxes("2020-02-03"), "start": "10:00", "place": "Hall"}, "in the future"),
+    ({"day": date_boxes(""), "start": "", "place": "Hall"}, "Enter the date"),
 ])
 def test_bad_meeting_details_are_422_not_500(chair, data, message):
     response = chair.post_form("/panels/new", data)
@@ -122,14 +123,15 @@ def test_bad_meeting_details_are_422_not_500(chair, data, message):
 def test_an_la_admin_picks_the_chair(app, world):
     admin = signed_in(app, world.user("la_admin"))
     assert "Select a chair" in admin.get("/panels/new").get_data(as_text=True)
-    assert admin.post_form("/panels/new", {"day": "2027-02-03", "start": "10:00", "place": "Hall"}).status_code == 422
+    assert admin.post_form("/panels/new", {"day": date_boxes("2027-02-03"), "start": "10:00",
+                                           "place": "Hall"}).status_code == 422
     chair = world.user("panel_chair")
-    response = admin.post_form("/panels/new", {"day": "2027-02-03", "start": "10:00", "place": "Hall",
+    response = admin.post_form("/panels/new", {"day": date_boxes("2027-02-03"), "start": "10:00", "place": "Hall",
                                                "chair_id": str(chair.id)})
     assert response.status_code == 303
     assert db.session.scalar(select(PanelMeeting)).chair_id == chair.id
     # the ewo is not a possible chair
-    response = admin.post_form("/panels/new", {"day": "2027-02-04", "start": "10:00", "place": "Hall",
+    response = admin.post_form("/panels/new", {"day": date_boxes("2027-02-04"), "start": "10:00", "place": "Hall",
                                                "chair_id": str(world.user("ewo").id)})
     assert response.status_code == 422
 

@@ -31,6 +31,6 @@ def test_a_date_of_birth_in_one_box_is_refused_with_its_message(client, scene): 
     data = dict(ENCOUNTER, officer_id=str(scene.police.id), school="unknown", date_of_birth="9/3/2014")
     r = client.post_form(f"/sweeps/{scene.sweep.id}/encounters/new", data)
     assert r.status_code == 422
-    assert ('<a href="#date_of_birth">Enter the date of birth as day, month and year, like 27 3 2013</a>'
+    assert ('<a href="#date_of_birth-month">Date of birth must include a month and year</a>'
             in r.get_data(as_text=True))
     assert _encounters() == before

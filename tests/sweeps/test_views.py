@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.sweeps import service
 from portal.sweeps.models import Encounter, FollowUp, Sweep
+from tests.pages import date_boxes
 from tests.sweeps.conftest import record
 
 ENCOUNTER = {"seen_time": "10:45", "location": "Bus station", "forename": "Amir", "surname": "Khan",
@@ -26,11 +27,11 @@ def test_police_plan_a_sweep_and_bad_input_is_422(client, world):
     client.login(police)
     page = client.get("/sweeps/new")
     assert page.status_code == 200
-    bad = client.post_form("/sweeps/new", {"held_on": "tomorrow", "starts_at": "12:00", "ends_at": "09:00",
+    bad = client.post_form("/sweeps/new", {"held_on": date_boxes("tomorrow"), "starts_at": "12:00", "ends_at": "09:00",
                                            "area": "", "lead_id": str(police.id)})
     assert bad.status_code == 422 and "There is a problem" in bad.text
     assert _count(Sweep) == 0
-    ok = client.post_form("/sweeps/new", {"held_on": "2026-11-20", "starts_at": "09:00", "ends_at": "12.30",
+    ok = client.post_form("/sweeps/new", {"held_on": date_boxes("2026-11-20"), "starts_at": "09:00", "ends_at": "12.30",
                                           "area": "Town centre", "lead_id": str(police.id),
                                           "officers": [str(world.user("ewo").id)]})
     assert ok.status_code == 303
@@ -236,7 +237,7 @@ def test_the_lead_edits_the_sweep_versioned_and_others_may_not(client, app, scen
     page = client.get(url)
     assert page.status_code == 200 and 'value="Town centre"' in page.text
     version = scene.sweep.version
-    data = {"held_on": "2026-11-19", "starts_at": "10:00", "ends_at": "13:30", "area": "Retail park",
+    data = {"held_on": date_boxes("2026-11-19"), "starts_at": "10:00", "ends_at": "13:30", "area": "Retail park",
             "lead_id": str(scene.police.id), "officers": [], "agencies": [], "notes": "", "version": str(version)}
     saved = client.post_form(url, data)
     assert saved.status_code == 303
@@ -252,7 +253,8 @@ def test_the_lead_edits_the_sweep_versioned_and_others_may_not(client, app, scen
     record(scene, scene.pupil_a)
     db.session.commit()
     db.session.expire_all()
-    moved = client.post_form(url, dict(data, held_on="2026-11-18", version=str(db.session.get(Sweep, sweep.id).version)))
+    moved = client.post_form(url, dict(data, held_on=date_boxes("2026-11-18"),
+                                       version=str(db.session.get(Sweep, sweep.id).version)))
     assert moved.status_code == 422 and "its date cannot change" in moved.text
 
 

@@ -11,6 +11,7 @@ from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.tsm import service
 from portal.tsm.models import NextStep, TsmActionStatus, TsmItem, TsmStatus
+from tests.pages import date_boxes
 from tests.tsm.conftest import MEETING_DAY, book, record
 
 
@@ -18,6 +19,7 @@ def _item(world, pupil, **over):
     data = {"pupil_id": str(pupil.id), "cohort": "", "discussed": "y", "next_step": "ewo_referral",
             "owner": f"org:{world.school_a.id}", "due_date": "2026-12-02", "note": "Anxious mornings since half-term"}
     data.update(over)
+    data["due_date"] = date_boxes(data["due_date"])
     return data
 
 
