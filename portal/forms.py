@@ -65,6 +65,29 @@ class Callback:
 _PARTS = ("day", "month", "year")
 
 
+def read_date_boxes(valuelist, subject: str) -> tuple[list[str], date | None, str | None, set[str]]:
+    """What a GOV.UK date input posted (day, month, year): the three boxes as typed, the date (None
+    when nothing was typed or it is not a date), the message saying how to fix it, and the boxes at
+    fault. For forms that are not WTForms forms (the panel's decision form); `DateBoxesField` uses it."""
+    parts = [str(v).strip() for v in (valuelist or [])][:3]
+    parts += [""] * (3 - len(parts))
+    if not any(parts):
+        return parts, None, None, set()
+    missing = [name for name, text in zip(_PARTS, parts, strict=True) if not text]
+    if missing:
+        return parts, None, f"{subject} must include a {' and '.join(missing)}", set(missing)
+    day, month, year = (to_int(p, min=0, max=9999) if len(p) <= 4 else None for p in parts)
+    bad = {name for name, n, top in (("day", day, 31), ("month", month, 12)) if n is None or not 1 <= n <= top}
+    if bad:
+        return parts, None, f"{subject} must be a real date", bad
+    if year is None or len(parts[2]) != 4:
+        return parts, None, f"{subject} must be a real date, with a year of 4 numbers like {today().year}", {"year"}
+    try:
+        return parts, date(year, month, day), None, set()  # type: ignore[arg-type]
+    except ValueError:
+        return parts, None, f"{subject} must be a real date", {"day"}
+
+
 class _DateBoxes(GovDateInput):
     """GovDateInput that marks only the boxes at fault (GOV.UK: highlight the missing part),
     asks phones for the number keypad, and shows a saved date without leading zeros."""
@@ -114,29 +137,10 @@ class DateBoxesField(Field):
         return self.data.strftime("%-d %-m %Y") if self.data else ""
 
     def process_formdata(self, valuelist):
-        parts = [str(v).strip() for v in (valuelist or [])][:3]
-        parts += [""] * (3 - len(parts))
-        self.raw_data = parts
-        self.data = None
-        if not any(parts):
-            return
-        missing = [name for name, text in zip(_PARTS, parts, strict=True) if not text]
-        if missing:
-            self.error_parts = set(missing)
-            raise ValidationError(f"{self.subject} must include a {' and '.join(missing)}")
-        day, month, year = (to_int(p, min=0, max=9999) if len(p) <= 4 else None for p in parts)
-        bad = {name for name, n, top in (("day", day, 31), ("month", month, 12)) if n is None or not 1 <= n <= top}
-        if bad:
+        self.raw_data, self.data, message, bad = read_date_boxes(valuelist, self.subject)
+        if message:
             self.error_parts = bad
-            raise ValidationError(f"{self.subject} must be a real date")
-        if year is None or len(parts[2]) != 4:
-            self.error_parts = {"year"}
-            raise ValidationError(f"{self.subject} must be a real date, with a year of 4 numbers like {today().year}")
-        try:
-            self.data = date(year, month, day)
-        except ValueError:
-            self.error_parts = {"day"}
-            raise ValidationError(f"{self.subject} must be a real date") from None
+            raise ValidationError(message)
 
     def pre_validate(self, form):
         if self.process_errors:  # process_formdata's message is already in self.errors

@@ -3,7 +3,7 @@ item by item, each recorded as the panel's decision with its agreed actions. Wit
 chair moves item to item without page reloads; without it every form posts and redirects."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,7 +15,7 @@ from portal.cases import service as cases_service
 from portal.cases.models import Action, Case
 from portal.errors import Refused
 from portal.extensions import db, htmx
-from portal.forms import shows_errors
+from portal.forms import read_date_boxes, shows_errors
 from portal.orgs.models import Organisation, User
 from portal.panels import bp, service
 from portal.panels.decisions import check_decision
@@ -130,30 +130,31 @@ def record_attendance(meeting_id: int):
     return redirect(url_for("panels.run_meeting", meeting_id=meeting_id) + "#attendance", code=303)
 
 
-def _parse_date(text: str) -> date | None | str:
-    """A date, None for an empty field, or "bad" for something that is not YYYY-MM-DD."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        return "bad"
+def _read_date(values: dict, problems: list[tuple[str, str]], key: str, subject: str) -> date | None:
+    """A GOV.UK date input of the decision form: its boxes kept in `values` to show again, a
+    problem of format (naming the boxes at fault) in `problems`; the date, or None."""
+    typed, when, message, bad = read_date_boxes(request.form.getlist(key), subject)
+    values[key] = typed
+    if message:
+        problems.append((key, message))
+        values.setdefault("_bad", {})[key] = sorted(bad, key=("day", "month", "year").index)
+    return when
 
 
-def _parse_decision(case: Case) -> tuple[dict, list[tuple[str, str]], list[dict], list[int]]:
-    """The posted values (to show again), problems of format, the actions and their row numbers."""
+def _parse_decision(case: Case) -> tuple[dict, list[tuple[str, str]], list[dict], list[int], date | None]:
+    """The posted values (to show again), problems of format, the actions, their row numbers and
+    the next review."""
     form = request.form
-    values = {k: form.get(k, "") for k in ["decision", "rationale", "next_review"]
-              + [f"actions-{n}-{f}" for n in range(ACTION_ROWS) for f in ("description", "owner", "due")]}
+    values: dict = {k: form.get(k, "") for k in ["decision", "rationale"]
+                    + [f"actions-{n}-{f}" for n in range(ACTION_ROWS) for f in ("description", "owner")]}
     problems: list[tuple[str, str]] = []
-    if _parse_date(values["next_review"]) == "bad":
-        problems.append(("next_review", "Enter the next review as year-month-day, like 2027-01-15"))
+    next_review = _read_date(values, problems, "next_review", "The next review")
     owners = {value for value, _ in cases_service.action_owner_choices(case)}
     actions, rows = [], []
     for n in range(ACTION_ROWS):
-        description, owner, due_text = (values[f"actions-{n}-{f}"].strip() for f in ("description", "owner", "due"))
-        if not (description or owner or due_text):
+        description, owner = (values[f"actions-{n}-{f}"].strip() for f in ("description", "owner"))
+        due = _read_date(values, problems, f"actions-{n}-due", f"The due date of action {n + 1}")
+        if not (description or owner or any(values[f"actions-{n}-due"])):
             continue  # a blank row
         spec: dict[str, object] = {"description": description, "owner_user": None, "owner_org": None}
         if owner in owners:
@@ -162,13 +163,10 @@ def _parse_decision(case: Case) -> tuple[dict, list[tuple[str, str]], list[dict]
                 spec["owner_user"] = db.session.get(User, int(ident))
             else:
                 spec["owner_org"] = db.session.get(Organisation, int(ident))
-        due = _parse_date(due_text)
-        if due == "bad":
-            problems.append((f"actions-{n}-due", "Enter the due date as year-month-day, like 2027-01-15"))
-        spec["due"] = due if isinstance(due, date) else None
+        spec["due"] = due
         actions.append(spec)
         rows.append(n)
-    return values, problems, actions, rows
+    return values, problems, actions, rows, next_review
 
 
 def _merge(format_problems, refused_problems, rows) -> list[tuple[str, str]]:
@@ -189,10 +187,8 @@ def _merge(format_problems, refused_problems, rows) -> list[tuple[str, str]]:
 def record_decision(meeting_id: int, item_id: int):
     item = access.get_agenda_item_or_404(current_user, meeting_id, item_id, need="manage")
     meeting = item.meeting
-    values, format_problems, actions, rows = _parse_decision(item.case)
+    values, format_problems, actions, rows, next_review = _parse_decision(item.case)
     decision, rationale = values["decision"], values["rationale"]
-    next_review = _parse_date(values["next_review"])
-    next_review = next_review if isinstance(next_review, date) else None
     try:
         if format_problems:
             try:

@@ -12,6 +12,7 @@ from portal.cases.models import Action, ChronologyEntry
 from portal.extensions import db
 from portal.panels import service
 from portal.panels.models import PanelDecision, PanelMember
+from tests.pages import date_boxes
 from tests.panels.test_views import begin, chair, day, make_case, meeting, publish_with, signed_in  # noqa: F401
 
 HX = {"HX-Request": "true", "HX-Target": "run-item"}
@@ -23,11 +24,11 @@ def decisions() -> int:
 
 def form(world, day, **extra):  # noqa: F811
     data = {"decision": "continue_support", "rationale": "Attendance is improving with the support in place.",
-            "next_review": (day + timedelta(days=42)).isoformat(),
+            "next_review": date_boxes(day + timedelta(days=42)),
             "actions-0-description": "Weekly check-in with the family", "actions-0-owner": f"org:{world.school_a.id}",
-            "actions-0-due": (day + timedelta(days=14)).isoformat(),
+            "actions-0-due": date_boxes(day + timedelta(days=14)),
             "actions-1-description": "Home visit", "actions-1-owner": f"org:{world.service.id}",
-            "actions-1-due": (day + timedelta(days=7)).isoformat()}
+            "actions-1-due": date_boxes(day + timedelta(days=7))}
     data.update(extra)
     return data
 
@@ -118,10 +119,15 @@ def test_an_empty_rationale_is_422_and_writes_nothing(chair, world, running, day
     assert response.status_code == 422  # the page checks: error summary, "Error: " title
     assert "Record the rationale for the decision" in response.get_data(as_text=True)
     fragment = chair.post_form(f"/panels/{meeting.id}/items/{first.id}/decision",
-                               form(world, day, rationale="", **{"actions-1-due": "next week"}), headers=HX)
+                               form(world, day, rationale="", **{"actions-1-due": ["14", "", "2027"]}), headers=HX)
     assert fragment.status_code == 422
     html = fragment.get_data(as_text=True)
-    assert "govuk-error-summary" in html and "year-month-day" in html and 'href="#actions-1-due"' in html
+    # a GOV.UK date input: the message says how to fix it, links to the box at fault, and what was typed stays
+    assert "govuk-error-summary" in html and "The due date of action 2 must include a month" in html
+    assert 'href="#actions-1-due-month"' in html
+    assert 'id="actions-1-due-day" name="actions-1-due" type="text" inputmode="numeric" value="14"' in html
+    assert 'govuk-input--width-2 govuk-input--error" id="actions-1-due-month"' in html
+    assert 'govuk-input--width-2" id="actions-1-due-day"' in html  # only the box at fault is marked
     assert decisions() == 0
     assert db.session.scalar(select(func.count()).select_from(Action)) == 0
 
