@@ -139,8 +139,9 @@ def _open_a_case(page: Page, name: str, referral_path: str) -> str:
     expect(page.locator("h1")).to_have_text(f"Triage the referral for {name}")
     page.get_by_role("radio", name="Accept: open a case").check()
     lead = page.get_by_label("Lead professional")
-    expect(lead.locator("option:checked")).to_have_text("Erin Walsh (named EWO)")  # the named EWO by default
-    lead.select_option(label="Erin Walsh (named EWO)")
+    # any practitioner may lead (issue 14.11); the named EWO is chosen by default
+    expect(lead.locator("option:checked")).to_have_text(re.compile(r"^Erin Walsh – Education welfare officer, .+ \(named EWO\)$"))
+    expect(lead.locator("option", has_text="Early help")).not_to_have_count(0)
     _shot(page, "02-triage.png")
     page.get_by_role("button", name="Record the decision").click()
 

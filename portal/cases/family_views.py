@@ -64,8 +64,11 @@ def remove_family_child(case_id: int):
     return _to_family(case)
 
 
-def lead_choices(roles: tuple[str, ...] = access.PRACTITIONER_ROLES) -> list[tuple[str, str]]:
-    return [(str(u.id), f"{u.name} – {access.role_label(u.role)}, {u.organisation.name}")
+def lead_choices(roles: tuple[str, ...] = access.PRACTITIONER_ROLES, named_ewo_id: int | None = None
+                 ) -> list[tuple[str, str]]:
+    """The pick-list of a lead professional: every active practitioner (the school's named EWO marked)."""
+    return [(str(u.id), f"{u.name} – {access.role_label(u.role)}, {u.organisation.name}"
+             + (" (named EWO)" if u.id == named_ewo_id else ""))
             for u in db.session.scalars(access.practitioners(roles))]
 
 

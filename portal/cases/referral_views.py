@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from portal import access, audit
 from portal.cases import bp
 from portal.cases import referrals as service
+from portal.cases.family_views import lead_choices
 from portal.cases.forms import AdditionForm, ReferralForm, TriageForm
 from portal.cases.models import BARRIERS, Case, Referral, ReferralStatus
 from portal.errors import Refused, Saved, reads
@@ -208,19 +209,13 @@ def add_to_referral(referral_id: int):
     return _render_referral(referral, form, False, 422)
 
 
-def _ewo_choices(referral):
-    ewos = db.session.scalars(access.ewos())
-    named = referral.school.named_ewo_id
-    return [(str(u.id), u.name + (" (named EWO)" if u.id == named else "")) for u in ewos]
-
-
 @bp.route("/referrals/<int:referral_id>/triage", methods=["GET", "POST"])
 @access.require("triage")
 @audit.viewing("referral_triage_viewed", "the triage of a referral", ("Referral", "referral_id"))
 def triage_referral(referral_id: int):
     referral = access.get_referral_or_404(current_user, referral_id, need="triage")
     form = TriageForm()
-    form.lead_id.choices = _ewo_choices(referral)
+    form.lead_id.choices = lead_choices(named_ewo_id=referral.school.named_ewo_id)
     if request.method == "GET":
         form.version.data = referral.version
         form.lead_id.data = str(referral.school.named_ewo_id or current_user.id)

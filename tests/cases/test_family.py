@@ -4,7 +4,7 @@ professional); any practitioner as lead; "stepped up to social care" keeps the c
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
 from portal.cases import family
@@ -244,3 +244,27 @@ def test_stepped_up_to_social_care_keeps_the_case_open_with_social_care_as_lead(
     assert other_client.get(f"/cases/{fam.case_a.id}/close").status_code == 200
     page = other_client.get(f"/cases/{fam.case_a.id}").get_data(as_text=True)
     assert "Change the lead professional" in page
+
+
+def test_triage_offers_every_practitioner_and_opens_a_case_led_by_early_help(app, world):
+    """Issue 14.11: the lead professional may be any practitioner, chosen at triage too (it
+    offered EWOs only); a school user or the police cannot be the lead."""
+    from portal.cases import referrals
+    from tests.cases.test_views import GOOD, id_from, signed_in
+
+    staff = world.user("school_staff")
+    referral = referrals.save_draft(staff, make_pupil(world.school_a, "Tia", "Triage"), dict(GOOD))
+    referrals.submit(staff, referral, referral.version)
+    db.session.commit()
+    ewo = signed_in(app, world.user("ewo"))
+    page = ewo.get(f"/referrals/{referral.id}/triage").get_data(as_text=True)
+    early_help = world.user("early_help")
+    assert f'<option value="{early_help.id}">{early_help.name} – Early help' in page
+    assert f'value="{world.user("police").id}"' not in page and f'value="{staff.id}"' not in page
+    refused = ewo.post_form(f"/referrals/{referral.id}/triage", {
+        "decision": "accept", "lead_id": str(staff.id), "message": "", "version": str(referral.version)})
+    assert refused.status_code == 422 and db.session.scalar(select(func.count(Case.id))) == 0
+    response = ewo.post_form(f"/referrals/{referral.id}/triage", {
+        "decision": "accept", "lead_id": str(early_help.id), "message": "", "version": str(referral.version)})
+    case = db.session.get(Case, id_from(response, "/cases/"))
+    assert case.lead_id == early_help.id
