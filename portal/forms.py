@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import Field
 from wtforms.validators import StopValidation, ValidationError
 
-from portal.params import to_int
+from portal.params import read_date_boxes
 from portal.timeutil import today
 
 T = TypeVar("T")
@@ -63,29 +63,6 @@ class Callback:
 # --- dates: the GOV.UK date input (day, month and year boxes), one field for the whole portal ---
 
 _PARTS = ("day", "month", "year")
-
-
-def read_date_boxes(valuelist, subject: str) -> tuple[list[str], date | None, str | None, set[str]]:
-    """What a GOV.UK date input posted (day, month, year): the three boxes as typed, the date (None
-    when nothing was typed or it is not a date), the message saying how to fix it, and the boxes at
-    fault. For forms that are not WTForms forms (the panel's decision form); `DateBoxesField` uses it."""
-    parts = [str(v).strip() for v in (valuelist or [])][:3]
-    parts += [""] * (3 - len(parts))
-    if not any(parts):
-        return parts, None, None, set()
-    missing = [name for name, text in zip(_PARTS, parts, strict=True) if not text]
-    if missing:
-        return parts, None, f"{subject} must include a {' and '.join(missing)}", set(missing)
-    day, month, year = (to_int(p, min=0, max=9999) if len(p) <= 4 else None for p in parts)
-    bad = {name for name, n, top in (("day", day, 31), ("month", month, 12)) if n is None or not 1 <= n <= top}
-    if bad:
-        return parts, None, f"{subject} must be a real date", bad
-    if year is None or len(parts[2]) != 4:
-        return parts, None, f"{subject} must be a real date, with a year of 4 numbers like {today().year}", {"year"}
-    try:
-        return parts, date(year, month, day), None, set()  # type: ignore[arg-type]
-    except ValueError:
-        return parts, None, f"{subject} must be a real date", {"day"}
 
 
 class _DateBoxes(GovDateInput):

@@ -23,7 +23,8 @@ def paginate(stmt, per_page: int = PER_PAGE):
 
 def page_links(pagination) -> dict:
     """Parameters for the govukPagination macro, keeping the query string's other filters."""
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # every value of a key: a GOV.UK date input in a filter sends its day, month and year under one name
+    args = {k: vs for k, vs in request.args.lists() if k != "page" and any(vs)}
     endpoint = request.endpoint
     view_args = dict(request.view_args or {})
 

@@ -87,6 +87,29 @@ def _raw(name: str, kind: str) -> str:
     return (request.args.get(name) or "").strip()
 
 
+def read_date_boxes(valuelist, subject: str) -> tuple[list[str], date | None, str | None, set[str]]:
+    """What a GOV.UK date input posted (day, month, year): the three boxes as typed, the date (None
+    when nothing was typed or it is not a date), the message saying how to fix it, and the boxes at
+    fault. For a hand-written form (the panel's decision form), a filter (`date_arg`) and `forms.DateBoxesField`."""
+    parts = [str(v).strip() for v in (valuelist or [])][:3]
+    parts += [""] * (3 - len(parts))
+    if not any(parts):
+        return parts, None, None, set()
+    missing = [name for name, text in zip(("day", "month", "year"), parts, strict=True) if not text]
+    if missing:
+        return parts, None, f"{subject} must include a {' and '.join(missing)}", set(missing)
+    day, month, year = (to_int(p, min=0, max=9999) if len(p) <= 4 else None for p in parts)
+    bad = {name for name, n, top in (("day", day, 31), ("month", month, 12)) if n is None or not 1 <= n <= top}
+    if bad:
+        return parts, None, f"{subject} must be a real date", bad
+    if year is None or len(parts[2]) != 4:
+        return parts, None, f"{subject} must be a real date, with a year of 4 numbers like {today().year}", {"year"}
+    try:
+        return parts, date(year, month, day), None, set()  # type: ignore[arg-type]
+    except ValueError:
+        return parts, None, f"{subject} must be a real date", {"day"}
+
+
 def int_arg(name: str, *, min: int = 1, max: int = MAX_INT, default: int | None = None,
             clamp: bool = False, errors: dict | None = None, message: str | None = None) -> int | None:
     """The query parameter `name` as a whole number from min to max.
@@ -111,14 +134,25 @@ def int_arg(name: str, *, min: int = 1, max: int = MAX_INT, default: int | None 
 
 
 def date_arg(name: str, *, min: date | None = None, max: date | None = None, default: date | None = None,
-             errors: dict | None = None, message: str | None = None) -> date | None:
-    """The query parameter `name` as a YYYY-MM-DD date from min (2000-01-01) to max (the end
-    of the year ten years from now).
+             errors: dict | None = None, message: str | None = None, subject: str = "The date") -> date | None:
+    """The query parameter `name` as a date from min (2000-01-01) to max (the end of the year ten
+    years from now): written YYYY-MM-DD (a link), or as the day, month and year boxes of a GOV.UK
+    date input (a filter form: `name` three times; its messages name the date by `subject`).
 
     Absent or empty: `default`. Unusable: `default`, and `errors[name]` says why when the view
     passes `errors` (`message` may use {min} and {max}, written like 1 January 2000)."""
     low, high = min or DATE_MIN, max or date_max()
     raw = _raw(name, "date")
+    boxes = request.args.getlist(name)
+    if len(boxes) == 3:
+        _, value, problem, _ = read_date_boxes(boxes, subject)
+        if value is not None and not low <= value <= high:
+            problem = f"{subject} must be between {_long(low)} and {_long(high)}"
+        if problem:
+            if errors is not None:
+                errors[name] = problem
+            return default
+        return value or default
     if not raw:
         return default
     value = to_date(raw, min=low, max=high)

@@ -47,8 +47,8 @@ def list_events():
     object_type = args.get("object_type", "").strip()
     object_id_raw = args.get("object_id", "").strip()
     object_id = int_arg("object_id", errors=errors, message="Object id must be a whole number")
-    date_from = date_arg("from", errors=errors)
-    date_to = date_arg("to", errors=errors)
+    date_from = date_arg("from", errors=errors, subject="The ‘from’ date")
+    date_to = date_arg("to", errors=errors, subject="The ‘to’ date")
     if who:
         like = f"%{who.lower()}%"
         stmt = stmt.where(func.lower(AuditEvent.actor_label).like(like))
@@ -80,5 +80,5 @@ def list_events():
         "audit/list.html", page=page, pages=page_links(page), errors=shows_errors(errors), verbs=verbs, types=types,
         view_verbs=view_verbs, any_view=ANY_VIEW, object_url=object_url,
         filters={"user": who, "verb": verb, "object_type": object_type, "object_id": object_id_raw,
-                 "from": args.get("from", ""), "to": args.get("to", "")},
+                 "from": date_from, "to": date_to},
     ), (422 if errors else 200)

@@ -15,13 +15,13 @@ from portal.cases import service as cases_service
 from portal.cases.models import Action, Case
 from portal.errors import Refused
 from portal.extensions import db, htmx
-from portal.forms import read_date_boxes, shows_errors
+from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
 from portal.panels import bp, service
 from portal.panels.decisions import check_decision
 from portal.panels.models import DECISIONS, AgendaItem, MeetingStatus, PanelDecision, PanelMeeting, PanelMember
 from portal.panels.rules import has_started, start_label
-from portal.params import int_arg, to_int
+from portal.params import int_arg, read_date_boxes, to_int
 
 ACTION_ROWS = 3
 MARKS = (("present", "Present"), ("apologies", "Apologies"), ("absent", "Absent"))

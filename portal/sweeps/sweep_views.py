@@ -168,12 +168,12 @@ def _period() -> tuple[date | None, date | None, list[tuple[str, str]]]:
     values: dict[str, date | None] = {}
     for key in ("from", "to"):
         problems: dict[str, str] = {}
-        value = date_arg(key, errors=problems,
+        value = date_arg(key, errors=problems, subject=f"The ‘{key}’ date",
                          message=f"Enter the ‘{key}’ date like 2026-09-01, from {{min}} to {{max}}")
         if value:
             values[key] = value
         if problems:
-            errors.append((f"#period-{key}", problems[key]))
+            errors.append((f"#{key}-day", problems[key]))
     today = timeutil.today()
     if not request.args.get("from") and "from" not in values:
         _, year = periods(today)
@@ -182,7 +182,7 @@ def _period() -> tuple[date | None, date | None, list[tuple[str, str]]]:
         values["to"] = today
     start, end = values.get("from"), values.get("to")
     if start and end and end < start:
-        errors.append(("#period-to", "The ‘to’ date must be on or after the ‘from’ date"))
+        errors.append(("#to-day", "The ‘to’ date must be on or after the ‘from’ date"))
     return start, end, shows_errors(errors)
 
 
