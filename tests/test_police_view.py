@@ -141,7 +141,7 @@ def scene(world, time_machine) -> Scene:
     sweeps.confirm_match(ewo, encounter, jordan, encounter.version)
 
     cases.close(ewo, db.session.get(type(shared), shared.id), "improved", "Back to 97% since the GP changed the "
-                "inhaler", db.session.get(type(shared), shared.id).version)
+                "inhaler", db.session.get(type(shared), shared.id).version, share_with_police=True)
     return Scene(shared=shared, other=other, meeting=meeting, items=items, sweep=sweep)
 
 
@@ -336,7 +336,7 @@ def test_the_demo_holds_the_invariant_too(app):
     panels.invite_user(chair, meeting, police)
     panels.confirm_confidentiality(police, meeting)
     case = db.session.scalar(select(Case).join(CaseShare).where(CaseShare.organisation_id == police.organisation_id))
-    cases.close(case.lead, case, "improved", "", case.version)
+    cases.close(case.lead, case, "improved", "", case.version, share_with_police=True)
 
     client = app.test_client()
     client.login(police, password="attend-demo-2026")

@@ -378,7 +378,8 @@ def close_case(case_id: int):
                 lead = db.session.get(User, int(form.lead_id.data)) if form.lead_id.data else None
                 service.step_up(current_user, case, lead, text, form.version.data)
             else:
-                service.close(current_user, case, form.reason.data, text, form.version.data)
+                service.close(current_user, case, form.reason.data, text, form.version.data,
+                              share_with_police=bool(form.police.data))
         except Refused as exc:
             db.session.rollback()
             if "lead_id" in exc.problems:

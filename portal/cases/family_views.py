@@ -89,7 +89,7 @@ def change_lead(case_id: int):
         try:
             if lead is None:
                 raise Refused("Select a practitioner.", {"lead_id": "Select a practitioner"})
-            service.set_lead(current_user, case, lead, form.version.data)
+            service.set_lead(current_user, case, lead, form.version.data, share_with_police=bool(form.police.data))
         except Refused as exc:
             db.session.rollback()
             form.lead_id.errors = [*form.lead_id.errors, next(iter(exc.problems.values()), exc.message)

@@ -196,6 +196,8 @@ class CloseForm(VersionedForm):
     lead_id = SelectField("If stepped up to children's social care: the social worker who leads the case now",
                           widget=GovSelect(), validators=[Optional()],
                           description="The case is not closed: it stays open with them as lead professional.")
+    police = BooleanField("The police may see that the case was closed, and why (the reason only), if the case "
+                          "is shared with them", widget=GovCheckboxInput())  # chosen, never assumed
     submit = SubmitField("Close the case", widget=GovSubmitInput(), render_kw={"class": "govuk-button--warning"})
 
 
@@ -220,6 +222,8 @@ class LeadForm(VersionedForm):
     """The case's lead professional: any active practitioner of the partnership (choices set by the view)."""
     lead_id = SelectField("Lead professional", widget=GovSelect(), validators=[InputRequired("Select a practitioner")],
                           description="An education welfare officer, an early help key worker or a social worker.")
+    police = BooleanField("The police may see who leads the case now, if the case is shared with them",
+                          widget=GovCheckboxInput())  # chosen, never assumed
     submit = SubmitField("Change the lead professional", widget=GovSubmitInput())
 
 

@@ -146,7 +146,9 @@ def set_review(actor: User, case: Case, review: date, expected_version: int | No
 
 
 @conflict_on_stale
-def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) -> None:
+def set_lead(actor: User, case: Case, lead: User, expected_version: int | None, *,
+             share_with_police: bool = False) -> None:
+    """The case's lead professional changes; the police see the change only when chosen."""
     _check_version(case, expected_version)
     if case.is_closed:
         raise Refused("The case is closed.")
@@ -158,14 +160,15 @@ def set_lead(actor: User, case: Case, lead: User, expected_version: int | None) 
     before = case.lead
     case.lead_id = lead.id
     text = f"Lead professional changed from {before.name} to {lead.name}."
-    _entry(case, actor, "decision", text, police_text=text)
+    _entry(case, actor, "decision", text, police_text=text if share_with_police else None)
     audit.record(actor, "case_lead_changed", case, changes={"lead_id": {"from": before.id, "to": lead.id}})
     notify.notify_users([lead], "You are now the lead professional for a case", _link(case), about=case.pupil)
     _flush(case)
 
 
 @conflict_on_stale
-def close(actor: User, case: Case, reason: str, text: str, expected_version: int | None) -> None:
+def close(actor: User, case: Case, reason: str, text: str, expected_version: int | None, *,
+          share_with_police: bool = False) -> None:
     _check_version(case, expected_version)
     if case.is_closed:
         raise Refused("The case is already closed.")
@@ -186,10 +189,12 @@ def close(actor: User, case: Case, reason: str, text: str, expected_version: int
     opened = (case.attendance_at_open or {}).get("percent")
     closed = case.attendance_at_close.get("percent")
     label = dict(CLOSURE_REASONS)[reason]
-    # The police read the reason only: no attendance figures, and not the lead's own words.
+    # The police read the reason only (no attendance figures, not the lead's own words), and only
+    # when the person closing the case chose to tell them.
     _entry(case, actor, "decision", f"Case closed: {label}" + (f" – {text}" if text else "")
            + f". Attendance at open {opened if opened is not None else '–'}%, "
-           f"at close {closed if closed is not None else '–'}%.", police_text=f"Case closed: {label}.")
+           f"at close {closed if closed is not None else '–'}%.",
+           police_text=f"Case closed: {label}." if share_with_police else None)
     audit.record(actor, "case_closed", case, changes={"status": {"from": before, "to": CaseStatus.closed},
                                                        "closure_reason": {"from": None, "to": reason}})
     _flush(case)

@@ -142,3 +142,32 @@ def test_a_sweep_encounter_matched_by_an_ewo_is_not_shared_with_the_police(app, 
     db.session.commit()
     shared = police_entries(case.id, "sweep")
     assert len(shared) == 2 and shared.count(None) == 1  # the police officer's own match is theirs to see
+
+
+def test_a_lead_change_and_a_closure_reach_the_police_only_when_chosen(app, world, pupil):
+    """Issue 14.8: the lead change and the closure entries were always in the police view."""
+    case = _case(world, pupil)
+    ewo = signed_in(app, world.user("ewo"))
+    page = ewo.get(f"/cases/{case.id}/lead")
+    assert 'name="police" type="checkbox"' in page.get_data(as_text=True)
+    assert ewo.post_form(f"/cases/{case.id}/lead", {"lead_id": str(world.user("early_help").id),
+                                                    "version": hidden_value(page, "version")}).status_code == 303
+    page = ewo.get(f"/cases/{case.id}/close")
+    assert 'name="police" type="checkbox" value="y" checked' not in page.get_data(as_text=True)
+    assert ewo.post_form(f"/cases/{case.id}/close", {"reason": "improved", "text": "",
+                                                     "version": hidden_value(page, "version")}).status_code == 303
+    db.session.expire_all()
+    decisions = dict(db.session.execute(select(ChronologyEntry.text, ChronologyEntry.police_text).where(
+        ChronologyEntry.case_id == case.id, ChronologyEntry.kind == "decision")).all())
+    assert [t for t in decisions if t.startswith(("Lead professional changed", "Case closed"))] and all(
+        police is None for text, police in decisions.items() if text.startswith(("Lead professional", "Case closed")))
+    police = signed_in(app, world.user("police"))
+    text = text_of(police.get(f"/cases/{case.id}", headers=HX_CHRONOLOGY))
+    assert "Lead professional changed" not in text and "Case closed" not in text
+
+    other = _case(world, make_pupil(world.school_a, "Cal", "Chosen"))
+    service.set_lead(world.user("ewo"), other, world.user("early_help"), other.version, share_with_police=True)
+    service.close(world.user("early_help"), other, "improved", "", other.version, share_with_police=True)
+    db.session.commit()
+    text = text_of(police.get(f"/cases/{other.id}", headers=HX_CHRONOLOGY))
+    assert "Lead professional changed" in text and "Case closed: Attendance improved and sustained." in text

@@ -648,7 +648,8 @@ def test_the_police_read_a_closed_case_without_its_attendance_figures(app, world
                       share_with_police=True)  # chosen (issue 14): the police wording leaves the reason out
     page = ewo.get(f"/cases/{case.id}/close")
     response = ewo.post_form(f"/cases/{case.id}/close", {"reason": "improved", "text": "Back to 97% since the GP "
-                                                         "changed her inhaler", "version": hidden_value(page, "version")})
+                                                         "changed her inhaler", "version": hidden_value(page, "version"),
+                                                         "police": "y"})
     assert response.status_code == 303
 
     full = text_of(ewo.get(f"/cases/{case.id}"))  # the lead keeps the whole record
