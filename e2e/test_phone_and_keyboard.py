@@ -49,8 +49,10 @@ ROLE_PAGES: dict[str, list] = {
 
 
 def _shot(page: Page, name: str) -> None:
+    """A screenshot of the page as the journey sees it, and axe's check of that state (issue 14)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=True)
+    assert_no_axe_violations(page)
 
 
 def _follow(page: Page, pattern: str) -> str | None:
@@ -144,6 +146,7 @@ def test_an_action_is_completed_inline_by_keyboard_alone(browser: Browser, base_
         page.keyboard.press("Enter")
         outcome = page.locator("#actions-table textarea[name=outcome]")
         expect(outcome).to_be_focused()
+        _shot(page, "keyboard-form-open.png")
 
         # Save without an outcome: the error summary takes focus
         _tab_to(page, "a.textContent.trim() === 'Save outcome'")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.axe import assert_no_axe_violations
 from e2e.conftest import ACTION_TIMEOUT_MS, login
 
 SHOTS = Path("/tmp/e2e-more-info")
@@ -35,8 +36,10 @@ ANSWER = "Bus escort offered on 20 November and refused by dad; letters sent 4 a
 
 
 def _shot(page: Page, name: str) -> None:
+    """A screenshot of the page as the journey sees it, and axe's check of that state (issue 14)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=True)
+    assert_no_axe_violations(page)
 
 
 def _signed_in(browser: Browser, base_url: str, email: str) -> Page:
@@ -109,6 +112,7 @@ def _refer(page: Page) -> tuple[str, str, str]:
     expect(page).to_have_url(re.compile(r"/referrals/\d+$"))
     _flash(page, "The referral has been sent")
     expect(page.locator("main .govuk-tag").first).to_have_text("Awaiting triage")
+    _shot(page, "02b-sent.png")
     return name, pupil_path, _path(page)
 
 
@@ -154,11 +158,13 @@ def _triage_into_a_case(page: Page, name: str, referral_path: str) -> str:
     _shot(page, "04-back-in-the-queue.png")
     page.get_by_role("button", name="Triage this referral").click()
     expect(page.locator("h1")).to_have_text(f"Triage the referral for {name}")
+    _shot(page, "05-triage.png")
     page.get_by_role("radio", name="Accept: open a case").check()
     page.get_by_role("button", name="Record the decision").click()
     expect(page).to_have_url(re.compile(r"/cases/\d+$"))
     expect(page.locator("h1")).to_have_text(f"Case: {name}")
     _flash(page, "a case opened")
+    _shot(page, "06-case.png")
     return _path(page)
 
 

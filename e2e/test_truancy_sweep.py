@@ -19,6 +19,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.axe import assert_no_axe_violations
 from e2e.conftest import ACTION_TIMEOUT_MS, login
 
 SHOTS = Path("/tmp/e2e-sweeps")
@@ -33,8 +34,10 @@ MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", 
 
 
 def _shot(page: Page, name: str) -> None:
+    """A screenshot of the page as the journey sees it, and axe's check of that state (issue 14)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=True)
+    assert_no_axe_violations(page)
 
 
 def _phone(browser: Browser, base_url: str, email: str) -> Page:
