@@ -45,6 +45,7 @@ ROLE_PAGES: dict[str, list] = {
     "panelchair@demo.test": ["/", "/panels", ("link", r"/panels/\d+"), ("link", r"/panels/\d+/run"),
                              "/attendance-picture"],
     "earlyhelp@demo.test": ["/", "/cases", ("link", r"/cases/\d+"), "/actions"],
+    "health@demo.test": ["/", "/cases", ("link", r"/cases/\d+"), "/actions"],
 }
 
 
@@ -97,6 +98,29 @@ def test_main_pages_fit_a_phone_and_pass_axe(browser: Browser, base_url: str, em
                     problems.append(f"at {size} px: {exc}")
         assert visited >= len(ROLE_PAGES[email]) - 1
         assert not problems, "\n".join(problems)
+    finally:
+        context.close()
+
+
+def test_the_pupil_pages_table_does_not_overlap_the_threshold_panel(browser: Browser, base_url: str):
+    """Issue 14.19: at 1280 px the attendance table ran under the penalty-threshold panel."""
+    context = browser.new_context(base_url=base_url, viewport={"width": DESKTOP, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
+    try:
+        login(page, base_url, "ewo@demo.test")
+        page.goto(f"{base_url}/cases")
+        case = _follow(page, r"/cases/\d+")
+        assert case
+        page.goto(f"{base_url}{case}")
+        pupil = _follow(page, r"/pupils/\d+")
+        assert pupil
+        page.goto(f"{base_url}{pupil}")
+        table = page.locator(".app-summary-column table").first.bounding_box()
+        panel = page.get_by_role("heading", name="Penalty notice threshold").bounding_box()
+        assert table and panel
+        assert table["x"] + table["width"] <= panel["x"], (table, panel)  # side by side, apart
+        assert page_width(page) <= DESKTOP
     finally:
         context.close()
 
