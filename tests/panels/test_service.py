@@ -834,7 +834,7 @@ def test_a_decision_recorded_meanwhile_in_another_session_is_a_conflict(world, h
 
 
 def test_agency_of_another_kind_is_still_a_valid_agency_owner_when_shared(world, heard, day):
-    health = make_org(OrgKind.health, "School Nursing")
+    health = make_org(OrgKind.health, "Community Paediatrics")
     share(world, heard.case, health)
     service.record_decision(world.user("panel_chair"), heard, "continue_support", "Health input needed",
                             day + timedelta(weeks=6), [{"description": "Nurse review", "owner_org": health,
