@@ -58,7 +58,8 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
     states migration: `closures=False` for a database of that day)."""
     ewo, school = world.user("ewo"), world.school_a
     pupil = make_pupil(school)
-    referral = Referral(pupil_id=pupil.id, school_id=school.id, created_by_id=world.user("school_staff").id)
+    referral = Referral(pupil_id=pupil.id, school_id=school.id, created_by_id=world.user("school_staff").id,
+                        consent="given", urgency="routine", safeguarding_concern=False)  # NOT NULL before 0018_refs
     case = Case(pupil_id=pupil.id, lead_id=ewo.id)
     meeting = PanelMeeting(held_at=datetime(2026, 12, 10, 14, tzinfo=timezone.utc),
                            chair_id=world.user("panel_chair").id)

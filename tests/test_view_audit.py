@@ -29,6 +29,7 @@ ROLE_USERS = list(access.ROLES)
 # (the match search needs a name with a date of birth or an age).
 SEARCHES = {
     "pupils.search": lambda p: f"q={p.legal_surname}",
+    "panels.search_cases": lambda p: f"q={p.legal_surname}",
     "sweeps.match_encounter": lambda p: (f"name={p.legal_surname}&born={p.date_of_birth.day}"
                                          f"&born={p.date_of_birth.month}&born={p.date_of_birth.year}"),
 }

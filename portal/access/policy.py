@@ -52,7 +52,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_cases": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, POLICE, LA_ADMIN}),
     # The lead side of a case: its lead professional (any practitioner: `roles.PRACTITIONER_ROLES`),
     # the EWO serving the pupil's school, or the LA (`access.cases.can_lead`).
-    "lead_cases": frozenset({EWO, EARLY_HELP, SOCIAL_CARE, LA_ADMIN}),
+    "lead_cases": frozenset({EWO, EARLY_HELP, HEALTH, SOCIAL_CARE, LA_ADMIN}),
     # Who may add an agreed action to a case they can see: the lead side, the school and the
     # agencies working with the family (the police record theirs as chronology entries).
     "add_action": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, LA_ADMIN}),

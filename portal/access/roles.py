@@ -14,8 +14,9 @@ LA_ADMIN = "la_admin"
 ROLES = (SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, POLICE, PANEL_CHAIR, LA_ADMIN)
 ALL_ROLES = frozenset(ROLES)
 AGENCY_ROLES = (SOCIAL_CARE, EARLY_HELP, HEALTH, POLICE)
-# The partnership's practitioners: any of them may be a case's lead professional (issue 14.11).
-PRACTITIONER_ROLES = (EWO, EARLY_HELP, SOCIAL_CARE)
+# The partnership's practitioners: any of them may be a case's lead professional (issue 14.11;
+# a school nurse may lead as early help's key worker may: health has early help's view, 14.12).
+PRACTITIONER_ROLES = (EWO, EARLY_HELP, HEALTH, SOCIAL_CARE)
 
 ROLE_LABELS = {
     SCHOOL_STAFF: "School staff",

@@ -221,7 +221,8 @@ class DocumentForm(Form):
 class LeadForm(VersionedForm):
     """The case's lead professional: any active practitioner of the partnership (choices set by the view)."""
     lead_id = SelectField("Lead professional", widget=GovSelect(), validators=[InputRequired("Select a practitioner")],
-                          description="An education welfare officer, an early help key worker or a social worker.")
+                          description="An education welfare officer, an early help key worker, a school nurse or "
+                                      "a social worker.")
     police = BooleanField("The police may see who leads the case now, if the case is shared with them",
                           widget=GovCheckboxInput())  # chosen, never assumed
     submit = SubmitField("Change the lead professional", widget=GovSubmitInput())

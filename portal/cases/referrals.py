@@ -197,7 +197,8 @@ def accept(actor: User, referral: Referral, lead: User, expected_version: int | 
     _check_version(referral, expected_version)
     if not access.may_lead_cases(lead):
         raise Refused("The lead professional must be an active practitioner of the partnership.",
-                      {"lead_id": "Select an education welfare officer, an early help key worker or a social worker"})
+                      {"lead_id": "Select an education welfare officer, an early help key worker, a school nurse "
+                                  "or a social worker"})
     _triaged(actor, referral, ReferralStatus.accepted, "")
     first_stage = db.session.scalar(select(Stage).where(Stage.level == "support").order_by(Stage.position.desc())
                                     .where(Stage.position <= 5))

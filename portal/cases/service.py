@@ -154,7 +154,8 @@ def set_lead(actor: User, case: Case, lead: User, expected_version: int | None, 
         raise Refused("The case is closed.")
     if not access.may_lead_cases(lead):
         raise Refused("The lead professional must be an active practitioner: an education welfare officer, "
-                      "an early help key worker or a social worker.", {"lead_id": "Select a practitioner"})
+                      "an early help key worker, a school nurse or a social worker.",
+                      {"lead_id": "Select a practitioner"})
     if lead.id == case.lead_id:
         raise Refused(f"{lead.name} already leads the case.", {"lead_id": "Select another practitioner"})
     before = case.lead

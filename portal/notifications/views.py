@@ -5,7 +5,7 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select, update
 
-from portal import access
+from portal import access, audit
 from portal.extensions import db
 from portal.notifications import bp
 from portal.notifications.models import Notification, OutboxEmail
@@ -15,6 +15,7 @@ from portal.timeutil import utcnow
 
 @bp.route("/notifications")
 @access.require("use_portal")
+@audit.viewing("notifications_viewed", "their notifications (which name children)")
 def list_notifications():
     page = paginate(select(Notification).where(Notification.user_id == current_user.id)
                     .order_by(Notification.created_at.desc(), Notification.id.desc()))

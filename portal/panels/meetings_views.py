@@ -180,7 +180,7 @@ def _case_search(meeting: PanelMeeting, q: str, chosen: int | None = None) -> di
 @bp.route("/panels/<int:meeting_id>/agenda/case-search")
 @access.require("run_panels")
 @audit.viewing("agenda_case_search", "a search for cases to add to an agenda", ("PanelMeeting", "meeting_id"),
-               terms=("q",), only_with_terms=True)
+               terms=("q",))  # without words it is the meeting page, whose agenda names children
 def search_cases(meeting_id: int):
     """Active search (htmx: the results only) or, without JavaScript, the meeting page with them."""
     meeting = access.get_meeting_or_404(current_user, meeting_id, need="manage")
