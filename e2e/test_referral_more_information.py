@@ -20,7 +20,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.axe import assert_no_axe_violations
-from e2e.conftest import ACTION_TIMEOUT_MS, login
+from e2e.conftest import ACTION_TIMEOUT_MS, login, open_from_navigation
 
 SHOTS = Path("/tmp/e2e-more-info")
 SCHOOL = "school@demo.test"
@@ -52,7 +52,7 @@ def _signed_in(browser: Browser, base_url: str, email: str) -> Page:
 
 
 def _nav(page: Page, name: str) -> None:
-    page.locator(".govuk-service-navigation__list").get_by_role("link", name=name, exact=True).click()
+    open_from_navigation(page, name)
 
 
 def _flash(page: Page, text: str) -> None:
