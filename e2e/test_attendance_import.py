@@ -180,9 +180,11 @@ def test_active_search_finds_a_sample_pupil_and_opens_their_page(page: Page, bas
     register = page.locator("table.app-register")
     expect(register).to_be_visible()
     label = f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"  # e.g. "Fri 20 Nov"
-    mark = register.locator(f"abbr[title^='{label} {first['session']}:']")
+    # each mark says what it is in words, without hover (issue 14.21): "Fri 20 Nov AM: /, Present (AM)"
+    mark = register.locator("td.app-register__mark").filter(
+        has=page.locator(".govuk-visually-hidden", has_text=f"{label} {first['session']}: "))
     expect(mark).to_have_count(1)
-    assert mark.inner_text().strip(), "the register cell for the sample's date is empty"
+    assert mark.locator("[aria-hidden=true]").first.inner_text().strip(), "the register cell is empty"
     _shot(page, "pupil.png")
 
 
