@@ -198,7 +198,7 @@ class CloseForm(VersionedForm):
                           description="The case is not closed: it stays open with them as lead professional.")
     police = BooleanField("The police may see that the case was closed, and why (the reason only), if the case "
                           "is shared with them", widget=GovCheckboxInput())  # chosen, never assumed
-    submit = SubmitField("Close the case", widget=GovSubmitInput(), render_kw={"class": "govuk-button--warning"})
+    submit = SubmitField("Close the case", widget=GovSubmitInput())  # red: the template gives it govuk-button--warning
 
 
 class DocumentForm(Form):

@@ -50,7 +50,7 @@ class AddItemForm(VersionedForm):
 class RemoveItemForm(VersionedForm):
     reason = TextAreaField("Why is the case removed from the agenda?", widget=GovTextArea(), filters=[strip],
                            validators=[InputRequired("Enter the reason for removing the case"), Length(max=2000)])
-    submit = SubmitField("Remove the case", widget=GovSubmitInput(), render_kw={"class": "govuk-button--warning"})
+    submit = SubmitField("Remove the case", widget=GovSubmitInput())  # red: the template gives it govuk-button--warning
 
 
 class SlotForm(VersionedForm):

@@ -120,7 +120,7 @@ class UndoMatchForm(VersionedForm):
     reason = TextAreaField("Why was the match wrong?", widget=GovTextArea(),
                            description="For example: the school confirmed the pupil was in class that morning.",
                            validators=[InputRequired("Enter why the match was wrong"), Length(max=2000)])
-    submit = SubmitField("Undo the match", widget=GovSubmitInput(), render_kw={"class": "govuk-button--warning"})
+    submit = SubmitField("Undo the match", widget=GovSubmitInput())  # red: the template gives it govuk-button--warning
 
 
 class FollowUpForm(VersionedForm):
