@@ -55,7 +55,7 @@ def _empty_tables() -> None:
     db.session.remove()
     tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_DATA]
     if db.engine.dialect.name == "postgresql":
-        # TRUNCATE of every table costs ~0.25 s a test; most tests touch a few tables. Empty
+        # TRUNCATE costs ~0.2 s a test even for a few tables; most tests touch a few. Empty
         # those with rows, and those whose id sequence moved (a rolled-back insert leaves the
         # table empty but the next id changed), so every test starts from ids 1.
         with db.engine.begin() as conn:
@@ -65,7 +65,16 @@ def _empty_tables() -> None:
                 "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() "
                 "AND last_value IS NOT NULL").scalars())
             dirty |= {t for t in tables if f"{t}_id_seq" in moved}
-            if dirty:
+            if dirty and conn.exec_driver_sql("SELECT current_setting('is_superuser')").scalar() == "on":
+                # DELETE of a few rows is much quicker than TRUNCATE (which swaps each table's
+                # files); foreign-key triggers are off for this transaction only (a superuser's
+                # right), so the order does not matter (organisations <-> users refer to each other).
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                for name in sorted(dirty):
+                    conn.exec_driver_sql(f"DELETE FROM {name}")
+                    if f"{name}_id_seq" in moved:
+                        conn.exec_driver_sql(f"ALTER SEQUENCE {name}_id_seq RESTART")
+            elif dirty:
                 conn.execute(text(f"TRUNCATE {', '.join(sorted(dirty))} RESTART IDENTITY CASCADE"))
     else:
         with db.engine.begin() as conn:
