@@ -1,0 +1,1 @@
+from portal.formal_steps import bp  # noqa: F401
