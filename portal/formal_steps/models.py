@@ -108,6 +108,12 @@ class FormalStep(Model):
         return self.kind == StepKind.prosecution
 
     @property
+    def extendable(self) -> bool:
+        """An order in force (or already extended) with an end date: the court may extend it."""
+        return self.is_order and self.ends_on is not None and self.status in (StepStatus.in_force,
+                                                                               StepStatus.extended)
+
+    @property
     def label(self) -> str:
         return self.kind.label
 
