@@ -12,6 +12,7 @@ from portal.cases import service as cases
 from portal.cases.models import Action, Case
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
+from portal.forms import shows_errors
 from portal.formal_steps import bp, rules, service
 from portal.formal_steps.forms import FORMS, ExtensionForm, StatusForm, StepActionForm
 from portal.formal_steps.models import FormalStep, StepKind, StepStatus
@@ -104,7 +105,8 @@ def new_step(case_id: int):
     kind = StepKind.get(request.args.get("kind", ""))
     evidence = cases.support_evidence(case)
     if kind is None:
-        error = "Select the kind of step" if request.method == "POST" or "kind" in request.args else None
+        error = shows_errors("Select the kind of step" if request.method == "POST" or "kind" in request.args
+                             else None)
         return render_template("formal_steps/choose.html", case=case, kinds=list(StepKind), error=error,
                                evidence=evidence), (422 if error else 200)
     form = _details_form(kind, case)
