@@ -380,3 +380,20 @@ def test_the_police_see_no_steps_even_on_a_case_shared_with_them(world, client):
     for suffix in ("", "/edit", "/status", "/evidence-pack"):
         assert client.get(f"/cases/{case.id}/formal-steps/{step.id}{suffix}").status_code == 404
     assert client.get(f"/cases/{case.id}/formal-steps/new").status_code == 404
+
+
+# ----- the demo ----------------------------------------------------------------------------------------
+
+def test_the_demo_has_each_kind_of_step_once(client):
+    from portal.demo import seed_demo
+
+    assert seed_demo("attend-demo-2026") is True
+    steps = {s.kind: s for s in db.session.scalars(select(FormalStep))}
+    assert steps[StepKind.attendance_contract].status == StepStatus.reviewed
+    assert db.session.scalars(select(Action).where(
+        Action.formal_step_id == steps[StepKind.attendance_contract].id)).all()
+    assert steps[StepKind.parenting_contract].status == StepStatus.signed
+    assert steps[StepKind.education_supervision_order].status == StepStatus.in_force
+    assert steps[StepKind.prosecution].status == StepStatus.file_in_preparation
+    assert seed_demo("attend-demo-2026") is False  # idempotent
+    assert len(db.session.scalars(select(FormalStep)).all()) == 4
