@@ -190,6 +190,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "formal_steps.extend_order": (EWO_ADMIN, {"GET": 200, "POST": 422}),
     "formal_steps.add_step_action": (EWO_ADMIN, {"POST": 422}),
     "formal_steps.evidence_pack": (EWO_ADMIN, {"GET": 200}),
+    "formal_steps.evidence_pack_pdf": (EWO_ADMIN, {"GET": 200}),
     "formal_steps.list_steps": (STEP_VIEWERS, {"GET": 200}),
 }
 
@@ -493,7 +494,8 @@ def test_every_view_declares_its_permission(app):
 # Endpoints that need a different object of the same kind (by url_args key).
 ARG_OVERRIDES = {"cases.triage_referral": {"referral_id": "submitted_referral_id"},
                  "sweeps.match_encounter": {"encounter_id": "unmatched_encounter_id"},
-                 "formal_steps.evidence_pack": {"step_id": "prosecution_step_id"}}
+                 "formal_steps.evidence_pack": {"step_id": "prosecution_step_id"},
+                 "formal_steps.evidence_pack_pdf": {"step_id": "prosecution_step_id"}}
 
 
 def _url(app, endpoint, world, args_for=None):

@@ -230,6 +230,9 @@ def test_the_evidence_pack_holds_the_chronology_the_register_extract_documents_a
     assert "1 September" not in html  # outside the period
     bad = client.get(f"/cases/{case.id}/formal-steps/{step.id}/evidence-pack?from=2026-13-45")
     assert bad.status_code == 422
+    pdf = client.get(f"/cases/{case.id}/formal-steps/{step.id}/evidence-pack.pdf?from=2026-11-01&to=2026-11-30")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
+    assert "attachment" in pdf.headers["Content-Disposition"]
 
 
 # ----- the LA picture -----------------------------------------------------------------------------
