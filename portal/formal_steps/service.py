@@ -121,6 +121,11 @@ def create_step(actor: User, case: Case, kind: StepKind | str, data: dict[str, A
     return step
 
 
+def _open(step: FormalStep) -> None:
+    if step.case.is_closed:
+        raise Refused("The case is closed: its steps are kept as they were.")
+
+
 def _audit_value(value):
     return value.isoformat() if isinstance(value, date) else value
 
@@ -129,6 +134,7 @@ def _audit_value(value):
 def update_step(actor: User, step: FormalStep, data: dict[str, Any], expected_version: int | None,
                 further_hearing: date | None = None) -> None:
     check_version(step, expected_version)
+    _open(step)
     merged = {f: getattr(step, f) for f in fields_of(step.kind)} | data
     merged["_extended"] = bool(step.extensions)
     problems = check(step.kind, merged)
@@ -161,6 +167,7 @@ def change_status(actor: User, step: FormalStep, status: StepStatus | str, expec
     recorded with its date; an order granted starts on `on` (and ends a year later, by default);
     a prosecution file prepared on `on`."""
     check_version(step, expected_version)
+    _open(step)
     new = StepStatus.get(status)
     if new is None or new not in rules.next_statuses(step.kind, step.status):
         allowed = ", ".join(s.label.lower() for s in rules.next_statuses(step.kind, step.status)) or "nothing"
@@ -197,6 +204,7 @@ def extend_order(actor: User, step: FormalStep, new_end: date | None, granted_on
     """An education supervision order extended: each extension up to three years from the
     order's current end, as many times as the court grants."""
     check_version(step, expected_version)
+    _open(step)
     if not step.is_order or step.status not in (StepStatus.in_force, StepStatus.extended):
         raise Refused("Only an education supervision order in force can be extended.")
     problem = rules.extension_problem(step.ends_on, new_end)

@@ -212,7 +212,7 @@ def _owner(value: str):
 def _step_page(case: Case, step: FormalStep, action_form=None, status: int = 200):
     actions = db.session.scalars(select(Action).where(Action.formal_step_id == step.id)
                                  .order_by(Action.due_date, Action.id)).all()
-    manage = access.can(current_user, "manage_formal_steps", case)
+    manage = access.can(current_user, "manage_formal_steps", case) and not case.is_closed
     if action_form is None and manage and step.is_contract:
         action_form = _action_form(case)
     return render_template("formal_steps/step.html", case=case, step=step, actions=actions, manage=manage,

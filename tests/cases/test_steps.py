@@ -136,6 +136,15 @@ def test_a_fine_beyond_the_sections_maximum_is_refused(world):
     assert step.fine_pounds == 1500
 
 
+def test_the_steps_of_a_closed_case_stay_as_they_were(world):
+    step = _contract(world)
+    step.case.status = "closed"
+    with pytest.raises(Refused):
+        service.change_status(world.user("ewo"), step, StepStatus.signed, step.version)
+    with pytest.raises(Refused):
+        service.update_step(world.user("ewo"), step, {"next_review": date(2027, 1, 4)}, step.version)
+
+
 # ----- education supervision order: one year, extensions of up to three years -------------------
 
 def test_an_order_lasts_one_year_from_its_start():
