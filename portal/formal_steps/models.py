@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
@@ -44,6 +44,29 @@ class StepStatus(State):
     convicted = "convicted"
     not_convicted = "not_convicted", "Not convicted"
     withdrawn = "withdrawn"
+
+
+# Which statuses belong to which kind (the moves between them: `rules.TRANSITIONS`); the
+# database holds only these pairs (CHECK ck_formal_steps_kind_status).
+_CONTRACT_STATUSES = (StepStatus.proposed, StepStatus.signed, StepStatus.reviewed, StepStatus.ended,
+                      StepStatus.breached)
+STATUSES_BY_KIND: dict[StepKind, tuple[StepStatus, ...]] = {
+    StepKind.attendance_contract: _CONTRACT_STATUSES,
+    StepKind.parenting_contract: _CONTRACT_STATUSES,
+    StepKind.education_supervision_order: (StepStatus.applied, StepStatus.hearing_listed, StepStatus.granted,
+                                           StepStatus.refused, StepStatus.in_force, StepStatus.extended,
+                                           StepStatus.ended),
+    StepKind.prosecution: (StepStatus.file_in_preparation, StepStatus.file_prepared, StepStatus.listed,
+                           StepStatus.convicted, StepStatus.not_convicted, StepStatus.withdrawn),
+}
+
+
+def kind_status_sql() -> str:
+    """The CHECK that a step's status is one of its kind's."""
+    def quoted(values):
+        return ", ".join(f"'{v.value}'" for v in values)
+    return " OR ".join(f"(kind = '{kind.value}' AND status IN ({quoted(statuses)}))"
+                       for kind, statuses in STATUSES_BY_KIND.items())
 
 
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -94,6 +117,7 @@ class FormalStep(Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (CheckConstraint(kind_status_sql(), name="kind_status"),)
 
     @property
     def is_contract(self) -> bool:

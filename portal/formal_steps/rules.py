@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from portal.formal_steps.models import StepKind, StepStatus
+from portal.formal_steps.models import STATUSES_BY_KIND, StepKind, StepStatus
 
 S = StepStatus
 _CONTRACT = {
@@ -44,7 +44,7 @@ FINISHED = (S.ended, S.refused, S.withdrawn, S.convicted, S.not_convicted)
 
 
 def statuses_of(kind: StepKind) -> tuple[StepStatus, ...]:
-    return tuple(TRANSITIONS[kind])
+    return STATUSES_BY_KIND[kind]
 
 
 def next_statuses(kind: StepKind, status: StepStatus) -> tuple[StepStatus, ...]:

@@ -114,6 +114,18 @@ def test_a_contract_moves_through_its_statuses_and_records_reviews(world):
     assert len(verbs) == 4
 
 
+def test_the_database_holds_only_a_kinds_own_statuses(world):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    step = _contract(world)
+    with pytest.raises(IntegrityError) as refused:
+        with db.session.begin_nested():
+            db.session.execute(text("UPDATE formal_steps SET status = 'granted' WHERE id = :id"), {"id": step.id})
+    assert "ck_formal_steps_kind_status" in str(refused.value)
+    db.session.execute(text("UPDATE formal_steps SET status = 'breached' WHERE id = :id"), {"id": step.id})
+
+
 def test_a_prosecution_moves_from_file_to_court_to_outcome(world):
     ewo = world.user("ewo")
     step = service.create_step(ewo, _case(world), StepKind.prosecution, {"section": "444(1A)"})
