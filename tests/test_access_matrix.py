@@ -31,6 +31,7 @@ ACTION_ADDERS = frozenset({access.SCHOOL_STAFF, access.EWO, access.SOCIAL_CARE, 
 SCHOOL_STAFF, EWO, LA_ADMIN, PANEL_CHAIR = access.SCHOOL_STAFF, access.EWO, access.LA_ADMIN, access.PANEL_CHAIR
 # A TSM of school A with every partner agency invited: all but the panel chair (not invited).
 TSM_VIEWERS = ALL - {access.PANEL_CHAIR}
+STEP_VIEWERS = CASE_ROLES - {access.POLICE}
 
 # endpoint -> (who may reach it, {method: the status an allowed role gets}). A status may be a
 # dict by role where roles differ (None: every other allowed role). Forms are probed empty.
@@ -179,6 +180,18 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "tsm.complete_action": (frozenset({access.EWO, access.LA_ADMIN, access.EARLY_HELP}), {"POST": 303}),
     "tsm.minutes": (TSM_VIEWERS, {"GET": 200}),
     "tsm.minutes_pdf": (TSM_VIEWERS, {"GET": 200}),
+    # formal support and court steps (issue 15): the lead side manages them; the school and the
+    # partners the case is shared with see them; the police never (404). The matrix's steps: an
+    # education supervision order in force and a prosecution file in preparation.
+    "formal_steps.new_step": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "formal_steps.view_step": (STEP_VIEWERS, {"GET": 200}),
+    "formal_steps.edit_step": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "formal_steps.change_status": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "formal_steps.extend_order": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "formal_steps.add_step_action": (EWO_ADMIN, {"POST": 422}),
+    "formal_steps.evidence_pack": (EWO_ADMIN, {"GET": 200}),
+    "formal_steps.evidence_pack_pdf": (EWO_ADMIN, {"GET": 200}),
+    "formal_steps.list_steps": (STEP_VIEWERS, {"GET": 200}),
 }
 
 MATRIX_YEAR = "2040/41"  # a term and a figure of the matrix's own: reference data, kept between tests
@@ -303,6 +316,7 @@ def url_args(world) -> dict:
         tsm, tsm_item = _tsm(world, world.school_a, pupil, [world.social_care_org, world.early_help_org,
                                                              world.health_org, world.police_org],
                              world.early_help_org)
+        step = _formal_step(case, world.user("ewo"))
         world._url_args = {
             "org_id": world.school_b.id,
             "user_id": world.user("school_staff_b").id,
@@ -331,8 +345,32 @@ def url_args(world) -> dict:
             "figure_id": figure.id,
             "tsm_id": tsm.id,
             "tsm_item_id": tsm_item.id,
+            "step_id": step.id,
+            "prosecution_step_id": _formal_step(case, world.user("ewo"), "prosecution").id,
         }
     return world._url_args
+
+
+def _formal_step(case, author, kind="education_supervision_order"):
+    """An education supervision order in force (or a prosecution file in preparation) on the
+    case, resting on a support plan (issue 15)."""
+    from datetime import date as _date
+
+    from portal.cases.models import ChronologyEntry
+    from portal.extensions import db
+    from portal.formal_steps.models import FormalStep
+
+    plan = ChronologyEntry(case_id=case.id, kind="support_plan", occurred_at=case.opened_at, text="A plan",
+                           support_name="Weekly mentoring", review_on=_date(2026, 12, 1), author_id=author.id)
+    db.session.add(plan)
+    db.session.flush()
+    status = "in_force" if kind == "education_supervision_order" else "file_in_preparation"
+    step = FormalStep(case_id=case.id, kind=kind, status=status, evidence_entry_id=plan.id, section="444(1)",
+                      applied_on=_date(2026, 9, 1), starts_on=_date(2026, 10, 1), ends_on=_date(2027, 9, 30),
+                      created_by_id=author.id, reviews=[], extensions=[], further_hearings=[])
+    db.session.add(step)
+    db.session.commit()
+    return step
 
 
 def _tsm(world, school, pupil, partners, owner_org):
@@ -425,6 +463,7 @@ def foreign_args(world) -> dict:
         "item_id": item.id,
         "sweep_id": sweep.id, "encounter_id": encounter.id, "unmatched_encounter_id": encounter.id,
         "followup_id": follow_up.id, "closure_id": closure.id, "tsm_id": tsm.id, "tsm_item_id": tsm_item.id,
+        "step_id": _formal_step(case, ewo_b).id, "prosecution_step_id": _formal_step(case, ewo_b, "prosecution").id,
     }
     return world._foreign_args
 
@@ -454,7 +493,9 @@ def test_every_view_declares_its_permission(app):
 
 # Endpoints that need a different object of the same kind (by url_args key).
 ARG_OVERRIDES = {"cases.triage_referral": {"referral_id": "submitted_referral_id"},
-                 "sweeps.match_encounter": {"encounter_id": "unmatched_encounter_id"}}
+                 "sweeps.match_encounter": {"encounter_id": "unmatched_encounter_id"},
+                 "formal_steps.evidence_pack": {"step_id": "prosecution_step_id"},
+                 "formal_steps.evidence_pack_pdf": {"step_id": "prosecution_step_id"}}
 
 
 def _url(app, endpoint, world, args_for=None):
@@ -517,7 +558,7 @@ def test_each_role_across_the_matrix(app, world, role):
 
 OBJECT_ARGS = {"pupil_id", "contact_id", "school_id", "job_id", "referral_id", "case_id", "entry_id", "share_id",
                "action_id", "meeting_id", "item_id", "sweep_id", "encounter_id", "followup_id", "closure_id",
-               "tsm_id", "tsm_item_id", "document_id"}
+               "tsm_id", "tsm_item_id", "document_id", "step_id"}
 
 
 @pytest.mark.parametrize("role", [r for r in access.ROLES if r != access.LA_ADMIN])

@@ -35,7 +35,7 @@ from portal.access.roles import (  # noqa: F401
     role_label,
 )
 
-DOMAINS = ("orgs", "pupils", "cases", "panels", "sweeps", "tsm", "auditlog", "navigation")
+DOMAINS = ("orgs", "pupils", "cases", "panels", "sweeps", "tsm", "auditlog", "navigation", "steps")
 _MISSING = object()
 
 

@@ -62,6 +62,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "add_to_referral": frozenset({SCHOOL_STAFF}),
     # Completing (or cancelling) an action: decided per action by `can_update_action`.
     "update_actions": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, POLICE, LA_ADMIN}),
+    # Formal support and court steps (issue 15, `access.steps`): the lead side manages them; the
+    # school sees its pupils' steps, partners those on cases shared with them; never the police.
+    "view_formal_steps": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, LA_ADMIN}),
+    "manage_formal_steps": frozenset({EWO, LA_ADMIN}),
     "manage_stages": frozenset({LA_ADMIN}),
     "manage_settings": frozenset({LA_ADMIN}),  # local defaults: the attendance ambition
     "manage_reference_figures": frozenset({LA_ADMIN}),  # national and local figures to compare against

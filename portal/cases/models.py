@@ -341,6 +341,8 @@ class Action(Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Set when the action was agreed at a multi-agency panel (portal.panels).
     panel_decision_id: Mapped[int | None] = mapped_column(ForeignKey("panel_decisions.id"), index=True)
+    # Set when the action is one a contract agreed (portal.formal_steps).
+    formal_step_id: Mapped[int | None] = mapped_column(ForeignKey("formal_steps.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     case: Mapped[Case] = relationship(back_populates="actions")
