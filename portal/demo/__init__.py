@@ -76,6 +76,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
 
     today = today or london_today()
     from portal.demo.cases import seed_cases
+    from portal.demo.letters import seed_letters
     from portal.demo.panels import seed_panels
     from portal.demo.sweeps import seed_sweeps
     from portal.demo.tsm import seed_tsm
@@ -87,6 +88,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
         added = seed_cases(today) > 0 or added
         added = seed_panels(today) > 0 or added
         added = seed_tsm(today) > 0 or added
+        added = seed_letters(today) > 0 or added
         return seed_sweeps(today) > 0 or added
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
@@ -111,5 +113,6 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     seed_cases(today)
     seed_panels(today)
     seed_tsm(today)
+    seed_letters(today)
     seed_sweeps(today)
     return True
