@@ -37,6 +37,18 @@ def _penalty_shared_case_ids(user) -> Select:
     return select(Case.id).where(false())
 
 
+def penalty_documents_hidden(user, case) -> Select | None:
+    """The case documents (frozen letters) with penalty notice details the user may not see on
+    this case (`may_see_penalty_detail`), or None when they see them all: `access.cases` keeps
+    them, and their chronology lines, out of the documents and the chronology."""
+    from portal.letters.models import Letter
+
+    if may_see_penalty_detail(user, case):
+        return None
+    return select(Letter.document_id).where(Letter.case_id == case.id, Letter.penalty_detail.is_(True),
+                                            Letter.document_id.is_not(None))
+
+
 def letters_for(user) -> Select:
     from portal.cases.models import Case
     from portal.letters.models import Letter, LetterStatus

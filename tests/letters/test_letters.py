@@ -100,12 +100,13 @@ def test_marking_sent_freezes_the_pdf_as_a_case_document(client, world):
     assert client.get(f"/letters/{letter.id}/letter.pdf").data == letter.pdf
 
 
-def test_a_sent_letter_never_changes_when_its_template_changes(client, world):
+def test_a_sent_letter_never_changes_when_its_template_changes(client, other_client, world):
     case = case_for(world)
     ewo, admin = world.user("ewo"), world.user("la_admin")
-    letter = draft(ewo, case)[0]
+    letter, waiting = draft(ewo, case)
     service.mark_sent(ewo, letter, None)
     db.session.commit()
+    waiting_text = waiting.text
     pdf, text, version_id = letter.pdf, letter.text, letter.template_version_id
     stored = documents.path_of(letter.document).read_bytes()
     chosen = template("early_concern")
@@ -120,9 +121,10 @@ def test_a_sent_letter_never_changes_when_its_template_changes(client, world):
     letter = db.session.get(Letter, letter.id)
     assert (letter.pdf, letter.text, letter.template_version_id) == (pdf, text, version_id)
     assert documents.path_of(letter.document).read_bytes() == stored == pdf
-    # the same for a draft: its text was merged when drafted
-    client.login(ewo)
-    assert client.get(f"/letters/{letter.id}/letter.pdf").data == pdf
+    other_client.login(ewo)
+    assert other_client.get(f"/letters/{letter.id}/letter.pdf").data == pdf
+    # a draft keeps the text merged when it was drafted; a new letter takes the new version
+    assert db.session.get(Letter, waiting.id).text == waiting_text
     new = draft(ewo, case)[0]
     assert "An entirely new text." in new.text
 
