@@ -155,6 +155,7 @@ def send_letter(letter_id: int):
 
 @bp.route("/letters/<int:letter_id>/discard", methods=["GET", "POST"])
 @access.require("view_letters")
+@audit.viewing("letter_discard_form_viewed", "the page to discard a draft letter", ("Letter", "letter_id"))
 def discard_letter(letter_id: int):
     letter = access.get_letter_or_404(current_user, letter_id, need="change")
     error = None
