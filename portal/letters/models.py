@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, LargeBinary, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, LargeBinary, SmallInteger, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
@@ -76,6 +76,11 @@ class LetterTemplateVersion(Model):
     __table_args__ = (UniqueConstraint("template_id", "number", name="uq_letter_template_versions_number"),)
 
 
+@event.listens_for(LetterTemplateVersion, "before_update")
+def _versions_are_immutable(mapper, connection, target):
+    raise ValueError("a letter template's version is never changed: save a new version")
+
+
 class Letter(Model):
     """One letter to one recipient, about a pupil (on a case, or a school's stage letter without
     one). `text` is the merged text, fixed when drafted; `pdf` the frozen PDF, once sent."""
@@ -128,3 +133,19 @@ class Letter(Model):
     @property
     def filename(self) -> str:
         return f"letter-{self.id}-{self.template_version.template.key.replace('_', '-')}.pdf"
+
+
+FROZEN = ("text", "subject", "pdf", "recipient", "template_version_id", "extra", "sent_at")
+
+
+@event.listens_for(Letter, "before_update")
+def _sent_letters_are_frozen(mapper, connection, target):
+    """Once a letter was sent, what it said is never changed (whatever code tries)."""
+    from sqlalchemy import inspect
+
+    state = inspect(target)
+    before = state.attrs.status.history.deleted
+    if (before and before[0] == LetterStatus.sent) or (not before and target.status == LetterStatus.sent):
+        changed = [name for name in FROZEN if state.attrs[name].history.has_changes()]
+        if changed:
+            raise ValueError(f"a sent letter is frozen: {', '.join(changed)} cannot change")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import func, select
@@ -238,10 +239,9 @@ def mark_sent(actor: User, letter: Letter, expected_version: int | None) -> Lett
     check_version(letter, expected_version)
     if not letter.is_draft:
         raise Refused("Only a draft letter can be marked as sent.")
-    letter.status = LetterStatus.sent
-    letter.sent_at, letter.sent_by_id = utcnow(), actor.id
-    data = render_pdf(page_for(letter))
-    letter.pdf = data
+    # the PDF is made first: once the row says "sent", what it says is frozen (models.FROZEN)
+    data = render_pdf(replace(page_for(letter), draft=False, dated=letter_fields.long_date(today())))
+    letter.status, letter.sent_at, letter.sent_by_id, letter.pdf = LetterStatus.sent, utcnow(), actor.id, data
     case = letter.case
     if case is not None and not case.is_closed:
         version = letter.template_version

@@ -178,3 +178,21 @@ def test_the_chronology_line_is_not_in_the_police_view(world):
     service.mark_sent(world.user("ewo"), letter, None)
     entries = db.session.scalars(select(ChronologyEntry).where(ChronologyEntry.case_id == case.id)).all()
     assert entries and all(e.police_text is None for e in entries)
+
+
+def test_the_database_rows_of_a_sent_letter_and_a_template_version_cannot_be_changed(world):
+    import pytest
+
+    case = case_for(world)
+    letter = draft(world.user("ewo"), case)[0]
+    service.mark_sent(world.user("ewo"), letter, None)
+    db.session.commit()
+    letter.text = "Something else"
+    with pytest.raises(ValueError, match="frozen"):
+        db.session.flush()
+    db.session.rollback()
+    version = letter.template_version
+    version.body = "Changed in place"
+    with pytest.raises(ValueError, match="never changed"):
+        db.session.flush()
+    db.session.rollback()
