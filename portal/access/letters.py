@@ -12,7 +12,7 @@
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from portal.access.cases import can_lead, cases_for
 from portal.access.policy import can, load_or_404
@@ -57,7 +57,7 @@ def letters_for(user) -> Select:
     kept = Letter.status != LetterStatus.discarded
     if user.role in (SCHOOL_STAFF, EWO, LA_ADMIN):
         pupils = select(Pupil.id).where(Pupil.school_id.in_(school_ids_for(user)))
-        in_scope = Letter.pupil_id.in_(pupils)
+        in_scope: ColumnElement[bool] = Letter.pupil_id.in_(pupils)
         if user.role == EWO:
             led = select(Case.id).where(Case.lead_id == user.id)
             in_scope = or_(in_scope, Letter.case_id.in_(led))

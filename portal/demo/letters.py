@@ -77,10 +77,11 @@ def seed_letters(today) -> int:
     made += _letters(c3.lead, c3, c3.pupil, "prosecution_warning", _liable(c3.pupil)[:1], today, send=False)
     # a school's own stage letter, for a pupil of Riverside without a case
     staff = db.session.scalar(select(User).where(User.email == "school@demo.test"))
+    assert staff is not None, "the demo's school user exists"
     with_case = select(Case.pupil_id)
-    pupil = db.session.scalar(select(Pupil).where(Pupil.school_id == staff.organisation_id,
-                                                  Pupil.id.not_in(with_case), Pupil.contacts.any())
-                              .order_by(Pupil.legal_surname, Pupil.id).limit(1))
+    pupil: Pupil | None = db.session.scalars(select(Pupil).where(Pupil.school_id == staff.organisation_id,
+                                                                 Pupil.id.not_in(with_case), Pupil.contacts.any())
+                                             .order_by(Pupil.legal_surname, Pupil.id).limit(1)).first()
     if pupil is not None:
         made += _letters(staff, None, pupil, "school_stage_2", _liable(pupil)[:1], today)
     db.session.commit()

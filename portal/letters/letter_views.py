@@ -6,8 +6,8 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from portal import access, audit
-from portal.errors import Refused, Saved, reads
 from portal.cases.models import Case
+from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.forms import shows_errors
 from portal.letters import bp, service, sources
@@ -106,7 +106,8 @@ def _letter_page(letter: Letter, status: int = 200, send_error: str | None = Non
     from portal.letters.merge import paragraphs
 
     return render_template("letters/letter.html", letter=letter, page=service.page_for(letter),
-                           paragraphs=paragraphs(letter.text), may_change=access.may_change_letter(current_user, letter),
+                           paragraphs=paragraphs(letter.text),
+                           may_change=access.may_change_letter(current_user, letter),
                            send_error=shows_errors(send_error),
                            sees_case=_sees_case(letter)), status
 

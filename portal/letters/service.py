@@ -250,7 +250,8 @@ def mark_sent(actor: User, letter: Letter, expected_version: int | None) -> Lett
         document = documents.add_document(actor, case, data=data, filename=letter.filename, title=letter.title[:200],
                                           category="letter", entry_kind="letter", entry_text=text)
         letter.document_id = document.id
-    audit.record(actor, "letter_sent", letter, changes={"status": {"from": LetterStatus.draft, "to": LetterStatus.sent}},
+    audit.record(actor, "letter_sent", letter,
+                 changes={"status": {"from": LetterStatus.draft, "to": LetterStatus.sent}},
                  summary=f"{len(data)} bytes" + (f", case #{case.id}" if case is not None else ""))
     _flush(letter)
     return letter

@@ -34,7 +34,7 @@ def test_one_letter_for_each_liable_parent(client, world):
         **period_form()})
     assert response.status_code == 303
     letters = db.session.scalars(select(Letter).order_by(Letter.id)).all()
-    assert [(l.recipient, l.status) for l in letters] == [("Maria Lettered", LetterStatus.draft),
+    assert [(x.recipient, x.status) for x in letters] == [("Maria Lettered", LetterStatus.draft),
                                                           ("Tom Lettered", LetterStatus.draft)]
     assert letters[0].text.startswith("Dear Maria Lettered,") and letters[1].text.startswith("Dear Tom Lettered,")
     assert "Ava Lettered" in letters[0].text

@@ -76,7 +76,8 @@ def test_nothing_leaks_at_the_merge_either(body):
         merge.merge(body, sample_fields())
 
 
-@pytest.mark.parametrize("body", ["{{ ''.__class__.__mro__ }}", "{{ cycler.__init__.__globals__ }}", "{{ self.__init__.__globals__ }}",
+@pytest.mark.parametrize("body", ["{{ ''.__class__.__mro__ }}", "{{ cycler.__init__.__globals__ }}",
+                                  "{{ self.__init__.__globals__ }}",
                                   "{{ config }}", "{{ pupil.name.__class__.__mro__ }}"])
 def test_the_sandbox_itself_refuses_what_the_check_would(body):
     """The second lock: the sandboxed environment alone (no check) has no globals and refuses
