@@ -190,6 +190,16 @@ def check(body: str) -> None:
         raise TemplateProblem(f"the template cannot be read: {exc}") from None
 
 
+def extra_used(body: str) -> set[tuple[str, str]]:
+    """The notice fields a (checked) template uses: {("penalty", "number"), ...}."""
+    used = set()
+    for node in ENV.parse(body).find_all(nodes.Getattr):
+        parts = _dotted(node)
+        if parts and len(parts) == 3 and parts[0] == "extra":
+            used.add((parts[1], parts[2]))
+    return used
+
+
 # ----- the merge -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.letters import fields as letter_fields
 from portal.letters.defaults import DEFAULT_TEMPLATES
-from portal.letters.merge import MAX_SUBJECT, TemplateProblem, check, merge
+from portal.letters.merge import MAX_SUBJECT, TemplateProblem, check, extra_used, merge
 from portal.letters.models import Audience, Letter, LetterStatus, LetterTemplate, LetterTemplateVersion
 from portal.letters.pdf import LetterPage, render_pdf
 from portal.orgs.models import User
@@ -29,6 +29,7 @@ from portal.pupils.models import Contact, Pupil
 from portal.timeutil import LONDON, as_utc, today, utcnow
 
 MAX_PERIOD_DAYS = 400
+NOTICE_WORDS = {"nti": "a notice to improve", "penalty": "a penalty notice"}
 
 
 # ----- templates -------------------------------------------------------------------------------
@@ -194,6 +195,13 @@ def draft_letters(actor: User, *, pupil: Pupil, case: Case | None, template: Let
         raise Refused("The letter was not drafted: " + "; ".join(problems.values()), problems)
     assert template is not None and start is not None and end is not None  # refused above otherwise
     version = template.current
+    given = letter_fields.clean_extra(extra)
+    missing = sorted({group for group, key in extra_used(version.body) | extra_used(version.subject)
+                      if not given.get(group, {}).get(key, "").strip()})
+    if missing:  # never a letter with gaps where a notice's number, dates or amounts should be
+        what = " and ".join(NOTICE_WORDS[group] for group in missing)
+        raise Refused(f"‘{template.name}’ needs the details of {what}: write it from the notice itself.",
+                      {"template_id": f"‘{template.name}’ is written from {what}, not from here"})
     case_for_letter = case if case is not None else open_case_for(pupil.id)
     letters = []
     for contact in chosen:

@@ -10,6 +10,7 @@ from portal import access
 from portal.cases.models import CaseShare
 from portal.extensions import db
 from portal.letters import service
+from portal.letters.fields import sample_fields
 from portal.letters.models import Letter
 from tests.letters.helpers import case_for, draft, period_form, pupil_with_parents, template
 
@@ -29,7 +30,7 @@ def sent_letters(world):
     _share(case, world.police_org, ewo)
     concern = draft(ewo, case, contact_ids=[service.liable_parents(case.pupil)[0].id])[0]
     penalty = draft(ewo, case, "penalty_notice", contact_ids=[service.liable_parents(case.pupil)[0].id],
-                    extra={"penalty": {"number": "PN-1", "amount_first": "£80"}})[0]
+                    extra={"penalty": {**sample_fields().extra["penalty"], "number": "PN-1"}})[0]
     service.mark_sent(ewo, concern, None)
     service.mark_sent(ewo, penalty, None)
     drafted = draft(ewo, case, "attendance_meeting", contact_ids=[service.liable_parents(case.pupil)[0].id])[0]

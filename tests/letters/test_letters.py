@@ -196,3 +196,27 @@ def test_the_database_rows_of_a_sent_letter_and_a_template_version_cannot_be_cha
     with pytest.raises(ValueError, match="never changed"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_notice_letter_is_never_drafted_with_gaps(client, world):
+    """The notice to improve and penalty notice letters are written from their notice
+    (`sources.extra_for`): without its details the letter is refused, not sent with blanks."""
+    import pytest
+
+    from portal.errors import Refused
+    from portal.letters.fields import sample_fields
+
+    case = case_for(world)
+    with pytest.raises(Refused) as refused:
+        draft(world.user("ewo"), case, "notice_to_improve")
+    assert "a notice to improve" in refused.value.message
+    partial = {"penalty": {**sample_fields().extra["penalty"], "amount_full": " "}}
+    with pytest.raises(Refused):
+        draft(world.user("ewo"), case, "penalty_notice", extra=partial)
+    letters = draft(world.user("ewo"), case, "notice_to_improve", extra={"nti": sample_fields().extra["nti"]})
+    assert "issued on 1 November 2026" in letters[0].text and letters[0].extra["nti"]["period_end"]
+    client.login(world.user("ewo"))
+    response = client.post_form(f"/cases/{case.id}/letters/new", {
+        "template_id": str(template("penalty_notice").id),
+        "contact_ids": [str(c.id) for c in service.liable_parents(case.pupil)], **period_form()})
+    assert response.status_code == 422 and "written from a penalty notice" in response.get_data(as_text=True)
