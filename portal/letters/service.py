@@ -251,17 +251,23 @@ def mark_sent(actor: User, letter: Letter, expected_version: int | None) -> Lett
     data = render_pdf(replace(page_for(letter), draft=False, dated=letter_fields.long_date(today())))
     letter.status, letter.sent_at, letter.sent_by_id, letter.pdf = LetterStatus.sent, utcnow(), actor.id, data
     case = letter.case
+    written = None
     if case is not None and not case.is_closed:
         version = letter.template_version
         text = (f"Letter sent to {letter.recipient}: {version.template.name} "
                 f"(template version {version.number}).")
         document = documents.add_document(actor, case, data=data, filename=letter.filename, title=letter.title[:200],
                                           category="letter", entry_kind="letter", entry_text=text)
-        letter.document_id = document.id
+        letter.document_id, written = document.id, documents.path_of(document)
     audit.record(actor, "letter_sent", letter,
                  changes={"status": {"from": LetterStatus.draft, "to": LetterStatus.sent}},
                  summary=f"{len(data)} bytes" + (f", case #{case.id}" if case is not None else ""))
-    _flush(letter)
+    try:
+        _flush(letter)
+    except BaseException:  # someone sent it first: the file written for this attempt goes
+        if written is not None:
+            written.unlink(missing_ok=True)
+        raise
     return letter
 
 

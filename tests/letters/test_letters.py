@@ -220,3 +220,15 @@ def test_a_notice_letter_is_never_drafted_with_gaps(client, world):
         "template_id": str(template("penalty_notice").id),
         "contact_ids": [str(c.id) for c in service.liable_parents(case.pupil)], **period_form()})
     assert response.status_code == 422 and "written from a penalty notice" in response.get_data(as_text=True)
+
+
+def test_sending_from_a_stale_page_is_a_conflict(client, world):
+    case = case_for(world)
+    letter = draft(world.user("ewo"), case)[0]
+    db.session.commit()
+    client.login(world.user("ewo"))
+    stale = client.post_form(f"/letters/{letter.id}/send", {"version": str(letter.version + 5), "confirm": "sent"})
+    assert stale.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Letter, letter.id).is_draft
+    assert db.session.scalar(select(CaseDocument.id)) is None
