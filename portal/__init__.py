@@ -108,6 +108,7 @@ def _register_models() -> None:
     from portal.auth import models as auth_models  # noqa: F401
     from portal.cases import models as case_models  # noqa: F401
     from portal.formal_steps import models as formal_step_models  # noqa: F401
+    from portal.letters import models as letter_models  # noqa: F401
     from portal.notifications import models as notification_models  # noqa: F401
     from portal.orgs import models  # noqa: F401
     from portal.panels import models as panel_models  # noqa: F401
@@ -117,7 +118,7 @@ def _register_models() -> None:
 
 
 DOMAINS = ("auth", "dashboard", "orgs", "auditlog", "pupils", "attendance", "cases", "panels", "sweeps",
-           "notifications", "tsm", "formal_steps")
+           "notifications", "tsm", "formal_steps", "letters")
 
 
 def _register_blueprints(app: Flask) -> None:

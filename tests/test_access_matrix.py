@@ -192,6 +192,20 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "formal_steps.evidence_pack": (EWO_ADMIN, {"GET": 200}),
     "formal_steps.evidence_pack_pdf": (EWO_ADMIN, {"GET": 200}),
     "formal_steps.list_steps": (STEP_VIEWERS, {"GET": 200}),
+    # letters (issue 15): LA admins keep the templates (the POST retires the matrix's own); the
+    # lead side writes letters on a case, schools (their EWO, the LA) stage letters for a pupil;
+    # the matrix's sent letter (the EWO's, on the case shared with every agency) is read by all
+    # who see the case but the police (404); its draft is sent or discarded by the lead side
+    "letters.list_templates": (ADMIN, {"GET": 200}),
+    "letters.new_template": (ADMIN, {"GET": 200, "POST": 422}),
+    "letters.edit_template": (ADMIN, {"GET": 200, "POST": 422}),
+    "letters.retire_template": (ADMIN, {"GET": 200, "POST": 303}),
+    "letters.new_case_letter": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "letters.new_pupil_letter": (SCHOOLS_EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "letters.view_letter": (CASE_ROLES - {access.POLICE}, {"GET": 200}),
+    "letters.letter_pdf": (CASE_ROLES - {access.POLICE}, {"GET": 200}),
+    "letters.send_letter": (EWO_ADMIN, {"POST": 422}),  # not confirmed
+    "letters.discard_letter": (EWO_ADMIN, {"GET": 200, "POST": 422}),  # not confirmed
 }
 
 MATRIX_YEAR = "2040/41"  # a term and a figure of the matrix's own: reference data, kept between tests
@@ -261,6 +275,7 @@ def url_args(world) -> dict:
         document = documents.add_document(world.user("ewo"), case, data=b"%PDF-1.4 matrix", filename="letter.pdf",
                                           title="A letter", category="letter", police_shareable=True)
         db.session.commit()
+        letter, draft_letter, letter_template = _letters(world, pupil, case, world.user("ewo"))
         # A published panel meeting chaired by the panel chair, with that case on its agenda and
         # every organisation of the world invited (so every role may open it).
         from datetime import timedelta
@@ -347,6 +362,9 @@ def url_args(world) -> dict:
             "tsm_item_id": tsm_item.id,
             "step_id": step.id,
             "prosecution_step_id": _formal_step(case, world.user("ewo"), "prosecution").id,
+            "letter_id": letter.id,
+            "draft_letter_id": draft_letter.id,
+            "template_id": letter_template.id,
         }
     return world._url_args
 
@@ -371,6 +389,32 @@ def _formal_step(case, author, kind="education_supervision_order"):
     db.session.add(step)
     db.session.commit()
     return step
+
+
+def _letters(world, pupil, case, author):
+    """A letter of the case to a liable parent of the pupil, sent, and a draft (issue 15)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.letters import service as letters
+    from portal.letters.models import LetterTemplate
+    from portal.pupils.models import Contact
+    from portal.timeutil import today
+
+    parent = Contact(pupil=pupil, name="Lee Liable", parental_responsibility=True)
+    db.session.add(parent)
+    db.session.flush()
+    letters.ensure_default_templates()
+    template = db.session.scalar(select(LetterTemplate).where(LetterTemplate.key == "early_concern"))
+    period = {"start": today() - timedelta(days=30), "end": today()}
+    sent, = letters.draft_letters(author, pupil=pupil, case=case, template=template, contact_ids=[parent.id], **period)
+    letters.mark_sent(author, sent, None)
+    draft, = letters.draft_letters(author, pupil=pupil, case=case, template=template, contact_ids=[parent.id],
+                                   **period)
+    db.session.commit()
+    return sent, draft, template
 
 
 def _tsm(world, school, pupil, partners, owner_org):
@@ -456,6 +500,7 @@ def foreign_args(world) -> dict:
     db.session.add(closure)
     db.session.commit()
     tsm, tsm_item = _tsm(world, world.school_b, pupil, [], world.school_b)
+    letter, draft_letter, _ = _letters(world, pupil, case, ewo_b)
     world._foreign_args = {
         "pupil_id": pupil.id, "contact_id": contact.id, "school_id": world.school_b.id, "job_id": job.id,
         "referral_id": referral.id, "submitted_referral_id": referral.id, "case_id": case.id, "entry_id": entry.id,
@@ -464,6 +509,7 @@ def foreign_args(world) -> dict:
         "sweep_id": sweep.id, "encounter_id": encounter.id, "unmatched_encounter_id": encounter.id,
         "followup_id": follow_up.id, "closure_id": closure.id, "tsm_id": tsm.id, "tsm_item_id": tsm_item.id,
         "step_id": _formal_step(case, ewo_b).id, "prosecution_step_id": _formal_step(case, ewo_b, "prosecution").id,
+        "letter_id": letter.id, "draft_letter_id": draft_letter.id,
     }
     return world._foreign_args
 
@@ -495,7 +541,9 @@ def test_every_view_declares_its_permission(app):
 ARG_OVERRIDES = {"cases.triage_referral": {"referral_id": "submitted_referral_id"},
                  "sweeps.match_encounter": {"encounter_id": "unmatched_encounter_id"},
                  "formal_steps.evidence_pack": {"step_id": "prosecution_step_id"},
-                 "formal_steps.evidence_pack_pdf": {"step_id": "prosecution_step_id"}}
+                 "formal_steps.evidence_pack_pdf": {"step_id": "prosecution_step_id"},
+                 "letters.send_letter": {"letter_id": "draft_letter_id"},
+                 "letters.discard_letter": {"letter_id": "draft_letter_id"}}
 
 
 def _url(app, endpoint, world, args_for=None):
@@ -559,6 +607,7 @@ def test_each_role_across_the_matrix(app, world, role):
 OBJECT_ARGS = {"pupil_id", "contact_id", "school_id", "job_id", "referral_id", "case_id", "entry_id", "share_id",
                "action_id", "meeting_id", "item_id", "sweep_id", "encounter_id", "followup_id", "closure_id",
                "tsm_id", "tsm_item_id", "document_id", "step_id"}
+               "tsm_id", "tsm_item_id", "document_id", "letter_id"}
 
 
 @pytest.mark.parametrize("role", [r for r in access.ROLES if r != access.LA_ADMIN])

@@ -149,6 +149,19 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
         db.session.add(step)
         db.session.flush()
         ids["formal_steps"] = step.id
+        # letters (issue 15) came later still
+        from portal.letters.models import Letter, LetterTemplate, LetterTemplateVersion
+
+        template = LetterTemplate(key="states", name="States letter", audience="la")
+        template.versions.append(LetterTemplateVersion(number=1, subject="A letter", body="Dear parent"))
+        db.session.add(template)
+        db.session.flush()
+        letter = Letter(pupil_id=pupil.id, case_id=case.id, template_version_id=template.versions[0].id,
+                        audience="la", recipient="Pat Parent", subject="A letter", text="Dear Pat",
+                        created_by_id=ewo.id)
+        db.session.add(letter)
+        db.session.flush()
+        ids["letter_templates"], ids["letters"] = template.id, letter.id
     return {**ids, "referrals": referral.id, "cases": case.id, "actions": action_id, "panel_meetings": meeting.id,
             "encounters": encounter.id, "follow_ups": follow_up_id, "import_jobs": job_id}
 
@@ -157,7 +170,8 @@ def test_the_states_are_the_ones_the_code_knows():
     assert [(table, column) for table, column, _ in STATE_COLUMNS] == [
         ("actions", "status"), ("case_documents", "file_type"), ("case_documents", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
         ("formal_steps", "kind"), ("formal_steps", "status"),
-        ("import_jobs", "status"), ("panel_meetings", "status"), ("reference_figures", "cohort"),
+        ("import_jobs", "status"), ("letter_templates", "audience"), ("letters", "audience"), ("letters", "status"),
+        ("panel_meetings", "status"), ("reference_figures", "cohort"),
         ("reference_figures", "kind"), ("reference_figures", "measure"), ("reference_figures", "period"),
         ("reference_figures", "phase"), ("referrals", "status"), ("school_closures", "kind"),
         ("support_meeting_items", "next_step"), ("support_meeting_items", "status"), ("support_meetings", "status")]

@@ -182,7 +182,18 @@ def chronology_for(user, case) -> Select:
         stmt = stmt.where(ChronologyEntry.police_text.is_not(None), ChronologyEntry.health.is_(False))
     if not can_lead(user, case):
         stmt = stmt.where(ChronologyEntry.struck_at.is_(None))
+    hidden = _penalty_documents_hidden(user, case)
+    if hidden is not None:  # a frozen penalty notice letter's line (issue 15)
+        from portal.cases.models import CaseDocument
+
+        stmt = stmt.where(ChronologyEntry.id.not_in(select(CaseDocument.entry_id).where(CaseDocument.id.in_(hidden))))
     return stmt
+
+
+def _penalty_documents_hidden(user, case):
+    from portal.access.letters import penalty_documents_hidden
+
+    return penalty_documents_hidden(user, case)
 
 
 def get_entry_or_404(user, case, entry_id: int):
@@ -243,6 +254,9 @@ def documents_for(user, case) -> Select:
     stmt = select(CaseDocument).where(CaseDocument.case_id == case.id, CaseDocument.status == DocumentStatus.kept)
     if restricted_view(user):
         stmt = stmt.where(CaseDocument.police_shareable.is_(True), CaseDocument.health.is_(False))
+    hidden = _penalty_documents_hidden(user, case)
+    if hidden is not None:  # a frozen penalty notice letter (issue 15)
+        stmt = stmt.where(CaseDocument.id.not_in(hidden))
     return stmt
 
 

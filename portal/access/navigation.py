@@ -27,7 +27,7 @@ class NavPage(NamedTuple):
 SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
     ("Home", (NavPage("Home", "dashboard.home", "use_portal", ("dashboard.home",)),)),
     ("Children", (
-        NavPage("Pupils", "pupils.search", "view_pupils", ("pupils.",)),
+        NavPage("Pupils", "pupils.search", "view_pupils", ("pupils.", "letters.new_pupil_letter")),
         # a school's own dashboard is under "Attendance" for its staff, under "Attendance picture" for the LA
         NavPage("Attendance", "attendance.schools", "view_school_attendance", ("attendance.school", *SCHOOL_PICTURE)),
     )),
@@ -36,7 +36,7 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
             "cases.list_cases", "cases.view_case", "cases.update_case", "cases.share_case", "cases.withdraw_share",
             "cases.close_case", "cases.add_entry", "cases.correct_entry", "cases.strike_entry", "cases.add_action",
             "cases.chronology", "cases.new_document", "cases.download_document", "cases.remove_document",
-            "cases.add_family_child", "cases.remove_family_child", "cases.change_lead")),
+            "cases.add_family_child", "cases.remove_family_child", "cases.change_lead", "letters.new_case_letter")),
         NavPage("Referrals", "cases.list_referrals", "view_referrals", (
             "cases.new_referral", "cases.edit_referral", "cases.list_referrals", "cases.view_referral",
             "cases.triage_referral", "cases.add_to_referral", "cases.check_referral", "cases.submit_referral")),
@@ -74,6 +74,8 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
         NavPage("Calendar", "attendance.calendar_page", "manage_calendar", (
             "attendance.calendar_page", "attendance.new_term", "attendance.edit_term", "attendance.remove_term",
             "attendance.closures")),
+        NavPage("Letter templates", "letters.list_templates", "manage_letter_templates", (
+            "letters.list_templates", "letters.new_template", "letters.edit_template", "letters.retire_template")),
     )),
 )
 

@@ -97,6 +97,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # of children from 5 up and no percentages, so an aggregate never identifies a child
     # (`portal.disclosure`).
     "view_exact_figures": ALL_ROLES - frozenset(AGENCY_ROLES),
+    # Letters (issue 15, `access.letters`): LA admins keep the templates; the lead side of a case
+    # writes letters on it; schools (and their EWO, the LA) write stage letters for their pupils.
+    # Letters are read by those who see the pupil or the case; the police hold "view_letters"
+    # only so that a letter's address answers them 404 like anything not theirs: they see none.
+    "manage_letter_templates": frozenset({LA_ADMIN}),
+    "write_case_letters": frozenset({EWO, EARLY_HELP, HEALTH, SOCIAL_CARE, LA_ADMIN}),
+    "write_pupil_letters": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "view_letters": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, POLICE, LA_ADMIN}),
 }
 
 # permission -> the rule that decides it for one object, once the role holds the permission.

@@ -89,8 +89,11 @@ def _delete(path: Path) -> None:
 
 
 def add_document(actor: User, case: Case, *, data: bytes, filename: str, title: str, category: str,
-                 police_shareable: bool = False) -> CaseDocument:
-    """Attach a file to the case, with its chronology entry, in the caller's transaction."""
+                 police_shareable: bool = False, entry_kind: str = "document",
+                 entry_text: str | None = None) -> CaseDocument:
+    """Attach a file to the case, with its chronology entry, in the caller's transaction.
+    Another part of the portal (a letter marked sent) may give the entry its own kind and
+    wording (`entry_kind`, `entry_text`); the police wording stays as chosen here."""
     problems: dict[str, str] = {}
     file_type = None
     if case.is_closed:
@@ -120,7 +123,8 @@ def add_document(actor: User, case: Case, *, data: bytes, filename: str, title: 
     text = f"Document added: {title} ({CATEGORY_LABELS[category]}, {safe_name})" if title \
         else f"Document added: {safe_name} ({CATEGORY_LABELS[category]})"
     title = title or safe_name
-    entry = ChronologyEntry(case_id=case.id, kind="document", occurred_at=utcnow(), author_id=actor.id,
+    text = entry_text or text
+    entry = ChronologyEntry(case_id=case.id, kind=entry_kind, occurred_at=utcnow(), author_id=actor.id,
                             organisation_id=actor.organisation_id, text=text,
                             police_text=f"Document added: {title}" if police else None, health=health)
     db.session.add(entry)

@@ -17,7 +17,8 @@ HEADLINES: tuple[tuple[str, tuple[StepKind, ...], tuple[StepStatus, ...]], ...] 
      (StepStatus.applied, StepStatus.hearing_listed)),
     ("Education supervision orders in force", (StepKind.education_supervision_order,),
      (StepStatus.granted, StepStatus.in_force, StepStatus.extended)),
-    ("Prosecutions in preparation", (StepKind.prosecution,), (StepStatus.file_in_preparation, StepStatus.file_prepared)),
+    ("Prosecutions in preparation", (StepKind.prosecution,),
+     (StepStatus.file_in_preparation, StepStatus.file_prepared)),
     ("Prosecutions listed at court", (StepKind.prosecution,), (StepStatus.listed,)),
 )
 
@@ -28,7 +29,8 @@ def counts(user) -> dict[tuple[str, str], int]:
         return {}
     stmt = (access.formal_steps_for(user).with_only_columns(FormalStep.kind, FormalStep.status, func.count())
             .group_by(FormalStep.kind, FormalStep.status))
-    return {(str(kind), str(status)): n for kind, status, n in db.session.execute(stmt)}
+    rows = db.session.execute(stmt).tuples()
+    return {(str(kind), str(status)): int(n) for kind, status, n in rows}  # type: ignore[call-overload]
 
 
 def headline_rows(found: dict[tuple[str, str], int]) -> list[tuple[str, int, dict]]:

@@ -23,14 +23,13 @@ def _load(case_id: int, step_id: int):
 def _period() -> tuple[date, date, dict[str, str]]:
     """The register extract's period from `?from=&to=` (default: the last 12 weeks)."""
     errors: dict[str, str] = {}
-    start, end = pack.default_period()
-    start = date_arg("from", default=start, errors=errors, subject="The start of the period")
-    end = date_arg("to", default=end, errors=errors, subject="The end of the period")
+    default_start, default_end = pack.default_period()
+    start = date_arg("from", default=default_start, errors=errors, subject="The start of the period")
+    end = date_arg("to", default=default_end, errors=errors, subject="The end of the period")
     if start and end and end < start:
         errors["to"] = "The end of the period must be on or after its start"
-        start, end = pack.default_period()
-    if errors:
-        start, end = pack.default_period()
+    if errors or start is None or end is None:
+        return default_start, default_end, errors
     return start, end, errors
 
 

@@ -41,7 +41,10 @@ def _day(value: date | None) -> str:
 def check(kind: StepKind, data: dict[str, Any]) -> dict[str, str]:
     """The problems of a step's details, as {field: message}."""
     problems: dict[str, str] = {}
-    get = data.get
+
+    def get(key: str) -> Any:
+        return data.get(key)
+
     if kind in (StepKind.attendance_contract, StepKind.parenting_contract):
         if not (get("parent_commitments") or "").strip():
             problems["parent_commitments"] = "Enter what the parent (and pupil) agree to do"

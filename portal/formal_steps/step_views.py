@@ -12,10 +12,10 @@ from portal.cases import service as cases
 from portal.cases.models import Action, Case
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
-from portal.forms import shows_errors
 from portal.formal_steps import bp, rules, service
 from portal.formal_steps.forms import FORMS, ExtensionForm, StatusForm, StepActionForm
 from portal.formal_steps.models import FormalStep, StepKind, StepStatus
+from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
 from portal.params import to_int
 from portal.pupils.models import Pupil
