@@ -107,6 +107,7 @@ def _register_models() -> None:
     from portal.attendance import models as attendance_models  # noqa: F401
     from portal.auth import models as auth_models  # noqa: F401
     from portal.cases import models as case_models  # noqa: F401
+    from portal.formal import models as formal_models  # noqa: F401
     from portal.notifications import models as notification_models  # noqa: F401
     from portal.orgs import models  # noqa: F401
     from portal.panels import models as panel_models  # noqa: F401
@@ -116,7 +117,7 @@ def _register_models() -> None:
 
 
 DOMAINS = ("auth", "dashboard", "orgs", "auditlog", "pupils", "attendance", "cases", "panels", "sweeps",
-           "notifications", "tsm")
+           "notifications", "tsm", "formal")
 
 
 def _register_blueprints(app: Flask) -> None:
