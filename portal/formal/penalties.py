@@ -207,8 +207,7 @@ def draft_notices(actor: User, case: Case, *, parent_ids: list[int], reason: str
                      summary=f"{notice.number}; case #{case.id}; {kind}; notice {sequence} within 3 years")
     cases.entry_from_elsewhere(
         case, actor, "decision",
-        "Penalty notice drafted (" + kind.label.lower() + ") for " +
-        " and ".join(f"{n.parent_name} ({n.number})" for n in made) + "." +
+        "Penalty notice drafted (" + kind.label.lower() + ") for " + " and ".join(n.parent_name for n in made) + "." +
         (f" No notice to improve first: {skip_reason}" if skip_reason and not made[0].nti_id else ""),
         police_text=None, occurred_at=utcnow())
     db.session.flush()
@@ -218,8 +217,10 @@ def draft_notices(actor: User, case: Case, *, parent_ids: list[int], reason: str
 # ----- the notice's life ------------------------------------------------------------------------
 
 def _chronicle(actor: User, notice: PenaltyNotice, text: str) -> None:
-    cases.entry_from_elsewhere(notice.case, actor, "decision", f"Penalty notice {notice.number} "
-                               f"({notice.parent_name}): {text}", police_text=None, occurred_at=utcnow())
+    """The chronology says what happened, never the notice's number, amounts or payment: partners
+    who read the case's chronology see those only when the notice's details are shared."""
+    cases.entry_from_elsewhere(notice.case, actor, "decision", f"Penalty notice to {notice.parent_name} "
+                               f"({notice.reason.label.lower()}): {text}", police_text=None, occurred_at=utcnow())
 
 
 @conflict_on_stale
@@ -252,11 +253,7 @@ def issue(actor: User, notice: PenaltyNotice, issued_on: date | None, served_by:
         setattr(notice, field, value)
     notice.issued_by_id = actor.id
     notice.status = NoticeStatus.issued
-    _chronicle(actor, notice, f"issued {long_date(issued_on)}, served {how.label.lower()}"
-               + (f" (deemed served {long_date(notice.deemed_served_on)})" if how == ServedBy.post else "")
-               + f"; £{notice.amount_full} by {long_date(notice.pay_full_by)}"
-               + (f", or £{notice.amount_first} by {long_date(notice.pay_first_by)}" if notice.amount_first else "")
-               + ".")
+    _chronicle(actor, notice, f"issued {long_date(issued_on)}, served {how.label.lower()}.")
     audit.record(actor, "penalty_notice_issued", notice, changes={
         "status": {"from": NoticeStatus.drafted, "to": NoticeStatus.issued},
         "issued_on": {"from": None, "to": issued_on.isoformat()}, "served_by": {"from": None, "to": how}})
@@ -289,7 +286,7 @@ def record_payment(actor: User, notice: PenaltyNotice, paid_on: date | None, amo
     before = notice.status
     notice.status = NoticeStatus.paid
     notice.paid_on, notice.paid_amount = paid_on, amount
-    _chronicle(actor, notice, f"paid £{amount} on {long_date(paid_on)}.")
+    _chronicle(actor, notice, "paid.")
     audit.record(actor, "penalty_notice_paid", notice, changes={"status": {"from": before, "to": NoticeStatus.paid},
                                                                 "paid_amount": {"from": None, "to": amount}})
     flush_or_conflict(notice)
@@ -322,8 +319,7 @@ def consider_prosecution(actor: User, notice: PenaltyNotice, expected_version: i
                       "have passed.")
     notice.status = NoticeStatus.prosecution
     notice.prosecution_at, notice.prosecution_by_id = utcnow(), actor.id
-    _chronicle(actor, notice, f"unpaid after 28 days (due by {long_date(notice.pay_full_by)}): prosecution "
-               "under section 444 to be considered.")
+    _chronicle(actor, notice, "unpaid after 28 days: prosecution under section 444 to be considered.")
     audit.record(actor, "penalty_notice_unpaid", notice,
                  changes={"status": {"from": NoticeStatus.issued, "to": NoticeStatus.prosecution}})
     flush_or_conflict(notice)
