@@ -79,6 +79,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     from portal.demo.panels import seed_panels
     from portal.demo.sweeps import seed_sweeps
     from portal.demo.tsm import seed_tsm
+    from portal.demo.formal import seed_formal
 
     if db.session.scalar(select(User.id).where(User.email == "admin@demo.test")) is not None:
         # a partnership seeded before pupils or cases existed gets them now
@@ -87,6 +88,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
         added = seed_cases(today) > 0 or added
         added = seed_panels(today) > 0 or added
         added = seed_tsm(today) > 0 or added
+        added = seed_formal(today) > 0 or added
         return seed_sweeps(today) > 0 or added
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
@@ -112,4 +114,5 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     seed_panels(today)
     seed_tsm(today)
     seed_sweeps(today)
+    seed_formal(today)
     return True
