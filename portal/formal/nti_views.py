@@ -92,7 +92,7 @@ def new_nti(case_id: int):
                                     support_ids=form.chosen(form.support_ids), rationale=form.rationale.data or "",
                                     improvement=form.improvement.data or "", request=item)
         except Refused as exc:
-            apply_refusal(form, exc, {"request": "submit"})
+            apply_refusal(form, exc)
         else:
             flash("The notice to improve has been recorded.", "success")
             return redirect(url_for("formal.view_nti", nti_id=nti.id), code=303)

@@ -37,7 +37,7 @@ from portal.formal.models import (
 from portal.formal.notices import liable_parents, long_date
 from portal.orgs.models import User
 from portal.pupils.models import Contact
-from portal.timeutil import today, utcnow
+from portal.timeutil import LONDON, as_utc, today, utcnow
 
 FIRST_AMOUNT, FULL_AMOUNT = 80, 160
 FIRST_DAYS, FULL_DAYS = 21, 28
@@ -113,8 +113,12 @@ def history(pupil_id: int, contact_id: int | None, name: str, as_of: date | None
     return [n for n in rows if n.id != exclude and since < notice_date(n) <= as_of]
 
 
+def drafted_on(notice: PenaltyNotice) -> date:
+    return as_utc(notice.created_at).astimezone(LONDON).date()
+
+
 def notice_date(notice: PenaltyNotice) -> date:
-    return notice.issued_on or notice.created_at.date()
+    return notice.issued_on or drafted_on(notice)
 
 
 def counted(notices: list[PenaltyNotice]) -> int:
@@ -237,7 +241,7 @@ def issue(actor: User, notice: PenaltyNotice, issued_on: date | None, served_by:
         problems["issued_on"] = "Enter the date the notice was issued"
     elif issued_on > today():
         problems["issued_on"] = "The date the notice was issued must be today or in the past"
-    elif issued_on < notice.created_at.date():
+    elif issued_on < drafted_on(notice):
         problems["issued_on"] = "The notice cannot be issued before it was drafted"
     if problems:
         raise Refused("The notice was not issued: " + "; ".join(problems.values()), problems)

@@ -50,7 +50,7 @@ def consider_penalty(case_id: int):
             made = penalties.draft_notices(current_user, case, parent_ids=form.chosen(), reason=form.reason.data,
                                            skip_reason=form.skip_reason.data or "")
         except Refused as exc:
-            apply_refusal(form, exc, {"support": "skip_reason"})
+            apply_refusal(form, exc)
         else:
             flash(f"{len(made)} penalty notice{'s' if len(made) != 1 else ''} drafted: "
                   + ", ".join(n.number for n in made) + ". Issue each one when it is served.", "success")

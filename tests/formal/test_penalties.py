@@ -194,8 +194,23 @@ def test_a_contact_with_notices_can_be_removed_and_the_cap_still_counts_them(wor
     case, mum, _dad, _gran = make_formal_case(world)
     _issue(world, _draft(world, case, [mum], date(2025, 3, 3))[0], date(2025, 3, 3))
     _issue(world, _draft(world, case, [mum], date(2026, 3, 2))[0], date(2026, 3, 2))
+    with on(date(2026, 11, 6)):
+        nti = notices.raise_nti(world.user("ewo"), case, issued_on=date(2026, 11, 6), weeks=3, parent_ids=[mum.id],
+                                support_ids=[support_evidence(case)[0].id])
+        db.session.commit()
     pupils.remove_contact(world.user("school_staff"), case.pupil, mum)
     db.session.commit()
     kept = db.session.scalars(db.select(PenaltyNotice).order_by(PenaltyNotice.id)).all()
     assert [(n.contact_id, n.parent_name) for n in kept] == [(None, "Maria Notice"), (None, "Maria Notice")]
     assert penalties.counted(penalties.history(case.pupil_id, None, "maria notice", date(2026, 11, 16))) == 2
+    db.session.refresh(nti.parents[0])
+    assert (nti.parents[0].contact_id, nti.parents[0].parent_name) == (None, "Maria Notice")
+    # the same parent added again (a new contact) is still at the cap for this child
+    from portal.pupils.models import Contact
+
+    again = Contact(pupil=case.pupil, name="Maria Notice", parental_responsibility=True)
+    db.session.add(again)
+    db.session.commit()
+    with on(date(2026, 11, 16)), pytest.raises(Refused):
+        penalties.draft_notices(world.user("ewo"), case, parent_ids=[again.id], reason="term_time_holiday",
+                                skip_reason=HOLIDAY)

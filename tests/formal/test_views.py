@@ -152,3 +152,13 @@ def test_the_la_lists_and_figures_and_csv(app, client, world):
         ewo = app.test_client()
         ewo.login(world.user("ewo"))
         assert ewo.get("/penalty-notices/figures").status_code == 403
+
+
+def test_the_school_removes_a_parent_who_had_a_notice_without_an_error(client, world):
+    case, mum, _dad, _gran = make_formal_case(world)
+    notice = _notice(world, case, mum)
+    client.login(world.user("school_staff"))
+    response = client.post_form(f"/pupils/{case.pupil_id}/contacts/{mum.id}/remove")
+    assert response.status_code == 302
+    db.session.refresh(notice)
+    assert notice.contact_id is None and notice.parent_name == "Maria Notice"
