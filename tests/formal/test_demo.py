@@ -34,3 +34,38 @@ def test_the_demo_shows_each_step_and_a_refused_third_notice(client):
     assert "a third is not allowed" in refused.value.message
     db.session.rollback()
     assert seed_demo("attend-demo-2026") is False
+
+
+def test_every_formal_page_of_the_demo_opens(app, client):
+    seed_demo("attend-demo-2026")
+    ewo, school, partner = app.test_client(), app.test_client(), app.test_client()
+    ewo.login("ewo@demo.test", "attend-demo-2026")
+    admin = client
+    admin.login("admin@demo.test", "attend-demo-2026")
+    school.login("school2@demo.test", "attend-demo-2026")
+    partner.login("socialcare@demo.test", "attend-demo-2026")
+    urls = []
+    for nti in db.session.scalars(select(NoticeToImprove)):
+        urls += [f"/notices-to-improve/{nti.id}", f"/notices-to-improve/{nti.id}/outcome", f"/cases/{nti.case_id}",
+                 f"/cases/{nti.case_id}/notices-to-improve/new", f"/cases/{nti.case_id}/penalty-notices/new"]
+    for notice in db.session.scalars(select(PenaltyNotice)):
+        urls += [f"/penalty-notices/{notice.id}", f"/penalty-notices/{notice.id}/issue",
+                 f"/penalty-notices/{notice.id}/payment", f"/penalty-notices/{notice.id}/withdraw",
+                 f"/cases/{notice.case_id}", f"/cases/{notice.case_id}/penalty-notices/new"]
+    for item in db.session.scalars(select(NtiRequest)):
+        urls += [f"/nti-requests/{item.id}", f"/nti-requests/{item.id}/decline",
+                 f"/cases/{item.case_id}/notices-to-improve/new?request={item.id}"]
+    urls += ["/nti-requests", "/nti-requests?status=accepted", "/penalty-notices", "/penalty-notices/figures",
+             "/penalty-notices/figures?year=2024"]
+    for url in urls:
+        response = admin.get(url)
+        assert response.status_code == 200, url
+    for url in ("/nti-requests", "/penalty-notices"):
+        assert ewo.get(url).status_code == 200
+    listing = school.get("/nti-requests")
+    assert listing.status_code == 200
+    for notice in db.session.scalars(select(PenaltyNotice)):
+        if notice.pupil.school.name == "Oakfield Academy":
+            page = school.get(f"/penalty-notices/{notice.id}")
+            assert page.status_code == 200 and notice.number not in page.text
+            assert school.get(f"/cases/{notice.case_id}/nti-requests/new").status_code == 200
