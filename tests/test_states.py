@@ -143,8 +143,8 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
             case_id=case.id, pupil_id=pupil.id, issued_on=day, qualifying_start=day, qualifying_end=day,
             unauthorised_sessions=10, period_weeks=3, period_start=day, period_end=day, raised_by_id=ewo.id)).id
         ids["penalty_notices"] = _add(PenaltyNotice(
-            number="PN-2026-9999", case_id=case.id, pupil_id=pupil.id, parent_name="A Parent", reason="term_time_holiday",
-            drafted_by_id=ewo.id, served_by="hand")).id
+            number="PN-2026-9999", case_id=case.id, pupil_id=pupil.id, parent_name="A Parent",
+            reason="term_time_holiday", drafted_by_id=ewo.id, served_by="hand")).id
     return {**ids, "referrals": referral.id, "cases": case.id, "actions": action.id, "panel_meetings": meeting.id,
             "encounters": encounter.id, "follow_ups": follow_up_id, "import_jobs": job_id}
 

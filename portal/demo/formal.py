@@ -16,7 +16,7 @@ from portal.cases import referrals, service
 from portal.cases.models import Case, Referral
 from portal.extensions import db
 from portal.formal import notices, penalties
-from portal.formal.models import NoticeToImprove, NtiRequest, PenaltyNotice
+from portal.formal.models import NoticeToImprove, PenaltyNotice
 from portal.orgs.models import Organisation, OrgKind, User
 from portal.pupils import service as pupils_service
 from portal.pupils.models import Contact, Pupil
@@ -49,6 +49,7 @@ def _case(staff: User, pupil: Pupil, barriers: dict, text: str) -> Case:
     referral = referrals.save_draft(staff, pupil, {**BASE, "barriers": barriers, "school_actions": text})
     referrals.submit(staff, referral, referral.version)
     lead = pupil.school.named_ewo
+    assert lead is not None, "every demo school has a named EWO"
     return referrals.accept(lead, referral, lead, referral.version)
 
 

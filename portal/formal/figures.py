@@ -81,5 +81,5 @@ def figures(start_year: int) -> dict[str, int]:
 
 def years_with_notices() -> list[int]:
     days = db.session.scalars(select(PenaltyNotice.issued_on).where(PenaltyNotice.issued_on.is_not(None))).all()
-    years = {academic_year_of(d) for d in days} | {academic_year_of(today())}
+    years = {academic_year_of(d) for d in days if d is not None} | {academic_year_of(today())}
     return sorted(years, reverse=True)

@@ -123,6 +123,10 @@ class NoticeToImprove(Model):
         return self.status == NtiStatus.in_period
 
     @property
+    def not_improved(self) -> bool:
+        return self.status == NtiStatus.not_improved
+
+    @property
     def parent_names(self) -> str:
         return " and ".join(p.parent_name for p in self.parents)
 

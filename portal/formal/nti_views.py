@@ -175,7 +175,8 @@ def nti_requests():
     items = db.session.scalars(stmt.order_by(NtiRequest.created_at, NtiRequest.id)).all()
     from portal.pupils.models import Pupil
 
-    pupils = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.id.in_({i.case.pupil_id for i in items})))}
+    ids = sorted({item.case.pupil_id for item in items})
+    pupils = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.id.in_(ids)))}
     return render_template("formal/nti_requests.html", items=items, pupils=pupils, status=status,
                            statuses=list(RequestStatus))
 

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 
 from portal.attendance import calendar as school_calendar
+from portal.cases.service import support_evidence
 from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.formal import notices
 from portal.formal.letters import letter_fields_for_nti
 from portal.formal.models import NtiStatus, RequestStatus
-from portal.cases.service import support_evidence
 from tests.clock import on
 from tests.formal.helpers import make_formal_case, mark
 

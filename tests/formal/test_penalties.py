@@ -8,12 +8,12 @@ from datetime import date
 
 import pytest
 
+from portal.cases.service import support_evidence
 from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.formal import figures, notices, penalties
 from portal.formal.letters import letter_fields_for_notice
 from portal.formal.models import NoticeReason, NoticeStatus, NtiStatus, PenaltyNotice
-from portal.cases.service import support_evidence
 from tests.clock import on
 from tests.formal.helpers import make_formal_case
 
