@@ -162,3 +162,36 @@ def test_the_school_removes_a_parent_who_had_a_notice_without_an_error(client, w
     assert response.status_code == 302
     db.session.refresh(notice)
     assert notice.contact_id is None and notice.parent_name == "Maria Notice"
+
+
+def test_the_ewo_accepts_a_request_by_issuing_the_nti_from_the_queue(app, client, world):
+    from portal.cases.models import ChronologyEntry
+    from portal.cases.service import support_evidence
+    from portal.formal.models import NoticeToImprove, RequestStatus
+
+    case, mum, dad, _gran = make_formal_case(world)
+    school = app.test_client()
+    school.login(world.user("school_staff"))
+    assert "Ask the LA for a notice to improve" in school.get(f"/cases/{case.id}").text
+    school.post_form(f"/cases/{case.id}/nti-requests/new", {
+        "evidence": "Twelve sessions of holiday in October; mentoring offered since September."})
+    item = db.session.scalar(db.select(NtiRequest))
+    other, *_ = make_formal_case(world)
+    with on(date(2026, 11, 6)):
+        client.login(world.user("ewo"))
+        assert client.get(f"/cases/{other.id}/notices-to-improve/new?request={item.id}").status_code == 404
+        form = client.get(f"/cases/{case.id}/notices-to-improve/new?request={item.id}")
+        assert "Twelve sessions of holiday" in form.text
+        response = client.post_form(f"/cases/{case.id}/notices-to-improve/new?request={item.id}", {
+            "issued_on": date_boxes(date(2026, 11, 6)), "weeks": "3", "parent_ids": [str(mum.id), str(dad.id)],
+            "support_ids": [str(support_evidence(case)[0].id)], "improvement": "No unauthorised absence"})
+        assert response.status_code == 303
+    db.session.expire_all()
+    nti = db.session.scalar(db.select(NoticeToImprove))
+    assert nti.request_id == item.id and db.session.get(NtiRequest, item.id).status == RequestStatus.accepted
+    assert nti.parent_names == "Maria Notice and Dan Notice"
+    assert nti.period_end == date(2026, 11, 27)
+    # nothing the formal steps write reaches the police view
+    written = db.session.scalars(db.select(ChronologyEntry).where(ChronologyEntry.case_id == case.id,
+                                                                   ChronologyEntry.kind == "decision")).all()
+    assert written and all(e.police_text is None for e in written)
