@@ -154,9 +154,10 @@ def consideration(case: Case) -> dict:
             "parents": parents}
 
 
-def _next_number(year: int) -> str:
+def next_number(year: int) -> str:
     prefix = f"PN-{year}-"
-    last = db.session.scalar(select(func.max(PenaltyNotice.number)).where(PenaltyNotice.number.like(prefix + "%")))
+    last = db.session.scalar(select(PenaltyNotice.number).where(PenaltyNotice.number.like(prefix + "%"))
+                             .order_by(func.length(PenaltyNotice.number).desc(), PenaltyNotice.number.desc()).limit(1))
     n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{n:04d}"
 
@@ -196,7 +197,7 @@ def draft_notices(actor: User, case: Case, *, parent_ids: list[int], reason: str
     made = []
     for contact in chosen:
         sequence = counted(history(case.pupil_id, contact.id, contact.name)) + 1
-        notice = PenaltyNotice(number=_next_number(today().year), case_id=case.id, pupil_id=case.pupil_id,
+        notice = PenaltyNotice(number=next_number(today().year), case_id=case.id, pupil_id=case.pupil_id,
                                contact_id=contact.id, parent_name=contact.name,
                                nti_id=nti.id if nti is not None and nti.status == NtiStatus.not_improved else None,
                                skip_reason=skip_reason, reason=kind, sequence=sequence, drafted_by_id=actor.id)

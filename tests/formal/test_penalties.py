@@ -214,3 +214,12 @@ def test_a_contact_with_notices_can_be_removed_and_the_cap_still_counts_them(wor
     with on(date(2026, 11, 16)), pytest.raises(Refused):
         penalties.draft_notices(world.user("ewo"), case, parent_ids=[again.id], reason="term_time_holiday",
                                 skip_reason=HOLIDAY)
+
+
+def test_numbers_go_on_past_9999_in_a_year(world):
+    case, mum, _dad, _gran = make_formal_case(world)
+    first, = _draft(world, case, [mum], date(2026, 11, 2))
+    first.number = "PN-2026-9999"
+    db.session.commit()
+    with on(date(2026, 11, 2)):
+        assert penalties.next_number(2026) == "PN-2026-10000"
