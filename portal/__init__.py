@@ -107,6 +107,7 @@ def _register_models() -> None:
     from portal.attendance import models as attendance_models  # noqa: F401
     from portal.auth import models as auth_models  # noqa: F401
     from portal.cases import models as case_models  # noqa: F401
+    from portal.formal import models as formal_models  # noqa: F401
     from portal.formal_steps import models as formal_step_models  # noqa: F401
     from portal.letters import models as letter_models  # noqa: F401
     from portal.notifications import models as notification_models  # noqa: F401
@@ -118,7 +119,7 @@ def _register_models() -> None:
 
 
 DOMAINS = ("auth", "dashboard", "orgs", "auditlog", "pupils", "attendance", "cases", "panels", "sweeps",
-           "notifications", "tsm", "formal_steps", "letters")
+           "notifications", "tsm", "formal", "formal_steps", "letters")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -206,6 +206,25 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "letters.letter_pdf": (CASE_ROLES - {access.POLICE}, {"GET": 200}),
     "letters.send_letter": (EWO_ADMIN, {"POST": 422}),  # not confirmed
     "letters.discard_letter": (EWO_ADMIN, {"GET": 200, "POST": 422}),  # not confirmed
+    # formal enforcement (issue 15): the EWO and the LA manage; the school requests and sees its
+    # requests; partners see the status on cases shared with them; the police nothing (404)
+    "formal.new_nti": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "formal.view_nti": (CASE_ROLES - {access.POLICE}, {"GET": 200}),
+    "formal.nti_outcome": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "formal.new_nti_request": (SCHOOL, {"GET": 200, "POST": 422}),
+    "formal.nti_requests": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "formal.view_nti_request": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "formal.decline_nti_request": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "formal.consider_penalty": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "formal.view_notice": (CASE_ROLES - {access.POLICE}, {"GET": 200}),
+    "formal.issue_notice": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "formal.record_payment": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "formal.withdraw_notice": (EWO_ADMIN, {"GET": 200, "POST": 422}),
+    "formal.consider_prosecution": (EWO_ADMIN, {"POST": 422}),  # not yet past the 28 days
+    "formal.share_notice_details": (EWO_ADMIN, {"POST": 303}),  # nothing changed
+    "formal.penalty_notices": (EWO_ADMIN, {"GET": 200}),
+    "formal.penalty_figures": (ADMIN, {"GET": 200}),
+    "formal.penalty_figures_csv": (ADMIN, {"GET": 200}),
 }
 
 MATRIX_YEAR = "2040/41"  # a term and a figure of the matrix's own: reference data, kept between tests
@@ -332,6 +351,7 @@ def url_args(world) -> dict:
                                                              world.health_org, world.police_org],
                              world.early_help_org)
         step = _formal_step(case, world.user("ewo"))
+        nti, notice, nti_request = _formal(world, case, pupil)
         world._url_args = {
             "org_id": world.school_b.id,
             "user_id": world.user("school_staff_b").id,
@@ -365,6 +385,9 @@ def url_args(world) -> dict:
             "letter_id": letter.id,
             "draft_letter_id": draft_letter.id,
             "template_id": letter_template.id,
+            "nti_id": nti.id,
+            "notice_id": notice.id,
+            "request_id": nti_request.id,
         }
     return world._url_args
 
@@ -435,6 +458,36 @@ def _tsm(world, school, pupil, partners, owner_org):
     return meeting, item
 
 
+def _formal(world, case, pupil):
+    """A notice to improve in its period, an issued penalty notice and an open school request on
+    the case (issue 15)."""
+    from datetime import date, timedelta
+
+    from portal.extensions import db
+    from portal.formal.models import NoticeToImprove, NtiParent, NtiRequest, PenaltyNotice
+    from portal.pupils.models import Contact
+
+    parent = Contact(pupil=pupil, name="Pia Parent", parental_responsibility=True)
+    db.session.add(parent)
+    db.session.flush()
+    day = date(2026, 11, 2)
+    nti = NoticeToImprove(case_id=case.id, pupil_id=pupil.id, issued_on=day, qualifying_start=day - timedelta(weeks=10),
+                          qualifying_end=day, unauthorised_sessions=12, not_appropriate_rationale="Holiday",
+                          period_weeks=3, period_start=day, period_end=day + timedelta(days=7000),
+                          raised_by_id=case.lead_id)
+    db.session.add(nti)
+    db.session.flush()
+    db.session.add(NtiParent(nti_id=nti.id, contact_id=parent.id, parent_name=parent.name))
+    notice = PenaltyNotice(number=f"PN-2026-{case.id:04d}", case_id=case.id, pupil_id=pupil.id, contact_id=parent.id,
+                           parent_name=parent.name, skip_reason="Holiday", reason="term_time_holiday",
+                           status="issued", drafted_by_id=case.lead_id, issued_on=day, served_by="hand",
+                           deemed_served_on=day, amount_full=160, pay_full_by=day + timedelta(days=7000))
+    item = NtiRequest(case_id=case.id, school_id=pupil.school_id, requested_by_id=case.lead_id, evidence="Evidence")
+    db.session.add_all([notice, item])
+    db.session.commit()
+    return nti, notice, item
+
+
 def foreign_args(world) -> dict:
     """For every id a URL can take, an object outside the scope of every role of the world
     except the LA admin: school B's pupil, referral, case (shared with no one: its one share
@@ -501,6 +554,7 @@ def foreign_args(world) -> dict:
     db.session.commit()
     tsm, tsm_item = _tsm(world, world.school_b, pupil, [], world.school_b)
     letter, draft_letter, _ = _letters(world, pupil, case, ewo_b)
+    nti, notice, nti_request = _formal(world, case, pupil)
     world._foreign_args = {
         "pupil_id": pupil.id, "contact_id": contact.id, "school_id": world.school_b.id, "job_id": job.id,
         "referral_id": referral.id, "submitted_referral_id": referral.id, "case_id": case.id, "entry_id": entry.id,
@@ -510,6 +564,7 @@ def foreign_args(world) -> dict:
         "followup_id": follow_up.id, "closure_id": closure.id, "tsm_id": tsm.id, "tsm_item_id": tsm_item.id,
         "step_id": _formal_step(case, ewo_b).id, "prosecution_step_id": _formal_step(case, ewo_b, "prosecution").id,
         "letter_id": letter.id, "draft_letter_id": draft_letter.id,
+        "nti_id": nti.id, "notice_id": notice.id, "request_id": nti_request.id,
     }
     return world._foreign_args
 
@@ -606,8 +661,7 @@ def test_each_role_across_the_matrix(app, world, role):
 
 OBJECT_ARGS = {"pupil_id", "contact_id", "school_id", "job_id", "referral_id", "case_id", "entry_id", "share_id",
                "action_id", "meeting_id", "item_id", "sweep_id", "encounter_id", "followup_id", "closure_id",
-               "tsm_id", "tsm_item_id", "document_id", "step_id"}
-               "tsm_id", "tsm_item_id", "document_id", "letter_id"}
+               "tsm_id", "tsm_item_id", "document_id", "step_id", "letter_id", "nti_id", "notice_id", "request_id"}
 
 
 @pytest.mark.parametrize("role", [r for r in access.ROLES if r != access.LA_ADMIN])

@@ -162,6 +162,18 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
         db.session.add(letter)
         db.session.flush()
         ids["letter_templates"], ids["letters"] = template.id, letter.id
+        # notices to improve, schools' requests and penalty notices (issue 15) came later still
+        from portal.formal.models import NoticeToImprove, NtiRequest, PenaltyNotice
+
+        day = date(2026, 11, 2)
+        ids["nti_requests"] = _add(NtiRequest(case_id=case.id, school_id=school.id, requested_by_id=ewo.id,
+                                              evidence="Evidence")).id
+        ids["notices_to_improve"] = _add(NoticeToImprove(
+            case_id=case.id, pupil_id=pupil.id, issued_on=day, qualifying_start=day, qualifying_end=day,
+            unauthorised_sessions=10, period_weeks=3, period_start=day, period_end=day, raised_by_id=ewo.id)).id
+        ids["penalty_notices"] = _add(PenaltyNotice(
+            number="PN-2026-9999", case_id=case.id, pupil_id=pupil.id, parent_name="A Parent",
+            reason="term_time_holiday", drafted_by_id=ewo.id, served_by="hand")).id
     return {**ids, "referrals": referral.id, "cases": case.id, "actions": action_id, "panel_meetings": meeting.id,
             "encounters": encounter.id, "follow_ups": follow_up_id, "import_jobs": job_id}
 
@@ -171,7 +183,9 @@ def test_the_states_are_the_ones_the_code_knows():
         ("actions", "status"), ("case_documents", "file_type"), ("case_documents", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
         ("formal_steps", "kind"), ("formal_steps", "status"),
         ("import_jobs", "status"), ("letter_templates", "audience"), ("letters", "audience"), ("letters", "status"),
-        ("panel_meetings", "status"), ("reference_figures", "cohort"),
+        ("notices_to_improve", "status"), ("nti_requests", "status"),
+        ("panel_meetings", "status"), ("penalty_notices", "reason"), ("penalty_notices", "served_by"),
+        ("penalty_notices", "status"), ("reference_figures", "cohort"),
         ("reference_figures", "kind"), ("reference_figures", "measure"), ("reference_figures", "period"),
         ("reference_figures", "phase"), ("referrals", "status"), ("school_closures", "kind"),
         ("support_meeting_items", "next_step"), ("support_meeting_items", "status"), ("support_meetings", "status")]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from portal.access import formal  # noqa: F401  (its permissions join the policy's table)
 from portal.access.panels import has_panels
 from portal.access.policy import can
 from portal.access.tsm import has_tsms
@@ -42,6 +43,11 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
             "cases.triage_referral", "cases.add_to_referral", "cases.check_referral", "cases.submit_referral")),
         NavPage("My actions", "cases.my_actions", "view_cases", ("cases.my_actions", "cases.complete_action",
                                                               "cases.action_row")),
+        NavPage("NTI requests", "formal.nti_requests", "view_nti_requests", ("formal.nti_request", "formal.view_nti_",
+                                                                           "formal.decline_nti_")),
+        NavPage("Penalty notices", "formal.penalty_notices", "manage_formal", ("formal.penalty_", "formal.view_notice",
+                                                                             "formal.issue_", "formal.record_payment",
+                                                                             "formal.withdraw_", "formal.consider_")),
     )),
     ("Meetings", (
         NavPage("Panels", "panels.list_meetings", "attend_panels", ("panels.",)),

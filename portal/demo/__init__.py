@@ -76,6 +76,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
 
     today = today or london_today()
     from portal.demo.cases import seed_cases
+    from portal.demo.formal import seed_formal
     from portal.demo.letters import seed_letters
     from portal.demo.panels import seed_panels
     from portal.demo.steps import seed_steps
@@ -89,6 +90,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
         added = seed_cases(today) > 0 or added
         added = seed_panels(today) > 0 or added
         added = seed_tsm(today) > 0 or added
+        added = seed_formal(today) > 0 or added
         added = seed_steps(today) > 0 or added
         added = seed_letters(today) > 0 or added
         return seed_sweeps(today) > 0 or added
@@ -115,6 +117,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     seed_cases(today)
     seed_panels(today)
     seed_tsm(today)
+    seed_formal(today)
     seed_steps(today)
     seed_letters(today)
     seed_sweeps(today)

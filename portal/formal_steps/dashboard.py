@@ -30,7 +30,7 @@ def counts(user) -> dict[tuple[str, str], int]:
     stmt = (access.formal_steps_for(user).with_only_columns(FormalStep.kind, FormalStep.status, func.count())
             .group_by(FormalStep.kind, FormalStep.status))
     rows = db.session.execute(stmt).tuples()
-    return {(str(kind), str(status)): int(n) for kind, status, n in rows}  # type: ignore[call-overload]
+    return {(str(kind), str(status)): int(n) for kind, status, n in rows}
 
 
 def headline_rows(found: dict[tuple[str, str], int]) -> list[tuple[str, int, dict]]:
