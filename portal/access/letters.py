@@ -21,20 +21,26 @@ from portal.access.roles import AGENCY_ROLES, EWO, LA_ADMIN, POLICE, SCHOOL_STAF
 
 
 def may_see_penalty_detail(user, case) -> bool:
-    """THE rule for penalty notice details on a case (letters of a penalty-notice template
-    today): everyone who sees the case except partner agencies, who see them only when the
-    case's penalty details are shared with them — not possible yet, so never for now."""
+    """THE rule for penalty notice details on a case (letters of a penalty-notice template):
+    everyone who sees the case except partner agencies, who see them once the LA or the lead has
+    shared a notice's details with them (`PenaltyNotice.details_shared`, `access.formal`)."""
     if case is None or user.role == POLICE:
         return False
-    return user.role not in AGENCY_ROLES
+    if user.role not in AGENCY_ROLES:
+        return True
+    from portal.extensions import db
+    from portal.formal.models import PenaltyNotice
+
+    shared = _penalty_shared_case_ids(user).where(PenaltyNotice.case_id == case.id).limit(1)
+    return db.session.scalar(shared) is not None
 
 
 def _penalty_shared_case_ids(user) -> Select:
-    """The SQL twin of `may_see_penalty_detail` for partners: the cases whose penalty details
-    are shared with the user's agency (none yet)."""
-    from portal.cases.models import Case
+    """The SQL twin of `may_see_penalty_detail` for partners: the cases with a penalty notice
+    whose details are shared."""
+    from portal.formal.models import PenaltyNotice
 
-    return select(Case.id).where(false())
+    return select(PenaltyNotice.case_id).where(PenaltyNotice.details_shared.is_(True))
 
 
 def penalty_documents_hidden(user, case) -> Select | None:

@@ -29,7 +29,7 @@ def counts(user) -> dict[tuple[str, str], int]:
         return {}
     stmt = (access.formal_steps_for(user).with_only_columns(FormalStep.kind, FormalStep.status, func.count())
             .group_by(FormalStep.kind, FormalStep.status))
-    rows = db.session.execute(stmt).tuples()
+    rows = db.session.execute(stmt).all()
     return {(str(kind), str(status)): int(n) for kind, status, n in rows}
 
 

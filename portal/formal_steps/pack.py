@@ -1,6 +1,6 @@
 """A prosecution's evidence pack: the case's chronology (the full professionals' view), a
 register extract of the pupil's marks for a chosen period, the case's documents (letters land
-there) and any notices (`notices_for_pack`, filled by the notices work)."""
+there) and the notices to improve and penalty notices issued on the case (`notices_for_pack`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,16 +11,29 @@ from sqlalchemy import select
 from portal.attendance.models import AttendanceMark, RegisterCode
 from portal.cases.models import Case, CaseDocument, ChronologyEntry, DocumentStatus
 from portal.extensions import db
+from portal.formal.models import NoticeToImprove, PenaltyNotice
 from portal.formal_steps.models import FormalStep
 from portal.timeutil import today
 
 DEFAULT_WEEKS = 12
 
 
-def notices_for_pack(case: Case) -> list:
-    """The notices to improve and penalty notices of the case, for the pack. Left for the
-    notices work (issue 15) to fill: each item needs `title`, `issued_on` and `status_label`."""
-    return []
+@dataclass
+class PackNotice:
+    title: str
+    issued_on: date
+    status_label: str
+
+
+def notices_for_pack(case: Case) -> list[PackNotice]:
+    """The notices to improve and the issued penalty notices of the case, oldest first."""
+    ntis = db.session.scalars(select(NoticeToImprove).where(NoticeToImprove.case_id == case.id))
+    notices = db.session.scalars(select(PenaltyNotice).where(
+        PenaltyNotice.case_id == case.id, PenaltyNotice.issued_on.is_not(None)))
+    found = [PackNotice(f"Notice to improve to {nti.parent_names}", nti.issued_on, nti.status.label) for nti in ntis]
+    found += [PackNotice(f"Penalty notice {n.number} to {n.parent_name} ({n.reason.label.lower()})",
+                         n.issued_on, n.status.label) for n in notices if n.issued_on]
+    return sorted(found, key=lambda n: n.issued_on)
 
 
 @dataclass

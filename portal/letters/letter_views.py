@@ -24,14 +24,16 @@ def _letter_as_saved(letter: Letter) -> Saved:
                  url_for("letters.view_letter", letter_id=letter.id))
 
 
-def _letter_form(pupil: Pupil, templates: list[LetterTemplate]) -> LetterForm:
+def _letter_form(pupil: Pupil, templates: list[LetterTemplate],
+                 source: sources.Source | None = None) -> LetterForm:
     form = LetterForm()
     form.template_id.choices = [(str(t.id), t.name) for t in templates]
+    only = source.contact_ids if source else None
     form.contact_ids.choices = [(str(c.id), f"{c.name}" + (f" ({c.relationship_to_pupil})"
                                                            if c.relationship_to_pupil else ""))
-                                for c in service.liable_parents(pupil)]
+                                for c in service.liable_parents(pupil) if only is None or c.id in only]
     if not form.is_submitted():
-        wanted = request.args.get("template", "")
+        wanted = request.args.get("template", "") or (source.template_key if source else "") or ""
         chosen = next((t for t in templates if t.key == wanted), None)
         form.template_id.data = str(chosen.id) if chosen else None
         form.contact_ids.data = [value for value, _ in form.contact_ids.choices]
@@ -77,12 +79,13 @@ def new_case_letter(case_id: int):
     service.ensure_default_templates()
     templates = [t for t in service.templates(Audience.la)
                  if not t.penalty_detail or access.may_see_penalty_detail(current_user, case)]
-    form = _letter_form(case.pupil, templates)
+    source = sources.source_for(current_user, case, request.args)
+    form = _letter_form(case.pupil, templates, source)
     if form.validate_on_submit():
-        letters = _draft(form, case.pupil, case, templates, (Audience.la,), sources.extra_for(case, request.args))
+        letters = _draft(form, case.pupil, case, templates, (Audience.la,), source.extra)
         if letters:
             return _after_drafting(letters, url_for("cases.view_case", case_id=case.id) + "#letters")
-    return render_template("letters/letter_form.html", form=form, pupil=case.pupil, case=case,
+    return render_template("letters/letter_form.html", form=form, pupil=case.pupil, case=case, about=source.label,
                            back=url_for("cases.view_case", case_id=case.id)), (422 if form.is_submitted() else 200)
 
 
