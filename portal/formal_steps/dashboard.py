@@ -29,8 +29,7 @@ def counts(user) -> dict[tuple[str, str], int]:
         return {}
     stmt = (access.formal_steps_for(user).with_only_columns(FormalStep.kind, FormalStep.status, func.count())
             .group_by(FormalStep.kind, FormalStep.status))
-    rows = db.session.execute(stmt).all()
-    return {(str(kind), str(status)): int(n) for kind, status, n in rows}
+    return {(str(row[0]), str(row[1])): int(row[2] or 0) for row in db.session.execute(stmt)}
 
 
 def headline_rows(found: dict[tuple[str, str], int]) -> list[tuple[str, int, dict]]:
