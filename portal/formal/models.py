@@ -199,5 +199,12 @@ class PenaltyNotice(Model):
         return self.status == NoticeStatus.issued
 
     @property
+    def is_overdue(self) -> bool:
+        """Issued and still unpaid after its 28 days (the LA's overdue list)."""
+        from portal.timeutil import today
+
+        return self.is_issued and self.pay_full_by is not None and today() > self.pay_full_by
+
+    @property
     def is_drafted(self) -> bool:
         return self.status == NoticeStatus.drafted

@@ -65,7 +65,7 @@ def _notice_page(notice: PenaltyNotice, status: int = 200, problem: str = "", **
     manage = formal_access.may_manage_formal(current_user, notice.case)
     context = dict(notice=notice, manage=manage, details=formal_access.sees_penalty_details(current_user, notice),
                    amount_today=penalties.amount_due(notice, today()), today=today(),
-                   overdue=notice.is_issued and notice.pay_full_by is not None and today() > notice.pay_full_by,
+                   overdue=notice.is_overdue,
                    problem=shows_errors(problem),
                    sharing_form=forms.get("sharing_form") or SharingForm(formdata=None, version=notice.version,
                                                                          shared=notice.details_shared),
