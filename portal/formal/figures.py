@@ -83,3 +83,26 @@ def years_with_notices() -> list[int]:
     days = db.session.scalars(select(PenaltyNotice.issued_on).where(PenaltyNotice.issued_on.is_not(None))).all()
     years = {academic_year_of(d) for d in days if d is not None} | {academic_year_of(today())}
     return sorted(years, reverse=True)
+
+
+def headlines(notice_scope: Select, nti_scope: Select, request_scope: Select) -> list[tuple[str, int, str]]:
+    """The LA picture's counts (label, number, endpoint of the list behind it) over the user's scopes."""
+    from sqlalchemy import func
+
+    from portal.formal.models import NoticeToImprove, NtiRequest, NtiStatus, RequestStatus
+
+    def count(scope: Select) -> int:
+        return db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
+
+    on = today()
+    return [
+        ("Schools' requests for a notice to improve, waiting", count(
+            request_scope.where(NtiRequest.status == RequestStatus.open)), "formal.nti_requests"),
+        ("Notices to improve in their improvement period", count(
+            nti_scope.where(NoticeToImprove.status == NtiStatus.in_period)), ""),
+        ("Penalty notices issued, awaiting payment", count(
+            notice_scope.where(PenaltyNotice.status == NoticeStatus.issued, PenaltyNotice.pay_full_by >= on)),
+         "formal.penalty_notices"),
+        ("Penalty notices unpaid after 28 days", count(overdue(notice_scope, on).order_by(None)),
+         "formal.penalty_notices"),
+    ]

@@ -161,6 +161,15 @@ def share_notice_details(notice_id: int):
 
 # ----- the LA's lists and figures ---------------------------------------------------------------
 
+@bp.app_template_global("formal_headlines")
+def formal_headlines() -> list[tuple[str, int, str]]:
+    """The LA picture's counts of notices, for those who manage them (the EWO, the LA)."""
+    if not access.can(current_user, "manage_formal"):
+        return []
+    return figures.headlines(access.penalty_notices_for(current_user), access.ntis_for(current_user),
+                             access.nti_requests_for(current_user))
+
+
 @bp.route("/penalty-notices")
 @access.require("manage_formal")
 @audit.viewing("penalty_notices_viewed", "overdue and due-soon penalty notices")
