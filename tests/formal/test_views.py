@@ -195,3 +195,21 @@ def test_the_ewo_accepts_a_request_by_issuing_the_nti_from_the_queue(app, client
     written = db.session.scalars(db.select(ChronologyEntry).where(ChronologyEntry.case_id == case.id,
                                                                    ChronologyEntry.kind == "decision")).all()
     assert written and all(e.police_text is None for e in written)
+
+
+def test_a_payment_made_in_time_can_be_recorded_after_the_28_days(client, world):
+    """The bank's record of an £80 paid on day 10 may reach the officer after day 28: the notice
+    page still offers "Record a payment" (the service checks the date paid, not today)."""
+    case, mum, _dad, _gran = make_formal_case(world)
+    notice = _notice(world, case, mum, date(2026, 10, 1))
+    with on(date(2026, 12, 3)):
+        client.login(world.user("ewo"))
+        page = client.get(f"/penalty-notices/{notice.id}")
+        assert "Unpaid after 28 days" in page.text
+        assert f"/penalty-notices/{notice.id}/payment" in page.text
+        response = client.post_form(f"/penalty-notices/{notice.id}/payment", {
+            "version": notice.version, "paid_on": date_boxes(date(2026, 10, 11)), "amount": "80"})
+        assert response.status_code == 303
+        db.session.refresh(notice)
+        assert notice.status == NoticeStatus.paid and notice.paid_amount == 80
+        assert f"/penalty-notices/{notice.id}/payment" not in client.get(f"/penalty-notices/{notice.id}").text
