@@ -13,9 +13,10 @@ falls within 21 days and the other notice is unpaid after 28 days.
 1. Riverside Primary School asks the LA for a notice to improve for Leo Begum (an open case led by
    the EWO, a support plan in its chronology, two contacts with parental responsibility), with
    its evidence.
-2. The EWO opens the queue of requests and accepts: the notice to improve is raised for both
-   parents, back-dated, citing the support plan; she writes its letter (one per parent), previews
-   each and marks it sent.
+2. The EWO records in the chronology the support plan offered before the notice (the demo's is
+   recent, and a notice cites only support offered before it: citing it is refused); opens the
+   queue of requests and accepts: the notice to improve is raised for both parents, back-dated,
+   citing that plan; she writes its letter (one per parent), previews each and marks it sent.
 3. The period has ended: she records the outcome "not improved"; considers a penalty notice and
    drafts one for each parent; issues each (one by hand, one by post), back-dated; writes each
    parent's penalty letter and marks it sent; records the first parent's £80, paid on day 10.
@@ -53,6 +54,7 @@ PARENTS = ("Ivy Begum", "Daniel Begum")  # both with parental responsibility in 
 PAYS, DOES_NOT = PARENTS
 EVIDENCE = ("Leo has missed 14 sessions unauthorised since September; first-day calls every time, a letter home "
             "and a meeting with mum in October; mentoring and a breakfast club place offered (e2e formal).")
+SUPPORT = "Weekly mentoring with the learning mentor (e2e)"
 OUTCOME_NOTE = "Six more unauthorised sessions in the period; mum did not take up the breakfast club (e2e)."
 
 
@@ -83,6 +85,10 @@ def _flash(page: Page, text: str) -> None:
 
 def _long(day: date) -> str:
     return day.strftime("%-d %B %Y")
+
+
+def _short(day: date) -> str:
+    return day.strftime("%-d %b %Y")
 
 
 # ----- the dates, from the school's calendar in the server's database ---------------------------
@@ -127,8 +133,11 @@ def _dates() -> dict[str, date]:
     else:
         raise AssertionError(f"no school day before {served} whose 3-week improvement period ends before it")
     period_end = improvement_period(cal, nti, 3)[1]
-    return {"today": today, "nti": nti, "period_end": period_end, "served": served,
-            "paid": served + timedelta(days=10)}
+    support = nti - timedelta(days=14)  # agreed at school two weeks or so before the notice
+    while not cal.is_open(support) and support < nti:
+        support += timedelta(days=1)
+    return {"today": today, "support": support, "nti": nti, "period_end": period_end,
+            "served": served, "paid": served + timedelta(days=10)}
 
 
 def _drafts_made_on(numbers: list[str], day: date) -> None:
@@ -191,6 +200,22 @@ def _school_requests(school: Page) -> str:
     return case_path
 
 
+def _support_before_the_notice(ewo: Page, case_path: str, days: dict[str, date]) -> None:
+    """Step 2, first: the support plan offered before the notice, recorded now in the chronology
+    (the demo's own support plan is recent)."""
+    ewo.goto(case_path)
+    details = ewo.locator("details", has=ewo.get_by_text("Add to the chronology", exact=True))
+    details.locator("summary").click()
+    details.get_by_label("Kind of entry").select_option(label="Support plan")
+    fill_date(details, "When it happened", days["support"])
+    details.get_by_label("What happened").fill("Support plan agreed with mum at the school: weekly mentoring "
+                                               "from the learning mentor (e2e).")
+    details.get_by_label("Support plan: the support put in place").fill(SUPPORT)
+    fill_date(details, "Support plan: review date", days["support"] + timedelta(days=42))
+    details.get_by_role("button", name="Add to the chronology").click()
+    expect(ewo.locator("#chronology")).to_contain_text(SUPPORT)
+
+
 def _ewo_issues_the_nti(ewo: Page, days: dict[str, date]) -> str:
     """Step 2, the notice. Returns its path."""
     open_from_navigation(ewo, "NTI requests")
@@ -211,9 +236,21 @@ def _ewo_issues_the_nti(ewo: Page, days: dict[str, date]) -> str:
     for name in PARENTS:
         expect(parents.get_by_role("checkbox", name=re.compile(rf"^{name}"))).to_be_checked()
     support = ewo.get_by_role("group", name="Support offered (from the chronology)")
-    plan = support.get_by_role("checkbox", name=re.compile(r"^support plan of"))
-    expect(plan.first).to_be_visible()
-    plan.first.check()
+    plans = support.get_by_role("checkbox", name=re.compile(r"^support plan of"))
+    ours = rf"^support plan of {_short(days['support'])} \({re.escape(SUPPORT)}"
+    plan = support.get_by_role("checkbox", name=re.compile(ours))
+    expect(plan).to_have_count(1)
+    expect(plans).to_have_count(2)
+    for i in range(plans.count()):
+        plans.nth(i).check()
+    # the demo's own support plan came after the notice's date: a notice cites only support offered before it
+    ewo.get_by_role("button", name="Issue the notice to improve").click()
+    expect(ewo.locator(".govuk-error-summary")).to_contain_text("cannot cite support recorded after it")
+    for i in range(plans.count()):
+        plans.nth(i).uncheck()
+    plan.check()
+    fill_date(ewo, "Date the notice is issued", days["nti"])  # kept, but typed again as a person would check
+    ewo.get_by_label("3 school weeks", exact=True).check()
     _shot(ewo, "03-nti-form.png")
     ewo.get_by_role("button", name="Issue the notice to improve").click()
 
@@ -222,9 +259,9 @@ def _ewo_issues_the_nti(ewo: Page, days: dict[str, date]) -> str:
     expect(ewo.locator(".govuk-caption-l")).to_have_text(f"Issued {_long(days['nti'])}")
     summary = ewo.locator(".govuk-summary-list")
     expect(summary).to_contain_text(f"{PARENTS[0]} and {PARENTS[1]}")
-    expect(summary).to_contain_text(f"3 school weeks, ")
+    expect(summary).to_contain_text("3 school weeks, ")
     expect(summary).to_contain_text(f"to {_long(days['period_end'])}")
-    expect(summary).to_contain_text("support plan of")
+    expect(summary).to_contain_text(f"support plan of {_short(days['support'])} ({SUPPORT}")
     nti_path = _path(ewo)
 
     # the school's request is accepted
@@ -357,6 +394,7 @@ def test_an_nti_then_penalty_notices_to_two_parents_one_paid_one_overdue(browser
     case_path = _school_requests(school)
 
     ewo = _signed_in(browser, base_url, EWO)
+    _support_before_the_notice(ewo, case_path, days)
     nti_path = _ewo_issues_the_nti(ewo, days)
     _shot(ewo, "03b-nti.png")
     _nti_letters(ewo, case_path, days)
