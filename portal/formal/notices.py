@@ -33,7 +33,7 @@ from portal.formal.models import (
 )
 from portal.orgs.models import User
 from portal.pupils.models import Contact, Pupil
-from portal.timeutil import today, utcnow
+from portal.timeutil import LONDON, as_utc, today, utcnow
 
 MIN_WEEKS, MAX_WEEKS = 3, 6
 EVIDENCE_MIN = 20  # characters of a school's evidence
@@ -93,6 +93,10 @@ def _parents(pupil: Pupil, ids: list[int]) -> list[Contact]:
     return chosen
 
 
+def _day_of(entry: ChronologyEntry) -> date:
+    return as_utc(entry.occurred_at).astimezone(LONDON).date()
+
+
 def _cited(case: Case, ids: list[int]) -> list[ChronologyEntry]:
     evidence = {e.id: e for e in cases.support_evidence(case)}
     return [evidence[i] for i in ids if i in evidence]
@@ -130,6 +134,10 @@ def raise_nti(actor: User, case: Case, *, issued_on: date | None, weeks: int | N
         check_support(cited, rationale)
     except Refused as exc:
         problems.update(exc.problems)
+    later = [e for e in cited if issued_on is not None and _day_of(e) > issued_on]
+    if later:  # a notice recorded after the fact cites the support offered before it, not since
+        problems["support_ids"] = (f"A notice issued on {long_date(issued_on)} cannot cite support recorded after "
+                                   "it: " + "; ".join(cases.evidence_summary(e) for e in later))
     if request is not None and not request.is_open:
         problems["request"] = "The school's request was already decided"
     if problems:

@@ -76,6 +76,22 @@ def test_an_nti_is_refused_without_support_or_its_exception(world):
     assert nti.not_appropriate_rationale.startswith("An unauthorised")
 
 
+def test_a_back_dated_nti_cites_only_the_support_offered_before_it(world):
+    """Recorded after the fact, a notice of 8 September 2026 cannot cite the support plan of 10
+    September (the helper's): the support it states is the support offered before it."""
+    case, mum, _dad, _gran = make_formal_case(world)
+    evidence = support_evidence(case)
+    with on(date(2026, 11, 6)):
+        with pytest.raises(Refused) as refused:
+            notices.raise_nti(world.user("ewo"), case, issued_on=date(2026, 9, 8), weeks=3, parent_ids=[mum.id],
+                              support_ids=[evidence[0].id])
+        assert "cannot cite support recorded after it" in refused.value.problems["support_ids"]
+        assert "support plan of 10 Sep 2026" in refused.value.problems["support_ids"]
+        nti = notices.raise_nti(world.user("ewo"), case, issued_on=date(2026, 9, 10), weeks=3, parent_ids=[mum.id],
+                                support_ids=[evidence[0].id])  # the same day is before it
+    assert nti.support_cited[0]["id"] == evidence[0].id
+
+
 @pytest.mark.parametrize("weeks", [2, 7, None])
 def test_the_period_is_3_to_6_school_weeks(world, weeks):
     case, mum, _dad, _gran = make_formal_case(world)

@@ -195,3 +195,54 @@ def test_the_ewo_accepts_a_request_by_issuing_the_nti_from_the_queue(app, client
     written = db.session.scalars(db.select(ChronologyEntry).where(ChronologyEntry.case_id == case.id,
                                                                    ChronologyEntry.kind == "decision")).all()
     assert written and all(e.police_text is None for e in written)
+
+
+def test_a_payment_made_in_time_can_be_recorded_after_the_28_days(client, world):
+    """The bank's record of an £80 paid on day 10 may reach the officer after day 28: the notice
+    page still offers "Record a payment" (the service checks the date paid, not today)."""
+    case, mum, _dad, _gran = make_formal_case(world)
+    notice = _notice(world, case, mum, date(2026, 10, 1))
+    with on(date(2026, 12, 3)):
+        client.login(world.user("ewo"))
+        page = client.get(f"/penalty-notices/{notice.id}")
+        assert "Unpaid after 28 days" in page.text
+        assert f"/penalty-notices/{notice.id}/payment" in page.text
+        response = client.post_form(f"/penalty-notices/{notice.id}/payment", {
+            "version": notice.version, "paid_on": date_boxes(date(2026, 10, 11)), "amount": "80"})
+        assert response.status_code == 303
+        db.session.refresh(notice)
+        assert notice.status == NoticeStatus.paid and notice.paid_amount == 80
+        assert f"/penalty-notices/{notice.id}/payment" not in client.get(f"/penalty-notices/{notice.id}").text
+
+
+def test_every_question_of_the_formal_forms_has_its_legend(client, world):
+    """Radios and checkboxes are asked by their fieldset's legend: a template that styles the
+    legend must still give it the question (govuk-frontend-wtf drops the label otherwise)."""
+    import re
+
+    from portal.formal import notices
+
+    case, mum, dad, _gran = make_formal_case(world)
+    with on(date(2026, 11, 6)):
+        nti = notices.raise_nti(world.user("ewo"), case, issued_on=date(2026, 11, 6), weeks=3,
+                                parent_ids=[mum.id, dad.id], support_ids=[], rationale="Support was refused by "
+                                "the family twice in writing, in September and October.")
+        db.session.commit()
+    other, *_ = make_formal_case(world)
+    notice_draft, = penalties.draft_notices(world.user("ewo"), other, parent_ids=[other.pupil.contacts[0].id],
+                                            reason="term_time_holiday", skip_reason=HOLIDAY)
+    db.session.commit()
+    client.login(world.user("ewo"))
+    pages = {f"/cases/{case.id}/notices-to-improve/new": ["Improvement period", "Liable parents the notice covers",
+                                                          "Support offered (from the chronology)"],
+             f"/notices-to-improve/{nti.id}/outcome": ["Did attendance improve enough?"],
+             f"/cases/{other.id}/penalty-notices/new": ["Liable parents who receive a notice",
+                                                        "Reason for the notice"],
+             f"/penalty-notices/{notice_draft.id}/issue": ["How it was served"]}
+    for url, questions in pages.items():
+        text = client.get(url).text
+        legends = [" ".join(re.sub(r"<[^>]+>", "", m).split())
+                   for m in re.findall(r"<legend[^>]*>(.*?)</legend>", text, re.S)]
+        assert all(legends), f"{url}: an empty legend"
+        for question in questions:
+            assert question in legends, f"{url}: no legend {question!r} in {legends}"
