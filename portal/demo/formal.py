@@ -45,12 +45,18 @@ def _free_pupils(school: Organisation, n: int) -> list[Pupil]:
                                    .order_by(Pupil.id.desc()).limit(n)))
 
 
-def _case(staff: User, pupil: Pupil, barriers: dict, text: str) -> Case:
+def _case(staff: User, pupil: Pupil, barriers: dict, text: str, today: date) -> Case:
+    """A case opened from the school's referral, sent about 16 weeks ago and triaged days later
+    (before the notices the demo dates in the autumn)."""
+    from portal.demo.cases import _waited
+
     referral = referrals.save_draft(staff, pupil, {**BASE, "barriers": barriers, "school_actions": text})
     referrals.submit(staff, referral, referral.version)
     lead = pupil.school.named_ewo
     assert lead is not None, "every demo school has a named EWO"
-    return referrals.accept(lead, referral, lead, referral.version)
+    case = referrals.accept(lead, referral, lead, referral.version)
+    _waited(referral, today, submitted=115, triaged=110)
+    return case
 
 
 def _support(case: Case, today: date, holiday: bool = False) -> int:
@@ -90,13 +96,14 @@ def seed_formal(today: date) -> int:
     made = 0
     # a notice to improve in its improvement period (6 school weeks from last week)
     case = _case(staff, first[0], {"parental_attitude": "Parents do not see the need for daily attendance"},
-                 "Letters home, two attendance meetings, mentoring offered.")
+                 "Letters home, two attendance meetings, mentoring offered.", today)
     cited = _support(case, today)
     parent = notices.liable_parents(case.pupil)[0]
     notices.raise_nti(case.lead, case, issued_on=today - timedelta(days=7), weeks=6, parent_ids=[parent.id],
                       support_ids=[cited])
     # one that ended as improved
-    case = _case(staff, first[1], {"family": "Separation; mornings chaotic"}, "Breakfast club place; tutor calls.")
+    case = _case(staff, first[1], {"family": "Separation; mornings chaotic"}, "Breakfast club place; tutor calls.",
+                 today)
     cited = _support(case, today)
     parent = notices.liable_parents(case.pupil)[0]
     nti = notices.raise_nti(case.lead, case, issued_on=today - timedelta(days=84), weeks=3, parent_ids=[parent.id],
@@ -106,7 +113,7 @@ def seed_formal(today: date) -> int:
     made += 2
     # two liable parents, a term-time holiday: one paid within 21 days, one unpaid past 28 days
     case = _case(staff2, second[0], {"holiday": "Two weeks in Spain in October, leave refused"},
-                 "Leave refused in writing; the family went anyway.")
+                 "Leave refused in writing; the family went anyway.", today)
     _support(case, today, holiday=True)
     mum = notices.liable_parents(case.pupil)[0]
     dad = pupils_service.add_contact(staff2, case.pupil, {"name": f"David {case.pupil.legal_surname}",
@@ -116,12 +123,13 @@ def seed_formal(today: date) -> int:
     penalties.record_payment(case.lead, paid, today - timedelta(days=35), 80, paid.version)
     _issue(case.lead, case, dad, today - timedelta(days=45), served_by="post")
     # a notice due within the week (the reduced amount)
-    case = _case(staff2, second[1], {"holiday": "A week in Turkey before half-term"}, "Leave refused in writing.")
+    case = _case(staff2, second[1], {"holiday": "A week in Turkey before half-term"}, "Leave refused in writing.",
+                 today)
     _support(case, today, holiday=True)
     _issue(case.lead, case, notices.liable_parents(case.pupil)[0], today - timedelta(days=17))
     made += 3
     # a parent with two notices in three years and a withdrawn one between them: a third is refused
-    case = _case(staff, first[2], {"holiday": "A term-time holiday each year"}, "Leave refused each time.")
+    case = _case(staff, first[2], {"holiday": "A term-time holiday each year"}, "Leave refused each time.", today)
     _support(case, today, holiday=True)
     parent = notices.liable_parents(case.pupil)[0]
     earlier = _issue(case.lead, case, parent, today - timedelta(days=700))
@@ -133,10 +141,10 @@ def seed_formal(today: date) -> int:
     made += 3
     # two schools' requests waiting in the LA's queue
     case = _case(staff, first[3], {"parental_attitude": "Mum keeps her home to help with a younger sibling"},
-                 "Mentoring since September; two attendance meetings.")
+                 "Mentoring since September; two attendance meetings.", today)
     notices.request_nti(staff, case, "18 unauthorised sessions since half-term. Mentoring since September and two "
                                      "attendance meetings with mum (3 and 17 November) have not changed it.")
-    case = _case(staff2, second[2], {"other": "Late most days"}, "Late gate checks; letters home.")
+    case = _case(staff2, second[2], {"other": "Late most days"}, "Late gate checks; letters home.", today)
     notices.request_nti(staff2, case, "Arrives after the register closes three days a week (code U): 14 sessions "
                                       "in 6 weeks. Two letters and a meeting on 12 November.")
     made += 2

@@ -130,4 +130,5 @@ def seed_sweeps(today: date) -> int:
                 "school_status": "home_educated", "school_id": None},
                accompanied="parent", reason="Home-educated: a nature walk with her mother", reason_accepted=True,
                outcome="no_action")
+    db.session.commit()  # like every other part of the seed: nothing is left for the caller to commit
     return 2
