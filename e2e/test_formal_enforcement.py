@@ -24,11 +24,9 @@ falls within 21 days and the other notice is unpaid after 28 days.
    both as issued and one as paid; the CSV says the same.
 5. The police get 404 for the notice to improve and the penalty notices.
 
-The penalty service refuses an issue date before the day the notice was drafted in the portal
-(`penalties.issue`), so a paper notice served before it was entered cannot be recorded as it
-happened: the journey checks that refusal, then moves the two drafts' creation back to the day
-they were served in the server's database (as the panel journey moves a meeting's start), the
-one step not taken through the pages. Each user has a browser context of their own.
+The notices are recorded after the fact, as paper notices are: their issue date is the day they
+were served, before the day they were drafted in the portal, but never before the notice to
+improve's period ended (the journey checks that refusal). Each user has a browser context of their own.
 Screenshots, each with axe's check of the page, go to /tmp/e2e-formal/.
 """
 from __future__ import annotations
@@ -36,14 +34,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.axe import assert_no_axe_violations
 from e2e.conftest import ACTION_TIMEOUT_MS, fill_date, login, open_from_navigation, server_database_url
-from portal.timeutil import LONDON
 from portal.timeutil import today as london_today
 
 SHOTS = Path("/tmp/e2e-formal")
@@ -138,24 +135,6 @@ def _dates() -> dict[str, date]:
         support += timedelta(days=1)
     return {"today": today, "support": support, "nti": nti, "period_end": period_end,
             "served": served, "paid": served + timedelta(days=10)}
-
-
-def _drafts_made_on(numbers: list[str], day: date) -> None:
-    """The drafts were made on the day they were served: their creation moves back there in the
-    server's database (the portal refuses an issue date before the draft; see the docstring)."""
-    from sqlalchemy import create_engine, update
-
-    from portal.formal.models import PenaltyNotice
-
-    table = PenaltyNotice.__table__
-    at = datetime.combine(day, time(9, 0), tzinfo=LONDON).astimezone(timezone.utc)
-    engine = create_engine(server_database_url())
-    try:
-        with engine.begin() as conn:
-            done = conn.execute(update(table).where(table.c.number.in_(numbers)).values(created_at=at))
-            assert done.rowcount == len(numbers)
-    finally:
-        engine.dispose()
 
 
 # ----- the LA's figures ---------------------------------------------------------------------------
@@ -402,14 +381,14 @@ def test_an_nti_then_penalty_notices_to_two_parents_one_paid_one_overdue(browser
     numbers = _draft_penalties(ewo, days)
     _shot(ewo, "08-case-drafted.png")
 
-    # A paper notice served before it was drafted in the portal is refused (see the docstring).
+    # A notice dated within the notice to improve's period is refused (see the docstring).
     ewo.get_by_role("link", name=f"{numbers[PAYS]} to {PAYS}").click()
     ewo.get_by_role("link", name="Issue the notice").click()
-    fill_date(ewo, "Date issued", days["served"])
+    fill_date(ewo, "Date issued", days["period_end"])
     ewo.get_by_label("By hand", exact=True).check()
     ewo.get_by_role("button", name="Issue the notice").click()
-    expect(ewo.locator(".govuk-error-summary")).to_contain_text("The notice cannot be issued before it was drafted")
-    _drafts_made_on(list(numbers.values()), days["served"])
+    expect(ewo.locator(".govuk-error-summary")).to_contain_text(
+        "The notice cannot be issued before the notice to improve's period ended")
 
     notice_paths = {}
     for name, how in ((PAYS, "By hand"), (DOES_NOT, "By post")):
@@ -430,13 +409,13 @@ def test_an_nti_then_penalty_notices_to_two_parents_one_paid_one_overdue(browser
     expect(ewo.locator("main .govuk-tag").first).to_have_text("Paid")
     expect(ewo.locator(".govuk-summary-list")).to_contain_text(f"£80 on {_long(days['paid'])}")
     ewo.goto(notice_paths[DOES_NOT])
-    expect(ewo.locator("main .govuk-tag").first).to_have_text("Issued")
+    expect(ewo.locator("main .govuk-tag").first).to_have_text("Unpaid after 28 days")
     expect(ewo.locator("#notice-actions")).to_contain_text("Unpaid after 28 days")
     _shot(ewo, "11-notice-unpaid.png")
     ewo.goto(case_path)
     expect(ewo.locator("li").filter(has=ewo.get_by_role("link", name=f"Notice to improve of {_long(days['nti'])}"))) \
         .to_contain_text("Not improved: consider a penalty notice")
-    for name, status in ((PAYS, "Paid"), (DOES_NOT, "Issued")):
+    for name, status in ((PAYS, "Paid"), (DOES_NOT, "Unpaid after 28 days")):
         item = ewo.locator("li").filter(has=ewo.get_by_role("link", name=f"{numbers[name]} to {name}"))
         expect(item.locator(".govuk-tag")).to_have_text(status)
     for title in [f"Notice to improve to {p}" for p in PARENTS] + [f"Penalty notice to {p}" for p in PARENTS]:

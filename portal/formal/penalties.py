@@ -242,8 +242,10 @@ def issue(actor: User, notice: PenaltyNotice, issued_on: date | None, served_by:
         problems["issued_on"] = "Enter the date the notice was issued"
     elif issued_on > today():
         problems["issued_on"] = "The date the notice was issued must be today or in the past"
-    elif issued_on < drafted_on(notice):
-        problems["issued_on"] = "The notice cannot be issued before it was drafted"
+    elif notice.nti is not None and issued_on <= notice.nti.period_end:
+        # a paper notice may be recorded after the fact, but never before its NTI's period ended
+        problems["issued_on"] = ("The notice cannot be issued before the notice to improve's period ended on "
+                                 + notice.nti.period_end.strftime("%-d %B %Y"))
     if problems:
         raise Refused("The notice was not issued: " + "; ".join(problems.values()), problems)
     assert issued_on is not None and how is not None

@@ -223,3 +223,22 @@ def test_numbers_go_on_past_9999_in_a_year(world):
     db.session.commit()
     with on(date(2026, 11, 2)):
         assert penalties.next_number(2026) == "PN-2026-10000"
+
+
+def test_a_paper_notice_is_recorded_as_issued_before_its_draft_but_not_before_its_nti_ended(world):
+    """An officer enters a notice served on paper last week: the issue date is the real one, and
+    the deadlines count from it; but a notice after a notice to improve comes after its period."""
+    case, mum, dad, _gran = make_formal_case(world)
+    with on(date(2026, 10, 9)):
+        nti = notices.raise_nti(world.user("ewo"), case, issued_on=date(2026, 10, 9), weeks=3,
+                                parent_ids=[mum.id, dad.id], support_ids=[support_evidence(case)[0].id])
+        db.session.commit()
+    with on(date(2026, 11, 30)):
+        notices.record_outcome(world.user("ewo"), nti, False, "", nti.version)
+        for_mum, for_dad = penalties.draft_notices(world.user("ewo"), case, parent_ids=[mum.id, dad.id],
+                                                   reason="other_unauthorised")
+        with pytest.raises(Refused) as refused:  # the period ran to 6 November (half-term skipped)
+            penalties.issue(world.user("ewo"), for_mum, date(2026, 11, 6), "hand", for_mum.version)
+        assert "period ended on 6 November 2026" in refused.value.problems["issued_on"]
+        penalties.issue(world.user("ewo"), for_dad, date(2026, 11, 9), "hand", for_dad.version)
+    assert (for_dad.pay_first_by, for_dad.pay_full_by) == (date(2026, 11, 30), date(2026, 12, 7))
