@@ -35,7 +35,7 @@ DEFAULT_TEMPLATES: tuple[tuple[str, str, str, bool, str, str], ...] = (
      "Notice to improve: {{ pupil.name }}'s attendance",
      _OPEN + "This is a notice to improve about the attendance of {{ pupil.name }} (born {{ pupil.date_of_birth }}) "
      "at {{ school.name }}, issued on {{ extra.nti.issued_on }}.\n\n"
-     "In {{ extra.nti.qualifying_period }}, {{ pupil.first_name }} had {{ extra.nti.unauthorised_sessions }} "
+     "From {{ extra.nti.qualifying_period }}, {{ pupil.first_name }} had {{ extra.nti.unauthorised_sessions }} "
      "unauthorised absences (sessions).\n\n" + _SUPPORT
      + "Sufficient improvement means: {{ extra.nti.improvement }}. The improvement period runs from "
        "{{ extra.nti.period_start }} to {{ extra.nti.period_end }}.\n\n"
@@ -48,8 +48,10 @@ DEFAULT_TEMPLATES: tuple[tuple[str, str, str, bool, str, str], ...] = (
      "Reason: {{ extra.penalty.reason }}.\n\n"
      "This notice was served by {{ extra.penalty.served_by }} and is treated as served on "
      "{{ extra.penalty.deemed_served_on }}.\n\n"
-     "Pay {{ extra.penalty.amount_first }} by {{ extra.penalty.pay_first_by }}, or "
-     "{{ extra.penalty.amount_full }} by {{ extra.penalty.pay_full_by }}. If the penalty is not paid by then, the "
+     "{% if extra.penalty.amount_first %}Pay {{ extra.penalty.amount_first }} by {{ extra.penalty.pay_first_by }}, "
+     "or {{ extra.penalty.amount_full }} by {{ extra.penalty.pay_full_by }}.{% else %}This is a second notice "
+     "within three years: pay {{ extra.penalty.amount_full }} by {{ extra.penalty.pay_full_by }}.{% endif %} "
+     "If the penalty is not paid by then, the "
      "local authority will consider prosecution under section 444 of the Education Act 1996.\n\n" + _LA_CLOSE),
     ("prosecution_warning", "Warning of prosecution", "la", False,
      "Warning: possible prosecution about {{ pupil.name }}'s attendance",

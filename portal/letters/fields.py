@@ -51,6 +51,10 @@ def support_offered(case: Case | None) -> list[dict[str, str]]:
     return items
 
 
+# A notice's fields a letter may leave out: a second penalty notice has no reduced amount.
+OPTIONAL_EXTRA = frozenset({("penalty", "amount_first"), ("penalty", "pay_first_by")})
+
+
 def clean_extra(extra: dict | None) -> dict[str, dict[str, str]]:
     """Only the allowed keys of the `extra` namespace, as strings."""
     extra = extra or {}

@@ -197,7 +197,8 @@ def draft_letters(actor: User, *, pupil: Pupil, case: Case | None, template: Let
     version = template.current
     given = letter_fields.clean_extra(extra)
     missing = sorted({group for group, key in extra_used(version.body) | extra_used(version.subject)
-                      if not given.get(group, {}).get(key, "").strip()})
+                      if (group, key) not in letter_fields.OPTIONAL_EXTRA
+                      and not given.get(group, {}).get(key, "").strip()})
     if missing:  # never a letter with gaps where a notice's number, dates or amounts should be
         what = " and ".join(NOTICE_WORDS[group] for group in missing)
         raise Refused(f"‘{template.name}’ needs the details of {what}: write it from the notice itself.",

@@ -124,3 +124,23 @@ def test_the_evidence_pack_lists_the_notices(world):
     assert [n.issued_on for n in listed] == [date(2026, 10, 9), ISSUED, ISSUED]
     assert listed[0].title == "Notice to improve to Maria Notice and Dan Notice"
     assert listed[1].title.startswith(f"Penalty notice {mums.number} to Maria Notice")
+
+
+def test_a_second_notice_has_its_letter_with_the_flat_amount(world):
+    """A second notice within three years is £160 flat: its letter says so, with no reduced amount."""
+    case, mum, _dad, _gran = make_formal_case(world)
+    first, = _issued_notices(world, case, [mum])
+    with on(date(2026, 11, 20)):
+        penalties.record_payment(world.user("ewo"), first, date(2026, 11, 20), 80, first.version)
+    with on(date(2026, 11, 23)):
+        second, = penalties.draft_notices(world.user("ewo"), case, parent_ids=[mum.id], reason="term_time_holiday",
+                                          skip_reason=HOLIDAY)
+        penalties.issue(world.user("ewo"), second, date(2026, 11, 23), "hand", second.version)
+        letter, = letters.draft_letters(world.user("ewo"), pupil=case.pupil, case=case,
+                                        template=template("penalty_notice"), contact_ids=[mum.id],
+                                        start=date(2026, 10, 1), end=date(2026, 11, 20), extra=_extra(second))
+    assert second.amount_first is None and second.amount_full == 160
+    assert "second notice within three years: pay £160 by 21 December 2026" in letter.text
+    assert "£80" not in letter.text
+    nti_letter_text = template("notice_to_improve").current.body
+    assert "From {{ extra.nti.qualifying_period }}" in nti_letter_text
