@@ -170,8 +170,27 @@ WITH u AS (
       AS leaving
   FROM u
 )
+SELECT pupil_id, school_id, ordinal, total, total - n + COALESCE(leaving, 0) < :threshold AS crossed FROM c
+WHERE total >= :threshold AND (total - n + COALESCE(leaving, 0) < :threshold OR ordinal = {before})
+"""
+
+# The first window ending this school year over the threshold, per pupil: the flag of a pupil
+# who has been over it since before the weeks looked at (no crossing to see this year).
+OVER_SQL = """
+WITH u AS (
+  SELECT w.pupil_id, fw.school_id, fw.ordinal, fw.monday, w.unauthorised AS n
+  FROM pupil_weeks w
+  JOIN flag_pupils p ON p.pupil_id = w.pupil_id
+  JOIN flag_weeks fw ON fw.school_id = p.school_id AND fw.monday = w.week_start
+  WHERE w.pupil_id IN ({pupils}) AND w.unauthorised > 0 AND w.week_start >= :first AND w.week_start <= :as_of
+), c AS (
+  SELECT pupil_id, school_id, ordinal, monday,
+    SUM(n) OVER (PARTITION BY pupil_id ORDER BY ordinal RANGE BETWEEN {before} PRECEDING AND CURRENT ROW) AS total
+  FROM u
+)
 SELECT pupil_id, school_id, ordinal, total FROM c
-WHERE total >= :threshold AND total - n + COALESCE(leaving, 0) < :threshold
+WHERE total >= :threshold AND monday >= :year_week AND ordinal >= {before}
+ORDER BY pupil_id, ordinal
 """
 
 # Per pupil and school day with no session attended and both sessions marked (any other
@@ -355,19 +374,28 @@ def _crossings(conn, loaded: _Loaded, pupils: str, params: dict, weeks: dict[int
     sql = CROSSINGS_SQL.format(pupils=pupils, before=calc.PENALTY_WINDOW_WEEKS - 1,
                                window=calc.PENALTY_WINDOW_WEEKS)
     found: dict[tuple[int, date], tuple[date, int]] = {}
-    for pupil_id, school_id, ordinal, total in conn.execute(
+    # the first full window looked at, over the threshold since before it: a crossing only when
+    # no earlier refresh dated one in the year before (the first refresh over imported history)
+    boundary: dict[tuple[int, date], tuple[date, int]] = {}
+    for pupil_id, school_id, ordinal, total, crossed in conn.execute(
             text(sql), {**params, "threshold": calc.PENALTY_THRESHOLD_SESSIONS}):
         mondays = weeks[school_id]
         start_ordinal = int(ordinal) - (calc.PENALTY_WINDOW_WEEKS - 1)
-        if start_ordinal < 1:
-            continue  # the window before it reaches before the weeks looked at: an earlier refresh decided
+        if start_ordinal < 0:
+            continue  # a window reaching before the weeks looked at: an earlier refresh decided
         start = mondays[start_ordinal]
         end = _window_end(loaded.for_school(school_id), mondays[int(ordinal)], as_of)
-        found[(int(pupil_id), start)] = (end, int(total))
+        (found if start_ordinal > 0 and crossed else boundary)[(int(pupil_id), start)] = (end, int(total))
     # what is stored for the same windows (those ending in the weeks looked at)
-    earliest = {s: m[calc.PENALTY_WINDOW_WEEKS] if len(m) > calc.PENALTY_WINDOW_WEEKS else None
+    earliest = {s: m[calc.PENALTY_WINDOW_WEEKS - 1] if len(m) >= calc.PENALTY_WINDOW_WEEKS else None
                 for s, m in weeks.items()}
     floor = min((e for e in earliest.values() if e is not None), default=as_of + timedelta(days=1))
+    if boundary:
+        dated = set(conn.execute(text(
+            f"SELECT DISTINCT pupil_id FROM threshold_crossings WHERE pupil_id IN ({pupils}) "
+            f"AND window_end < :floor AND window_end >= :year_before"),
+            {**params, "floor": floor, "year_before": floor - timedelta(days=365)}).scalars())
+        found.update({key: value for key, value in boundary.items() if key[0] not in dated})
     stored = {(int(pid), _d(start)): (cid, _d(end), int(n)) for cid, pid, start, end, n in conn.execute(text(
         f"SELECT id, pupil_id, window_start, window_end, unauthorised FROM threshold_crossings "
         f"WHERE pupil_id IN ({pupils}) AND window_end >= :floor"), {**params, "floor": floor})}
@@ -382,10 +410,24 @@ def _crossings(conn, loaded: _Loaded, pupils: str, params: dict, weeks: dict[int
                if k in stored and stored[k][1:] != (e, n)]
     if changed:
         conn.execute(text("UPDATE threshold_crossings SET window_end = :e, unauthorised = :n WHERE id = :id"), changed)
+    flagged = set()
     for (pupil_id, start), (end, total) in found.items():
         if end >= year_start:
+            flagged.add(pupil_id)
             flags.append({"pupil_id": pupil_id, "flag": UNAUTHORISED_WINDOW, "from_date": start, "to_date": end,
                           "figure": total, "detail": f"{total} unauthorised sessions"})
+    # over the threshold this year with no crossing this year (over since before): the first such window
+    over_sql = OVER_SQL.format(pupils=pupils, before=calc.PENALTY_WINDOW_WEEKS - 1)
+    for pupil_id, school_id, ordinal, total in conn.execute(text(over_sql), {
+            **params, "threshold": calc.PENALTY_THRESHOLD_SESSIONS, "year_week": calc.week_start(year_start)}):
+        if int(pupil_id) in flagged:
+            continue
+        flagged.add(int(pupil_id))
+        mondays = weeks[school_id]
+        start = mondays[int(ordinal) - (calc.PENALTY_WINDOW_WEEKS - 1)]
+        end = _window_end(loaded.for_school(school_id), mondays[int(ordinal)], as_of)
+        flags.append({"pupil_id": int(pupil_id), "flag": UNAUTHORISED_WINDOW, "from_date": start, "to_date": end,
+                      "figure": int(total), "detail": f"{int(total)} unauthorised sessions"})
     return len(new), len(gone)
 
 

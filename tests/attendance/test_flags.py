@@ -186,6 +186,42 @@ def test_a_window_staying_over_is_one_episode_and_rising_again_is_another(world)
     assert [f.from_date for f in pupil_flags(pupil, flags.UNAUTHORISED_WINDOW)] == [d("2026-06-08"), d("2026-11-02")]
 
 
+def test_a_pupil_over_the_threshold_since_before_the_weeks_looked_at_is_flagged_and_dated(world):
+    """The first refresh over imported history: a pupil absent (N) every Monday and Tuesday since
+    January has stayed over the threshold, so no window this year crosses it. The earliest window
+    looked at is dated as the crossing, and the pupil is flagged this year all the same."""
+    pupil = make_pupil(world.school_a, "Always", "Away")
+    db.session.commit()
+    absent = [day for day in days("2026-01-05", "2026-11-27", world.school_a.id) if day.weekday() < 2]
+    with clock.on(d("2026-11-27")):
+        write(pupil, both(absent, "N"), d("2026-11-27"), fill=(d("2026-01-05"), d("2026-11-27")))
+    crossing, = db.session.scalars(select(ThresholdCrossing)).all()
+    cal = calendar.for_school(world.school_a.id)
+    first_weeks = cal.last_school_weeks(d("2026-08-31"), 2 * 10)  # the 20 school weeks before the year
+    assert crossing.window_start == min(first_weeks) and crossing.unauthorised >= 10
+    flag, = pupil_flags(pupil, flags.UNAUTHORISED_WINDOW)
+    assert flag.from_date > crossing.window_start and flag.to_date >= d("2026-09-03") and flag.figure >= 10
+    # the next refresh finds the same: nothing added, nothing removed
+    with clock.on(d("2026-11-27")):
+        refresh(d("2026-11-27"))
+    assert len(db.session.scalars(select(ThresholdCrossing)).all()) == 1
+    assert len(pupil_flags(pupil, flags.UNAUTHORISED_WINDOW)) == 1
+
+
+def test_no_boundary_crossing_when_an_earlier_refresh_dated_the_episode(world):
+    """A crossing stored last spring (an earlier refresh saw the episode start) is the episode's
+    date: the earliest window looked at adds none, but the flag holds this year."""
+    pupil = make_pupil(world.school_a, "Dated", "Before")
+    db.session.add(ThresholdCrossing(pupil_id=pupil.id, window_start=d("2026-01-05"), window_end=d("2026-03-13"),
+                                     unauthorised=10))
+    db.session.commit()
+    absent = [day for day in days("2026-01-05", "2026-11-27", world.school_a.id) if day.weekday() < 2]
+    with clock.on(d("2026-11-27")):
+        write(pupil, both(absent, "N"), d("2026-11-27"), fill=(d("2026-01-05"), d("2026-11-27")))
+    assert [c.window_start for c in db.session.scalars(select(ThresholdCrossing))] == [d("2026-01-05")]
+    assert len(pupil_flags(pupil, flags.UNAUTHORISED_WINDOW)) == 1
+
+
 def test_a_crossing_that_an_amendment_undoes_is_removed(world):
     pupil = make_pupil(world.school_a)
     db.session.commit()
