@@ -44,7 +44,7 @@ def _at(today, days_ago: int, hour: int = 10) -> datetime:
     return datetime.combine(today - timedelta(days=days_ago), time(hour, 0), tzinfo=LONDON)
 
 
-def _waited(referral: Referral, today, submitted: int, triaged: int | None = None) -> None:
+def backdate_referral(referral: Referral, today, submitted: int, triaged: int | None = None) -> None:
     """Dates the referral as a school would have sent it: `submitted` days ago (so the triage
     queue shows its ageing), triaged `triaged` days ago, with the attendance it recorded then.
     A case opened from it opens on the day of triage, its first chronology entries with it."""
@@ -83,20 +83,20 @@ def seed_cases(today) -> int:
                                       "ebsa": ""}, "First-day calls; letter 3 Nov; tutor meeting 10 Nov.",
               urgency="urgent", safeguarding_concern=True)
     referrals.submit(school_user, r, r.version)
-    _waited(r, today, 1)
+    backdate_referral(r, today, 1)
     # 3. more information asked for
     r = draft(school_user, first[3], {"illness": "Frequent stomach aches"}, "Calls home on each absence.")
     referrals.submit(school_user, r, r.version)
     referrals.ask_for_information(ewo, r, "Has the family seen the GP? Please add the dates of the letters sent.",
                                   r.version)
-    _waited(r, today, 9, 6)
+    backdate_referral(r, today, 9, 6)
     # 4. declined
     r = draft(school_user, first[2], {"holiday": "Family holiday in term time, 5 days"},
               "Holiday request refused in writing.")
     referrals.submit(school_user, r, r.version)
     referrals.decline(ewo, r, "A single term-time holiday: the school's own process applies first "
                                "(stage 2 meeting). Refer again if absence continues.", r.version)
-    _waited(r, today, 16, 13)
+    backdate_referral(r, today, 16, 13)
     # two more awaiting triage, sent on other days: the queue shows how long each has waited
     for pupil, days, barriers, text in (
         (first[6], 4, {"family": "Parents separating; moving between two homes"},
@@ -106,7 +106,7 @@ def seed_cases(today) -> int:
     ):
         r = draft(school_user, pupil, barriers, text)
         referrals.submit(school_user, r, r.version)
-        _waited(r, today, days)
+        backdate_referral(r, today, days)
     # 5-6. accepted: open cases with chronologies, actions and sharing
     cases = []
     for user, pupil, barriers, text in (
@@ -123,7 +123,7 @@ def seed_cases(today) -> int:
         assert lead is not None, "every demo school has a named EWO"
         cases.append(referrals.accept(ewo if pupil.school.named_ewo_id == ewo.id else ewo_admin, r,
                                       lead, r.version))
-        _waited(r, today, 26 - 3 * len(cases), 22 - 3 * len(cases))
+        backdate_referral(r, today, 26 - 3 * len(cases), 22 - 3 * len(cases))
     c1, c2, c3 = cases
     lead = c1.lead
     service.add_entry(lead, c1, "phone_call", _at(today, 12), "Spoke to mum: morning anxiety, reluctant to "

@@ -48,14 +48,14 @@ def _free_pupils(school: Organisation, n: int) -> list[Pupil]:
 def _case(staff: User, pupil: Pupil, barriers: dict, text: str, today: date) -> Case:
     """A case opened from the school's referral, sent about 16 weeks ago and triaged days later
     (before the notices the demo dates in the autumn)."""
-    from portal.demo.cases import _waited
+    from portal.demo.cases import backdate_referral
 
     referral = referrals.save_draft(staff, pupil, {**BASE, "barriers": barriers, "school_actions": text})
     referrals.submit(staff, referral, referral.version)
     lead = pupil.school.named_ewo
     assert lead is not None, "every demo school has a named EWO"
     case = referrals.accept(lead, referral, lead, referral.version)
-    _waited(referral, today, submitted=115, triaged=110)
+    backdate_referral(referral, today, submitted=115, triaged=110)
     return case
 
 
