@@ -7,7 +7,7 @@ import secrets
 import time
 from typing import Any
 
-from flask import Flask, flash, g, redirect, request, session, url_for
+from flask import Flask, flash, g, has_request_context, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -256,6 +256,17 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
+        # Every render_template (each form widget of govuk-frontend-wtf renders one) runs this:
+        # work it out once per request. Kept on the request, not on `g`: an app context may
+        # outlive its requests (tests; commands), and what the page shows must not.
+        if has_request_context():
+            cached = getattr(request, "portal_page_globals", None)
+            if cached is None:
+                cached = request.portal_page_globals = _work_out_globals()  # type: ignore[attr-defined]
+            return cached
+        return _work_out_globals()
+
+    def _work_out_globals():
         user = current_user if current_user.is_authenticated else None
         sections = access.sections_for(user, request.endpoint) if user else []
         return {
