@@ -280,11 +280,4 @@ def _register_template_helpers(app: Flask) -> None:
         }
 
     def _unread(user) -> int:
-        if user is None:
-            return 0
-        from sqlalchemy import func, select
-
-        from portal.notifications.models import Notification
-
-        return db.session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+        return access.page_flags(user)["unread"] if user is not None else 0

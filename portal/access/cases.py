@@ -127,10 +127,11 @@ def can_lead(user, case) -> bool:
     return user.role == EWO and case.pupil.school.named_ewo_id == user.id
 
 
-def get_case_or_404(user, case_id: int, need: str = "view"):
+def get_case_or_404(user, case_id: int, need: str = "view", options: tuple = ()):
+    """The case, in the user's scope (else 404); `options`: loader options for what the page shows."""
     from portal.cases.models import Case
 
-    return load_or_404(cases_for(user), Case, case_id, need, {
+    return load_or_404(cases_for(user).options(*options), Case, case_id, need, {
         "lead": lambda case: can_lead(user, case),
         "add_action": lambda case: can(user, "add_action", case)})
 

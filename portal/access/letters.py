@@ -47,12 +47,19 @@ def penalty_documents_hidden(user, case) -> Select | None:
     """The case documents (frozen letters) with penalty notice details the user may not see on
     this case (`may_see_penalty_detail`), or None when they see them all: `access.cases` keeps
     them, and their chronology lines, out of the documents and the chronology."""
+    from portal.formal.models import PenaltyNotice
     from portal.letters.models import Letter
 
-    if may_see_penalty_detail(user, case):
+    if case is None:
         return None
-    return select(Letter.document_id).where(Letter.case_id == case.id, Letter.penalty_detail.is_(True),
-                                            Letter.document_id.is_not(None))
+    hidden = select(Letter.document_id).where(Letter.case_id == case.id, Letter.penalty_detail.is_(True),
+                                              Letter.document_id.is_not(None))
+    if user.role == POLICE:
+        return hidden
+    if user.role not in AGENCY_ROLES:
+        return None
+    # a partner: hidden until a notice's details are shared (in SQL, so the pages ask no more)
+    return hidden.where(~_penalty_shared_case_ids(user).where(PenaltyNotice.case_id == case.id).exists())
 
 
 def letters_for(user) -> Select:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from portal.access import formal  # noqa: F401  (its permissions join the policy's table)
-from portal.access.panels import has_panels
+from portal.access.panels import meetings_for
 from portal.access.policy import can
-from portal.access.tsm import has_tsms
+from portal.access.roles import SCHOOL_STAFF
+from portal.access.tsm import tsms_for
 
 SCHOOL_PICTURE = ("dashboard.school_picture", "dashboard.governors_summary")
 MAX_SECTIONS = 7
@@ -86,15 +87,42 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
 )
 
 
-def _may_use(user, page: NavPage) -> bool:
+def _may_use(user, page: NavPage, meetings: dict[str, bool]) -> bool:
     if not can(user, page.permission):
         return False
     if page.label == "Panels":
-        return has_panels(user)
+        return meetings["panels"]
     # LA admins and EWOs come in by this term's coverage; school staff and invited partners by their meetings
     if page.label == "Support meetings":
-        return not can(user, "view_tsm_coverage") and has_tsms(user)
+        return not can(user, "view_tsm_coverage") and meetings["tsms"]
     return True
+
+
+def page_flags(user) -> dict:
+    """What the navigation on every page needs beyond the policy, asked in one query: whether
+    the user has a panel and a support meeting open to them (`has_panels`, `has_tsms`) and how
+    many of their notifications are unread. Memoised for the request (`flask.g`)."""
+    from flask import g
+    from sqlalchemy import func, literal, select
+
+    from portal.extensions import db
+    from portal.notifications.models import Notification
+    from portal.panels.models import PanelMeeting
+    from portal.tsm.models import SupportMeeting
+
+    cached = g.get("_page_flags")
+    if cached is not None and cached[0] == user.id:
+        return cached[1]
+    panels = literal(True) if can(user, "run_panels") else meetings_for(user).with_only_columns(
+        PanelMeeting.id).exists()
+    tsms = literal(True) if can(user, "view_tsm_coverage") or user.role == SCHOOL_STAFF else tsms_for(
+        user).with_only_columns(SupportMeeting.id).exists()
+    unread = select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery()
+    row = db.session.execute(select(panels, tsms, unread)).one()
+    flags = {"panels": bool(row[0]), "tsms": bool(row[1]), "unread": int(row[2] or 0)}
+    g._page_flags = (user.id, flags)
+    return flags
 
 
 def _on(user, page: NavPage, endpoint: str) -> bool:
@@ -114,8 +142,9 @@ def sections_for(user, endpoint: str | None = None) -> list[dict]:
     address)."""
     endpoint = endpoint or ""
     sections = []
+    meetings = page_flags(user)
     for label, pages in SECTIONS:
-        visible = [page for page in pages if _may_use(user, page)]
+        visible = [page for page in pages if _may_use(user, page, meetings)]
         if not visible:
             continue
         # the first page that claims the endpoint is the one marked (Targeting support meetings and

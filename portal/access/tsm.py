@@ -42,10 +42,17 @@ def can_run_tsm(user, meeting) -> bool:
 
 
 def get_tsm_or_404(user, tsm_id: int, need: str = "view"):
-    """need="view": anyone in `tsms_for`; need="run": the EWO side or the LA (else 403)."""
-    from portal.tsm.models import SupportMeeting
+    """need="view": anyone in `tsms_for`; need="run": the EWO side or the LA (else 403). The
+    meeting comes with what its pages show of it (school, term, people, partners)."""
+    from sqlalchemy.orm import joinedload, selectinload
 
-    return load_or_404(tsms_for(user), SupportMeeting, tsm_id, need,
+    from portal.tsm.models import SupportMeeting, TsmPartner
+
+    scope = tsms_for(user).options(
+        joinedload(SupportMeeting.school), joinedload(SupportMeeting.term), joinedload(SupportMeeting.ewo),
+        joinedload(SupportMeeting.school_lead),
+        selectinload(SupportMeeting.partners).joinedload(TsmPartner.organisation))
+    return load_or_404(scope, SupportMeeting, tsm_id, need,
                        {"run": lambda meeting: can_run_tsm(user, meeting)})
 
 
@@ -74,10 +81,15 @@ def tsm_visible_pupil_ids(user, meeting, pupil_ids) -> set[int]:
 
 def tsm_items_for(user, meeting) -> list:
     """The items of a meeting a user may read (see `tsm_visible_pupil_ids`)."""
+    from sqlalchemy.orm import joinedload
+
     from portal.extensions import db
+    from portal.orgs.models import User
     from portal.tsm.models import TsmItem
 
-    items = list(db.session.scalars(select(TsmItem).where(TsmItem.meeting_id == meeting.id).order_by(TsmItem.id)))
+    items = list(db.session.scalars(select(TsmItem).where(TsmItem.meeting_id == meeting.id).options(
+        joinedload(TsmItem.pupil), joinedload(TsmItem.owner_user).joinedload(User.organisation),
+        joinedload(TsmItem.owner_org)).order_by(TsmItem.id)))
     visible = tsm_visible_pupil_ids(user, meeting, [i.pupil_id for i in items])
     return [i for i in items if i.pupil_id is None or i.pupil_id in visible]
 

@@ -172,19 +172,50 @@ class Calendar:
 
 # ----- loading ------------------------------------------------------------------------------
 
-def _base() -> tuple[list, frozenset[date]]:
+def _base(school_id: int | None = None) -> tuple[list, frozenset[date]]:
+    """The LA's terms and bank holidays (memoised for the request or job), read with one
+    school's closures when `school_id` is given and they are not memoised yet: one query."""
     from flask import g
-    from sqlalchemy import select
+    from sqlalchemy import literal_column, null, select, union_all
 
-    from portal.attendance.models import BankHoliday, Term
+    from portal.attendance.models import BankHoliday, SchoolClosure, Term
     from portal.extensions import db
 
     cached = g.get("_calendar_base")
     if cached is None:
-        terms = [TermDates.of(t) for t in db.session.scalars(select(Term).order_by(Term.start_date))]
-        bank = frozenset(db.session.scalars(select(BankHoliday.date)))
-        cached = g._calendar_base = (terms, bank)
+        parts = [select(literal_column("'term'"), Term.start_date, Term.end_date, Term.half_term_start,
+                        Term.half_term_end, Term.name, Term.academic_year),
+                 select(literal_column("'bank'"), BankHoliday.date, null(), null(), null(), null(), null())]
+        if school_id is not None:
+            parts.append(select(literal_column("'closure'"), SchoolClosure.date, null(), null(), null(), null(),
+                                null()).where(SchoolClosure.school_id == school_id))
+        rows = db.session.execute(union_all(*parts)).all()
+        terms = sorted((tuple(row[1:]) for row in rows if row[0] == "term"), key=lambda t: t[0])
+        g._calendar_terms = tuple(NamedTerm(*row) for row in terms)
+        bank = frozenset(row[1] for row in rows if row[0] == "bank")
+        cached = g._calendar_base = ([TermDates(*row[:4]) for row in terms], bank)
+        if school_id is not None:
+            closures = frozenset(row[1] for row in rows if row[0] == "closure")
+            g.setdefault("_calendars", {})[school_id] = Calendar(cached[0], bank, closures)
     return cached
+
+
+class NamedTerm(NamedTuple):
+    """A term's dates with its name and year, as the pages name periods."""
+    start_date: date
+    end_date: date
+    half_term_start: date | None
+    half_term_end: date | None
+    name: str
+    academic_year: str
+
+
+def named_terms() -> tuple[NamedTerm, ...]:
+    """The LA's terms, oldest first (memoised with the calendar: `forget()` drops them)."""
+    from flask import g
+
+    _base()
+    return g._calendar_terms
 
 
 def for_la() -> Calendar:
@@ -203,6 +234,7 @@ def for_school(school_id: int | None) -> Calendar:
 
     if school_id is None:
         return for_la()
+    _base(school_id)
     cache = g.setdefault("_calendars", {})
     if school_id not in cache:
         terms, bank = _base()
@@ -217,4 +249,5 @@ def forget() -> None:
     from flask import g
 
     g.pop("_calendar_base", None)
+    g.pop("_calendar_terms", None)
     g.pop("_calendars", None)

@@ -33,12 +33,13 @@ def current_term(as_of: date) -> Term | None:
 
 def periods(as_of: date) -> tuple[Period | None, Period | None]:
     """(this term, this academic year) for a date."""
-    term = current_term(as_of)
-    if term is None:
+    terms = calendar.named_terms()  # memoised for the request: the pages ask this many times
+    started = [t for t in terms if t.start_date <= as_of]
+    if not started:
         return None, None
-    year_start, year_end = db.session.execute(
-        select(func.min(Term.start_date), func.max(Term.end_date))
-        .where(Term.academic_year == term.academic_year)).one()
+    term = started[-1]
+    same_year = [t for t in terms if t.academic_year == term.academic_year]
+    year_start, year_end = min(t.start_date for t in same_year), max(t.end_date for t in same_year)
     return (Period(f"{term.name} term {term.academic_year}", term.start_date, term.end_date),
             Period(f"Academic year {term.academic_year}", year_start, year_end))
 
@@ -89,14 +90,17 @@ class PupilSummary:
 
 def pupil_summary(pupil: Pupil, as_of: date | None = None) -> PupilSummary:
     as_of = as_of or today()
+    window = window_weeks(pupil.school_id, as_of)  # first: it reads the calendar with the school's closures
     term, year = periods(as_of)
-    weeks: list[PupilWeek] = []
-    if year:
-        weeks = list(db.session.scalars(
-            select(PupilWeek).where(PupilWeek.pupil_id == pupil.id,
-                                    PupilWeek.week_start >= calc.week_start(year.start),
+    # one read: this year's weeks and the rolling window's (which may reach into last year)
+    starts = ([calc.week_start(year.start)] if year else []) + ([window[0]] if window else [])
+    loaded: list[PupilWeek] = []
+    if starts:
+        loaded = list(db.session.scalars(
+            select(PupilWeek).where(PupilWeek.pupil_id == pupil.id, PupilWeek.week_start >= min(starts),
                                     PupilWeek.week_start <= as_of)
             .order_by(PupilWeek.week_start)))
+    weeks = [w for w in loaded if year and w.week_start >= calc.week_start(year.start)]
 
     def total(period: Period | None) -> Totals:
         if period is None:
@@ -105,9 +109,8 @@ def pupil_summary(pupil: Pupil, as_of: date | None = None) -> PupilSummary:
         return sum((Totals(w.possible, w.attended, w.approved, w.authorised, w.unauthorised, w.late,
                            w.open_sessions) for w in weeks if first <= w.week_start <= period.end), Totals())
 
-    window = window_weeks(pupil.school_id, as_of)
-    counted = unauthorised_in_window(window).where(PupilWeek.pupil_id == pupil.id).subquery()
-    in_window = db.session.scalar(select(func.coalesce(func.sum(counted.c.unauthorised), 0))) or 0
+    counted = set(window)
+    in_window = sum(w.unauthorised for w in loaded if w.week_start in counted)
     return PupilSummary(term, year, total(term), total(year), weeks, window[0] if window else None,
                         int(in_window))
 
@@ -169,6 +172,7 @@ class SchoolContext:
 
 def school_context(school_id: int, as_of: date | None = None) -> SchoolContext:
     as_of = as_of or today()
+    window = window_weeks(school_id, as_of)  # first: it reads the calendar with the school's closures
     _, year = periods(as_of)
     last_day = None
     if year:
@@ -176,7 +180,7 @@ def school_context(school_id: int, as_of: date | None = None) -> SchoolContext:
             select(func.max(PupilWeek.last_date)).join(Pupil, Pupil.id == PupilWeek.pupil_id)
             .where(Pupil.school_id == school_id, PupilWeek.week_start >= calc.week_start(year.start),
                    PupilWeek.week_start <= as_of))
-    return SchoolContext(school_id, year, window_weeks(school_id, as_of), last_day, as_of)
+    return SchoolContext(school_id, year, window, last_day, as_of)
 
 
 def school_rows_stmt(ctx: SchoolContext):
@@ -256,6 +260,7 @@ def key_group_counts(ctx: SchoolContext) -> dict[str, int]:
         func.count().filter(sub.c.band.in_((calc.PERSISTENT, calc.SEVERE))),
         func.count().filter(sub.c.unauth10 >= calc.PENALTY_THRESHOLD_SESSIONS),
         func.count(),
+        func.count().filter(sub.c.band == calc.SEVERE),
     ).select_from(sub)).one()
     absent = db.session.scalar(select(func.count()).select_from(absent_on_last_day_ids(ctx).subquery())) or 0
     flagged = dict(db.session.execute(
@@ -263,4 +268,4 @@ def key_group_counts(ctx: SchoolContext) -> dict[str, int]:
         .join(Pupil, Pupil.id == PupilFlag.pupil_id).where(Pupil.school_id == ctx.school_id)
         .group_by(PupilFlag.flag)).all())
     return {"at_risk": row[0], "persistent": row[1], "over_threshold": row[2], "absent_last_day": absent,
-            **{key: flagged.get(key, 0) for key in flags.KINDS}, "all": row[3]}
+            **{key: flagged.get(key, 0) for key in flags.KINDS}, "all": row[3], "severe": row[4]}

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from sqlalchemy import or_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal import access, audit, timeutil
 from portal.cases import bp, service
@@ -108,8 +108,8 @@ def my_actions():
     show = request.args.get("show", "open")
     mine = or_(Action.owner_user_id == current_user.id, Action.owner_org_id == current_user.organisation_id)
     stmt = (access.actions_for(current_user).where(mine)
-            .options(selectinload(Action.case).selectinload(Case.pupil), selectinload(Action.owner_user),
-                     selectinload(Action.owner_org)))
+            .options(joinedload(Action.case).joinedload(Case.pupil), joinedload(Action.owner_user),
+                     joinedload(Action.owner_org)))
     today = timeutil.today()
     if show == "week":
         stmt = stmt.where(Action.status == ActionStatus.open, Action.due_date >= today,
@@ -135,8 +135,8 @@ def _tsm_actions(show: str, today) -> list[dict]:
     from portal.tsm.models import SupportMeeting, TsmActionStatus, TsmItem
 
     stmt = access.tsm_actions_for(current_user).options(
-        selectinload(TsmItem.meeting).selectinload(SupportMeeting.school), selectinload(TsmItem.pupil),
-        selectinload(TsmItem.owner_user), selectinload(TsmItem.owner_org))
+        joinedload(TsmItem.meeting).joinedload(SupportMeeting.school), joinedload(TsmItem.pupil),
+        joinedload(TsmItem.owner_user), joinedload(TsmItem.owner_org))
     if show == "week":
         stmt = stmt.where(TsmItem.status == TsmActionStatus.open, TsmItem.due_date >= today,
                           TsmItem.due_date <= today + timedelta(days=7))

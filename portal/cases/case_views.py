@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import access, audit
 from portal.cases import bp, caseload, service
@@ -98,8 +98,8 @@ def _chronology(case: Case, kind: str = "", agency: int | None = None, *, page: 
     JavaScript), or `only_page` the entries of page `page` alone (what "Show more" appends).
     Also whether there are more."""
     stmt = (access.chronology_for(current_user, case)
-            .options(selectinload(ChronologyEntry.author), selectinload(ChronologyEntry.organisation),
-                     selectinload(ChronologyEntry.document))
+            .options(joinedload(ChronologyEntry.author), joinedload(ChronologyEntry.organisation),
+                     joinedload(ChronologyEntry.document))
             .order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc()))
     if kind in dict(CHRONOLOGY_KINDS):
         stmt = stmt.where(ChronologyEntry.kind == kind)
@@ -113,10 +113,8 @@ def _chronology(case: Case, kind: str = "", agency: int | None = None, *, page: 
 
 def _chronology_agencies(case: Case) -> set:
     """The organisations that wrote entries the user may see (for the filter), whatever is shown."""
-    ids = db.session.scalars(access.chronology_for(current_user, case)
-                             .with_only_columns(ChronologyEntry.organisation_id).distinct()).all()
-    found = [i for i in ids if i is not None]
-    return set(db.session.scalars(select(Organisation).where(Organisation.id.in_(found)))) if found else set()
+    ids = access.chronology_for(current_user, case).with_only_columns(ChronologyEntry.organisation_id)
+    return set(db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))))
 
 
 def case_page_context(case: Case, **extra):
@@ -126,18 +124,19 @@ def case_page_context(case: Case, **extra):
     page = int_arg("page", max=MAX_CHRONOLOGY_PAGE, default=1, clamp=True) or 1
     entries, more = _chronology(case, kind, agency, page=page)
     actions = db.session.scalars(select(Action).where(Action.case_id == case.id)
-                                 .options(selectinload(Action.owner_user).selectinload(User.organisation),
-                                          selectinload(Action.owner_org))
+                                 .options(joinedload(Action.owner_user).joinedload(User.organisation),
+                                          joinedload(Action.owner_org))
                                  .order_by(Action.status != ActionStatus.open, Action.due_date, Action.id)).all()
     shares = db.session.scalars(select(CaseShare).where(CaseShare.case_id == case.id)
-                                .options(selectinload(CaseShare.organisation)).order_by(CaseShare.id)).all()
+                                .options(joinedload(CaseShare.organisation)).order_by(CaseShare.id)).all()
     agencies = _chronology_agencies(case) | {s.organisation for s in shares}
+    stages = db.session.scalars(select(Stage).order_by(Stage.position)).all()
     context = dict(case=case, view=view, lead=lead, entries=entries, actions=actions, shares=shares,
                    chronology_page=page, chronology_more=more,
                    kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency),
                    agencies=sorted(agencies, key=lambda o: o.name), today=today(),
                    closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
-                   action_form=new_action_form(case), update_form=_update_form(case),
+                   action_form=new_action_form(case, shares=shares), update_form=_update_form(case, stages),
                    can_update=lambda a: access.can_update_action(current_user, a),
                    support_evidence=service.support_evidence(case),
                    not_appropriate_reasons=dict(NOT_APPROPRIATE_REASONS))
@@ -145,8 +144,9 @@ def case_page_context(case: Case, **extra):
         from portal.attendance.summaries import pupil_summary
         from portal.cases.stages import suggested_stage
 
-        context["case_attendance_now"] = pupil_summary(case.pupil).year_totals.percent_text
-        context["suggested"], context["days_absent"] = suggested_stage(case.pupil)
+        summary = pupil_summary(case.pupil)
+        context["case_attendance_now"] = summary.year_totals.percent_text
+        context["suggested"], context["days_absent"] = suggested_stage(case.pupil, summary=summary, stages=stages)
     from portal.cases.family import family_view
 
     context["family"] = family_view(current_user, case)
@@ -158,15 +158,17 @@ def case_page_context(case: Case, **extra):
     return context
 
 
-def new_action_form(case: Case, formdata=None) -> ActionForm:
+def new_action_form(case: Case, formdata=None, shares=None) -> ActionForm:
     form = ActionForm(formdata=formdata, prefix="action")
-    form.owner.choices = [("", "Select an owner")] + service.action_owner_choices(case)
+    form.owner.choices = [("", "Select an owner")] + service.action_owner_choices(case, shares)
     return form
 
 
-def _update_form(case: Case) -> CaseUpdateForm:
+def _update_form(case: Case, stages=None) -> CaseUpdateForm:
     form = CaseUpdateForm(formdata=None, obj=case, prefix="case")
-    form.stage_id.choices = [(str(s.id), s.name) for s in db.session.scalars(select(Stage).order_by(Stage.position))]
+    if stages is None:
+        stages = db.session.scalars(select(Stage).order_by(Stage.position)).all()
+    form.stage_id.choices = [(str(s.id), s.name) for s in stages]
     form.stage_id.data = str(case.stage_id or "")
     return form
 
@@ -175,7 +177,9 @@ def _update_form(case: Case) -> CaseUpdateForm:
 @access.require("view_cases")
 @audit.viewing("case_viewed", "a case", ("Case", "case_id"), terms=("kind", "agency"))
 def view_case(case_id: int):
-    case = access.get_case_or_404(current_user, case_id)
+    case = access.get_case_or_404(current_user, case_id, options=(
+        joinedload(Case.pupil).joinedload(Pupil.school), joinedload(Case.stage),
+        joinedload(Case.lead).joinedload(User.organisation)))
     if htmx and htmx.target == "chronology-list" and not htmx.history_restore_request:
         return _more_entries(case)
     if htmx and htmx.target == "chronology" and not htmx.history_restore_request:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select, union_all
 
 from portal import access, audit
 from portal.cases import service
@@ -63,21 +63,25 @@ def sibling_ids(pupil: Pupil) -> set[int]:
     or a home (the same postcode and first line of the address) with this pupil."""
     found: set[int] = set()
     emails = {normal_email(c.email) for c in pupil.contacts} - {""}
-    if emails:
-        found |= set(db.session.scalars(select(Contact.pupil_id).where(
-            func.lower(func.trim(Contact.email)).in_(emails))))
     phones = {normal_phone(c.phone) for c in pupil.contacts} - {""}
+    postcode, line = normal_postcode(pupil.postcode or ""), first_line(pupil.address or "")
+    # one query: the pupils matched by e-mail, by phone (checked again below) or by postcode
+    parts = []
+    if emails:
+        parts.append(select(Contact.pupil_id.label("pupil_id"), literal_column("'email'").label("by"),
+                            literal_column("''").label("value"))
+                     .where(func.lower(func.trim(Contact.email)).in_(emails)))
     if phones:
         variants = phones | {"44" + p[1:] for p in phones if p.startswith("0")}
-        for contact_pupil, phone in db.session.execute(select(Contact.pupil_id, Contact.phone).where(
-                _sql_phone(Contact.phone).in_(variants))):
-            if normal_phone(phone) in phones:
-                found.add(contact_pupil)
-    postcode, line = normal_postcode(pupil.postcode or ""), first_line(pupil.address or "")
+        parts.append(select(Contact.pupil_id, literal_column("'phone'"), func.coalesce(Contact.phone, ""))
+                     .where(_sql_phone(Contact.phone).in_(variants)))
     if postcode and line:
-        for other_id, address in db.session.execute(select(Pupil.id, Pupil.address).where(
-                func.upper(func.replace(Pupil.postcode, " ", "")) == postcode)):
-            if first_line(address or "") == line:
+        parts.append(select(Pupil.id, literal_column("'address'"), func.coalesce(Pupil.address, ""))
+                     .where(func.upper(func.replace(Pupil.postcode, " ", "")) == postcode))
+    if parts:
+        for other_id, by, value in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+            if by == "email" or (by == "phone" and normal_phone(value) in phones) or (
+                    by == "address" and first_line(value) == line):
                 found.add(other_id)
     found.discard(pupil.id)
     return found
@@ -118,35 +122,44 @@ def family_view(user: User, case: Case) -> dict[str, Any]:
     candidates = sibling_ids(case.pupil) | covered_ids
     visible = access.visible_siblings(user, candidates)
     police = access.restricted_view(user)
-    pupils = db.session.scalars(select(Pupil).where(Pupil.id.in_(visible))
-                                .order_by(Pupil.legal_surname, Pupil.legal_forename, Pupil.id)).all()
-    cases = {c.pupil_id: c for c in db.session.scalars(access.cases_for(user).where(
-        Case.pupil_id.in_(visible), Case.status.in_(ACTIVE_CASE_STATES)).order_by(Case.id))}
-    referrals = {r.pupil_id: r for r in db.session.scalars(access.referrals_for(user).where(
-        Referral.pupil_id.in_(visible), Referral.status.in_(OPEN_REFERRAL_STATES)).order_by(Referral.id))}
     seen_cases = access.cases_for(user).with_only_columns(Case.id)
-    covering = {pupil_id: found for pupil_id, found in db.session.execute(
-        select(CaseChild.pupil_id, Case).join(Case, Case.id == CaseChild.case_id).where(
-            CaseChild.pupil_id.in_(visible), CaseChild.removed_at.is_(None), Case.status.in_(ACTIVE_CASE_STATES),
-            Case.id.in_(seen_cases)))}
-    from portal.attendance.summaries import pupil_summary
+    pupils: list[Pupil] = []
+    cases: dict[int, Case] = {}
+    referrals: dict[int, Referral] = {}
+    covering: dict[int, Case] = {}
+    if visible:  # most children have no known siblings: then nothing more to ask
+        pupils = list(db.session.scalars(select(Pupil).where(Pupil.id.in_(visible))
+                                         .order_by(Pupil.legal_surname, Pupil.legal_forename, Pupil.id)))
+        cases = {c.pupil_id: c for c in db.session.scalars(access.cases_for(user).where(
+            Case.pupil_id.in_(visible), Case.status.in_(ACTIVE_CASE_STATES)).order_by(Case.id))}
+        referrals = {r.pupil_id: r for r in db.session.scalars(access.referrals_for(user).where(
+            Referral.pupil_id.in_(visible), Referral.status.in_(OPEN_REFERRAL_STATES)).order_by(Referral.id))}
+        covering = {pupil_id: found for pupil_id, found in db.session.execute(
+            select(CaseChild.pupil_id, Case).join(Case, Case.id == CaseChild.case_id).where(
+                CaseChild.pupil_id.in_(visible), CaseChild.removed_at.is_(None),
+                Case.status.in_(ACTIVE_CASE_STATES), Case.id.in_(seen_cases)))}
+    from portal.attendance.calc import Totals
+    from portal.attendance.summaries import year_totals_for
 
+    totals = {} if police else year_totals_for([p.id for p in pupils])
     siblings = []
     for pupil in pupils:
         attendance = None
         if not police:
-            attendance = pupil_summary(pupil).year_totals.percent_text
+            attendance = totals.get(pupil.id, Totals()).percent_text
         siblings.append(Sibling(pupil=pupil, attendance=attendance, case=cases.get(pupil.id),
                                 referral=referrals.get(pupil.id), covered_by=covering.get(pupil.id),
                                 in_this_case=pupil.id in covered_ids))
-    part_of = covering_case(case.pupil_id)
+    # the whole-family case covering this child (`covering_case`), and whether the user sees it, in one query
+    row = db.session.execute(select(Case, Case.id.in_(seen_cases)).join(CaseChild, CaseChild.case_id == Case.id).where(
+        CaseChild.pupil_id == case.pupil_id, CaseChild.removed_at.is_(None), Case.status.in_(ACTIVE_CASE_STATES))
+        .order_by(Case.id.desc()).limit(1)).first()
     return {
         "siblings": siblings,
         "whole_family": bool(children),
         "children": [s for s in siblings if s.in_this_case],
-        "part_of": part_of,
-        "part_of_visible": part_of is not None and db.session.scalar(
-            seen_cases.where(Case.id == part_of.id)) is not None,
+        "part_of": row[0] if row else None,
+        "part_of_visible": bool(row and row[1]),
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from portal import access, audit
 from portal.cases.models import (
@@ -476,17 +477,17 @@ def reassign_action(actor: User, action: Action, expected_version: int | None, *
     _flush(action)
 
 
-def action_owner_choices(case: Case):
+def action_owner_choices(case: Case, shares=None):
     """People and agencies an action can be given to: the lead side, the school, and the
-    agencies the case is shared with (and their people)."""
-    orgs = {case.pupil.school_id}
-    orgs |= {s.organisation_id for s in case.shares if s.withdrawn_at is None}
+    agencies the case is shared with (and their people). `shares`: the case's, when loaded."""
+    active = [s for s in (case.shares if shares is None else shares) if s.withdrawn_at is None]
+    by_id = {o.id: o for o in (case.pupil.school, case.lead.organisation, *(s.organisation for s in active))}
+    orgs = {case.pupil.school_id} | {s.organisation_id for s in active}
     service_org = case.lead.organisation_id
     people = db.session.scalars(select(User).where(User.active.is_(True),
                                                    or_(User.organisation_id.in_(orgs), User.id == case.lead_id,
                                                        User.organisation_id == service_org))
-                                .order_by(User.name)).all()
-    agencies = db.session.scalars(select(Organisation).where(Organisation.id.in_(orgs | {service_org}))
-                                  .order_by(Organisation.name)).all()
+                                .options(joinedload(User.organisation)).order_by(User.name)).all()
+    agencies = sorted(by_id.values(), key=lambda o: o.name)
     return ([(f"user:{u.id}", f"{u.name} ({u.organisation.name})") for u in people]
             + [(f"org:{o.id}", f"{o.name} (anyone there)") for o in agencies])

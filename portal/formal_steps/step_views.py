@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import access, audit
 from portal.cases import service as cases
@@ -40,7 +40,7 @@ def formal_steps_on(case: Case) -> list[FormalStep] | None:
     if not access.sees_formal_steps(current_user, case):
         return None
     return list(db.session.scalars(select(FormalStep).where(FormalStep.case_id == case.id)
-                                   .options(selectinload(FormalStep.supervisor)).order_by(FormalStep.id)))
+                                   .options(joinedload(FormalStep.supervisor)).order_by(FormalStep.id)))
 
 
 @bp.app_template_global()

@@ -183,24 +183,24 @@ def discard_letter(letter_id: int):
 
 def case_letters(case) -> list[Letter]:
     """The letters of a case the signed-in person may see, newest first (the case page's section)."""
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import joinedload
 
     from portal.letters.models import LetterTemplateVersion
 
     return list(db.session.scalars(access.letters_for(current_user).where(Letter.case_id == case.id)
-                                   .options(selectinload(Letter.template_version)
-                                            .selectinload(LetterTemplateVersion.template))
+                                   .options(joinedload(Letter.template_version)
+                                            .joinedload(LetterTemplateVersion.template))
                                    .order_by(Letter.created_at.desc(), Letter.id.desc())))
 
 
 def pupil_letters(pupil) -> list[Letter]:
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import joinedload
 
     from portal.letters.models import LetterTemplateVersion
 
     return list(db.session.scalars(access.letters_for(current_user).where(Letter.pupil_id == pupil.id)
-                                   .options(selectinload(Letter.template_version)
-                                            .selectinload(LetterTemplateVersion.template))
+                                   .options(joinedload(Letter.template_version)
+                                            .joinedload(LetterTemplateVersion.template))
                                    .order_by(Letter.created_at.desc(), Letter.id.desc())))
 
 

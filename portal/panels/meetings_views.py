@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import access, audit
 from portal.cases.models import Case
@@ -113,11 +113,12 @@ def new_meeting():
 
 def _agenda_context(meeting: PanelMeeting, **extra) -> dict:
     manage = access.can_manage_meeting(current_user, meeting)
-    # Load the items with what the agenda shows, so expected_times finds them in the session.
-    db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-                       .options(selectinload(AgendaItem.case).selectinload(Case.pupil).selectinload(Pupil.school),
-                                selectinload(AgendaItem.case).selectinload(Case.stage),
-                                selectinload(AgendaItem.removed_by), selectinload(AgendaItem.decision))).all()
+    # Load the items with what the agenda shows, so expected_times finds them in the session (the
+    # session holds objects weakly: the list is kept in the context until the page is rendered).
+    loaded = db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+                                .options(joinedload(AgendaItem.case).joinedload(Case.pupil).joinedload(Pupil.school),
+                                         joinedload(AgendaItem.case).joinedload(Case.stage),
+                                         joinedload(AgendaItem.removed_by), joinedload(AgendaItem.decision))).all()
     times = service.expected_times(meeting)
     editable = manage and meeting.status != MeetingStatus.held
     context = dict(meeting=meeting, manage=manage, editable=editable, times=times,
@@ -125,7 +126,8 @@ def _agenda_context(meeting: PanelMeeting, **extra) -> dict:
                    add_form=AddItemForm(formdata=None, prefix="add"),
                    needs_confidentiality=service.needs_confidentiality(current_user, meeting),
                    minutes_versions=access.minutes_versions(current_user, meeting),
-                   started=as_utc(meeting.held_at) <= utcnow(), search=dict(q="", results=[], on_agenda=set()))
+                   started=as_utc(meeting.held_at) <= utcnow(), search=dict(q="", results=[], on_agenda=set()),
+                   agenda_items=loaded)
     context.update(extra)
     shows_errors(context.get("problem"))
     return context
@@ -133,14 +135,14 @@ def _agenda_context(meeting: PanelMeeting, **extra) -> dict:
 
 def _invite_forms(meeting: PanelMeeting, user_form=None, agency_form=None) -> dict:
     members = db.session.scalars(select(PanelMember).where(PanelMember.meeting_id == meeting.id)
-                                 .options(selectinload(PanelMember.user), selectinload(PanelMember.organisation))
+                                 .options(joinedload(PanelMember.user), joinedload(PanelMember.organisation))
                                  .order_by(PanelMember.id)).all()
     user_form = user_form or InviteUserForm(formdata=None, prefix="invite")
     agency_form = agency_form or InviteAgencyForm(formdata=None, prefix="agency")
     invited_users = {m.user_id for m in members if m.user_id is not None}
     invited_orgs = {m.organisation_id for m in members if m.user_id is None}
     people = db.session.scalars(select(User).where(User.active.is_(True), User.id != meeting.chair_id)
-                                .options(selectinload(User.organisation)).order_by(User.name)).all()
+                                .options(joinedload(User.organisation)).order_by(User.name)).all()
     user_form.user_id.choices = [("", "Select a person")] + [
         (str(u.id), f"{u.name} ({u.organisation.name})") for u in people if u.id not in invited_users]
     orgs = db.session.scalars(select(Organisation).where(Organisation.active.is_(True))

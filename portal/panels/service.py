@@ -318,14 +318,14 @@ def open_pack(actor: User, item: AgendaItem, now: datetime | None = None) -> str
 
 def history_for_case(case: Case) -> list:
     """The panel's decisions on a case, newest first, with their meeting and actions."""
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import joinedload
 
     from portal.cases.models import Action
     from portal.panels.models import PanelDecision
 
     return list(db.session.scalars(
         select(PanelDecision).where(PanelDecision.case_id == case.id)
-        .options(selectinload(PanelDecision.item).selectinload(AgendaItem.meeting),
-                 selectinload(PanelDecision.actions).selectinload(Action.owner_user),
-                 selectinload(PanelDecision.actions).selectinload(Action.owner_org))
-        .order_by(PanelDecision.decided_at.desc(), PanelDecision.id.desc())))
+        .options(joinedload(PanelDecision.item).joinedload(AgendaItem.meeting),
+                 joinedload(PanelDecision.actions).options(joinedload(Action.owner_user),
+                                                           joinedload(Action.owner_org)))
+        .order_by(PanelDecision.decided_at.desc(), PanelDecision.id.desc())).unique())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from portal import access
 from portal.attendance import calc, flags
@@ -56,29 +56,40 @@ def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: 
     ctx = school_context(school_id, as_of)
     counts = key_group_counts(ctx)
     stmt, band, pct, unauth10 = school_rows_stmt(ctx)
-    groups: list[Group] = []
-    for key, label in GROUPS:
-        if key == "severe":
-            filtered = apply_filters(stmt, ctx, band, unauth10, band_filter=calc.SEVERE)
-        else:
-            filtered = apply_filters(stmt, ctx, band, unauth10, group=key)
-        group = Group(key, label, counts.get(key, 0))
-        if key == "severe":
-            group.count = db.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
-        if with_pupils:
-            rows = db.session.execute(filtered.order_by(pct.is_(None), pct, Pupil.legal_surname, Pupil.id)
-                                      .limit(LIST_LIMIT)).all()
-            group.pupils = [GroupPupil(r.Pupil, calc.percent_text(r.attended, r.possible), r.band, r.unauth10)
-                            for r in rows]
-        groups.append(group)
+    groups = [Group(key, label, counts.get(key, 0)) for key, label in GROUPS]
+    if with_pupils:
+        # every group's list (worst attendance first, at most LIST_LIMIT) in one query, then their pupils
+        lists = []
+        for position, (key, _) in enumerate(GROUPS):
+            if key == "severe":
+                filtered = apply_filters(stmt, ctx, band, unauth10, band_filter=calc.SEVERE)
+            else:
+                filtered = apply_filters(stmt, ctx, band, unauth10, group=key)
+            order = (pct.is_(None), pct, Pupil.legal_surname, Pupil.id)
+            part = (filtered.with_only_columns(
+                literal(position).label("grp"), Pupil.id.label("pupil_id"),
+                func.row_number().over(order_by=order).label("place"),
+                stmt.selected_columns.attended, stmt.selected_columns.possible, stmt.selected_columns.band,
+                stmt.selected_columns.unauth10, maintain_column_froms=True)
+                .order_by(*order).limit(LIST_LIMIT).subquery())
+            lists.append(select(*part.c))
+        rows = db.session.execute(union_all(*lists)).all()
+        pupils = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.id.in_({r.pupil_id for r in rows})))}
+        rows.sort(key=lambda r: (r.grp, r.place))
+        for r in rows:
+            groups[r.grp].pupils.append(GroupPupil(pupils[r.pupil_id], calc.percent_text(r.attended, r.possible),
+                                                   r.band, r.unauth10))
     if with_pupils:
         ids = {gp.pupil.id for g in groups for gp in g.pupils}
         if ids:
-            referred = set(db.session.scalars(access.referrals_for(user).with_only_columns(Referral.pupil_id)
-                                              .where(Referral.pupil_id.in_(ids),
-                                                     Referral.status != ReferralStatus.declined)))
-            with_case = set(db.session.scalars(access.cases_for(user).with_only_columns(Case.pupil_id)
-                                               .where(Case.pupil_id.in_(ids), Case.status != CaseStatus.closed)))
+            # which of them have a referral, which a case (the user's own view of both), in one query
+            marks = db.session.execute(union_all(
+                access.referrals_for(user).with_only_columns(literal("referral").label("what"), Referral.pupil_id)
+                .where(Referral.pupil_id.in_(ids), Referral.status != ReferralStatus.declined),
+                access.cases_for(user).with_only_columns(literal("case"), Case.pupil_id)
+                .where(Case.pupil_id.in_(ids), Case.status != CaseStatus.closed))).all()
+            referred = {pupil_id for what, pupil_id in marks if what == "referral"}
+            with_case = {pupil_id for what, pupil_id in marks if what == "case"}
             for g in groups:
                 for gp in g.pupils:
                     gp.referral, gp.case = gp.pupil.id in referred, gp.pupil.id in with_case

@@ -19,10 +19,10 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.pupils.models import Pupil
-from portal.pupils.upn import make_upn
 from portal.timeutil import LONDON, utcnow
 from tests import clock
 from tests.attendance.helpers import TODAY
+from tests.bulk import bulk_cases
 from tests.factories import make_pupil
 from tests.pages import date_boxes
 
@@ -893,59 +893,6 @@ def _count_queries(client, url) -> int:
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
-
-
-_bulk_seq = iter(range(10**6))
-
-
-def bulk_cases(world, n: int) -> None:
-    """n pupils at School A, each with an accepted referral and a case (leads, stages and
-    statuses vary) with two open actions (one the EWO's, one the school's; some overdue);
-    half of them have a second referral awaiting triage, a fifth a draft, a third are
-    shared with early help. Written straight into the tables: the services are too slow."""
-    staff, ewo, ewo_b = world.user("school_staff"), world.user("ewo"), world.user("ewo_b")
-    stages = db.session.scalars(select(Stage).where(Stage.position <= 6).order_by(Stage.position)).all()
-    now = utcnow()
-    pupils = []
-    for i in range(n):
-        k = next(_bulk_seq)
-        pupils.append(Pupil(upn=make_upn(f"{8000 + k // 1000:04d}", 21, k % 1000), legal_forename="Bulk",
-                            legal_surname=f"Pupil{k:05d}", date_of_birth=date(2014, 1, 1), nc_year=7,
-                            school_id=world.school_a.id, on_roll_from=date(2025, 9, 1), fsm=i % 2 == 0,
-                            search_text=f"bulk pupil{k:05d}"))
-    db.session.add_all(pupils)
-    db.session.flush()
-    common = dict(school_id=world.school_a.id, created_by_id=staff.id, barriers={"illness": "Asthma"},
-                  stage_reached=2, school_actions="Calls home", consent="given")
-    db.session.add_all(PupilWeek(pupil_id=p.id, week_start=date(2026, 11, 16), possible=10, attended=8 + i % 3,
-                                 authorised=0, unauthorised=2 - i % 3, open_sessions=10,
-                                 last_date=date(2026, 11, 20)) for i, p in enumerate(pupils))
-    accepted = [Referral(pupil_id=p.id, status="accepted", submitted_at=now - timedelta(days=20),
-                         snapshot={"percent": "79.0"},
-                         triaged_by_id=ewo.id, triaged_at=now - timedelta(days=18), **common) for p in pupils]
-    waiting = [Referral(pupil_id=p.id, status="submitted", submitted_at=now - timedelta(days=i % 9),
-                        urgency="urgent" if i % 4 == 0 else "routine", **common)
-               for i, p in enumerate(pupils) if i % 2 == 0]
-    drafts = [Referral(pupil_id=p.id, status="draft", **common) for i, p in enumerate(pupils) if i % 5 == 0]
-    db.session.add_all(accepted + waiting + drafts)
-    db.session.flush()
-    cases = [Case(pupil_id=r.pupil_id, referral_id=r.id, status="monitoring" if i % 7 == 0 else "open",
-                  stage_id=stages[i % len(stages)].id, lead_id=(ewo if i % 3 else ewo_b).id,
-                  next_review=TODAY + timedelta(days=i % 30 - 5), attendance_at_open={"percent": 80.0})
-             for i, r in enumerate(accepted)]
-    db.session.add_all(cases)
-    db.session.flush()
-    rows = []
-    for i, c in enumerate(cases):
-        rows.append(Action(case_id=c.id, description=f"Home visit {i}", owner_user_id=ewo.id,
-                           due_date=TODAY + timedelta(days=i % 10 - 3), created_by_id=ewo.id))
-        rows.append(Action(case_id=c.id, description=f"School call {i}", owner_org_id=world.school_a.id,
-                           due_date=TODAY + timedelta(days=i % 12 - 4), created_by_id=ewo.id))
-        if i % 3 == 0:
-            rows.append(CaseShare(case_id=c.id, organisation_id=world.early_help_org.id, reason="agreed",
-                                  shared_by_id=ewo.id))
-    db.session.add_all(rows)
-    db.session.commit()
 
 
 LISTS = [("ewo", "/cases"), ("ewo", "/cases?status=all&sort=name"), ("ewo", "/referrals"),

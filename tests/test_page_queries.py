@@ -1,0 +1,39 @@
+"""Issue 16: every page asks the database a fixed, small number of queries.
+
+The demo partnership is seeded; each role signs in and follows its links to every page it can
+reach (tests/crawl.py); each page's queries are counted; the partnership is then made much
+bigger (tests/bulk.py: 490 more cases, longer chronologies, agendas, sweeps, meetings and
+notifications) and every page is counted again. A page whose count grows with the data runs a
+query per row (an N+1); a page over MAX_QUERIES does too much per request. Transaction control
+(BEGIN, COMMIT) is not counted."""
+from __future__ import annotations
+
+from portal.demo import demo_logins, seed_demo
+from tests.bulk import grow_demo
+from tests.crawl import crawl, queries
+
+PASSWORD = "attend-demo-2026"
+MAX_QUERIES = 25
+PAGES_PER_ROLE = 60
+
+
+def test_every_page_asks_the_same_few_queries_whatever_the_size_of_the_partnership(app):
+    seed_demo(PASSWORD)
+    clients, pages = {}, {}
+    for email, role in demo_logins():
+        if role in clients:
+            continue
+        client = app.test_client()
+        client.login(email, password=PASSWORD)
+        clients[role] = client
+        pages[role] = crawl(client, "/", PAGES_PER_ROLE)
+    small = {(role, url): len(queries(clients[role], url)) for role in clients for url in pages[role]}
+    assert len(small) > 150, "the crawl reached too few pages to be a test of every page"
+
+    grow_demo(490)
+    big = {(role, url): len(queries(clients[role], url)) for role in clients for url in pages[role]}
+
+    grew = {key: (small[key], big[key]) for key in small if big[key] != small[key]}
+    over = {key: n for key, n in big.items() if n > MAX_QUERIES}
+    assert not grew and not over, (f"pages whose queries change with the data (before, after): {grew}; "
+                                   f"pages over {MAX_QUERIES} queries: {over}")
