@@ -101,6 +101,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from portal import cli
     cli.register(app)
+    if os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
+        # a gunicorn worker starting (again): fail the jobs its predecessor left running
+        from portal.attendance import recovery
+        recovery.recover_at_start(app)
     return app
 
 

@@ -47,3 +47,19 @@ def register(app: Flask) -> None:
                        err=True)
             sys.exit(1)
         click.echo(f"OK: {len(checks)} tables restored, every count and checksum matches the manifest.")
+
+    @app.cli.group("jobs")
+    def jobs_group():
+        """Import jobs."""
+
+    @jobs_group.command("recover")
+    def jobs_recover():
+        """Mark failed the import jobs whose worker went away (its process is gone, or no
+        heartbeat for IMPORT_STALE_MINUTES): each is audited, its upload kept for a retry."""
+        from portal.attendance import recovery
+
+        failed = recovery.recover()
+        if failed:
+            click.echo(f"Marked {len(failed)} stopped import job(s) failed: {', '.join(map(str, failed))}.")
+        else:
+            click.echo("No stopped import jobs.")
