@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import time
 import uuid
 
@@ -59,7 +60,14 @@ def _user_id() -> int | None:
 
 def register(app: Flask) -> None:
     """Register before the other hooks: after_request functions run last-registered first,
-    so this one sees the final status."""
+    so this one sees the final status. Unless the logger is configured elsewhere (or under
+    tests), its lines go to standard error, one JSON object each (gunicorn and systemd keep it)."""
+    if not log.handlers and not app.testing and app.config.get("REQUEST_LOG", "stderr") == "stderr":
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
 
     @app.before_request
     def _start():
