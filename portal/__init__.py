@@ -93,12 +93,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     _register_models()
     _register_blueprints(app)
+    from portal import requestlog
+    requestlog.register(app)  # first: its after_request runs last and logs the final status
     _register_request_hooks(app)
     errors.register(app)
     _register_template_helpers(app)
 
     from portal import cli
     cli.register(app)
+    if os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
+        # a gunicorn worker starting (again): fail the jobs its predecessor left running
+        from portal.attendance import recovery
+        recovery.recover_at_start(app)
     return app
 
 
@@ -239,7 +245,7 @@ def _states() -> tuple[type, ...]:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from portal import access
+    from portal import access, requestlog
     from portal.attendance import calc
     from portal.forms import page_shows_errors
     from portal.timeutil import london, london_day
@@ -273,6 +279,7 @@ def _register_template_helpers(app: Flask) -> None:
             "service_name": SERVICE_NAME,
             "la_name": app.config["LA_NAME"],
             "csp_nonce": getattr(g, "csp_nonce", ""),
+            "request_id": requestlog.request_id(),
             "nav_items": sections[:access.MAX_SECTIONS],
             "side_nav": access.section_navigation(sections),
             "can": lambda perm, obj=None: access.can(user, perm, obj),

@@ -1,5 +1,6 @@
 """flask commands: seed-demo, demo-code, import-attendance, calendar bank-holidays, reference load,
-attendance refresh-flags, worker, create-admin. Each command that writes is a transaction boundary
+attendance refresh-flags, worker, create-admin; backup, restore and jobs recover
+(`portal.ops.commands`). Each command that writes is a transaction boundary
 (`transaction.unit()`)."""
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from portal.extensions import db
 
 
 def register(app: Flask) -> None:
+    from portal.ops import commands as ops_commands
+
+    ops_commands.register(app)
+
     @app.cli.command("seed-demo")
     @click.option("--last-year", "last_year", type=click.Choice(["year", "term", "none"]), default="year",
                   show_default=True,

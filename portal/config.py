@@ -60,6 +60,11 @@ def load(env: dict | None = None) -> dict:
         "PROXY_COUNT": _int(env, "PROXY_COUNT", 0),
         "PANEL_ACCESS_DAYS": _int(env, "PANEL_ACCESS_DAYS", 7),
         "IMPORT_ERRORS_DAYS": _int(env, "IMPORT_ERRORS_DAYS", 7),
+        # an import job with no heartbeat for this long is taken to have stopped (recovery.py)
+        "IMPORT_STALE_MINUTES": _int(env, "IMPORT_STALE_MINUTES", 10),
+        # at most this often the import pages look for stopped jobs (0: only at start-up and the command)
+        "IMPORT_RECOVERY_SECONDS": _int(env, "IMPORT_RECOVERY_SECONDS", 60),
+        "IMPORT_JOB_TIMEOUT": _int(env, "IMPORT_JOB_TIMEOUT", 3600),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_FROM": env.get("MAIL_FROM") or "no-reply@attendance.invalid",

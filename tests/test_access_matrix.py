@@ -74,6 +74,8 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "attendance.view_import": (SCHOOL_ADMIN, {"GET": 200}),
     "attendance.import_progress": (SCHOOL_ADMIN, {"GET": 200}),
     "attendance.import_errors": (SCHOOL_ADMIN, {"GET": 200}),
+    # the job's file is no longer kept: back to the job with a message
+    "attendance.retry_import": (SCHOOL_ADMIN, {"POST": 303}),
     "attendance.sample": (SCHOOL_ADMIN, {"GET": 200}),
     "attendance.calendar_page": (ADMIN, {"GET": 200}),
     "attendance.new_term": (ADMIN, {"GET": 200, "POST": 422}),

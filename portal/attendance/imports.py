@@ -74,7 +74,9 @@ def errors_path(job: ImportJob) -> str:
 
 
 def set_progress(job_id: int, **values) -> None:
-    """Progress is written in its own short transaction, outside the import's."""
+    """Progress is written in its own short transaction, outside the import's; it is also the
+    job's heartbeat (`heartbeat_at`: `recovery` fails a job whose worker stopped beating)."""
+    values.setdefault("heartbeat_at", utcnow())
     with db.engine.begin() as conn:
         conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
 

@@ -2,7 +2,12 @@
 
 The job row carries who uploaded the file and from where (`uploaded_by_id`, `uploaded_from`),
 so the audit entries a worker writes name them too. When the job ends, done or failed, its
-upload is deleted (a failed job keeps only its error report: see `uploads`)."""
+upload is deleted (a failed job keeps only its error report: see `uploads`).
+
+A running job says who runs it (`worker`) and beats while it shows progress (`heartbeat_at`):
+a job whose worker went away is failed by `recovery`, which keeps its upload for a retry. In
+RQ a job has a timeout (IMPORT_JOB_TIMEOUT) and RQ's failure callback (`on_rq_failure`) fails
+its ImportJob the same way."""
 from __future__ import annotations
 
 import logging
@@ -11,9 +16,10 @@ import threading
 from flask import Flask, current_app
 
 from portal import audit, transaction
-from portal.attendance import uploads
+from portal.attendance import recovery, uploads
 from portal.attendance.models import ImportJob, ImportStatus
 from portal.extensions import db
+from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 QUEUE = "imports"
@@ -30,6 +36,7 @@ def run(job_id: int) -> None:
         if job is None or job.status != ImportStatus.queued:
             return
         job.status, job.phase, job.progress = ImportStatus.running, "Starting", 1
+        job.worker, job.heartbeat_at = recovery.this_worker(), utcnow()
         kind, path, uploader_id, origin = job.kind, job.path, job.uploaded_by_id, job.uploaded_from
     try:
         with transaction.unit():
@@ -37,10 +44,11 @@ def run(job_id: int) -> None:
                 import_marks(job)
             else:
                 import_pupils(job)
-    except Exception:  # noqa: BLE001 - the job must end in a state the user can see
+    except Exception as exc:  # noqa: BLE001 - the job must end in a state the user can see
+        if _timed_out(exc):
+            raise  # RQ's own failure handling fails the job (on_rq_failure), keeping its upload for a retry
         log.exception("import job %s failed", job_id)
         from portal.orgs.models import User
-        from portal.timeutil import utcnow
 
         with transaction.unit():
             set_progress(job_id, status=ImportStatus.failed, phase="Finished", progress=100, finished_at=utcnow(),
@@ -49,8 +57,15 @@ def run(job_id: int) -> None:
             audit.record(actor, "attendance_import_failed" if kind == "marks" else "pupils_import_failed",
                          object_type="ImportJob", object_id=job_id, ip=origin,
                          summary="stopped by a problem in the service: nothing imported")
-    finally:
-        uploads.discard(path)
+    uploads.discard(path)
+
+
+def _timed_out(exc: BaseException) -> bool:
+    try:
+        from rq.timeouts import JobTimeoutException
+    except ImportError:  # pragma: no cover - rq is installed with the app
+        return False
+    return isinstance(exc, JobTimeoutException)
 
 
 def _run_in_thread(app: Flask, job_id: int) -> None:
@@ -70,6 +85,31 @@ def run_in_worker(job_id: int) -> None:
         run(job_id)
 
 
+RQ_STOPPED_MESSAGE = ("The import stopped because it took too long or its worker stopped. Nothing was imported. "
+                      "You can try it again.")
+
+
+def on_rq_failure(rq_job, connection, exc_type, exc_value, tb) -> None:
+    """RQ's failure callback (a timeout, an error the job did not catch): the ImportJob is
+    failed and audited, its upload kept for a retry."""
+    from flask import has_app_context
+
+    from portal import create_app
+
+    job_id = rq_job.args[0] if rq_job.args else None
+    if job_id is None:
+        return
+    app = current_app._get_current_object() if has_app_context() else create_app()  # type: ignore[attr-defined]
+    with app.app_context():
+        try:
+            with transaction.unit():
+                recovery.mark_failed(int(job_id), RQ_STOPPED_MESSAGE,
+                                     f"stopped in the RQ worker ({getattr(exc_type, '__name__', 'error')}): "
+                                     "nothing imported")
+        finally:
+            db.session.remove()
+
+
 def start(job_id: int) -> None:
     """Start a committed job (the web upload calls this once its request has committed)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a werkzeug LocalProxy
@@ -78,10 +118,11 @@ def start(job_id: int) -> None:
         return
     if app.config.get("REDIS_URL"):
         from redis import Redis
-        from rq import Queue
+        from rq import Callback, Queue
 
         Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
-            run_in_worker, job_id, job_timeout=3600)
+            run_in_worker, job_id, job_timeout=app.config["IMPORT_JOB_TIMEOUT"],
+            on_failure=Callback(on_rq_failure))
         return
     threading.Thread(target=_run_in_thread, args=(app, job_id), daemon=True,
                      name=f"import-{job_id}").start()

@@ -207,6 +207,10 @@ class ImportJob(Model):
     reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who runs it ("host:pid") and when it last showed progress: a job whose worker went away
+    # is marked failed by `recovery` (issue 16).
+    worker: Mapped[str | None] = mapped_column(String(100))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     school = relationship("Organisation")
     uploaded_by = relationship("User")

@@ -7,6 +7,8 @@ import contextlib
 import os
 from typing import IO
 
+from sqlalchemy import select
+
 from portal import access, audit
 from portal.attendance import uploads
 from portal.attendance.imports import MARKS_HEADER, check_header
@@ -54,3 +56,31 @@ def create_import_job(actor: User, kind: str, source: IO[bytes], filename: str, 
             uploads.discard(path)
         raise
     return job
+
+
+def can_retry(job: ImportJob) -> bool:
+    """A failed job can be tried again while its upload is still kept (a job stopped by a
+    restart keeps it for a day; one that ended by itself has had it deleted)."""
+    if job.status != ImportStatus.failed or not job.path or not os.path.isfile(job.path):
+        return False
+    tried_again = db.session.scalar(select(ImportJob.id).where(ImportJob.path == job.path, ImportJob.id != job.id)
+                                    .limit(1))
+    return tried_again is None  # once only: the upload is the retry's now
+
+
+def retry_import_job(actor: User, job: ImportJob, *, origin: str | None) -> ImportJob:
+    """Queue a new job from a failed job's kept upload, for the same school and reason. The
+    upload now belongs to the new job (the old one no longer offers a retry: `can_retry`). The caller
+    commits and starts the job; `access.get_import_or_404` has checked the actor may see it."""
+    from portal.errors import Refused
+
+    if not can_retry(job):
+        raise Refused("This import cannot be tried again: its file is no longer kept. Upload the file again.")
+    retry = ImportJob(kind=job.kind, school_id=job.school_id, uploaded_by_id=job.uploaded_by_id,
+                      uploaded_from=(origin or "")[:64] or job.uploaded_from, filename=job.filename, path=job.path,
+                      size_bytes=job.size_bytes, status=ImportStatus.queued, reason=job.reason)
+    db.session.add(retry)  # the upload is the new job's now: deleted when it ends
+    db.session.flush()
+    audit.record(actor, "import_retried", retry, ip=origin, summary=f"{retry.kind}: {retry.filename} "
+                 f"(again, after import {job.id} stopped)")
+    return retry

@@ -4,17 +4,18 @@ from __future__ import annotations
 import os
 from functools import partial
 
-from flask import abort, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit, transaction
-from portal.attendance import bp, calc, flags, jobs, service, summaries, uploads
+from portal.attendance import bp, calc, flags, jobs, recovery, service, summaries, uploads
 from portal.attendance.forms import UploadForm
 from portal.attendance.imports import errors_path
 from portal.attendance.models import ImportJob, ImportStatus
 from portal.csvutil import csv_response
+from portal.errors import Refused
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation
@@ -33,6 +34,7 @@ def _school_choices():
 @bp.route("/imports", methods=["GET", "POST"])
 @access.require("import_attendance")
 def list_imports():
+    recovery.maybe_recover()
     form = UploadForm()
     form.school_id.choices = _school_choices()
     status = 200
@@ -57,18 +59,35 @@ def list_imports():
 @bp.route("/imports/<int:job_id>")
 @access.require("import_attendance")
 def view_import(job_id: int):
+    recovery.maybe_recover()  # a job whose worker went away is failed (at most once a minute)
     job = access.get_import_or_404(current_user, job_id)
     shows_errors(job.finished and job.status != ImportStatus.done)  # a failed import lists its problems
-    return render_template("attendance/import.html", job=job,
+    return render_template("attendance/import.html", job=job, can_retry=service.can_retry(job),
                            errors_until=uploads.errors_kept_until(job.finished_at),
                            errors_expired=uploads.errors_expired(job.finished_at))
+
+
+@bp.route("/imports/<int:job_id>/retry", methods=["POST"])
+@access.require("import_attendance")
+def retry_import(job_id: int):
+    """Try a failed import again from its kept file: its uploader or an LA administrator
+    (the only people who can see the job)."""
+    job = access.get_import_or_404(current_user, job_id)
+    try:
+        retry = service.retry_import_job(current_user, job, origin=request.remote_addr)
+    except Refused as refused:
+        flash(refused.message, "info")
+        return redirect(url_for("attendance.view_import", job_id=job.id), code=303)
+    transaction.after_commit(partial(jobs.start, retry.id))
+    return redirect(url_for("attendance.view_import", job_id=retry.id), code=303)
 
 
 @bp.route("/imports/<int:job_id>/progress")
 @access.require("import_attendance")
 def import_progress(job_id: int):
+    recovery.maybe_recover()
     job = access.get_import_or_404(current_user, job_id)
-    return render_template("attendance/_import_progress.html", job=job,
+    return render_template("attendance/_import_progress.html", job=job, can_retry=service.can_retry(job),
                            errors_until=uploads.errors_kept_until(job.finished_at),
                            errors_expired=uploads.errors_expired(job.finished_at))
 
