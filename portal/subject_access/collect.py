@@ -7,6 +7,7 @@ same for the HTML and the JSON. Every text passes through the `Redactor`, so no 
 name or UPN is in the export; every person named is noted in `People` for redaction review."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,11 +17,16 @@ from sqlalchemy import or_, select
 from portal.attendance import summaries
 from portal.attendance.models import AttendanceMark, MarkChange, PupilFlag, PupilWeek, RegisterCode, ThresholdCrossing
 from portal.extensions import db
+from portal.notifications.models import Notification
+from portal.orgs.models import User
 from portal.pupils.models import COHORT_FLAGS, Pupil
 from portal.subject_access.redact import People, Redactor
 from portal.sweeps.models import Encounter, FollowUp
 from portal.timeutil import LONDON, as_utc
 from portal.tsm.models import TsmItem
+
+# a link to one record (a case, a referral, a follow-up...): only the subject's own are followed
+RECORD_LINK = re.compile(r"^/[a-z-]+/\d+")
 
 
 @dataclass
@@ -29,6 +35,7 @@ class Section:
     title: str
     records: list[dict[str, Any]]
     note: str = ""
+    tabular: bool = False  # many flat records of the same fields: shown as one table
 
 
 @dataclass
@@ -39,9 +46,9 @@ class Export:
     people: People = field(default_factory=People)
     redactor: Redactor | None = None
 
-    def add(self, key: str, title: str, records: list[dict[str, Any]], note: str = "") -> None:
+    def add(self, key: str, title: str, records: list[dict[str, Any]], note: str = "", tabular: bool = False) -> None:
         assert self.redactor is not None
-        self.sections.append(Section(key, title, [self.redactor.value(r) for r in records], note))
+        self.sections.append(Section(key, title, [self.redactor.value(r) for r in records], note, tabular))
 
 
 def plain(value: Any) -> Any:
@@ -73,6 +80,7 @@ def build(pupil: Pupil) -> Export:
     casework.add_sections(export, found)
     _sweeps(export)
     _tsm(export)
+    _notifications(export, found)
     for section in export.sections:
         export.people.find_in(section.key, _texts(section.records))
     return export
@@ -155,14 +163,14 @@ def _attendance(export: Export) -> None:
                     counts_as=meanings.get(m.code, ("", ""))[1])
              for m in db.session.scalars(select(AttendanceMark).where(AttendanceMark.pupil_id == p.id)
                                          .order_by(AttendanceMark.date, AttendanceMark.session))]
-    export.add("attendance_marks", "Attendance marks (the register)", marks)
+    export.add("attendance_marks", "Attendance marks (the register)", marks, tabular=True)
     changes = [record(date=c.date, session=c.session, original_code=c.old_code, amended_code=c.new_code,
                       reason=c.reason, amended_at=c.changed_at,
                       amended_by=export.people.person(c.changed_by_name, "staff", c.changed_by_position or ""),
                       position=c.changed_by_position)
                for c in db.session.scalars(select(MarkChange).where(MarkChange.pupil_id == p.id)
                                            .order_by(MarkChange.date, MarkChange.session, MarkChange.id))]
-    export.add("attendance_amendments", "Amended attendance marks", changes)
+    export.add("attendance_amendments", "Amended attendance marks", changes, tabular=True)
 
 
 def _sweeps(export: Export) -> None:
@@ -200,3 +208,29 @@ def _tsm(export: Export) -> None:
                    completed_by=people.user(i.completed_by), completed_at=i.completed_at)
             for i in db.session.scalars(select(TsmItem).where(TsmItem.pupil_id == p.id).order_by(TsmItem.id))]
     export.add("support_meetings", "Targeting Support Meetings", rows)
+
+
+def _notifications(export: Export, found) -> None:
+    """The in-app notifications about the pupil's own records: those linking to the pupil's
+    own cases, referrals or sweep follow-ups, and those naming the pupil that link to no other
+    record (a Targeting Support Meeting action). E-mails name no child: they are not included."""
+    from portal.cases.models import Referral
+    from portal.notifications.notify import child_label
+
+    p = export.pupil
+    own = {f"/cases/{c.id}" for c in found.own_cases} | {f"/pupils/{p.id}"}
+    own |= {f"/referrals/{i}" for i in db.session.scalars(select(Referral.id).where(Referral.pupil_id == p.id))}
+    own |= {f"/follow-ups/{i}" for i in db.session.scalars(select(FollowUp.id).where(FollowUp.pupil_id == p.id))}
+    named = f": {child_label(p)}"
+    rows = []
+    maybe = [Notification.text.endswith(named, autoescape=True), Notification.link.in_(own)]
+    maybe += [Notification.link.startswith(link + mark, autoescape=True) for link in own for mark in "#?"]
+    for note, user in db.session.execute(select(Notification, User).join(User, User.id == Notification.user_id)
+                                         .where(or_(*maybe)).order_by(Notification.created_at, Notification.id)):
+        base = note.link.split("#", 1)[0].split("?", 1)[0]
+        record_link = RECORD_LINK.match(base)
+        if (record_link and record_link.group(0) in own) or (not record_link and note.text.endswith(named)):
+            rows.append(record(to=export.people.user(user), text=note.text, link=note.link,
+                               created_at=note.created_at, read_at=note.read_at))
+    export.add("notifications", "Notifications to staff", rows,
+               note="In-app notifications about this pupil's own records.")

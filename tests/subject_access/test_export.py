@@ -162,6 +162,7 @@ def test_the_zip_holds_every_kind_of_record_as_html_and_json(client, world, seed
         "cases": "whole-family", "chronology": "Rang Maria Parentson about Ruby", "actions": "Morning check-in",
         "panels": "Support offered for six weeks without change", "formal_notices": "PN-2026-0099",
         "formal_steps": "by 8:40", "letters": "Maria", "sweeps": "High Street", "documents": "Signed agreement",
+        "notifications": "Truancy sweep follow-up: Ruby Subjectson (School A)",
     }
     for key, text in expected.items():
         records, html = section(key)
