@@ -108,7 +108,7 @@ def _other_children(redactor: Redactor, pupil: Pupil, found) -> None:
         Encounter.sweep_id.in_(select(Encounter.sweep_id).where(Encounter.pupil_id == pupil.id)),
         or_(Encounter.pupil_id.is_(None), Encounter.pupil_id != pupil.id))))
     for met in encounters:
-        redactor.add_name(met.forename, met.surname)
+        redactor.add_name(met.forename, met.surname, parts=False)  # the matched pupil's own name: add_pupil
         if met.pupil_id is not None:
             other_ids.add(met.pupil_id)
     other_ids.discard(pupil.id)

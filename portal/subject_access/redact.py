@@ -41,16 +41,18 @@ class Redactor:
         self._phrases.add(pupil.upn)
         self._pattern = None
 
-    def add_name(self, forename: str | None, surname: str | None) -> None:
-        """A child's name as given (a sweep's encounter): the whole name, and each part that is
-        not also a part of the subject's own name."""
+    def add_name(self, forename: str | None, surname: str | None, parts: bool = True) -> None:
+        """A child's name: the whole name, and (`parts`) each part that is not also a part of the
+        subject's own name. A name only as a child gave it on a sweep ("Unknown Child") is
+        replaced whole, never word by word."""
         full = " ".join(p for p in (forename, surname) if p and p.strip())
         if full.lower() in {f"{self.subject.legal_forename} {self.subject.legal_surname}".lower(),
                             self.subject.display_name.lower()}:
             return
         if full:
             self._phrases.add(full)
-        self._words |= {w for w in _words(forename, surname) if w.lower() not in self._own and len(w) > 1}
+        if parts:
+            self._words |= {w for w in _words(forename, surname) if w.lower() not in self._own and len(w) > 1}
         self._pattern = None
 
     @property

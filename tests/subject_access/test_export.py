@@ -254,3 +254,14 @@ def test_only_la_admins_see_the_link_and_reach_the_export(client, world, seeded)
         assert "Subject access export" not in other.get(f"/pupils/{ruby.id}").get_data(as_text=True)
         assert other.get(URL.format(ruby.id)).status_code == 403
         assert _export(other, ruby.id).status_code == 403
+
+
+def test_a_pupil_with_nothing_recorded_gets_empty_sections(client, world):
+    pupil = make_pupil(world.school_b, "Nadia", "Nothing")
+    db.session.commit()
+    client.login(world.user("la_admin"))
+    files = _open(_export(client, pupil.id, "sar 7/2026_b.1"))
+    assert json.loads(files["json/pupil.json"])["records"][0]["upn"] == pupil.upn
+    assert json.loads(files["json/cases.json"])["records"] == []
+    assert "Nothing recorded." in files["sections/letters.html"].decode()
+    assert not any(name.startswith(("letters/", "documents/")) for name in files)

@@ -33,3 +33,9 @@ def test_nothing_known_changes_nothing():
     redactor.add_name("Ruby", "Smith")  # the subject, as a sweep recorded her
     assert not redactor.known
     assert redactor.text("Ruby Smith") == "Ruby Smith"
+
+
+def test_a_name_given_on_a_sweep_is_replaced_whole_only():
+    redactor = Redactor(_pupil(1, "Ruby", "Smith", "A801200005001"))
+    redactor.add_name("Unknown", "Child", parts=False)
+    assert redactor.text("Unknown Child met; Child missing education") == f"{OTHER_CHILD} met; Child missing education"
