@@ -125,7 +125,7 @@ def _register_models() -> None:
 
 
 DOMAINS = ("auth", "dashboard", "orgs", "auditlog", "pupils", "attendance", "cases", "panels", "sweeps",
-           "notifications", "tsm", "formal", "formal_steps", "letters")
+           "notifications", "tsm", "formal", "formal_steps", "letters", "subject_access")
 
 
 def _register_blueprints(app: Flask) -> None:

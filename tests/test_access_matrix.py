@@ -227,6 +227,8 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "formal.penalty_notices": (EWO_ADMIN, {"GET": 200}),
     "formal.penalty_figures": (ADMIN, {"GET": 200}),
     "formal.penalty_figures_csv": (ADMIN, {"GET": 200}),
+    # a subject access export of a pupil (issue 16): LA admins only; an empty form is refused
+    "subject_access.export": (ADMIN, {"GET": 200, "POST": 422}),
 }
 
 MATRIX_YEAR = "2040/41"  # a term and a figure of the matrix's own: reference data, kept between tests

@@ -28,6 +28,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_organisations": frozenset({LA_ADMIN}),
     "manage_users": frozenset({LA_ADMIN}),
     "view_audit": frozenset({LA_ADMIN}),
+    # A subject access export (issue 16, UK GDPR): everything held about one pupil, in one ZIP.
+    "export_subject_access": frozenset({LA_ADMIN}),
     # Pupils and attendance: schools see their own, EWOs the schools they serve, the LA all.
     # Partner agencies see a pupil only through a case shared with them.
     "view_pupils": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
