@@ -1,6 +1,6 @@
 """flask commands: seed-demo, demo-code, import-attendance, calendar bank-holidays, reference load,
-attendance refresh-flags, worker, create-admin. Each command that writes is a transaction boundary
-(`transaction.unit()`)."""
+attendance refresh-flags, worker, create-admin, retention (portal.retention.cli). Each command that
+writes is a transaction boundary (`transaction.unit()`)."""
 from __future__ import annotations
 
 import click
@@ -12,6 +12,10 @@ from portal.extensions import db
 
 
 def register(app: Flask) -> None:
+    from portal.retention import cli as retention_cli
+
+    retention_cli.register(app)
+
     @app.cli.command("seed-demo")
     @click.option("--last-year", "last_year", type=click.Choice(["year", "term", "none"]), default="year",
                   show_default=True,

@@ -77,6 +77,7 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
         NavPage("Stages", "cases.list_stages", "manage_stages", ("cases.list_stages", "cases.edit_stage")),
         NavPage("Settings", "attendance.edit_settings", "manage_settings", ("attendance.edit_settings",
                                                                          "attendance.reference_")),
+        NavPage("Retention", "retention.due", "manage_retention", ("retention.",)),
         NavPage("Calendar", "attendance.calendar_page", "manage_calendar", (
             "attendance.calendar_page", "attendance.new_term", "attendance.edit_term", "attendance.remove_term",
             "attendance.closures")),
