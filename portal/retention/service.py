@@ -288,7 +288,7 @@ def run(actor: User | None, *, apply: bool, notify_admins: bool = False, on: dat
     if stored_names:
         transaction.after_commit(lambda: documents.delete_stored_files(stored_names))
     if notify_admins and not apply and due.anything:
-        admins = db.session.scalars(select(User).where(User.role == access.LA_ADMIN, User.active.is_(True)))
+        admins = db.session.scalars(access.users_who_may("manage_retention"))
         notify.notify_users(list(admins), "Records are due for deletion under the retention schedule", "/retention")
     return entry
 
