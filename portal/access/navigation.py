@@ -77,12 +77,12 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
         NavPage("Stages", "cases.list_stages", "manage_stages", ("cases.list_stages", "cases.edit_stage")),
         NavPage("Settings", "attendance.edit_settings", "manage_settings", ("attendance.edit_settings",
                                                                          "attendance.reference_")),
-        NavPage("Retention", "retention.due", "manage_retention", ("retention.",)),
         NavPage("Calendar", "attendance.calendar_page", "manage_calendar", (
             "attendance.calendar_page", "attendance.new_term", "attendance.edit_term", "attendance.remove_term",
             "attendance.closures")),
         NavPage("Letter templates", "letters.list_templates", "manage_letter_templates", (
             "letters.list_templates", "letters.new_template", "letters.edit_template", "letters.retire_template")),
+        NavPage("Retention", "retention.due", "manage_retention", ("retention.",)),
     )),
 )
 
