@@ -29,6 +29,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import Table, delete, func, select
+from sqlalchemy import update as sql_update
 
 from portal import access, audit, transaction
 from portal.attendance.models import AttendanceMark, MarkChange, PupilWeek
@@ -303,7 +304,13 @@ def _delete(due: Plan) -> list[str]:
         for name, ids in part.items():
             rows[name] |= ids
     for table in reversed(db.metadata.sorted_tables):  # who refers first, what they refer to after
-        for chunk in _chunks(rows.get(table.name, ())):
+        ids = rows.get(table.name, ())
+        # a row may refer to another of its own table (a correction to the entry it corrects):
+        # those references go first, so the deletion may go chunk by chunk in any order
+        own = {fk.parent.name: None for fk in table.foreign_keys if fk.column.table is table}
+        for chunk in _chunks(ids) if own else ():
+            db.session.execute(sql_update(table).where(table.c.id.in_(chunk)).values(own))
+        for chunk in _chunks(ids):
             db.session.execute(delete(table).where(table.c.id.in_(chunk)))
     cut = {c.key: c.cutoff for c in due.categories}
     db.session.execute(delete(_table("mark_changes")).where(_table("mark_changes").c.date < cut["marks"]))

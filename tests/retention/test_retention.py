@@ -188,6 +188,23 @@ def test_the_applied_run_deletes_exactly_what_is_due(app, seeded):
     assert not service.plan().anything
 
 
+def test_a_big_run_deletes_chunk_by_chunk(app, world, seeded, monkeypatch):
+    """However the rows fall into chunks of ids: here one id a statement, and an entry of the
+    due case that corrects another (a reference inside one table)."""
+    first = db.session.scalars(select(ChronologyEntry).where(ChronologyEntry.case_id == seeded["due_case"])
+                               .order_by(ChronologyEntry.id)).first()
+    db.session.add(ChronologyEntry(case_id=seeded["due_case"], kind="correction", occurred_at=noon(TODAY),
+                                   text="Corrected", corrects_id=first.id))
+    db.session.commit()
+    monkeypatch.setattr(service, "CHUNK", 1)
+    with transaction.unit():
+        service.run(seeded["admin"], apply=True)
+    db.session.expire_all()
+    assert db.session.get(Case, seeded["due_case"]) is None
+    assert count(ChronologyEntry, ChronologyEntry.case_id == seeded["due_case"]) == 0
+    assert db.session.get(Case, seeded["kept_case"]) is not None
+
+
 def test_a_run_that_fails_leaves_everything(app, seeded):
     due_file = stored_name(seeded["due_case"])
     with pytest.raises(RuntimeError):
