@@ -1,7 +1,7 @@
 """flask commands: seed-demo, demo-code, import-attendance, calendar bank-holidays, reference load,
 attendance refresh-flags, worker, create-admin; backup, restore and jobs recover
-(`portal.ops.commands`). Each command that writes is a transaction boundary
-(`transaction.unit()`)."""
+(`portal.ops.commands`); retention (`portal.retention.cli`). Each command that writes is a
+transaction boundary (`transaction.unit()`)."""
 from __future__ import annotations
 
 import click
@@ -14,8 +14,10 @@ from portal.extensions import db
 
 def register(app: Flask) -> None:
     from portal.ops import commands as ops_commands
+    from portal.retention import cli as retention_cli
 
     ops_commands.register(app)
+    retention_cli.register(app)
 
     @app.cli.command("seed-demo")
     @click.option("--last-year", "last_year", type=click.Choice(["year", "term", "none"]), default="year",

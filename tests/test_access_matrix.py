@@ -120,6 +120,10 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "cases.list_stages": (ADMIN, {"GET": 200}),
     "cases.edit_stage": (ADMIN, {"GET": 200, "POST": 422}),
     "attendance.edit_settings": (ADMIN, {"GET": 200, "POST": 422}),
+    # the retention schedule, what is due, and the confirmed run (an empty form: nothing confirmed)
+    "retention.edit_settings": (ADMIN, {"GET": 200, "POST": 422}),
+    "retention.due": (ADMIN, {"GET": 200}),
+    "retention.confirm_delete": (ADMIN, {"GET": 200, "POST": 422}),
     "attendance.reference_figures": (ADMIN, {"GET": 200}),
     "attendance.reference_figures_csv": (ADMIN, {"GET": 200}),
     "attendance.reference_new": (ADMIN, {"GET": 200, "POST": 422}),

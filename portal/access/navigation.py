@@ -83,6 +83,7 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
             "attendance.closures")),
         NavPage("Letter templates", "letters.list_templates", "manage_letter_templates", (
             "letters.list_templates", "letters.new_template", "letters.edit_template", "letters.retire_template")),
+        NavPage("Retention", "retention.due", "manage_retention", ("retention.",)),
     )),
 )
 

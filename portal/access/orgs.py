@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, select
 
-from portal.access.policy import can, load_or_404
+from portal.access.policy import PERMISSIONS, can, load_or_404
 from portal.access.roles import (
     EARLY_HELP,
     EWO,
@@ -51,6 +51,11 @@ def get_organisation_or_404(user, org_id: int, need: str = "view") -> Organisati
 
 def get_user_or_404(user, user_id: int, need: str = "view") -> User:
     return load_or_404(users_for(user), User, user_id, need, {"edit": lambda found: can(user, "manage_users")})
+
+
+def users_who_may(permission: str) -> Select:
+    """The active users whose role holds `permission` (who to tell that something awaits them)."""
+    return select(User).where(User.role.in_(sorted(PERMISSIONS[permission])), User.active.is_(True)).order_by(User.id)
 
 
 def ewos() -> Select:

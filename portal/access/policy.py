@@ -70,6 +70,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_formal_steps": frozenset({EWO, LA_ADMIN}),
     "manage_stages": frozenset({LA_ADMIN}),
     "manage_settings": frozenset({LA_ADMIN}),  # local defaults: the attendance ambition
+    # The retention schedule, what is due and the run that deletes it (issue 16, `portal.retention`)
+    "manage_retention": frozenset({LA_ADMIN}),
     "manage_reference_figures": frozenset({LA_ADMIN}),  # national and local figures to compare against
     "read_outbox": frozenset({LA_ADMIN}),
     # Panels: the chair and LA admins run meetings; anyone may be invited to one (in person or

@@ -81,6 +81,14 @@ def _write(data: bytes) -> str:
     return name
 
 
+def delete_stored_files(stored_names) -> None:
+    """Delete the files of documents whose records have gone (the retention run, after its
+    commit). A name that is not one the portal made is skipped, never taken as a path."""
+    for name in stored_names:
+        if _STORED_NAME.fullmatch(name or ""):
+            _delete(documents_dir() / name)
+
+
 def _delete(path: Path) -> None:
     try:
         path.unlink(missing_ok=True)
