@@ -52,10 +52,15 @@ def _incoming_id() -> str | None:
 def _user_id() -> int | None:
     # Flask-Login keeps the loaded user in g: read it there, so a request that never asked
     # who is signed in (a static file) makes no query for the log line.
+    # The request's transaction has ended by now and the user's attributes are expired: read the
+    # id from its identity (no query), never `user.id` or `is_authenticated` (a refresh each).
+    from sqlalchemy import inspect
+
     user = g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return getattr(user, "id", None)
+    state = inspect(user, raiseerr=False) if user is not None else None
+    if state is None or state.identity is None:
+        return None  # anonymous, or not a stored user
+    return state.identity[0]
 
 
 def register(app: Flask) -> None:
