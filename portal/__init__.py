@@ -66,6 +66,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
         }),
     ])
+    from portal.templating import PortalTemplate
+
+    app.jinja_env.template_class = PortalTemplate  # before any template is loaded (templating.py)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)

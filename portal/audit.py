@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal import transaction
+from portal import sqlite, transaction
 from portal.errors import Conflict, conflict_response
 from portal.extensions import Model, db
 from portal.timeutil import utcnow
@@ -154,7 +154,8 @@ def viewing(verb: str, what: str, object: tuple[str, str] | None = None, *, term
       shows nobody).
 
     The view may call `viewed(obj, detail)` to name the object or add a detail only it knows.
-    It marks the view `writes_on_get`, so SQLite starts its transaction as a writer."""
+    It marks the view `audits_on_get`: on SQLite it reads without the write lock and its entry
+    is written in a short writer transaction at the end (`portal.sqlite`)."""
     terms = tuple(terms)
     secret = _SECRET_TERMS.intersection(terms)
     if secret:
@@ -182,13 +183,14 @@ def viewing(verb: str, what: str, object: tuple[str, str] | None = None, *, term
             if _showed_something(response) and (given or not only_with_terms):
                 if response.status_code >= 400:
                     transaction.undo_refused()  # a refused change leaves nothing behind but this entry
+                sqlite.start_audit_write()  # SQLite, a GET: the page was read without the write lock
                 record(current_user, verb, object_type=pending.object_type, object_id=pending.object_id,
                        summary="; ".join(pending.details + given))
                 if response.status_code >= 400:
                     transaction.keep()
             return response
 
-        wrapped.writes_on_get = True
+        sqlite.audits_on_get(wrapped)
         wrapped.audit_verb = verb
         return wrapped
 
