@@ -38,6 +38,7 @@ from webbench import (  # noqa: E402  (after the path)
     fresh_database,
     git_commit,
     log,
+    log_problems,
     migrate_and_seed,
     server_env,
     sign_in,
@@ -265,14 +266,13 @@ def main(argv: list[str] | None = None) -> int:
         }
         r["pass"] = all(r["checks"].values())
 
-    locked = log_text.count("database is locked")
-    tracebacks = log_text.count("Traceback")
+    problems = log_problems(log_text)
     meta = {
         "database": kind, "commit": git_commit(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "connections": args.connections, "seconds": args.seconds, "workers": args.workers, "threads": args.threads,
         "bare_rps_before": bare_before["rps"], "bare_rps_after": bare_after["rps"], "bare_rps": bare_rps,
         "bare_p99_ms": bare_before["p99_us"] / 1000, "cpus": os.cpu_count(), "loadavg": os.getloadavg(),
-        "python": platform.python_version(), "database_is_locked": locked, "tracebacks": tracebacks,
+        "python": platform.python_version(), **problems,
     }
     md = markdown(meta, results)
     print(md)
@@ -295,7 +295,11 @@ def markdown(meta: dict, results: list[dict]) -> str:
         f"{meta['cpus']} CPUs, load average at the end {meta['loadavg'][0]:.2f}. "
         f"Bare Flask app: {meta['bare_rps_before']:.0f} req/s before, {meta['bare_rps_after']:.0f} after "
         f"(ratio against the mean, {meta['bare_rps']:.0f}); p99 {meta['bare_p99_ms']:.1f} ms. "
-        f"Server log: {meta['database_is_locked']} 'database is locked', {meta['tracebacks']} tracebacks.",
+        f"Server log: {meta['exceptions']} requests ended in an exception (500)"
+        + (f" ({', '.join(meta['exception_paths'])})" if meta["exception_paths"] else "")
+        + f", {meta['database_is_locked']} of them 'database is locked'; {meta['worker_timeouts']} worker timeouts. "
+        "A request still waiting when wrk stops, or past wrk's 10 s timeout, is not in wrk's counts: "
+        "the log is.",
         "",
         f"Targets: ratio ≥ {TARGET_RATIO}, p99 ≤ {TARGET_P99_MS:.0f} ms, 0 errors (non-2xx or socket), "
         f"≤ {TARGET_QUERIES} SQL statements per request.",

@@ -137,7 +137,8 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-               "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null"]
+               "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+               "--no-control-socket"]  # gunicorn 27's default socket path is shared by every gunicorn of the user
         if threads > 1:
             cmd += ["--threads", str(threads)]
         cmd.append(app)
@@ -400,3 +401,17 @@ def sign_in(base: str, email: str, password: str = DEMO_PASSWORD) -> Client:
     if home.status != 200:
         raise SystemExit(f"sign-in of {email}: home page answered {home.status}")
     return client
+
+
+def log_problems(text: str) -> dict:
+    """What a server log shows went wrong: requests that ended in an exception (a 500), with
+    their paths, how many of them were SQLite's 'database is locked', and tracebacks (one
+    failure may print a chained pair)."""
+    failed = re.findall(r"Exception on (\S+) \[(\w+)\]", text)
+    return {
+        "exceptions": len(failed),
+        "exception_paths": sorted({f"{method} {path}" for path, method in failed}),
+        "database_is_locked": len(re.findall(r"OperationalError\) database is locked", text)),
+        "tracebacks": text.count("Traceback (most recent call last)"),
+        "worker_timeouts": text.count("WORKER TIMEOUT"),
+    }
