@@ -51,6 +51,7 @@ from webbench import (  # noqa: E402
     fresh_database,
     git_commit,
     log,
+    log_problems,
     migrate_and_seed,
     rss_kib,
     server_env,
@@ -338,8 +339,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def summarise(kind, args, stats: Stats, facts, rss_start, rss_end, log_text, elapsed) -> dict:
-    locked = log_text.count("database is locked")
-    tracebacks = log_text.count("Traceback")
+    problems = log_problems(log_text)
+    locked, tracebacks = problems["database_is_locked"], problems["tracebacks"]
     writes = ("chronology entry", "action completion", "referral", "marks import")
     rows, lost_total, errors_total = [], 0, 0
     lines = [
@@ -375,7 +376,8 @@ def summarise(kind, args, stats: Stats, facts, rss_start, rss_end, log_text, ela
     for pid, start in rss_start.items():
         end = rss_end.get(pid)
         if start is None or end is None:
-            lines.append(f"| {pid} | {start and start / 1024:.1f} | gone (worker restarted?) | – |")
+            shown = "–" if start is None else f"{start / 1024:.1f}"
+            lines.append(f"| {pid} | {shown} | gone (worker restarted?) | – |")
             growth_ok = False
             continue
         growth = (end - start) / start
@@ -385,17 +387,20 @@ def summarise(kind, args, stats: Stats, facts, rss_start, rss_end, log_text, ela
     failures = [f"{op}: {why}" for op, whys in stats.failed.items() for why in whys[:5]]
     checks = {
         "0 lost writes": lost_total == 0,
-        "0 errors": errors_total == 0 and locked == 0 and tracebacks == 0,
+        "0 errors": errors_total == 0 and locked == 0 and tracebacks == 0 and problems["exceptions"] == 0,
         f"RSS growth < {TARGET_RSS_GROWTH:.0%} per worker": growth_ok,
     }
-    lines += ["", f"Server log: {locked} 'database is locked', {tracebacks} tracebacks.", ""]
+    lines += ["", f"Server log: {problems['exceptions']} requests ended in an exception (500)"
+              + (f" ({', '.join(problems['exception_paths'])})" if problems["exception_paths"] else "")
+              + f", {locked} 'database is locked', {tracebacks} tracebacks, "
+              f"{problems['worker_timeouts']} worker timeouts.", ""]
     lines += [f"- {name}: {'PASS' if ok else 'FAIL'}" for name, ok in checks.items()]
     if failures:
         lines += ["", "First failures:", ""] + [f"- {f}" for f in failures[:20]]
     lines.append("")
     return {"markdown": "\n".join(lines),
             "data": {"database": kind, "minutes": elapsed / 60, "operations": rows, "rss": rss,
-                     "database_is_locked": locked, "tracebacks": tracebacks, "checks": checks, "stored": facts}}
+                     **problems, "checks": checks, "stored": facts}}
 
 
 if __name__ == "__main__":

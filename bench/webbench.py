@@ -351,7 +351,11 @@ def find_form(html: str, action_re: str, page: str = "") -> dict | None:
 
 
 def fill(form: dict, **values) -> list[tuple[str, str]]:
-    """The form's fields with some replaced (a list value sends the name several times)."""
+    """The form's fields with some replaced (a list value sends the name several times). A
+    key also names a field with a form prefix (`text` is `entry-text` on the case page)."""
+    names = {k for k, _ in form["fields"]} | set(form["options"])
+    values = {next((n for n in sorted(names) if n.endswith("-" + k)), k) if k not in names else k: v
+              for k, v in values.items()}
     fields = [(k, v) for k, v in form["fields"] if k not in values]
     for k, v in values.items():
         if isinstance(v, (list, tuple)):
