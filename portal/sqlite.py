@@ -56,6 +56,8 @@ def start_audit_write() -> None:
 
     if not has_request_context() or request.method not in SAFE_METHODS or db.engine.dialect.name != "sqlite":
         return
+    if getattr(current_app.view_functions.get(request.endpoint or ""), "writes_on_get", False):
+        return  # a writer from the start: its audit entry joins its transaction
     session = db.session()
     if session.new or session.dirty or session.deleted or g.get("sqlite_read_wrote"):
         # a GET view that writes more than its audit entry: keep writing in its transaction
@@ -78,9 +80,11 @@ def _reading() -> bool:
     if g.get("sqlite_writes_done", False):
         return True
     view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "writes_on_get", False):
+        return False
     if getattr(view, "audits_on_get", False):
         return not g.get("sqlite_audit_write", False)
-    return not getattr(view, "writes_on_get", False)
+    return True
 
 
 @event.listens_for(Engine, "before_cursor_execute")

@@ -16,6 +16,7 @@ from portal.letters.forms import LetterForm
 from portal.letters.models import Audience, Letter, LetterTemplate
 from portal.params import to_int
 from portal.pupils.models import Pupil
+from portal.sqlite import writes_on_get
 
 
 @reads(Letter)
@@ -70,6 +71,7 @@ def _after_drafting(letters: list[Letter], back: str):
 
 
 @bp.route("/cases/<int:case_id>/letters/new", methods=["GET", "POST"])
+@writes_on_get  # the LA's default templates are written on first use
 @access.require("write_case_letters")
 @audit.viewing("letter_form_viewed", "the form to write a letter on a case", ("Case", "case_id"))
 def new_case_letter(case_id: int):
@@ -90,6 +92,7 @@ def new_case_letter(case_id: int):
 
 
 @bp.route("/pupils/<int:pupil_id>/letters/new", methods=["GET", "POST"])
+@writes_on_get  # the LA's default templates are written on first use
 @access.require("write_pupil_letters")
 @audit.viewing("school_letter_form_viewed", "the form to write a school letter", ("Pupil", "pupil_id"))
 def new_pupil_letter(pupil_id: int):
