@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from portal.access.roles import role_label
+from portal.orgs.models import OrgKind
 
 OTHER_CHILD = "[another child]"
 
@@ -95,7 +96,8 @@ class Person:
     sections: set[str] = field(default_factory=set)
 
 
-PROFESSIONAL_KINDS = ("social_care", "early_help", "police", "health", "other")
+# organisations outside the school and the attendance service (their people: other professionals)
+PARTNER_ORG_KINDS = frozenset(OrgKind) - {OrgKind.school, OrgKind.attendance_service}
 
 
 class People:
@@ -109,7 +111,7 @@ class People:
         if user is None:
             return ""
         org = user.organisation
-        kind = "other professional" if org is not None and org.kind.value in PROFESSIONAL_KINDS else "staff"
+        kind = "other professional" if org is not None and org.kind in PARTNER_ORG_KINDS else "staff"
         self._add(Person(user.name, kind, role_label(user.role), org.name if org is not None else ""))
         return user.name
 
