@@ -60,6 +60,10 @@ def load(env: dict | None = None) -> dict:
         "PROXY_COUNT": _int(env, "PROXY_COUNT", 0),
         "PANEL_ACCESS_DAYS": _int(env, "PANEL_ACCESS_DAYS", 7),
         "IMPORT_ERRORS_DAYS": _int(env, "IMPORT_ERRORS_DAYS", 7),
+        # a marks import merges this many pupils per write transaction (SQLite: the write lock
+        # is held for one chunk at a time), pausing this long between chunks for other writers
+        "IMPORT_CHUNK_PUPILS": _int(env, "IMPORT_CHUNK_PUPILS", 2000),
+        "IMPORT_CHUNK_PAUSE_MS": _int(env, "IMPORT_CHUNK_PAUSE_MS", 120),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_FROM": env.get("MAIL_FROM") or "no-reply@attendance.invalid",

@@ -39,6 +39,8 @@ def run(job_id: int) -> None:
                 import_pupils(job)
     except Exception:  # noqa: BLE001 - the job must end in a state the user can see
         log.exception("import job %s failed", job_id)
+        if kind == "marks" and _rolled_forward(job_id):
+            return
         from portal.orgs.models import User
         from portal.timeutil import utcnow
 
@@ -51,6 +53,20 @@ def run(job_id: int) -> None:
                          summary="stopped by a problem in the service: nothing imported")
     finally:
         uploads.discard(path)
+
+
+def _rolled_forward(job_id: int) -> bool:
+    """A marks import that failed mid-merge is committed to its whole file: finish it from its
+    staging (`imports.finish_interrupted`), or leave it running and resumable. False when it had
+    not begun merging (nothing written: fail it)."""
+    from portal.attendance.imports import finish_interrupted
+
+    try:
+        with transaction.unit():
+            return finish_interrupted(job_id)
+    except Exception:  # noqa: BLE001 - left running with its staging, for the next attempt
+        log.exception("import job %s: rolling its merge forward failed; it stays resumable", job_id)
+        return True
 
 
 def _run_in_thread(app: Flask, job_id: int) -> None:
