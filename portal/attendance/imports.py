@@ -286,8 +286,8 @@ def finish_interrupted(job_id: int, *, today: date | None = None,
     if db.engine.dialect.name != "sqlite" or not os.path.exists(run.staging_file):
         return False
     today = today or timeutil.today()
-    transaction.end_before_progress()
     log.warning("import job %s: rolling its merge forward from chunk %s", job_id, job.chunks_merged + 1)
+    transaction.end_before_progress()  # nothing of the session is read after this
     conn = _connect("sqlite", run, create=False)
     keep = True
     try:
