@@ -12,8 +12,8 @@ All or nothing for the file, without holding SQLite's one write lock for the who
 2. Refuse. If any row is bad, nothing is written and every error is listed (the first 100 on
    the job, all in a CSV beside it). A file that changes marks already held without a reason
    is refused the same way, before anything is written.
-3. Merge in chunks. The staged pupils are cut into chunks of IMPORT_CHUNK_PUPILS pupils (pupil
-   id ranges, kept in the staging as `import_chunks`), and each chunk is merged in one write
+3. Merge in chunks. The staged pupils are cut into chunks of IMPORT_CHUNK_PUPILS pupils (school
+   by school, kept in the staging as `import_chunks`), and each chunk is merged in one write
    transaction of its own: its marks (added / changed / unchanged counted, old -> new kept for
    changed marks), its pupils' weekly summaries, statutory flags and dashboard aggregates, and
    the job's `chunks_merged` and counts. The last chunk's transaction also marks the job done
@@ -153,7 +153,7 @@ def _connect(dialect: str, run: _Run, create: bool):
         raw.execute("ATTACH DATABASE ? AS staging", (run.staging_file,))
         # job-private and rebuilt from the file if lost: no sync; a journal in memory (for
         # the rollback to a batch's savepoint)
-        for pragma in ("journal_mode = MEMORY", "synchronous = OFF", "cache_size = -65536"):
+        for pragma in ("journal_mode = MEMORY", "synchronous = OFF", "cache_size = -16384"):
             raw.execute(f"PRAGMA staging.{pragma}")
     return conn
 
@@ -255,7 +255,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             return db.session.get_one(ImportJob, run.job_id)
         run.report(85, "Saving marks")
         try:
-            chunks = _prepare_merge(conn, dialect, run, staged)
+            chunks = _prepare_merge(conn, dialect, run, staged, scope.school_of)
         except NeedsReason:  # nothing was written
             sink = ErrorSink(run.errors_file)
             amended = _list_amendments(conn, sink)
@@ -292,7 +292,7 @@ def finish_interrupted(job_id: int, *, today: date | None = None,
     keep = True
     try:
         with conn.begin():
-            chunks = [tuple(r) for r in conn.exec_driver_sql("SELECT n, lo, hi FROM import_chunks ORDER BY n")]
+            chunks = [int(n) for n in conn.exec_driver_sql("SELECT DISTINCT n FROM import_chunks ORDER BY n").scalars()]
             lo, hi = conn.exec_driver_sql("SELECT MIN(date), MAX(date) FROM import_staging").one()
         _merge_chunks(conn, "sqlite", run, today, chunks, _d(lo), _d(hi))
         keep = False
@@ -536,25 +536,24 @@ def _chunk_size(dialect: str) -> int:
     return max(1, int(current_app.config.get("IMPORT_CHUNK_PUPILS") or 2000))
 
 
-def _prepare_merge(conn, dialect: str, run: _Run, staged: _Staged) -> list[tuple[int, int, int]]:
+def _prepare_merge(conn, dialect: str, run: _Run, staged: _Staged, school_of: dict[int, int]) -> list[int]:
     """Refuse an amendment without a reason (NeedsReason: nothing written), cut the staged
-    pupils into chunks [(n, first pupil id, last pupil id)], keep them beside the staging, and
-    (SQLite) mark the job as merging: from this commit on, the file is imported whole."""
+    pupils into chunks (school by school, so a chunk rebuilds the dashboard cells of a few
+    schools, not of all of them), keep them beside the staging, and (SQLite) mark the job as
+    merging: from this commit on, the file is imported whole. The chunks' numbers."""
     assert staged.min_date is not None and staged.max_date is not None  # a file with no marks was refused
-    ids = sorted(staged.pupils)
+    ids = sorted(staged.pupils, key=lambda pid: (school_of.get(pid, 0), pid))
     size = _chunk_size(dialect) or len(ids)
-    chunks = [(n, ids[i], ids[min(i + size, len(ids)) - 1]) for n, i in enumerate(range(0, len(ids), size))]
+    chunks = list(range((len(ids) + size - 1) // size))
     first, last = _weeks_span(staged.min_date, staged.max_date)
     with conn.begin():  # on SQLite deferred: a reader of the portal's database
         schema = "staging." if dialect == "sqlite" else ""
         temp = "TEMP " if dialect != "sqlite" else ""
-        conn.exec_driver_sql(f"CREATE {temp}TABLE {schema}import_pupils (pupil_id INTEGER PRIMARY KEY)")
-        conn.exec_driver_sql(f"CREATE {temp}TABLE {schema}import_chunks (n INTEGER PRIMARY KEY, "
-                             "lo INTEGER NOT NULL, hi INTEGER NOT NULL)")
-        conn.execute(text("INSERT INTO import_pupils (pupil_id) VALUES (:p)"), [{"p": p} for p in ids])
-        conn.execute(text("INSERT INTO import_chunks (n, lo, hi) VALUES (:n, :lo, :hi)"),
-                     [{"n": n, "lo": lo, "hi": hi} for n, lo, hi in chunks])
-        if run.reason is None and _held(conn, "SELECT pupil_id FROM import_pupils", first, last) and \
+        conn.exec_driver_sql(f"CREATE {temp}TABLE {schema}import_chunks (n INTEGER NOT NULL, "
+                             "pupil_id INTEGER NOT NULL, PRIMARY KEY (n, pupil_id))")
+        conn.execute(text("INSERT INTO import_chunks (n, pupil_id) VALUES (:n, :p)"),
+                     [{"n": i // size, "p": p} for i, p in enumerate(ids)])
+        if run.reason is None and _held(conn, "SELECT pupil_id FROM import_chunks", first, last) and \
                 conn.exec_driver_sql(f"SELECT 1 {_JOIN} WHERE m.code <> s.code LIMIT 1").first():
             raise NeedsReason()
     if dialect == "sqlite":
@@ -583,7 +582,7 @@ def after_chunk(job_id: int, merged: int) -> None:
     """Called after each chunk's commit (a seam for the tests that stop an import mid-merge)."""
 
 
-def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[tuple[int, int, int]],
+def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[int],
                   min_date: date, max_date: date) -> None:
     """Merge the chunks from the first not yet merged (the job's chunks_merged), each in its own
     write transaction; the last one also finishes the job."""
@@ -604,10 +603,9 @@ def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[tuple
                 monday += timedelta(weeks=1)
             conn.execute(text("INSERT INTO import_weeks (week_start, week_end) VALUES (:w, :e)"), weeks)
     columns = _week_columns("s.code", "s.date", by_category)
-    todo = [c for c in chunks if c[0] >= done]
-    for n, lo, hi in todo:
-        pupils = f"SELECT pupil_id FROM import_pupils WHERE pupil_id BETWEEN {int(lo)} AND {int(hi)}"
-        in_chunk = f"s.pupil_id BETWEEN {int(lo)} AND {int(hi)}"
+    for n in chunks[done:]:
+        pupils = f"SELECT pupil_id FROM import_chunks WHERE n = {int(n)}"
+        in_chunk = f"s.pupil_id IN ({pupils})"
         # read before taking the lock: a first load of these pupils' weeks (the common case)
         # grows the weekly code counts by what the file holds
         with conn.begin():
@@ -722,7 +720,7 @@ def _drop_staging(conn, dialect: str, run: _Run, keep: bool) -> None:
         if conn.in_transaction():
             conn.rollback()
         with conn.begin():
-            for table in ("import_staging", "import_pupils", "import_chunks"):
+            for table in ("import_staging", "import_chunks"):
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
     finally:
         conn.close()
