@@ -40,6 +40,7 @@ import csv
 import logging
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable
@@ -204,6 +205,7 @@ class _Scope:
     # school and date, so the check stays O(1) a row
     closed: dict[int, dict[date, str | None]] = field(default_factory=dict)
     calendars: dict[int, calendar.Calendar] = field(default_factory=dict)
+    chunk_of: dict[int, tuple[int, int]] = field(default_factory=dict)  # pupil id -> (chunk, school id)
 
     def closed_reason(self, pid: int, day: date) -> str | None:
         school_id = self.school_of[pid]
@@ -225,6 +227,9 @@ class _Staged:
     min_date: date | None = None
     max_date: date | None = None
     pupils: set[int] = field(default_factory=set)  # the pupils staged
+    # ((chunk, school id), week's Monday as text, code) -> marks staged: the dashboards' weekly
+    # code counts grow by these in a chunk whose marks are all new
+    code_counts: Counter = field(default_factory=Counter)
     maybe_duplicates: bool = False  # a batch met the staging key (the upsert noted the rows)
 
 
@@ -244,6 +249,10 @@ def import_marks(job: ImportJob, *, today: date | None = None,
     dialect = db.engine.dialect.name
     sink = ErrorSink(run.errors_file)
     conn = _connect(dialect, run, create=True)
+    # the chunks, fixed before the rows are read: every `size` pupils of the scope, in id order
+    size = _chunk_size(dialect)
+    scope.chunk_of = {pid: (i // size if size else 0, scope.school_of[pid])
+                      for i, pid in enumerate(sorted(scope.school_of))}
     keep = False
     try:
         staged = _check_and_stage(conn, dialect, run, scope, codes, today, sink)
@@ -255,14 +264,14 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             return db.session.get_one(ImportJob, run.job_id)
         run.report(85, "Saving marks")
         try:
-            chunks = _prepare_merge(conn, dialect, run, staged, scope.school_of)
+            chunks, counted = _prepare_merge(conn, dialect, run, staged, scope.chunk_of)
         except NeedsReason:  # nothing was written
             sink = ErrorSink(run.errors_file)
             amended = _list_amendments(conn, sink)
             _record_failure(run, staged, sink.count, sink.close(), amended)
             return db.session.get_one(ImportJob, run.job_id)
         keep = dialect == "sqlite"  # from here on the file is imported whole: roll forward if need be
-        _merge_chunks(conn, dialect, run, today, chunks, staged.min_date, staged.max_date)
+        _merge_chunks(conn, dialect, run, today, chunks, staged.min_date, staged.max_date, counted)
         keep = False
         with contextlib.suppress(FileNotFoundError):
             os.remove(run.errors_file)
@@ -348,7 +357,7 @@ def _check_and_stage(conn, dialect: str, run: _Run, scope: _Scope, codes: dict[s
         shown = 1
         with conn.begin():
             cursor = conn.connection.dbapi_connection.cursor()
-            stage = _Stager(cursor, insert_sql, upsert_sql, conn.dialect.dbapi.IntegrityError, staged)
+            stage = _Stager(cursor, insert_sql, upsert_sql, conn.dialect.dbapi.IntegrityError, staged, scope.chunk_of)
             row_no = 1
             try:
                 for row in reader:
@@ -397,9 +406,10 @@ class _Stager:
     already staged, the batch is undone (to its savepoint) and staged again with the upsert,
     which notes the duplicates' row numbers for the error list."""
 
-    def __init__(self, cursor, insert_sql: str, upsert_sql: str, integrity_error, staged: _Staged):
+    def __init__(self, cursor, insert_sql: str, upsert_sql: str, integrity_error, staged: _Staged,
+                 chunk_of: dict[int, tuple[int, int]]):
         self.cursor, self.insert_sql, self.upsert_sql = cursor, insert_sql, upsert_sql
-        self.integrity_error, self.staged = integrity_error, staged
+        self.integrity_error, self.staged, self.chunk_of = integrity_error, staged, chunk_of
 
     def __call__(self, batch: list[tuple]) -> None:
         cursor = self.cursor
@@ -413,6 +423,8 @@ class _Stager:
         cursor.execute("RELEASE SAVEPOINT stage_batch")
         self.staged.rows += len(batch)
         self.staged.pupils.update(map(_first, batch))
+        chunk_of = self.chunk_of
+        self.staged.code_counts.update((chunk_of[m[0]], m[4], m[3]) for m in batch)  # counted in C (Counter)
         batch.clear()
 
 
@@ -536,15 +548,18 @@ def _chunk_size(dialect: str) -> int:
     return max(1, int(current_app.config.get("IMPORT_CHUNK_PUPILS") or 2000))
 
 
-def _prepare_merge(conn, dialect: str, run: _Run, staged: _Staged, school_of: dict[int, int]) -> list[int]:
-    """Refuse an amendment without a reason (NeedsReason: nothing written), cut the staged
-    pupils into chunks (school by school, so a chunk rebuilds the dashboard cells of a few
-    schools, not of all of them), keep them beside the staging, and (SQLite) mark the job as
-    merging: from this commit on, the file is imported whole. The chunks' numbers."""
+def _prepare_merge(conn, dialect: str, run: _Run, staged: _Staged,
+                   chunk_of: dict[int, tuple[int, int]]) -> tuple[list[int], dict[int, list]]:
+    """Refuse an amendment without a reason (NeedsReason: nothing written), number the chunks
+    that hold staged pupils (pupil id ranges), keep them beside the staging, and (SQLite) mark
+    the job as merging: from this commit on, the file is imported whole. The chunks' numbers,
+    and each one's weekly code counts [(school, Monday, code, marks)]."""
     assert staged.min_date is not None and staged.max_date is not None  # a file with no marks was refused
-    ids = sorted(staged.pupils, key=lambda pid: (school_of.get(pid, 0), pid))
-    size = _chunk_size(dialect) or len(ids)
-    chunks = list(range((len(ids) + size - 1) // size))
+    numbers = {c: n for n, c in enumerate(sorted({chunk_of[p][0] for p in staged.pupils}))}
+    chunks = list(range(len(numbers)))
+    counted: dict[int, list] = {n: [] for n in chunks}
+    for ((chunk, school), week, code), marks in staged.code_counts.items():
+        counted[numbers[chunk]].append((school, date.fromisoformat(week), code, marks))
     first, last = _weeks_span(staged.min_date, staged.max_date)
     with conn.begin():  # on SQLite deferred: a reader of the portal's database
         schema = "staging." if dialect == "sqlite" else ""
@@ -552,13 +567,13 @@ def _prepare_merge(conn, dialect: str, run: _Run, staged: _Staged, school_of: di
         conn.exec_driver_sql(f"CREATE {temp}TABLE {schema}import_chunks (n INTEGER NOT NULL, "
                              "pupil_id INTEGER NOT NULL, PRIMARY KEY (n, pupil_id))")
         conn.execute(text("INSERT INTO import_chunks (n, pupil_id) VALUES (:n, :p)"),
-                     [{"n": i // size, "p": p} for i, p in enumerate(ids)])
+                     [{"n": numbers[chunk_of[p][0]], "p": p} for p in sorted(staged.pupils)])
         if run.reason is None and _held(conn, "SELECT pupil_id FROM import_chunks", first, last) and \
                 conn.exec_driver_sql(f"SELECT 1 {_JOIN} WHERE m.code <> s.code LIMIT 1").first():
             raise NeedsReason()
     if dialect == "sqlite":
         set_progress(run.job_id, chunks_total=len(chunks), chunks_merged=0, added=0, changed=0, unchanged=0)
-    return chunks
+    return chunks, counted
 
 
 _JOIN = ("FROM import_staging s JOIN attendance_marks m "
@@ -583,9 +598,12 @@ def after_chunk(job_id: int, merged: int) -> None:
 
 
 def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[int],
-                  min_date: date, max_date: date) -> None:
+                  min_date: date, max_date: date, counted: dict[int, list] | None = None) -> None:
     """Merge the chunks from the first not yet merged (the job's chunks_merged), each in its own
-    write transaction; the last one also finishes the job."""
+    write transaction; the last one also rebuilds the dashboard cells of the file's schools
+    (once, not per chunk: each chunk of pupils spans most schools) and finishes the job.
+    `counted`: each chunk's weekly code counts as staged (None when rolling forward: they are
+    counted from the staging)."""
     first, last = _weeks_span(min_date, max_date)
     pause = max(0, int(current_app.config.get("IMPORT_CHUNK_PAUSE_MS") or 0)) / 1000
     with conn.begin():
@@ -603,13 +621,15 @@ def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[int],
                 monday += timedelta(weeks=1)
             conn.execute(text("INSERT INTO import_weeks (week_start, week_end) VALUES (:w, :e)"), weeks)
     columns = _week_columns("s.code", "s.date", by_category)
+    redefined = False
     for n in chunks[done:]:
         pupils = f"SELECT pupil_id FROM import_chunks WHERE n = {int(n)}"
         in_chunk = f"s.pupil_id IN ({pupils})"
         # read before taking the lock: a first load of these pupils' weeks (the common case)
         # grows the weekly code counts by what the file holds
         with conn.begin():
-            codes_added = None if _held(conn, pupils, first, last) else _code_counts(conn, in_chunk)
+            codes_added = None if _held(conn, pupils, first, last) else (
+                counted[n] if counted is not None else _code_counts(conn, in_chunk))
         conn.execution_options(sqlite_deferred=False)
         try:
             with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
@@ -618,8 +638,10 @@ def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[int],
                 counts = _merge_chunk(conn, dialect, run, pupils, in_chunk, first, last, columns,
                                       first_load=codes_added is not None)
                 flags.refresh(conn, today, pupils)
-                aggregates.refresh(conn, today, pupils, min_date, max_date,
-                                   codes_added=codes_added if counts["changed"] == counts["unchanged"] == 0 else None)
+                refreshed = aggregates.refresh(
+                    conn, today, pupils, min_date, max_date, cells=False,
+                    codes_added=codes_added if counts["changed"] == counts["unchanged"] == 0 else None)
+                redefined = redefined or refreshed.periods_redefined > 0
                 merged = n + 1
                 conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
                     chunks_total=len(chunks), chunks_merged=merged, phase="Saving marks",
@@ -627,6 +649,10 @@ def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[int],
                     added=ImportJob.added + counts["added"], changed=ImportJob.changed + counts["changed"],
                     unchanged=ImportJob.unchanged + counts["unchanged"]))
                 if merged == len(chunks):
+                    # periods redefined on the way (or not known: rolled forward) change every school
+                    aggregates.rebuild_cells(conn, None if redefined or counted is None else
+                                             "SELECT DISTINCT p.school_id FROM pupils p "
+                                             "JOIN import_chunks c ON c.pupil_id = p.id")
                     _finish(conn, run)
         finally:
             conn.execution_options(sqlite_deferred=True)
