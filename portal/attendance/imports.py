@@ -635,12 +635,15 @@ def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[int],
             with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
                 if codes_added is not None and _held(conn, pupils, first, last):
                     codes_added = None  # another import came first: count again from the marks
-                counts = _merge_chunk(conn, dialect, run, pupils, in_chunk, first, last, columns,
-                                      first_load=codes_added is not None)
+                counts, deltas = _merge_chunk(conn, dialect, run, pupils, in_chunk, first, last, columns,
+                                              first_load=codes_added is not None)
                 flags.refresh(conn, today, pupils)
-                refreshed = aggregates.refresh(
-                    conn, today, pupils, min_date, max_date, cells=False,
-                    codes_added=codes_added if counts["changed"] == counts["unchanged"] == 0 else None)
+                # the weekly code counts move by what the chunk added and changed (a recount from
+                # the marks would read every school's year, for each chunk)
+                refreshed = aggregates.refresh(conn, today, pupils, min_date, max_date, cells=False,
+                                               codes_added=codes_added if deltas is None else deltas)
+                if deltas and any(d[3] < 0 for d in deltas):
+                    conn.exec_driver_sql("DELETE FROM school_week_codes WHERE sessions = 0")
                 redefined = redefined or refreshed.periods_redefined > 0
                 merged = n + 1
                 conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
@@ -671,20 +674,31 @@ def _code_counts(conn, in_chunk: str) -> list[tuple[int, date, str, int]]:
 
 
 def _merge_chunk(conn, dialect: str, run: _Run, pupils: str, in_chunk: str, first: date, last: date,
-                 columns: str, *, first_load: bool) -> dict[str, int]:
-    """Merge one chunk's staged marks and rebuild its pupils' weekly summaries; the counts."""
+                 columns: str, *, first_load: bool) -> tuple[dict[str, int], list | None]:
+    """Merge one chunk's staged marks and rebuild its pupils' weekly summaries; the counts, and
+    (but for a first load) how the weekly code counts move [(school, Monday, code, +/- marks)]."""
     if first_load:  # none of these pupils has marks in these weeks: insert, and sum the staging
         added = conn.exec_driver_sql(
             "INSERT INTO attendance_marks (pupil_id, date, session, code) "
             f"SELECT s.pupil_id, s.date, s.session, s.code FROM import_staging s WHERE {in_chunk}").rowcount
         conn.exec_driver_sql(WEEK_INSERT + f"SELECT s.pupil_id, s.week_start, {columns} FROM import_staging s "
                              f"WHERE {in_chunk} GROUP BY s.pupil_id, s.week_start")
-        return {"added": int(added), "changed": 0, "unchanged": 0}
+        return {"added": int(added), "changed": 0, "unchanged": 0}, None
 
     total, added, changed = conn.execute(text(
         f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.code IS NULL THEN 1 ELSE 0 END), 0), "
         f"COALESCE(SUM(CASE WHEN m.code <> s.code THEN 1 ELSE 0 END), 0) "
         f"{_JOIN.replace(' JOIN ', ' LEFT JOIN ', 1)} WHERE {in_chunk}")).one()
+    deltas: list[tuple[int, date, str, int]] = []
+    if added or changed:
+        for school, week, new, old, n in conn.exec_driver_sql(
+                "SELECT p.school_id, s.week_start, s.code, m.code, COUNT(*) "
+                f"{_JOIN.replace(' JOIN ', ' LEFT JOIN ', 1)} JOIN pupils p ON p.id = s.pupil_id "
+                f"WHERE {in_chunk} AND (m.code IS NULL OR m.code <> s.code) "
+                "GROUP BY p.school_id, s.week_start, s.code, m.code"):
+            deltas.append((school, _d(week), new, int(n)))
+            if old is not None:
+                deltas.append((school, _d(week), old, -int(n)))
     if changed:
         conn.execute(text(
             "INSERT INTO mark_changes (pupil_id, date, session, old_code, new_code, import_job_id, "
@@ -702,7 +716,7 @@ def _merge_chunk(conn, dialect: str, run: _Run, pupils: str, in_chunk: str, firs
         _recompute_weeks_sqlite(conn, pupils, first, last, columns)
     else:
         recompute_weeks(conn, dialect, pupils, first, last)
-    return {"added": int(added), "changed": int(changed), "unchanged": int(total - added - changed)}
+    return {"added": int(added), "changed": int(changed), "unchanged": int(total - added - changed)}, deltas
 
 
 def _recompute_weeks_sqlite(conn, pupils: str, first: date, last: date, columns: str) -> None:
