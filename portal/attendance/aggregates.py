@@ -217,7 +217,7 @@ def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date
         if cells:
             rebuild_cells(conn, None if changed else schools)
         if codes_added is not None:
-            _add_codes(conn, codes_added)
+            add_codes(conn, codes_added)
             return Refreshed(len(changed), "imported")
         first = calc.week_start(first_day) if first_day else date(1990, 1, 1)
         last = calc.week_start(last_day) + timedelta(days=6) if last_day else date(2200, 1, 1)
@@ -270,7 +270,7 @@ def _insert_codes(conn, where: str, params: dict) -> None:
         f"GROUP BY d.school_id, {week}, d.code"), params)
 
 
-def _add_codes(conn, counts: list[tuple[int, date, str, int]]) -> None:
+def add_codes(conn, counts: list[tuple[int, date, str, int]]) -> None:
     """Grow the weekly code counts by marks that were all added (none replaced)."""
     if counts:
         conn.execute(text(

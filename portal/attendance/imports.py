@@ -227,8 +227,8 @@ class _Staged:
     min_date: date | None = None
     max_date: date | None = None
     pupils: set[int] = field(default_factory=set)  # the pupils staged
-    # ((chunk, school id), week's Monday as text, code) -> marks staged: the dashboards' weekly
-    # code counts grow by these in a chunk whose marks are all new
+    # (school id, week's Monday as text, code) -> marks staged: the dashboards' weekly code
+    # counts grow by these at the end when every staged mark is new (the common first load)
     code_counts: Counter = field(default_factory=Counter)
     maybe_duplicates: bool = False  # a batch met the staging key (the upsert noted the rows)
 
@@ -303,7 +303,7 @@ def finish_interrupted(job_id: int, *, today: date | None = None,
         with conn.begin():
             chunks = [int(n) for n in conn.exec_driver_sql("SELECT DISTINCT n FROM import_chunks ORDER BY n").scalars()]
             lo, hi = conn.exec_driver_sql("SELECT MIN(date), MAX(date) FROM import_staging").one()
-        _merge_chunks(conn, "sqlite", run, today, chunks, _d(lo), _d(hi))
+        _merge_chunks(conn, "sqlite", run, today, chunks, _d(lo), _d(hi), resumed=True)
         keep = False
     finally:
         _drop_staging(conn, "sqlite", run, keep)
@@ -424,7 +424,7 @@ class _Stager:
         self.staged.rows += len(batch)
         self.staged.pupils.update(map(_first, batch))
         chunk_of = self.chunk_of
-        self.staged.code_counts.update((chunk_of[m[0]], m[4], m[3]) for m in batch)  # counted in C (Counter)
+        self.staged.code_counts.update((chunk_of[m[0]][1], m[4], m[3]) for m in batch)  # counted in C (Counter)
         batch.clear()
 
 
@@ -549,17 +549,15 @@ def _chunk_size(dialect: str) -> int:
 
 
 def _prepare_merge(conn, dialect: str, run: _Run, staged: _Staged,
-                   chunk_of: dict[int, tuple[int, int]]) -> tuple[list[int], dict[int, list]]:
+                   chunk_of: dict[int, tuple[int, int]]) -> tuple[list[int], list | None]:
     """Refuse an amendment without a reason (NeedsReason: nothing written), number the chunks
     that hold staged pupils (pupil id ranges), keep them beside the staging, and (SQLite) mark
     the job as merging: from this commit on, the file is imported whole. The chunks' numbers,
-    and each one's weekly code counts [(school, Monday, code, marks)]."""
+    and, when none of the staged pupils has marks in the file's weeks yet (every mark is new),
+    the file's weekly code counts [(school, Monday, code, marks)]."""
     assert staged.min_date is not None and staged.max_date is not None  # a file with no marks was refused
     numbers = {c: n for n, c in enumerate(sorted({chunk_of[p][0] for p in staged.pupils}))}
     chunks = list(range(len(numbers)))
-    counted: dict[int, list] = {n: [] for n in chunks}
-    for ((chunk, school), week, code), marks in staged.code_counts.items():
-        counted[numbers[chunk]].append((school, date.fromisoformat(week), code, marks))
     first, last = _weeks_span(staged.min_date, staged.max_date)
     with conn.begin():  # on SQLite deferred: a reader of the portal's database
         schema = "staging." if dialect == "sqlite" else ""
@@ -571,6 +569,9 @@ def _prepare_merge(conn, dialect: str, run: _Run, staged: _Staged,
         if run.reason is None and _held(conn, "SELECT pupil_id FROM import_chunks", first, last) and \
                 conn.exec_driver_sql(f"SELECT 1 {_JOIN} WHERE m.code <> s.code LIMIT 1").first():
             raise NeedsReason()
+        counted = None if _held(conn, "SELECT pupil_id FROM import_chunks", first, last) else [
+            (school, date.fromisoformat(week), code, marks)
+            for (school, week, code), marks in staged.code_counts.items()]
     if dialect == "sqlite":
         set_progress(run.job_id, chunks_total=len(chunks), chunks_merged=0, added=0, changed=0, unchanged=0)
     return chunks, counted
@@ -598,12 +599,14 @@ def after_chunk(job_id: int, merged: int) -> None:
 
 
 def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[int],
-                  min_date: date, max_date: date, counted: dict[int, list] | None = None) -> None:
+                  min_date: date, max_date: date, counted: list | None = None, *, resumed: bool = False) -> None:
     """Merge the chunks from the first not yet merged (the job's chunks_merged), each in its own
     write transaction; the last one also rebuilds the dashboard cells of the file's schools
     (once, not per chunk: each chunk of pupils spans most schools) and finishes the job.
-    `counted`: each chunk's weekly code counts as staged (None when rolling forward: they are
-    counted from the staging)."""
+    The weekly code counts: `counted` (every mark new) are added by the last chunk; otherwise
+    each chunk adds its own (counted from the staging, or moved by what it changed). Rolling
+    forward (`resumed`), the last chunk recounts them for the file's schools and weeks, since
+    what the chunks before the interruption did is not known."""
     first, last = _weeks_span(min_date, max_date)
     pause = max(0, int(current_app.config.get("IMPORT_CHUNK_PAUSE_MS") or 0)) / 1000
     with conn.begin():
@@ -621,28 +624,31 @@ def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[int],
                 monday += timedelta(weeks=1)
             conn.execute(text("INSERT INTO import_weeks (week_start, week_end) VALUES (:w, :e)"), weeks)
     columns = _week_columns("s.code", "s.date", by_category)
-    redefined = False
+    redefined, recount = False, resumed
     for n in chunks[done:]:
         pupils = f"SELECT pupil_id FROM import_chunks WHERE n = {int(n)}"
         in_chunk = f"s.pupil_id IN ({pupils})"
         # read before taking the lock: a first load of these pupils' weeks (the common case)
         # grows the weekly code counts by what the file holds
         with conn.begin():
-            codes_added = None if _held(conn, pupils, first, last) else (
-                counted[n] if counted is not None else _code_counts(conn, in_chunk))
+            held = _held(conn, pupils, first, last)
+            # the weekly code counts of a first load: added by the last chunk (every mark of the
+            # file new), or recounted by it (rolled forward), or added now
+            codes_added = [] if recount or counted is not None or held else _code_counts(conn, in_chunk)
         conn.execution_options(sqlite_deferred=False)
         try:
             with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
-                if codes_added is not None and _held(conn, pupils, first, last):
-                    codes_added = None  # another import came first: count again from the marks
+                if not held and _held(conn, pupils, first, last):
+                    held, recount = True, True  # another import came first: the merge path, and a recount
                 counts, deltas = _merge_chunk(conn, dialect, run, pupils, in_chunk, first, last, columns,
-                                              first_load=codes_added is not None)
+                                              first_load=not held)
                 flags.refresh(conn, today, pupils)
-                # the weekly code counts move by what the chunk added and changed (a recount from
-                # the marks would read every school's year, for each chunk)
+                # a merge moves the weekly code counts by what the chunk added and changed (a
+                # recount from the marks would read every school's year, for each chunk)
                 refreshed = aggregates.refresh(conn, today, pupils, min_date, max_date, cells=False,
-                                               codes_added=codes_added if deltas is None else deltas)
-                if deltas and any(d[3] < 0 for d in deltas):
+                                               codes_added=deltas if deltas is not None and not recount
+                                               else codes_added)
+                if deltas and not recount and any(d[3] < 0 for d in deltas):
                     conn.exec_driver_sql("DELETE FROM school_week_codes WHERE sessions = 0")
                 redefined = redefined or refreshed.periods_redefined > 0
                 merged = n + 1
@@ -652,8 +658,13 @@ def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[int],
                     added=ImportJob.added + counts["added"], changed=ImportJob.changed + counts["changed"],
                     unchanged=ImportJob.unchanged + counts["unchanged"]))
                 if merged == len(chunks):
+                    if recount:
+                        aggregates.refresh(conn, today, "SELECT pupil_id FROM import_chunks", min_date, max_date,
+                                           cells=False)
+                    elif counted is not None:
+                        aggregates.add_codes(conn, counted)
                     # periods redefined on the way (or not known: rolled forward) change every school
-                    aggregates.rebuild_cells(conn, None if redefined or counted is None else
+                    aggregates.rebuild_cells(conn, None if redefined or recount else
                                              "SELECT DISTINCT p.school_id FROM pupils p "
                                              "JOIN import_chunks c ON c.pupil_id = p.id")
                     _finish(conn, run)
