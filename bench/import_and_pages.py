@@ -312,9 +312,16 @@ def _statement_label(sql: str) -> str:
     s = " ".join(sql.split())
     rules = (
         (("INSERT INTO pupil_weeks", "FROM attendance_marks"), "weeks: recompute pupil_weeks from attendance_marks (GROUP BY)"),
+        (("INSERT INTO pupil_weeks", "import_weeks"), "weeks: recompute pupil_weeks (pupils x weeks x marks key range)"),
         (("INSERT INTO pupil_weeks", "FROM import_staging"), "weeks: aggregate pupil_weeks from the staging table (GROUP BY)"),
         (("DELETE FROM pupil_weeks",), "weeks: delete the affected pupil_weeks"),
         (("SELECT COUNT(*) FROM pupil_weeks",), "merge: any weeks already there? (overlap check)"),
+        (("SELECT 1 FROM pupil_weeks",), "merge: any weeks already there? (overlap check)"),
+        (("SELECT p.school_id, s.week_start, s.code, COUNT(*)",), "merge: a chunk's weekly code counts (staging)"),
+        (("INSERT INTO import_pupils",), "merge: list the staged pupils and the chunks"),
+        (("INSERT INTO import_chunks",), "merge: list the staged pupils and the chunks"),
+        (("INSERT INTO flag_pupils",), "flags: refresh (pupils of a chunk)"),
+        (("INSERT INTO agg_pupils",), "aggregates: refresh (pupils of a chunk)"),
         (("SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.code IS NULL",), "merge: count added/changed (staging LEFT JOIN marks)"),
         (("SELECT COUNT(*) FROM import_staging",), "merge: count staged rows"),
         (("INSERT INTO mark_changes",), "merge: insert mark_changes"),
@@ -324,6 +331,7 @@ def _statement_label(sql: str) -> str:
         (("UPDATE import_jobs",), "progress / job updates"),
         (("SELECT pupils.id, pupils.upn",), "load pupils (UPN -> id dict)"),
         (("CREATE TEMP TABLE",), "staging: create temp table"),
+        (("CREATE TABLE staging.",), "staging: create table (staging database)"),
         (("DROP TABLE IF EXISTS import_staging",), "staging: drop temp table"),
         (("INSERT INTO audit_events",), "audit entry"),
     )

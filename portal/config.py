@@ -65,6 +65,10 @@ def load(env: dict | None = None) -> dict:
         # at most this often the import pages look for stopped jobs (0: only at start-up and the command)
         "IMPORT_RECOVERY_SECONDS": _int(env, "IMPORT_RECOVERY_SECONDS", 60),
         "IMPORT_JOB_TIMEOUT": _int(env, "IMPORT_JOB_TIMEOUT", 3600),
+        # a marks import merges this many pupils per write transaction (SQLite: the write lock
+        # is held for one chunk at a time), pausing this long between chunks for other writers
+        "IMPORT_CHUNK_PUPILS": _int(env, "IMPORT_CHUNK_PUPILS", 2000),
+        "IMPORT_CHUNK_PAUSE_MS": _int(env, "IMPORT_CHUNK_PAUSE_MS", 120),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_FROM": env.get("MAIL_FROM") or "no-reply@attendance.invalid",

@@ -162,13 +162,15 @@ class Refreshed:
 
 
 def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date | None = None,
-            last_day: date | None = None, codes_added: list[tuple[int, date, str, int]] | None = None) -> Refreshed:
+            last_day: date | None = None, codes_added: list[tuple[int, date, str, int]] | None = None,
+            cells: bool = True) -> Refreshed:
     """Bring the aggregates up to date on `conn`, in its transaction: every pupil when
     `pupil_ids_sql` is None, else the pupils it selects (and their schools' weekly code counts
     from first_day to last_day). `codes_added` counts marks that were all *added* (none
     replaced) by (school id, week's Monday, code, marks): the weekly code counts then grow by them
     instead of being recounted from the marks (an import's first load of a term counts them as it
-    reads the file)."""
+    reads the file). `cells=False` leaves `period_cells` to the caller (an import merging in
+    chunks rebuilds them once, at its end: `rebuild_cells`)."""
     from sqlalchemy import select
 
     from portal.attendance.models import BankHoliday, Term
@@ -212,9 +214,10 @@ def refresh(conn, as_of: date, pupil_ids_sql: str | None = None, first_day: date
         conn.exec_driver_sql(PERIODS_INSERT.format(where=f"w.pupil_id IN ({pupils})"))
         schools = "SELECT DISTINCT p.school_id FROM pupils p JOIN agg_pupils a ON a.pupil_id = p.id"
         # a moved period changes every school's cells
-        rebuild_cells(conn, None if changed else schools)
+        if cells:
+            rebuild_cells(conn, None if changed else schools)
         if codes_added is not None:
-            _add_codes(conn, codes_added)
+            add_codes(conn, codes_added)
             return Refreshed(len(changed), "imported")
         first = calc.week_start(first_day) if first_day else date(1990, 1, 1)
         last = calc.week_start(last_day) + timedelta(days=6) if last_day else date(2200, 1, 1)
@@ -267,7 +270,7 @@ def _insert_codes(conn, where: str, params: dict) -> None:
         f"GROUP BY d.school_id, {week}, d.code"), params)
 
 
-def _add_codes(conn, counts: list[tuple[int, date, str, int]]) -> None:
+def add_codes(conn, counts: list[tuple[int, date, str, int]]) -> None:
     """Grow the weekly code counts by marks that were all added (none replaced)."""
     if counts:
         conn.execute(text(

@@ -1,12 +1,37 @@
 """Importing register marks from CSV (`UPN,date,session,code`).
 
-All or nothing. The file is streamed twice over its rows' worth of work, never held whole:
-  1. validate every row and stage the good ones in a TEMP table (duplicates inside the file
-     are caught by the staging table's key); progress is written as it goes;
-  2. if any row is bad, nothing is written and every error is listed (first 100 on the job,
-     all in a CSV beside it); otherwise one transaction merges the staged marks (counting
-     added / changed / unchanged, keeping old -> new for changed marks), recomputes the
-     affected pupils' weekly summaries and records the audit entry.
+All or nothing for the file, without holding SQLite's one write lock for the whole merge
+(issue 16: a full-LA import held it for 22-33 s, and other writers waiting 10 s failed with
+"database is locked"):
+
+1. Check and stage. Every row is validated and the good ones are staged in a job-private
+   table, `import_staging` (duplicates inside the file are caught by its key). On SQLite it
+   lives in a database file of its own beside the upload (`staging_file`, ATTACHed as
+   `staging`): staging takes no lock on the portal's database, and the file outlives the
+   process. On PostgreSQL it is a TEMP table. Progress is written as it goes.
+2. Refuse. If any row is bad, nothing is written and every error is listed (the first 100 on
+   the job, all in a CSV beside it). A file that changes marks already held without a reason
+   is refused the same way, before anything is written.
+3. Merge in chunks. The staged pupils are cut into chunks of IMPORT_CHUNK_PUPILS pupils (school
+   by school, kept in the staging as `import_chunks`), and each chunk is merged in one write
+   transaction of its own: its marks (added / changed / unchanged counted, old -> new kept for
+   changed marks), its pupils' weekly summaries, statutory flags and dashboard aggregates, and
+   the job's `chunks_merged` and counts. The last chunk's transaction also marks the job done
+   and writes the audit entry. Between chunks the import pauses IMPORT_CHUNK_PAUSE_MS (SQLite's
+   busy handler polls at most every 100 ms), so a waiting writer gets the lock. While the merge
+   runs, a reader sees each chunk of pupils with either its old marks or its new ones, and a
+   pupil's marks, weeks, flags and period totals always agree.
+
+All or nothing across a crash: once `chunks_merged` is set (0, committed when the merge
+starts; then with each chunk), the file is committed to being imported whole. If the process
+dies, or a chunk fails, mid-merge, the job stays `running` with its staging file, and
+`finish_interrupted(job_id)` rolls it forward from the staging (the chunks not yet merged, then
+the job's end). The job runner calls it when an import raises; stuck-job detection must call
+it for a running marks job before failing that job (it returns False when the job had not
+started merging: such a job wrote nothing and may simply be failed). On PostgreSQL, which has
+no database-wide write lock, the whole merge is one chunk in one transaction, so an
+interrupted job there wrote nothing. The staging file is written without fsync: it survives
+the death of the process, not a power cut.
 """
 from __future__ import annotations
 
@@ -14,11 +39,13 @@ import contextlib
 import csv
 import logging
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import select, text, update
 
 from portal import access, timeutil, transaction
@@ -90,13 +117,22 @@ def check_header(first_line: str, expected: list[str]) -> str | None:
     return None
 
 
-def _staging_sql(dialect: str) -> tuple[str, str]:
+def staging_file(job_id: int, path: str) -> str:
+    """Where a job's staging database lives on SQLite (beside the upload, private like it)."""
+    return f"{path}.{job_id}.staging.db"
+
+
+def _staging_sql(dialect: str, schema: str = "temp") -> tuple[str, str]:
+    """(CREATE, INSERT .. ON CONFLICT) of the staging table. The key orders the rows by pupil
+    and week, so the weekly summaries are grouped from it without a sort; the upsert notes a
+    duplicate's row number on the row it repeats."""
     date_type = "TEXT" if dialect == "sqlite" else "DATE"
+    table = f"CREATE TABLE {schema}.import_staging" if dialect == "sqlite" else "CREATE TEMP TABLE import_staging"
     create = (
-        "CREATE TEMP TABLE import_staging (pupil_id INTEGER NOT NULL, date {dt} NOT NULL, "
+        "{table} (pupil_id INTEGER NOT NULL, date {dt} NOT NULL, "
         "session VARCHAR(2) NOT NULL, code VARCHAR(2) NOT NULL, week_start {dt} NOT NULL, "
         "row_no INTEGER NOT NULL, dup_rows TEXT, PRIMARY KEY (pupil_id, week_start, date, session)){rowid}"
-    ).format(dt=date_type, rowid=" WITHOUT ROWID" if dialect == "sqlite" else "")
+    ).format(table=table, dt=date_type, rowid=" WITHOUT ROWID" if dialect == "sqlite" else "")
     p = "?" if dialect == "sqlite" else "%s"
     insert = (
         f"INSERT INTO import_staging (pupil_id, date, session, code, week_start, row_no) "
@@ -105,6 +141,24 @@ def _staging_sql(dialect: str) -> tuple[str, str]:
         "dup_rows = COALESCE(import_staging.dup_rows || ',', '') || CAST(excluded.row_no AS TEXT)"
     )
     return create, insert
+
+
+def _connect(dialect: str, run: _Run, create: bool):
+    """The import's own connection; on SQLite with the job's staging database attached (a new,
+    private, empty file when `create`)."""
+    conn = db.engine.connect().execution_options(sqlite_deferred=True)
+    if dialect == "sqlite":
+        from portal.attendance.uploads import create_private
+
+        if create:
+            create_private(run.staging_file, "wb").close()
+        raw = conn.connection.dbapi_connection
+        raw.execute("ATTACH DATABASE ? AS staging", (run.staging_file,))
+        # job-private and rebuilt from the file if lost: no sync; a journal in memory (for
+        # the rollback to a batch's savepoint)
+        for pragma in ("journal_mode = MEMORY", "synchronous = OFF", "cache_size = -16384"):
+            raw.execute(f"PRAGMA staging.{pragma}")
+    return conn
 
 
 @dataclass
@@ -130,6 +184,10 @@ class _Run:
         return cls(job.id, job.school_id, job.path, max(job.size_bytes, 1), actor, who, errors_path(job), progress,
                    (job.reason or "").strip() or None)
 
+    @property
+    def staging_file(self) -> str:
+        return staging_file(self.job_id, self.path)
+
     def report(self, percent: int, phase: str) -> None:
         set_progress(self.job_id, progress=percent, phase=phase)
         if self.progress:
@@ -149,6 +207,7 @@ class _Scope:
     # school and date, so the check stays O(1) a row
     closed: dict[int, dict[date, str | None]] = field(default_factory=dict)
     calendars: dict[int, calendar.Calendar] = field(default_factory=dict)
+    chunk_of: dict[int, tuple[int, int]] = field(default_factory=dict)  # pupil id -> (chunk, school id)
 
     def closed_reason(self, pid: int, day: date) -> str | None:
         school_id = self.school_of[pid]
@@ -169,14 +228,17 @@ class _Staged:
     last_row: int = 1  # the file's last row read (the header is row 1)
     min_date: date | None = None
     max_date: date | None = None
+    pupils: set[int] = field(default_factory=set)  # the pupils staged
     # (school id, week's Monday as text, code) -> marks staged: the dashboards' weekly code
-    # counts grow by these when every staged mark turns out to be new
+    # counts grow by these at the end when every staged mark is new (the common first load)
     code_counts: Counter = field(default_factory=Counter)
+    maybe_duplicates: bool = False  # a batch met the staging key (the upsert noted the rows)
 
 
 def import_marks(job: ImportJob, *, today: date | None = None,
                  progress: Callable[[int, str], None] | None = None) -> ImportJob:
-    """Run a marks import job to the end (status done or failed)."""
+    """Run a marks import job to the end (status done or failed). An exception during the merge
+    leaves the job running and its staging kept, for `finish_interrupted`."""
     today = today or timeutil.today()
     run = _Run.of(job, progress)
     scope = _scope(run)
@@ -188,7 +250,12 @@ def import_marks(job: ImportJob, *, today: date | None = None,
 
     dialect = db.engine.dialect.name
     sink = ErrorSink(run.errors_file)
-    conn = db.engine.connect().execution_options(sqlite_deferred=True)
+    conn = _connect(dialect, run, create=True)
+    # the chunks, fixed before the rows are read: every `size` pupils of the scope, in id order
+    size = _chunk_size(dialect)
+    scope.chunk_of = {pid: (i // size if size else 0, scope.school_of[pid])
+                      for i, pid in enumerate(sorted(scope.school_of))}
+    keep = False
     try:
         staged = _check_and_stage(conn, dialect, run, scope, codes, today, sink)
         if staged.rows == 0 and sink.count == 0:
@@ -199,18 +266,55 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             return db.session.get_one(ImportJob, run.job_id)
         run.report(85, "Saving marks")
         try:
-            _save(conn, dialect, run, staged, today)
-        except NeedsReason:  # rolled back before anything was written
+            chunks, counted = _prepare_merge(conn, dialect, run, staged, scope.chunk_of)
+        except NeedsReason:  # nothing was written
             sink = ErrorSink(run.errors_file)
             amended = _list_amendments(conn, sink)
             _record_failure(run, staged, sink.count, sink.close(), amended)
             return db.session.get_one(ImportJob, run.job_id)
+        keep = dialect == "sqlite"  # from here on the file is imported whole: roll forward if need be
+        _merge_chunks(conn, dialect, run, today, chunks, staged.min_date, staged.max_date, counted)
+        keep = False
         with contextlib.suppress(FileNotFoundError):
             os.remove(run.errors_file)
     finally:
-        _drop_staging(conn, dialect)
+        _drop_staging(conn, dialect, run, keep)
     db.session.expire_all()
     return db.session.get_one(ImportJob, run.job_id)
+
+
+def finish_interrupted(job_id: int, *, today: date | None = None,
+                       progress: Callable[[int, str], None] | None = None) -> bool:
+    """Roll forward a marks import whose chunked merge began and did not end (the process died,
+    or a chunk failed): merge the chunks not yet merged from the job's staging, then finish the
+    job, as the uninterrupted import would have. True when the job had begun merging (it is now
+    done; should this attempt fail too, it raises and the job stays resumable); False when it
+    had not (it wrote nothing: fail it as any other stopped job)."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.kind != "marks" or job.status != ImportStatus.running or job.chunks_merged is None:
+        return False
+    run = _Run.of(job, progress)
+    if db.engine.dialect.name != "sqlite" or not os.path.exists(run.staging_file):
+        return False
+    today = today or timeutil.today()
+    log.warning("import job %s: rolling its merge forward from chunk %s", job_id, job.chunks_merged + 1)
+    transaction.end_before_progress()  # nothing of the session is read after this
+    conn = _connect("sqlite", run, create=False)
+    keep = True
+    try:
+        with conn.begin():
+            chunks = [int(n) for n in conn.exec_driver_sql("SELECT DISTINCT n FROM import_chunks ORDER BY n").scalars()]
+            lo, hi = conn.exec_driver_sql("SELECT MIN(date), MAX(date) FROM import_staging").one()
+        _merge_chunks(conn, "sqlite", run, today, chunks, _d(lo), _d(hi), resumed=True)
+        keep = False
+    finally:
+        _drop_staging(conn, "sqlite", run, keep)
+    db.session.expire_all()
+    return True
+
+
+def _d(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _scope(run: _Run) -> _Scope:
@@ -231,40 +335,103 @@ def _scope(run: _Run) -> _Scope:
 
 def _check_and_stage(conn, dialect: str, run: _Run, scope: _Scope, codes: dict[str, str], today: date,
                      sink: ErrorSink) -> _Staged:
-    """Check every row; stage the good ones in a TEMP table (on SQLite a deferred transaction:
-    it writes no table of the main database), writing progress as it goes."""
-    create_sql, insert_sql = _staging_sql(dialect)
+    """Check every row; stage the good ones (on SQLite a deferred transaction that writes only
+    the staging database), writing progress as it goes."""
+    create_sql, upsert_sql = _staging_sql(dialect, "staging")
+    insert_sql = upsert_sql.split(" ON CONFLICT", 1)[0]
     with conn.begin():
-        conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
+        if dialect != "sqlite":
+            conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
         conn.exec_driver_sql(create_sql)
     staged = _Staged()
     dates: dict[str, tuple[str, date, str] | str] = {}
+    pupil_ids, school_of, closed_reason = scope.pupil_ids, scope.school_of, scope.closed_reason
+    # the common row (a known UPN, a date seen before, AM/PM, a known code, a school day) is
+    # taken inline; anything else goes through _check_row, which says what is wrong
+    dates_ok: dict[str, tuple[str, date, str]] = {}
+    open_days: set[tuple[int, date]] = set()  # (school, day) the school was open
     with open(run.path, newline="", encoding="utf-8-sig") as f:
         raw = f.buffer  # bytes read so far (a chunk ahead of the rows): enough for progress
         reader = csv.reader(f)
         _check_header(reader, sink)
         batch: list[tuple] = []
+        append = batch.append
+        shown = 1
         with conn.begin():
             cursor = conn.connection.dbapi_connection.cursor()
+            stage = _Stager(cursor, insert_sql, upsert_sql, conn.dialect.dbapi.IntegrityError, staged, scope.chunk_of)
+            row_no = 1
             try:
                 for row in reader:
-                    staged.last_row += 1
+                    row_no += 1
+                    if len(row) == 4:
+                        upn, raw_date, raw_session, raw_code = row
+                        pid = pupil_ids.get(upn)
+                        parsed = dates_ok.get(raw_date)
+                        session = SESSIONS.get(raw_session)
+                        code = codes.get(raw_code)
+                        if pid is not None and parsed is not None and session is not None and code is not None:
+                            if code in NOT_COUNTED_WHEN_CLOSED or (school_of[pid], parsed[1]) in open_days:
+                                append((pid, parsed[0], session, code, parsed[2], row_no))
+                                if len(batch) >= BATCH:
+                                    stage(batch)
+                                    # a BufferedReader (it has tell) at runtime
+                                    percent = min(80, 1 + 79 * raw.tell() // run.size)  # type: ignore[attr-defined]
+                                    if percent != shown:
+                                        shown = percent
+                                        run.report(percent, "Checking rows")
+                                continue
+                    staged.last_row = row_no
                     mark = _check_row(staged, row, scope, codes, dates, today, sink)
                     if mark is None:
                         continue
-                    batch.append(mark)
+                    parsed = dates_ok[row[1]] = dates[row[1]]  # type: ignore[assignment]  # a date (a mark)
+                    if closed_reason(mark[0], parsed[1]) is None:
+                        open_days.add((school_of[mark[0]], parsed[1]))
+                    append(mark)
                     if len(batch) >= BATCH:
-                        _stage(cursor, insert_sql, batch, staged, scope.school_of)
-                        # a BufferedReader (it has tell) at runtime
-                        run.report(min(80, 1 + 79 * raw.tell() // run.size), "Checking rows")  # type: ignore[attr-defined]
+                        stage(batch)
                 if batch:
-                    _stage(cursor, insert_sql, batch, staged, scope.school_of)
+                    stage(batch)
             except (UnicodeDecodeError, csv.Error) as exc:
-                sink.add(staged.last_row, "file", f"The file is not readable CSV text ({type(exc).__name__})")
+                sink.add(row_no, "file", f"The file is not readable CSV text ({type(exc).__name__})")
             finally:
+                staged.last_row = row_no
                 cursor.close()
-            _check_duplicates(conn, sink)
+            if staged.maybe_duplicates:
+                _check_duplicates(conn, sink)
     return staged
+
+
+class _Stager:
+    """Stages a batch of rows with one executemany, a plain INSERT; when a row repeats one
+    already staged, the batch is undone (to its savepoint) and staged again with the upsert,
+    which notes the duplicates' row numbers for the error list."""
+
+    def __init__(self, cursor, insert_sql: str, upsert_sql: str, integrity_error, staged: _Staged,
+                 chunk_of: dict[int, tuple[int, int]]):
+        self.cursor, self.insert_sql, self.upsert_sql = cursor, insert_sql, upsert_sql
+        self.integrity_error, self.staged, self.chunk_of = integrity_error, staged, chunk_of
+
+    def __call__(self, batch: list[tuple]) -> None:
+        cursor = self.cursor
+        cursor.execute("SAVEPOINT stage_batch")
+        try:
+            cursor.executemany(self.insert_sql, batch)
+        except self.integrity_error:
+            cursor.execute("ROLLBACK TO SAVEPOINT stage_batch")
+            cursor.executemany(self.upsert_sql, batch)
+            self.staged.maybe_duplicates = True
+        cursor.execute("RELEASE SAVEPOINT stage_batch")
+        self.staged.rows += len(batch)
+        self.staged.pupils.update(map(_first, batch))
+        chunk_of = self.chunk_of
+        self.staged.code_counts.update((chunk_of[m[0]][1], m[4], m[3]) for m in batch)  # counted in C (Counter)
+        batch.clear()
+
+
+def _first(mark: tuple) -> int:
+    return mark[0]
 
 
 def _check_header(reader, sink: ErrorSink) -> None:
@@ -333,13 +500,6 @@ def _unknown_upn(upn: str, scope: _Scope) -> str:
     return f"Unknown UPN {upn[:20]} – import the pupil first"
 
 
-def _stage(cursor, insert_sql: str, batch: list[tuple], staged: _Staged, school_of: dict[int, int]) -> None:
-    cursor.executemany(insert_sql, batch)
-    staged.rows += len(batch)
-    staged.code_counts.update((school_of[m[0]], m[4], m[3]) for m in batch)  # counted in C (Counter)
-    batch.clear()
-
-
 def _check_duplicates(conn, sink: ErrorSink) -> None:
     """The staging table's key caught the same pupil, date and session twice in the file."""
     for first_row, dup_rows in conn.exec_driver_sql(
@@ -384,47 +544,242 @@ def _record_failure(run: _Run, staged: _Staged, problems: int, shown: list[list]
                {"school_id": {"from": None, "to": run.school_id}})
 
 
-def _save(conn, dialect: str, run: _Run, staged: _Staged, today: date) -> None:
-    """One transaction merges the staged marks, recomputes the imported pupils' statutory flags
-    and threshold crossings (`flags.refresh`) and the dashboards' aggregates (`aggregates`),
-    finishes the job and writes the audit entry."""
-    conn.execution_options(sqlite_deferred=False)
-    # a file with no marks was refused before this, and every mark staged set both dates
-    assert staged.min_date is not None and staged.max_date is not None
-    with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
-        counts = _merge(conn, dialect, run, staged.min_date, staged.max_date)
-        flags.refresh(conn, today, "SELECT DISTINCT pupil_id FROM import_staging")
-        # every staged mark new (none replaced, none the same): the weekly code counts just grow
-        added_only = counts["changed"] == 0 and counts["unchanged"] == 0
-        aggregates.refresh(conn, today, "SELECT pupil_id FROM import_staging", staged.min_date, staged.max_date,
-                           codes_added=[(school, date.fromisoformat(week), code, n)
-                                        for (school, week, code), n in staged.code_counts.items()]
-                           if added_only else None)
-        conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
-            status=ImportStatus.done, phase="Finished", progress=100, rows=staged.rows, error_count=0, errors=None,
-            finished_at=utcnow(), message="", **counts))
-        _audit(conn, run.who, "attendance_imported", run.job_id,
-               f"{staged.rows} marks ({counts['added']} added, {counts['changed']} changed, "
-               f"{counts['unchanged']} unchanged)" + (f"; reason: {run.reason}" if counts["changed"] else ""),
-               {"school_id": {"from": None, "to": run.school_id},
-                **{k: {"from": None, "to": v} for k, v in counts.items()},
-                **({"reason": {"from": None, "to": run.reason}} if counts["changed"] else {})})
+def _chunk_size(dialect: str) -> int:
+    if dialect != "sqlite":
+        return 0  # one chunk: PostgreSQL has no database-wide write lock to share
+    return max(1, int(current_app.config.get("IMPORT_CHUNK_PUPILS") or 2000))
 
 
-def _drop_staging(conn, dialect: str) -> None:
+def _prepare_merge(conn, dialect: str, run: _Run, staged: _Staged,
+                   chunk_of: dict[int, tuple[int, int]]) -> tuple[list[int], list | None]:
+    """Refuse an amendment without a reason (NeedsReason: nothing written), number the chunks
+    that hold staged pupils (pupil id ranges), keep them beside the staging, and (SQLite) mark
+    the job as merging: from this commit on, the file is imported whole. The chunks' numbers,
+    and, when none of the staged pupils has marks in the file's weeks yet (every mark is new),
+    the file's weekly code counts [(school, Monday, code, marks)]."""
+    assert staged.min_date is not None and staged.max_date is not None  # a file with no marks was refused
+    numbers = {c: n for n, c in enumerate(sorted({chunk_of[p][0] for p in staged.pupils}))}
+    chunks = list(range(len(numbers)))
+    first, last = _weeks_span(staged.min_date, staged.max_date)
+    with conn.begin():  # on SQLite deferred: a reader of the portal's database
+        schema = "staging." if dialect == "sqlite" else ""
+        temp = "TEMP " if dialect != "sqlite" else ""
+        conn.exec_driver_sql(f"CREATE {temp}TABLE {schema}import_chunks (n INTEGER NOT NULL, "
+                             "pupil_id INTEGER NOT NULL, PRIMARY KEY (n, pupil_id))")
+        conn.execute(text("INSERT INTO import_chunks (n, pupil_id) VALUES (:n, :p)"),
+                     [{"n": numbers[chunk_of[p][0]], "p": p} for p in sorted(staged.pupils)])
+        if run.reason is None and _held(conn, "SELECT pupil_id FROM import_chunks", first, last) and \
+                conn.exec_driver_sql(f"SELECT 1 {_JOIN} WHERE m.code <> s.code LIMIT 1").first():
+            raise NeedsReason()
+        counted = None if _held(conn, "SELECT pupil_id FROM import_chunks", first, last) else [
+            (school, date.fromisoformat(week), code, marks)
+            for (school, week, code), marks in staged.code_counts.items()]
     if dialect == "sqlite":
-        # Discarding the connection discards its TEMP database whole, instead of freeing
-        # the staging table page by page (seconds for a year of marks).
-        conn.invalidate()
-        conn.close()
-        return
+        set_progress(run.job_id, chunks_total=len(chunks), chunks_merged=0, added=0, changed=0, unchanged=0)
+    return chunks, counted
+
+
+_JOIN = ("FROM import_staging s JOIN attendance_marks m "
+         "ON m.pupil_id = s.pupil_id AND m.date = s.date AND m.session = s.session")
+
+
+def _weeks_span(min_date: date, max_date: date) -> tuple[date, date]:
+    """The Monday of the first week and the Sunday of the last week of the staged marks."""
+    return calc.week_start(min_date), calc.week_start(max_date) + timedelta(days=6)
+
+
+def _held(conn, pupils_sql: str, first: date, last: date) -> bool:
+    """Whether any of these pupils has marks in these weeks (weekly summaries exist exactly
+    where marks exist)."""
+    return conn.execute(text(
+        f"SELECT 1 FROM pupil_weeks WHERE pupil_id IN ({pupils_sql}) "
+        "AND week_start >= :first AND week_start <= :last LIMIT 1"), {"first": first, "last": last}).first() is not None
+
+
+def after_chunk(job_id: int, merged: int) -> None:
+    """Called after each chunk's commit (a seam for the tests that stop an import mid-merge)."""
+
+
+def _merge_chunks(conn, dialect: str, run: _Run, today: date, chunks: list[int],
+                  min_date: date, max_date: date, counted: list | None = None, *, resumed: bool = False) -> None:
+    """Merge the chunks from the first not yet merged (the job's chunks_merged), each in its own
+    write transaction; the last one also rebuilds the dashboard cells of the file's schools
+    (once, not per chunk: each chunk of pupils spans most schools) and finishes the job.
+    The weekly code counts: `counted` (every mark new) are added by the last chunk; otherwise
+    each chunk adds its own (counted from the staging, or moved by what it changed). Rolling
+    forward (`resumed`), the last chunk recounts them for the file's schools and weeks, since
+    what the chunks before the interruption did is not known."""
+    first, last = _weeks_span(min_date, max_date)
+    pause = max(0, int(current_app.config.get("IMPORT_CHUNK_PAUSE_MS") or 0)) / 1000
+    with conn.begin():
+        done = conn.execute(select(ImportJob.chunks_merged).where(ImportJob.id == run.job_id)).scalar() or 0
+        by_category: dict[str, list[str]] = {}
+        for code, category in conn.exec_driver_sql("SELECT code, category FROM register_codes"):
+            by_category.setdefault(category, []).append(code)
+        if dialect == "sqlite":
+            conn.exec_driver_sql("DROP TABLE IF EXISTS temp.import_weeks")
+            conn.exec_driver_sql("CREATE TEMP TABLE import_weeks (week_start DATE PRIMARY KEY, "
+                                 "week_end DATE NOT NULL) WITHOUT ROWID")
+            weeks, monday = [], first
+            while monday <= last:
+                weeks.append({"w": monday.isoformat(), "e": (monday + timedelta(days=6)).isoformat()})
+                monday += timedelta(weeks=1)
+            conn.execute(text("INSERT INTO import_weeks (week_start, week_end) VALUES (:w, :e)"), weeks)
+    columns = _week_columns("s.code", "s.date", by_category)
+    redefined, recount = False, resumed
+    for n in chunks[done:]:
+        pupils = f"SELECT pupil_id FROM import_chunks WHERE n = {int(n)}"
+        in_chunk = f"s.pupil_id IN ({pupils})"
+        # read before taking the lock: a first load of these pupils' weeks (the common case)
+        # grows the weekly code counts by what the file holds
+        with conn.begin():
+            held = _held(conn, pupils, first, last)
+            # the weekly code counts of a first load: added by the last chunk (every mark of the
+            # file new), or recounted by it (rolled forward), or added now
+            codes_added = [] if recount or counted is not None or held else _code_counts(conn, in_chunk)
+        conn.execution_options(sqlite_deferred=False)
+        try:
+            with conn.begin():  # on SQLite: BEGIN IMMEDIATE (the write)
+                if not held and _held(conn, pupils, first, last):
+                    held, recount = True, True  # another import came first: the merge path, and a recount
+                counts, deltas = _merge_chunk(conn, dialect, run, pupils, in_chunk, first, last, columns,
+                                              first_load=not held)
+                flags.refresh(conn, today, pupils)
+                # a merge moves the weekly code counts by what the chunk added and changed (a
+                # recount from the marks would read every school's year, for each chunk)
+                refreshed = aggregates.refresh(conn, today, pupils, min_date, max_date, cells=False,
+                                               codes_added=deltas if deltas is not None and not recount
+                                               else codes_added)
+                if deltas and not recount and any(d[3] < 0 for d in deltas):
+                    conn.exec_driver_sql("DELETE FROM school_week_codes WHERE sessions = 0")
+                redefined = redefined or refreshed.periods_redefined > 0
+                merged = n + 1
+                conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
+                    chunks_total=len(chunks), chunks_merged=merged, phase="Saving marks",
+                    progress=85 + 14 * merged // len(chunks),
+                    added=ImportJob.added + counts["added"], changed=ImportJob.changed + counts["changed"],
+                    unchanged=ImportJob.unchanged + counts["unchanged"]))
+                if merged == len(chunks):
+                    if recount:
+                        aggregates.refresh(conn, today, "SELECT pupil_id FROM import_chunks", min_date, max_date,
+                                           cells=False)
+                    elif counted is not None:
+                        aggregates.add_codes(conn, counted)
+                    # periods redefined on the way (or not known: rolled forward) change every school
+                    aggregates.rebuild_cells(conn, None if redefined or recount else
+                                             "SELECT DISTINCT p.school_id FROM pupils p "
+                                             "JOIN import_chunks c ON c.pupil_id = p.id")
+                    _finish(conn, run)
+        finally:
+            conn.execution_options(sqlite_deferred=True)
+        after_chunk(run.job_id, merged)
+        if run.progress:
+            run.progress(85 + 14 * merged // len(chunks), "Saving marks")
+        if pause and merged < len(chunks):
+            time.sleep(pause)  # a writer waiting in its busy handler takes the lock now
+
+
+def _code_counts(conn, in_chunk: str) -> list[tuple[int, date, str, int]]:
+    """(school, week's Monday, code, marks) of the chunk's staged marks."""
+    return [(school, _d(week), code, n) for school, week, code, n in conn.exec_driver_sql(
+        "SELECT p.school_id, s.week_start, s.code, COUNT(*) FROM import_staging s "
+        f"JOIN pupils p ON p.id = s.pupil_id WHERE {in_chunk} GROUP BY p.school_id, s.week_start, s.code")]
+
+
+def _merge_chunk(conn, dialect: str, run: _Run, pupils: str, in_chunk: str, first: date, last: date,
+                 columns: str, *, first_load: bool) -> tuple[dict[str, int], list | None]:
+    """Merge one chunk's staged marks and rebuild its pupils' weekly summaries; the counts, and
+    (but for a first load) how the weekly code counts move [(school, Monday, code, +/- marks)]."""
+    if first_load:  # none of these pupils has marks in these weeks: insert, and sum the staging
+        added = conn.exec_driver_sql(
+            "INSERT INTO attendance_marks (pupil_id, date, session, code) "
+            f"SELECT s.pupil_id, s.date, s.session, s.code FROM import_staging s WHERE {in_chunk}").rowcount
+        conn.exec_driver_sql(WEEK_INSERT + f"SELECT s.pupil_id, s.week_start, {columns} FROM import_staging s "
+                             f"WHERE {in_chunk} GROUP BY s.pupil_id, s.week_start")
+        return {"added": int(added), "changed": 0, "unchanged": 0}, None
+
+    total, added, changed = conn.execute(text(
+        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.code IS NULL THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN m.code <> s.code THEN 1 ELSE 0 END), 0) "
+        f"{_JOIN.replace(' JOIN ', ' LEFT JOIN ', 1)} WHERE {in_chunk}")).one()
+    deltas: list[tuple[int, date, str, int]] = []
+    if added or changed:
+        for school, week, new, old, n in conn.exec_driver_sql(
+                "SELECT p.school_id, s.week_start, s.code, m.code, COUNT(*) "
+                f"{_JOIN.replace(' JOIN ', ' LEFT JOIN ', 1)} JOIN pupils p ON p.id = s.pupil_id "
+                f"WHERE {in_chunk} AND (m.code IS NULL OR m.code <> s.code) "
+                "GROUP BY p.school_id, s.week_start, s.code, m.code"):
+            deltas.append((school, _d(week), new, int(n)))
+            if old is not None:
+                deltas.append((school, _d(week), old, -int(n)))
+    if changed:
+        conn.execute(text(
+            "INSERT INTO mark_changes (pupil_id, date, session, old_code, new_code, import_job_id, "
+            "changed_by_id, changed_at, reason, changed_by_name, changed_by_position) "
+            "SELECT s.pupil_id, s.date, s.session, m.code, s.code, :job, :by, :at, :reason, :name, :position "
+            f"{_JOIN} WHERE {in_chunk} AND m.code <> s.code"),
+            {"job": run.job_id, "by": run.who["actor_id"], "at": utcnow(), "reason": (run.reason or "")[:300] or None,
+             "name": run.who["name"][:120], "position": run.who["position"][:200]})
+    conn.exec_driver_sql(
+        "INSERT INTO attendance_marks (pupil_id, date, session, code) "
+        f"SELECT s.pupil_id, s.date, s.session, s.code FROM import_staging s WHERE {in_chunk} "
+        "ON CONFLICT (pupil_id, date, session) DO UPDATE SET code = excluded.code "
+        "WHERE attendance_marks.code <> excluded.code")
+    if dialect == "sqlite":
+        _recompute_weeks_sqlite(conn, pupils, first, last, columns)
+    else:
+        recompute_weeks(conn, dialect, pupils, first, last)
+    return {"added": int(added), "changed": int(changed), "unchanged": int(total - added - changed)}, deltas
+
+
+def _recompute_weeks_sqlite(conn, pupils: str, first: date, last: date, columns: str) -> None:
+    """recompute_weeks, planned for SQLite (bench/weeks_sql.py): pupils in id order x the TEMP
+    table of weeks x one primary-key range of marks per pupil and week. The rows arrive grouped:
+    no sort, no per-row date arithmetic."""
+    params = {"first": first, "last": last}
+    conn.execute(text(f"DELETE FROM pupil_weeks WHERE pupil_id IN ({pupils}) "
+                      "AND week_start >= :first AND week_start <= :last"), params)
+    conn.exec_driver_sql(
+        WEEK_INSERT + f"SELECT p.pupil_id, w.week_start, {columns} "
+        f"FROM ({pupils}) p CROSS JOIN import_weeks w CROSS JOIN attendance_marks s "
+        "WHERE s.pupil_id = p.pupil_id AND s.date >= w.week_start AND s.date <= w.week_end "
+        "GROUP BY p.pupil_id, w.week_start")
+
+
+def _finish(conn, run: _Run) -> None:
+    """The job is done (in the last chunk's transaction): its totals, and the audit entry."""
+    rows, added, changed, unchanged = conn.execute(
+        select(ImportJob.added + ImportJob.changed + ImportJob.unchanged, ImportJob.added, ImportJob.changed,
+               ImportJob.unchanged).where(ImportJob.id == run.job_id)).one()
+    counts = {"added": int(added), "changed": int(changed), "unchanged": int(unchanged)}
+    conn.execute(update(ImportJob).where(ImportJob.id == run.job_id).values(
+        status=ImportStatus.done, phase="Finished", progress=100, rows=rows, error_count=0, errors=None,
+        finished_at=utcnow(), message=""))
+    _audit(conn, run.who, "attendance_imported", run.job_id,
+           f"{rows} marks ({counts['added']} added, {counts['changed']} changed, "
+           f"{counts['unchanged']} unchanged)" + (f"; reason: {run.reason}" if counts["changed"] else ""),
+           {"school_id": {"from": None, "to": run.school_id},
+            **{k: {"from": None, "to": v} for k, v in counts.items()},
+            **({"reason": {"from": None, "to": run.reason}} if counts["changed"] else {})})
+
+
+def _drop_staging(conn, dialect: str, run: _Run, keep: bool) -> None:
+    """Close the import's connection; delete the staging unless the job must be rolled forward."""
     try:
+        if dialect == "sqlite":
+            # Discarding the connection discards its TEMP tables and the attachment whole.
+            conn.invalidate()
+            return
         if conn.in_transaction():
             conn.rollback()
         with conn.begin():
-            conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
+            for table in ("import_staging", "import_chunks"):
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
     finally:
         conn.close()
+        if dialect == "sqlite" and not keep:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(run.staging_file)
 
 
 def _parse_date(raw: str, today: date) -> tuple[str, date, str] | str:
@@ -440,55 +795,26 @@ def _parse_date(raw: str, today: date) -> tuple[str, date, str] | str:
     return day.isoformat(), day, calc.week_start(day).isoformat()
 
 
-def _merge(conn, dialect: str, run: _Run, min_date: date, max_date: date) -> dict[str, int]:
-    first_week = calc.week_start(min_date)
-    last_day = calc.week_start(max_date) + timedelta(days=6)
-    params = {"first": first_week, "last": last_day}
-    # Weekly summaries exist exactly where marks exist, so none in the staged pupils' weeks
-    # means no mark there yet: the common first load of a term, taken by a shorter path.
-    overlap = conn.execute(text(
-        "SELECT COUNT(*) FROM pupil_weeks WHERE pupil_id IN (SELECT DISTINCT pupil_id FROM import_staging) "
-        "AND week_start >= :first AND week_start <= :last"), params).scalar()
-    if not overlap:
-        total = conn.exec_driver_sql("SELECT COUNT(*) FROM import_staging").scalar()
-        conn.exec_driver_sql(
-            "INSERT INTO attendance_marks (pupil_id, date, session, code) "
-            "SELECT pupil_id, date, session, code FROM import_staging")
-        insert_weeks(conn, "import_staging", "s.week_start")
-        return {"added": int(total), "changed": 0, "unchanged": 0}
-
-    join = ("FROM import_staging s LEFT JOIN attendance_marks m "
-            "ON m.pupil_id = s.pupil_id AND m.date = s.date AND m.session = s.session")
-    total, added, changed = conn.execute(text(
-        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.code IS NULL THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN m.code <> s.code THEN 1 ELSE 0 END), 0) {join}")).one()
-    if changed:
-        if run.reason is None:  # counted before anything is written: the caller lists the rows
-            raise NeedsReason()
-        conn.execute(text(
-            "INSERT INTO mark_changes (pupil_id, date, session, old_code, new_code, import_job_id, "
-            "changed_by_id, changed_at, reason, changed_by_name, changed_by_position) "
-            "SELECT s.pupil_id, s.date, s.session, m.code, s.code, :job, :by, :at, :reason, :name, :position "
-            f"{join} WHERE m.code <> s.code"),
-            {"job": run.job_id, "by": run.who["actor_id"], "at": utcnow(), "reason": run.reason[:300],
-             "name": run.who["name"][:120], "position": run.who["position"][:200]})
-    conn.exec_driver_sql(
-        "INSERT INTO attendance_marks (pupil_id, date, session, code) "
-        "SELECT pupil_id, date, session, code FROM import_staging WHERE true "
-        "ON CONFLICT (pupil_id, date, session) DO UPDATE SET code = excluded.code "
-        "WHERE attendance_marks.code <> excluded.code")
-    recompute_weeks(conn, dialect, "SELECT DISTINCT pupil_id FROM import_staging", first_week, last_day)
-    return {"added": int(added), "changed": int(changed), "unchanged": int(total - added - changed)}
-
-
-def _week_columns(code_col: str, date_col: str) -> str:
+def _week_columns(code_col: str, date_col: str, by_category: dict[str, list[str]] | None = None) -> str:
+    """The weekly summary's sums. With the register codes by category (read once), the codes are
+    written into the SQL and no row joins register_codes (the FROM must then not alias it c)."""
     closures = ", ".join(f"'{c}'" for c in sorted(CLOSURE_CODES))
+    if by_category is None:
+        def category(op: str, *cats: str) -> str:
+            return f"c.category {op} ({', '.join(repr(c) for c in cats)})"
+    else:
+        def category(op: str, *cats: str) -> str:
+            chosen = {code for cat in cats for code in by_category.get(cat, [])}
+            if op == "NOT IN":
+                chosen = {code for codes in by_category.values() for code in codes} - chosen
+            quoted = ", ".join("'" + code.replace("'", "''") + "'" for code in sorted(chosen)) or "NULL"
+            return f"{code_col} IN ({quoted})"
     return (
-        "SUM(CASE WHEN c.category <> 'not_possible' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN c.category IN ('present', 'approved') THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN c.category = 'approved' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN c.category = 'authorised' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN c.category = 'unauthorised' THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {category('NOT IN', 'not_possible')} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {category('IN', 'present', 'approved')} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {category('IN', 'approved')} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {category('IN', 'authorised')} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {category('IN', 'unauthorised')} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {code_col} IN ('L', 'U') THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {code_col} NOT IN ({closures}) THEN 1 ELSE 0 END), "
         f"MAX({date_col})"

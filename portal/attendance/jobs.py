@@ -48,6 +48,8 @@ def run(job_id: int) -> None:
         if _timed_out(exc):
             raise  # RQ's own failure handling fails the job (on_rq_failure), keeping its upload for a retry
         log.exception("import job %s failed", job_id)
+        if kind == "marks" and roll_forward(job_id):
+            return
         from portal.orgs.models import User
 
         with transaction.unit():
@@ -66,6 +68,20 @@ def _timed_out(exc: BaseException) -> bool:
     except ImportError:  # pragma: no cover - rq is installed with the app
         return False
     return isinstance(exc, JobTimeoutException)
+
+
+def roll_forward(job_id: int) -> bool:
+    """A marks import that failed mid-merge is committed to its whole file: finish it from its
+    staging (`imports.finish_interrupted`), or leave it running and resumable. False when it had
+    not begun merging (nothing written: fail it)."""
+    from portal.attendance.imports import finish_interrupted
+
+    try:
+        with transaction.unit():
+            return finish_interrupted(job_id)
+    except Exception:  # noqa: BLE001 - left running with its staging, for the next attempt
+        log.exception("import job %s: rolling its merge forward failed; it stays resumable", job_id)
+        return True
 
 
 def _run_in_thread(app: Flask, job_id: int) -> None:

@@ -205,6 +205,11 @@ class ImportJob(Model):
     message: Mapped[str] = mapped_column(String(500), default="")
     # Why the file's changes to existing marks were made (an amendment needs one)
     reason: Mapped[str | None] = mapped_column(String(300))
+    # A marks import merges its staged file in chunks of pupils, one commit each
+    # (`imports.py`): how many chunks there are and how many are merged. NULL until the merge
+    # starts; a job left running with chunks_merged set is rolled forward from its staging.
+    chunks_total: Mapped[int | None] = mapped_column(Integer)
+    chunks_merged: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Who runs it ("host:pid") and when it last showed progress: a job whose worker went away

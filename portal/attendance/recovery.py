@@ -113,10 +113,17 @@ def mark_failed(job_id: int, message: str, summary: str, *, only_if_beat: dateti
 
 def recover(now: datetime | None = None) -> list[int]:
     """Mark every stopped job failed (each in its own transaction); their ids."""
-    found = [(job.id, job.heartbeat_at, job.worker) for job in candidates(now)]
+    from portal.attendance.jobs import roll_forward
+
+    found = [(job.id, job.kind, job.heartbeat_at, job.worker) for job in candidates(now)]
     db.session.rollback()  # end the read: each job is failed in a short transaction of its own
     failed = []
-    for job_id, beat, worker in found:
+    for job_id, kind, beat, worker in found:
+        # a marks import that began its chunked merge is committed to its whole file: it is
+        # finished from its staging (or left running, resumable), never failed half-merged
+        if kind == "marks" and roll_forward(job_id):
+            log.warning("import job %s: its interrupted merge was rolled forward", job_id)
+            continue
         with transaction.unit():
             if mark_failed(job_id, STOPPED_MESSAGE, "stopped when the service restarted "
                            f"(worker {worker or 'unknown'}): nothing imported", only_if_beat=beat):
