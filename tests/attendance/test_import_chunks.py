@@ -208,3 +208,37 @@ def test_a_job_that_had_not_begun_merging_is_not_rolled_forward(world, tmp_path)
     job_id = _job(_csv(tmp_path, "marks.csv", [upn]))
     assert imports.finish_interrupted(job_id, today=TODAY) is False
     assert db.session.get(ImportJob, job_id).status == "running"
+
+
+def test_recovery_rolls_a_begun_merge_forward_instead_of_failing_it(app, world, tmp_path, monkeypatch):
+    """A worker that died mid-merge (issue 16): the stuck-job recovery finishes the import from
+    its staging; it never marks a half-merged import failed."""
+    import socket
+
+    from portal.attendance import recovery
+
+    monkeypatch.setitem(app.config, "IMPORT_CHUNK_PUPILS", 10)
+    monkeypatch.setitem(app.config, "IMPORT_CHUNK_PAUSE_MS", 0)
+    pupils = [make_pupil(world.school_a).upn for _ in range(30)]
+    db.session.commit()
+    job_id = _job(_csv(tmp_path, "marks.csv", pupils))
+
+    def die(job_id, merged):
+        if merged == 1:
+            raise _Stopped()
+
+    monkeypatch.setattr(imports, "after_chunk", die)
+    with pytest.raises(_Stopped):
+        imports.import_marks(db.session.get(ImportJob, job_id), today=TODAY)
+    monkeypatch.undo()
+    db.session.remove()
+    job = db.session.get(ImportJob, job_id)
+    assert (job.status, job.chunks_merged, job.chunks_total) == ("running", 1, 3)
+    job.worker = f"{socket.gethostname()}:999999999"  # a process that is gone
+    db.session.commit()
+
+    assert recovery.recover() == []  # none failed
+    db.session.expire_all()
+    job = db.session.get(ImportJob, job_id)
+    assert (job.status, job.chunks_merged) == ("done", 3)
+    assert job.added == 30 * len(WEEKS) * 5 * 2  # every mark of the file: the week's days, AM and PM
