@@ -36,7 +36,7 @@ run: seed
 ## make test: the checks (ruff, mypy), then unit + integration (SQLite; PostgreSQL too when
 ## TEST_DATABASE_URL is set) + e2e. (SKIP_LINT=1: CI has run the checks once already.)
 test: install-test browser $(if $(SKIP_LINT),,lint)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=30
 
 ## make lint: ruff (pycodestyle, pyflakes, bugbear, isort) and mypy on portal/
 lint: install-test
