@@ -272,7 +272,7 @@ def _register_template_helpers(app: Flask) -> None:
         if has_request_context():
             cached = getattr(request, "portal_page_globals", None)
             if cached is None:
-                cached = request.portal_page_globals = _work_out_globals()  # type: ignore[attr-defined]
+                cached = request.portal_page_globals = _work_out_globals()
             return cached
         return _work_out_globals()
 

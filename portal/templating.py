@@ -16,7 +16,7 @@ from jinja2 import Template
 class PortalTemplate(Template):
     def _get_default_module(self, ctx=None):  # noqa: ANN001, ANN202 - Jinja's own signature
         if ctx is not None:
-            sizes = tuple(len(m) for m in self.globals.maps)  # type: ignore[attr-defined]
+            sizes = tuple(len(m) for m in self.globals.maps)
             cached = self.__dict__.get("_portal_global_names")
             if cached is None or cached[0] != sizes:
                 cached = self._portal_global_names = (sizes, frozenset(self.globals))

@@ -183,7 +183,7 @@ def _base(school_id: int | None = None) -> tuple[list, frozenset[date]]:
 
     cached = g.get("_calendar_base")
     if cached is None:
-        parts = [select(literal_column("'term'"), Term.start_date, Term.end_date, Term.half_term_start,
+        parts: list = [select(literal_column("'term'"), Term.start_date, Term.end_date, Term.half_term_start,
                         Term.half_term_end, Term.name, Term.academic_year),
                  select(literal_column("'bank'"), BankHoliday.date, null(), null(), null(), null(), null())]
         if school_id is not None:

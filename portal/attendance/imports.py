@@ -153,6 +153,7 @@ def _connect(dialect: str, run: _Run, create: bool):
         if create:
             create_private(run.staging_file, "wb").close()
         raw = conn.connection.dbapi_connection
+        assert raw is not None  # a live connection
         raw.execute("ATTACH DATABASE ? AS staging", (run.staging_file,))
         # job-private and rebuilt from the file if lost: no sync; a journal in memory (for
         # the rollback to a batch's savepoint)
@@ -273,6 +274,7 @@ def import_marks(job: ImportJob, *, today: date | None = None,
             _record_failure(run, staged, sink.count, sink.close(), amended)
             return db.session.get_one(ImportJob, run.job_id)
         keep = dialect == "sqlite"  # from here on the file is imported whole: roll forward if need be
+        assert staged.min_date is not None and staged.max_date is not None  # rows were staged
         _merge_chunks(conn, dialect, run, today, chunks, staged.min_date, staged.max_date, counted)
         keep = False
         with contextlib.suppress(FileNotFoundError):
@@ -386,6 +388,7 @@ def _check_and_stage(conn, dialect: str, run: _Run, scope: _Scope, codes: dict[s
                     if mark is None:
                         continue
                     parsed = dates_ok[row[1]] = dates[row[1]]  # type: ignore[assignment]  # a date (a mark)
+                    assert parsed is not None
                     if closed_reason(mark[0], parsed[1]) is None:
                         open_days.add((school_of[mark[0]], parsed[1]))
                     append(mark)

@@ -101,7 +101,7 @@ def mark_failed(job_id: int, message: str, summary: str, *, only_if_beat: dateti
     done = db.session.execute(update(ImportJob).where(*condition).values(
         status=ImportStatus.failed, phase="Finished", progress=100, finished_at=utcnow(), message=message,
     ).execution_options(synchronize_session=False))
-    if not done.rowcount:
+    if not done.rowcount:  # type: ignore[attr-defined]  # a CursorResult: an UPDATE
         return False
     from portal.orgs.models import User
 

@@ -66,7 +66,7 @@ def sibling_ids(pupil: Pupil) -> set[int]:
     phones = {normal_phone(c.phone) for c in pupil.contacts} - {""}
     postcode, line = normal_postcode(pupil.postcode or ""), first_line(pupil.address or "")
     # one query: the pupils matched by e-mail, by phone (checked again below) or by postcode
-    parts = []
+    parts: list = []
     if emails:
         parts.append(select(Contact.pupil_id.label("pupil_id"), literal_column("'email'").label("by"),
                             literal_column("''").label("value"))
@@ -79,7 +79,9 @@ def sibling_ids(pupil: Pupil) -> set[int]:
         parts.append(select(Pupil.id, literal_column("'address'"), func.coalesce(Pupil.address, ""))
                      .where(func.upper(func.replace(Pupil.postcode, " ", "")) == postcode))
     if parts:
-        for other_id, by, value in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+        stmt: Any = parts[0] if len(parts) == 1 else union_all(*parts)
+        for row in db.session.execute(stmt):
+            other_id, by, value = int(row[0]), str(row[1]), str(row[2] or "")
             if by == "email" or (by == "phone" and normal_phone(value) in phones) or (
                     by == "address" and first_line(value) == line):
                 found.add(other_id)

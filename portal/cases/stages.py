@@ -1,6 +1,7 @@
 """The graduated response: which school stage the attendance data suggests."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from portal.timeutil import today
 
 
 def suggested_stage(pupil, as_of: date | None = None, summary: PupilSummary | None = None,
-                    stages: list[Stage] | None = None) -> tuple[Stage | None, float]:
+                    stages: Sequence[Stage] | None = None) -> tuple[Stage | None, float]:
     """(the highest school stage whose threshold this term's days absent reach, days absent).
     Days absent = sessions missed this term / 2; a threshold of 0 means any absence. Pass the
     pupil's `summary` and the `stages` when the page has them already."""

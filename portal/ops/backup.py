@@ -161,7 +161,7 @@ def backup(database_url: str, path: str) -> dict[str, Any]:
             with engine.connect() as conn:
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
-                    snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+                    snapshot: str = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
                     done = subprocess.run([_tool("pg_dump"), "-Fc", "--no-owner", f"--snapshot={snapshot}",
                                            "-f", path, *args], env=env, capture_output=True, text=True)
                     if done.returncode:

@@ -304,7 +304,7 @@ def _delete(due: Plan) -> list[str]:
         for name, ids in part.items():
             rows[name] |= ids
     for table in reversed(db.metadata.sorted_tables):  # who refers first, what they refer to after
-        ids = rows.get(table.name, ())
+        ids = rows.get(table.name, set())
         # a row may refer to another of its own table (a correction to the entry it corrects):
         # those references go first, so the deletion may go chunk by chunk in any order
         own = {fk.parent.name: None for fk in table.foreign_keys if fk.column.table is table}

@@ -116,7 +116,7 @@ def _cases(export: Export, found: Found) -> None:
     for row in rows:
         row["shares"] = [record(organisation=s.organisation.name, reason=s.reason, shared_by=people.user(s.shared_by),
                                 shared_at=s.shared_at, withdrawn_at=s.withdrawn_at, withdraw_reason=s.withdraw_reason)
-                         for s in db.session.get(Case, row["id"]).shares]
+                         for s in db.session.get_one(Case, row["id"]).shares]
     export.add("cases", "Cases", rows,
                note="A whole-family case shows only this pupil's part: the other children are not named.")
 
@@ -195,17 +195,17 @@ def _formal(export: Export, found: Found) -> None:
             improvement_period=f"{n.period_start.isoformat()} to {n.period_end.isoformat()} ({n.period_weeks} weeks)",
             raised_by=people.user(n.raised_by), outcome_by=people.user(n.outcome_by), outcome_at=n.outcome_at,
             outcome_note=n.outcome_note, parents=[people.person(p.parent_name, "parent or carer") for p in n.parents]))
-    for n in db.session.scalars(select(PenaltyNotice).where(PenaltyNotice.pupil_id == pupil.id)
+    for pn in db.session.scalars(select(PenaltyNotice).where(PenaltyNotice.pupil_id == pupil.id)
                                 .order_by(PenaltyNotice.id)):
         rows.append(record(
-            type="Penalty notice", case=n.case_id, number=n.number, status=n.status.label, reason=n.reason.label,
-            parent=people.person(n.parent_name, "parent or carer"), sequence=n.sequence, skip_reason=n.skip_reason,
-            drafted_by=people.user(n.drafted_by), issued_on=n.issued_on, issued_by=people.user(n.issued_by),
-            served_by=n.served_by.label if n.served_by else None, deemed_served_on=n.deemed_served_on,
-            amount_first=n.amount_first, pay_first_by=n.pay_first_by, amount_full=n.amount_full,
-            pay_full_by=n.pay_full_by, paid_on=n.paid_on, paid_amount=n.paid_amount, withdrawn_at=n.withdrawn_at,
-            withdrawn_by=people.user(n.withdrawn_by), withdraw_reason=n.withdraw_reason,
-            prosecution_considered_at=n.prosecution_at))
+            type="Penalty notice", case=pn.case_id, number=pn.number, status=pn.status.label, reason=pn.reason.label,
+            parent=people.person(pn.parent_name, "parent or carer"), sequence=pn.sequence, skip_reason=pn.skip_reason,
+            drafted_by=people.user(pn.drafted_by), issued_on=pn.issued_on, issued_by=people.user(pn.issued_by),
+            served_by=pn.served_by.label if pn.served_by else None, deemed_served_on=pn.deemed_served_on,
+            amount_first=pn.amount_first, pay_first_by=pn.pay_first_by, amount_full=pn.amount_full,
+            pay_full_by=pn.pay_full_by, paid_on=pn.paid_on, paid_amount=pn.paid_amount, withdrawn_at=pn.withdrawn_at,
+            withdrawn_by=people.user(pn.withdrawn_by), withdraw_reason=pn.withdraw_reason,
+            prosecution_considered_at=pn.prosecution_at))
     own_ids = [c.id for c in found.own_cases]
     if own_ids:
         for r in db.session.scalars(select(NtiRequest).where(NtiRequest.case_id.in_(own_ids)).order_by(NtiRequest.id)):
@@ -235,7 +235,7 @@ def _letters(export: Export) -> None:
     rows = []
     for letter in db.session.scalars(select(Letter).where(Letter.pupil_id == export.pupil.id).order_by(Letter.id)):
         path = f"letters/letter-{letter.id}.pdf" if letter.pdf else None
-        if path:
+        if path and letter.pdf:
             export.files.append((path, letter.pdf))
         rows.append(record(
             id=letter.id, case=letter.case_id, template=letter.template_version.template.name,

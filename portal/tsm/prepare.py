@@ -73,7 +73,7 @@ def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: 
                 stmt.selected_columns.unauth10, maintain_column_froms=True)
                 .order_by(*order).limit(LIST_LIMIT).subquery())
             lists.append(select(*part.c))
-        rows = db.session.execute(union_all(*lists)).all()
+        rows = list(db.session.execute(union_all(*lists)).all())
         pupils = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.id.in_({r.pupil_id for r in rows})))}
         rows.sort(key=lambda r: (r.grp, r.place))
         for r in rows:
