@@ -105,7 +105,7 @@ def test_a_section_lists_its_pages_and_marks_the_current_one(page: Page, base_ur
     expect(nav.locator("a[aria-current]")).to_have_text("Admin")
     section = page.get_by_role("navigation", name="Admin")
     assert _texts(section.locator("a")) == ["Organisations", "Users", "Audit log", "Stages", "Settings", "Calendar",
-                                             "Letter templates"]
+                                             "Letter templates", "Retention"]
     expect(section.locator("a[aria-current='page']")).to_have_text("Organisations")
     section.get_by_role("link", name="Audit log").click()
     expect(page.locator("h1")).to_have_text("Audit log")

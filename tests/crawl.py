@@ -5,6 +5,7 @@ queries, whatever the partnership's size) and bench/page_cost.py (the same crawl
 from __future__ import annotations
 
 import re
+import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,11 +31,13 @@ def shape(url: str) -> str:
 
 @contextmanager
 def counting() -> Iterator[list[str]]:
-    """The SQL statements run inside the block (transaction control left out)."""
+    """The SQL statements this thread runs inside the block (transaction control left out; not
+    what a page's background work, such as the import pages' look for stopped jobs, runs)."""
     statements: list[str] = []
+    thread = threading.get_ident()
 
     def count(conn, cursor, statement, *args):
-        if not NOT_A_QUERY.match(statement):
+        if threading.get_ident() == thread and not NOT_A_QUERY.match(statement):
             statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", count)
