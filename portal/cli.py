@@ -32,6 +32,10 @@ def register(app: Flask) -> None:
         with transaction.unit():
             created = seed_demo(current_app.config["DEMO_PASSWORD"],
                                 totp_secret=current_app.config["DEMO_TOTP_SECRET"], last_year=last_year)
+        if created and db.engine.dialect.name == "postgresql":
+            from portal.attendance.imports import refresh_statistics
+
+            refresh_statistics()  # the planner's statistics, as autovacuum would leave them later
         click.echo("Demo Borough created." if created else "Demo Borough is already there.")
         click.echo(f"Demo logins (password: {current_app.config['DEMO_PASSWORD']}; "
                    "security code: flask --app portal demo-code EMAIL):")
