@@ -101,7 +101,7 @@ def _may_use(user, page: NavPage, meetings: dict[str, bool]) -> bool:
 
 def page_flags(user) -> dict:
     """What the navigation on every page needs beyond the policy, asked in one query: whether
-    the user has a panel and a support meeting open to them (`has_panels`, `has_tsms`) and how
+    the user has a panel and a support meeting open to them and how
     many of their notifications are unread. Memoised for the request (`flask.g`)."""
     from flask import g
     from sqlalchemy import func, literal, select

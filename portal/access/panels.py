@@ -233,14 +233,3 @@ def panel_chairs() -> Select:
     """The people who can chair a meeting."""
     return select(User).where(User.role.in_((PANEL_CHAIR, LA_ADMIN)), User.active.is_(True)).order_by(User.name)
 
-
-def has_panels(user) -> bool:
-    """Show "Panels" in the navigation: always to those who run panels, to others while a
-    meeting they are invited to is open to them."""
-    from portal.extensions import db
-    from portal.panels.models import PanelMeeting
-
-    if can(user, "run_panels"):
-        return True
-    return db.session.scalar(meetings_for(user).with_only_columns(PanelMeeting.id).limit(1)) is not None
-

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Select, false, select
 
 from portal.access.cases import cases_for
-from portal.access.policy import can, load_or_404
+from portal.access.policy import load_or_404
 from portal.access.pupils import school_ids_for
 from portal.access.roles import EWO, LA_ADMIN, SCHOOL_STAFF
 
@@ -165,13 +165,3 @@ def tsm_schools_for(user) -> Select:
 
     return select(Organisation).where(Organisation.id.in_(school_ids_for(user)), Organisation.active.is_(True))
 
-
-def has_tsms(user) -> bool:
-    """Show the meetings in the navigation: those who see coverage always; others while a
-    meeting is open to them."""
-    from portal.extensions import db
-    from portal.tsm.models import SupportMeeting
-
-    if can(user, "view_tsm_coverage") or user.role == SCHOOL_STAFF:
-        return True
-    return db.session.scalar(tsms_for(user).with_only_columns(SupportMeeting.id).limit(1)) is not None
