@@ -66,9 +66,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
         }),
     ])
-    from portal.templating import PortalTemplate
+    from portal.templating import PortalTemplate, install_widget_renderer
 
     app.jinja_env.template_class = PortalTemplate  # before any template is loaded (templating.py)
+    install_widget_renderer()
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)

@@ -10,7 +10,12 @@ number of globals changes (they are all registered at start-up). What an import 
 unchanged: the cached module when nothing is new, Jinja's own answer otherwise."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
+from flask import current_app
 from jinja2 import Template
+from markupsafe import Markup
 
 
 class PortalTemplate(Template):
@@ -23,3 +28,84 @@ class PortalTemplate(Template):
             if ctx.globals_keys - cached[1]:
                 return super()._get_default_module(ctx)  # new globals: Jinja makes a fresh module
         return super()._get_default_module(None)  # the cached module, as Jinja returns it
+
+
+# --- form widgets: rendered without Flask's per-render work, and once per distinct blank widget ---
+#
+# govuk-frontend-wtf renders every field with `flask.render_template` (context processors,
+# signals, a fresh context) and the GOV.UK macros, whose output depends on the widget's params
+# only. A case page renders about 20 widgets; four date inputs alone took a third of its
+# rendering. `render_widget` renders the widget's template with its params alone and keeps the
+# HTML of widgets that hold nothing a person typed or chose (no value, no error message): the
+# empty forms every page shows again. Choice widgets (radios, checkboxes, selects) and date boxes
+# are kept with their values: options, which is chosen, a date (often today), never free text. The cache is
+# bounded (least recently used out) and per process.
+
+WIDGET_CACHE_SIZE = 2048
+_widget_cache: OrderedDict[tuple, Markup] = OrderedDict()
+_widget_lock = threading.Lock()
+# widgets whose values are choices or dates, never free text: cached with their values
+_CHOICE_TEMPLATES = {f"govuk_frontend_wtf/{name}.html" for name in ("radios", "checkboxes", "select", "date")}
+
+
+def _frozen(value):  # noqa: ANN001, ANN202 - any JSON-like params
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, str | int | float | bool | type(None)):
+        return (type(value).__name__, value) if isinstance(value, Markup) else value
+    raise TypeError  # anything else: not cached
+
+
+def _typed_in(params: dict) -> bool:
+    """Whether a (non-choice) widget's params hold something typed: a value in it or its boxes."""
+    if params.get("value") not in (None, ""):
+        return True
+    return any(isinstance(item, dict) and item.get("value") not in (None, "")
+               for item in params.get("items") or ())
+
+
+def widget_cache_key(template: str, params: dict) -> tuple | None:
+    if params.get("errorMessage"):
+        return None
+    if template not in _CHOICE_TEMPLATES and _typed_in(params):
+        return None
+    try:
+        return (template, _frozen(params))
+    except TypeError:
+        return None
+
+
+def render_widget(template: str, params: dict) -> Markup:
+    key = widget_cache_key(template, params)
+    if key is not None:
+        with _widget_lock:
+            html = _widget_cache.get(key)
+            if html is not None:
+                _widget_cache.move_to_end(key)
+                return html
+    html = Markup(current_app.jinja_env.get_template(template).render(params=params))
+    if key is not None:
+        with _widget_lock:
+            _widget_cache[key] = html
+            while len(_widget_cache) > WIDGET_CACHE_SIZE:
+                _widget_cache.popitem(last=False)
+    return html
+
+
+LIBRARY_RENDER = None
+
+
+def install_widget_renderer() -> None:
+    """Every govuk-frontend-wtf widget renders through `render_widget` (one place, at start-up)."""
+    from govuk_frontend_wtf.gov_form_base import GovFormBase
+
+    global LIBRARY_RENDER
+    if LIBRARY_RENDER is None:
+        LIBRARY_RENDER = GovFormBase.render  # kept for the test that compares the two
+
+    def render(self, params):  # noqa: ANN001, ANN202 - the library's signature
+        return render_widget(self.template, params)
+
+    GovFormBase.render = render
