@@ -89,6 +89,16 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # Indexes on expressions (portal/pupils/models.py EXPRESSION_INDEXES) are made by hand in their
+    # migration: PostgreSQL gives their expressions back in its own spelling (TRIM(BOTH FROM ...)),
+    # which autogenerate would take for a change.
+    from portal.pupils.models import EXPRESSION_INDEXES
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        return not (type_ == "index" and name in EXPRESSION_INDEXES)
+
+    conf_args.setdefault("include_object", include_object)
+
     connectable = get_engine()
 
     with connectable.connect() as connection:

@@ -17,7 +17,7 @@ from portal.cases.models import ACTIVE_CASE_STATES, Case, CaseChild, Referral, R
 from portal.errors import Refused
 from portal.extensions import db
 from portal.orgs.models import User
-from portal.pupils.models import Contact, Pupil
+from portal.pupils.models import Contact, Pupil, email_key, phone_key, postcode_key
 from portal.timeutil import utcnow
 
 OPEN_REFERRAL_STATES = (ReferralStatus.draft, ReferralStatus.submitted, ReferralStatus.more_info)
@@ -51,13 +51,6 @@ def first_line(address: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", line.lower()).split())
 
 
-def _sql_phone(column):
-    """The phone column without spaces, dashes, brackets, dots or a plus (SQLite and PostgreSQL)."""
-    for char in (" ", "-", "(", ")", ".", "+"):
-        column = func.replace(column, char, "")
-    return column
-
-
 def sibling_ids(pupil: Pupil) -> set[int]:
     """The pupils who share a parent/carer contact (the same e-mail, or the same phone number)
     or a home (the same postcode and first line of the address) with this pupil."""
@@ -70,14 +63,14 @@ def sibling_ids(pupil: Pupil) -> set[int]:
     if emails:
         parts.append(select(Contact.pupil_id.label("pupil_id"), literal_column("'email'").label("by"),
                             literal_column("''").label("value"))
-                     .where(func.lower(func.trim(Contact.email)).in_(emails)))
+                     .where(email_key(Contact.email).in_(emails)))
     if phones:
         variants = phones | {"44" + p[1:] for p in phones if p.startswith("0")}
         parts.append(select(Contact.pupil_id, literal_column("'phone'"), func.coalesce(Contact.phone, ""))
-                     .where(_sql_phone(Contact.phone).in_(variants)))
+                     .where(phone_key(Contact.phone).in_(variants)))
     if postcode and line:
         parts.append(select(Pupil.id, literal_column("'address'"), func.coalesce(Pupil.address, ""))
-                     .where(func.upper(func.replace(Pupil.postcode, " ", "")) == postcode))
+                     .where(postcode_key(Pupil.postcode) == postcode))
     if parts:
         stmt: Any = parts[0] if len(parts) == 1 else union_all(*parts)
         for row in db.session.execute(stmt):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import Date, DateTime, ForeignKey, Index, SmallInteger, String, func, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
@@ -116,3 +116,30 @@ class Contact(Model):
     parental_responsibility: Mapped[bool] = mapped_column(default=False)
 
     pupil: Mapped[Pupil] = relationship(back_populates="contacts")
+
+
+# ----- the keys siblings are found by (cases/family.py), each with an index on its expression ------
+# Literal arguments (not bound parameters): an expression index serves only a query that spells the
+# same expression, on SQLite and PostgreSQL alike.
+
+def email_key(column):  # noqa: ANN001, ANN201 - a column or column expression
+    """The e-mail without surrounding spaces, in lower case."""
+    return func.lower(func.trim(column))
+
+
+def phone_key(column):  # noqa: ANN001, ANN201
+    """The phone number without spaces, dashes, brackets, dots or a plus."""
+    for char in (" ", "-", "(", ")", ".", "+"):
+        column = func.replace(column, literal_column(f"'{char}'"), literal_column("''"))
+    return column
+
+
+def postcode_key(column):  # noqa: ANN001, ANN201
+    """The postcode without spaces, in capitals."""
+    return func.upper(func.replace(column, literal_column("' '"), literal_column("''")))
+
+
+EXPRESSION_INDEXES = {"ix_pupil_contacts_email_key", "ix_pupil_contacts_phone_key", "ix_pupils_postcode_key"}
+Index("ix_pupil_contacts_email_key", email_key(Contact.email))
+Index("ix_pupil_contacts_phone_key", phone_key(Contact.phone))
+Index("ix_pupils_postcode_key", postcode_key(Pupil.postcode))
