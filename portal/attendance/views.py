@@ -192,10 +192,20 @@ class _Page:
 
 
 def _paginate_rows(stmt, per_page: int = 50):
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    assert total is not None  # COUNT(*) always returns a row
-    page = min(_page(), max(1, -(-total // per_page)))
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    """One page of the rows and how many there are in all, in one query (`count(*) OVER ()`: the
+    pupils' figures are summed once, not again for a count); a page past the end (or none left
+    on it) falls back to a count and the last page."""
+    counted = stmt.add_columns(func.count().over().label("total_rows"))
+    page = _page()
+    rows = db.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        total = int(rows[0].total_rows)
+    else:
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        last = max(1, -(-total // per_page))
+        if page > last:
+            page = last
+            rows = db.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
     p = _Page(page, per_page, total)
     return rows, total, page_links(p)
 

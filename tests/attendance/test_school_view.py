@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -210,3 +211,20 @@ def test_pages_make_the_same_number_of_queries_whatever_the_data(client, world):
     add(90, 10)  # ten times the pupils, and nine more weeks for the first one
     assert _count_queries(client, f"/schools/{world.school_a.id}/attendance") == small
     assert _count_queries(client, f"/pupils/{first.id}") == small_pupil
+
+
+def test_pages_count_every_pupil_and_a_page_past_the_end_shows_the_last(client, world, school_a_data):
+    """One query gives a page and the total (count over the window); past the end: the last page."""
+    for n in range(52):  # 4 with marks + 52 without: two pages of 50
+        make_pupil(world.school_a, f"Extra{n:02d}", "Zpaged")
+    db.session.commit()
+    url = f"/schools/{world.school_a.id}/attendance"
+    first = client.get(url).get_data(as_text=True)
+    assert "56 pupils" in first or "of 56" in first
+    second = _rows(client, url + "?page=2")
+    assert second.count("Zpaged") == 6
+    past = client.get(url + "?page=9")
+    assert past.status_code == 200
+    assert re.findall(r"Extra\d\d", _rows(client, url + "?page=9")) == re.findall(r"Extra\d\d", second)
+    filtered = client.get(url + "?band=severe&page=3").get_data(as_text=True)
+    assert "Severe, Sol" in filtered.split('id="school-rows"')[1]
