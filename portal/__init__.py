@@ -157,12 +157,15 @@ def _sweep_old_uploads(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(raw: str):
+    from sqlalchemy.orm import joinedload
+
     from portal.orgs.models import User
 
     user_id, _, token = (raw or "").partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.scalar(select(User).where(User.id == int(user_id)))
+    # with the organisation: the header, the home page and many access checks ask for it
+    user = db.session.scalar(select(User).options(joinedload(User.organisation)).where(User.id == int(user_id)))
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
@@ -250,7 +253,7 @@ def _states() -> tuple[type, ...]:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from portal import access, requestlog
+    from portal import access, requestlog, templating
     from portal.attendance import calc
     from portal.forms import page_shows_errors
     from portal.timeutil import london, london_day
@@ -259,6 +262,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["london_day"] = london_day
     app.jinja_env.filters["day"] = lambda value: value.strftime("%-d %b %Y") if value else ""
     app.jinja_env.globals["page_shows_errors"] = page_shows_errors
+    app.jinja_env.globals["component"] = templating.component  # the header's furniture, rendered once
     # The one shown attendance figure and the band labels with the LA's ambition (calc.py).
     app.jinja_env.globals["attendance_percent"] = calc.percent_label
     app.jinja_env.globals["band_labels"] = calc.band_labels

@@ -109,3 +109,30 @@ def install_widget_renderer() -> None:
         return render_widget(self.template, params)
 
     GovFormBase.render = render
+
+
+# --- page furniture: the same GOV.UK components on every page, rendered once per distinct params ---
+
+COMPONENTS = {
+    "govukServiceNavigation": "govuk_frontend_jinja/components/service-navigation/macro.html",
+    "govukPhaseBanner": "govuk_frontend_jinja/components/phase-banner/macro.html",
+}
+
+
+def component(name: str, params: dict) -> Markup:
+    """`{{ component("govukServiceNavigation", {...}) }}`: the macro's HTML, kept per distinct params
+    (the same LRU as the widgets). For the header's furniture only: section names and addresses,
+    never what a page shows about a child."""
+    key = (name, _frozen(params))
+    with _widget_lock:
+        html = _widget_cache.get(key)
+        if html is not None:
+            _widget_cache.move_to_end(key)
+            return html
+    macro = getattr(current_app.jinja_env.get_template(COMPONENTS[name]).module, name)
+    html = Markup(macro(params))
+    with _widget_lock:
+        _widget_cache[key] = html
+        while len(_widget_cache) > WIDGET_CACHE_SIZE:
+            _widget_cache.popitem(last=False)
+    return html

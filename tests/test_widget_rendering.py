@@ -65,3 +65,17 @@ def test_the_cache_is_bounded(app, monkeypatch):
                 field = StringField(f"Label {n}", widget=GovTextInput())
             Numbered(meta={"csrf": False}).field()
     assert len(templating._widget_cache) == 5
+
+
+def test_the_header_furniture_renders_as_its_macro(app):
+    from flask import render_template_string
+
+    params = {"serviceName": "Portal", "serviceUrl": "/", "navigationLabel": "Sections",
+              "navigation": [{"href": "/cases", "text": "Cases", "current": True, "active": True}]}
+    with app.test_request_context("/"):
+        direct = render_template_string(
+            '{% from "govuk_frontend_jinja/components/service-navigation/macro.html" import govukServiceNavigation %}'
+            "{{ govukServiceNavigation(params) }}", params=params)
+        assert str(templating.component("govukServiceNavigation", params)) == direct
+        assert str(templating.component("govukServiceNavigation", params)) == direct  # the kept copy
+        assert 'aria-current="page"' in direct and ">Cases<" in direct.replace("\n", "").replace(" ", "")
