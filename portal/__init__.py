@@ -46,6 +46,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.load())
     if overrides:
         app.config.update(overrides)
+        if "SQLALCHEMY_DATABASE_URI" in overrides and "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+            # the engine's options follow the database actually used (tests name theirs)
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(
+                app.config["SQLALCHEMY_DATABASE_URI"], dict(os.environ))
     os.makedirs(app.instance_path, exist_ok=True)
     _sweep_old_uploads(app)
 

@@ -38,6 +38,22 @@ def _flag(env: dict, name: str, default: bool) -> bool:
 DEMO_TOTP_SECRET = "ATTENDANCEPARTNERSHIPDEMOTOTPKEY"
 
 
+def engine_options(database_url: str, env: dict) -> dict:
+    """PostgreSQL: each connection plans with PG_RANDOM_PAGE_COST (default 1.1, for data on SSD or
+    in memory, not PostgreSQL's 4.0 for spinning disks): a school's figures then read its pupils'
+    weeks by the primary key instead of scanning every pupil's weeks of the LA (16 ms -> 7 ms on
+    the demo). Set it to 4 to keep PostgreSQL's own default."""
+    options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        cost = env.get("PG_RANDOM_PAGE_COST") or "1.1"
+        try:
+            float(cost)
+        except ValueError:
+            raise ConfigError(f"PG_RANDOM_PAGE_COST must be a number, not {cost!r}") from None
+        options["connect_args"] = {"options": f"-c random_page_cost={cost}"}
+    return options
+
+
 def load(env: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment."""
     env = dict(os.environ if env is None else env)
@@ -54,7 +70,7 @@ def load(env: dict | None = None) -> dict:
         "PORTAL_ENV": "production" if production else "development",
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url, env),
         "REDIS_URL": redis_url,
         "PORT": _int(env, "PORT", 5000),
         "PROXY_COUNT": _int(env, "PROXY_COUNT", 0),

@@ -35,6 +35,21 @@ def test_bad_number_is_a_clear_error():
         config.load({"SESSION_IDLE_MINUTES": "soon"})
 
 
+def test_postgresql_connections_plan_for_fast_storage(app):
+    pg = "postgresql+psycopg://u@h/db"
+    assert config.load({"DATABASE_URL": pg})["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {
+        "options": "-c random_page_cost=1.1"}
+    assert "random_page_cost=4" in config.load({"DATABASE_URL": pg, "PG_RANDOM_PAGE_COST": "4"})[
+        "SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+    assert "connect_args" not in config.load({})["SQLALCHEMY_ENGINE_OPTIONS"]  # SQLite: nothing to set
+    with pytest.raises(config.ConfigError, match="PG_RANDOM_PAGE_COST"):
+        config.load({"DATABASE_URL": pg, "PG_RANDOM_PAGE_COST": "cheap"})
+    from portal.extensions import db
+
+    if db.engine.dialect.name == "postgresql":  # the setting reaches the server
+        assert db.session.scalar(db.text("SHOW random_page_cost")) == "1.1"
+
+
 def _flask(args, env):
     full = {**os.environ, **env}
     full.pop("TEST_DATABASE_URL", None)

@@ -197,10 +197,14 @@ def school_rows_stmt(ctx: SchoolContext):
         .where(Pupil.school_id == ctx.school_id, PupilWeek.week_start >= year_start,
                PupilWeek.week_start <= year_end)
         .group_by(PupilWeek.pupil_id)
-    ).subquery()
+    ).cte("pupil_year")
     # the rolling window is not the academic year: it may reach back into the last one
     win = (unauthorised_in_window(ctx.window).join(Pupil, Pupil.id == PupilWeek.pupil_id)
-           .where(Pupil.school_id == ctx.school_id)).subquery()
+           .where(Pupil.school_id == ctx.school_id)).cte("pupil_window")
+    # Common table expressions, not subqueries: a statement that lists several groups of the
+    # school (a Targeting Support Meeting's key groups, in one UNION) sums the weeks once, not
+    # once per group (PostgreSQL and SQLite keep a CTE named more than once; one named once is
+    # planned as the subquery it replaces).
     possible = func.coalesce(agg.c.possible, 0)
     attended = func.coalesce(agg.c.attended, 0)
     band = band_case(attended, possible)
