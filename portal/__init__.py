@@ -1,6 +1,7 @@
 """The Attendance Partnership Portal."""
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import secrets
@@ -187,6 +188,11 @@ def _unauthorised():
 ALWAYS_ALLOWED = {"auth.login", "auth.logout", "auth.change_password", "static", "health.healthz"}
 
 
+def _freeze() -> None:
+    gc.collect()
+    gc.freeze()
+
+
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _per_request():
@@ -209,6 +215,23 @@ def _register_request_hooks(app: Flask) -> None:
         if current_user.must_change_password and request.endpoint not in ALWAYS_ALLOWED:
             return redirect(url_for("auth.change_password"))
         return None
+
+    @app.after_request
+    def _freeze_warm_objects(response):
+        # Python's full (oldest-generation) collections walk every long-lived object: the app,
+        # compiled templates, SQLAlchemy's caches. Measured on the demo: two full collections per
+        # ~360 pages, each 230-380 ms, all the while the worker answers no one (the tail of the
+        # load bench's p99). Once the worker has warmed up, what is alive is moved out of the
+        # collector's sight (gc.freeze), after the response has gone; the full collections that
+        # follow walk only what came later (about 20 ms).
+        after = app.config["GC_FREEZE_AFTER"]
+        state = app.extensions.setdefault("portal_gc", {"requests": 0, "frozen": False})  # one app a worker
+        if after and not state["frozen"]:
+            state["requests"] += 1
+            if state["requests"] >= after:
+                state["frozen"] = True
+                response.call_on_close(_freeze)
+        return response
 
     @app.after_request
     def _headers(response):

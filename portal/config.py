@@ -89,6 +89,8 @@ def load(env: dict | None = None) -> dict:
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_FROM": env.get("MAIL_FROM") or "no-reply@attendance.invalid",
         "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 30),
+        # after this many requests a process freezes what is alive for the garbage collector (0: never)
+        "GC_FREEZE_AFTER": _int(env, "GC_FREEZE_AFTER", 200),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD") or "attend-demo-2026",
         "DEMO_TOTP_SECRET": env.get("DEMO_TOTP_SECRET") or DEMO_TOTP_SECRET,
         "REQUIRE_2FA": _flag(env, "REQUIRE_2FA", True),

@@ -70,3 +70,26 @@ def test_production_app_does_not_start_without_secret_key(tmp_path):
                                  "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_warmed_up_process_freezes_what_is_alive_for_the_garbage_collector(app):
+    import gc
+
+    from portal import create_app
+
+    probe = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "SECRET_KEY": "x", "GC_FREEZE_AFTER": 3})
+    client = probe.test_client()
+    gc.unfreeze()
+    try:
+        for _ in range(2):
+            client.get("/healthz").close()
+        assert gc.get_freeze_count() == 0  # not yet warm
+        client.get("/healthz").close()
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000  # the app, its modules and caches
+        for _ in range(3):
+            client.get("/healthz").close()
+        assert gc.get_freeze_count() <= frozen  # once per process (frozen objects may still be freed)
+    finally:
+        gc.unfreeze()
