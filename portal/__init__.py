@@ -211,7 +211,8 @@ def _register_request_hooks(app: Flask) -> None:
             if htmx:
                 return "", 401, {"HX-Redirect": target}
             return redirect(target)
-        session["last_seen"] = now
+        if now - last_seen >= 30:  # to the half-minute: the session cookie is not re-signed on every page
+            session["last_seen"] = now
         if current_user.must_change_password and request.endpoint not in ALWAYS_ALLOWED:
             return redirect(url_for("auth.change_password"))
         return None

@@ -220,6 +220,20 @@ def test_idle_timeout_tells_htmx_to_redirect(app, client, world):
     assert response.headers["HX-Redirect"] == "/login"
 
 
+def test_activity_keeps_the_session_and_renews_its_cookie_at_most_twice_a_minute(app, client, world):
+    import time
+
+    client.login(world.user("ewo"))
+    with client.session_transaction() as s:
+        s["last_seen"] -= app.config["SESSION_IDLE_MINUTES"] * 60 - 5  # 5 s from being signed out
+    renewed = client.get("/")
+    assert renewed.status_code == 200 and "Set-Cookie" in renewed.headers
+    with client.session_transaction() as s:
+        assert abs(s["last_seen"] - time.time()) < 5
+    again = client.get("/")
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers  # seen a moment ago
+
+
 def test_session_cookie_flags(client, world):
     response = client.login(world.user("ewo"))
     cookie = response.headers["Set-Cookie"]
