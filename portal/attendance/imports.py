@@ -469,20 +469,24 @@ class _BatchCheck:
         if None in pupil_ids or not SESSION_SET.issuperset(sessions) or not self.codes.issuperset(raw_codes):
             return None
         iso = self.iso
-        for raw in set(raw_dates).difference(iso):
+        days = set(raw_dates)
+        for raw in days.difference(iso):
             if not self.learn_date(raw):
                 return None
         schools = list(map(self.scope.school_of.__getitem__, pupil_ids))
-        new = set(zip(schools, raw_dates, strict=True)).difference(self.open)
+        if len(set(schools)) == 1:  # the usual batch: one school's pupils
+            new = {(schools[0], raw) for raw in days}.difference(self.open)
+        else:
+            new = set(zip(schools, raw_dates, strict=True)).difference(self.open)
         if new:
-            for school, raw in new:
+            for school, raw in new.difference(self.closed):
                 if self.scope.closed_on(school, self.day[raw]) is None:
                     self.open.add((school, raw))
                 else:
                     self.closed.add((school, raw))
-            closed = self.closed
-            if any((school, raw) in closed and code not in NOT_COUNTED_WHEN_CLOSED
-                   for school, raw, code in zip(schools, raw_dates, raw_codes, strict=True)):
+            closed = new.intersection(self.closed)
+            if closed and any((school, raw) in closed and code not in NOT_COUNTED_WHEN_CLOSED
+                              for school, raw, code in zip(schools, raw_dates, raw_codes, strict=True)):
                 return None  # a mark on a closed day: said by the row checks
         return (pupil_ids, schools, list(map(iso.__getitem__, raw_dates)), sessions, raw_codes,
                 list(map(self.week.__getitem__, raw_dates)))
