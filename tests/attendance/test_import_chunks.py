@@ -242,3 +242,34 @@ def test_recovery_rolls_a_begun_merge_forward_instead_of_failing_it(app, world, 
     job = db.session.get(ImportJob, job_id)
     assert (job.status, job.chunks_merged) == ("done", 3)
     assert job.added == 30 * len(WEEKS) * 5 * 2  # every mark of the file: the week's days, AM and PM
+
+
+def test_a_pupil_deleted_during_the_merge_fails_its_chunk_as_a_foreign_key_would(app, world, tmp_path,
+                                                                                monkeypatch):
+    # the merge does not let SQLite look up each mark's pupil and code: it checks them per chunk
+    monkeypatch.setitem(app.config, "IMPORT_CHUNK_PUPILS", 1)
+    monkeypatch.setitem(app.config, "IMPORT_CHUNK_PAUSE_MS", 0)
+    first, second = make_pupil(world.school_a), make_pupil(world.school_a)
+    db.session.commit()
+    second_id = second.id
+    job_id = _job(_csv(tmp_path, "marks.csv", [first.upn, second.upn]))
+
+    def delete_second(job, merged):
+        if merged == 1:  # the pupil row alone (its other records aside), as if deleted meanwhile
+            raw = db.engine.raw_connection()
+            try:
+                raw.driver_connection.execute("PRAGMA foreign_keys = OFF")
+                raw.driver_connection.execute("DELETE FROM pupils WHERE id = ?", (second_id,))
+                raw.driver_connection.commit()
+            finally:
+                raw.invalidate()
+
+    monkeypatch.setattr(imports, "after_chunk", delete_second)
+    with pytest.raises(db.engine.dialect.dbapi.IntegrityError, match="FOREIGN KEY"):
+        imports.import_marks(db.session.get(ImportJob, job_id), today=TODAY)
+    db.session.remove()
+    job = db.session.get(ImportJob, job_id)
+    assert (job.status, job.chunks_merged) == ("running", 1)
+    assert db.session.scalar(text("SELECT COUNT(*) FROM attendance_marks WHERE pupil_id = :id"),
+                             {"id": second_id}) == 0
+    assert db.session.scalar(text("SELECT COUNT(*) FROM attendance_marks")) == 30
