@@ -8,7 +8,7 @@ form (the import runs in a thread of this process, as under gunicorn), with the 
 and after glibc's `malloc_trim(0)` (memory the allocator holds but could give back).
 
     /work/main/.venv/bin/python bench/rss_probe.py --db bench/out/soak/portal.db [--passes 12]
-        [--import FILE --imports 2]
+        [--writes] [--import FILE --imports 2]
 
 Run it on a database a soak run left (it writes: sign-ins, audit entries, the imports).
 Prints one line per pass and the biggest tracemalloc growths between the third pass and the
@@ -39,6 +39,10 @@ def main() -> int:
     ap.add_argument("--passes", type=int, default=12)
     ap.add_argument("--import", dest="import_file", help="a marks CSV to upload as the LA admin after the passes")
     ap.add_argument("--imports", type=int, default=2)
+    ap.add_argument("--writes", action="store_true",
+                    help="each pass also: 5 chronology notes by the EWO and the school's marks file (FILE of "
+                         "--school-file) uploaded by the school")
+    ap.add_argument("--school-file", default=str(ROOT / "bench" / "out" / "soak" / "school-marks.csv"))
     ap.add_argument("--no-tracemalloc", action="store_true")
     args = ap.parse_args()
 
@@ -70,6 +74,27 @@ def main() -> int:
                 except LookupError as exc:
                     log(f"skip {role} {path}: {exc}")
 
+    ewo = sign_in(base, ROLES["ewo"]) if args.writes else None
+    school = sign_in(base, ROLES["school_staff"]) if args.writes else None
+    case_id = re.findall(r'href="/cases/(\d+)"', ewo.get("/cases").text)[0] if ewo else None
+
+    def upload(client, path: str, **values) -> None:
+        page = client.get("/imports")
+        form = find_form(page.text, r"/imports$", "/imports")
+        resp = client.post("/imports", fill(form, kind="marks", **values),
+                           files={"file": ("probe.csv", Path(path).read_bytes(), "text/csv")})
+        job = re.search(r"/imports/(\d+)", resp.location or "")
+        assert job, f"upload answered {resp.status}"
+        while "hx-get" in client.get(f"/imports/{job.group(1)}/progress").text:
+            time.sleep(0.5)
+
+    def writes(n: int) -> None:
+        for i in range(5):
+            form = find_form(ewo.get(f"/cases/{case_id}").text, rf"/cases/{case_id}/chronology$")
+            resp = ewo.post(form["action"], fill(form, kind="note", text=f"probe {n}.{i}: telephoned the parent."))
+            assert resp.status in (302, 303), resp.status
+        upload(school, args.school_file)
+
     def facts() -> dict:
         gc.collect()
         with app.app_context():
@@ -93,6 +118,8 @@ def main() -> int:
         for role, client in clients.items():
             for u in urls[role]:
                 bad += client.get(u).status != 200
+        if args.writes:
+            writes(n)
         f = facts()
         show(f"pass {n}", f)
         if bad:
@@ -110,14 +137,7 @@ def main() -> int:
         tracemalloc.stop()
         admin = sign_in(base, ROLES["la_admin"])
         for i in range(args.imports):
-            page = admin.get("/imports")
-            form = find_form(page.text, r"/imports$", "/imports")
-            resp = admin.post("/imports", fill(form, kind="marks", school_id=""),
-                              files={"file": ("probe.csv", Path(args.import_file).read_bytes(), "text/csv")})
-            job = re.search(r"/imports/(\d+)", resp.location or "")
-            assert job, f"upload answered {resp.status}"
-            while "hx-get" in admin.get(f"/imports/{job.group(1)}/progress").text:
-                time.sleep(1)
+            upload(admin, args.import_file, school_id="")
             show(f"import {i + 1}", facts())
             libc.malloc_trim(0)
             show("malloc_trim", facts())

@@ -35,8 +35,8 @@ each import: the writes whose request overlapped its merge, how many failed and 
 (the proof that writers during a full-LA import see no lock errors).
 
 RSS: each gunicorn worker's RSS is read when every person has signed in, after the warm-up
-(--warmup-passes passes over every page of every role, one school import, one more pass: the
-baseline), every --rss-every seconds (the series is printed) and at the end; growth is from the
+(--warmup-passes passes over every page of every role, one school import, --warmup-passes rounds
+of every kind of write, one more pass: the baseline), every --rss-every seconds (the series is printed) and at the end; growth is from the
 baseline, and from sign-in is shown beside it. The warm-up is there because a worker's first
 requests fill caches that are not leaks (SQLAlchemy's compiled statements, Jinja's templates,
 lazily imported modules: bench/rss_probe.py measures them); an LA-wide import is not in the
@@ -209,17 +209,35 @@ def add_action(stats, client, case_id: str, owner: str, marker: str, n: int) -> 
 def referrer(stop, stats, client, pupil_ids: list[int], marker: str, every: float) -> None:
     queue = list(pupil_ids)
     while not stop.wait(every) and queue:
-        pupil_id = queue.pop(0)
-        path = f"/pupils/{pupil_id}/referrals/new"
-        page = client.get(path)
-        form = find_form(page.text, rf"{path}$", path) if page.status == 200 else None
-        if form is None:
-            stats.record("referral", False, 0.0, f"no referral form for pupil {pupil_id} ({page.status})")
-            continue
-        fields = fill(form, barrier="illness", barrier_illness="Frequent short illnesses, mostly Mondays.",
-                      school_actions=f"{marker} referral: first-day calls, two letters and a meeting.",
-                      consent="given", urgency="routine", safeguarding_concern="no", action="submit")
-        timed(stats, "referral", client.post, path, fields, ok_statuses=range(300, 400))
+        refer(stats, client, queue.pop(0), marker)
+
+
+def refer(stats, client, pupil_id: int, marker: str) -> None:
+    path = f"/pupils/{pupil_id}/referrals/new"
+    page = client.get(path)
+    form = find_form(page.text, rf"{path}$", path) if page.status == 200 else None
+    if form is None:
+        stats.record("referral", False, 0.0, f"no referral form for pupil {pupil_id} ({page.status})")
+        return
+    fields = fill(form, barrier="illness", barrier_illness="Frequent short illnesses, mostly Mondays.",
+                  school_actions=f"{marker} referral: first-day calls, two letters and a meeting.",
+                  consent="given", urgency="routine", safeguarding_concern="no", action="submit")
+    timed(stats, "referral", client.post, path, fields, ok_statuses=range(300, 400))
+
+
+def warm_writes(stats, writers: dict, ewo_cases: list[str], owner: str, pupils: list[int], marker: str) -> None:
+    """One round of every kind of write, as the warm-up (with its own marker: not counted)."""
+    for i, case_id in enumerate(ewo_cases[:3]):
+        page = writers["ewo"].get(f"/cases/{case_id}")
+        form = find_form(page.text, rf"/cases/{case_id}/chronology$")
+        if form is not None:
+            timed(stats, "chronology entry", writers["ewo"].post, form["action"],
+                  fill(form, kind="note", text=f"{marker} chronology {i}: telephoned the parent."),
+                  ok_statuses=range(300, 400))
+    add_action(stats, writers["ewo"], ewo_cases[0], owner, marker, 0)
+    complete_one(stats, writers["ewo"], marker, set())
+    for pupil_id in pupils:
+        refer(stats, writers["school_staff"], pupil_id, marker)
 
 
 def importer(stop, stats, client, csv_path: Path, first: float, every: float, marker: str, database_url: str,
@@ -539,6 +557,10 @@ def main(argv: list[str] | None = None) -> int:
                 for url in urls[role]:
                     timed(warm, f"read ({role})", client.get, url, ok_statuses=(200,))
         run_import(warm, writers["school_staff"], school_csv, marker + "-warm", database_url, "warm-up import")
+        # a few of every write, so that a worker's first POSTs are not in the measured run either
+        ewo_owner = f"user:{users['ewo@demo.test']}"
+        for _ in range(args.warmup_passes):
+            warm_writes(warm, writers, ewo_cases, ewo_owner, [referable.pop(0) for _ in range(2)], marker + "-warm")
         for role, client in clients.items():
             for url in urls[role]:
                 timed(warm, f"read ({role})", client.get, url, ok_statuses=(200,))
@@ -555,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
         threads += [
             # the EWO's notes, and an action added for themselves and one completed every 21 s
             threading.Thread(target=chronology_writer, args=(stop, stats, writers["ewo"], ewo_cases, marker, 3.0,
-                                                             f"user:{users['ewo@demo.test']}")),
+                                                             ewo_owner)),
             threading.Thread(target=action_completer, args=(stop, stats, writers["early_help"], marker, 10.0)),
             threading.Thread(target=referrer, args=(stop, stats, writers["school_staff"], referable, marker, 15.0)),
             threading.Thread(target=importer, args=(stop, stats, writers["school_staff"], school_csv, 30.0,
@@ -675,8 +697,9 @@ def summarise(kind, args, stats: Stats, facts, rss_signed_in, rss_start, rss_end
                          f"| {d['max_s']:.2f} |")
 
     lines += ["", "RSS of each gunicorn worker (MiB): signed in (before any page), after the warm-up "
-              f"({args.warmup_passes} passes over every page of every role, one school import, one more pass: "
-              "the baseline), and at the end; growth is from the baseline.", "",
+              f"({args.warmup_passes} passes over every page of every role, one school import, {args.warmup_passes} "
+              "rounds of every kind of write, one more pass: the baseline), and at the end; growth is from the "
+              "baseline.", "",
               "| worker pid | signed in | baseline | end | growth | growth from signed in |",
               "|---|--:|--:|--:|--:|--:|"]
     growth_ok = True
