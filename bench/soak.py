@@ -36,11 +36,12 @@ each import: the writes whose request overlapped its merge, how many failed and 
 
 RSS: each gunicorn worker's RSS is read when every person has signed in, after the warm-up
 (--warmup-passes passes over every page of every role, one school import, --warmup-passes rounds
-of every kind of write, one more pass: the baseline), every --rss-every seconds (the series is printed) and at the end; growth is from the
-baseline, and from sign-in is shown beside it. The warm-up is there because a worker's first
-requests fill caches that are not leaks (SQLAlchemy's compiled statements, Jinja's templates,
-lazily imported modules: bench/rss_probe.py measures them); an LA-wide import is not in the
-warm-up, so what it costs the worker that runs it shows as growth. Prints a summary and writes
+of every kind of write, one more pass: the baseline), every --rss-every seconds (the series is
+printed) and at the end; growth is from the baseline, and from sign-in is shown beside it. The
+warm-up is there because a worker's first requests fill caches that are not leaks
+(SQLAlchemy's compiled statements, Jinja's templates, lazily imported modules:
+bench/rss_probe.py measures them); an LA-wide import is not in the warm-up, so what it costs
+the worker that runs it, and the bigger pages over the data it adds, show as growth. Prints a summary and writes
 OUT/results.md (and results.json). Targets are reported, never asserted.
 """
 from __future__ import annotations
