@@ -90,6 +90,27 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
             run(job_id)
         finally:
             db.session.remove()
+            give_back_memory()
+
+
+def give_back_memory() -> bool:
+    """After an import in a web worker's thread: hand the memory it freed back to the system.
+    Python frees an LA-wide file's rows, but glibc keeps the pages for the process (the soak
+    bench: a worker 147 -> 176 MiB after a full-LA import, 144.5 MiB after `malloc_trim`).
+    glibc only; elsewhere nothing is done. Returns whether it was done."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        trim = getattr(libc, "malloc_trim", None)
+    except OSError:
+        return False
+    if trim is None:
+        return False
+    trim(0)
+    return True
 
 
 def run_in_worker(job_id: int) -> None:

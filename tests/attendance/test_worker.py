@@ -59,3 +59,32 @@ def test_upload_is_queued_and_a_worker_runs_it(client, world, redis_queue):
     entry = db.session.scalar(select(AuditEvent).where(AuditEvent.verb == "attendance_imported"))
     assert (entry.actor_id, entry.ip) == (world.user("school_staff").id, "127.0.0.1")
     assert not os.path.exists(job.path)
+
+
+def test_an_import_thread_hands_freed_memory_back(monkeypatch):
+    """glibc keeps what Python freed after an LA-wide file; the import thread trims it when it ends."""
+    import platform
+
+    from portal.attendance import jobs
+
+    trimmed = jobs.give_back_memory()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert trimmed
+
+
+def test_the_import_thread_trims_when_its_import_ends_even_after_an_error(app, monkeypatch):
+    from portal.attendance import jobs
+
+    calls = []
+    monkeypatch.setattr(jobs, "give_back_memory", lambda: calls.append("trim") or True)
+
+    def failing(job_id):
+        calls.append(f"run {job_id}")
+        raise RuntimeError("the import broke")
+
+    monkeypatch.setattr(jobs, "run", failing)
+    try:
+        jobs._run_in_thread(app, 7)
+    except RuntimeError:
+        pass
+    assert calls == ["run 7", "trim"]
