@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db, limiter
+from tests import demo
 from tests.factories import build_world
 from tests.pages import PortalClient
 
@@ -39,11 +40,13 @@ def app(tmp_path_factory):
     app.test_client_class = PortalClient
     with app.app_context():
         _reset_schema(url)
+        demo.drop_snapshots()
         flask_migrate.upgrade()
         db.session.remove()
     yield app
     with app.app_context():
         db.session.remove()
+        demo.drop_snapshots()
         db.engine.dispose()
 
 

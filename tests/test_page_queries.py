@@ -8,9 +8,10 @@ query per row (an N+1); a page over MAX_QUERIES does too much per request. Trans
 (BEGIN, COMMIT) is not counted."""
 from __future__ import annotations
 
-from portal.demo import demo_logins, seed_demo
+from portal.demo import demo_logins
 from tests.bulk import grow_demo
 from tests.crawl import crawl, queries
+from tests.demo import seed_demo
 
 PASSWORD = "attend-demo-2026"
 MAX_QUERIES = 25
