@@ -9,10 +9,10 @@ import re
 from sqlalchemy import select
 
 from portal.cases.models import Case, Referral, ReferralStatus
-from portal.demo import seed_demo
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.timeutil import as_utc
+from tests.demo import seed_demo
 from tests.factories import make_user
 
 

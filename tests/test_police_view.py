@@ -325,9 +325,9 @@ def test_the_demo_holds_the_invariant_too(app):
     """The demo partnership (seed-demo), as a newcomer signs in to it as the police officer: the
     police are invited to the coming panel meeting and the case shared with them is closed."""
     from portal.cases.models import Case, CaseShare
-    from portal.demo import seed_demo
     from portal.orgs.models import User
     from portal.panels.models import PanelMeeting
+    from tests.demo import seed_demo
 
     seed_demo("attend-demo-2026")
     police = db.session.scalar(select(User).where(User.email == "police@demo.test"))

@@ -6,9 +6,9 @@ import re
 from sqlalchemy import func, select
 
 from portal import access
-from portal.demo import seed_demo
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, SchoolPhase, User
+from tests.demo import seed_demo
 
 
 def test_seed_creates_demo_borough_once(client):

@@ -275,7 +275,7 @@ def test_changing_password_is_rate_limited(app, client, world):
 
 
 def test_the_demo_users_sign_in_with_demo_code(app, client):
-    from portal.demo import seed_demo
+    from tests.demo import seed_demo
 
     secret = app.config["DEMO_TOTP_SECRET"]
     seed_demo("attend-demo-2026", totp_secret=secret)

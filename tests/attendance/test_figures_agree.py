@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from portal.attendance import calc
 from portal.attendance.summaries import pupil_summary
-from portal.demo import seed_demo
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind
 from portal.panels.models import AgendaItem, PanelMeeting
 from portal.pupils.models import Pupil
+from tests.demo import seed_demo
 
 
 def test_every_demo_pupil_shows_one_figure_on_the_school_export_the_pupil_page_and_the_panel_pack(client):

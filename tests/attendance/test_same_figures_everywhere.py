@@ -11,12 +11,12 @@ from datetime import date
 from sqlalchemy import select
 
 from portal.attendance import calc, flags, summaries
-from portal.demo import seed_demo
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind
 from portal.panels.models import AgendaItem
 from portal.pupils.models import Pupil
 from tests import clock
+from tests.demo import seed_demo
 
 DAY = date(2026, 11, 20)
 PASSWORD = "attend-demo-2026"

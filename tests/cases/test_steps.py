@@ -409,7 +409,7 @@ def test_the_police_see_no_steps_even_on_a_case_shared_with_them(world, client):
 # ----- the demo ----------------------------------------------------------------------------------------
 
 def test_the_demo_has_each_kind_of_step_once(client):
-    from portal.demo import seed_demo
+    from tests.demo import seed_demo
 
     assert seed_demo("attend-demo-2026") is True
     steps = {s.kind: s for s in db.session.scalars(select(FormalStep))}

@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal.demo import seed_demo
 from portal.errors import Refused
 from portal.extensions import db
 from portal.formal import figures, notices, penalties
 from portal.formal.models import NoticeStatus, NoticeToImprove, NtiRequest, NtiStatus, PenaltyNotice, RequestStatus
 from portal.orgs.models import User
+from tests.demo import seed_demo
 
 
 def test_the_demo_shows_each_step_and_a_refused_third_notice(client):

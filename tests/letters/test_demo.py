@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.demo import seed_demo
 from portal.demo.letters import seed_letters
 from portal.extensions import db
 from portal.letters.models import Audience, Letter, LetterStatus
+from tests.demo import seed_demo
 
 
 def test_the_demo_has_letters_of_each_template(client):

@@ -5,9 +5,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from portal.demo import seed_demo
 from portal.extensions import db
 from portal.sweeps.models import Encounter, FollowUp, Sweep
+from tests.demo import seed_demo
 
 TODAY = date(2026, 12, 1)  # a Tuesday in the autumn term
 
