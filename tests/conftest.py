@@ -10,7 +10,7 @@ import flask_migrate
 import pytest
 from sqlalchemy import text
 
-from portal import create_app
+from portal import config, create_app
 from portal.extensions import db, limiter
 from tests import demo
 from tests.factories import build_world
@@ -27,13 +27,14 @@ def _reset_schema(url: str) -> None:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    engine_options: dict = {"pool_pre_ping": True}  # the production setting
+    engine_options = config.engine_options(url, dict(os.environ))  # the production settings
     if url.startswith("postgresql"):
         # The test database never restarts during a run: no ping (a round trip) on every
         # checkout, i.e. every request. A commit does not wait for its WAL to reach the disk
         # (~3 ms each, ~35,000 a run): what other connections see is unchanged; only a crash
         # of the server could lose the last commits, of a database the run throws away.
-        engine_options = {"pool_pre_ping": False, "connect_args": {"options": "-c synchronous_commit=off"}}
+        engine_options["pool_pre_ping"] = False
+        engine_options["connect_args"]["options"] += " -c synchronous_commit=off"
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
