@@ -50,7 +50,12 @@ def engine_options(database_url: str, env: dict) -> dict:
             float(cost)
         except ValueError:
             raise ConfigError(f"PG_RANDOM_PAGE_COST must be a number, not {cost!r}") from None
-        options["connect_args"] = {"options": f"-c random_page_cost={cost}"}
+        # connect_args replace the URL's own `options` (a search_path, say): keep those first
+        from sqlalchemy.engine import make_url
+
+        given = make_url(database_url).query.get("options") or ""
+        given = " ".join(given) if isinstance(given, tuple) else given
+        options["connect_args"] = {"options": f"{given} -c random_page_cost={cost}".strip()}
     return options
 
 

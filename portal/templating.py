@@ -54,7 +54,8 @@ def _frozen(value):  # noqa: ANN001, ANN202 - any JSON-like params
     if isinstance(value, list | tuple):
         return tuple(_frozen(v) for v in value)
     if isinstance(value, str | int | float | bool | type(None)):
-        return (type(value).__name__, value) if isinstance(value, Markup) else value
+        # the type too: Markup is not escaped as str is; True, 1 and 1.0 are equal keys but render apart
+        return value if type(value) is str else (type(value).__name__, value)
     raise TypeError  # anything else: not cached
 
 
@@ -77,21 +78,26 @@ def widget_cache_key(template: str, params: dict) -> tuple | None:
         return None
 
 
-def render_widget(template: str, params: dict) -> Markup:
-    key = widget_cache_key(template, params)
-    if key is not None:
-        with _widget_lock:
-            html = _widget_cache.get(key)
-            if html is not None:
-                _widget_cache.move_to_end(key)
-                return html
-    html = Markup(current_app.jinja_env.get_template(template).render(params=params))
-    if key is not None:
-        with _widget_lock:
-            _widget_cache[key] = html
-            while len(_widget_cache) > WIDGET_CACHE_SIZE:
-                _widget_cache.popitem(last=False)
+def _kept(key: tuple | None, make) -> Markup:  # noqa: ANN001 - make: () -> Markup
+    """The HTML kept under `key`, else `make()` (kept unless the key is None)."""
+    if key is None:
+        return make()
+    with _widget_lock:
+        html = _widget_cache.get(key)
+        if html is not None:
+            _widget_cache.move_to_end(key)
+            return html
+    html = make()
+    with _widget_lock:
+        _widget_cache[key] = html
+        while len(_widget_cache) > WIDGET_CACHE_SIZE:
+            _widget_cache.popitem(last=False)
     return html
+
+
+def render_widget(template: str, params: dict) -> Markup:
+    return _kept(widget_cache_key(template, params),
+                 lambda: Markup(current_app.jinja_env.get_template(template).render(params=params)))
 
 
 LIBRARY_RENDER = None
@@ -123,16 +129,5 @@ def component(name: str, params: dict) -> Markup:
     """`{{ component("govukServiceNavigation", {...}) }}`: the macro's HTML, kept per distinct params
     (the same LRU as the widgets). For the header's furniture only: section names and addresses,
     never what a page shows about a child."""
-    key = (name, _frozen(params))
-    with _widget_lock:
-        html = _widget_cache.get(key)
-        if html is not None:
-            _widget_cache.move_to_end(key)
-            return html
-    macro = getattr(current_app.jinja_env.get_template(COMPONENTS[name]).module, name)
-    html = Markup(macro(params))
-    with _widget_lock:
-        _widget_cache[key] = html
-        while len(_widget_cache) > WIDGET_CACHE_SIZE:
-            _widget_cache.popitem(last=False)
-    return html
+    return _kept((name, _frozen(params)), lambda: Markup(
+        getattr(current_app.jinja_env.get_template(COMPONENTS[name]).module, name)(params)))

@@ -42,6 +42,9 @@ def test_postgresql_connections_plan_for_fast_storage(app):
     assert "random_page_cost=4" in config.load({"DATABASE_URL": pg, "PG_RANDOM_PAGE_COST": "4"})[
         "SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
     assert "connect_args" not in config.load({})["SQLALCHEMY_ENGINE_OPTIONS"]  # SQLite: nothing to set
+    # options the URL gives itself (a search_path) are kept, not replaced
+    assert config.engine_options(pg + "?options=-csearch_path%3Dscratch", {})["connect_args"] == {
+        "options": "-csearch_path=scratch -c random_page_cost=1.1"}
     with pytest.raises(config.ConfigError, match="PG_RANDOM_PAGE_COST"):
         config.load({"DATABASE_URL": pg, "PG_RANDOM_PAGE_COST": "cheap"})
     from portal.extensions import db

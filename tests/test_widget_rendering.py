@@ -79,3 +79,11 @@ def test_the_header_furniture_renders_as_its_macro(app):
         assert str(templating.component("govukServiceNavigation", params)) == direct
         assert str(templating.component("govukServiceNavigation", params)) == direct  # the kept copy
         assert 'aria-current="page"' in direct and ">Cases<" in direct.replace("\n", "").replace(" ", "")
+
+
+def test_keys_tell_values_of_different_types_apart():
+    """True, 1 and 1.0 are equal in Python but render as "True", "1" and "1.0"; Markup is not escaped."""
+    from markupsafe import Markup
+
+    keys = {templating._frozen({"value": v}) for v in (True, 1, 1.0, "1", Markup("1"))}
+    assert len(keys) == 5
