@@ -53,7 +53,7 @@ def engine_options(database_url: str, env: dict) -> dict:
         # connect_args replace the URL's own `options` (a search_path, say): keep those first
         from sqlalchemy.engine import make_url
 
-        given = make_url(database_url).query.get("options") or ""
+        given = dict(make_url(database_url).query).get("options") or ""
         given = " ".join(given) if isinstance(given, tuple) else given
         options["connect_args"] = {"options": f"{given} -c random_page_cost={cost}".strip()}
     return options
