@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal import access, audit
 from portal.cases import bp, caseload, service
@@ -25,10 +25,11 @@ from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
-from portal.pagination import page_links, paginate
+from portal.pagination import WindowPage, page_links
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil
 from portal.timeutil import today
+from portal.urls import link_parts
 
 SORTS = {
     "review": (Case.next_review.is_(None), Case.next_review, Case.id),
@@ -45,9 +46,7 @@ STATUS_FILTERS = [("active", "Open or monitoring"), *((s.value, s.label) for s i
                terms=("status", "mine", "school", "stage", "cohort", "overdue", "sort", "page"))
 def list_cases():
     args = request.args
-    stmt = (access.cases_for(current_user).join(Pupil, Pupil.id == Case.pupil_id)
-            .options(selectinload(Case.pupil).selectinload(Pupil.school), selectinload(Case.stage),
-                     selectinload(Case.lead), selectinload(Case.referral)))
+    stmt = caseload.rows_select(access.cases_for(current_user))
     status = args.get("status", "active")
     if status == "active":
         stmt = stmt.where(Case.status != CaseStatus.closed)
@@ -71,18 +70,21 @@ def list_cases():
         stmt = stmt.where(or_(overdue_action, Case.next_review < today()))
     sort = args.get("sort", "review")
     stmt = stmt.order_by(*SORTS.get(sort, SORTS["review"]))
-    page = paginate(stmt)
-    case_ids = [c.id for c in page.items]
+    page = WindowPage(stmt)
+    page.items = rows = caseload.case_rows(page.items)
+    case_ids = [c.id for c in rows]
     overdue = dict(db.session.execute(
         select(Action.case_id, func.count()).where(Action.case_id.in_(case_ids), Action.status == ActionStatus.open,
-                                                   Action.due_date < today()).group_by(Action.case_id)).all())
+                                                   Action.due_date < today()).group_by(Action.case_id)).all()
+    ) if case_ids else {}
     context = dict(page=page, pages=page_links(page), args=args, status=status, status_filters=STATUS_FILTERS,
-                   sort=sort, overdue=overdue,
-                   schools=db.session.scalars(access.schools_for(current_user)).all(),
-                   stages=db.session.scalars(select(Stage).order_by(Stage.position)).all(),
+                   sort=sort, overdue=overdue, case_href=link_parts("cases.view_case", "case_id"),
+                   schools=db.session.execute(access.schools_for(current_user)
+                                              .with_only_columns(Organisation.id, Organisation.name)).all(),
+                   stages=db.session.execute(select(Stage.id, Stage.name).order_by(Stage.position)).all(),
                    cohorts=[] if police else COHORT_FLAGS, today=today(),
                    # the police see no attendance figures
-                   trends=None if police else caseload.attendance_trends(list(page.items)))
+                   trends=None if police else caseload.attendance_trends(rows))
     if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
         return render_template("cases/_case_list.html", **context)
     return render_template("cases/cases.html", **context)
