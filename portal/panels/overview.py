@@ -29,6 +29,11 @@ from portal.pupils.models import Pupil
 
 WINDOW_WEEKS = 6
 
+# Built once (an alias made per request costs more than the statement it is in).
+_SCHOOL, _USER_ORG, _OWNER_ORG = aliased(Organisation), aliased(Organisation), aliased(Organisation)
+# An action's owning agency: its person's organisation, else the organisation it was given to.
+_AGENCY = case((Action.owner_user_id.is_not(None), _USER_ORG.name), else_=_OWNER_ORG.name)
+
 
 @dataclass
 class DecisionRow:
@@ -110,7 +115,7 @@ def decisions_in(meetings: Select) -> list[DecisionRow]:
     """The decisions taken at the given meetings, newest meeting first, with their actions
     (in two statements, whatever their number)."""
     ids = meetings.with_only_columns(PanelMeeting.id)
-    school = aliased(Organisation)
+    school = _SCHOOL
     rows = db.session.execute(
         select(PanelDecision.id, PanelDecision.decision, PanelDecision.case_id, Case.pupil_id,
                AgendaItem.meeting_id, PanelMeeting.held_at, Pupil.legal_forename, Pupil.legal_surname,
@@ -127,8 +132,7 @@ def decisions_in(meetings: Select) -> list[DecisionRow]:
                              r[10]) for r in rows]
     if decisions:
         by_id = {d.id: d for d in decisions}
-        user_org, owner_org = aliased(Organisation), aliased(Organisation)
-        agency = case((Action.owner_user_id.is_not(None), user_org.name), else_=owner_org.name)
+        user_org, owner_org, agency = _USER_ORG, _OWNER_ORG, _AGENCY
         for decision_id, name, status, due in db.session.execute(
                 select(Action.panel_decision_id, agency, Action.status, Action.due_date)
                 .outerjoin(User, User.id == Action.owner_user_id)
