@@ -24,7 +24,7 @@ def link_parts(endpoint: str, key: str, **values) -> tuple[str, str]:
     text before and after it (`prefix ~ id ~ suffix`), as `url_for(endpoint, key=id)` gives."""
     from flask import url_for
 
-    url = url_for(endpoint, **values, **{key: _MARK})
+    url = url_for(endpoint, **values, **{key: _MARK})  # type: ignore[arg-type]  # mypy cannot see **values
     prefix, found, suffix = url.partition(str(_MARK))
     if not found or str(_MARK) in suffix:
         raise ValueError(f"{endpoint}: {key} is not plainly in its URL")

@@ -41,12 +41,13 @@ def object_urls():
     parts: dict[str, tuple[str, str]] = {}
 
     def url(entry: AuditEvent) -> str | None:
-        page = OBJECT_PAGES.get(entry.object_type or "")
+        kind = entry.object_type or ""
+        page = OBJECT_PAGES.get(kind)
         if page is None or entry.object_id is None:
             return None
-        if entry.object_type not in parts:
-            parts[entry.object_type] = link_parts(*page)
-        prefix, suffix = parts[entry.object_type]
+        if kind not in parts:
+            parts[kind] = link_parts(*page)
+        prefix, suffix = parts[kind]
         return f"{prefix}{int(entry.object_id)}{suffix}"
 
     return url

@@ -119,7 +119,7 @@ def decisions_in(meetings: Select) -> list[DecisionRow]:
     rows = db.session.execute(
         select(PanelDecision.id, PanelDecision.decision, PanelDecision.case_id, Case.pupil_id,
                AgendaItem.meeting_id, PanelMeeting.held_at, Pupil.legal_forename, Pupil.legal_surname,
-               Pupil.preferred_forename, Pupil.preferred_surname, school.name)
+               Pupil.preferred_forename, Pupil.preferred_surname, school.name.label("school_name"))
         .join(AgendaItem, AgendaItem.id == PanelDecision.agenda_item_id)
         .join(PanelMeeting, PanelMeeting.id == AgendaItem.meeting_id)
         .join(Case, Case.id == PanelDecision.case_id)
@@ -127,20 +127,20 @@ def decisions_in(meetings: Select) -> list[DecisionRow]:
         .join(school, school.id == Pupil.school_id)
         .where(PanelMeeting.id.in_(ids))
         .order_by(PanelMeeting.held_at.desc(), AgendaItem.position, PanelDecision.id)).all()
-    decisions = [DecisionRow(r[0], r[1], r[2], r[3], r[4], meeting_day(r[5]),
+    decisions = [DecisionRow(r.id, r.decision, r.case_id, r.pupil_id, r.meeting_id, meeting_day(r.held_at),
                              f"{r.preferred_forename or r.legal_forename} {r.preferred_surname or r.legal_surname}",
-                             r[10]) for r in rows]
+                             r.school_name) for r in rows]
     if decisions:
         by_id = {d.id: d for d in decisions}
         user_org, owner_org, agency = _USER_ORG, _OWNER_ORG, _AGENCY
-        for decision_id, name, status, due in db.session.execute(
+        for row in db.session.execute(
                 select(Action.panel_decision_id, agency, Action.status, Action.due_date)
                 .outerjoin(User, User.id == Action.owner_user_id)
                 .outerjoin(user_org, user_org.id == User.organisation_id)
                 .outerjoin(owner_org, owner_org.id == Action.owner_org_id)
                 .where(Action.panel_decision_id.in_(list(by_id)))
                 .order_by(Action.id)):
-            by_id[decision_id].actions.append((name, status, due))
+            by_id[row[0]].actions.append((row[1], row[2], row[3]))
     return decisions
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
@@ -143,14 +144,14 @@ def _report(chosen, encounters: Select | None, followups: Select | None, today: 
         .outerjoin(_PUPIL, _PUPIL.id == Encounter.pupil_id)
         .outerjoin(_PUPIL_SCHOOL, _PUPIL_SCHOOL.id == _PUPIL.school_id)
         .where(Encounter.sweep_id.in_([s.id for s in chosen]))).all() if chosen else []
-    live: dict = {}
+    live: dict[int, Any] = {}
     if counted:
         # The live follow-up of each (a cancelled one, left by an undone match, is not it).
-        for f in db.session.execute(
+        for row in db.session.execute(
                 select(FollowUp.encounter_id, FollowUp.id, FollowUp.status, FollowUp.due_on)
                 .where(FollowUp.encounter_id.in_([e.id for e in counted]),
                        FollowUp.status != FollowUpStatus.cancelled).order_by(FollowUp.id)):
-            live.setdefault(f.encounter_id, f)
+            live.setdefault(row.encounter_id, row)
     known = None
     if followups is not None and live:
         known = set(db.session.scalars(followups.with_only_columns(FollowUp.id).where(
@@ -160,7 +161,7 @@ def _report(chosen, encounters: Select | None, followups: Select | None, today: 
     for e in counted:
         f = live.get(e.id)
         if f is not None and known is not None and f.id not in known:
-            f = None
+            f = None  # a follow-up whose state this user may not know
         per[e.sweep_id].add(e, today, f)
         total.add(e, today, f)
     return Report([(s, per[s.id]) for s in chosen], total)
