@@ -8,7 +8,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal import access, audit
 from portal.cases import service as cases_service
@@ -44,10 +44,10 @@ def _item_href(meeting: PanelMeeting) -> tuple[str, str]:
 def _items(meeting: PanelMeeting) -> list[AgendaItem]:
     return list(db.session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.removed_at.is_(None))
-        .options(selectinload(AgendaItem.case).selectinload(Case.pupil),
-                 selectinload(AgendaItem.decision).selectinload(PanelDecision.actions)
+        .options(joinedload(AgendaItem.case).joinedload(Case.pupil),
+                 joinedload(AgendaItem.decision).selectinload(PanelDecision.actions)
                  .selectinload(Action.owner_user),
-                 selectinload(AgendaItem.decision).selectinload(PanelDecision.actions)
+                 joinedload(AgendaItem.decision).selectinload(PanelDecision.actions)
                  .selectinload(Action.owner_org))
         .order_by(AgendaItem.position, AgendaItem.id)).all())
 
@@ -72,7 +72,7 @@ def _item_context(meeting: PanelMeeting, item: AgendaItem | None, items: list[Ag
 
 def _page(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem], status: int = 200, **extra):
     members = db.session.scalars(select(PanelMember).where(PanelMember.meeting_id == meeting.id)
-                                 .options(selectinload(PanelMember.user), selectinload(PanelMember.organisation))
+                                 .options(joinedload(PanelMember.user), joinedload(PanelMember.organisation))
                                  .order_by(PanelMember.id)).all()
     context = _item_context(meeting, item, items, **extra)
     shows_errors(context["problems"] or extra.get("attendance_problem") or extra.get("attendee_problems"))
