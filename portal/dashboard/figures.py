@@ -22,6 +22,7 @@ from typing import Any, Iterable
 from flask import g
 from sqlalchemy import Select, and_, case, false, func, literal, select, true, union_all
 
+from portal import dataversion
 from portal.attendance import calc
 from portal.attendance.codes import APPROVED, NOT_POSSIBLE, PRESENT
 from portal.attendance.models import (
@@ -69,26 +70,46 @@ class Period:
 def forget() -> None:
     """Drop what this module memoised in `g` (run before every request: under the tests one
     application context, and so one `g`, serves several requests)."""
-    for name in ("_report_periods", "_figure_groups", "_school_phases"):
+    for name in ("_report_periods", "_figure_groups", "_school_phases", "_scope_ids"):
         g.pop(name, None)
+    dataversion.forget()
 
 
-def _held() -> dict[str, ReportPeriod]:
+@dataclass(frozen=True)
+class HeldPeriod:
+    """A report period as read (`ReportPeriod`'s columns), kept between requests."""
+    key: str
+    kind: str
+    academic_year: str
+    term: str | None
+    label: str
+    first_week: date
+    first_day: date
+    last_day: date
+
+
+def _read_held() -> dict[str, HeldPeriod]:
+    return {p.key: HeldPeriod(p.key, p.kind, p.academic_year, p.term, p.label, p.first_week, p.first_day,
+                              p.last_day)
+            for p in db.session.scalars(select(ReportPeriod))}
+
+
+def _held() -> dict[str, HeldPeriod]:
     cached = g.get("_report_periods")
     if cached is None:
-        cached = g._report_periods = {p.key: p for p in db.session.scalars(select(ReportPeriod))}
+        cached = g._report_periods = dataversion.cached(("report_periods",), _read_held)
     return cached
 
 
 previous_year = calc.previous_academic_year
 
 
-def _period(row: ReportPeriod, choice: str, label: str | None = None, comparison: Period | None = None) -> Period:
+def _period(row: HeldPeriod, choice: str, label: str | None = None, comparison: Period | None = None) -> Period:
     return Period(row.key, choice, label or row.label, row.kind, row.academic_year, row.term, row.first_week,
                   row.last_day, comparison, row.first_day)
 
 
-def _latest(kind: str, as_of: date) -> ReportPeriod | None:
+def _latest(kind: str, as_of: date) -> HeldPeriod | None:
     rows = [p for p in _held().values() if p.kind == kind and p.first_week <= as_of]
     return max(rows, key=lambda p: p.first_week, default=None)
 
@@ -177,6 +198,20 @@ class Scope:
         if isinstance(self.school_ids, tuple) and not self.school_ids:
             return false()
         return column.in_(self.school_ids)
+
+    def key(self) -> tuple[int, ...] | None:
+        """What the figures of this scope depend on: the ids of its schools (read once per
+        request when they come as a select), None for the whole LA."""
+        ids = self.school_ids
+        if ids is None:
+            return None
+        if isinstance(ids, tuple):
+            return tuple(sorted(set(ids)))
+        memo = g.setdefault("_scope_ids", {})
+        found = memo.get(id(ids))
+        if found is None or found[0] is not ids:
+            found = memo[id(ids)] = (ids, tuple(sorted(set(db.session.scalars(ids)))))
+        return found[1]
 
 
 # ----- measures -------------------------------------------------------------------------------
@@ -288,10 +323,13 @@ def _groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]
     pupils with each cohort flag, from the period's cells (`period_cells`) and its crossings.
     Two queries, memoised for the request; a few hundred rows however many pupils."""
     cache = g.setdefault("_figure_groups", {})
-    key = (scope.name, repr(scope.school_ids) if isinstance(scope.school_ids, tuple) else id(scope.school_ids),
-           period.key, period.start, period.end)
-    if key in cache:
-        return cache[key]
+    key = ("groups", scope.key(), period.key, period.start, period.end)
+    if key not in cache:
+        cache[key] = dataversion.cached(key, lambda: _read_groups(scope, period))
+    return cache[key]
+
+
+def _read_groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]:
     pc = PeriodCell
     width = 9  # the fields of Measures, in order
     sums: dict[GroupKey, dict[str, list[int]]] = {}
@@ -327,7 +365,6 @@ def _groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]
             cell[k][8] += int(n or 0)
     out: dict[GroupKey, dict[str, Measures]] = {
         key_: {k: Measures(*v) for k, v in cell.items()} for key_, cell in sums.items()}
-    cache[key] = out
     return out
 
 
@@ -431,8 +468,9 @@ PHASES = (("primary", "Primary"), ("secondary", "Secondary"), ("all_through", "A
 def phase_of_schools() -> dict[int, str]:
     cached = g.get("_school_phases")
     if cached is None:
-        cached = g._school_phases = {i: (p.value if isinstance(p, SchoolPhase) else p) for i, p in db.session.execute(
-            select(Organisation.id, Organisation.phase).where(Organisation.kind == OrgKind.school))}
+        cached = g._school_phases = dataversion.cached(("school_phases",), lambda: {
+            i: (p.value if isinstance(p, SchoolPhase) else p) for i, p in db.session.execute(
+                select(Organisation.id, Organisation.phase).where(Organisation.kind == OrgKind.school))})
     return cached
 
 
@@ -448,16 +486,17 @@ def crossings_recorded_by(day: date | None) -> bool:
     none before it. (Any crossing held on or before `day` shows they were.)"""
     if day is None:
         return False
-    return db.session.scalar(select(ThresholdCrossing.id).where(ThresholdCrossing.window_end <= day).limit(1)) \
-        is not None
+    return dataversion.cached(("crossings_by", day), lambda: db.session.scalar(
+        select(ThresholdCrossing.id).where(ThresholdCrossing.window_end <= day).limit(1)) is not None)
 
 
 def flag_counts(scope: Scope) -> dict[str, int]:
     """Pupils with each statutory flag this academic year (as of the last refresh)."""
-    return {flag: int(n) for flag, n in db.session.execute(
-        select(PupilFlag.flag, func.count(func.distinct(PupilFlag.pupil_id)))
-        .join(Pupil, Pupil.id == PupilFlag.pupil_id).where(scope.where(Pupil.school_id))
-        .group_by(PupilFlag.flag))}
+    return dict(dataversion.cached(("flag_counts", scope.key()), lambda: {
+        flag: int(n) for flag, n in db.session.execute(
+            select(PupilFlag.flag, func.count(func.distinct(PupilFlag.pupil_id)))
+            .join(Pupil, Pupil.id == PupilFlag.pupil_id).where(scope.where(Pupil.school_id))
+            .group_by(PupilFlag.flag))}))
 
 
 # ----- weekly trend and reasons -----------------------------------------------------------------
@@ -479,6 +518,10 @@ class Week:
 
 def weeks(scope: Scope, start: date, end: date) -> list[Week]:
     """Attendance week by week (weeks with possible sessions only), oldest first."""
+    return list(dataversion.cached(("weeks", scope.key(), start, end), lambda: _read_weeks(scope, start, end)))
+
+
+def _read_weeks(scope: Scope, start: date, end: date) -> tuple[Week, ...]:
     attended = func.sum(case((RegisterCode.category.in_((PRESENT, APPROVED)), SchoolWeekCode.sessions), else_=0))
     possible = func.sum(case((RegisterCode.category != NOT_POSSIBLE, SchoolWeekCode.sessions), else_=0))
     rows: Any = db.session.execute(
@@ -487,8 +530,8 @@ def weeks(scope: Scope, start: date, end: date) -> list[Week]:
         .where(SchoolWeekCode.week_start >= start, SchoolWeekCode.week_start <= end,
                scope.where(SchoolWeekCode.school_id))
         .group_by(SchoolWeekCode.week_start).order_by(SchoolWeekCode.week_start))
-    return [Week(w if isinstance(w, date) else date.fromisoformat(str(w)), int(p or 0), int(a or 0))
-            for w, p, a in rows if p]
+    return tuple(Week(w if isinstance(w, date) else date.fromisoformat(str(w)), int(p or 0), int(a or 0))
+                 for w, p, a in rows if p)
 
 
 @dataclass
@@ -542,11 +585,11 @@ class Reason:
 
 
 def reasons(scope: Scope, period: Period) -> list[Reason]:
-    rows = dict(db.session.execute(
+    rows = dataversion.cached(("reasons", scope.key(), period.start, period.end), lambda: dict(db.session.execute(
         select(SchoolWeekCode.code, func.sum(SchoolWeekCode.sessions))
         .where(SchoolWeekCode.week_start >= period.start, SchoolWeekCode.week_start <= period.end,
                scope.where(SchoolWeekCode.school_id))
-        .group_by(SchoolWeekCode.code)).all())
+        .group_by(SchoolWeekCode.code)).all()))
     totals = headline(scope, period)
     absence = totals.possible - totals.attended
     return [Reason(key, label, codes, sum(int(rows.get(c) or 0) for c in codes), absence, totals.possible)
