@@ -35,6 +35,7 @@ WATCHED = (
 _WATCHED_RE = re.compile(r"\b(?:%s)\b" % "|".join(WATCHED), re.IGNORECASE)
 _WRITE_RE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b", re.IGNORECASE)
 _PENDING = "data_version_pending"
+_READY = "data_versions_exists"
 _READS = ("SELECT", "select", "PRAGMA", "pragma", "SAVEPOI", "RELEASE", "ROLLBAC", "BEGIN", "begin")
 
 
@@ -65,6 +66,12 @@ def _stamp(conn) -> None:
     if conn.info.pop(_PENDING, False):
         cursor = conn.connection.cursor()
         try:
+            if not conn.info.get(_READY):  # before migration 0022 (the migrations themselves) there is none
+                cursor.execute("SELECT to_regclass('data_versions') IS NOT NULL" if conn.dialect.name == "postgresql"
+                               else "SELECT count(*) FROM sqlite_master WHERE name = 'data_versions'")
+                if not cursor.fetchone()[0]:
+                    return
+                conn.info[_READY] = True
             cursor.execute(_new_stamp_sql())
         finally:
             cursor.close()

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import false, func, select
 
+from portal import dataversion
 from portal.attendance import calc, calendar, flags
 from portal.attendance.calc import Totals
 from portal.attendance.codes import AUTHORISED, UNAUTHORISED
@@ -57,7 +58,8 @@ def window_weeks(school_id: int | None, as_of: date) -> tuple[date, ...]:
     a school week by the calendar, never because marks exist in it. The pupil page, the school
     view, its CSV, the key groups and the panel pack all count unauthorised sessions over these
     weeks (`unauthorised_in_window`)."""
-    return tuple(reversed(calendar.for_school(school_id).last_school_weeks(as_of, calc.PENALTY_WINDOW_WEEKS)))
+    return dataversion.cached(("window_weeks", school_id, as_of), lambda: tuple(reversed(
+        calendar.for_school(school_id).last_school_weeks(as_of, calc.PENALTY_WINDOW_WEEKS))))
 
 
 def school_window_start(school_id: int, as_of: date) -> date | None:
@@ -176,10 +178,10 @@ def school_context(school_id: int, as_of: date | None = None) -> SchoolContext:
     _, year = periods(as_of)
     last_day = None
     if year:
-        last_day = db.session.scalar(
+        last_day = dataversion.cached(("school_last_day", school_id, year, as_of), lambda: db.session.scalar(
             select(func.max(PupilWeek.last_date)).join(Pupil, Pupil.id == PupilWeek.pupil_id)
             .where(Pupil.school_id == school_id, PupilWeek.week_start >= calc.week_start(year.start),
-                   PupilWeek.week_start <= as_of))
+                   PupilWeek.week_start <= as_of)))
     return SchoolContext(school_id, year, window, last_day, as_of)
 
 
@@ -257,6 +259,12 @@ def apply_filters(stmt, ctx: SchoolContext, band, unauth10, *, band_filter="", y
 
 
 def key_group_counts(ctx: SchoolContext) -> dict[str, int]:
+    """How many of the school's pupils are in each key group (and "all", "severe")."""
+    key = ("key_group_counts", ctx.school_id, ctx.year, ctx.window, ctx.last_day, ctx.as_of)
+    return dict(dataversion.cached(key, lambda: _read_key_group_counts(ctx)))
+
+
+def _read_key_group_counts(ctx: SchoolContext) -> dict[str, int]:
     stmt, band, _, unauth10 = school_rows_stmt(ctx)
     sub = stmt.subquery()
     row = db.session.execute(select(
