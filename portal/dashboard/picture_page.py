@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from flask import request, url_for
 
@@ -138,6 +139,8 @@ def national_for(measure: str | None, reference_period: str | None, academic_yea
 
 # ----- links ----------------------------------------------------------------------------------
 
+URL_SAFE = "!$'()*,/:;?@"  # what url_for (werkzeug) leaves unquoted in a query string
+
 class Links:
     """The links a dashboard offers: drill-downs only for those who may see the pupils."""
 
@@ -145,14 +148,20 @@ class Links:
         self.period = period
         self.drill_allowed = drill and period is not None
         self.school_id = school_id
+        self._drill_base: str | None = None
 
     def drill(self, measure: str = "all", **params) -> str | None:
+        """url_for("dashboard.picture_pupils", period=..., measure=..., **params), the path
+        built once per page and the query string as url_for spells it (a page has ~200)."""
         if not self.drill_allowed or self.period is None:
             return None
         if self.school_id is not None:
             params.setdefault("school", self.school_id)
-        params = {k: v for k, v in params.items() if v is not None}
-        return url_for("dashboard.picture_pupils", period=self.period.choice, measure=measure, **params)
+        if self._drill_base is None:
+            self._drill_base = url_for("dashboard.picture_pupils")
+        query = [("period", self.period.choice), ("measure", measure),
+                 *((k, v) for k, v in params.items() if v is not None)]
+        return f"{self._drill_base}?{urlencode(query, safe=URL_SAFE)}"
 
     def csv(self, table: str) -> str | None:
         if self.period is None:
