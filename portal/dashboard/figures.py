@@ -403,8 +403,15 @@ class Split:
         return self.measures.attendance_change(self.without)
 
 
-def _split(scope: Scope, period: Period, key_of, part: str = TOTAL) -> tuple[dict, dict]:
-    """Add up the cells by key_of((school_id, nc_year)), this period and last year's."""
+def _split(scope: Scope, period: Period, key_of, part: str = TOTAL, name: str = "") -> tuple[dict, dict]:
+    """Add up the cells by key_of((school_id, nc_year)), this period and last year's; cached
+    under the data version when `name` names key_of (what it depends on besides the cells
+    must be data the version covers). The Measures are shared: never change them."""
+    if name:
+        comparison = period.comparison
+        key = ("split", name, part, scope.key(), period.key, period.start, period.end,
+               (comparison.key, comparison.start, comparison.end) if comparison else None)
+        return dataversion.cached(key, lambda: _split(scope, period, key_of, part))
     now: dict = {}
     before: dict = {}
     for k, cell in _groups(scope, period).items():
@@ -426,7 +433,7 @@ def comparison(scope: Scope, period: Period | None) -> Measures | None:
 
 
 def by_year_group(scope: Scope, period: Period) -> list[Split]:
-    now, before = _split(scope, period, lambda k: k[1])
+    now, before = _split(scope, period, lambda k: k[1], name="year_group")
     return [Split(str(y), year_label(y), now[y], before.get(y)) for y in sorted(now, key=lambda y: (y is None, y))]
 
 
@@ -435,7 +442,7 @@ def cohorts(scope: Scope, period: Period) -> list[Split]:
     total = headline(scope, period)
     out = []
     for flag, label, _ in COHORT_FLAGS:
-        now, before = _split(scope, period, lambda k: True, flag)
+        now, before = _split(scope, period, lambda k: True, flag, name="cohort")
         with_ = now.get(True, Measures())
         out.append(Split(flag, label, with_, before.get(True), total - with_))
     return out
@@ -452,7 +459,7 @@ def schools_in(scope: Scope) -> list[Organisation]:
 
 def by_school(scope: Scope, period: Period) -> list[Split]:
     """Every school in scope (those with no marks in the period too), with its named EWO."""
-    now, before = _split(scope, period, lambda k: k[0])
+    now, before = _split(scope, period, lambda k: k[0], name="school")
     out = []
     for school in schools_in(scope):
         out.append(Split(str(school.id), school.name, now.get(school.id, Measures()), before.get(school.id),
@@ -476,7 +483,7 @@ def phase_of_schools() -> dict[int, str]:
 
 def by_phase(scope: Scope, period: Period) -> list[Split]:
     phases = phase_of_schools()
-    now, before = _split(scope, period, lambda k: phases.get(k[0]))
+    now, before = _split(scope, period, lambda k: phases.get(k[0]), name="phase")
     return [Split(key, label, now[key], before.get(key)) for key, label in PHASES if key in now]
 
 

@@ -4,10 +4,11 @@ for a phase or cohort (or why there is none), the drill-down and CSV links, and 
 school split. Every measure comes from `figures`; this module only words and links them."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import request, url_for
 
@@ -139,7 +140,13 @@ def national_for(measure: str | None, reference_period: str | None, academic_yea
 
 # ----- links ----------------------------------------------------------------------------------
 
-URL_SAFE = "!$'()*,/:;?@"  # what url_for (werkzeug) leaves unquoted in a query string
+URL_SAFE = "!$'()*,/:;?@"  # what url_for (werkzeug: urlencode) leaves unquoted in a query string
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
+def _quoted(value) -> str:
+    """A query-string key or value as url_for quotes it (urllib's urlencode, werkzeug's safe set)."""
+    return quote_plus(value if isinstance(value, str) else str(value), safe=URL_SAFE)
 
 class Links:
     """The links a dashboard offers: drill-downs only for those who may see the pupils."""
@@ -161,7 +168,7 @@ class Links:
             self._drill_base = url_for("dashboard.picture_pupils")
         query = [("period", self.period.choice), ("measure", measure),
                  *((k, v) for k, v in params.items() if v is not None)]
-        return f"{self._drill_base}?{urlencode(query, safe=URL_SAFE)}"
+        return f"{self._drill_base}?{'&'.join(f'{_quoted(k)}={_quoted(v)}' for k, v in query)}"
 
     def csv(self, table: str) -> str | None:
         if self.period is None:
