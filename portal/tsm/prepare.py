@@ -55,7 +55,6 @@ def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: 
 
     ctx = school_context(school_id, as_of)
     counts = key_group_counts(ctx)
-    stmt, band, pct, unauth10 = school_rows_stmt(ctx)
     groups = [Group(key, label, counts.get(key, 0)) for key, label in GROUPS]
     if with_pupils:
         # every group's list (worst attendance first, at most LIST_LIMIT) in one query, then their pupils
@@ -63,6 +62,7 @@ def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: 
             return tuple(ListedPupil(*r) for r in db.session.execute(union_all(*group_lists())).all())
 
         def group_lists() -> list:
+            stmt, band, pct, unauth10 = school_rows_stmt(ctx)
             lists = []
             for position, (key, _) in enumerate(GROUPS):
                 if key == "severe":

@@ -167,7 +167,19 @@ def _meeting_context(meeting: SupportMeeting, **extra) -> dict:
             "previous_items": _item_rows(previous, previous_items, names) if previous else [],
             "notes_form": notes_form, "partners": [p.organisation for p in meeting.partners],
             "when": service.when_label, "day": service.meeting_day(meeting), "today": today(),
-            "may_refer": access.can(user, "refer"), **extra}
+            "may_refer": access.can(user, "refer"),
+            # the links of every listed pupil: url_for once, the id formatted in (a page lists ~100)
+            "pupil_href": _href_format("pupils.view", "pupil_id"),
+            "record_href": _href_format("tsm.new_item", "pupil", tsm_id=meeting.id), **extra}
+
+
+_MARKER = 987654321
+
+
+def _href_format(endpoint: str, name: str, **values) -> str:
+    """url_for(endpoint, name=X, **values) as a str.format pattern for X (an int)."""
+    return url_for(endpoint, **values, **{name: _MARKER}).replace("{", "{{").replace("}", "}}") \
+        .replace(str(_MARKER), "{}")
 
 
 @bp.route("/support-meetings/<int:tsm_id>")
