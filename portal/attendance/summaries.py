@@ -58,8 +58,7 @@ def window_weeks(school_id: int | None, as_of: date) -> tuple[date, ...]:
     a school week by the calendar, never because marks exist in it. The pupil page, the school
     view, its CSV, the key groups and the panel pack all count unauthorised sessions over these
     weeks (`unauthorised_in_window`)."""
-    return dataversion.cached(("window_weeks", school_id, as_of), lambda: tuple(reversed(
-        calendar.for_school(school_id).last_school_weeks(as_of, calc.PENALTY_WINDOW_WEEKS))))
+    return tuple(reversed(calendar.for_school(school_id).last_school_weeks(as_of, calc.PENALTY_WINDOW_WEEKS)))
 
 
 def school_window_start(school_id: int, as_of: date) -> date | None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from urllib.parse import quote_plus
 
 from flask import request, url_for
+from markupsafe import Markup, escape
 
 from portal.attendance import calc, reference
 from portal.attendance import flags as flag_rules
@@ -178,6 +179,16 @@ class Links:
     @staticmethod
     def governors(school_id: int) -> str:
         return url_for("dashboard.governors_summary", school_id=school_id)
+
+
+def figure(text, href, what="") -> Markup:
+    """A figure that links to the pupils behind it (the template global `picture_figure`,
+    `figure` in _picture_macros.html): a Python function, not a macro, as a page shows ~150."""
+    if href and text != "–":
+        more = escape(": ") + escape(what) if what else ""
+        return Markup(f'<a class="govuk-link" href="{escape(href)}">{escape(text)}'
+                      f'<span class="govuk-visually-hidden"> – the pupils{more}</span></a>')
+    return escape(text)
 
 
 # ----- the headline ---------------------------------------------------------------------------
