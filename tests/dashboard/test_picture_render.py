@@ -13,7 +13,7 @@ from portal.dashboard import picture_page as page
 
 OLD_MACRO = '''{% macro figure(text, href, what="") -%}
 {%- if href and text != "–" -%}<a class="govuk-link" href="{{ href }}">{{ text }}<span class="govuk-visually-hidden"> – the pupils{{ (": " ~ what) if what }}</span></a>{%- else -%}{{ text }}{%- endif -%}
-{%- endmacro %}{{ figure(text, href, what) }}'''
+{%- endmacro %}{{ figure(text, href, what) }}'''  # noqa: E501
 
 
 @pytest.mark.parametrize("text, href, what", [
