@@ -316,6 +316,7 @@ def attendance_from_absence(absence: Decimal) -> Decimal:
 
 GroupKey = tuple  # (school_id, nc_year)
 TOTAL = ""  # a cell's key for all its pupils; the other keys are the cohort flags (FLAG_NAMES)
+CROSSED = "#crossed"  # the rows of threshold crossings, in the same statement as the cells
 
 
 def _groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]:
@@ -340,29 +341,35 @@ def _read_groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measu
             cell = sums[(school_id, nc_year)] = {k: [0] * width for k in (TOTAL, *FLAG_NAMES)}
         return cell
 
-    # one row per (school, year group) for all pupils, and one per cohort flag: the database adds up
-    measures = (func.sum(pc.pupils), func.sum(pc.possible), func.sum(pc.attended), func.sum(pc.authorised),
-                func.sum(pc.unauthorised), func.sum(pc.pa), func.sum(pc.sa), func.sum(pc.at_ambition))
+    # one row per (school, year group) for all pupils, and one per cohort flag: the database adds up;
+    # and in the same statement one per (school, year group) with the pupils who crossed the
+    # threshold in the period, all of them and with each flag (padded to the same columns)
+    measures = [func.sum(pc.pupils), func.sum(pc.possible), func.sum(pc.attended), func.sum(pc.authorised),
+                func.sum(pc.unauthorised), func.sum(pc.pa), func.sum(pc.sa), func.sum(pc.at_ambition)]
+    tc = ThresholdCrossing
+    crossed = [func.count(func.distinct(tc.pupil_id)),
+               *(func.count(func.distinct(case((getattr(Pupil, f).is_(True), tc.pupil_id), else_=None)))
+                 for f in FLAG_NAMES)]
+    columns = max(len(measures), len(crossed))
+    measures += [literal(0)] * (columns - len(measures))
+    crossed += [literal(0)] * (columns - len(crossed))
     parts = [select(pc.school_id, pc.nc_year, literal(TOTAL).label("part"), *measures)
              .where(pc.period_key == period.key, scope.where(pc.school_id)).group_by(pc.school_id, pc.nc_year)]
     parts += [select(pc.school_id, pc.nc_year, literal(flag).label("part"), *measures)
               .where(pc.period_key == period.key, scope.where(pc.school_id), pc.cohorts.op("&")(1 << i) != 0)
               .group_by(pc.school_id, pc.nc_year)
               for i, flag in enumerate(FLAG_NAMES)]
+    parts.append(select(Pupil.school_id, Pupil.nc_year, literal(CROSSED).label("part"), *crossed)
+                 .join(Pupil, Pupil.id == tc.pupil_id)
+                 .where(tc.window_end >= period.start, tc.window_end <= period.end, scope.where(Pupil.school_id))
+                 .group_by(Pupil.school_id, Pupil.nc_year))
     for school_id, nc_year, part, *values in db.session.execute(union_all(*parts)):
-        cell_of(school_id, nc_year)[part][:8] = [int(v or 0) for v in values]
-    tc = ThresholdCrossing
-    crossed = db.session.execute(
-        select(Pupil.school_id, Pupil.nc_year, func.count(func.distinct(tc.pupil_id)),
-               *(func.count(func.distinct(case((getattr(Pupil, f).is_(True), tc.pupil_id), else_=None)))
-                 for f in FLAG_NAMES))
-        .join(Pupil, Pupil.id == tc.pupil_id)
-        .where(tc.window_end >= period.start, tc.window_end <= period.end, scope.where(Pupil.school_id))
-        .group_by(Pupil.school_id, Pupil.nc_year))
-    for row in crossed:
-        cell = cell_of(row[0], row[1])
-        for k, n in zip((TOTAL, *FLAG_NAMES), row[2:], strict=True):
-            cell[k][8] += int(n or 0)
+        cell = cell_of(school_id, nc_year)
+        if part == CROSSED:
+            for k, n in zip((TOTAL, *FLAG_NAMES), values, strict=False):
+                cell[k][8] += int(n or 0)
+        else:
+            cell[part][:8] = [int(v or 0) for v in values[:8]]
     out: dict[GroupKey, dict[str, Measures]] = {
         key_: {k: Measures(*v) for k, v in cell.items()} for key_, cell in sums.items()}
     return out

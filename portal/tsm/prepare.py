@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, literal, select, union_all
 
@@ -59,7 +60,8 @@ def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: 
     if with_pupils:
         # every group's list (worst attendance first, at most LIST_LIMIT) in one query, then their pupils
         def read_lists() -> tuple[ListedPupil, ...]:
-            return tuple(ListedPupil(*r) for r in db.session.execute(union_all(*group_lists())).all())
+            rows: Any = db.session.execute(union_all(*group_lists())).all()
+            return tuple(ListedPupil(*r) for r in rows)
 
         def group_lists() -> list:
             stmt, band, pct, unauth10 = school_rows_stmt(ctx)
