@@ -344,10 +344,10 @@ def _read_groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measu
     # one row per (school, year group) for all pupils, and one per cohort flag: the database adds up;
     # and in the same statement one per (school, year group) with the pupils who crossed the
     # threshold in the period, all of them and with each flag (padded to the same columns)
-    measures = [func.sum(pc.pupils), func.sum(pc.possible), func.sum(pc.attended), func.sum(pc.authorised),
+    measures: list[Any] = [func.sum(pc.pupils), func.sum(pc.possible), func.sum(pc.attended), func.sum(pc.authorised),
                 func.sum(pc.unauthorised), func.sum(pc.pa), func.sum(pc.sa), func.sum(pc.at_ambition)]
     tc = ThresholdCrossing
-    crossed = [func.count(func.distinct(tc.pupil_id)),
+    crossed: list[Any] = [func.count(func.distinct(tc.pupil_id)),
                *(func.count(func.distinct(case((getattr(Pupil, f).is_(True), tc.pupil_id), else_=None)))
                  for f in FLAG_NAMES)]
     columns = max(len(measures), len(crossed))
