@@ -363,7 +363,8 @@ def _read_groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measu
                  .join(Pupil, Pupil.id == tc.pupil_id)
                  .where(tc.window_end >= period.start, tc.window_end <= period.end, scope.where(Pupil.school_id))
                  .group_by(Pupil.school_id, Pupil.nc_year))
-    for school_id, nc_year, part, *values in db.session.execute(union_all(*parts)):
+    rows: Any = db.session.execute(union_all(*parts))
+    for school_id, nc_year, part, *values in rows:
         cell = cell_of(school_id, nc_year)
         if part == CROSSED:
             for k, n in zip((TOTAL, *FLAG_NAMES), values, strict=False):
