@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal import access, audit, disclosure
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
+from portal.linkformat import href_format
 from portal.orgs.models import Organisation, User
 from portal.panels.minutes import redact
 from portal.params import int_arg, to_int
@@ -167,7 +168,10 @@ def _meeting_context(meeting: SupportMeeting, **extra) -> dict:
             "previous_items": _item_rows(previous, previous_items, names) if previous else [],
             "notes_form": notes_form, "partners": [p.organisation for p in meeting.partners],
             "when": service.when_label, "day": service.meeting_day(meeting), "today": today(),
-            "may_refer": access.can(user, "refer"), **extra}
+            "may_refer": access.can(user, "refer"),
+            # the links of every listed pupil: url_for once, the id formatted in (a page lists ~100)
+            "pupil_href": href_format("pupils.view", "pupil_id"),
+            "record_href": href_format("tsm.new_item", "pupil", tsm_id=meeting.id), **extra}
 
 
 @bp.route("/support-meetings/<int:tsm_id>")
