@@ -16,6 +16,7 @@ from portal.errors import Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import Form
 from portal.pupils import bp, service
+from portal.pupils.register import register_rows, shown_codes
 from portal.pupils.forms import ContactForm, PupilForm
 from portal.pupils.models import Enrolment, Pupil
 from portal.pupils.upn import la_warning
@@ -73,7 +74,8 @@ def view(pupil_id: int):
         calendar_weeks=calendar_weeks, codes=summaries.code_table(), chart=charts.weekly_chart(summary.weeks),
         calc=calc, flags=flags.flags_for(pupil.id), crossings=flags.crossings_for(pupil.id), flag_kinds=flags.KINDS,
         referred=referrals.already_referred(pupil.id) if access.can(current_user, "refer") else None,
-        record=referrals.pupil_record(current_user, pupil.id), closure_labels=dict(CLOSURE_REASONS))
+        record=referrals.pupil_record(current_user, pupil.id), closure_labels=dict(CLOSURE_REASONS),
+        register_rows=register_rows, shown_codes=shown_codes)
 
 
 # ----- editing --------------------------------------------------------------------------
