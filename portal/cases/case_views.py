@@ -123,6 +123,7 @@ def case_page_context(case: Case, **extra):
     kind, agency = request.args.get("kind", ""), int_arg("agency")
     page = int_arg("page", max=MAX_CHRONOLOGY_PAGE, default=1, clamp=True) or 1
     entries, more = _chronology(case, kind, agency, page=page)
+    records = service.records_on_case(case)
     actions = db.session.scalars(select(Action).where(Action.case_id == case.id)
                                  .options(joinedload(Action.owner_user).joinedload(User.organisation),
                                           joinedload(Action.owner_org))
@@ -138,7 +139,9 @@ def case_page_context(case: Case, **extra):
                    closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
                    action_form=new_action_form(case, shares=shares), update_form=_update_form(case, stages),
                    can_update=lambda a: access.can_update_action(current_user, a),
-                   support_evidence=service.support_evidence(case),
+                   # shown to the lead alone, on an open case (the change of stage)
+                   support_evidence=service.support_evidence(case) if lead and not case.is_closed else [],
+                   case_records=records,
                    not_appropriate_reasons=dict(NOT_APPROPRIATE_REASONS))
     if view != "police":
         from portal.attendance.summaries import pupil_summary
@@ -149,11 +152,11 @@ def case_page_context(case: Case, **extra):
         context["suggested"], context["days_absent"] = suggested_stage(case.pupil, summary=summary, stages=stages)
     from portal.cases.family import family_view
 
-    context["family"] = family_view(current_user, case)
+    context["family"] = family_view(current_user, case, records)
     if access.panel_history_visible(current_user, case):
         from portal.panels.service import history_for_case
 
-        context["panel_history"] = history_for_case(case)
+        context["panel_history"] = history_for_case(case) if service.may_have(records, "panel") else []
     context.update(extra)
     return context
 
