@@ -41,7 +41,8 @@ def formal_on_case(case, records=None):
     ntis = notices.ntis_of_case(case) if case_service.may_have(records, "ntis") else []
     penalty = penalties.notices_of_case(case) if case_service.may_have(records, "penalties") else []
     requests = list(db.session.scalars(access.nti_requests_for(current_user).where(NtiRequest.case_id == case.id)
-                                       .order_by(NtiRequest.id.desc()))) if case_service.may_have(records, "nti_requests") else []
+                                       .order_by(NtiRequest.id.desc()))) \
+        if case_service.may_have(records, "nti_requests") else []
     return {"ntis": ntis, "notices": penalty, "requests": requests,
             "manage": formal_access.may_manage_formal(current_user, case),
             "request": formal_access.may_request_nti(current_user, case),

@@ -29,15 +29,16 @@ def register_rows(calendar_weeks: list[list[date]], register: dict, codes: dict,
                     meaning, esc_code = escape(kind.meaning), escape(code)
                     changed = amended.get((day, session))
                     link = (f'<a class="govuk-link app-register__amended" href="#amended-{day.isoformat()}-{session}">'
-                            '<span aria-hidden="true">*</span><span class="govuk-visually-hidden"> amended: see its history'
-                            '</span></a>') if changed else ""
+                            '<span aria-hidden="true">*</span><span class="govuk-visually-hidden">'
+                            ' amended: see its history</span></a>') if changed else ""
                     out.append(
-                        f'            <td class="govuk-table__cell app-register__mark app-mark--{escape(kind.category)}"'
-                        f' title="{meaning}"><span aria-hidden="true">{esc_code}</span><span class="govuk-visually-hidden">'
-                        f'{day_text} {session}: {esc_code}, {meaning}{" (amended)" if changed else ""}</span>{link}</td>\n')
+                        '            <td class="govuk-table__cell app-register__mark'
+                        f' app-mark--{escape(kind.category)}" title="{meaning}"><span aria-hidden="true">'
+                        f'{esc_code}</span><span class="govuk-visually-hidden">{day_text} {session}: {esc_code},'
+                        f' {meaning}{" (amended)" if changed else ""}</span>{link}</td>\n')
                 else:
-                    out.append('            <td class="govuk-table__cell app-register__mark"><span class="govuk-visually-hidden">'
-                               f'{day_text} {session}: no mark</span></td>\n')
+                    out.append('            <td class="govuk-table__cell app-register__mark">'
+                               f'<span class="govuk-visually-hidden">{day_text} {session}: no mark</span></td>\n')
         out.append("    </tr>\n")
     return Markup("".join(out))
 

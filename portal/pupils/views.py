@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import access, audit, timeutil
 from portal.attendance import amendments, calc, charts, flags, summaries
@@ -16,9 +16,9 @@ from portal.errors import Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import Form
 from portal.pupils import bp, service
-from portal.pupils.register import register_rows, shown_codes
 from portal.pupils.forms import ContactForm, PupilForm
 from portal.pupils.models import Enrolment, Pupil
+from portal.pupils.register import register_rows, shown_codes
 from portal.pupils.upn import la_warning
 
 RESULTS = 20
@@ -51,12 +51,9 @@ def search():
 @access.require("view_pupils")
 @audit.viewing("pupil_viewed", "a pupil's page", ("Pupil", "pupil_id"))
 def view(pupil_id: int):
-    access.get_pupil_or_404(current_user, pupil_id)
-    pupil = db.session.scalar(
-        select(Pupil).where(Pupil.id == pupil_id)
-        .options(selectinload(Pupil.school), selectinload(Pupil.contacts),
-                 selectinload(Pupil.enrolments).selectinload(Enrolment.school)))
-    assert pupil is not None  # get_pupil_or_404 above found it
+    pupil = access.get_pupil_or_404(current_user, pupil_id, options=(
+        joinedload(Pupil.school), selectinload(Pupil.contacts),
+        selectinload(Pupil.enrolments).joinedload(Enrolment.school)))
     summary = summaries.pupil_summary(pupil)
     register = {}
     amended: dict = {}
