@@ -93,11 +93,13 @@ MAX_CHRONOLOGY_PAGE = 10_000
 
 
 def _chronology(case: Case, kind: str = "", agency: int | None = None, *, page: int = 1,
-                only_page: bool = False) -> tuple[list[ChronologyEntry], bool]:
+                only_page: bool = False, visible=None) -> tuple[list[ChronologyEntry], bool]:
     """The entries the user may see, newest first: the first `page` pages (the page, without
     JavaScript), or `only_page` the entries of page `page` alone (what "Show more" appends).
-    Also whether there are more."""
-    stmt = (access.chronology_for(current_user, case)
+    Also whether there are more. `visible`: `access.chronology_for` the user, when made already."""
+    if visible is None:
+        visible = access.chronology_for(current_user, case)
+    stmt = (visible
             .options(joinedload(ChronologyEntry.author), joinedload(ChronologyEntry.organisation),
                      joinedload(ChronologyEntry.document))
             .order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc()))
@@ -111,9 +113,12 @@ def _chronology(case: Case, kind: str = "", agency: int | None = None, *, page: 
     return list(rows[:size]), len(rows) > size
 
 
-def _chronology_agencies(case: Case) -> set:
-    """The organisations that wrote entries the user may see (for the filter), whatever is shown."""
-    ids = access.chronology_for(current_user, case).with_only_columns(ChronologyEntry.organisation_id)
+def _chronology_agencies(case: Case, visible=None) -> set:
+    """The organisations that wrote entries the user may see (for the filter), whatever is shown.
+    `visible`: `access.chronology_for` the user, when made already."""
+    if visible is None:
+        visible = access.chronology_for(current_user, case)
+    ids = visible.with_only_columns(ChronologyEntry.organisation_id)
     return set(db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))))
 
 
@@ -122,7 +127,8 @@ def case_page_context(case: Case, **extra):
     lead = access.can_lead(current_user, case)
     kind, agency = request.args.get("kind", ""), int_arg("agency")
     page = int_arg("page", max=MAX_CHRONOLOGY_PAGE, default=1, clamp=True) or 1
-    entries, more = _chronology(case, kind, agency, page=page)
+    visible = access.chronology_for(current_user, case)  # made once: the entries and the agency filter
+    entries, more = _chronology(case, kind, agency, page=page, visible=visible)
     records = service.records_on_case(case)
     actions = db.session.scalars(select(Action).where(Action.case_id == case.id)
                                  .options(joinedload(Action.owner_user).joinedload(User.organisation),
@@ -130,7 +136,7 @@ def case_page_context(case: Case, **extra):
                                  .order_by(Action.status != ActionStatus.open, Action.due_date, Action.id)).all()
     shares = db.session.scalars(select(CaseShare).where(CaseShare.case_id == case.id)
                                 .options(joinedload(CaseShare.organisation)).order_by(CaseShare.id)).all()
-    agencies = _chronology_agencies(case) | {s.organisation for s in shares}
+    agencies = _chronology_agencies(case, visible) | {s.organisation for s in shares}
     stages = db.session.scalars(select(Stage).order_by(Stage.position)).all()
     context = dict(case=case, view=view, lead=lead, entries=entries, actions=actions, shares=shares,
                    chronology_page=page, chronology_more=more,
