@@ -506,7 +506,7 @@ def records_on_case(case: Case) -> frozenset[str]:
     siblings, or did), "covered" (the case's child is, or was, covered by a whole-family case)."""
     global _RECORDS_PROBE
     if _RECORDS_PROBE is None:  # built once: the statement takes its ids as bound parameters
-        from sqlalchemy import bindparam, exists
+        from sqlalchemy import Integer, bindparam, exists
 
         from portal.cases.models import CaseChild
         from portal.formal.models import NoticeToImprove, NtiRequest, PenaltyNotice
@@ -514,7 +514,7 @@ def records_on_case(case: Case) -> frozenset[str]:
         from portal.letters.models import Letter
         from portal.panels.models import PanelDecision
 
-        case_id, pupil_id = bindparam("case_id"), bindparam("pupil_id")
+        case_id, pupil_id = bindparam("case_id", type_=Integer), bindparam("pupil_id", type_=Integer)
         _RECORDS_PROBE = select(*(exists().where(col == param).label(name) for name, col, param in (
             ("ntis", NoticeToImprove.case_id, case_id), ("penalties", PenaltyNotice.case_id, case_id),
             ("nti_requests", NtiRequest.case_id, case_id), ("steps", FormalStep.case_id, case_id),
