@@ -143,7 +143,9 @@ def case_page_context(case: Case, **extra):
                    kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency),
                    agencies=sorted(agencies, key=lambda o: o.name), today=today(),
                    closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
-                   action_form=new_action_form(case, shares=shares), update_form=_update_form(case, stages),
+                   action_form=new_action_form(case, shares=shares, shown=not case.is_closed and access.can(
+                       current_user, "add_action", case)),
+                   update_form=_update_form(case, stages),
                    can_update=lambda a: access.can_update_action(current_user, a),
                    # shown to the lead alone, on an open case (the change of stage)
                    support_evidence=service.support_evidence(case) if lead and not case.is_closed else [],
@@ -167,9 +169,10 @@ def case_page_context(case: Case, **extra):
     return context
 
 
-def new_action_form(case: Case, formdata=None, shares=None) -> ActionForm:
+def new_action_form(case: Case, formdata=None, shares=None, shown: bool = True) -> ActionForm:
+    """The "Add an agreed action" form; `shown` false: the page does not show it (no owners to list)."""
     form = ActionForm(formdata=formdata, prefix="action")
-    form.owner.choices = [("", "Select an owner")] + service.action_owner_choices(case, shares)
+    form.owner.choices = [("", "Select an owner")] + (service.action_owner_choices(case, shares) if shown else [])
     return form
 
 
