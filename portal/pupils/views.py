@@ -70,7 +70,8 @@ def view(pupil_id: int):
         "pupils/pupil.html", pupil=pupil, summary=summary, register=register, amended=amended,
         calendar_weeks=calendar_weeks, codes=summaries.code_table(), chart=charts.weekly_chart(summary.weeks),
         calc=calc, flags=flags.flags_for(pupil.id), crossings=flags.crossings_for(pupil.id), flag_kinds=flags.KINDS,
-        referred=referrals.already_referred(pupil.id) if access.can(current_user, "refer") else None,
+        # the page asks only whether there is one (`already_referred`): None, else True
+        referred=(referrals.is_referred(pupil.id) or None) if access.can(current_user, "refer") else None,
         record=referrals.pupil_record(current_user, pupil.id), closure_labels=dict(CLOSURE_REASONS),
         register_rows=register_rows, shown_codes=shown_codes)
 
