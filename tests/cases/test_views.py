@@ -1017,3 +1017,16 @@ def test_the_case_page_asks_for_a_kind_of_record_only_when_the_case_has_one(worl
     client.login(world.user("ewo"))
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Whole-family case" in page and "Bea" in page
+
+
+def test_the_chronology_links_made_from_the_case_address_are_the_routes(app):
+    """_chronology_items.html makes its entry and document links from the case's address (not
+    url_for per entry): they must stay the routes' addresses."""
+    from flask import url_for
+
+    with app.test_request_context("/"):
+        case_url = url_for("cases.view_case", case_id=12)
+        assert url_for("cases.correct_entry", case_id=12, entry_id=345) == f"{case_url}/chronology/345/correct"
+        assert url_for("cases.strike_entry", case_id=12, entry_id=345) == f"{case_url}/chronology/345/strike"
+        assert url_for("cases.download_document", case_id=12, document_id=6) == f"{case_url}/documents/6"
+        assert url_for("cases.remove_document", case_id=12, document_id=6) == f"{case_url}/documents/6/remove"
