@@ -1,4 +1,4 @@
-"""Safe redirects."""
+"""Safe redirects, and the links a page repeats for every row (one `url_for`, then formatted)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -29,3 +29,9 @@ def link_parts(endpoint: str, key: str, **values) -> tuple[str, str]:
     if not found or str(_MARK) in suffix:
         raise ValueError(f"{endpoint}: {key} is not plainly in its URL")
     return prefix, suffix
+
+
+def href_format(endpoint: str, key: str, **values) -> str:
+    """`link_parts` as a str.format pattern for the id: "/pupils/{}" (braces in the URL doubled)."""
+    prefix, suffix = link_parts(endpoint, key, **values)
+    return "{}".join(part.replace("{", "{{").replace("}", "}}") for part in (prefix, suffix))

@@ -18,11 +18,11 @@ from portal.csvutil import csv_response
 from portal.errors import Refused
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
-from portal.linkformat import href_format
 from portal.orgs.models import Organisation
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
+from portal.urls import href_format
 
 
 def _school_choices():

@@ -13,7 +13,6 @@ from sqlalchemy.orm import selectinload
 from portal import access, audit, disclosure
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
-from portal.linkformat import href_format
 from portal.orgs.models import Organisation, User
 from portal.panels.minutes import redact
 from portal.params import int_arg, to_int
@@ -23,6 +22,7 @@ from portal.tsm import bp, prepare, service
 from portal.tsm.forms import BookForm, ItemForm, NotesForm
 from portal.tsm.minutes import pupil_label
 from portal.tsm.models import SupportMeeting, TsmItem
+from portal.urls import href_format
 
 
 def _apply(form, exc: Refused) -> None:
