@@ -3,7 +3,7 @@ imports among it, then a count of what was sent and succeeded against what the d
 
     /work/main/.venv/bin/python bench/soak.py [--minutes 30] [--db PATH_OR_URL] [--out bench/out/soak]
         [--think 1.0] [--import-every 5] [--la-pupils 30000] [--la-import-at 2] [--la-import-every 12]
-        [--warmup-la-import]
+        [--warmup-la-import] [--redis URL]
         [--warmup-passes 3] [--rss-every 60] [--workers 2] [--threads 1]
 
 One run: a fresh database (as bench/load.py: SQLite under --out, or a PostgreSQL URL recreated),
@@ -35,6 +35,10 @@ write or a connection error, and any 'database is locked' or traceback in the se
 each import: the writes whose request overlapped its merge, how many failed and the slowest
 (the proof that writers during a full-LA import see no lock errors).
 
+With --redis URL the run is shaped as the README's production section: REDIS_URL set and the
+imports run by an RQ worker (`flask --app portal worker`, which forks a process per job) beside
+gunicorn; without it an import runs in a thread of the gunicorn worker that took the upload.
+
 RSS: each gunicorn worker's RSS is read when every person has signed in, after the warm-up
 (--warmup-passes passes over every page of every role, one school import, --warmup-passes rounds
 of every kind of write, one more pass: the baseline), every --rss-every seconds (the series is
@@ -55,6 +59,7 @@ import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -503,6 +508,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rss-every", type=float, default=60, help="seconds between RSS samples")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--redis", default=None, metavar="URL",
+                    help="run as the README's production section does: REDIS_URL set (this Redis database is "
+                         "emptied first) and the imports in an RQ worker (`flask --app portal worker`) beside gunicorn")
     args = ap.parse_args(argv)
 
     out = Path(args.out)
@@ -528,6 +536,16 @@ def main(argv: list[str] | None = None) -> int:
             f"from {la['csv']['from']} ({time.perf_counter() - t0:.0f} s); MAX_UPLOAD_MB={env['MAX_UPLOAD_MB']}")
     marker = f"soak-{int(time.time())}"
 
+    rq_worker = None
+    if args.redis:
+        from redis import Redis
+
+        Redis.from_url(args.redis).flushdb()
+        env["REDIS_URL"] = args.redis
+        rq_log = open(out / "worker.log", "wb")
+        rq_worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "portal", "worker"], cwd=ROOT, env=env,
+                                     stdout=rq_log, stderr=subprocess.STDOUT)
+        log(f"imports in an RQ worker (pid {rq_worker.pid}), REDIS_URL={args.redis}")
     server = Server("portal:create_app()", env, out / "server.log", args.workers, args.threads)
     stats = Stats()
     stop = threading.Event()
@@ -614,7 +632,8 @@ def main(argv: list[str] | None = None) -> int:
             with stats.lock:
                 sent, failed = sum(stats.sent.values()), sum(len(v) for v in stats.failed.values())
             log(f"{(time.monotonic() - t_start) / 60:.1f} min: {sent} requests/operations, {failed} failed; "
-                f"RSS MiB {[round((rss_kib(p) or 0) / 1024, 1) for p in pids]}")
+                f"RSS MiB {[round((rss_kib(p) or 0) / 1024, 1) for p in pids]}"
+                + (f"; RQ worker {round((rss_kib(rq_worker.pid) or 0) / 1024, 1)}" if rq_worker else ""))
         rss_end = {pid: rss_kib(pid) for pid in server.worker_pids()}
         rss_series.append(((time.monotonic() - t_start) / 60, rss_end))
         stop.set()
@@ -624,6 +643,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop.set()
         server.stop()
+        if rq_worker is not None:
+            rq_worker.terminate()
+            rq_worker.wait(timeout=30)
     log_text = (out / "server.log").read_text(errors="replace")
     facts = stored(database_url, marker, stats.import_jobs)
     report = summarise(kind, args, stats, facts, rss_signed_in, rss_start, rss_end, rss_series, log_text, elapsed,
@@ -665,6 +687,8 @@ def summarise(kind, args, stats: Stats, facts, rss_signed_in, rss_start, rss_end
         f"{args.import_every:g} min"
         + (f"; the LA admin uploading an LA-wide file {args.la_import_at:g} min in and every "
            f"{args.la_import_every:g} min" if la else "")
+        + ("; imports in an RQ worker beside gunicorn (REDIS_URL, as in production)" if args.redis else
+           "; imports in a thread of the gunicorn worker that took the upload (no REDIS_URL)")
         + f"); {os.cpu_count()} CPUs, load average at the end {os.getloadavg()[0]:.2f}.",
         "",
     ]
