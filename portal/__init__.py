@@ -12,7 +12,7 @@ from flask import Flask, flash, g, has_request_context, redirect, request, sessi
 from flask_login import current_user, logout_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
@@ -20,6 +20,7 @@ from portal import errors, transaction
 from portal.config import ROOT
 from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from portal.params import IdConverter
+from portal.statements import built_once
 
 SERVICE_NAME = "Attendance Partnership Portal"
 
@@ -160,17 +161,22 @@ def _sweep_old_uploads(app: Flask) -> None:
         app.logger.warning("could not sweep old uploads from %s", app.instance_path, exc_info=True)
 
 
-@login_manager.user_loader
-def _load_user(raw: str):
+@built_once
+def _user_by_id():
     from sqlalchemy.orm import joinedload
 
     from portal.orgs.models import User
 
+    # with the organisation: the header, the home page and many access checks ask for it
+    return select(User).options(joinedload(User.organisation)).where(User.id == bindparam("user_id"))
+
+
+@login_manager.user_loader
+def _load_user(raw: str):
     user_id, _, token = (raw or "").partition(":")
     if not user_id.isdigit() or not token:
         return None
-    # with the organisation: the header, the home page and many access checks ask for it
-    user = db.session.scalar(select(User).options(joinedload(User.organisation)).where(User.id == int(user_id)))
+    user = db.session.scalar(_user_by_id(), {"user_id": int(user_id)})
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
@@ -310,15 +316,18 @@ def _register_template_helpers(app: Flask) -> None:
         return _work_out_globals()
 
     def _work_out_globals():
-        user = current_user if current_user.is_authenticated else None
-        sections = access.sections_for(user, request.endpoint) if user else []
+        # the user itself, not the `current_user` proxy: the navigation asks it ~60 questions
+        user = current_user._get_current_object()
+        user = user if user.is_authenticated else None
+        nav_items, side_nav = ([], None) if user is None else access.page_navigation(
+            user, request.endpoint, request.script_root)
         return {
             "service_name": SERVICE_NAME,
             "la_name": app.config["LA_NAME"],
             "csp_nonce": getattr(g, "csp_nonce", ""),
             "request_id": requestlog.request_id(),
-            "nav_items": sections[:access.MAX_SECTIONS],
-            "side_nav": access.section_navigation(sections),
+            "nav_items": nav_items,
+            "side_nav": side_nav,
             "can": lambda perm, obj=None: access.can(user, perm, obj),
             "unread_notifications": _unread(user),
         }

@@ -7,6 +7,8 @@ single page is shown under that page's name. No role sees more than seven sectio
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import NamedTuple
 
 from portal.access import formal  # noqa: F401  (its permissions join the policy's table)
@@ -141,9 +143,20 @@ def sections_for(user, endpoint: str | None = None) -> list[dict]:
     """The sections a user may use, in order, each with its pages; the one the user is in is
     `active`, and in it the page they are on is `active` (and `current` when it is that page's own
     address)."""
-    endpoint = endpoint or ""
-    sections = []
     meetings = page_flags(user)
+    return _sections(_NavUser(user.role, bool(user.is_authenticated)), endpoint or "", meetings["panels"],
+                     meetings["tsms"])
+
+
+class _NavUser(NamedTuple):
+    """All the navigation asks of a user: their role (the policy's permissions without an object)."""
+    role: str
+    is_authenticated: bool
+
+
+def _sections(user: _NavUser, endpoint: str, panels: bool, tsms: bool) -> list[dict]:
+    sections = []
+    meetings = {"panels": panels, "tsms": tsms}
     for label, pages in SECTIONS:
         visible = [page for page in pages if _may_use(user, page, meetings)]
         if not visible:
@@ -156,6 +169,41 @@ def sections_for(user, endpoint: str | None = None) -> list[dict]:
         sections.append({"label": label if len(items) > 1 else items[0]["label"], "endpoint": items[0]["endpoint"],
                          "active": on is not None, "current": items[0]["current"], "items": items})
     return sections
+
+
+NAV_MEMO_SIZE = 1024
+_nav_memo: OrderedDict[tuple, tuple] = OrderedDict()
+_nav_lock = threading.Lock()
+
+
+def page_navigation(user, endpoint: str | None, script_root: str = "") -> tuple[list[dict], dict | None]:
+    """What base.html shows: the header's sections (at most MAX_SECTIONS) and the section
+    navigation, each page with its `href`. It depends only on the user's role, whether they have
+    a panel and a support meeting open to them (`page_flags`, asked afresh each request), the
+    endpoint and the address the app is mounted at, so it is worked out once per distinct key
+    (bounded, least recently used out) and shared: section names and addresses, nothing about a
+    person. Callers must not change what it returns."""
+    from flask import url_for
+
+    meetings = page_flags(user)
+    who = _NavUser(user.role, bool(user.is_authenticated))
+    key = (who, meetings["panels"], meetings["tsms"], endpoint or "", script_root)
+    with _nav_lock:
+        kept = _nav_memo.get(key)
+        if kept is not None:
+            _nav_memo.move_to_end(key)
+            return kept
+    sections = _sections(who, endpoint or "", meetings["panels"], meetings["tsms"])
+    for section in sections:
+        section["href"] = url_for(section["endpoint"])
+        for item in section["items"]:
+            item["href"] = url_for(item["endpoint"])
+    kept = (sections[:MAX_SECTIONS], section_navigation(sections))
+    with _nav_lock:
+        _nav_memo[key] = kept
+        while len(_nav_memo) > NAV_MEMO_SIZE:
+            _nav_memo.popitem(last=False)
+    return kept
 
 
 def navigation_for(user, endpoint: str | None = None) -> list[dict]:
