@@ -12,10 +12,11 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from portal.access import formal  # noqa: F401  (its permissions join the policy's table)
-from portal.access.panels import meetings_for
+from portal.access.panels import meetings_open_between
 from portal.access.policy import can
 from portal.access.roles import SCHOOL_STAFF
 from portal.access.tsm import tsms_for
+from portal.statements import StatementMemo
 
 SCHOOL_PICTURE = ("dashboard.school_picture", "dashboard.governors_summary")
 MAX_SECTIONS = 7
@@ -105,27 +106,45 @@ def page_flags(user) -> dict:
     """What the navigation on every page needs beyond the policy, asked in one query: whether
     the user has a panel and a support meeting open to them and how
     many of their notifications are unread. Memoised for the request (`flask.g`)."""
-    from flask import g
-    from sqlalchemy import func, literal, select
+    from datetime import timedelta
 
+    from flask import g
+
+    from portal.access.panels import panel_access_days
     from portal.extensions import db
-    from portal.notifications.models import Notification
-    from portal.panels.models import PanelMeeting
-    from portal.tsm.models import SupportMeeting
+    from portal.statements import Who
+    from portal.timeutil import utcnow
 
     cached = g.get("_page_flags")
     if cached is not None and cached[0] == user.id:
         return cached[1]
-    panels = literal(True) if can(user, "run_panels") else meetings_for(user).with_only_columns(
-        PanelMeeting.id).exists()
-    tsms = literal(True) if can(user, "view_tsm_coverage") or user.role == SCHOOL_STAFF else tsms_for(
-        user).with_only_columns(SupportMeeting.id).exists()
-    unread = select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery()
-    row = db.session.execute(select(panels, tsms, unread)).one()
+    now = utcnow()
+    row = db.session.execute(_flags_statement(Who.of(user)), {
+        "flags_now": now, "flags_cutoff": now - timedelta(days=panel_access_days())}).one()
     flags = {"panels": bool(row[0]), "tsms": bool(row[1]), "unread": int(row[2] or 0)}
     g._page_flags = (user.id, flags)
     return flags
+
+
+def _build_flags(who):
+    """`page_flags`' statement, from the user's id, role and organisation; the panels' access
+    window is a parameter (the times of the request)."""
+    from sqlalchemy import bindparam, func, literal, select
+
+    from portal.notifications.models import Notification
+    from portal.panels.models import PanelMeeting
+    from portal.tsm.models import SupportMeeting
+
+    panels = literal(True) if can(who, "run_panels") else meetings_open_between(
+        who, bindparam("flags_cutoff"), bindparam("flags_now")).with_only_columns(PanelMeeting.id).exists()
+    tsms = literal(True) if can(who, "view_tsm_coverage") or who.role == SCHOOL_STAFF else tsms_for(
+        who).with_only_columns(SupportMeeting.id).exists()
+    unread = select(func.count()).select_from(Notification).where(
+        Notification.user_id == who.id, Notification.read_at.is_(None)).scalar_subquery()
+    return select(panels, tsms, unread)
+
+
+_flags_statement = StatementMemo(_build_flags)
 
 
 def _on(user, page: NavPage, endpoint: str) -> bool:
