@@ -131,3 +131,26 @@ def component(name: str, params: dict) -> Markup:
     never what a page shows about a child."""
     return _kept((name, _frozen(params)), lambda: Markup(
         getattr(current_app.jinja_env.get_template(COMPONENTS[name]).module, name)(params)))
+
+
+# --- the furniture's addresses: the same on every page of an app mounted at one place ---
+
+URL_MEMO_SIZE = 256
+_furniture_urls: dict[tuple, str] = {}
+
+
+def furniture_url(endpoint: str, **values: str) -> str:
+    """`url_for(endpoint, **values)` for base.html's own links (static files, the header's links):
+    a relative address depends only on them and where the app is mounted (`script_root`), so it is
+    worked out once per process (bounded). Never for an address that names a record."""
+    from flask import has_request_context, request, url_for
+
+    if not has_request_context():
+        return url_for(endpoint, **values)
+    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    url = _furniture_urls.get(key)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if len(_furniture_urls) < URL_MEMO_SIZE:
+            _furniture_urls[key] = url
+    return url
