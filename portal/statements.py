@@ -90,3 +90,15 @@ class StatementMemo:
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
+
+
+def values_of(stmt: Any, params: dict | None = None) -> Any:
+    """Run a statement that selects plain values (counts, flags; never ORM entities) on the
+    session's connection, past the ORM's execution layer, and return its one row. Pending changes
+    are flushed first, as the session's own `execute` would."""
+    from portal.extensions import db
+
+    session = db.session()
+    if session.autoflush:
+        session.flush()  # nothing to do (and cheap) unless something is pending
+    return session.connection().execute(stmt, params or {}).one()

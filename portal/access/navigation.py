@@ -111,16 +111,15 @@ def page_flags(user) -> dict:
     from flask import g
 
     from portal.access.panels import panel_access_days
-    from portal.extensions import db
-    from portal.statements import Who
+    from portal.statements import Who, values_of
     from portal.timeutil import utcnow
 
     cached = g.get("_page_flags")
     if cached is not None and cached[0] == user.id:
         return cached[1]
     now = utcnow()
-    row = db.session.execute(_flags_statement(Who.of(user)), {
-        "flags_now": now, "flags_cutoff": now - timedelta(days=panel_access_days())}).one()
+    row = values_of(_flags_statement(Who.of(user)), {
+        "flags_now": now, "flags_cutoff": now - timedelta(days=panel_access_days())})
     flags = {"panels": bool(row[0]), "tsms": bool(row[1]), "unread": int(row[2] or 0)}
     g._page_flags = (user.id, flags)
     return flags

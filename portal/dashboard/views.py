@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from portal import access
 from portal.dashboard import bp
 from portal.extensions import db
-from portal.statements import StatementMemo, Who
+from portal.statements import StatementMemo, Who, values_of
 
 # Parts of the portal still to come, per role (issues not yet built).
 COMING: dict[str, list[str]] = {
@@ -74,7 +74,7 @@ def _counts(user, now) -> dict[str, int]:
     stmt = _counts_statement(Who.of(user), now)
     if stmt is None:
         return {}
-    return {name: value or 0 for name, value in db.session.execute(stmt).one()._mapping.items()}
+    return {name: value or 0 for name, value in values_of(stmt)._mapping.items()}
 
 
 def _cards(user) -> list[dict]:
