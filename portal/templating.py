@@ -154,3 +154,35 @@ def furniture_url(endpoint: str, **values: str) -> str:
         if len(_furniture_urls) < URL_MEMO_SIZE:
             _furniture_urls[key] = url
     return url
+
+
+_service_navs: OrderedDict[tuple, tuple[list, Markup]] = OrderedDict()
+
+
+def service_navigation(nav_items: list[dict], service_name: str, service_url: str) -> Markup:
+    """The header's service navigation (`component("govukServiceNavigation", ...)`) for the
+    sections `access.page_navigation` gave: those lists are kept and shared, so the HTML is kept
+    with the very list it was made from (bounded, least recently used out)."""
+    def make() -> Markup:
+        return component("govukServiceNavigation", {
+            "serviceName": service_name,
+            "serviceUrl": service_url,
+            "navigation": [{"href": item["href"], "text": item["label"], "current": item["current"],
+                            "active": item["active"]} for item in nav_items],
+            "navigationLabel": "Sections",
+        })
+
+    if not nav_items:
+        return make()
+    key = (id(nav_items), service_name, service_url)
+    with _widget_lock:
+        kept = _service_navs.get(key)
+        if kept is not None and kept[0] is nav_items:
+            _service_navs.move_to_end(key)
+            return kept[1]
+    html = make()
+    with _widget_lock:
+        _service_navs[key] = (nav_items, html)  # the list held: its id is not reused while kept
+        while len(_service_navs) > WIDGET_CACHE_SIZE:
+            _service_navs.popitem(last=False)
+    return html
