@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Any
 
 from flask import current_app
 from jinja2 import Template
@@ -139,7 +140,7 @@ URL_MEMO_SIZE = 256
 _furniture_urls: dict[tuple, str] = {}
 
 
-def furniture_url(endpoint: str, **values: str) -> str:
+def furniture_url(endpoint: str, **values: Any) -> str:
     """`url_for(endpoint, **values)` for base.html's own links (static files, the header's links):
     a relative address depends only on them and where the app is mounted (`script_root`), so it is
     worked out once per process (bounded). Never for an address that names a record."""
