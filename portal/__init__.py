@@ -199,7 +199,22 @@ def _freeze() -> None:
     gc.freeze()
 
 
+CSP = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+       "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _register_request_hooks(app: Flask) -> None:
+    security_headers = tuple((name, name.lower(), value) for name, value in SECURITY_HEADERS)
+
     @app.before_request
     def _per_request():
         g.csp_nonce = secrets.token_urlsafe(16)
@@ -244,20 +259,15 @@ def _register_request_hooks(app: Flask) -> None:
     def _headers(response):
         nonce = getattr(g, "csp_nonce", "")
         h = response.headers
-        h.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{nonce}'; "
-            "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        )
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config["PORTAL_ENV"] == "production":
-            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # each unless the view set its own (as `setdefault` would, with one look at the headers)
+        present = {key.lower() for key in h.keys()}
+        if "content-security-policy" not in present:
+            h.add("Content-Security-Policy", CSP.format(nonce=nonce))
+        for name, lower, value in security_headers:
+            if lower not in present:
+                h.add(name, value)
+        if app.config["PORTAL_ENV"] == "production" and "strict-transport-security" not in present:
+            h.add(*HSTS)
         if app.config.get("MAIL_SERVER") and request.method == "POST" and response.status_code < 400:
             from portal.notifications.notify import send_outbox
 
