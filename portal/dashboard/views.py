@@ -125,6 +125,9 @@ def _cards(user) -> list[dict]:
     return cards
 
 
+_schools_statement = StatementMemo(access.schools_for)  # a user's schools, built once per user
+
+
 def _picture_cards(user) -> list[dict]:
     """The attendance picture: the LA dashboard, or a school's own dashboard for its staff."""
     if access.can(user, "view_la_picture"):
@@ -136,7 +139,7 @@ def _picture_cards(user) -> list[dict]:
         return [{"title": f"Attendance picture: {school.name}",
                  "href": url_for("dashboard.school_picture", school_id=school.id), "count": None,
                  "text": "the school's figures against the LA, national and the ambition; cohorts, trend, reasons"}
-                for school in db.session.scalars(access.schools_for(user))]
+                for school in db.session.scalars(_schools_statement(Who.of(user)))]
     return []
 
 
