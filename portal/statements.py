@@ -63,7 +63,7 @@ class StatementMemo:
     """`memo(*key)`: `build(*key)`, kept per distinct key (at most `maxsize`, least recently
     used out; one lock, per process)."""
 
-    def __init__(self, build: Callable[..., Any], maxsize: int = 512) -> None:
+    def __init__(self, build: Callable[..., Any], maxsize: int = 256) -> None:
         self.build = build
         self.maxsize = maxsize
         self._kept: OrderedDict[tuple, Any] = OrderedDict()

@@ -143,7 +143,7 @@ def _build_flags(who):
     return select(panels, tsms, unread)
 
 
-_flags_statement = StatementMemo(_build_flags)
+_flags_statement = StatementMemo(_build_flags)  # about 20 KB each: the most recent 256 users' kept
 
 
 def _on(user, page: NavPage, endpoint: str) -> bool:

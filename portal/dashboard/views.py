@@ -66,8 +66,9 @@ def _build_counts(who: Who, now):
     return select(*(_count_of(stmt).label(name) for name, stmt in counts.items())) if counts else None
 
 
-# built per user (and day) from the user's id, role and organisation only; run afresh each time
-_counts_statement = StatementMemo(_build_counts)
+# built per user (and day) from the user's id, role and organisation only; run afresh each time.
+# An EWO's is about 100 KB (with its cache key): the most recent 64 users' are kept.
+_counts_statement = StatementMemo(_build_counts, maxsize=64)
 
 
 def _counts(user, now) -> dict[str, int]:
