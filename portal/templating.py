@@ -157,6 +157,7 @@ def furniture_url(endpoint: str, **values: Any) -> str:
     return url
 
 
+SERVICE_NAV_CACHE_SIZE = 1024  # as many as access.navigation keeps sections
 _service_navs: OrderedDict[tuple, tuple[list, Markup]] = OrderedDict()
 
 
@@ -184,6 +185,6 @@ def service_navigation(nav_items: list[dict], service_name: str, service_url: st
     html = make()
     with _widget_lock:
         _service_navs[key] = (nav_items, html)  # the list held: its id is not reused while kept
-        while len(_service_navs) > WIDGET_CACHE_SIZE:
+        while len(_service_navs) > SERVICE_NAV_CACHE_SIZE:
             _service_navs.popitem(last=False)
     return html
