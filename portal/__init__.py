@@ -309,6 +309,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["component"] = templating.component  # the header's furniture, rendered once
     app.jinja_env.globals["furniture_url"] = templating.furniture_url  # base.html's own links
     app.jinja_env.globals["service_navigation"] = templating.service_navigation
+    app.jinja_env.globals["body_attributes"] = templating.body_attributes
     # The one shown attendance figure and the band labels with the LA's ambition (calc.py).
     app.jinja_env.globals["attendance_percent"] = calc.percent_label
     app.jinja_env.globals["band_labels"] = calc.band_labels

@@ -188,3 +188,9 @@ def service_navigation(nav_items: list[dict], service_name: str, service_url: st
         while len(_service_navs) > SERVICE_NAV_CACHE_SIZE:
             _service_navs.popitem(last=False)
     return html
+
+
+def body_attributes(csrf_token: str) -> Markup:
+    """The <body>'s attributes (htmx sends the CSRF token with every request), as the template's
+    `govukAttributes` writes them from a mapping, given to it ready-made (it passes a string on)."""
+    return Markup(' hx-headers="{}" hx-history="false"').format('{"X-CSRFToken": "' + csrf_token + '"}')
