@@ -307,7 +307,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["day"] = lambda value: value.strftime("%-d %b %Y") if value else ""
     app.jinja_env.globals["page_shows_errors"] = page_shows_errors
     app.jinja_env.globals["component"] = templating.component  # the header's furniture, rendered once
-    app.jinja_env.globals["furniture_url"] = templating.furniture_url  # base.html's own links
+    app.jinja_env.globals["fixed_url"] = templating.fixed_url  # base.html's own links
     app.jinja_env.globals["service_navigation"] = templating.service_navigation
     app.jinja_env.globals["body_attributes"] = templating.body_attributes
     # The one shown attendance figure and the band labels with the LA's ambition (calc.py).

@@ -134,26 +134,27 @@ def component(name: str, params: dict) -> Markup:
         getattr(current_app.jinja_env.get_template(COMPONENTS[name]).module, name)(params)))
 
 
-# --- the furniture's addresses: the same on every page of an app mounted at one place ---
+# --- fixed addresses: the same for everyone, on every page of an app mounted at one place ---
 
 URL_MEMO_SIZE = 256
-_furniture_urls: dict[tuple, str] = {}
+_fixed_urls: dict[tuple, str] = {}
 
 
-def furniture_url(endpoint: str, **values: Any) -> str:
-    """`url_for(endpoint, **values)` for base.html's own links (static files, the header's links):
-    a relative address depends only on them and where the app is mounted (`script_root`), so it is
-    worked out once per process (bounded). Never for an address that names a record."""
+def fixed_url(endpoint: str, **values: Any) -> str:
+    """`url_for(endpoint, **values)` for an address that is the same for everyone and names no
+    record (static files, the header's links, the home page's cards): a relative address depends
+    only on them and where the app is mounted (`script_root`), so it is worked out once per
+    process (bounded)."""
     from flask import has_request_context, request, url_for
 
     if not has_request_context():
         return url_for(endpoint, **values)
     key = (request.script_root, endpoint, tuple(sorted(values.items())))
-    url = _furniture_urls.get(key)
+    url = _fixed_urls.get(key)
     if url is None:
         url = url_for(endpoint, **values)
-        if len(_furniture_urls) < URL_MEMO_SIZE:
-            _furniture_urls[key] = url
+        if len(_fixed_urls) < URL_MEMO_SIZE:
+            _fixed_urls[key] = url
     return url
 
 

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.orgs.models import User
 from portal.statements import StatementMemo, Who, built_once
-from portal.templating import furniture_url
+from portal.templating import fixed_url
 from tests.factories import make_pupil
 
 GOOD = {
@@ -136,10 +136,10 @@ def test_each_role_keeps_its_own_navigation(app, world):
     assert len({tuple(v) for v in sections.values()}) == len(sections)
 
 
-def test_furniture_addresses_follow_where_the_app_is_mounted(app):
+def test_fixed_addresses_follow_where_the_app_is_mounted(app):
     with app.test_request_context("/"):
-        assert furniture_url("static", filename="css/portal.css") == "/static/css/portal.css"
+        assert fixed_url("static", filename="css/portal.css") == "/static/css/portal.css"
     with app.test_request_context("/", base_url="http://localhost/portal/"):
         assert url_for("static", filename="css/portal.css") == "/portal/static/css/portal.css"
-        assert furniture_url("static", filename="css/portal.css") == "/portal/static/css/portal.css"
-        assert furniture_url("dashboard.home") == "/portal/"
+        assert fixed_url("static", filename="css/portal.css") == "/portal/static/css/portal.css"
+        assert fixed_url("dashboard.home") == "/portal/"

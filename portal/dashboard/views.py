@@ -11,6 +11,7 @@ from portal import access
 from portal.dashboard import bp
 from portal.extensions import db
 from portal.statements import StatementMemo, Who, values_of
+from portal.templating import fixed_url
 
 # Parts of the portal still to come, per role (issues not yet built).
 COMING: dict[str, list[str]] = {
@@ -86,42 +87,42 @@ def _cards(user) -> list[dict]:
     n = _counts(user, now)
     if access.can(user, "view_referrals"):
         if not access.sees_triage_queue(user):
-            cards.append({"title": "Referrals", "href": url_for("cases.list_referrals"),
+            cards.append({"title": "Referrals", "href": fixed_url("cases.list_referrals"),
                           "count": n["referrals"],
                           "text": "drafts and referrals where more information was asked for"})
         else:
-            cards.append({"title": "Referrals awaiting triage", "href": url_for("cases.list_referrals"),
+            cards.append({"title": "Referrals awaiting triage", "href": fixed_url("cases.list_referrals"),
                           "count": n["referrals"],
                           "text": ("from every school" if access.serves_every_school(user)
                                    else "from the schools you serve") + ", oldest first"})
     if access.can(user, "view_cases"):
         if access.is_active_ewo(user):
-            cards.append({"title": "Cases you lead", "href": url_for("cases.list_cases", mine=1),
+            cards.append({"title": "Cases you lead", "href": fixed_url("cases.list_cases", mine=1),
                           "count": n["cases"],
                           "text": "open or monitoring"})
         else:
-            cards.append({"title": "Open cases", "href": url_for("cases.list_cases"), "count": n["cases"],
+            cards.append({"title": "Open cases", "href": fixed_url("cases.list_cases"), "count": n["cases"],
                           "text": "shared with your organisation" if access.is_agency(user)
                           else "in every school" if access.serves_every_school(user)
                           else "for the pupils you work with"})
-        cards.append({"title": "Your open actions", "href": url_for("cases.my_actions"),
+        cards.append({"title": "Your open actions", "href": fixed_url("cases.my_actions"),
                       "count": n["mine"] + n["tsm"],
                       "text": f"{n['mine_overdue'] + n['tsm_overdue']}"
                               f" overdue; {n['mine_week'] + n['tsm_week']} due this week"})
     cards += _picture_cards(user)
     if access.can(user, "view_school_attendance"):
-        cards.append({"title": "School attendance", "href": url_for("attendance.schools"), "count": None,
+        cards.append({"title": "School attendance", "href": fixed_url("attendance.schools"), "count": None,
                       "text": "key groups: at risk, persistent absence, absent today, penalty threshold"})
     cards += _sweep_cards(user, n)
     if access.can(user, "run_panels"):
-        cards.append({"title": "Panel meetings", "href": url_for("panels.list_meetings"), "count": None,
+        cards.append({"title": "Panel meetings", "href": fixed_url("panels.list_meetings"), "count": None,
                       "text": "schedule meetings, build and publish agendas, run them, minutes"})
-        cards.append({"title": "Panel overview", "href": url_for("panels.panel_overview"), "count": None,
+        cards.append({"title": "Panel overview", "href": fixed_url("panels.panel_overview"), "count": None,
                       "text": "decisions by type, actions by agency, attendance before and after"})
     if access.can(user, "manage_users"):
-        cards.append({"title": "Users and organisations", "href": url_for("orgs.list_users"), "count": None,
+        cards.append({"title": "Users and organisations", "href": fixed_url("orgs.list_users"), "count": None,
                       "text": "who can sign in, their role and organisation; each school's named EWO"})
-        cards.append({"title": "Audit log", "href": url_for("audit.list_events"), "count": None,
+        cards.append({"title": "Audit log", "href": fixed_url("audit.list_events"), "count": None,
                       "text": "every sign-in, view and change"})
     return cards
 
@@ -133,7 +134,7 @@ def _picture_cards(user) -> list[dict]:
     """The attendance picture: the LA dashboard, or a school's own dashboard for its staff."""
     if access.can(user, "view_la_picture"):
         whole = access.picture_school_ids(user) is None
-        return [{"title": "Attendance picture", "href": url_for("dashboard.la_picture"), "count": None,
+        return [{"title": "Attendance picture", "href": fixed_url("dashboard.la_picture"), "count": None,
                  "text": ("every school" if whole else "the schools you serve")
                  + ": attendance, persistent absence and cohorts against last year, national and the ambition"}]
     if access.can(user, "view_school_picture"):
@@ -147,14 +148,14 @@ def _picture_cards(user) -> list[dict]:
 def _sweep_cards(user, n: dict[str, int]) -> list[dict]:
     cards = []
     if access.can(user, "view_sweeps") and not access.can(user, "match_encounters"):  # the police
-        cards.append({"title": "Truancy sweeps", "href": url_for("sweeps.list_sweeps"),
+        cards.append({"title": "Truancy sweeps", "href": fixed_url("sweeps.list_sweeps"),
                       "count": n["sweeps"], "text": "that you are named on, as lead or officer"})
     if access.can(user, "match_encounters"):
-        cards.append({"title": "Children to match", "href": url_for("sweeps.list_encounters"),
+        cards.append({"title": "Children to match", "href": fixed_url("sweeps.list_encounters"),
                       "count": n["to_match"],
                       "text": "met in truancy sweeps, not yet matched to a pupil"})
     if access.can(user, "follow_up_encounters"):
-        cards.append({"title": "Sweep follow-ups", "href": url_for("sweeps.list_followups"),
+        cards.append({"title": "Sweep follow-ups", "href": fixed_url("sweeps.list_followups"),
                       "count": n["follow_ups"],
                       "text": f"{n['follow_ups_overdue']} overdue: contact the parent or "
                               "carer by the next school day"})
