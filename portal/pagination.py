@@ -63,3 +63,39 @@ class RowsPage:
         from flask_sqlalchemy.pagination import Pagination
 
         return Pagination.iter_pages(self, **kw)
+
+
+class WindowPage:
+    """A page of rows of a multi-column select with the total counted in the same statement
+    (`count(*) OVER ()`): one statement for the rows and the total, as `paginate` gives them
+    (`items`, `total`, `pages`, `page`, what `page_links` reads). The rows carry the total as a
+    last `_total` column, or with `entities=True` (a select of one ORM entity) the items are
+    the entities. Only an empty page (no rows, or past the end) counts separately; past the
+    end is the last page."""
+
+    def __init__(self, stmt, per_page: int = PER_PAGE, *, entities: bool = False):
+        from sqlalchemy import func, select
+
+        self.per_page = per_page
+        page = page_number()
+        windowed = stmt.add_columns(func.count().over().label("_total"))
+        items = db.session.execute(windowed.limit(per_page).offset((page - 1) * per_page)).all()
+        if items:
+            total = items[0]._total
+        else:
+            total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+            last = max(1, -(-total // per_page))
+            if total and page > last:
+                page = last
+                items = db.session.execute(windowed.limit(per_page).offset((page - 1) * per_page)).all()
+        self.items = [row[0] for row in items] if entities else items
+        self.total, self.page = total, page
+        self.pages = -(-total // per_page)
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num = page - 1 if self.has_prev else None
+        self.next_num = page + 1 if self.has_next else None
+
+    def iter_pages(self, **kw):
+        from flask_sqlalchemy.pagination import Pagination
+
+        return Pagination.iter_pages(self, **kw)

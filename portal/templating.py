@@ -60,6 +60,10 @@ def _frozen(value):  # noqa: ANN001, ANN202 - any JSON-like params
     raise TypeError  # anything else: not cached
 
 
+# a submit button's value is WTForms' own "y" unless the form came back from a post
+_BUTTON_TEMPLATE, _BUTTON_VALUE = "govuk_frontend_wtf/button.html", "y"
+
+
 def _typed_in(params: dict) -> bool:
     """Whether a (non-choice) widget's params hold something typed: a value in it or its boxes."""
     if params.get("value") not in (None, ""):
@@ -71,7 +75,9 @@ def _typed_in(params: dict) -> bool:
 def widget_cache_key(template: str, params: dict) -> tuple | None:
     if params.get("errorMessage"):
         return None
-    if template not in _CHOICE_TEMPLATES and _typed_in(params):
+    if template == _BUTTON_TEMPLATE and params.get("value") == _BUTTON_VALUE:
+        pass  # a button as WTForms renders it: its label and its own value
+    elif template not in _CHOICE_TEMPLATES and _typed_in(params):
         return None
     try:
         return (template, _frozen(params))

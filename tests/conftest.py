@@ -64,7 +64,7 @@ def app(tmp_path_factory):
 MANY_ROWS = 2000
 
 # Tables the migrations fill with reference data: kept between tests.
-REFERENCE_DATA = {"register_codes", "terms", "stages", "bank_holidays", "reference_figures"}
+REFERENCE_DATA = {"register_codes", "terms", "stages", "bank_holidays", "reference_figures", "data_versions"}
 
 
 def _empty_tables() -> None:

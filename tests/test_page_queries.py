@@ -5,9 +5,11 @@ reach (tests/crawl.py); each page's queries are counted; the partnership is then
 bigger (tests/bulk.py: 490 more cases, longer chronologies, agendas, sweeps, meetings and
 notifications) and every page is counted again. A page whose count grows with the data runs a
 query per row (an N+1); a page over MAX_QUERIES does too much per request. Transaction control
-(BEGIN, COMMIT) is not counted."""
+(BEGIN, COMMIT) is not counted. Each page is counted twice: with the figures cached under the
+data version (portal/dataversion.py) emptied, and then with them cached."""
 from __future__ import annotations
 
+from portal import dataversion
 from portal.demo import demo_logins
 from tests.bulk import grow_demo
 from tests.crawl import crawl, queries
@@ -16,6 +18,12 @@ from tests.demo import seed_demo
 PASSWORD = "attend-demo-2026"
 MAX_QUERIES = 25
 PAGES_PER_ROLE = 60
+
+
+def _counts(client, url: str) -> tuple[int, int]:
+    """The page's queries with the figures to compute, then with them cached."""
+    dataversion.clear_cache()
+    return len(queries(client, url)), len(queries(client, url))
 
 
 def test_every_page_asks_the_same_few_queries_whatever_the_size_of_the_partnership(app, monkeypatch):
@@ -30,13 +38,13 @@ def test_every_page_asks_the_same_few_queries_whatever_the_size_of_the_partnersh
         client.login(email, password=PASSWORD)
         clients[role] = client
         pages[role] = crawl(client, "/", PAGES_PER_ROLE)
-    small = {(role, url): len(queries(clients[role], url)) for role in clients for url in pages[role]}
+    small = {(role, url): _counts(clients[role], url) for role in clients for url in pages[role]}
     assert len(small) > 150, "the crawl reached too few pages to be a test of every page"
 
     grow_demo(490)
-    big = {(role, url): len(queries(clients[role], url)) for role in clients for url in pages[role]}
+    big = {(role, url): _counts(clients[role], url) for role in clients for url in pages[role]}
 
     grew = {key: (small[key], big[key]) for key in small if big[key] != small[key]}
-    over = {key: n for key, n in big.items() if n > MAX_QUERIES}
+    over = {key: n for key, n in big.items() if max(n) > MAX_QUERIES}
     assert not grew and not over, (f"pages whose queries change with the data (before, after): {grew}; "
                                    f"pages over {MAX_QUERIES} queries: {over}")

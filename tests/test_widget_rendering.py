@@ -87,3 +87,22 @@ def test_keys_tell_values_of_different_types_apart():
 
     keys = {templating._frozen({"value": v}) for v in (True, 1, 1.0, "1", Markup("1"))}
     assert len(keys) == 5
+
+
+def test_a_submit_button_is_kept_unless_a_post_gave_it_another_value(app):
+    from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+    from wtforms import SubmitField
+
+    class _Submit(Form):
+        submit = SubmitField("Save", widget=GovSubmitInput())
+
+    templating._widget_cache.clear()
+    with app.test_request_context("/"):
+        html = str(_Submit(meta={"csrf": False}).submit())
+        assert 'value="y"' in html and "Save" in html
+        assert len(templating._widget_cache) == 1  # WTForms' own value: kept
+        assert str(_Submit(meta={"csrf": False}).submit()) == html
+        assert len(templating._widget_cache) == 1
+    with app.test_request_context("/", method="POST", data={"submit": "typed by someone"}):
+        assert "typed by someone" in str(_Submit(meta={"csrf": False}).submit())
+        assert not any("typed by someone" in str(key) for key in templating._widget_cache)

@@ -43,10 +43,12 @@ def pupils_for(user) -> Select:
     return select(Pupil).where(Pupil.school_id.in_(school_ids_for(user)))
 
 
-def get_pupil_or_404(user, pupil_id: int, need: str = "view"):
+def get_pupil_or_404(user, pupil_id: int, need: str = "view", options: tuple = ()):
+    """The pupil, in the user's scope (else 404); `options`: loader options for what the page shows."""
     from portal.pupils.models import Pupil
 
-    return load_or_404(pupils_for(user), Pupil, pupil_id, need, {"edit": lambda pupil: can(user, "edit_pupils")})
+    return load_or_404(pupils_for(user).options(*options), Pupil, pupil_id, need,
+                       {"edit": lambda pupil: can(user, "edit_pupils")})
 
 
 def get_school_or_404(user, school_id: int) -> Organisation:

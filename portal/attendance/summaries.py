@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import false, func, select
 
+from portal import dataversion
 from portal.attendance import calc, calendar, flags
 from portal.attendance.calc import Totals
 from portal.attendance.codes import AUTHORISED, UNAUTHORISED
@@ -176,10 +177,10 @@ def school_context(school_id: int, as_of: date | None = None) -> SchoolContext:
     _, year = periods(as_of)
     last_day = None
     if year:
-        last_day = db.session.scalar(
+        last_day = dataversion.cached(("school_last_day", school_id, year, as_of), lambda: db.session.scalar(
             select(func.max(PupilWeek.last_date)).join(Pupil, Pupil.id == PupilWeek.pupil_id)
             .where(Pupil.school_id == school_id, PupilWeek.week_start >= calc.week_start(year.start),
-                   PupilWeek.week_start <= as_of))
+                   PupilWeek.week_start <= as_of)))
     return SchoolContext(school_id, year, window, last_day, as_of)
 
 
@@ -257,6 +258,12 @@ def apply_filters(stmt, ctx: SchoolContext, band, unauth10, *, band_filter="", y
 
 
 def key_group_counts(ctx: SchoolContext) -> dict[str, int]:
+    """How many of the school's pupils are in each key group (and "all", "severe")."""
+    key = ("key_group_counts", ctx.school_id, ctx.year, ctx.window, ctx.last_day, ctx.as_of)
+    return dict(dataversion.cached(key, lambda: _read_key_group_counts(ctx)))
+
+
+def _read_key_group_counts(ctx: SchoolContext) -> dict[str, int]:
     stmt, band, _, unauth10 = school_rows_stmt(ctx)
     sub = stmt.subquery()
     row = db.session.execute(select(

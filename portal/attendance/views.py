@@ -22,6 +22,7 @@ from portal.orgs.models import Organisation
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
+from portal.urls import href_format
 
 
 def _school_choices():
@@ -163,6 +164,7 @@ def school(school_id: int):
     context = dict(school=school, ctx=ctx, rows=rows, total=total, pages=pagination, filters=filters,
                    sort=sort, errors=shows_errors(errors), counts=summaries.key_group_counts(ctx), calc=calc,
                    cohorts=COHORT_FLAGS, year_label=year_label, flag_kinds=flags.KINDS,
+                   pupil_href=href_format("pupils.view", "pupil_id"),
                    years=db.session.scalars(select(Pupil.nc_year).distinct().where(Pupil.school_id == school.id)
                                             .order_by(Pupil.nc_year)).all())
     if htmx and htmx.target == "school-rows" and not htmx.history_restore_request:

@@ -15,6 +15,7 @@ from portal.forms import shows_errors
 from portal.pagination import page_links, paginate
 from portal.params import date_arg, int_arg
 from portal.timeutil import LONDON
+from portal.urls import link_parts
 
 ANY_VIEW = "views"  # the verb filter's value for every view of a child's record
 # The page of each kind of record an entry can name (the LA admin reading the log may open them all).
@@ -33,6 +34,23 @@ def object_url(entry: AuditEvent) -> str | None:
         return None
     endpoint, arg = page
     return url_for(endpoint, **{arg: entry.object_id})  # type: ignore[arg-type]  # mypy cannot see **values
+
+
+def object_urls():
+    """`object_url` for the rows of one page: one url_for per kind of record."""
+    parts: dict[str, tuple[str, str]] = {}
+
+    def url(entry: AuditEvent) -> str | None:
+        kind = entry.object_type or ""
+        page = OBJECT_PAGES.get(kind)
+        if page is None or entry.object_id is None:
+            return None
+        if kind not in parts:
+            parts[kind] = link_parts(*page)
+        prefix, suffix = parts[kind]
+        return f"{prefix}{int(entry.object_id)}{suffix}"
+
+    return url
 
 
 @bp.route("/audit")
@@ -78,7 +96,7 @@ def list_events():
     ).all()
     return render_template(
         "audit/list.html", page=page, pages=page_links(page), errors=shows_errors(errors), verbs=verbs, types=types,
-        view_verbs=view_verbs, any_view=ANY_VIEW, object_url=object_url,
+        view_verbs=view_verbs, any_view=ANY_VIEW, object_url=object_urls(),
         filters={"user": who, "verb": verb, "object_type": object_type, "object_id": object_id_raw,
                  "from": date_from, "to": date_to},
     ), (422 if errors else 200)

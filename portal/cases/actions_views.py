@@ -17,9 +17,10 @@ from portal.cases.models import Action, ActionStatus, Case
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.orgs.models import Organisation, User
-from portal.pagination import page_links, paginate
+from portal.pagination import WindowPage, page_links
 from portal.params import to_int
 from portal.timeutil import today
+from portal.urls import link_parts
 
 
 @reads(Action)
@@ -123,10 +124,12 @@ def my_actions():
         stmt = stmt.where(Action.status == ActionStatus.open)
     stmt = stmt.order_by(Action.due_date, Action.id) if show != "done" else \
         stmt.order_by(Action.completed_at.desc(), Action.id.desc())
-    page = paginate(stmt)
+    page = WindowPage(stmt, entities=True)
     return render_template("cases/my_actions.html", page=page, pages=page_links(page), show=show, today=today,
                            can_update=lambda a: access.can_update_action(current_user, a),
-                           tsm_actions=_tsm_actions(show, today))
+                           tsm_actions=_tsm_actions(show, today),
+                           case_href=link_parts("cases.view_case", "case_id"),
+                           complete_href=link_parts("cases.complete_action", "action_id"))
 
 
 def _tsm_actions(show: str, today) -> list[dict]:

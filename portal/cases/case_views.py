@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal import access, audit
 from portal.cases import bp, caseload, service
@@ -25,10 +25,11 @@ from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
-from portal.pagination import page_links, paginate
+from portal.pagination import WindowPage, page_links
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil
 from portal.timeutil import today
+from portal.urls import link_parts
 
 SORTS = {
     "review": (Case.next_review.is_(None), Case.next_review, Case.id),
@@ -45,9 +46,7 @@ STATUS_FILTERS = [("active", "Open or monitoring"), *((s.value, s.label) for s i
                terms=("status", "mine", "school", "stage", "cohort", "overdue", "sort", "page"))
 def list_cases():
     args = request.args
-    stmt = (access.cases_for(current_user).join(Pupil, Pupil.id == Case.pupil_id)
-            .options(selectinload(Case.pupil).selectinload(Pupil.school), selectinload(Case.stage),
-                     selectinload(Case.lead), selectinload(Case.referral)))
+    stmt = caseload.rows_select(access.cases_for(current_user))
     status = args.get("status", "active")
     if status == "active":
         stmt = stmt.where(Case.status != CaseStatus.closed)
@@ -71,18 +70,21 @@ def list_cases():
         stmt = stmt.where(or_(overdue_action, Case.next_review < today()))
     sort = args.get("sort", "review")
     stmt = stmt.order_by(*SORTS.get(sort, SORTS["review"]))
-    page = paginate(stmt)
-    case_ids = [c.id for c in page.items]
+    page = WindowPage(stmt)
+    page.items = rows = caseload.case_rows(page.items)
+    case_ids = [c.id for c in rows]
     overdue = dict(db.session.execute(
         select(Action.case_id, func.count()).where(Action.case_id.in_(case_ids), Action.status == ActionStatus.open,
-                                                   Action.due_date < today()).group_by(Action.case_id)).all())
+                                                   Action.due_date < today()).group_by(Action.case_id)).all()
+    ) if case_ids else {}
     context = dict(page=page, pages=page_links(page), args=args, status=status, status_filters=STATUS_FILTERS,
-                   sort=sort, overdue=overdue,
-                   schools=db.session.scalars(access.schools_for(current_user)).all(),
-                   stages=db.session.scalars(select(Stage).order_by(Stage.position)).all(),
+                   sort=sort, overdue=overdue, case_href=link_parts("cases.view_case", "case_id"),
+                   schools=db.session.execute(access.schools_for(current_user)
+                                              .with_only_columns(Organisation.id, Organisation.name)).all(),
+                   stages=db.session.execute(select(Stage.id, Stage.name).order_by(Stage.position)).all(),
                    cohorts=[] if police else COHORT_FLAGS, today=today(),
                    # the police see no attendance figures
-                   trends=None if police else caseload.attendance_trends(list(page.items)))
+                   trends=None if police else caseload.attendance_trends(rows))
     if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
         return render_template("cases/_case_list.html", **context)
     return render_template("cases/cases.html", **context)
@@ -93,11 +95,13 @@ MAX_CHRONOLOGY_PAGE = 10_000
 
 
 def _chronology(case: Case, kind: str = "", agency: int | None = None, *, page: int = 1,
-                only_page: bool = False) -> tuple[list[ChronologyEntry], bool]:
+                only_page: bool = False, visible=None) -> tuple[list[ChronologyEntry], bool]:
     """The entries the user may see, newest first: the first `page` pages (the page, without
     JavaScript), or `only_page` the entries of page `page` alone (what "Show more" appends).
-    Also whether there are more."""
-    stmt = (access.chronology_for(current_user, case)
+    Also whether there are more. `visible`: `access.chronology_for` the user, when made already."""
+    if visible is None:
+        visible = access.chronology_for(current_user, case)
+    stmt = (visible
             .options(joinedload(ChronologyEntry.author), joinedload(ChronologyEntry.organisation),
                      joinedload(ChronologyEntry.document))
             .order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc()))
@@ -111,9 +115,12 @@ def _chronology(case: Case, kind: str = "", agency: int | None = None, *, page: 
     return list(rows[:size]), len(rows) > size
 
 
-def _chronology_agencies(case: Case) -> set:
-    """The organisations that wrote entries the user may see (for the filter), whatever is shown."""
-    ids = access.chronology_for(current_user, case).with_only_columns(ChronologyEntry.organisation_id)
+def _chronology_agencies(case: Case, visible=None) -> set:
+    """The organisations that wrote entries the user may see (for the filter), whatever is shown.
+    `visible`: `access.chronology_for` the user, when made already."""
+    if visible is None:
+        visible = access.chronology_for(current_user, case)
+    ids = visible.with_only_columns(ChronologyEntry.organisation_id)
     return set(db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))))
 
 
@@ -122,23 +129,29 @@ def case_page_context(case: Case, **extra):
     lead = access.can_lead(current_user, case)
     kind, agency = request.args.get("kind", ""), int_arg("agency")
     page = int_arg("page", max=MAX_CHRONOLOGY_PAGE, default=1, clamp=True) or 1
-    entries, more = _chronology(case, kind, agency, page=page)
+    visible = access.chronology_for(current_user, case)  # made once: the entries and the agency filter
+    entries, more = _chronology(case, kind, agency, page=page, visible=visible)
+    records = service.records_on_case(case)
     actions = db.session.scalars(select(Action).where(Action.case_id == case.id)
                                  .options(joinedload(Action.owner_user).joinedload(User.organisation),
                                           joinedload(Action.owner_org))
                                  .order_by(Action.status != ActionStatus.open, Action.due_date, Action.id)).all()
     shares = db.session.scalars(select(CaseShare).where(CaseShare.case_id == case.id)
                                 .options(joinedload(CaseShare.organisation)).order_by(CaseShare.id)).all()
-    agencies = _chronology_agencies(case) | {s.organisation for s in shares}
+    agencies = _chronology_agencies(case, visible) | {s.organisation for s in shares}
     stages = db.session.scalars(select(Stage).order_by(Stage.position)).all()
     context = dict(case=case, view=view, lead=lead, entries=entries, actions=actions, shares=shares,
                    chronology_page=page, chronology_more=more,
                    kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency),
                    agencies=sorted(agencies, key=lambda o: o.name), today=today(),
                    closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
-                   action_form=new_action_form(case, shares=shares), update_form=_update_form(case, stages),
+                   action_form=new_action_form(case, shares=shares, shown=not case.is_closed and access.can(
+                       current_user, "add_action", case)),
+                   update_form=_update_form(case, stages),
                    can_update=lambda a: access.can_update_action(current_user, a),
-                   support_evidence=service.support_evidence(case),
+                   # shown to the lead alone, on an open case (the change of stage)
+                   support_evidence=service.support_evidence(case) if lead and not case.is_closed else [],
+                   case_records=records,
                    not_appropriate_reasons=dict(NOT_APPROPRIATE_REASONS))
     if view != "police":
         from portal.attendance.summaries import pupil_summary
@@ -149,18 +162,19 @@ def case_page_context(case: Case, **extra):
         context["suggested"], context["days_absent"] = suggested_stage(case.pupil, summary=summary, stages=stages)
     from portal.cases.family import family_view
 
-    context["family"] = family_view(current_user, case)
+    context["family"] = family_view(current_user, case, records)
     if access.panel_history_visible(current_user, case):
         from portal.panels.service import history_for_case
 
-        context["panel_history"] = history_for_case(case)
+        context["panel_history"] = history_for_case(case) if service.may_have(records, "panel") else []
     context.update(extra)
     return context
 
 
-def new_action_form(case: Case, formdata=None, shares=None) -> ActionForm:
+def new_action_form(case: Case, formdata=None, shares=None, shown: bool = True) -> ActionForm:
+    """The "Add an agreed action" form; `shown` false: the page does not show it (no owners to list)."""
     form = ActionForm(formdata=formdata, prefix="action")
-    form.owner.choices = [("", "Select an owner")] + service.action_owner_choices(case, shares)
+    form.owner.choices = [("", "Select an owner")] + (service.action_owner_choices(case, shares) if shown else [])
     return form
 
 

@@ -108,20 +108,23 @@ def children_of(case: Case) -> list[CaseChild]:
                                    .order_by(CaseChild.id)))
 
 
-def family_view(user: User, case: Case) -> dict[str, Any]:
+def family_view(user: User, case: Case, records: frozenset[str] | None = None) -> dict[str, Any]:
     """What the case page shows of the family, as far as the user may see: the siblings (name,
     school, attendance now, their open case or referral), the children the case covers, and
-    the whole-family case that covers this child, if another case does."""
-    children = children_of(case)
+    the whole-family case that covers this child, if another case does. `records`: the case's
+    kinds of record, when known (`service.records_on_case`): no query for what is not there."""
+    children = children_of(case) if service.may_have(records, "children") else []
     covered_ids = {c.pupil_id for c in children}
     candidates = sibling_ids(case.pupil) | covered_ids
     visible = access.visible_siblings(user, candidates)
     police = access.restricted_view(user)
-    seen_cases = access.cases_for(user).with_only_columns(Case.id)
     pupils: list[Pupil] = []
     cases: dict[int, Case] = {}
     referrals: dict[int, Referral] = {}
     covering: dict[int, Case] = {}
+    covered = service.may_have(records, "covered")
+    if visible or covered:
+        seen_cases = access.cases_for(user).with_only_columns(Case.id)
     if visible:  # most children have no known siblings: then nothing more to ask
         pupils = list(db.session.scalars(select(Pupil).where(Pupil.id.in_(visible))
                                          .order_by(Pupil.legal_surname, Pupil.legal_forename, Pupil.id)))
@@ -148,7 +151,7 @@ def family_view(user: User, case: Case) -> dict[str, Any]:
     # the whole-family case covering this child (`covering_case`), and whether the user sees it, in one query
     row = db.session.execute(select(Case, Case.id.in_(seen_cases)).join(CaseChild, CaseChild.case_id == Case.id).where(
         CaseChild.pupil_id == case.pupil_id, CaseChild.removed_at.is_(None), Case.status.in_(ACTIVE_CASE_STATES))
-        .order_by(Case.id.desc()).limit(1)).first()
+        .order_by(Case.id.desc()).limit(1)).first() if covered else None
     return {
         "siblings": siblings,
         "whole_family": bool(children),

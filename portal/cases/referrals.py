@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
@@ -55,6 +55,13 @@ def snapshot(pupil, as_of=None) -> dict:
 
 # A referral still being written, awaiting triage or awaiting the school's answer.
 OPEN_REFERRAL_STATES = (ReferralStatus.draft, ReferralStatus.submitted, ReferralStatus.more_info)
+
+
+def is_referred(pupil_id: int) -> bool:
+    """Whether `already_referred` finds a case or a referral (the pupil page's "Refer" link), in one query."""
+    return bool(db.session.scalar(select(or_(
+        exists().where(Case.pupil_id == pupil_id, Case.status.in_(ACTIVE_CASE_STATES)),
+        exists().where(Referral.pupil_id == pupil_id, Referral.status.in_(OPEN_REFERRAL_STATES))))))
 
 
 def already_referred(pupil_id: int) -> Referral | Case | None:

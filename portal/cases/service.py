@@ -491,3 +491,40 @@ def action_owner_choices(case: Case, shares=None):
     agencies = sorted(by_id.values(), key=lambda o: o.name)
     return ([(f"user:{u.id}", f"{u.name} ({u.organisation.name})") for u in people]
             + [(f"org:{o.id}", f"{o.name} (anyone there)") for o in agencies])
+
+
+# ----- the case page: which of a case's records exist at all, in one query ------------------------
+
+_RECORDS_PROBE = None
+
+
+def records_on_case(case: Case) -> frozenset[str]:
+    """Which kinds of record the case has at all, whoever may see them, in one query: the case
+    page asks for each kind (as far as the viewer may see) only when there is one. Most cases
+    have no notice, step, letter or panel decision: six queries become one. Kinds: "ntis",
+    "penalties", "nti_requests", "steps", "letters", "panel", "children" (the case covers
+    siblings, or did), "covered" (the case's child is, or was, covered by a whole-family case)."""
+    global _RECORDS_PROBE
+    if _RECORDS_PROBE is None:  # built once: the statement takes its ids as bound parameters
+        from sqlalchemy import Integer, bindparam, exists
+
+        from portal.cases.models import CaseChild
+        from portal.formal.models import NoticeToImprove, NtiRequest, PenaltyNotice
+        from portal.formal_steps.models import FormalStep
+        from portal.letters.models import Letter
+        from portal.panels.models import PanelDecision
+
+        case_id, pupil_id = bindparam("case_id", type_=Integer), bindparam("pupil_id", type_=Integer)
+        _RECORDS_PROBE = select(*(exists().where(col == param).label(name) for name, col, param in (
+            ("ntis", NoticeToImprove.case_id, case_id), ("penalties", PenaltyNotice.case_id, case_id),
+            ("nti_requests", NtiRequest.case_id, case_id), ("steps", FormalStep.case_id, case_id),
+            ("letters", Letter.case_id, case_id), ("panel", PanelDecision.case_id, case_id),
+            ("children", CaseChild.case_id, case_id), ("covered", CaseChild.pupil_id, pupil_id))))
+    row = db.session.execute(_RECORDS_PROBE, {"case_id": case.id, "pupil_id": case.pupil_id}).one()
+    return frozenset(name for name, present in row._mapping.items() if present)
+
+
+def may_have(records: frozenset[str] | None, kind: str) -> bool:
+    """Whether a case may have records of a kind: yes unless `records_on_case` said none (None:
+    not asked, so perhaps)."""
+    return records is None or kind in records

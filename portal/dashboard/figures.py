@@ -22,6 +22,7 @@ from typing import Any, Iterable
 from flask import g
 from sqlalchemy import Select, and_, case, false, func, literal, select, true, union_all
 
+from portal import dataversion
 from portal.attendance import calc
 from portal.attendance.codes import APPROVED, NOT_POSSIBLE, PRESENT
 from portal.attendance.models import (
@@ -69,26 +70,46 @@ class Period:
 def forget() -> None:
     """Drop what this module memoised in `g` (run before every request: under the tests one
     application context, and so one `g`, serves several requests)."""
-    for name in ("_report_periods", "_figure_groups", "_school_phases"):
+    for name in ("_report_periods", "_figure_groups", "_school_phases", "_scope_ids"):
         g.pop(name, None)
+    dataversion.forget()
 
 
-def _held() -> dict[str, ReportPeriod]:
+@dataclass(frozen=True)
+class HeldPeriod:
+    """A report period as read (`ReportPeriod`'s columns), kept between requests."""
+    key: str
+    kind: str
+    academic_year: str
+    term: str | None
+    label: str
+    first_week: date
+    first_day: date
+    last_day: date
+
+
+def _read_held() -> dict[str, HeldPeriod]:
+    return {p.key: HeldPeriod(p.key, p.kind, p.academic_year, p.term, p.label, p.first_week, p.first_day,
+                              p.last_day)
+            for p in db.session.scalars(select(ReportPeriod))}
+
+
+def _held() -> dict[str, HeldPeriod]:
     cached = g.get("_report_periods")
     if cached is None:
-        cached = g._report_periods = {p.key: p for p in db.session.scalars(select(ReportPeriod))}
+        cached = g._report_periods = dataversion.cached(("report_periods",), _read_held)
     return cached
 
 
 previous_year = calc.previous_academic_year
 
 
-def _period(row: ReportPeriod, choice: str, label: str | None = None, comparison: Period | None = None) -> Period:
+def _period(row: HeldPeriod, choice: str, label: str | None = None, comparison: Period | None = None) -> Period:
     return Period(row.key, choice, label or row.label, row.kind, row.academic_year, row.term, row.first_week,
                   row.last_day, comparison, row.first_day)
 
 
-def _latest(kind: str, as_of: date) -> ReportPeriod | None:
+def _latest(kind: str, as_of: date) -> HeldPeriod | None:
     rows = [p for p in _held().values() if p.kind == kind and p.first_week <= as_of]
     return max(rows, key=lambda p: p.first_week, default=None)
 
@@ -177,6 +198,20 @@ class Scope:
         if isinstance(self.school_ids, tuple) and not self.school_ids:
             return false()
         return column.in_(self.school_ids)
+
+    def key(self) -> tuple[int, ...] | None:
+        """What the figures of this scope depend on: the ids of its schools (read once per
+        request when they come as a select), None for the whole LA."""
+        ids = self.school_ids
+        if ids is None:
+            return None
+        if isinstance(ids, tuple):
+            return tuple(sorted(set(ids)))
+        memo = g.setdefault("_scope_ids", {})
+        found = memo.get(id(ids))
+        if found is None or found[0] is not ids:
+            found = memo[id(ids)] = (ids, tuple(sorted(set(db.session.scalars(ids)))))
+        return found[1]
 
 
 # ----- measures -------------------------------------------------------------------------------
@@ -281,6 +316,7 @@ def attendance_from_absence(absence: Decimal) -> Decimal:
 
 GroupKey = tuple  # (school_id, nc_year)
 TOTAL = ""  # a cell's key for all its pupils; the other keys are the cohort flags (FLAG_NAMES)
+CROSSED = "#crossed"  # the rows of threshold crossings, in the same statement as the cells
 
 
 def _groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]:
@@ -288,10 +324,13 @@ def _groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]
     pupils with each cohort flag, from the period's cells (`period_cells`) and its crossings.
     Two queries, memoised for the request; a few hundred rows however many pupils."""
     cache = g.setdefault("_figure_groups", {})
-    key = (scope.name, repr(scope.school_ids) if isinstance(scope.school_ids, tuple) else id(scope.school_ids),
-           period.key, period.start, period.end)
-    if key in cache:
-        return cache[key]
+    key = ("groups", scope.key(), period.key, period.start, period.end)
+    if key not in cache:
+        cache[key] = dataversion.cached(key, lambda: _read_groups(scope, period))
+    return cache[key]
+
+
+def _read_groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]:
     pc = PeriodCell
     width = 9  # the fields of Measures, in order
     sums: dict[GroupKey, dict[str, list[int]]] = {}
@@ -302,32 +341,38 @@ def _groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measures]]
             cell = sums[(school_id, nc_year)] = {k: [0] * width for k in (TOTAL, *FLAG_NAMES)}
         return cell
 
-    # one row per (school, year group) for all pupils, and one per cohort flag: the database adds up
-    measures = (func.sum(pc.pupils), func.sum(pc.possible), func.sum(pc.attended), func.sum(pc.authorised),
-                func.sum(pc.unauthorised), func.sum(pc.pa), func.sum(pc.sa), func.sum(pc.at_ambition))
+    # one row per (school, year group) for all pupils, and one per cohort flag: the database adds up;
+    # and in the same statement one per (school, year group) with the pupils who crossed the
+    # threshold in the period, all of them and with each flag (padded to the same columns)
+    measures: list[Any] = [func.sum(pc.pupils), func.sum(pc.possible), func.sum(pc.attended), func.sum(pc.authorised),
+                func.sum(pc.unauthorised), func.sum(pc.pa), func.sum(pc.sa), func.sum(pc.at_ambition)]
+    tc = ThresholdCrossing
+    crossed: list[Any] = [func.count(func.distinct(tc.pupil_id)),
+               *(func.count(func.distinct(case((getattr(Pupil, f).is_(True), tc.pupil_id), else_=None)))
+                 for f in FLAG_NAMES)]
+    columns = max(len(measures), len(crossed))
+    measures += [literal(0)] * (columns - len(measures))
+    crossed += [literal(0)] * (columns - len(crossed))
     parts = [select(pc.school_id, pc.nc_year, literal(TOTAL).label("part"), *measures)
              .where(pc.period_key == period.key, scope.where(pc.school_id)).group_by(pc.school_id, pc.nc_year)]
     parts += [select(pc.school_id, pc.nc_year, literal(flag).label("part"), *measures)
               .where(pc.period_key == period.key, scope.where(pc.school_id), pc.cohorts.op("&")(1 << i) != 0)
               .group_by(pc.school_id, pc.nc_year)
               for i, flag in enumerate(FLAG_NAMES)]
-    for school_id, nc_year, part, *values in db.session.execute(union_all(*parts)):
-        cell_of(school_id, nc_year)[part][:8] = [int(v or 0) for v in values]
-    tc = ThresholdCrossing
-    crossed = db.session.execute(
-        select(Pupil.school_id, Pupil.nc_year, func.count(func.distinct(tc.pupil_id)),
-               *(func.count(func.distinct(case((getattr(Pupil, f).is_(True), tc.pupil_id), else_=None)))
-                 for f in FLAG_NAMES))
-        .join(Pupil, Pupil.id == tc.pupil_id)
-        .where(tc.window_end >= period.start, tc.window_end <= period.end, scope.where(Pupil.school_id))
-        .group_by(Pupil.school_id, Pupil.nc_year))
-    for row in crossed:
-        cell = cell_of(row[0], row[1])
-        for k, n in zip((TOTAL, *FLAG_NAMES), row[2:], strict=True):
-            cell[k][8] += int(n or 0)
+    parts.append(select(Pupil.school_id, Pupil.nc_year, literal(CROSSED).label("part"), *crossed)
+                 .join(Pupil, Pupil.id == tc.pupil_id)
+                 .where(tc.window_end >= period.start, tc.window_end <= period.end, scope.where(Pupil.school_id))
+                 .group_by(Pupil.school_id, Pupil.nc_year))
+    rows: Any = db.session.execute(union_all(*parts))
+    for school_id, nc_year, part, *values in rows:
+        cell = cell_of(school_id, nc_year)
+        if part == CROSSED:
+            for k, n in zip((TOTAL, *FLAG_NAMES), values, strict=False):
+                cell[k][8] += int(n or 0)
+        else:
+            cell[part][:8] = [int(v or 0) for v in values[:8]]
     out: dict[GroupKey, dict[str, Measures]] = {
         key_: {k: Measures(*v) for k, v in cell.items()} for key_, cell in sums.items()}
-    cache[key] = out
     return out
 
 
@@ -366,8 +411,15 @@ class Split:
         return self.measures.attendance_change(self.without)
 
 
-def _split(scope: Scope, period: Period, key_of, part: str = TOTAL) -> tuple[dict, dict]:
-    """Add up the cells by key_of((school_id, nc_year)), this period and last year's."""
+def _split(scope: Scope, period: Period, key_of, part: str = TOTAL, name: str = "") -> tuple[dict, dict]:
+    """Add up the cells by key_of((school_id, nc_year)), this period and last year's; cached
+    under the data version when `name` names key_of (what it depends on besides the cells
+    must be data the version covers). The Measures are shared: never change them."""
+    if name:
+        comparison = period.comparison
+        key = ("split", name, part, scope.key(), period.key, period.start, period.end,
+               (comparison.key, comparison.start, comparison.end) if comparison else None)
+        return dataversion.cached(key, lambda: _split(scope, period, key_of, part))
     now: dict = {}
     before: dict = {}
     for k, cell in _groups(scope, period).items():
@@ -389,7 +441,7 @@ def comparison(scope: Scope, period: Period | None) -> Measures | None:
 
 
 def by_year_group(scope: Scope, period: Period) -> list[Split]:
-    now, before = _split(scope, period, lambda k: k[1])
+    now, before = _split(scope, period, lambda k: k[1], name="year_group")
     return [Split(str(y), year_label(y), now[y], before.get(y)) for y in sorted(now, key=lambda y: (y is None, y))]
 
 
@@ -398,7 +450,7 @@ def cohorts(scope: Scope, period: Period) -> list[Split]:
     total = headline(scope, period)
     out = []
     for flag, label, _ in COHORT_FLAGS:
-        now, before = _split(scope, period, lambda k: True, flag)
+        now, before = _split(scope, period, lambda k: True, flag, name="cohort")
         with_ = now.get(True, Measures())
         out.append(Split(flag, label, with_, before.get(True), total - with_))
     return out
@@ -415,7 +467,7 @@ def schools_in(scope: Scope) -> list[Organisation]:
 
 def by_school(scope: Scope, period: Period) -> list[Split]:
     """Every school in scope (those with no marks in the period too), with its named EWO."""
-    now, before = _split(scope, period, lambda k: k[0])
+    now, before = _split(scope, period, lambda k: k[0], name="school")
     out = []
     for school in schools_in(scope):
         out.append(Split(str(school.id), school.name, now.get(school.id, Measures()), before.get(school.id),
@@ -431,14 +483,15 @@ PHASES = (("primary", "Primary"), ("secondary", "Secondary"), ("all_through", "A
 def phase_of_schools() -> dict[int, str]:
     cached = g.get("_school_phases")
     if cached is None:
-        cached = g._school_phases = {i: (p.value if isinstance(p, SchoolPhase) else p) for i, p in db.session.execute(
-            select(Organisation.id, Organisation.phase).where(Organisation.kind == OrgKind.school))}
+        cached = g._school_phases = dataversion.cached(("school_phases",), lambda: {
+            i: (p.value if isinstance(p, SchoolPhase) else p) for i, p in db.session.execute(
+                select(Organisation.id, Organisation.phase).where(Organisation.kind == OrgKind.school))})
     return cached
 
 
 def by_phase(scope: Scope, period: Period) -> list[Split]:
     phases = phase_of_schools()
-    now, before = _split(scope, period, lambda k: phases.get(k[0]))
+    now, before = _split(scope, period, lambda k: phases.get(k[0]), name="phase")
     return [Split(key, label, now[key], before.get(key)) for key, label in PHASES if key in now]
 
 
@@ -448,16 +501,17 @@ def crossings_recorded_by(day: date | None) -> bool:
     none before it. (Any crossing held on or before `day` shows they were.)"""
     if day is None:
         return False
-    return db.session.scalar(select(ThresholdCrossing.id).where(ThresholdCrossing.window_end <= day).limit(1)) \
-        is not None
+    return dataversion.cached(("crossings_by", day), lambda: db.session.scalar(
+        select(ThresholdCrossing.id).where(ThresholdCrossing.window_end <= day).limit(1)) is not None)
 
 
 def flag_counts(scope: Scope) -> dict[str, int]:
     """Pupils with each statutory flag this academic year (as of the last refresh)."""
-    return {flag: int(n) for flag, n in db.session.execute(
-        select(PupilFlag.flag, func.count(func.distinct(PupilFlag.pupil_id)))
-        .join(Pupil, Pupil.id == PupilFlag.pupil_id).where(scope.where(Pupil.school_id))
-        .group_by(PupilFlag.flag))}
+    return dict(dataversion.cached(("flag_counts", scope.key()), lambda: {
+        flag: int(n) for flag, n in db.session.execute(
+            select(PupilFlag.flag, func.count(func.distinct(PupilFlag.pupil_id)))
+            .join(Pupil, Pupil.id == PupilFlag.pupil_id).where(scope.where(Pupil.school_id))
+            .group_by(PupilFlag.flag))}))
 
 
 # ----- weekly trend and reasons -----------------------------------------------------------------
@@ -479,6 +533,10 @@ class Week:
 
 def weeks(scope: Scope, start: date, end: date) -> list[Week]:
     """Attendance week by week (weeks with possible sessions only), oldest first."""
+    return list(dataversion.cached(("weeks", scope.key(), start, end), lambda: _read_weeks(scope, start, end)))
+
+
+def _read_weeks(scope: Scope, start: date, end: date) -> tuple[Week, ...]:
     attended = func.sum(case((RegisterCode.category.in_((PRESENT, APPROVED)), SchoolWeekCode.sessions), else_=0))
     possible = func.sum(case((RegisterCode.category != NOT_POSSIBLE, SchoolWeekCode.sessions), else_=0))
     rows: Any = db.session.execute(
@@ -487,8 +545,8 @@ def weeks(scope: Scope, start: date, end: date) -> list[Week]:
         .where(SchoolWeekCode.week_start >= start, SchoolWeekCode.week_start <= end,
                scope.where(SchoolWeekCode.school_id))
         .group_by(SchoolWeekCode.week_start).order_by(SchoolWeekCode.week_start))
-    return [Week(w if isinstance(w, date) else date.fromisoformat(str(w)), int(p or 0), int(a or 0))
-            for w, p, a in rows if p]
+    return tuple(Week(w if isinstance(w, date) else date.fromisoformat(str(w)), int(p or 0), int(a or 0))
+                 for w, p, a in rows if p)
 
 
 @dataclass
@@ -542,11 +600,11 @@ class Reason:
 
 
 def reasons(scope: Scope, period: Period) -> list[Reason]:
-    rows = dict(db.session.execute(
+    rows = dataversion.cached(("reasons", scope.key(), period.start, period.end), lambda: dict(db.session.execute(
         select(SchoolWeekCode.code, func.sum(SchoolWeekCode.sessions))
         .where(SchoolWeekCode.week_start >= period.start, SchoolWeekCode.week_start <= period.end,
                scope.where(SchoolWeekCode.school_id))
-        .group_by(SchoolWeekCode.code)).all())
+        .group_by(SchoolWeekCode.code)).all()))
     totals = headline(scope, period)
     absence = totals.possible - totals.attended
     return [Reason(key, label, codes, sum(int(rows.get(c) or 0) for c in codes), absence, totals.possible)

@@ -18,6 +18,8 @@ from portal.extensions import db
 from portal.pupils.models import COHORT_FLAGS, Pupil
 from portal.timeutil import today
 
+bp.add_app_template_global(page.figure, "picture_figure")
+
 
 def _trend(scope: figures.Scope, phase: str = "all"):
     trend = figures.trend(scope, today())

@@ -32,14 +32,17 @@ def apply_refusal(form, exc: Refused, aliases: dict[str, str] | None = None) -> 
 
 
 @bp.app_template_global("formal_on_case")
-def formal_on_case(case):
-    """What the case page's formal section shows the person looking (None: nothing, the police)."""
+def formal_on_case(case, records=None):
+    """What the case page's formal section shows the person looking (None: nothing, the police).
+    `records`: the case's kinds of record (`cases.service.records_on_case`), when known: no
+    query for a kind the case has none of."""
     if not formal_access.sees_formal(current_user):
         return None
-    ntis = notices.ntis_of_case(case)
-    penalty = penalties.notices_of_case(case)
+    ntis = notices.ntis_of_case(case) if case_service.may_have(records, "ntis") else []
+    penalty = penalties.notices_of_case(case) if case_service.may_have(records, "penalties") else []
     requests = list(db.session.scalars(access.nti_requests_for(current_user).where(NtiRequest.case_id == case.id)
-                                       .order_by(NtiRequest.id.desc())))
+                                       .order_by(NtiRequest.id.desc()))) \
+        if case_service.may_have(records, "nti_requests") else []
     return {"ntis": ntis, "notices": penalty, "requests": requests,
             "manage": formal_access.may_manage_formal(current_user, case),
             "request": formal_access.may_request_nti(current_user, case),

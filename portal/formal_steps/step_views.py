@@ -35,10 +35,15 @@ def _step_as_saved(step: FormalStep) -> Saved:
 # ----- what the case page and the LA picture ask for (template globals) ------------------------
 
 @bp.app_template_global()
-def formal_steps_on(case: Case) -> list[FormalStep] | None:
-    """The case's steps for the case page; None: the user does not see steps (the police)."""
+def formal_steps_on(case: Case, records=None) -> list[FormalStep] | None:
+    """The case's steps for the case page; None: the user does not see steps (the police).
+    `records`: the case's kinds of record, when known (`cases.service.records_on_case`)."""
     if not access.sees_formal_steps(current_user, case):
         return None
+    from portal.cases.service import may_have
+
+    if not may_have(records, "steps"):
+        return []
     return list(db.session.scalars(select(FormalStep).where(FormalStep.case_id == case.id)
                                    .options(joinedload(FormalStep.supervisor)).order_by(FormalStep.id)))
 

@@ -184,9 +184,15 @@ def discard_letter(letter_id: int):
     return render_template("letters/discard.html", letter=letter, error=shows_errors(error)), (422 if error else 200)
 
 
-def case_letters(case) -> list[Letter]:
-    """The letters of a case the signed-in person may see, newest first (the case page's section)."""
+def case_letters(case, records=None) -> list[Letter]:
+    """The letters of a case the signed-in person may see, newest first (the case page's section).
+    `records`: the case's kinds of record, when known (`cases.service.records_on_case`)."""
     from sqlalchemy.orm import joinedload
+
+    from portal.cases.service import may_have
+
+    if not may_have(records, "letters"):
+        return []
 
     from portal.letters.models import LetterTemplateVersion
 
@@ -208,8 +214,8 @@ def pupil_letters(pupil) -> list[Letter]:
 
 
 @bp.app_template_global("case_letters")
-def _case_letters_global(case):
-    return case_letters(case)
+def _case_letters_global(case, records=None):
+    return case_letters(case, records)
 
 
 @bp.app_template_global("pupil_letters")

@@ -12,6 +12,7 @@ from portal.panels import bp, overview, service
 from portal.panels.minutes import LINKS, VERSIONS, WITHOUT_RATIONALE, build_minutes, render_pdf
 from portal.panels.models import PanelMeeting
 from portal.params import to_int
+from portal.urls import link_parts
 
 
 @bp.route("/panels/<int:meeting_id>/held", methods=["POST"])
@@ -77,4 +78,5 @@ def panel_overview():
     today = timeutil.today()
     return render_template("panels/overview.html", decisions=decisions, impact=impact,
                            by_decision=overview.by_decision(decisions, impact),
-                           by_agency=overview.by_agency(decisions, today), weeks=overview.WINDOW_WEEKS)
+                           by_agency=overview.by_agency(decisions, today), weeks=overview.WINDOW_WEEKS,
+                           meeting_href=link_parts("panels.view_meeting", "meeting_id"))

@@ -10,29 +10,53 @@ left out of the averages."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, case, select
+from sqlalchemy.orm import aliased
 
 from portal.attendance import calc
 from portal.attendance.models import PupilWeek
-from portal.cases.models import Action, Case
+from portal.cases.models import Action, ActionStatus, Case
 from portal.extensions import db
-from portal.orgs.models import User
-from portal.panels.models import DECISIONS, AgendaItem, PanelDecision, PanelMeeting
-from portal.panels.rules import meeting_date
+from portal.orgs.models import Organisation, User
+from portal.panels.models import DECISION_LABELS, DECISIONS, AgendaItem, PanelDecision, PanelMeeting
+from portal.panels.rules import meeting_day
 from portal.pupils.models import Pupil
 
 WINDOW_WEEKS = 6
 
+# Built once (an alias made per request costs more than the statement it is in).
+_SCHOOL, _USER_ORG, _OWNER_ORG = aliased(Organisation), aliased(Organisation), aliased(Organisation)
+# An action's owning agency: its person's organisation, else the organisation it was given to.
+_AGENCY = case((Action.owner_user_id.is_not(None), _USER_ORG.name), else_=_OWNER_ORG.name)
+
+
+@dataclass
+class DecisionRow:
+    """A decision as the overview shows it: only the columns it needs, and its actions as
+    (owning agency's name, status, due date)."""
+    id: int
+    decision: str        # the key (DECISIONS)
+    case_id: int
+    pupil_id: int
+    meeting_id: int
+    day: date            # the meeting's day (`meeting_date`)
+    pupil_name: str      # as Pupil.display_name
+    school_name: str
+    actions: list[tuple[str, ActionStatus, date]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return DECISION_LABELS[self.decision]
+
 
 @dataclass
 class Impact:
-    decision: PanelDecision
+    decision: DecisionRow
     day: date
     before_totals: tuple[int, int]   # (attended, possible) in the weeks before
     after_totals: tuple[int, int]    # ... and after
@@ -57,12 +81,13 @@ class Impact:
         return calc.points(self.exact_change)
 
 
-def _totals(weeks: list[PupilWeek]) -> tuple[int, int]:
+def _totals(weeks: list) -> tuple[int, int]:
     return sum(w.attended for w in weeks), sum(w.possible for w in weeks)
 
 
-def windows(weeks: list[PupilWeek], day: date) -> tuple[list[PupilWeek], list[PupilWeek]]:
-    """The pupil's school weeks (sorted by week) before and after the week of `day`."""
+def windows(weeks: list, day: date) -> tuple[list, list]:
+    """The pupil's school weeks (sorted by week; PupilWeeks or rows with week_start, possible
+    and attended) before and after the week of `day`."""
     monday = day - timedelta(days=day.weekday())
     school_weeks = [w for w in weeks if w.possible > 0]
     before = [w for w in school_weeks if w.week_start < monday][-WINDOW_WEEKS:]
@@ -70,36 +95,56 @@ def windows(weeks: list[PupilWeek], day: date) -> tuple[list[PupilWeek], list[Pu
     return before, after
 
 
-def impacts(decisions: list[PanelDecision]) -> list[Impact]:
-    pupil_ids = {d.case.pupil_id for d in decisions}
-    weeks: dict[int, list[PupilWeek]] = defaultdict(list)
+def impacts(decisions: list[DecisionRow]) -> list[Impact]:
+    pupil_ids = {d.pupil_id for d in decisions}
+    weeks: dict[int, list] = defaultdict(list)
     if pupil_ids:
-        for week in db.session.scalars(select(PupilWeek).where(PupilWeek.pupil_id.in_(pupil_ids))
-                                       .order_by(PupilWeek.pupil_id, PupilWeek.week_start)):
+        for week in db.session.execute(
+                select(PupilWeek.pupil_id, PupilWeek.week_start, PupilWeek.possible, PupilWeek.attended)
+                .where(PupilWeek.pupil_id.in_(pupil_ids))
+                .order_by(PupilWeek.pupil_id, PupilWeek.week_start)):
             weeks[week.pupil_id].append(week)
     result = []
     for decision in decisions:
-        day = meeting_date(decision.item.meeting)
-        before, after = windows(weeks[decision.case.pupil_id], day)
-        result.append(Impact(decision, day, _totals(before), _totals(after), len(before), len(after)))
+        before, after = windows(weeks[decision.pupil_id], decision.day)
+        result.append(Impact(decision, decision.day, _totals(before), _totals(after), len(before), len(after)))
     return result
 
 
-def decisions_in(meetings: Select) -> list[PanelDecision]:
-    """The decisions taken at the given meetings, newest meeting first."""
+def decisions_in(meetings: Select) -> list[DecisionRow]:
+    """The decisions taken at the given meetings, newest meeting first, with their actions
+    (in two statements, whatever their number)."""
     ids = meetings.with_only_columns(PanelMeeting.id)
-    return list(db.session.scalars(
-        select(PanelDecision).join(AgendaItem, AgendaItem.id == PanelDecision.agenda_item_id)
+    school = _SCHOOL
+    rows = db.session.execute(
+        select(PanelDecision.id, PanelDecision.decision, PanelDecision.case_id, Case.pupil_id,
+               AgendaItem.meeting_id, PanelMeeting.held_at, Pupil.legal_forename, Pupil.legal_surname,
+               Pupil.preferred_forename, Pupil.preferred_surname, school.name.label("school_name"))
+        .join(AgendaItem, AgendaItem.id == PanelDecision.agenda_item_id)
         .join(PanelMeeting, PanelMeeting.id == AgendaItem.meeting_id)
+        .join(Case, Case.id == PanelDecision.case_id)
+        .join(Pupil, Pupil.id == Case.pupil_id)
+        .join(school, school.id == Pupil.school_id)
         .where(PanelMeeting.id.in_(ids))
-        .options(selectinload(PanelDecision.item).selectinload(AgendaItem.meeting),
-                 selectinload(PanelDecision.case).selectinload(Case.pupil).selectinload(Pupil.school),
-                 selectinload(PanelDecision.actions).selectinload(Action.owner_user).selectinload(User.organisation),
-                 selectinload(PanelDecision.actions).selectinload(Action.owner_org))
-        .order_by(PanelMeeting.held_at.desc(), AgendaItem.position, PanelDecision.id)))
+        .order_by(PanelMeeting.held_at.desc(), AgendaItem.position, PanelDecision.id)).all()
+    decisions = [DecisionRow(r.id, r.decision, r.case_id, r.pupil_id, r.meeting_id, meeting_day(r.held_at),
+                             f"{r.preferred_forename or r.legal_forename} {r.preferred_surname or r.legal_surname}",
+                             r.school_name) for r in rows]
+    if decisions:
+        by_id = {d.id: d for d in decisions}
+        user_org, owner_org, agency = _USER_ORG, _OWNER_ORG, _AGENCY
+        for row in db.session.execute(
+                select(Action.panel_decision_id, agency, Action.status, Action.due_date)
+                .outerjoin(User, User.id == Action.owner_user_id)
+                .outerjoin(user_org, user_org.id == User.organisation_id)
+                .outerjoin(owner_org, owner_org.id == Action.owner_org_id)
+                .where(Action.panel_decision_id.in_(list(by_id)))
+                .order_by(Action.id)):
+            by_id[row[0]].actions.append((row[1], row[2], row[3]))
+    return decisions
 
 
-def by_decision(decisions: list[PanelDecision], impact: list[Impact]) -> list[dict]:
+def by_decision(decisions: list[DecisionRow], impact: list[Impact]) -> list[dict]:
     """Per decision type: decisions, distinct cases, and the average change of attendance
     (percentage points) over the decisions that can be measured."""
     rows = []
@@ -112,15 +157,14 @@ def by_decision(decisions: list[PanelDecision], impact: list[Impact]) -> list[di
     return rows
 
 
-def by_agency(decisions: list[PanelDecision], today: date) -> list[dict]:
+def by_agency(decisions: list[DecisionRow], today: date) -> list[dict]:
     """The panel's agreed actions per owning agency (a person's actions count for their
     organisation): open (not yet due), overdue, done, cancelled."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict(open=0, overdue=0, done=0, cancelled=0))
     for decision in decisions:
-        for action in decision.actions:
-            agency = (action.owner_user.organisation.name if action.owner_user else action.owner_org.name)
-            if action.is_open:
-                counts[agency]["overdue" if action.due_date < today else "open"] += 1
+        for agency, status, due in decision.actions:
+            if status == ActionStatus.open:
+                counts[agency]["overdue" if due < today else "open"] += 1
             else:
-                counts[agency][action.status.value] += 1
+                counts[agency][status.value] += 1
     return [dict(agency=name, **values) for name, values in sorted(counts.items())]

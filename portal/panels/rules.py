@@ -35,7 +35,12 @@ class NeedsConfidentiality(Refused):
 
 def meeting_date(meeting: PanelMeeting) -> date:
     """The meeting's day in Europe/London (reviews and due dates are dates)."""
-    return as_utc(meeting.held_at).astimezone(LONDON).date()
+    return meeting_day(meeting.held_at)
+
+
+def meeting_day(held_at: datetime) -> date:
+    """`meeting_date` from the meeting's `held_at` alone."""
+    return as_utc(held_at).astimezone(LONDON).date()
 
 
 def has_started(meeting: PanelMeeting, now: datetime | None = None) -> bool:

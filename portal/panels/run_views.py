@@ -8,7 +8,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal import access, audit
 from portal.cases import service as cases_service
@@ -22,6 +22,7 @@ from portal.panels.decisions import check_decision
 from portal.panels.models import DECISIONS, AgendaItem, MeetingStatus, PanelDecision, PanelMeeting, PanelMember
 from portal.panels.rules import has_started, start_label
 from portal.params import int_arg, read_date_boxes, to_int
+from portal.urls import link_parts
 
 ACTION_ROWS = 3
 MARKS = (("present", "Present"), ("apologies", "Apologies"), ("absent", "Absent"))
@@ -35,13 +36,18 @@ def _run_url(meeting: PanelMeeting, item: AgendaItem | None = None) -> str:
     return url_for("panels.run_meeting", meeting_id=meeting.id, item=item.id if item else None)
 
 
+def _item_href(meeting: PanelMeeting) -> tuple[str, str]:
+    """The agenda's links to its items (`_run_url`), with one url_for."""
+    return link_parts("panels.run_meeting", "item", meeting_id=meeting.id)
+
+
 def _items(meeting: PanelMeeting) -> list[AgendaItem]:
     return list(db.session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.removed_at.is_(None))
-        .options(selectinload(AgendaItem.case).selectinload(Case.pupil),
-                 selectinload(AgendaItem.decision).selectinload(PanelDecision.actions)
+        .options(joinedload(AgendaItem.case).joinedload(Case.pupil),
+                 joinedload(AgendaItem.decision).selectinload(PanelDecision.actions)
                  .selectinload(Action.owner_user),
-                 selectinload(AgendaItem.decision).selectinload(PanelDecision.actions)
+                 joinedload(AgendaItem.decision).selectinload(PanelDecision.actions)
                  .selectinload(Action.owner_org))
         .order_by(AgendaItem.position, AgendaItem.id)).all())
 
@@ -66,17 +72,18 @@ def _item_context(meeting: PanelMeeting, item: AgendaItem | None, items: list[Ag
 
 def _page(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem], status: int = 200, **extra):
     members = db.session.scalars(select(PanelMember).where(PanelMember.meeting_id == meeting.id)
-                                 .options(selectinload(PanelMember.user), selectinload(PanelMember.organisation))
+                                 .options(joinedload(PanelMember.user), joinedload(PanelMember.organisation))
                                  .order_by(PanelMember.id)).all()
     context = _item_context(meeting, item, items, **extra)
     shows_errors(context["problems"] or extra.get("attendance_problem") or extra.get("attendee_problems"))
-    context.update(members=members, marks=MARKS, agencies=_agencies(),
+    context.update(members=members, marks=MARKS, agencies=_agencies(), item_href=_item_href(meeting),
                    attendee=extra.get("attendee") or {}, attendee_problems=extra.get("attendee_problems") or {})
     return render_template("panels/run.html", **context), status
 
 
-def _agencies() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).where(Organisation.active.is_(True))
+def _agencies() -> list:
+    """The agencies someone may have come for: (id, name) rows."""
+    return list(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.active.is_(True))
                                    .order_by(Organisation.kind, Organisation.name)))
 
 
@@ -105,7 +112,8 @@ def run_meeting(meeting_id: int):
     if partial and htmx.target == "run-item":
         return _fragment(meeting, item, items)
     if partial and htmx.target == "run-agenda":
-        return render_template("panels/_run_agenda.html", meeting=meeting, items=items), 200, {"Vary": "HX-Request"}
+        return render_template("panels/_run_agenda.html", meeting=meeting, items=items,
+                               item_href=_item_href(meeting)), 200, {"Vary": "HX-Request"}
     return _page(meeting, item, items)
 
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import access, audit, timeutil
 from portal.attendance import amendments, calc, charts, flags, summaries
@@ -18,6 +18,7 @@ from portal.forms import Form
 from portal.pupils import bp, service
 from portal.pupils.forms import ContactForm, PupilForm
 from portal.pupils.models import Enrolment, Pupil
+from portal.pupils.register import register_rows, shown_codes
 from portal.pupils.upn import la_warning
 
 RESULTS = 20
@@ -50,12 +51,9 @@ def search():
 @access.require("view_pupils")
 @audit.viewing("pupil_viewed", "a pupil's page", ("Pupil", "pupil_id"))
 def view(pupil_id: int):
-    access.get_pupil_or_404(current_user, pupil_id)
-    pupil = db.session.scalar(
-        select(Pupil).where(Pupil.id == pupil_id)
-        .options(selectinload(Pupil.school), selectinload(Pupil.contacts),
-                 selectinload(Pupil.enrolments).selectinload(Enrolment.school)))
-    assert pupil is not None  # get_pupil_or_404 above found it
+    pupil = access.get_pupil_or_404(current_user, pupil_id, options=(
+        joinedload(Pupil.school), selectinload(Pupil.contacts),
+        selectinload(Pupil.enrolments).joinedload(Enrolment.school)))
     summary = summaries.pupil_summary(pupil)
     register = {}
     amended: dict = {}
@@ -72,8 +70,10 @@ def view(pupil_id: int):
         "pupils/pupil.html", pupil=pupil, summary=summary, register=register, amended=amended,
         calendar_weeks=calendar_weeks, codes=summaries.code_table(), chart=charts.weekly_chart(summary.weeks),
         calc=calc, flags=flags.flags_for(pupil.id), crossings=flags.crossings_for(pupil.id), flag_kinds=flags.KINDS,
-        referred=referrals.already_referred(pupil.id) if access.can(current_user, "refer") else None,
-        record=referrals.pupil_record(current_user, pupil.id), closure_labels=dict(CLOSURE_REASONS))
+        # the page asks only whether there is one (`already_referred`): None, else True
+        referred=(referrals.is_referred(pupil.id) or None) if access.can(current_user, "refer") else None,
+        record=referrals.pupil_record(current_user, pupil.id), closure_labels=dict(CLOSURE_REASONS),
+        register_rows=register_rows, shown_codes=shown_codes)
 
 
 # ----- editing --------------------------------------------------------------------------

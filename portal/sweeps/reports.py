@@ -6,14 +6,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
 from portal import disclosure
 from portal.extensions import db
+from portal.orgs.models import Organisation
 from portal.pupils.models import Pupil
 from portal.sweeps.models import Encounter, FollowUp, FollowUpStatus, MatchStatus, Sweep
+
+# What the figures count of an encounter (built once): its answers, its match, and the names
+# of the school given and of the matched pupil's school.
+_SCHOOL, _PUPIL_SCHOOL, _PUPIL = aliased(Organisation), aliased(Organisation), aliased(Pupil)
+_COUNTED = (Encounter.id, Encounter.sweep_id, Encounter.reason_accepted, Encounter.accompanied, Encounter.concern,
+            Encounter.match_status, Encounter.pupil_id, Encounter.school_status,
+            _SCHOOL.name.label("school_name"), _PUPIL_SCHOOL.name.label("pupil_school_name"))
 
 
 @dataclass
@@ -42,29 +51,29 @@ class Figures:
     def pct_with_parent(self) -> float | None:
         return self._pct(self.with_parent, self.encounters)
 
-    def add(self, e: Encounter, today: date, follow_up: bool = True) -> None:
-        """Count an encounter; its follow-up's state only when `follow_up`."""
+    def add(self, e, today: date, f=None) -> None:
+        """Count an encounter (a row of `_counted`) and its follow-up's state (a row of
+        `_live_follow_ups`, or None: none, or one whose state is not counted)."""
         self.encounters += 1
         self.no_accepted_reason += not e.reason_accepted
         self.with_parent += e.accompanied == "parent"
         self.concerns += e.concern
-        if e.match_status == MatchStatus.matched and e.pupil is not None:
+        if e.match_status == MatchStatus.matched and e.pupil_id is not None:
             self.matched += 1
-            self.schools.add(e.pupil.school.name)
+            self.schools.add(e.pupil_school_name)
         else:
             if e.match_status == MatchStatus.no_match:
                 self.not_on_roll += 1
             else:
                 self.unmatched += 1
-            if e.school_status == "school" and e.school is not None:
-                self.schools.add(e.school.name)
-        f = e.follow_up if follow_up else None
+            if e.school_status == "school" and e.school_name is not None:
+                self.schools.add(e.school_name)
         if f is not None:
             if f.status == FollowUpStatus.done:
                 self.follow_ups_done += 1
             else:
                 self.follow_ups_open += 1
-                self.follow_ups_overdue += f.overdue(today)
+                self.follow_ups_overdue += f.status == FollowUpStatus.open and f.due_on < today
 
 
 @dataclass
@@ -108,8 +117,8 @@ class ShownReport:
 
 def sweep_figures(sweep: Sweep, today: date, *, encounters: Select | None = None,
                   followups: Select | None = None) -> Figures:
-    return build(select(Sweep).where(Sweep.id == sweep.id), None, None, today, encounters=encounters,
-                 followups=followups).total
+    """`build`'s figures for one sweep the user may open (already loaded)."""
+    return _report([sweep], encounters, followups, today).total
 
 
 def build(sweeps: Select, start: date | None, end: date | None, today: date, *, encounters: Select | None = None,
@@ -124,21 +133,37 @@ def build(sweeps: Select, start: date | None, end: date | None, today: date, *, 
     if end is not None:
         stmt = stmt.where(Sweep.held_on <= end)
     chosen = db.session.scalars(stmt.order_by(Sweep.held_on.desc(), Sweep.id.desc())).all()
+    return _report(chosen, encounters, followups, today)
+
+
+def _report(chosen, encounters: Select | None, followups: Select | None, today: date) -> Report:
     scope = encounters if encounters is not None else select(Encounter)
-    counted = db.session.scalars(
-        scope.where(Encounter.sweep_id.in_([s.id for s in chosen]))
-        .options(selectinload(Encounter.follow_up), selectinload(Encounter.school),
-                 selectinload(Encounter.pupil).selectinload(Pupil.school))).all() if chosen else []
+    counted = db.session.execute(
+        scope.with_only_columns(*_COUNTED).select_from(Encounter)
+        .outerjoin(_SCHOOL, _SCHOOL.id == Encounter.school_id)
+        .outerjoin(_PUPIL, _PUPIL.id == Encounter.pupil_id)
+        .outerjoin(_PUPIL_SCHOOL, _PUPIL_SCHOOL.id == _PUPIL.school_id)
+        .where(Encounter.sweep_id.in_([s.id for s in chosen]))).all() if chosen else []
+    live: dict[int, Any] = {}
+    if counted:
+        # The live follow-up of each (a cancelled one, left by an undone match, is not it).
+        for row in db.session.execute(
+                select(FollowUp.encounter_id, FollowUp.id, FollowUp.status, FollowUp.due_on)
+                .where(FollowUp.encounter_id.in_([e.id for e in counted]),
+                       FollowUp.status != FollowUpStatus.cancelled).order_by(FollowUp.id)):
+            live.setdefault(row.encounter_id, row)
     known = None
-    if followups is not None and counted:
+    if followups is not None and live:
         known = set(db.session.scalars(followups.with_only_columns(FollowUp.id).where(
             FollowUp.encounter_id.in_([e.id for e in counted]))))
     per = {s.id: Figures() for s in chosen}
     total = Figures()
     for e in counted:
-        follow_up = known is None or (e.follow_up is not None and e.follow_up.id in known)
-        per[e.sweep_id].add(e, today, follow_up)
-        total.add(e, today, follow_up)
+        f = live.get(e.id)
+        if f is not None and known is not None and f.id not in known:
+            f = None  # a follow-up whose state this user may not know
+        per[e.sweep_id].add(e, today, f)
+        total.add(e, today, f)
     return Report([(s, per[s.id]) for s in chosen], total)
 
 

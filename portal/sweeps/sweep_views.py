@@ -14,12 +14,12 @@ from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation, OrgKind, User
-from portal.pagination import page_links, paginate
+from portal.pagination import WindowPage, page_links, paginate
 from portal.params import date_arg, to_int
-from portal.pupils.models import Pupil
 from portal.sweeps import bp, reports, service
 from portal.sweeps.forms import SweepEditForm, SweepForm
 from portal.sweeps.models import LABELS, Encounter, Sweep
+from portal.urls import link_parts
 
 
 @bp.route("/sweeps")
@@ -137,17 +137,17 @@ def _sweep_as_saved(sweep: Sweep) -> Saved:
 def view_sweep(sweep_id: int):
     sweep = access.get_sweep_or_404(current_user, sweep_id)
     stmt = (access.encounters_for(current_user).where(Encounter.sweep_id == sweep.id)
-            .options(selectinload(Encounter.school), selectinload(Encounter.pupil).selectinload(Pupil.school),
-                     selectinload(Encounter.follow_up))
+            .options(selectinload(Encounter.school), selectinload(Encounter.follow_up))
             .order_by(Encounter.seen_at.desc(), Encounter.id.desc()))
-    page = paginate(stmt)
+    page = WindowPage(stmt, entities=True)
     return render_template("sweeps/sweep.html", sweep=sweep, page=page, pages=page_links(page),
                            partial_view=access.sees_some_encounters_only(current_user),
                            people=service.sweep_people(sweep), labels=LABELS,
                            figures=reports.Shown(_figures(sweep), access.can(current_user, "view_exact_figures")),
                            can_record=access.can(current_user, "record_sweeps", sweep),
                            can_edit=access.can(current_user, "edit_sweeps", sweep),
-                           can_match=access.can(current_user, "match_encounters"), today=timeutil.today())
+                           can_match=access.can(current_user, "match_encounters"), today=timeutil.today(),
+                           encounter_href=link_parts("sweeps.view_encounter", "encounter_id"))
 
 
 def _figures(sweep: Sweep) -> reports.Figures:

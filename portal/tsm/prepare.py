@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, literal, select, union_all
 
-from portal import access
+from portal import access, dataversion
 from portal.attendance import calc, flags
 from portal.attendance.summaries import apply_filters, key_group_counts, school_context, school_rows_stmt
 from portal.dashboard.figures import Measures, Period, Split
@@ -55,25 +56,33 @@ def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: 
 
     ctx = school_context(school_id, as_of)
     counts = key_group_counts(ctx)
-    stmt, band, pct, unauth10 = school_rows_stmt(ctx)
     groups = [Group(key, label, counts.get(key, 0)) for key, label in GROUPS]
     if with_pupils:
         # every group's list (worst attendance first, at most LIST_LIMIT) in one query, then their pupils
-        lists = []
-        for position, (key, _) in enumerate(GROUPS):
-            if key == "severe":
-                filtered = apply_filters(stmt, ctx, band, unauth10, band_filter=calc.SEVERE)
-            else:
-                filtered = apply_filters(stmt, ctx, band, unauth10, group=key)
-            order = (pct.is_(None), pct, Pupil.legal_surname, Pupil.id)
-            part = (filtered.with_only_columns(
-                literal(position).label("grp"), Pupil.id.label("pupil_id"),
-                func.row_number().over(order_by=order).label("place"),
-                stmt.selected_columns.attended, stmt.selected_columns.possible, stmt.selected_columns.band,
-                stmt.selected_columns.unauth10, maintain_column_froms=True)
-                .order_by(*order).limit(LIST_LIMIT).subquery())
-            lists.append(select(*part.c))
-        rows = list(db.session.execute(union_all(*lists)).all())
+        def read_lists() -> tuple[ListedPupil, ...]:
+            rows: Any = db.session.execute(union_all(*group_lists())).all()
+            return tuple(ListedPupil(*r) for r in rows)
+
+        def group_lists() -> list:
+            stmt, band, pct, unauth10 = school_rows_stmt(ctx)
+            lists = []
+            for position, (key, _) in enumerate(GROUPS):
+                if key == "severe":
+                    filtered = apply_filters(stmt, ctx, band, unauth10, band_filter=calc.SEVERE)
+                else:
+                    filtered = apply_filters(stmt, ctx, band, unauth10, group=key)
+                order = (pct.is_(None), pct, Pupil.legal_surname, Pupil.id)
+                part = (filtered.with_only_columns(
+                    literal(position).label("grp"), Pupil.id.label("pupil_id"),
+                    func.row_number().over(order_by=order).label("place"),
+                    stmt.selected_columns.attended, stmt.selected_columns.possible, stmt.selected_columns.band,
+                    stmt.selected_columns.unauth10, maintain_column_froms=True)
+                    .order_by(*order).limit(LIST_LIMIT).subquery())
+                lists.append(select(*part.c))
+            return lists
+
+        key = ("tsm_group_lists", ctx.school_id, ctx.year, ctx.window, ctx.last_day, ctx.as_of)
+        rows = list(dataversion.cached(key, read_lists))
         pupils = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.id.in_({r.pupil_id for r in rows})))}
         rows.sort(key=lambda r: (r.grp, r.place))
         for r in rows:
@@ -94,6 +103,18 @@ def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: 
                 for gp in g.pupils:
                     gp.referral, gp.case = gp.pupil.id in referred, gp.pupil.id in with_case
     return groups
+
+
+@dataclass(frozen=True)
+class ListedPupil:
+    """One place in a key group's list (kept between requests under the data version)."""
+    grp: int
+    pupil_id: int
+    place: int
+    attended: int
+    possible: int
+    band: str
+    unauth10: int
 
 
 # ----- the school's headline and cohorts (the figures API: portal.dashboard.figures) ----------

@@ -22,6 +22,7 @@ from portal.tsm import bp, prepare, service
 from portal.tsm.forms import BookForm, ItemForm, NotesForm
 from portal.tsm.minutes import pupil_label
 from portal.tsm.models import SupportMeeting, TsmItem
+from portal.urls import href_format
 
 
 def _apply(form, exc: Refused) -> None:
@@ -167,7 +168,10 @@ def _meeting_context(meeting: SupportMeeting, **extra) -> dict:
             "previous_items": _item_rows(previous, previous_items, names) if previous else [],
             "notes_form": notes_form, "partners": [p.organisation for p in meeting.partners],
             "when": service.when_label, "day": service.meeting_day(meeting), "today": today(),
-            "may_refer": access.can(user, "refer"), **extra}
+            "may_refer": access.can(user, "refer"),
+            # the links of every listed pupil: url_for once, the id formatted in (a page lists ~100)
+            "pupil_href": href_format("pupils.view", "pupil_id"),
+            "record_href": href_format("tsm.new_item", "pupil", tsm_id=meeting.id), **extra}
 
 
 @bp.route("/support-meetings/<int:tsm_id>")

@@ -130,3 +130,19 @@ def test_the_police_caseload_has_no_attendance_figures(app, world, pupil):
     page = signed_in(app, world.user("police")).get("/cases")
     assert f'href="/cases/{case.id}"' in page.get_data(as_text=True)
     assert "Attendance this year" not in text_of(page) and "80.0%" not in text_of(page)
+
+
+def test_no_refer_link_once_the_pupil_has_an_open_referral_or_case(app, world, pupil):
+    link = f'href="/pupils/{pupil.id}/referrals/new"'
+    staff = world.user("school_staff")
+    assert not referrals.is_referred(pupil.id)
+    assert link in signed_in(app, staff).get(f"/pupils/{pupil.id}").get_data(as_text=True)
+    referral = referrals.save_draft(staff, pupil, dict(GOOD))
+    db.session.commit()
+    assert referrals.is_referred(pupil.id) and referrals.already_referred(pupil.id) is not None
+    assert link not in signed_in(app, staff).get(f"/pupils/{pupil.id}").get_data(as_text=True)
+    referrals.submit(staff, referral, referral.version)
+    referrals.accept(world.user("ewo"), referral, world.user("ewo"), referral.version)
+    db.session.commit()
+    assert referrals.is_referred(pupil.id) and isinstance(referrals.already_referred(pupil.id), type(referral.case))
+    assert link not in signed_in(app, staff).get(f"/pupils/{pupil.id}").get_data(as_text=True)

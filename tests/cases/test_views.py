@@ -999,3 +999,34 @@ def test_only_the_lead_side_can_close(app, world, case):
     school = signed_in(app, world.user("school_staff"))
     assert school.get(f"/cases/{case.id}/close").status_code == 403
     assert signed_in(app, world.user("ewo_b")).get(f"/cases/{case.id}/close").status_code == 404
+
+
+def test_the_case_page_asks_for_a_kind_of_record_only_when_the_case_has_one(world, pupil, client):
+    """`service.records_on_case` says which records a case has at all (one query); a section
+    asks for its records only then, and shows a record made since at once."""
+    from portal.cases.models import CaseChild
+
+    case = open_case(world, pupil)
+    sibling = make_pupil(world.school_a, "Bea", "Able")
+    db.session.commit()
+    assert service.records_on_case(case) == frozenset()
+    db.session.add(CaseChild(case_id=case.id, pupil_id=sibling.id, added_by_id=world.user("ewo").id))
+    db.session.commit()
+    assert service.records_on_case(case) == {"children"}
+    assert service.may_have(None, "letters") and not service.may_have(frozenset(), "letters")
+    client.login(world.user("ewo"))
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Whole-family case" in page and "Bea" in page
+
+
+def test_the_chronology_links_made_from_the_case_address_are_the_routes(app):
+    """_chronology_items.html makes its entry and document links from the case's address (not
+    url_for per entry): they must stay the routes' addresses."""
+    from flask import url_for
+
+    with app.test_request_context("/"):
+        case_url = url_for("cases.view_case", case_id=12)
+        assert url_for("cases.correct_entry", case_id=12, entry_id=345) == f"{case_url}/chronology/345/correct"
+        assert url_for("cases.strike_entry", case_id=12, entry_id=345) == f"{case_url}/chronology/345/strike"
+        assert url_for("cases.download_document", case_id=12, document_id=6) == f"{case_url}/documents/6"
+        assert url_for("cases.remove_document", case_id=12, document_id=6) == f"{case_url}/documents/6/remove"
