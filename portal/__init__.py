@@ -12,7 +12,7 @@ from flask import Flask, flash, g, has_request_context, redirect, request, sessi
 from flask_login import current_user, logout_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
@@ -20,6 +20,7 @@ from portal import errors, transaction
 from portal.config import ROOT
 from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from portal.params import IdConverter
+from portal.statements import built_once
 
 SERVICE_NAME = "Attendance Partnership Portal"
 
@@ -160,17 +161,22 @@ def _sweep_old_uploads(app: Flask) -> None:
         app.logger.warning("could not sweep old uploads from %s", app.instance_path, exc_info=True)
 
 
-@login_manager.user_loader
-def _load_user(raw: str):
+@built_once
+def _user_by_id():
     from sqlalchemy.orm import joinedload
 
     from portal.orgs.models import User
 
+    # with the organisation: the header, the home page and many access checks ask for it
+    return select(User).options(joinedload(User.organisation)).where(User.id == bindparam("user_id"))
+
+
+@login_manager.user_loader
+def _load_user(raw: str):
     user_id, _, token = (raw or "").partition(":")
     if not user_id.isdigit() or not token:
         return None
-    # with the organisation: the header, the home page and many access checks ask for it
-    user = db.session.scalar(select(User).options(joinedload(User.organisation)).where(User.id == int(user_id)))
+    user = db.session.scalar(_user_by_id(), {"user_id": int(user_id)})
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
@@ -193,7 +199,22 @@ def _freeze() -> None:
     gc.freeze()
 
 
+CSP = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+       "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _register_request_hooks(app: Flask) -> None:
+    security_headers = tuple((name, name.lower(), value) for name, value in SECURITY_HEADERS)
+
     @app.before_request
     def _per_request():
         g.csp_nonce = secrets.token_urlsafe(16)
@@ -238,20 +259,15 @@ def _register_request_hooks(app: Flask) -> None:
     def _headers(response):
         nonce = getattr(g, "csp_nonce", "")
         h = response.headers
-        h.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{nonce}'; "
-            "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        )
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config["PORTAL_ENV"] == "production":
-            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # each unless the view set its own (as `setdefault` would, with one look at the headers)
+        present = {key.lower() for key in h.keys()}
+        if "content-security-policy" not in present:
+            h.add("Content-Security-Policy", CSP.format(nonce=nonce))
+        for name, lower, value in security_headers:
+            if lower not in present:
+                h.add(name, value)
+        if app.config["PORTAL_ENV"] == "production" and "strict-transport-security" not in present:
+            h.add(*HSTS)
         if app.config.get("MAIL_SERVER") and request.method == "POST" and response.status_code < 400:
             from portal.notifications.notify import send_outbox
 
@@ -291,6 +307,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["day"] = lambda value: value.strftime("%-d %b %Y") if value else ""
     app.jinja_env.globals["page_shows_errors"] = page_shows_errors
     app.jinja_env.globals["component"] = templating.component  # the header's furniture, rendered once
+    app.jinja_env.globals["fixed_url"] = templating.fixed_url  # base.html's own links
+    app.jinja_env.globals["service_navigation"] = templating.service_navigation
+    app.jinja_env.globals["body_attributes"] = templating.body_attributes
     # The one shown attendance figure and the band labels with the LA's ambition (calc.py).
     app.jinja_env.globals["attendance_percent"] = calc.percent_label
     app.jinja_env.globals["band_labels"] = calc.band_labels
@@ -310,15 +329,18 @@ def _register_template_helpers(app: Flask) -> None:
         return _work_out_globals()
 
     def _work_out_globals():
-        user = current_user if current_user.is_authenticated else None
-        sections = access.sections_for(user, request.endpoint) if user else []
+        # the user itself, not the `current_user` proxy: the navigation asks it ~60 questions
+        user = current_user._get_current_object()
+        user = user if user.is_authenticated else None
+        nav_items, side_nav = ([], None) if user is None else access.page_navigation(
+            user, request.endpoint, request.script_root)
         return {
             "service_name": SERVICE_NAME,
             "la_name": app.config["LA_NAME"],
             "csp_nonce": getattr(g, "csp_nonce", ""),
             "request_id": requestlog.request_id(),
-            "nav_items": sections[:access.MAX_SECTIONS],
-            "side_nav": access.section_navigation(sections),
+            "nav_items": nav_items,
+            "side_nav": side_nav,
             "can": lambda perm, obj=None: access.can(user, perm, obj),
             "unread_notifications": _unread(user),
         }

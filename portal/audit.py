@@ -17,12 +17,13 @@ from typing import Any, Callable, Iterable
 
 from flask import g, has_request_context, make_response, request
 from flask_login import current_user
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event, insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import sqlite, transaction
 from portal.errors import Conflict, conflict_response
 from portal.extensions import Model, db
+from portal.statements import built_once
 from portal.timeutil import utcnow
 
 
@@ -184,8 +185,8 @@ def viewing(verb: str, what: str, object: tuple[str, str] | None = None, *, term
                 if response.status_code >= 400:
                     transaction.undo_refused()  # a refused change leaves nothing behind but this entry
                 sqlite.start_audit_write()  # SQLite, a GET: the page was read without the write lock
-                record(current_user, verb, object_type=pending.object_type, object_id=pending.object_id,
-                       summary="; ".join(pending.details + given))
+                _record_view(current_user._get_current_object(), verb, pending.object_type, pending.object_id,
+                             "; ".join(pending.details + given))
                 if response.status_code >= 400:
                     transaction.keep()
             return response
@@ -195,6 +196,20 @@ def viewing(verb: str, what: str, object: tuple[str, str] | None = None, *, term
         return wrapped
 
     return decorate
+
+
+@built_once
+def _insert_entry():
+    return insert(AuditEvent.__table__)
+
+
+def _record_view(actor, verb: str, object_type: str | None, object_id: int | None, summary: str) -> None:
+    """The entry `record()` adds for a view, written at once by one INSERT (a statement built once)
+    rather than through the session's unit of work: the same row, at a fraction of the cost."""
+    db.session.execute(_insert_entry(), {
+        "at": utcnow(), "actor_id": getattr(actor, "id", None), "actor_label": label_for(actor)[:300],
+        "ip": request.remote_addr, "verb": verb, "object_type": object_type, "object_id": object_id,
+        "summary": summary[:500], "changes": None})
 
 
 def viewed(obj: Any = None, detail: str = "") -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Any
 
 from flask import current_app
 from jinja2 import Template
@@ -137,3 +138,66 @@ def component(name: str, params: dict) -> Markup:
     never what a page shows about a child."""
     return _kept((name, _frozen(params)), lambda: Markup(
         getattr(current_app.jinja_env.get_template(COMPONENTS[name]).module, name)(params)))
+
+
+# --- fixed addresses: the same for everyone, on every page of an app mounted at one place ---
+
+URL_MEMO_SIZE = 256
+_fixed_urls: dict[tuple, str] = {}
+
+
+def fixed_url(endpoint: str, **values: Any) -> str:
+    """`url_for(endpoint, **values)` for an address that is the same for everyone and names no
+    record (static files, the header's links, the home page's cards): a relative address depends
+    only on them and where the app is mounted (`script_root`), so it is worked out once per
+    process (bounded)."""
+    from flask import has_request_context, request, url_for
+
+    if not has_request_context():
+        return url_for(endpoint, **values)
+    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    url = _fixed_urls.get(key)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if len(_fixed_urls) < URL_MEMO_SIZE:
+            _fixed_urls[key] = url
+    return url
+
+
+SERVICE_NAV_CACHE_SIZE = 1024  # as many as access.navigation keeps sections
+_service_navs: OrderedDict[tuple, tuple[list, Markup]] = OrderedDict()
+
+
+def service_navigation(nav_items: list[dict], service_name: str, service_url: str) -> Markup:
+    """The header's service navigation (`component("govukServiceNavigation", ...)`) for the
+    sections `access.page_navigation` gave: those lists are kept and shared, so the HTML is kept
+    with the very list it was made from (bounded, least recently used out)."""
+    def make() -> Markup:
+        return component("govukServiceNavigation", {
+            "serviceName": service_name,
+            "serviceUrl": service_url,
+            "navigation": [{"href": item["href"], "text": item["label"], "current": item["current"],
+                            "active": item["active"]} for item in nav_items],
+            "navigationLabel": "Sections",
+        })
+
+    if not nav_items:
+        return make()
+    key = (id(nav_items), service_name, service_url)
+    with _widget_lock:
+        kept = _service_navs.get(key)
+        if kept is not None and kept[0] is nav_items:
+            _service_navs.move_to_end(key)
+            return kept[1]
+    html = make()
+    with _widget_lock:
+        _service_navs[key] = (nav_items, html)  # the list held: its id is not reused while kept
+        while len(_service_navs) > SERVICE_NAV_CACHE_SIZE:
+            _service_navs.popitem(last=False)
+    return html
+
+
+def body_attributes(csrf_token: str) -> Markup:
+    """The <body>'s attributes (htmx sends the CSRF token with every request), as the template's
+    `govukAttributes` writes them from a mapping, given to it ready-made (it passes a string on)."""
+    return Markup(' hx-headers="{}" hx-history="false"').format('{"X-CSRFToken": "' + csrf_token + '"}')

@@ -7,13 +7,16 @@ single page is shown under that page's name. No role sees more than seven sectio
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import NamedTuple
 
 from portal.access import formal  # noqa: F401  (its permissions join the policy's table)
-from portal.access.panels import meetings_for
+from portal.access.panels import meetings_open_between
 from portal.access.policy import can
 from portal.access.roles import SCHOOL_STAFF
 from portal.access.tsm import tsms_for
+from portal.statements import StatementMemo
 
 SCHOOL_PICTURE = ("dashboard.school_picture", "dashboard.governors_summary")
 MAX_SECTIONS = 7
@@ -103,27 +106,44 @@ def page_flags(user) -> dict:
     """What the navigation on every page needs beyond the policy, asked in one query: whether
     the user has a panel and a support meeting open to them and how
     many of their notifications are unread. Memoised for the request (`flask.g`)."""
-    from flask import g
-    from sqlalchemy import func, literal, select
+    from datetime import timedelta
 
-    from portal.extensions import db
-    from portal.notifications.models import Notification
-    from portal.panels.models import PanelMeeting
-    from portal.tsm.models import SupportMeeting
+    from flask import g
+
+    from portal.access.panels import panel_access_days
+    from portal.statements import Who, values_of
+    from portal.timeutil import utcnow
 
     cached = g.get("_page_flags")
     if cached is not None and cached[0] == user.id:
         return cached[1]
-    panels = literal(True) if can(user, "run_panels") else meetings_for(user).with_only_columns(
-        PanelMeeting.id).exists()
-    tsms = literal(True) if can(user, "view_tsm_coverage") or user.role == SCHOOL_STAFF else tsms_for(
-        user).with_only_columns(SupportMeeting.id).exists()
-    unread = select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery()
-    row = db.session.execute(select(panels, tsms, unread)).one()
+    now = utcnow()
+    row = values_of(_flags_statement(Who.of(user)), {
+        "flags_now": now, "flags_cutoff": now - timedelta(days=panel_access_days())})
     flags = {"panels": bool(row[0]), "tsms": bool(row[1]), "unread": int(row[2] or 0)}
     g._page_flags = (user.id, flags)
     return flags
+
+
+def _build_flags(who):
+    """`page_flags`' statement, from the user's id, role and organisation; the panels' access
+    window is a parameter (the times of the request)."""
+    from sqlalchemy import bindparam, func, literal, select
+
+    from portal.notifications.models import Notification
+    from portal.panels.models import PanelMeeting
+    from portal.tsm.models import SupportMeeting
+
+    panels = literal(True) if can(who, "run_panels") else meetings_open_between(
+        who, bindparam("flags_cutoff"), bindparam("flags_now")).with_only_columns(PanelMeeting.id).exists()
+    tsms = literal(True) if can(who, "view_tsm_coverage") or who.role == SCHOOL_STAFF else tsms_for(
+        who).with_only_columns(SupportMeeting.id).exists()
+    unread = select(func.count()).select_from(Notification).where(
+        Notification.user_id == who.id, Notification.read_at.is_(None)).scalar_subquery()
+    return select(panels, tsms, unread)
+
+
+_flags_statement = StatementMemo(_build_flags)  # about 20 KB each: the most recent 256 users' kept
 
 
 def _on(user, page: NavPage, endpoint: str) -> bool:
@@ -141,9 +161,20 @@ def sections_for(user, endpoint: str | None = None) -> list[dict]:
     """The sections a user may use, in order, each with its pages; the one the user is in is
     `active`, and in it the page they are on is `active` (and `current` when it is that page's own
     address)."""
-    endpoint = endpoint or ""
-    sections = []
     meetings = page_flags(user)
+    return _sections(_NavUser(user.role, bool(user.is_authenticated)), endpoint or "", meetings["panels"],
+                     meetings["tsms"])
+
+
+class _NavUser(NamedTuple):
+    """All the navigation asks of a user: their role (the policy's permissions without an object)."""
+    role: str
+    is_authenticated: bool
+
+
+def _sections(user: _NavUser, endpoint: str, panels: bool, tsms: bool) -> list[dict]:
+    sections = []
+    meetings = {"panels": panels, "tsms": tsms}
     for label, pages in SECTIONS:
         visible = [page for page in pages if _may_use(user, page, meetings)]
         if not visible:
@@ -156,6 +187,41 @@ def sections_for(user, endpoint: str | None = None) -> list[dict]:
         sections.append({"label": label if len(items) > 1 else items[0]["label"], "endpoint": items[0]["endpoint"],
                          "active": on is not None, "current": items[0]["current"], "items": items})
     return sections
+
+
+NAV_MEMO_SIZE = 1024
+_nav_memo: OrderedDict[tuple, tuple] = OrderedDict()
+_nav_lock = threading.Lock()
+
+
+def page_navigation(user, endpoint: str | None, script_root: str = "") -> tuple[list[dict], dict | None]:
+    """What base.html shows: the header's sections (at most MAX_SECTIONS) and the section
+    navigation, each page with its `href`. It depends only on the user's role, whether they have
+    a panel and a support meeting open to them (`page_flags`, asked afresh each request), the
+    endpoint and the address the app is mounted at, so it is worked out once per distinct key
+    (bounded, least recently used out) and shared: section names and addresses, nothing about a
+    person. Callers must not change what it returns."""
+    from flask import url_for
+
+    meetings = page_flags(user)
+    who = _NavUser(user.role, bool(user.is_authenticated))
+    key = (who, meetings["panels"], meetings["tsms"], endpoint or "", script_root)
+    with _nav_lock:
+        kept = _nav_memo.get(key)
+        if kept is not None:
+            _nav_memo.move_to_end(key)
+            return kept
+    sections = _sections(who, endpoint or "", meetings["panels"], meetings["tsms"])
+    for section in sections:
+        section["href"] = url_for(section["endpoint"])
+        for item in section["items"]:
+            item["href"] = url_for(item["endpoint"])
+    kept = (sections[:MAX_SECTIONS], section_navigation(sections))
+    with _nav_lock:
+        _nav_memo[key] = kept
+        while len(_nav_memo) > NAV_MEMO_SIZE:
+            _nav_memo.popitem(last=False)
+    return kept
 
 
 def navigation_for(user, endpoint: str | None = None) -> list[dict]:

@@ -88,17 +88,24 @@ def meetings_for(user) -> Select:
     access window closes (PANEL_ACCESS_DAYS after the meeting)."""
     from datetime import timedelta
 
+    from portal.timeutil import utcnow
+
+    now = utcnow()
+    return meetings_open_between(user, now - timedelta(days=panel_access_days()), now)
+
+
+def meetings_open_between(user, cutoff, now) -> Select:
+    """`meetings_for` with its window given: a member's meetings published by `now` and held since
+    `cutoff` (values, or `bindparam()`s for a statement built once and run with the times)."""
     from sqlalchemy import or_
 
     from portal.panels.models import PanelMeeting
-    from portal.timeutil import utcnow
 
     stmt = invited_meetings(user)
     if user.role == LA_ADMIN:
         return stmt
-    cutoff = utcnow() - timedelta(days=panel_access_days())
     return stmt.where(or_(PanelMeeting.chair_id == user.id,
-                          (PanelMeeting.held_at >= cutoff) & (PanelMeeting.published_at <= utcnow())))
+                          (PanelMeeting.held_at >= cutoff) & (PanelMeeting.published_at <= now)))
 
 
 def get_meeting_or_404(user, meeting_id: int, need: str = "view"):

@@ -104,6 +104,5 @@ def serves_every_school(user) -> bool:
 def ewo_without_schools(user) -> bool:
     """An EWO who is the named EWO of no school yet: they see no pupils, referrals or cases until
     an administrator assigns schools to them."""
-    from portal.extensions import db
-
-    return user.role == EWO and db.session.scalar(school_ids_for(user).limit(1)) is None
+    # the schools named for them (`school_ids_for`): the list the home page shows them, loaded once
+    return user.role == EWO and not user.schools_served
