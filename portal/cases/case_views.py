@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import access, audit
@@ -29,6 +29,7 @@ from portal.pagination import WindowPage, page_links
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil
 from portal.timeutil import today
+from portal.statements import built_once
 from portal.urls import link_parts
 
 SORTS = {
@@ -124,35 +125,60 @@ def _chronology_agencies(case: Case, visible=None) -> set:
     return set(db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))))
 
 
-def case_page_context(case: Case, **extra):
-    view = access.case_view(current_user)
-    lead = access.can_lead(current_user, case)
+@built_once
+def _actions_of_case():
+    return (select(Action).where(Action.case_id == bindparam("case_id"))
+            .options(joinedload(Action.owner_user).joinedload(User.organisation), joinedload(Action.owner_org))
+            .order_by(Action.status != ActionStatus.open, Action.due_date, Action.id))
+
+
+@built_once
+def _shares_of_case():
+    return (select(CaseShare).where(CaseShare.case_id == bindparam("case_id"))
+            .options(joinedload(CaseShare.organisation)).order_by(CaseShare.id))
+
+
+@built_once
+def _stages():
+    return select(Stage).order_by(Stage.position)
+
+
+def _chronology_context(case: Case, view: str, lead: bool) -> dict:
+    """What the chronology (`cases/_chronology.html`) shows: the entries the user may see (the
+    first `page` pages, filtered), whether there are more, and the filters. Also `visible`, the
+    user's chronology statement, for the agency filter."""
     kind, agency = request.args.get("kind", ""), int_arg("agency")
     page = int_arg("page", max=MAX_CHRONOLOGY_PAGE, default=1, clamp=True) or 1
     visible = access.chronology_for(current_user, case)  # made once: the entries and the agency filter
     entries, more = _chronology(case, kind, agency, page=page, visible=visible)
+    return dict(case=case, view=view, lead=lead, entries=entries, chronology_page=page, chronology_more=more,
+                kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency),
+                not_appropriate_reasons=dict(NOT_APPROPRIATE_REASONS), visible=visible)
+
+
+def case_page_context(case: Case, **extra):
+    view = access.case_view(current_user)
+    lead = access.can_lead(current_user, case)
+    context = _chronology_context(case, view, lead)
+    visible = context.pop("visible")
     records = service.records_on_case(case)
-    actions = db.session.scalars(select(Action).where(Action.case_id == case.id)
-                                 .options(joinedload(Action.owner_user).joinedload(User.organisation),
-                                          joinedload(Action.owner_org))
-                                 .order_by(Action.status != ActionStatus.open, Action.due_date, Action.id)).all()
-    shares = db.session.scalars(select(CaseShare).where(CaseShare.case_id == case.id)
-                                .options(joinedload(CaseShare.organisation)).order_by(CaseShare.id)).all()
+    actions = db.session.scalars(_actions_of_case(), {"case_id": case.id}).all()
+    shares = db.session.scalars(_shares_of_case(), {"case_id": case.id}).all()
     agencies = _chronology_agencies(case, visible) | {s.organisation for s in shares}
-    stages = db.session.scalars(select(Stage).order_by(Stage.position)).all()
-    context = dict(case=case, view=view, lead=lead, entries=entries, actions=actions, shares=shares,
-                   chronology_page=page, chronology_more=more,
-                   kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency),
-                   agencies=sorted(agencies, key=lambda o: o.name), today=today(),
-                   closure_reasons=dict(CLOSURE_REASONS), entry_form=EntryForm(formdata=None, prefix="entry"),
-                   action_form=new_action_form(case, shares=shares, shown=not case.is_closed and access.can(
-                       current_user, "add_action", case)),
-                   update_form=_update_form(case, stages),
-                   can_update=lambda a: access.can_update_action(current_user, a),
-                   # shown to the lead alone, on an open case (the change of stage)
-                   support_evidence=service.support_evidence(case) if lead and not case.is_closed else [],
-                   case_records=records,
-                   not_appropriate_reasons=dict(NOT_APPROPRIATE_REASONS))
+    stages = db.session.scalars(_stages()).all()
+    is_open = not case.is_closed
+    # the forms are made only where the page shows them (and the view's own, with what was posted, win)
+    context.update(
+        actions=actions, shares=shares, agencies=sorted(agencies, key=lambda o: o.name), today=today(),
+        closure_reasons=dict(CLOSURE_REASONS),
+        entry_form=EntryForm(formdata=None, prefix="entry") if is_open and "entry_form" not in extra else None,
+        action_form=new_action_form(case, shares=shares) if (
+            is_open and "action_form" not in extra and access.can(current_user, "add_action", case)) else None,
+        update_form=_update_form(case, stages) if lead and is_open and "update_form" not in extra else None,
+        can_update=lambda a: access.can_update_action(current_user, a),
+        # shown to the lead alone, on an open case (the change of stage)
+        support_evidence=service.support_evidence(case) if lead and is_open else [],
+        case_records=records)
     if view != "police":
         from portal.attendance.summaries import pupil_summary
         from portal.cases.stages import suggested_stage
@@ -181,7 +207,7 @@ def new_action_form(case: Case, formdata=None, shares=None, shown: bool = True) 
 def _update_form(case: Case, stages=None) -> CaseUpdateForm:
     form = CaseUpdateForm(formdata=None, obj=case, prefix="case")
     if stages is None:
-        stages = db.session.scalars(select(Stage).order_by(Stage.position)).all()
+        stages = db.session.scalars(_stages()).all()
     form.stage_id.choices = [(str(s.id), s.name) for s in stages]
     form.stage_id.data = str(case.stage_id or "")
     return form
@@ -197,7 +223,9 @@ def view_case(case_id: int):
     if htmx and htmx.target == "chronology-list" and not htmx.history_restore_request:
         return _more_entries(case)
     if htmx and htmx.target == "chronology" and not htmx.history_restore_request:
-        return render_template("cases/_chronology.html", **case_page_context(case))
+        context = _chronology_context(case, access.case_view(current_user), access.can_lead(current_user, case))
+        del context["visible"]
+        return render_template("cases/_chronology.html", **context)
     return render_template("cases/case.html", **case_page_context(case))
 
 

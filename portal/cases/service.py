@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import access, audit
@@ -33,6 +33,7 @@ from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.notifications import notify
 from portal.orgs.models import Organisation, OrgKind, User
+from portal.statements import built_once
 from portal.timeutil import LONDON, as_utc, today, utcnow
 
 SHAREABLE_KINDS = (OrgKind.social_care, OrgKind.early_help, OrgKind.police, OrgKind.health, OrgKind.school)
@@ -90,9 +91,14 @@ def support_evidence(case: Case) -> list[ChronologyEntry]:
     """The entries that let formal support or enforcement go ahead (support first): support
     plans (naming the support and its review date) and "support not appropriate" rationales,
     not struck through, newest first. A bare "support offered" line is not evidence."""
-    return list(db.session.scalars(select(ChronologyEntry).where(
-        ChronologyEntry.case_id == case.id, ChronologyEntry.kind.in_(SUPPORT_EVIDENCE_KINDS),
-        ChronologyEntry.struck_at.is_(None)).order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc())))
+    return list(db.session.scalars(_support_evidence(), {"case_id": case.id}))
+
+
+@built_once
+def _support_evidence():
+    return select(ChronologyEntry).where(
+        ChronologyEntry.case_id == bindparam("case_id"), ChronologyEntry.kind.in_(SUPPORT_EVIDENCE_KINDS),
+        ChronologyEntry.struck_at.is_(None)).order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc())
 
 
 SUPPORT_FIRST_MESSAGE = (
@@ -484,13 +490,24 @@ def action_owner_choices(case: Case, shares=None):
     by_id = {o.id: o for o in (case.pupil.school, case.lead.organisation, *(s.organisation for s in active))}
     orgs = {case.pupil.school_id} | {s.organisation_id for s in active}
     service_org = case.lead.organisation_id
-    people = db.session.scalars(select(User).where(User.active.is_(True),
-                                                   or_(User.organisation_id.in_(orgs), User.id == case.lead_id,
-                                                       User.organisation_id == service_org))
-                                .options(joinedload(User.organisation)).order_by(User.name)).all()
+    if service_org is None:  # `== None` is IS NULL (as the statement with plain values said), not `= NULL`
+        people = db.session.scalars(select(User).where(User.active.is_(True), or_(
+            User.organisation_id.in_(orgs), User.id == case.lead_id, User.organisation_id.is_(None)))
+            .options(joinedload(User.organisation)).order_by(User.name)).all()
+    else:
+        people = db.session.scalars(_action_owners(), {"orgs": sorted(orgs, key=str), "lead_id": case.lead_id,
+                                                       "service_org": service_org}).all()
     agencies = sorted(by_id.values(), key=lambda o: o.name)
     return ([(f"user:{u.id}", f"{u.name} ({u.organisation.name})") for u in people]
             + [(f"org:{o.id}", f"{o.name} (anyone there)") for o in agencies])
+
+
+@built_once
+def _action_owners():
+    return (select(User).where(User.active.is_(True),
+                               or_(User.organisation_id.in_(bindparam("orgs", expanding=True)),
+                                   User.id == bindparam("lead_id"), User.organisation_id == bindparam("service_org")))
+            .options(joinedload(User.organisation)).order_by(User.name))
 
 
 # ----- the case page: which of a case's records exist at all, in one query ------------------------
