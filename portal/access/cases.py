@@ -6,7 +6,9 @@ view; the LA everything.
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, false, or_, select
+from typing import NamedTuple
+
+from sqlalchemy import Integer, Select, bindparam, false, or_, select
 
 from portal.access.policy import can, load_or_404, object_rule
 from portal.access.pupils import school_ids_for
@@ -21,6 +23,7 @@ from portal.access.roles import (
     SCHOOL_STAFF,
     SOCIAL_CARE,
 )
+from portal.statements import StatementMemo
 
 # ----- referrals ----------------------------------------------------------------------------
 
@@ -176,12 +179,18 @@ def chronology_for(user, case) -> Select:
     """The chronology entries of a case the user may read: in the police view only those with a
     police wording (`ChronologyEntry.text_for`) and never a health note; struck-through entries
     only for the lead side and the LA."""
+    return _chronology_rule(user, case, can_lead(user, case))
+
+
+def _chronology_rule(user, case, lead: bool) -> Select:
+    """`chronology_for`, with whether the user is on the lead side given. Reads the user's role
+    alone and the case's id alone (`chronology_statement` builds it with the id a parameter)."""
     from portal.cases.models import ChronologyEntry
 
     stmt = select(ChronologyEntry).where(ChronologyEntry.case_id == case.id)
     if restricted_view(user):
         stmt = stmt.where(ChronologyEntry.police_text.is_not(None), ChronologyEntry.health.is_(False))
-    if not can_lead(user, case):
+    if not lead:
         stmt = stmt.where(ChronologyEntry.struck_at.is_(None))
     hidden = _penalty_documents_hidden(user, case)
     if hidden is not None:  # a frozen penalty notice letter's line (issue 15)
@@ -189,6 +198,29 @@ def chronology_for(user, case) -> Select:
 
         stmt = stmt.where(ChronologyEntry.id.not_in(select(CaseDocument.entry_id).where(CaseDocument.id.in_(hidden))))
     return stmt
+
+
+class _RoleOnly(NamedTuple):
+    """What `_chronology_rule` reads of a user."""
+    role: str
+
+
+class _CaseIdParam:
+    """A case whose id is the bound parameter `case_id` (what `_chronology_rule` reads of a case)."""
+    id = bindparam("case_id", type_=Integer)
+
+
+def _build_chronology(role: str, lead: bool) -> Select:
+    return _chronology_rule(_RoleOnly(role), _CaseIdParam, lead)
+
+
+_chronology_statements = StatementMemo(_build_chronology, maxsize=64)
+
+
+def chronology_statement(user, case) -> tuple[Select, dict]:
+    """`chronology_for(user, case)` as a statement built once per role and lead side, and its
+    parameters (the case's id): the same rows, without building the statement on every request."""
+    return _chronology_statements(user.role, can_lead(user, case)), {"case_id": case.id}
 
 
 def _penalty_documents_hidden(user, case):

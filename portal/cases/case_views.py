@@ -1,9 +1,11 @@
 """Cases: the list, the case page, and the lead's changes to it."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy import Integer, bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import access, audit
@@ -28,8 +30,8 @@ from portal.orgs.models import Organisation, User
 from portal.pagination import WindowPage, page_links
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil
-from portal.timeutil import today
 from portal.statements import built_once
+from portal.timeutil import today
 from portal.urls import link_parts
 
 SORTS = {
@@ -99,30 +101,46 @@ def _chronology(case: Case, kind: str = "", agency: int | None = None, *, page: 
                 only_page: bool = False, visible=None) -> tuple[list[ChronologyEntry], bool]:
     """The entries the user may see, newest first: the first `page` pages (the page, without
     JavaScript), or `only_page` the entries of page `page` alone (what "Show more" appends).
-    Also whether there are more. `visible`: `access.chronology_for` the user, when made already."""
-    if visible is None:
-        visible = access.chronology_for(current_user, case)
+    Also whether there are more. `visible`: `access.chronology_statement` for the user, when made
+    already."""
+    base, params = visible or access.chronology_statement(current_user, case)
+    by_kind, by_agency = kind in dict(CHRONOLOGY_KINDS), agency is not None
+    start = (page - 1) * CHRONOLOGY_PAGE if only_page else 0
+    size = CHRONOLOGY_PAGE if only_page else page * CHRONOLOGY_PAGE
+    params = {**params, "offset": start, "limit": size + 1}
+    if by_kind:
+        params["kind"] = kind
+    if by_agency:
+        params["agency"] = agency
+    rows = db.session.scalars(_entries_statement(base, by_kind, by_agency), params).all()
+    return list(rows[:size]), len(rows) > size
+
+
+@lru_cache(maxsize=64)
+def _entries_statement(visible, by_kind: bool, by_agency: bool):  # noqa: ANN001, ANN202 - statements
+    """A page of the entries of `visible` (an `access.chronology_statement`), newest first,
+    filtered by kind and by agency or not: built once each (the values are parameters)."""
     stmt = (visible
             .options(joinedload(ChronologyEntry.author), joinedload(ChronologyEntry.organisation),
                      joinedload(ChronologyEntry.document))
             .order_by(ChronologyEntry.occurred_at.desc(), ChronologyEntry.id.desc()))
-    if kind in dict(CHRONOLOGY_KINDS):
-        stmt = stmt.where(ChronologyEntry.kind == kind)
-    if agency is not None:
-        stmt = stmt.where(ChronologyEntry.organisation_id == agency)
-    start = (page - 1) * CHRONOLOGY_PAGE if only_page else 0
-    size = CHRONOLOGY_PAGE if only_page else page * CHRONOLOGY_PAGE
-    rows = db.session.scalars(stmt.offset(start).limit(size + 1)).all()
-    return list(rows[:size]), len(rows) > size
+    if by_kind:
+        stmt = stmt.where(ChronologyEntry.kind == bindparam("kind"))
+    if by_agency:
+        stmt = stmt.where(ChronologyEntry.organisation_id == bindparam("agency"))
+    return stmt.offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer))
 
 
 def _chronology_agencies(case: Case, visible=None) -> set:
     """The organisations that wrote entries the user may see (for the filter), whatever is shown.
-    `visible`: `access.chronology_for` the user, when made already."""
-    if visible is None:
-        visible = access.chronology_for(current_user, case)
-    ids = visible.with_only_columns(ChronologyEntry.organisation_id)
-    return set(db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))))
+    `visible`: `access.chronology_statement` for the user, when made already."""
+    base, params = visible or access.chronology_statement(current_user, case)
+    return set(db.session.scalars(_agencies_statement(base), params))
+
+
+@lru_cache(maxsize=64)
+def _agencies_statement(visible):  # noqa: ANN001, ANN202 - statements
+    return select(Organisation).where(Organisation.id.in_(visible.with_only_columns(ChronologyEntry.organisation_id)))
 
 
 @built_once
@@ -149,7 +167,7 @@ def _chronology_context(case: Case, view: str, lead: bool) -> dict:
     user's chronology statement, for the agency filter."""
     kind, agency = request.args.get("kind", ""), int_arg("agency")
     page = int_arg("page", max=MAX_CHRONOLOGY_PAGE, default=1, clamp=True) or 1
-    visible = access.chronology_for(current_user, case)  # made once: the entries and the agency filter
+    visible = access.chronology_statement(current_user, case)  # the entries and the agency filter
     entries, more = _chronology(case, kind, agency, page=page, visible=visible)
     return dict(case=case, view=view, lead=lead, entries=entries, chronology_page=page, chronology_more=more,
                 kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency),

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, union_all
+from sqlalchemy import bindparam, func, literal_column, select, union_all
 
 from portal import access, audit
 from portal.cases import service
@@ -51,6 +52,24 @@ def first_line(address: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", line.lower()).split())
 
 
+@lru_cache(maxsize=8)
+def _siblings_statement(by_email: bool, by_phone: bool, by_address: bool) -> Any:
+    """The pupils matched by e-mail, by phone or by postcode, as `sibling_ids` asks for them (one
+    statement per combination, built once; the values are bound parameters)."""
+    parts: list = []
+    if by_email:
+        parts.append(select(Contact.pupil_id.label("pupil_id"), literal_column("'email'").label("by"),
+                            literal_column("''").label("value"))
+                     .where(email_key(Contact.email).in_(bindparam("emails", expanding=True))))
+    if by_phone:
+        parts.append(select(Contact.pupil_id, literal_column("'phone'"), func.coalesce(Contact.phone, ""))
+                     .where(phone_key(Contact.phone).in_(bindparam("phones", expanding=True))))
+    if by_address:
+        parts.append(select(Pupil.id, literal_column("'address'"), func.coalesce(Pupil.address, ""))
+                     .where(postcode_key(Pupil.postcode) == bindparam("postcode")))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
 def sibling_ids(pupil: Pupil) -> set[int]:
     """The pupils who share a parent/carer contact (the same e-mail, or the same phone number)
     or a home (the same postcode and first line of the address) with this pupil."""
@@ -59,21 +78,16 @@ def sibling_ids(pupil: Pupil) -> set[int]:
     phones = {normal_phone(c.phone) for c in pupil.contacts} - {""}
     postcode, line = normal_postcode(pupil.postcode or ""), first_line(pupil.address or "")
     # one query: the pupils matched by e-mail, by phone (checked again below) or by postcode
-    parts: list = []
+    params: dict[str, Any] = {}
     if emails:
-        parts.append(select(Contact.pupil_id.label("pupil_id"), literal_column("'email'").label("by"),
-                            literal_column("''").label("value"))
-                     .where(email_key(Contact.email).in_(emails)))
+        params["emails"] = sorted(emails)
     if phones:
-        variants = phones | {"44" + p[1:] for p in phones if p.startswith("0")}
-        parts.append(select(Contact.pupil_id, literal_column("'phone'"), func.coalesce(Contact.phone, ""))
-                     .where(phone_key(Contact.phone).in_(variants)))
+        params["phones"] = sorted(phones | {"44" + p[1:] for p in phones if p.startswith("0")})
     if postcode and line:
-        parts.append(select(Pupil.id, literal_column("'address'"), func.coalesce(Pupil.address, ""))
-                     .where(postcode_key(Pupil.postcode) == postcode))
-    if parts:
-        stmt: Any = parts[0] if len(parts) == 1 else union_all(*parts)
-        for row in db.session.execute(stmt):
+        params["postcode"] = postcode
+    if params:
+        stmt = _siblings_statement(bool(emails), bool(phones), "postcode" in params)
+        for row in db.session.execute(stmt, params):
             other_id, by, value = int(row[0]), str(row[1]), str(row[2] or "")
             if by == "email" or (by == "phone" and normal_phone(value) in phones) or (
                     by == "address" and first_line(value) == line):
