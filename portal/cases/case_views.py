@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import access, audit
 from portal.cases import bp, caseload, service
+from portal.cases.chronology import chronology_items
 from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm, WithdrawForm
 from portal.cases.models import (
     CHRONOLOGY_KINDS,
@@ -169,9 +170,11 @@ def _chronology_context(case: Case, view: str, lead: bool) -> dict:
     page = int_arg("page", max=MAX_CHRONOLOGY_PAGE, default=1, clamp=True) or 1
     visible = access.chronology_statement(current_user, case)  # the entries and the agency filter
     entries, more = _chronology(case, kind, agency, page=page, visible=visible)
+    reasons = dict(NOT_APPROPRIATE_REASONS)
     return dict(case=case, view=view, lead=lead, entries=entries, chronology_page=page, chronology_more=more,
                 kinds=CHRONOLOGY_KINDS, kind=kind, agency="" if agency is None else str(agency),
-                not_appropriate_reasons=dict(NOT_APPROPRIATE_REASONS), visible=visible)
+                not_appropriate_reasons=reasons, visible=visible,
+                entries_html=chronology_items(entries, case, view, lead, CHRONOLOGY_KINDS, reasons, current_user.id))
 
 
 def case_page_context(case: Case, **extra):
@@ -252,11 +255,13 @@ def _more_entries(case: Case):
     kind, agency = request.args.get("kind", ""), int_arg("agency")
     page = int_arg("page", max=MAX_CHRONOLOGY_PAGE, default=2, clamp=True) or 2
     entries, more = _chronology(case, kind, agency, page=page, only_page=True)
+    view, lead = access.case_view(current_user), access.can_lead(current_user, case)
+    reasons = dict(NOT_APPROPRIATE_REASONS)
     return render_template("cases/_chronology_more.html", case=case, entries=entries, chronology_more=more,
                            chronology_page=page, kind=kind, agency="" if agency is None else str(agency),
-                           kinds=CHRONOLOGY_KINDS, view=access.case_view(current_user),
-                           lead=access.can_lead(current_user, case),
-                           not_appropriate_reasons=dict(NOT_APPROPRIATE_REASONS))
+                           kinds=CHRONOLOGY_KINDS, view=view, lead=lead, not_appropriate_reasons=reasons,
+                           entries_html=chronology_items(entries, case, view, lead, CHRONOLOGY_KINDS, reasons,
+                                                         current_user.id))
 
 
 def _back(case: Case, anchor: str = ""):
