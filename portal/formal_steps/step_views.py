@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import access, audit
@@ -19,6 +19,7 @@ from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
 from portal.params import to_int
 from portal.pupils.models import Pupil
+from portal.statements import built_once
 
 
 @reads(FormalStep)
@@ -44,8 +45,13 @@ def formal_steps_on(case: Case, records=None) -> list[FormalStep] | None:
 
     if not may_have(records, "steps"):
         return []
-    return list(db.session.scalars(select(FormalStep).where(FormalStep.case_id == case.id)
-                                   .options(joinedload(FormalStep.supervisor)).order_by(FormalStep.id)))
+    return list(db.session.scalars(_steps_of_case(), {"case_id": case.id}))
+
+
+@built_once
+def _steps_of_case():  # noqa: ANN202 - a statement
+    return (select(FormalStep).where(FormalStep.case_id == bindparam("case_id"))
+            .options(joinedload(FormalStep.supervisor)).order_by(FormalStep.id))
 
 
 @bp.app_template_global()

@@ -17,6 +17,7 @@ from portal.letters.models import Audience, Letter, LetterTemplate
 from portal.params import to_int
 from portal.pupils.models import Pupil
 from portal.sqlite import writes_on_get
+from portal.statements import StatementMemo, Who
 
 
 @reads(Letter)
@@ -187,19 +188,27 @@ def discard_letter(letter_id: int):
 def case_letters(case, records=None) -> list[Letter]:
     """The letters of a case the signed-in person may see, newest first (the case page's section).
     `records`: the case's kinds of record, when known (`cases.service.records_on_case`)."""
-    from sqlalchemy.orm import joinedload
-
     from portal.cases.service import may_have
 
     if not may_have(records, "letters"):
         return []
 
+    return list(db.session.scalars(_case_letters_statement(Who.of(current_user)), {"case_id": case.id}))
+
+
+def _build_case_letters(who: Who):  # noqa: ANN202 - a statement
+    """`access.letters_for` the user, of one case (a parameter), newest first."""
+    from sqlalchemy import Integer, bindparam
+    from sqlalchemy.orm import joinedload
+
     from portal.letters.models import LetterTemplateVersion
 
-    return list(db.session.scalars(access.letters_for(current_user).where(Letter.case_id == case.id)
-                                   .options(joinedload(Letter.template_version)
-                                            .joinedload(LetterTemplateVersion.template))
-                                   .order_by(Letter.created_at.desc(), Letter.id.desc())))
+    return (access.letters_for(who).where(Letter.case_id == bindparam("case_id", type_=Integer))
+            .options(joinedload(Letter.template_version).joinedload(LetterTemplateVersion.template))
+            .order_by(Letter.created_at.desc(), Letter.id.desc()))
+
+
+_case_letters_statement = StatementMemo(_build_case_letters)
 
 
 def pupil_letters(pupil) -> list[Letter]:

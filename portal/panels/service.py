@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import access, audit
 from portal.cases.models import Case
@@ -40,6 +40,7 @@ from portal.panels.rules import (  # noqa: F401
     require_manager,
     require_not_held,
 )
+from portal.statements import built_once
 from portal.timeutil import as_utc, utcnow
 
 # ----- meetings --------------------------------------------------------------------------------
@@ -318,14 +319,18 @@ def open_pack(actor: User, item: AgendaItem, now: datetime | None = None) -> str
 
 def history_for_case(case: Case) -> list:
     """The panel's decisions on a case, newest first, with their meeting and actions."""
+    return list(db.session.scalars(_history_statement(), {"case_id": case.id}).unique())
+
+
+@built_once
+def _history_statement():  # noqa: ANN202 - a statement
     from sqlalchemy.orm import joinedload
 
     from portal.cases.models import Action
     from portal.panels.models import PanelDecision
 
-    return list(db.session.scalars(
-        select(PanelDecision).where(PanelDecision.case_id == case.id)
-        .options(joinedload(PanelDecision.item).joinedload(AgendaItem.meeting),
-                 joinedload(PanelDecision.actions).options(joinedload(Action.owner_user),
-                                                           joinedload(Action.owner_org)))
-        .order_by(PanelDecision.decided_at.desc(), PanelDecision.id.desc())).unique())
+    return (select(PanelDecision).where(PanelDecision.case_id == bindparam("case_id"))
+            .options(joinedload(PanelDecision.item).joinedload(AgendaItem.meeting),
+                     joinedload(PanelDecision.actions).options(joinedload(Action.owner_user),
+                                                               joinedload(Action.owner_org)))
+            .order_by(PanelDecision.decided_at.desc(), PanelDecision.id.desc()))
