@@ -139,6 +139,36 @@ def get_case_or_404(user, case_id: int, need: str = "view", options: tuple = ())
         "add_action": lambda case: can(user, "add_action", case)})
 
 
+def _case_page_loads() -> tuple:
+    """What the case page shows of the case itself: its pupil and school, its stage, its lead."""
+    from sqlalchemy.orm import joinedload
+
+    from portal.cases.models import Case
+    from portal.orgs.models import User
+    from portal.pupils.models import Pupil
+
+    return (joinedload(Case.pupil).joinedload(Pupil.school), joinedload(Case.stage),
+            joinedload(Case.lead).joinedload(User.organisation))
+
+
+def _build_case_page_scope(who) -> Select:
+    from portal.cases.models import Case
+
+    return cases_for(who).options(*_case_page_loads()).where(Case.id == bindparam("case_id", type_=Integer))
+
+
+_case_page_scopes = StatementMemo(_build_case_page_scope)
+
+
+def get_case_for_page_or_404(user, case_id: int):
+    """`get_case_or_404(user, case_id)` with what the case page shows of it loaded: the same
+    scope, as a statement built once per user (the case's id a parameter)."""
+    from portal.cases.models import Case
+    from portal.statements import Who
+
+    return load_or_404(_case_page_scopes(Who.of(user)), Case, case_id, "view", id_param="case_id")
+
+
 @object_rule("add_action")
 def can_add_action(user, case) -> bool:
     """The lead side, the school and the agencies working with the family (not the police)."""

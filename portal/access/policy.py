@@ -178,14 +178,18 @@ def require(permission: str) -> Callable:
 
 def load_or_404(scope, model, object_id: int, need: str = "view",
                 needs: dict[str, Callable[[Any], bool]] | None = None,
-                visible: Callable[[Any], bool] | None = None):
+                visible: Callable[[Any], bool] | None = None, id_param: str | None = None):
     """The one loader behind every `get_*_or_404`: the `model` row with this id inside `scope`
     (the user's scoped select), else 404, so existence is never leaked; `visible(row)` false
     is a 404 too. When `needs` holds a rule for `need` and it says no, 403: the user may see
-    the row but not do that. Each domain module keeps its own scope and rules."""
+    the row but not do that. Each domain module keeps its own scope and rules. `id_param`: the
+    scope (a statement built once) already asks for `model.id` equal to this bound parameter."""
     from portal.extensions import db
 
-    found = db.session.scalar(scope.where(model.id == object_id))
+    if id_param is None:
+        found = db.session.scalar(scope.where(model.id == object_id))
+    else:
+        found = db.session.scalar(scope, {id_param: object_id})
     if found is None or (visible is not None and not visible(found)):
         abort(404)
     rule = (needs or {}).get(need)

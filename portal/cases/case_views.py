@@ -238,9 +238,7 @@ def _update_form(case: Case, stages=None) -> CaseUpdateForm:
 @access.require("view_cases")
 @audit.viewing("case_viewed", "a case", ("Case", "case_id"), terms=("kind", "agency"))
 def view_case(case_id: int):
-    case = access.get_case_or_404(current_user, case_id, options=(
-        joinedload(Case.pupil).joinedload(Pupil.school), joinedload(Case.stage),
-        joinedload(Case.lead).joinedload(User.organisation)))
+    case = access.get_case_for_page_or_404(current_user, case_id)
     if htmx and htmx.target == "chronology-list" and not htmx.history_restore_request:
         return _more_entries(case)
     if htmx and htmx.target == "chronology" and not htmx.history_restore_request:
