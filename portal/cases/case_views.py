@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import access, audit
 from portal.cases import bp, caseload, service
+from portal.cases.action_rows import action_rows
 from portal.cases.chronology import chronology_items
 from portal.cases.forms import ActionForm, CaseUpdateForm, CloseForm, EntryForm, ReasonForm, ShareForm, WithdrawForm
 from portal.cases.models import (
@@ -197,6 +198,7 @@ def case_page_context(case: Case, **extra):
             is_open and "action_form" not in extra and access.can(current_user, "add_action", case)) else None,
         update_form=_update_form(case, stages) if lead and is_open and "update_form" not in extra else None,
         can_update=lambda a: access.can_update_action(current_user, a),
+        actions_html=action_rows(actions, today(), lambda a: access.can_update_action(current_user, a)),
         # shown to the lead alone, on an open case (the change of stage)
         support_evidence=service.support_evidence(case) if lead and is_open else [],
         case_records=records)

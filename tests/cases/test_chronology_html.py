@@ -75,3 +75,34 @@ def test_the_entries_made_in_python_are_the_templates(app, view, lead, user_id):
 def test_no_entries_make_nothing(app):
     with app.test_request_context("/"):
         assert chronology_items([], SimpleNamespace(id=1), "full", True, CHRONOLOGY_KINDS, {}, 1) == ""
+
+
+# ----- the agreed actions' rows (portal/cases/action_rows.py, reference: cases/_action_row.html) -----
+
+def _action(n: int, **kw):
+    from portal.cases.models import ActionStatus
+
+    values = dict(id=200 + n, description=NASTY, outcome=None, owner_label="Ann <Lead> (Org & Co)",
+                  due_date=date(2026, 3, 9), status=ActionStatus.open)
+    values.update(kw)
+    action = SimpleNamespace(**values)
+    action.is_open = action.status == ActionStatus.open
+    return action
+
+
+def test_the_action_rows_made_in_python_are_the_templates(app):
+    from portal.cases.action_rows import action_rows
+    from portal.cases.models import ActionStatus
+
+    actions = [_action(0), _action(1, due_date=date(2026, 3, 10)), _action(2, due_date=date(2026, 3, 11)),
+               _action(3, status=ActionStatus.done, outcome="Done <well> & \"truly\""),
+               _action(4, status=ActionStatus.cancelled, due_date=date(2020, 1, 1), outcome=""),
+               _action(5, description="Plain", owner_label="–")]
+    today = date(2026, 3, 10)
+    for may in (lambda a: True, lambda a: False, lambda a: a.id % 2 == 0):
+        with app.test_request_context("/"):
+            expected = "".join(render_template("cases/_action_row.html", action=a, today=today, can_update=may)
+                               for a in actions)
+            made = action_rows(actions, today, may)
+        assert expected.count("<tr ") == len(actions)
+        assert str(made) == expected
