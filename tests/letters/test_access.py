@@ -155,3 +155,31 @@ def test_only_the_lead_side_writes_letters_on_a_case(client, other_client, world
     assert client.get(f"/cases/{case.id}/letters/new").status_code == 404
     other_client.login(world.user("school_staff"))
     assert other_client.get(f"/cases/{case.id}/letters/new").status_code == 403
+
+
+def test_the_chronology_statement_built_once_reads_what_chronology_for_reads(world, sent_letters):
+    """The case page reads the chronology with `access.chronology_statement` (built once per role
+    and lead side, the case a parameter): for every user it gives exactly `chronology_for`'s
+    rows, the penalty notice's line hidden from those who may not see it, on another case too."""
+    from portal.cases.models import ChronologyEntry
+    from portal.cases.service import add_entry, strike_entry
+    from portal.timeutil import utcnow
+
+    case = sent_letters[0]
+    other = case_for(world)
+    lead_side = world.user("ewo")
+    first = db.session.scalars(select(ChronologyEntry).where(ChronologyEntry.case_id == case.id)
+                               .order_by(ChronologyEntry.id)).first()
+    strike_entry(lead_side, first, "Wrong child")  # seen by the lead side and the LA only
+    add_entry(lead_side, other, "note", utcnow(), "A note on the other case")
+    db.session.commit()
+    seen = {}
+    for key, user in world.users.items():
+        for c in (case, other, case):
+            stmt, params = access.chronology_statement(user, c)
+            memoised = set(db.session.scalars(stmt, params))
+            assert memoised == set(db.session.scalars(access.chronology_for(user, c))), (key, c.id)
+            seen[key, c.id] = {e.id for e in memoised}
+    assert first.id in seen["ewo", case.id] and first.id not in seen["social_care", case.id]
+    assert len(seen["ewo", case.id]) > len(seen["social_care", case.id])
+    assert seen["ewo", other.id] and not seen["ewo", other.id] & seen["ewo", case.id]
