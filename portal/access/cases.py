@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import Integer, Select, bindparam, false, or_, select
+from sqlalchemy import BindParameter, CompoundSelect, Integer, Select, bindparam, false, or_, select
 
 from portal.access.policy import can, load_or_404, object_rule
 from portal.access.pupils import school_ids_for
@@ -190,19 +190,31 @@ def visible_siblings(user, pupil_ids) -> set[int]:
     pupils in their scope (a school: its own; an EWO: the schools they serve; the LA: all), the
     pupils with a case the user sees (a partner or the police: only a case shared with them),
     and the children of a whole-family case the user leads."""
-    from portal.cases.models import Case, CaseChild, CaseStatus
     from portal.extensions import db
-    from portal.pupils.models import Pupil
 
     ids = set(pupil_ids)
     if not ids:
         return set()
+    from portal.statements import Who
+
+    return set(db.session.scalars(_visible_siblings_statements(Who.of(user)), {"ids": sorted(ids)}))
+
+
+def _build_visible_siblings(user) -> CompoundSelect:
+    """`visible_siblings` as one statement per user (built once; the pupils' ids a parameter)."""
+    from portal.cases.models import Case, CaseChild, CaseStatus
+    from portal.pupils.models import Pupil
+
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
     in_scope = select(Pupil.id).where(Pupil.id.in_(ids), Pupil.school_id.in_(school_ids_for(user)))
     with_case = cases_for(user).where(Case.pupil_id.in_(ids)).with_only_columns(Case.pupil_id)
     led = (select(CaseChild.pupil_id).join(Case, Case.id == CaseChild.case_id)
            .where(CaseChild.pupil_id.in_(ids), CaseChild.removed_at.is_(None), Case.status != CaseStatus.closed,
                   Case.lead_id == user.id))
-    return set(db.session.scalars(in_scope.union(with_case, led)))
+    return in_scope.union(with_case, led)
+
+
+_visible_siblings_statements = StatementMemo(_build_visible_siblings)
 
 
 def chronology_for(user, case) -> Select:

@@ -6,8 +6,9 @@ actions and the "Complete" answers render: tests/cases/test_chronology_html.py c
 on tricky actions, so change them together."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -20,7 +21,7 @@ _OVERDUE = '<strong class="govuk-tag govuk-tag--red">Overdue</strong>'
 _OPEN = '<strong class="govuk-tag govuk-tag--blue">Open</strong>'
 
 
-def action_rows(actions: list, today: date, can_update: Callable[[Any], bool]) -> Markup:
+def action_rows(actions: Sequence[Any], today: date, can_update: Callable[[Any], bool]) -> Markup:
     """The <tr> of each action, one after another, as the template's rows included in a loop."""
     prefix, suffix = link_parts("cases.complete_action", "action_id")
     out: list[str] = []

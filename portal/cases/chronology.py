@@ -25,7 +25,8 @@ def _tag(text: str, classes: str) -> Markup:
     """The GOV.UK tag macro's HTML for fixed text (the same every time: made once per process)."""
     html = _TAGS.get(text)
     if html is None:
-        macro = current_app.jinja_env.get_template("govuk_frontend_jinja/components/tag/macro.html").module.govukTag
+        module = current_app.jinja_env.get_template("govuk_frontend_jinja/components/tag/macro.html").module
+        macro = getattr(module, "govukTag")  # noqa: B009 - a macro Jinja makes at run time
         html = _TAGS[text] = Markup(macro({"text": text, "classes": classes}))
     return html
 
