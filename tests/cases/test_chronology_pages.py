@@ -128,3 +128,26 @@ def test_a_time_later_today_is_refused_beside_the_time_box(app, world, case):
     response = ewo.post(f"/cases/{case.id}/chronology", data=data)
     assert response.status_code == 422
     assert '<a href="#entry-occurred_time">Enter a time that has passed</a>' in response.get_data(as_text=True)
+
+
+def _agency_options(html: str) -> list[str]:
+    select_html = re.search(r'<select[^>]*id="agency"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option value="(\d+)"', select_html)
+
+
+def test_the_agency_filter_lists_every_agency_that_wrote_whatever_the_page_shows(app, world, case):
+    """The agency choices are the organisations of every entry the user may see (and the sharing),
+    whether the page shows every entry or a filtered or shorter list."""
+    kinds = _many(world, case, n=60)
+    school = world.user("school_staff")
+    db.session.add(ChronologyEntry(case_id=case.id, kind="note", occurred_at=utcnow() - timedelta(days=60),
+                                   author_id=school.id, organisation_id=school.organisation_id, text="Oldest"))
+    db.session.commit()
+    ewo = signed_in(app, world.user("ewo"))
+    both = sorted({str(world.user("ewo").organisation_id), str(school.organisation_id)})
+    everything = ewo.get(f"/cases/{case.id}?page=9").get_data(as_text=True)  # all of them shown
+    on_case = db.session.scalars(select(ChronologyEntry.id).where(ChronologyEntry.case_id == case.id)).all()
+    assert len(kinds) < len(on_case) and sorted(_entry_ids(everything)) == sorted(on_case)
+    for query in ("", "?kind=phone_call", f"?agency={school.organisation_id}", "?page=9"):
+        html = ewo.get(f"/cases/{case.id}{query}").get_data(as_text=True)
+        assert sorted(_agency_options(html)) == both, query
