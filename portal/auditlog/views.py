@@ -11,7 +11,6 @@ from portal import access
 from portal.audit import VIEW_VERBS, AuditEvent
 from portal.auditlog import bp
 from portal.auditlog.rows import audit_rows, filter_options
-from portal.auditlog.rows import audit_rows, filter_options
 from portal.extensions import db
 from portal.forms import shows_errors
 from portal.pagination import page_links, paginate

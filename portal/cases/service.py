@@ -31,9 +31,9 @@ from portal.concurrency import conflict_on_stale
 from portal.concurrency import flush_or_conflict as _flush
 from portal.errors import Conflict, Refused
 from portal.extensions import db
-from portal.statements import built_once, rows_of
 from portal.notifications import notify
 from portal.orgs.models import Organisation, OrgKind, User
+from portal.statements import built_once, rows_of
 from portal.timeutil import LONDON, as_utc, today, utcnow
 
 SHAREABLE_KINDS = (OrgKind.social_care, OrgKind.early_help, OrgKind.police, OrgKind.health, OrgKind.school)

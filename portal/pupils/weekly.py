@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from markupsafe import Markup, escape
 
-from portal.attendance.calc import percent_label
+from portal.attendance.calc import ambition, percent_label
 
 BAND_FILL = {"expected": "#0f7a52", "at_risk": "#b58800", "persistent": "#d4351c", "severe": "#942514"}
 
@@ -27,10 +27,11 @@ def chart_bars(bars: Iterable[Any]) -> Markup:
 def week_rows(weeks: Iterable[Any]) -> Markup:
     """The <tr> rows of the table of the weekly figures."""
     cell = '          <td class="govuk-table__cell govuk-table__cell--numeric">'
+    amb = ambition()  # the same for every week: looked up once, not per row
     return Markup("".join(
         '        <tr class="govuk-table__row">\n'
         f'          <td class="govuk-table__cell">{escape(w.week_start.strftime("%-d %b %Y"))}</td>\n'
-        f'{cell}{escape(percent_label(w.attended, w.possible))}</td>\n'
+        f'{cell}{escape(percent_label(w.attended, w.possible, amb))}</td>\n'
         f'{cell}{escape(w.possible)}</td>\n'
         f'{cell}{escape(w.authorised)}</td>\n'
         f'{cell}{escape(w.unauthorised)}</td>\n'

@@ -15,10 +15,10 @@ from portal.cases import service as cases
 from portal.concurrency import check_version, conflict_on_stale, flush_or_conflict
 from portal.errors import Conflict, Refused
 from portal.extensions import db
-from portal.statements import built_once, rows_of
 from portal.notifications import notify
 from portal.orgs.models import Organisation, User
 from portal.pupils.models import Pupil
+from portal.statements import built_once, rows_of
 from portal.sweeps import match_search, matching
 from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import (
