@@ -111,4 +111,4 @@ def rows_of(stmt: Any, params: dict | None = None) -> list:
     session = db.session()
     if session.autoflush:
         session.flush()
-    return session.connection().execute(stmt, params or {}).all()
+    return list(session.connection().execute(stmt, params or {}).all())

@@ -151,7 +151,8 @@ def _team():
 def sweep_team(sweep: Sweep) -> tuple[str, list[str], list[str]]:
     """The sweep page's team as names, in one statement: the lead's, the people's (`sweep_people`:
     the lead, then the officers) and the agencies' (in the order they were added)."""
-    lead, people, agencies = "", {}, []
+    lead, agencies = "", []
+    people: dict[int, str] = {}
     for part, _, ref, name in rows_of(_team(), {"sweep_id": sweep.id, "lead_id": sweep.lead_id}):
         if part == 2:
             agencies.append(name)
