@@ -191,6 +191,17 @@ def figure(text, href, what="") -> Markup:
     return escape(text)
 
 
+def change(value, words, higher_is_better=True) -> Markup:
+    """A change or gap in words with an arrow, marked good or bad (never colour alone): the
+    template global `picture_change` (`change` in _picture_macros.html), a Python function as
+    a page shows ~40."""
+    if value is None:
+        return escape(words)
+    mark = "" if value == 0 else (" app-change--good" if (value > 0) == higher_is_better else " app-change--bad")
+    arrow = "▲" if value > 0 else ("▼" if value < 0 else "▶")
+    return Markup(f'<span class="app-change{mark}"><span aria-hidden="true">{arrow} </span>{escape(words)}</span>')
+
+
 # ----- the headline ---------------------------------------------------------------------------
 
 @dataclass

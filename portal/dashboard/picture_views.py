@@ -19,6 +19,7 @@ from portal.pupils.models import COHORT_FLAGS, Pupil
 from portal.timeutil import today
 
 bp.add_app_template_global(page.figure, "picture_figure")
+bp.add_app_template_global(page.change, "picture_change")
 
 
 def _trend(scope: figures.Scope, phase: str = "all"):
