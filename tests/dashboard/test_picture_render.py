@@ -1,8 +1,10 @@
-"""The picture's figure links are built in Python (`picture_page.figure`, ~150 a page) and
-drill-down links without url_for per link: both spell exactly what the macro and url_for did."""
+"""The picture's figure links and changes are built in Python (`picture_page.figure`, ~150 a
+page; `picture_page.change`, ~40) and drill-down links without url_for per link: each spells
+exactly what the macro and url_for did."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from flask import url_for
@@ -28,6 +30,27 @@ def test_figure_is_the_macro(app, text, href, what):
     with app.test_request_context():
         old = app.jinja_env.from_string(OLD_MACRO).render(text=text, href=href, what=what)
         assert str(page.figure(text, href, what)) == old
+
+
+OLD_CHANGE = '''{% macro change(value, words, higher_is_better=True) -%}
+{%- if value is none -%}{{ words }}
+{%- else -%}
+{%- set good = (value > 0) == higher_is_better -%}
+<span class="app-change{{ '' if value == 0 else (' app-change--good' if good else ' app-change--bad') }}"><span aria-hidden="true">{{ "▲" if value > 0 else ("▼" if value < 0 else "▶") }} </span>{{ words }}</span>
+{%- endif -%}
+{%- endmacro %}{{ change(value, words, higher_is_better) }}'''  # noqa: E501
+
+
+@pytest.mark.parametrize("value", [None, Decimal("0.0"), Decimal("1.2"), Decimal("-0.4"), 0, 3, -2])
+@pytest.mark.parametrize("words", ["Up 1.2 points on last year's autumn term", "No comparison", "<b>&\"'",
+                                   Markup("<em>kept</em>"), ""])
+@pytest.mark.parametrize("higher_is_better", [True, False])
+def test_change_is_the_macro(app, value, words, higher_is_better):
+    """`change` (the template global `picture_change`) spells what the macro did."""
+    with app.test_request_context():
+        old = app.jinja_env.from_string(OLD_CHANGE).render(value=value, words=words,
+                                                           higher_is_better=higher_is_better)
+        assert str(page.change(value, words, higher_is_better)) == old
 
 
 def test_drill_links_are_what_url_for_builds(app):
