@@ -14,6 +14,7 @@ from portal.attendance import bp, calc, flags, jobs, recovery, service, summarie
 from portal.attendance.forms import UploadForm
 from portal.attendance.imports import errors_path
 from portal.attendance.models import ImportJob, ImportStatus
+from portal.attendance.school_rows import school_rows
 from portal.csvutil import csv_response
 from portal.errors import Refused
 from portal.extensions import db, htmx
@@ -164,7 +165,7 @@ def school(school_id: int):
     context = dict(school=school, ctx=ctx, rows=rows, total=total, pages=pagination, filters=filters,
                    sort=sort, errors=shows_errors(errors), counts=summaries.key_group_counts(ctx), calc=calc,
                    cohorts=COHORT_FLAGS, year_label=year_label, flag_kinds=flags.KINDS,
-                   pupil_href=href_format("pupils.view", "pupil_id"),
+                   pupil_href=href_format("pupils.view", "pupil_id"), school_rows=school_rows,
                    years=db.session.scalars(select(Pupil.nc_year).distinct().where(Pupil.school_id == school.id)
                                             .order_by(Pupil.nc_year)).all())
     if htmx and htmx.target == "school-rows" and not htmx.history_restore_request:
