@@ -219,8 +219,9 @@ def school_context(school_id: int, as_of: date | None = None) -> SchoolContext:
     return SchoolContext(school_id, year, window, last_day, as_of)
 
 
-def school_rows_stmt(ctx: SchoolContext):
-    """One row per pupil on the school's roll: the pupil and their year-to-date figures."""
+def school_rows_stmt(ctx: SchoolContext, ambition_percent: int | None = None):
+    """One row per pupil on the school's roll: the pupil and their year-to-date figures (the
+    bands by the ambition given, else the one in force)."""
     year_start = calc.week_start(ctx.year.start) if ctx.year else date.max
     year_end = min(ctx.year.end, ctx.as_of) if ctx.year else date.min  # the year so far, as the pupil page
     agg = (
@@ -243,7 +244,7 @@ def school_rows_stmt(ctx: SchoolContext):
     # planned as the subquery it replaces).
     possible = func.coalesce(agg.c.possible, 0)
     attended = func.coalesce(agg.c.attended, 0)
-    band = band_case(attended, possible)
+    band = band_case(attended, possible, ambition_percent)
     pct = percent_sql(attended, possible)  # for ordering; shown through calc.percent_text
     cols = select(
         Pupil,
