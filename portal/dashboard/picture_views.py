@@ -12,7 +12,7 @@ from portal import access
 from portal.attendance import calc, flags, summaries
 from portal.dashboard import bp, figures
 from portal.dashboard import picture_page as page
-from portal.dashboard.charts import trend_chart
+from portal.dashboard.charts import trend_chart, trend_marks, trend_rows
 from portal.dashboard.picture import period_from_request, scope_for
 from portal.extensions import db
 from portal.pupils.models import COHORT_FLAGS, Pupil
@@ -20,6 +20,8 @@ from portal.timeutil import today
 
 bp.add_app_template_global(page.figure, "picture_figure")
 bp.add_app_template_global(page.change, "picture_change")
+bp.add_app_template_global(trend_marks, "trend_marks")
+bp.add_app_template_global(trend_rows, "trend_rows")
 
 
 def _trend(scope: figures.Scope, phase: str = "all"):

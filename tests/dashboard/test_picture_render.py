@@ -67,3 +67,60 @@ def test_drill_links_are_what_url_for_builds(app):
                 expected = {k: v for k, v in expected.items() if v is not None}
                 assert links.drill(measure, **params) == url_for(
                     "dashboard.picture_pupils", period=period.choice, measure=measure, **expected)
+
+
+# the trend's loops as they were in templates/dashboard/_picture_trend.html
+OLD_TREND = """\
+    {% if chart.last_year %}
+      <polyline points="{{ chart.last_path }}"/>
+      {% for p in chart.last_year %}<rect x="{{ '%.1f' | format(p.x - 3) }}" y="{{ '%.1f' | format(p.y - 3) }}" width="6" height="6" fill="#505a5f"><title>{{ chart.last_label }}, {{ p.label }}: {{ p.text }}</title></rect>{% endfor %}
+    {% endif %}
+    <polyline points="{{ chart.this_path }}"/>
+    {% for p in chart.this_year %}<circle cx="{{ '%.1f' | format(p.x) }}" cy="{{ '%.1f' | format(p.y) }}" r="4" fill="#1d70b8"><title>{{ chart.this_label }}, {{ p.label }}: {{ p.text }}</title></circle>{% endfor %}
+    {% for x, label, anchor in chart.axis_labels %}
+      <text x="{{ '%.1f' | format(x) }}">{{ label }}</text>
+    {% endfor %}
+      <tbody class="govuk-table__body">
+        {% for row in chart.rows %}
+        <tr class="govuk-table__row">
+          <th scope="row" class="govuk-table__header">Week {{ row.number }}</th>
+          <td class="govuk-table__cell app-nowrap">{{ row.this_week.week_start | day if row.this_week else "–" }}</td>
+          <td class="govuk-table__cell govuk-table__cell--numeric">{{ row.this_week.text if row.this_week else "–" }}</td>
+          {% if chart.last_year %}
+          <td class="govuk-table__cell app-nowrap">{{ row.last_week.week_start | day if row.last_week else "–" }}</td>
+          <td class="govuk-table__cell govuk-table__cell--numeric">{{ row.last_week.text if row.last_week else "–" }}</td>
+          {% endif %}
+        </tr>
+        {% endfor %}
+      </tbody>"""  # noqa: E501
+
+NEW_TREND = """\
+    {% if chart.last_year %}
+      <polyline points="{{ chart.last_path }}"/>
+{{ trend_marks(chart.last_year, chart.last_label, "rect") }}{% endif %}
+    <polyline points="{{ chart.this_path }}"/>
+{{ trend_marks(chart.this_year, chart.this_label, "circle") }}{% for x, label, anchor in chart.axis_labels %}
+      <text x="{{ '%.1f' | format(x) }}">{{ label }}</text>
+    {% endfor %}
+      <tbody class="govuk-table__body">
+{{ trend_rows(chart) }}      </tbody>"""
+
+
+@pytest.mark.parametrize("last_year", [True, False])
+def test_trend_marks_and_rows_are_the_template_loops(app, last_year):
+    from portal.dashboard import charts
+
+    def week(day, attended, possible):
+        return figures.Week(day, possible, attended)
+
+    this = [week(date(2026, 9, 7), 190, 200), week(date(2026, 9, 14), 1, 3), week(date(2026, 9, 21), 0, 7)]
+    last = [week(date(2025, 9, 8), 199, 200), week(date(2025, 9, 15), 94999, 100000),
+            week(date(2025, 9, 22), 50, 100), week(date(2025, 9, 29), 9, 10)] if last_year else []
+    trend = figures.Trend(this, last, "2026/27 <this> & \"that\"", "2025/26 'last'" if last_year else None)
+    chart = charts.trend_chart(trend, Decimal("93.1"), "National & <co>")
+    context = dict(chart=chart, trend_marks=charts.trend_marks, trend_rows=charts.trend_rows)
+    with app.test_request_context():
+        old = app.jinja_env.from_string(OLD_TREND).render(**context)
+        new = app.jinja_env.from_string(NEW_TREND).render(**context)
+    assert "&lt;this&gt; &amp; &#34;that&#34;" in new and ("<rect" in new) == last_year and "Week 3" in new
+    assert new == old
