@@ -202,6 +202,48 @@ def change(value, words, higher_is_better=True) -> Markup:
     return Markup(f'<span class="app-change{mark}"><span aria-hidden="true">{arrow} </span>{escape(words)}</span>')
 
 
+def school_rows(schools: list[figures.Split], links: Links, school_href: str | None) -> Markup:
+    """The LA picture's split by school, its <tr> rows (the template global `picture_school_rows`):
+    a Python function, as each of a few dozen rows made ~300 calls as a Jinja loop. The HTML is
+    what the template made (escaped the same way, the same whitespace). `school_href`: the
+    pattern of the link to a school's own picture ("/schools/{}/attendance-picture?period=term"),
+    None when the viewer may not open it."""
+    out: list[str] = []
+    for row in schools:
+        m, s = row.measures, row.extra["school"]
+        label = escape(row.label)
+        all_href = links.drill("all", school=s.id)
+        name = f'<a class="govuk-link" href="{escape(school_href.format(s.id))}">{label}</a>' if school_href else label
+        phase = row.extra.get("phase")
+        if phase:
+            name = f'{name}<br><span class="govuk-body-s">{escape(phase.label)}</span>'
+        if not m.has_data:
+            changed: str = "No marks"
+        else:
+            changed = change(row.change, change_words(row.change) if row.change is not None else "No comparison")
+        last_tsm = row.extra.get("last_tsm")
+        out.append(
+            '    <tr class="govuk-table__row">\n'
+            '      <th scope="row" class="govuk-table__header">\n'
+            f'{name}      </th>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(str(m.pupils), all_href if m.pupils else None, row.label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.attendance_text, all_href, row.label)}</td>\n'
+            f'      <td class="govuk-table__cell app-nowrap">{changed}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.unauthorised_text, all_href, row.label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.pa_text, links.drill("pa", school=s.id), row.label + ", persistent absence")}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.sa_text, links.drill("sa", school=s.id), row.label + ", severe absence")}</td>\n'
+            f'      <td class="govuk-table__cell">{escape(row.extra.get("ewo") or "None named")}</td>\n'
+            '      <td class="govuk-table__cell app-nowrap">'
+            f'{escape(last_tsm.strftime("%-d %b %Y") if last_tsm else "None held")}</td>\n'
+            '    </tr>\n')
+    return Markup("".join(out))
+
+
 # ----- the headline ---------------------------------------------------------------------------
 
 @dataclass

@@ -124,3 +124,62 @@ def test_trend_marks_and_rows_are_the_template_loops(app, last_year):
         new = app.jinja_env.from_string(NEW_TREND).render(**context)
     assert "&lt;this&gt; &amp; &#34;that&#34;" in new and ("<rect" in new) == last_year and "Week 3" in new
     assert new == old
+
+
+# the split by school's loop as it was in templates/dashboard/_picture_schools.html
+OLD_SCHOOLS = """\
+{% from "dashboard/_picture_macros.html" import figure, change %}
+  <tbody class="govuk-table__body">
+  {% for row in schools %}
+    {% set m, s = row.measures, row.extra.school %}
+    <tr class="govuk-table__row">
+      <th scope="row" class="govuk-table__header">
+        {% if school_links %}<a class="govuk-link" href="{{ url_for('dashboard.school_picture', school_id=s.id, period=period.choice) }}">{{ row.label }}</a>{% else %}{{ row.label }}{% endif %}
+        {% if row.extra.phase %}<br><span class="govuk-body-s">{{ row.extra.phase.label }}</span>{% endif %}
+      </th>
+      <td class="govuk-table__cell govuk-table__cell--numeric">{{ figure(m.pupils | string, links.drill("all", school=s.id) if m.pupils, row.label) }}</td>
+      <td class="govuk-table__cell govuk-table__cell--numeric">{{ figure(m.attendance_text, links.drill("all", school=s.id), row.label) }}</td>
+      <td class="govuk-table__cell app-nowrap">{% if not m.has_data %}No marks{% else %}{{ change(row.change, page.change_words(row.change) if row.change is not none else "No comparison") }}{% endif %}</td>
+      <td class="govuk-table__cell govuk-table__cell--numeric">{{ figure(m.unauthorised_text, links.drill("all", school=s.id), row.label) }}</td>
+      <td class="govuk-table__cell govuk-table__cell--numeric">{{ figure(m.pa_text, links.drill("pa", school=s.id), row.label ~ ", persistent absence") }}</td>
+      <td class="govuk-table__cell govuk-table__cell--numeric">{{ figure(m.sa_text, links.drill("sa", school=s.id), row.label ~ ", severe absence") }}</td>
+      <td class="govuk-table__cell">{{ row.extra.ewo or "None named" }}</td>
+      <td class="govuk-table__cell app-nowrap">{{ row.extra.last_tsm | day if row.extra.last_tsm else "None held" }}</td>
+    </tr>
+  {% endfor %}
+  </tbody>"""  # noqa: E501
+
+NEW_SCHOOLS = """\
+  <tbody class="govuk-table__body">
+{{ picture_school_rows(schools, links, school_href if school_links else none) }}  </tbody>"""
+
+
+@pytest.mark.parametrize("drill, school_links", [(True, True), (False, True), (True, False), (False, False)])
+def test_school_rows_are_the_template_loop(app, drill, school_links):
+    from types import SimpleNamespace
+
+    from portal.urls import href_format
+
+    period = figures.Period("2025/26", "term", "Autumn term 2025/26", "term", "2025/26", None,
+                            date(2025, 9, 1), date(2025, 12, 19))
+    M = figures.Measures
+    schools = [
+        figures.Split("1", "St Mary's <C of E> & \"Co\"", M(150, 2000, 1900, 60, 40, 20, 3, 100, 2),
+                      M(140, 2000, 1910, 50, 40, 18, 2, 100, 1),
+                      extra={"school": SimpleNamespace(id=1), "phase": SimpleNamespace(label="All-through"),
+                             "ewo": "Omar <Khan>", "last_tsm": date(2025, 10, 3)}),
+        figures.Split("2", "Hillview", M(10, 100, 90, 5, 5, 3, 1, 2, 0), M(),
+                      extra={"school": SimpleNamespace(id=2), "phase": None, "ewo": None, "last_tsm": None}),
+        figures.Split("3", "Empty", M(), None, extra={"school": SimpleNamespace(id=3)}),
+        figures.Split("4", "Same", M(5, 100, 95, 5, 0, 0, 0, 5, 0), M(5, 100, 95, 5, 0, 0, 0, 5, 0),
+                      extra={"school": SimpleNamespace(id=4), "ewo": ""}),
+    ]
+    with app.test_request_context():
+        context = dict(schools=schools, links=page.Links(period, drill), period=period, page=page,
+                       school_links=school_links,
+                       school_href=href_format("dashboard.school_picture", "school_id", period=period.choice))
+        old = app.jinja_env.from_string(OLD_SCHOOLS).render(**context)
+        new = app.jinja_env.from_string(NEW_SCHOOLS).render(**context)
+    assert "St Mary&#39;s &lt;C of E&gt; &amp; &#34;Co&#34;" in new and "No marks" in new and "None named" in new
+    assert ("/schools/1/attendance-picture" in new) == school_links
+    assert new == old
