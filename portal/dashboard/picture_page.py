@@ -244,6 +244,84 @@ def school_rows(schools: list[figures.Split], links: Links, school_href: str | N
     return Markup("".join(out))
 
 
+def _jinja_int(value) -> int:
+    """Jinja's `int` filter on a split's key ("7" -> 7; what is not a number -> 0)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return 0
+
+
+def year_group_rows(year_groups: list[figures.Split], links: Links) -> Markup:
+    """The split by year group's <tr> rows (the template global `picture_year_group_rows`), as
+    the template's loop made them."""
+    out: list[str] = []
+    for row in year_groups:
+        m = row.measures
+        year = _jinja_int(row.key) if row.key != "None" else None
+        label = row.label
+        all_href = links.drill("all", year=year) if year is not None else None
+        pa_href = links.drill("pa", year=year) if year is not None else None
+        sa_href = links.drill("sa", year=year) if year is not None else None
+        out.append(
+            '    <tr class="govuk-table__row">\n'
+            f'      <th scope="row" class="govuk-table__header app-nowrap">{escape(label)}</th>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(str(m.pupils), all_href, label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.attendance_text, all_href, label)}</td>\n'
+            '      <td class="govuk-table__cell">'
+            f'{change(row.change, change_words(row.change) if row.change is not None else "No comparison")}</td>\n'
+            f'      <td class="govuk-table__cell govuk-table__cell--numeric">{escape(m.unauthorised_text)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.pa_text, pa_href, label + ", persistent absence")}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.sa_text, sa_href, label + ", severe absence")}</td>\n'
+            '    </tr>\n')
+    return Markup("".join(out))
+
+
+def cohort_rows(cohorts: list[figures.Split], links: Links, cohort_national: dict) -> Markup:
+    """The split by cohort's <tr> rows (the template global `picture_cohort_rows`), as the
+    template's loop made them."""
+    out: list[str] = []
+    for row in cohorts:
+        m, w = row.measures, row.without
+        nat = cohort_national[row.key]
+        label, key = row.label, row.key
+        gap = row.gap
+        if gap is None:
+            gap_cell: str = "No pupils in this cohort" if not m.pupils else "No pupils without it"
+        else:
+            gap_cell = change(gap, gap_short(gap))
+        if nat.held:
+            nat_cell = f"{escape(nat.value_text)} ({escape(nat.label)}); here {escape(m.absence_text)}"
+        else:
+            nat_cell = str(escape(nat.label))
+        all_href = links.drill("all", cohort=key)
+        without_href = links.drill("all", cohort=key, without=1)
+        out.append(
+            '    <tr class="govuk-table__row">\n'
+            f'      <th scope="row" class="govuk-table__header">{escape(label)}</th>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(str(m.pupils), all_href if m.pupils else None, label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.attendance_text, all_href, label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(str(w.pupils), without_href if w.pupils else None, "without " + label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(w.attendance_text, without_href, "without " + label)}</td>\n'
+            f'      <td class="govuk-table__cell app-nowrap">{gap_cell}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.pa_text, links.drill("pa", cohort=key), label + ", persistent absence")}</td>\n'
+            f'      <td class="govuk-table__cell govuk-body-s">{nat_cell}</td>\n'
+            '    </tr>\n')
+    return Markup("".join(out))
+
+
 # ----- the headline ---------------------------------------------------------------------------
 
 @dataclass

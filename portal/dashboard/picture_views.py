@@ -22,6 +22,8 @@ from portal.urls import href_format
 bp.add_app_template_global(page.figure, "picture_figure")
 bp.add_app_template_global(page.change, "picture_change")
 bp.add_app_template_global(page.school_rows, "picture_school_rows")
+bp.add_app_template_global(page.year_group_rows, "picture_year_group_rows")
+bp.add_app_template_global(page.cohort_rows, "picture_cohort_rows")
 bp.add_app_template_global(trend_marks, "trend_marks")
 bp.add_app_template_global(trend_rows, "trend_rows")
 
