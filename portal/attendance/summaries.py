@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple, Sequence
 
 from sqlalchemy import bindparam, false, func, select
 
@@ -102,7 +102,7 @@ def _pupil_weeks():
             .order_by(PupilWeek.week_start))
 
 
-def _rows_of(stmt, params: dict) -> list:
+def _rows_of(stmt, params: dict) -> Sequence[Any]:
     """All the rows of a statement of plain values, past the ORM's execution layer (pending
     changes flushed first, as the session's own `execute` would)."""
     session = db.session()

@@ -290,6 +290,8 @@ def cohort_rows(cohorts: list[figures.Split], links: Links, cohort_national: dic
     out: list[str] = []
     for row in cohorts:
         m, w = row.measures, row.without
+        if w is None:  # `figures.cohorts` always sets it
+            raise ValueError(f"the cohort {row.key!r} has no figures for the pupils without it")
         nat = cohort_national[row.key]
         label, key = row.label, row.key
         gap = row.gap
