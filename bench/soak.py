@@ -643,9 +643,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop.set()
         server.stop()
-        if rq_worker is not None:
+        if rq_worker is not None:  # RQ's warm shutdown waits for a job in hand: then stop it cold
             rq_worker.terminate()
-            rq_worker.wait(timeout=30)
+            try:
+                rq_worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                rq_worker.kill()
+                rq_worker.wait(timeout=30)
     log_text = (out / "server.log").read_text(errors="replace")
     facts = stored(database_url, marker, stats.import_jobs)
     report = summarise(kind, args, stats, facts, rss_signed_in, rss_start, rss_end, rss_series, log_text, elapsed,

@@ -102,3 +102,13 @@ def values_of(stmt: Any, params: dict | None = None) -> Any:
     if session.autoflush:
         session.flush()  # nothing to do (and cheap) unless something is pending
     return session.connection().execute(stmt, params or {}).one()
+
+
+def rows_of(stmt: Any, params: dict | None = None) -> list:
+    """`values_of` for a statement of many rows: all of them, as plain rows."""
+    from portal.extensions import db
+
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return list(session.connection().execute(stmt, params or {}).all())

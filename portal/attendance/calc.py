@@ -151,6 +151,16 @@ def change_points(before: tuple[int, int], after: tuple[int, int]) -> Fraction |
     return Fraction(100 * a2, p2) - Fraction(100 * a1, p1)
 
 
+def change_in_points(before: tuple[int, int], after: tuple[int, int]) -> Decimal | None:
+    """`points(change_points(before, after))` in integers (no Fraction: a picture shows ~100)."""
+    (a1, p1), (a2, p2) = before, after
+    if p1 <= 0 or p2 <= 0:
+        return None
+    num = 100 * (a2 * p1 - a1 * p2)
+    tenths = _half_up(abs(num) * 10, p1 * p2)
+    return Decimal(tenths if num >= 0 else -tenths).scaleb(-1)
+
+
 def points(value: Fraction | None) -> Decimal | None:
     """Percentage points shown to one decimal, half-up (away from zero)."""
     if value is None:

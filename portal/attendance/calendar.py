@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable, NamedTuple, Protocol, Sequence
 
+from portal.statements import built_once
+
 YEAR_SHIFT = timedelta(weeks=52)  # a projected year keeps every date on its weekday
 
 
@@ -172,24 +174,48 @@ class Calendar:
 
 # ----- loading ------------------------------------------------------------------------------
 
+def _base_parts() -> list:
+    from sqlalchemy import literal_column, null, select
+
+    from portal.attendance.models import BankHoliday, Term
+
+    return [select(literal_column("'term'"), Term.start_date, Term.end_date, Term.half_term_start,
+                   Term.half_term_end, Term.name, Term.academic_year),
+            select(literal_column("'bank'"), BankHoliday.date, null(), null(), null(), null(), null())]
+
+
+@built_once
+def _base_statement():
+    """The LA's terms and bank holidays in one statement."""
+    from sqlalchemy import union_all
+
+    return union_all(*_base_parts())
+
+
+@built_once
+def _base_statement_with_closures():
+    """The LA's terms and bank holidays with one school's closures (`school_id`), in one statement."""
+    from sqlalchemy import bindparam, literal_column, null, select, union_all
+
+    from portal.attendance.models import SchoolClosure
+
+    return union_all(*_base_parts(), select(literal_column("'closure'"), SchoolClosure.date, null(), null(), null(),
+                                            null(), null()).where(SchoolClosure.school_id == bindparam("school_id")))
+
+
 def _base(school_id: int | None = None) -> tuple[list, frozenset[date]]:
     """The LA's terms and bank holidays (memoised for the request or job), read with one
     school's closures when `school_id` is given and they are not memoised yet: one query."""
     from flask import g
-    from sqlalchemy import literal_column, null, select, union_all
 
-    from portal.attendance.models import BankHoliday, SchoolClosure, Term
     from portal.extensions import db
 
     cached = g.get("_calendar_base")
     if cached is None:
-        parts: list = [select(literal_column("'term'"), Term.start_date, Term.end_date, Term.half_term_start,
-                        Term.half_term_end, Term.name, Term.academic_year),
-                 select(literal_column("'bank'"), BankHoliday.date, null(), null(), null(), null(), null())]
-        if school_id is not None:
-            parts.append(select(literal_column("'closure'"), SchoolClosure.date, null(), null(), null(), null(),
-                                null()).where(SchoolClosure.school_id == school_id))
-        rows = db.session.execute(union_all(*parts)).all()
+        if school_id is None:
+            rows = db.session.execute(_base_statement()).all()
+        else:
+            rows = db.session.execute(_base_statement_with_closures(), {"school_id": school_id}).all()
         terms = sorted((tuple(row[1:]) for row in rows if row[0] == "term"), key=lambda t: t[0])
         g._calendar_terms = tuple(NamedTerm(*row) for row in terms)
         bank = frozenset(row[1] for row in rows if row[0] == "bank")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, NamedTuple, Sequence
 
-from sqlalchemy import false, func, select
+from sqlalchemy import bindparam, false, func, select
 
 from portal import dataversion
 from portal.attendance import calc, calendar, flags
@@ -16,6 +17,7 @@ from portal.attendance.models import AttendanceMark, PupilFlag, PupilWeek, Regis
 from portal.attendance.queries import band_case, percent_sql
 from portal.extensions import db
 from portal.pupils.models import Pupil
+from portal.statements import built_once
 from portal.timeutil import today
 
 
@@ -74,13 +76,48 @@ def unauthorised_in_window(weeks: tuple[date, ...]):
             .group_by(PupilWeek.pupil_id))
 
 
+class Week(NamedTuple):
+    """A pupil's week as pupil_weeks holds it, read as plain values (the same names as
+    `PupilWeek`'s columns; the seven counts in `Totals`' order)."""
+    week_start: date
+    possible: int
+    attended: int
+    approved: int
+    authorised: int
+    unauthorised: int
+    late: int
+    open_sessions: int
+    pupil_id: int
+    last_date: date
+
+
+@built_once
+def _pupil_weeks():
+    """A pupil's weeks from a Monday up to a day, oldest first (`pupil_summary`'s one read)."""
+    return (select(PupilWeek.week_start, PupilWeek.possible, PupilWeek.attended, PupilWeek.approved,
+                   PupilWeek.authorised, PupilWeek.unauthorised, PupilWeek.late, PupilWeek.open_sessions,
+                   PupilWeek.pupil_id, PupilWeek.last_date)
+            .where(PupilWeek.pupil_id == bindparam("pupil_id"), PupilWeek.week_start >= bindparam("first"),
+                   PupilWeek.week_start <= bindparam("as_of"))
+            .order_by(PupilWeek.week_start))
+
+
+def _rows_of(stmt, params: dict) -> Sequence[Any]:
+    """All the rows of a statement of plain values, past the ORM's execution layer (pending
+    changes flushed first, as the session's own `execute` would)."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt, params).all()
+
+
 @dataclass
 class PupilSummary:
     term: Period | None
     year: Period | None
     term_totals: Totals
     year_totals: Totals
-    weeks: list[PupilWeek]
+    weeks: list[Week]
     window_start: date | None
     unauthorised_in_window: int
 
@@ -95,20 +132,18 @@ def pupil_summary(pupil: Pupil, as_of: date | None = None) -> PupilSummary:
     term, year = periods(as_of)
     # one read: this year's weeks and the rolling window's (which may reach into last year)
     starts = ([calc.week_start(year.start)] if year else []) + ([window[0]] if window else [])
-    loaded: list[PupilWeek] = []
+    loaded: list[Week] = []
     if starts:
-        loaded = list(db.session.scalars(
-            select(PupilWeek).where(PupilWeek.pupil_id == pupil.id, PupilWeek.week_start >= min(starts),
-                                    PupilWeek.week_start <= as_of)
-            .order_by(PupilWeek.week_start)))
+        loaded = [Week(*row) for row in _rows_of(_pupil_weeks(), {
+            "pupil_id": pupil.id, "first": min(starts), "as_of": as_of})]
     weeks = [w for w in loaded if year and w.week_start >= calc.week_start(year.start)]
 
     def total(period: Period | None) -> Totals:
         if period is None:
             return Totals()
         first = calc.week_start(period.start)
-        return sum((Totals(w.possible, w.attended, w.approved, w.authorised, w.unauthorised, w.late,
-                           w.open_sessions) for w in weeks if first <= w.week_start <= period.end), Totals())
+        counts = [w[1:8] for w in weeks if first <= w.week_start <= period.end]
+        return Totals(*map(sum, zip(*counts, strict=True))) if counts else Totals()
 
     counted = set(window)
     in_window = sum(w.unauthorised for w in loaded if w.week_start in counted)
@@ -184,8 +219,9 @@ def school_context(school_id: int, as_of: date | None = None) -> SchoolContext:
     return SchoolContext(school_id, year, window, last_day, as_of)
 
 
-def school_rows_stmt(ctx: SchoolContext):
-    """One row per pupil on the school's roll: the pupil and their year-to-date figures."""
+def school_rows_stmt(ctx: SchoolContext, ambition_percent: int | None = None):
+    """One row per pupil on the school's roll: the pupil and their year-to-date figures (the
+    bands by the ambition given, else the one in force)."""
     year_start = calc.week_start(ctx.year.start) if ctx.year else date.max
     year_end = min(ctx.year.end, ctx.as_of) if ctx.year else date.min  # the year so far, as the pupil page
     agg = (
@@ -208,7 +244,7 @@ def school_rows_stmt(ctx: SchoolContext):
     # planned as the subquery it replaces).
     possible = func.coalesce(agg.c.possible, 0)
     attended = func.coalesce(agg.c.attended, 0)
-    band = band_case(attended, possible)
+    band = band_case(attended, possible, ambition_percent)
     pct = percent_sql(attended, possible)  # for ordering; shown through calc.percent_text
     cols = select(
         Pupil,

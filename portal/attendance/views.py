@@ -6,7 +6,7 @@ from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit, transaction
@@ -14,6 +14,7 @@ from portal.attendance import bp, calc, flags, jobs, recovery, service, summarie
 from portal.attendance.forms import UploadForm
 from portal.attendance.imports import errors_path
 from portal.attendance.models import ImportJob, ImportStatus
+from portal.attendance.school_rows import school_rows
 from portal.csvutil import csv_response
 from portal.errors import Refused
 from portal.extensions import db, htmx
@@ -22,6 +23,7 @@ from portal.orgs.models import Organisation
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
+from portal.statements import StatementMemo
 from portal.urls import href_format
 
 
@@ -144,13 +146,29 @@ def _filters():
 
 def _school_rows(school: Organisation):
     ctx = summaries.school_context(school.id)
-    stmt, band, pct, unauth10 = summaries.school_rows_stmt(ctx)
     filters, errors = _filters()
-    stmt = summaries.apply_filters(stmt, ctx, band, unauth10, **filters)
     sort = request.args.get("sort", "name")
     if sort not in summaries.SORTS:
         sort = "name"
-    return ctx, stmt.order_by(*summaries.SORTS[sort](pct, unauth10)), filters, sort, errors
+    year = (ctx.year.label, ctx.year.start, ctx.year.end) if ctx.year else None
+    stmt = _rows_statement(ctx.school_id, year, ctx.window, ctx.last_day, ctx.as_of, calc.ambition(),
+                           filters["band_filter"], filters["year_filter"], filters["cohort"], filters["group"], sort)
+    return ctx, stmt, filters, sort, errors
+
+
+def _build_rows(school_id: int, year: tuple | None, window: tuple, last_day, as_of, ambition: int,
+                band_filter: str, year_filter: int | None, cohort: str, group: str, sort: str):
+    """The school's rows, filtered and sorted: built from plain values only (the school's
+    context, the ambition in force, the checked filters and sort), never from the database."""
+    ctx = summaries.SchoolContext(school_id, summaries.Period(*year) if year else None, window, last_day, as_of)
+    stmt, band, pct, unauth10 = summaries.school_rows_stmt(ctx, ambition)
+    stmt = summaries.apply_filters(stmt, ctx, band, unauth10, band_filter=band_filter, year_filter=year_filter,
+                                   cohort=cohort, group=group)
+    return stmt.order_by(*summaries.SORTS[sort](pct, unauth10))
+
+
+# a school's rows for a day, filters and sort, built once (the statement's cache key with it)
+_rows_statement = StatementMemo(_build_rows, maxsize=128)
 
 
 @bp.route("/schools/<int:school_id>/attendance")
@@ -164,7 +182,7 @@ def school(school_id: int):
     context = dict(school=school, ctx=ctx, rows=rows, total=total, pages=pagination, filters=filters,
                    sort=sort, errors=shows_errors(errors), counts=summaries.key_group_counts(ctx), calc=calc,
                    cohorts=COHORT_FLAGS, year_label=year_label, flag_kinds=flags.KINDS,
-                   pupil_href=href_format("pupils.view", "pupil_id"),
+                   pupil_href=href_format("pupils.view", "pupil_id"), school_rows=school_rows,
                    years=db.session.scalars(select(Pupil.nc_year).distinct().where(Pupil.school_id == school.id)
                                             .order_by(Pupil.nc_year)).all())
     if htmx and htmx.target == "school-rows" and not htmx.history_restore_request:
@@ -197,9 +215,9 @@ def _paginate_rows(stmt, per_page: int = 50):
     """One page of the rows and how many there are in all, in one query (`count(*) OVER ()`: the
     pupils' figures are summed once, not again for a count); a page past the end (or none left
     on it) falls back to a count and the last page."""
-    counted = stmt.add_columns(func.count().over().label("total_rows"))
+    counted = _counted_page(stmt, per_page)
     page = _page()
-    rows = db.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
+    rows = db.session.execute(counted, {"rows_offset": (page - 1) * per_page}).all()
     if rows:
         total = int(rows[0].total_rows)
     else:
@@ -207,9 +225,29 @@ def _paginate_rows(stmt, per_page: int = 50):
         last = max(1, -(-total // per_page))
         if page > last:
             page = last
-            rows = db.session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
+            rows = db.session.execute(counted, {"rows_offset": (page - 1) * per_page}).all()
     p = _Page(page, per_page, total)
     return rows, total, page_links(p)
+
+
+def _build_counted_page(stmt, per_page: int):
+    """A page of `stmt`'s rows from the offset `rows_offset`, each with the count of all of them."""
+    return (stmt.add_columns(func.count().over().label("total_rows"))
+            .limit(per_page).offset(bindparam("rows_offset", type_=Integer)))
+
+
+_counted_pages: dict = {}
+
+
+def _counted_page(stmt, per_page: int):
+    """`_build_counted_page`, kept beside the statement it pages (both built once)."""
+    key = (id(stmt), per_page)
+    kept = _counted_pages.get(key)
+    if kept is None or kept[0] is not stmt:
+        if len(_counted_pages) >= 256:
+            _counted_pages.clear()
+        kept = _counted_pages[key] = (stmt, _build_counted_page(stmt, per_page))
+    return kept[1]
 
 
 @bp.route("/schools/<int:school_id>/attendance.csv")

@@ -10,6 +10,7 @@ from sqlalchemy import false, func, select
 from portal import access
 from portal.audit import VIEW_VERBS, AuditEvent
 from portal.auditlog import bp
+from portal.auditlog.rows import audit_rows, filter_options
 from portal.extensions import db
 from portal.forms import shows_errors
 from portal.pagination import page_links, paginate
@@ -96,7 +97,8 @@ def list_events():
     ).all()
     return render_template(
         "audit/list.html", page=page, pages=page_links(page), errors=shows_errors(errors), verbs=verbs, types=types,
-        view_verbs=view_verbs, any_view=ANY_VIEW, object_url=object_urls(),
+        view_verbs=view_verbs, any_view=ANY_VIEW, object_url=object_urls(), audit_rows=audit_rows,
+        options=filter_options(view_verbs, verbs, types, verb, object_type),
         filters={"user": who, "verb": verb, "object_type": object_type, "object_id": object_id_raw,
                  "from": date_from, "to": date_to},
     ), (422 if errors else 200)

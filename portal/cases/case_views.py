@@ -89,7 +89,7 @@ def list_cases():
                    stages=db.session.execute(select(Stage.id, Stage.name).order_by(Stage.position)).all(),
                    cohorts=[] if police else COHORT_FLAGS, today=today(),
                    # the police see no attendance figures
-                   trends=None if police else caseload.attendance_trends(rows))
+                   trends=None if police else caseload.attendance_trends(rows), case_rows_html=caseload.list_rows)
     if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
         return render_template("cases/_case_list.html", **context)
     return render_template("cases/cases.html", **context)

@@ -3,9 +3,10 @@ its audit entry and notifications in the caller's transaction (`portal.transacti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import selectinload
 
 from portal import access, audit
 from portal.cases.models import (
@@ -26,6 +27,7 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.notifications import notify
 from portal.orgs.models import User
+from portal.statements import StatementMemo, Who, built_once, rows_of, values_of
 from portal.timeutil import utcnow
 
 CONSENT_LABELS = dict(CONSENT)
@@ -57,11 +59,19 @@ def snapshot(pupil, as_of=None) -> dict:
 OPEN_REFERRAL_STATES = (ReferralStatus.draft, ReferralStatus.submitted, ReferralStatus.more_info)
 
 
+@built_once
+def _referred():
+    from sqlalchemy import Integer, bindparam
+
+    pupil_id = bindparam("pupil_id", type_=Integer)
+    return select(or_(
+        exists().where(Case.pupil_id == pupil_id, Case.status.in_(ACTIVE_CASE_STATES)),
+        exists().where(Referral.pupil_id == pupil_id, Referral.status.in_(OPEN_REFERRAL_STATES))))
+
+
 def is_referred(pupil_id: int) -> bool:
     """Whether `already_referred` finds a case or a referral (the pupil page's "Refer" link), in one query."""
-    return bool(db.session.scalar(select(or_(
-        exists().where(Case.pupil_id == pupil_id, Case.status.in_(ACTIVE_CASE_STATES)),
-        exists().where(Referral.pupil_id == pupil_id, Referral.status.in_(OPEN_REFERRAL_STATES))))))
+    return bool(values_of(_referred(), {"pupil_id": pupil_id})[0])
 
 
 def already_referred(pupil_id: int) -> Referral | Case | None:
@@ -257,23 +267,67 @@ def decline(actor: User, referral: Referral, reason: str, expected_version: int 
     db.session.flush()
 
 
+class RecordReferral(NamedTuple):
+    """The pupil page's line for an open referral (plain values)."""
+    id: int
+    status: ReferralStatus
+    submitted_at: datetime | None
+    created_at: datetime
+
+    @property
+    def status_label(self) -> str:
+        return self.status.label
+
+
+class RecordCase(NamedTuple):
+    """The pupil page's line for a case (plain values)."""
+    id: int
+    status: CaseStatus
+    stage_name: str | None
+    lead_name: str
+    opened_at: datetime
+    next_review: date | None
+    closed_at: datetime | None
+    closure_reason: str | None
+
+
 @dataclass
 class PupilRecord:
     """What the pupil page says of the pupil's referral and cases, as far as the user may see."""
-    open_referral: Referral | None
-    open_case: Case | None
-    past_cases: list[Case]
+    open_referral: RecordReferral | None
+    open_case: RecordCase | None
+    past_cases: list[RecordCase]
+
+
+def _build_record(who: Who):
+    """`pupil_record`'s two statements (the pupil a `pupil_id` parameter), built from the user's
+    id, role and organisation only, through the user's scopes."""
+    from sqlalchemy import Integer, bindparam
+
+    pupil_id = bindparam("pupil_id", type_=Integer)
+    referral = (access.referrals_for(who)
+                .with_only_columns(Referral.id, Referral.status, Referral.submitted_at, Referral.created_at)
+                .where(Referral.pupil_id == pupil_id, Referral.status.in_(OPEN_REFERRAL_STATES))
+                .order_by(Referral.id.desc()).limit(1))
+    cases = (access.cases_for(who)
+             .with_only_columns(Case.id, Case.status, Stage.name, User.name, Case.opened_at, Case.next_review,
+                                Case.closed_at, Case.closure_reason, maintain_column_froms=False)
+             .select_from(Case)
+             .outerjoin(Stage, Stage.id == Case.stage_id).outerjoin(User, User.id == Case.lead_id)
+             .where(Case.pupil_id == pupil_id)
+             .order_by(Case.opened_at.desc(), Case.id.desc()))
+    return referral, cases
+
+
+_record_statements = StatementMemo(_build_record)
 
 
 def pupil_record(user: User, pupil_id: int) -> PupilRecord:
     """The pupil's open referral (drafts only for the school), open case and past cases, each
-    through the user's scope (`access.referrals_for`, `access.cases_for`)."""
-    referral = db.session.scalar(access.referrals_for(user)
-                                 .where(Referral.pupil_id == pupil_id, Referral.status.in_(OPEN_REFERRAL_STATES))
-                                 .order_by(Referral.id.desc()).limit(1))
-    cases = db.session.scalars(access.cases_for(user).where(Case.pupil_id == pupil_id)
-                               .options(selectinload(Case.stage), selectinload(Case.lead))
-                               .order_by(Case.opened_at.desc(), Case.id.desc())).all()
+    through the user's scope (`access.referrals_for`, `access.cases_for`), as plain values."""
+    referral_stmt, cases_stmt = _record_statements(Who.of(user))
+    referral = rows_of(referral_stmt, {"pupil_id": pupil_id})
+    cases = [RecordCase(*row) for row in rows_of(cases_stmt, {"pupil_id": pupil_id})]
     active = [c for c in cases if c.status in ACTIVE_CASE_STATES]
-    return PupilRecord(referral, active[0] if active else None,
+    return PupilRecord(RecordReferral(*referral[0]) if referral else None, active[0] if active else None,
                        [c for c in cases if c.status not in ACTIVE_CASE_STATES])

@@ -33,7 +33,7 @@ from portal.errors import Conflict, Refused
 from portal.extensions import db
 from portal.notifications import notify
 from portal.orgs.models import Organisation, OrgKind, User
-from portal.statements import built_once
+from portal.statements import built_once, rows_of
 from portal.timeutil import LONDON, as_utc, today, utcnow
 
 SHAREABLE_KINDS = (OrgKind.social_care, OrgKind.early_help, OrgKind.police, OrgKind.health, OrgKind.school)
@@ -508,6 +508,54 @@ def _action_owners():
                                or_(User.organisation_id.in_(bindparam("orgs", expanding=True)),
                                    User.id == bindparam("lead_id"), User.organisation_id == bindparam("service_org")))
             .options(joinedload(User.organisation)).order_by(User.name))
+
+
+@built_once
+def _owner_case():
+    from sqlalchemy import Integer, bindparam
+    from sqlalchemy.orm import aliased
+
+    from portal.pupils.models import Pupil
+
+    school, lead_org = aliased(Organisation), aliased(Organisation)
+    case_id = bindparam("case_id", type_=Integer)
+    head = (select(Case.lead_id, school.id, school.name, lead_org.id, lead_org.name)
+            .join(Pupil, Pupil.id == Case.pupil_id).join(school, school.id == Pupil.school_id)
+            .join(User, User.id == Case.lead_id).join(lead_org, lead_org.id == User.organisation_id)
+            .where(Case.id == case_id))
+    shares = (select(CaseShare.organisation_id, Organisation.name)
+              .join(Organisation, Organisation.id == CaseShare.organisation_id)
+              .where(CaseShare.case_id == case_id, CaseShare.withdrawn_at.is_(None)).order_by(CaseShare.id))
+    return head, shares
+
+
+@built_once
+def _owner_people():
+    from sqlalchemy import Integer, bindparam
+
+    return (select(User.id, User.name, Organisation.name)
+            .outerjoin(Organisation, Organisation.id == User.organisation_id)
+            .where(User.active.is_(True),
+                   or_(User.organisation_id.in_(bindparam("orgs", expanding=True)),
+                       User.id == bindparam("lead_id", type_=Integer),
+                       User.organisation_id == bindparam("service_org", type_=Integer)))
+            .order_by(User.name))
+
+
+def action_owner_choices_of(case_id: int) -> list[tuple[str, str]]:
+    """`action_owner_choices` of a case by its id, read as plain values (no ORM objects): the
+    same choices in the same order, for a screen that shows them without the case loaded."""
+    head, shares = _owner_case()
+    lead_id, school_id, school_name, service_org, service_name = rows_of(head, {"case_id": case_id})[0]
+    active = rows_of(shares, {"case_id": case_id})
+    by_id = {school_id: school_name, service_org: service_name}
+    for org_id, name in active:
+        by_id.setdefault(org_id, name)
+    orgs = [school_id, *(org_id for org_id, _ in active)]
+    people = rows_of(_owner_people(), {"orgs": orgs, "lead_id": lead_id, "service_org": service_org})
+    agencies = sorted(by_id.items(), key=lambda o: o[1])
+    return ([(f"user:{uid}", f"{name} ({org_name})") for uid, name, org_name in people]
+            + [(f"org:{oid}", f"{name} (anyone there)") for oid, name in agencies])
 
 
 # ----- the case page: which of a case's records exist at all, in one query ------------------------

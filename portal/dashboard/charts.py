@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from markupsafe import Markup, escape
+
 from portal.dashboard.figures import Trend, Week
 from portal.dashboard.picture_page import published_text
 
@@ -103,3 +105,46 @@ def trend_chart(trend: Trend, national: Decimal | None = None, national_label: s
         national_text = f"{national_label or 'National'}: {published_text(national)}"
     return TrendChart(WIDTH, HEIGHT, points(this), points(last), trend.this_label, trend.last_label,
                       y(float(national)) if national is not None else None, national_text, grid, axis, rows)
+
+
+# ----- the chart's repeated parts as HTML (the template globals `trend_marks`, `trend_rows`) -----
+# A year has ~39 school weeks: two series of marks and a table row each were ~8,000 calls a
+# picture as Jinja loops. The HTML is what the template made (escaped the same way, the same
+# whitespace).
+
+def trend_marks(points: list[Point], series: str | None, shape: str) -> Markup:
+    """A series' marks, each with its title: last year's squares (`shape` "rect") or this
+    year's dots ("circle")."""
+    series_text = escape(series)
+    if shape == "rect":
+        return Markup("".join(
+            f'<rect x="{"%.1f" % (p.x - 3)}" y="{"%.1f" % (p.y - 3)}" width="6" height="6" fill="#505a5f">'
+            f'<title>{series_text}, {escape(p.label)}: {escape(p.text)}</title></rect>' for p in points))
+    return Markup("".join(
+        f'<circle cx="{"%.1f" % p.x}" cy="{"%.1f" % p.y}" r="4" fill="#1d70b8">'
+        f'<title>{series_text}, {escape(p.label)}: {escape(p.text)}</title></circle>' for p in points))
+
+
+def _day(week: Week | None) -> str:
+    return (week.week_start.strftime("%-d %b %Y") if week.week_start else "") if week else "–"
+
+
+def trend_rows(chart: TrendChart) -> Markup:
+    """The <tr> rows of the table under the chart, one per school week."""
+    out: list[str] = []
+    last = bool(chart.last_year)
+    for row in chart.rows:
+        this_week, last_week = row.this_week, row.last_week
+        out.append(
+            '        <tr class="govuk-table__row">\n'
+            f'          <th scope="row" class="govuk-table__header">Week {escape(row.number)}</th>\n'
+            f'          <td class="govuk-table__cell app-nowrap">{escape(_day(this_week))}</td>\n'
+            '          <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{escape(this_week.text if this_week else "–")}</td>\n')
+        if last:
+            out.append(
+                f'          <td class="govuk-table__cell app-nowrap">{escape(_day(last_week))}</td>\n'
+                '          <td class="govuk-table__cell govuk-table__cell--numeric">'
+                f'{escape(last_week.text if last_week else "–")}</td>\n')
+        out.append('        </tr>\n')
+    return Markup("".join(out))

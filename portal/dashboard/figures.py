@@ -278,7 +278,7 @@ class Measures:
         """Points of attendance gained since `before` (exact values, shown to one decimal)."""
         if before is None:
             return None
-        return calc.points(calc.change_points((before.attended, before.possible), (self.attended, self.possible)))
+        return calc.change_in_points((before.attended, before.possible), (self.attended, self.possible))
 
     def rate_change(self, before: Measures | None, measure: str) -> Decimal | None:
         """Points of change of a rate ("absence", "pa", "sa", "unauthorised") since `before`."""
@@ -377,10 +377,8 @@ def _read_groups(scope: Scope, period: Period) -> dict[GroupKey, dict[str, Measu
 
 
 def _sum(groups: Iterable[Measures]) -> Measures:
-    total = Measures()
-    for m in groups:
-        total = total + m
-    return total
+    values = [m.values() for m in groups]
+    return Measures(*map(sum, zip(*values, strict=True))) if values else Measures()
 
 
 def headline(scope: Scope, period: Period | None) -> Measures:

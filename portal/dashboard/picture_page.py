@@ -191,6 +191,139 @@ def figure(text, href, what="") -> Markup:
     return escape(text)
 
 
+def change(value, words, higher_is_better=True) -> Markup:
+    """A change or gap in words with an arrow, marked good or bad (never colour alone): the
+    template global `picture_change` (`change` in _picture_macros.html), a Python function as
+    a page shows ~40."""
+    if value is None:
+        return escape(words)
+    mark = "" if value == 0 else (" app-change--good" if (value > 0) == higher_is_better else " app-change--bad")
+    arrow = "▲" if value > 0 else ("▼" if value < 0 else "▶")
+    return Markup(f'<span class="app-change{mark}"><span aria-hidden="true">{arrow} </span>{escape(words)}</span>')
+
+
+def school_rows(schools: list[figures.Split], links: Links, school_href: str | None) -> Markup:
+    """The LA picture's split by school, its <tr> rows (the template global `picture_school_rows`):
+    a Python function, as each of a few dozen rows made ~300 calls as a Jinja loop. The HTML is
+    what the template made (escaped the same way, the same whitespace). `school_href`: the
+    pattern of the link to a school's own picture ("/schools/{}/attendance-picture?period=term"),
+    None when the viewer may not open it."""
+    out: list[str] = []
+    for row in schools:
+        m, s = row.measures, row.extra["school"]
+        label = escape(row.label)
+        all_href = links.drill("all", school=s.id)
+        name = f'<a class="govuk-link" href="{escape(school_href.format(s.id))}">{label}</a>' if school_href else label
+        phase = row.extra.get("phase")
+        if phase:
+            name = f'{name}<br><span class="govuk-body-s">{escape(phase.label)}</span>'
+        if not m.has_data:
+            changed: str = "No marks"
+        else:
+            changed = change(row.change, change_words(row.change) if row.change is not None else "No comparison")
+        last_tsm = row.extra.get("last_tsm")
+        out.append(
+            '    <tr class="govuk-table__row">\n'
+            '      <th scope="row" class="govuk-table__header">\n'
+            f'{name}      </th>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(str(m.pupils), all_href if m.pupils else None, row.label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.attendance_text, all_href, row.label)}</td>\n'
+            f'      <td class="govuk-table__cell app-nowrap">{changed}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.unauthorised_text, all_href, row.label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.pa_text, links.drill("pa", school=s.id), row.label + ", persistent absence")}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.sa_text, links.drill("sa", school=s.id), row.label + ", severe absence")}</td>\n'
+            f'      <td class="govuk-table__cell">{escape(row.extra.get("ewo") or "None named")}</td>\n'
+            '      <td class="govuk-table__cell app-nowrap">'
+            f'{escape(last_tsm.strftime("%-d %b %Y") if last_tsm else "None held")}</td>\n'
+            '    </tr>\n')
+    return Markup("".join(out))
+
+
+def _jinja_int(value) -> int:
+    """Jinja's `int` filter on a split's key ("7" -> 7; what is not a number -> 0)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return 0
+
+
+def year_group_rows(year_groups: list[figures.Split], links: Links) -> Markup:
+    """The split by year group's <tr> rows (the template global `picture_year_group_rows`), as
+    the template's loop made them."""
+    out: list[str] = []
+    for row in year_groups:
+        m = row.measures
+        year = _jinja_int(row.key) if row.key != "None" else None
+        label = row.label
+        all_href = links.drill("all", year=year) if year is not None else None
+        pa_href = links.drill("pa", year=year) if year is not None else None
+        sa_href = links.drill("sa", year=year) if year is not None else None
+        out.append(
+            '    <tr class="govuk-table__row">\n'
+            f'      <th scope="row" class="govuk-table__header app-nowrap">{escape(label)}</th>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(str(m.pupils), all_href, label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.attendance_text, all_href, label)}</td>\n'
+            '      <td class="govuk-table__cell">'
+            f'{change(row.change, change_words(row.change) if row.change is not None else "No comparison")}</td>\n'
+            f'      <td class="govuk-table__cell govuk-table__cell--numeric">{escape(m.unauthorised_text)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.pa_text, pa_href, label + ", persistent absence")}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.sa_text, sa_href, label + ", severe absence")}</td>\n'
+            '    </tr>\n')
+    return Markup("".join(out))
+
+
+def cohort_rows(cohorts: list[figures.Split], links: Links, cohort_national: dict) -> Markup:
+    """The split by cohort's <tr> rows (the template global `picture_cohort_rows`), as the
+    template's loop made them."""
+    out: list[str] = []
+    for row in cohorts:
+        m, w = row.measures, row.without
+        if w is None:  # `figures.cohorts` always sets it
+            raise ValueError(f"the cohort {row.key!r} has no figures for the pupils without it")
+        nat = cohort_national[row.key]
+        label, key = row.label, row.key
+        gap = row.gap
+        if gap is None:
+            gap_cell: str = "No pupils in this cohort" if not m.pupils else "No pupils without it"
+        else:
+            gap_cell = change(gap, gap_short(gap))
+        if nat.held:
+            nat_cell = f"{escape(nat.value_text)} ({escape(nat.label)}); here {escape(m.absence_text)}"
+        else:
+            nat_cell = str(escape(nat.label))
+        all_href = links.drill("all", cohort=key)
+        without_href = links.drill("all", cohort=key, without=1)
+        out.append(
+            '    <tr class="govuk-table__row">\n'
+            f'      <th scope="row" class="govuk-table__header">{escape(label)}</th>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(str(m.pupils), all_href if m.pupils else None, label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.attendance_text, all_href, label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(str(w.pupils), without_href if w.pupils else None, "without " + label)}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(w.attendance_text, without_href, "without " + label)}</td>\n'
+            f'      <td class="govuk-table__cell app-nowrap">{gap_cell}</td>\n'
+            '      <td class="govuk-table__cell govuk-table__cell--numeric">'
+            f'{figure(m.pa_text, links.drill("pa", cohort=key), label + ", persistent absence")}</td>\n'
+            f'      <td class="govuk-table__cell govuk-body-s">{nat_cell}</td>\n'
+            '    </tr>\n')
+    return Markup("".join(out))
+
+
 # ----- the headline ---------------------------------------------------------------------------
 
 @dataclass

@@ -12,13 +12,20 @@ from portal import access
 from portal.attendance import calc, flags, summaries
 from portal.dashboard import bp, figures
 from portal.dashboard import picture_page as page
-from portal.dashboard.charts import trend_chart
+from portal.dashboard.charts import trend_chart, trend_marks, trend_rows
 from portal.dashboard.picture import period_from_request, scope_for
 from portal.extensions import db
 from portal.pupils.models import COHORT_FLAGS, Pupil
 from portal.timeutil import today
+from portal.urls import href_format
 
 bp.add_app_template_global(page.figure, "picture_figure")
+bp.add_app_template_global(page.change, "picture_change")
+bp.add_app_template_global(page.school_rows, "picture_school_rows")
+bp.add_app_template_global(page.year_group_rows, "picture_year_group_rows")
+bp.add_app_template_global(page.cohort_rows, "picture_cohort_rows")
+bp.add_app_template_global(trend_marks, "trend_marks")
+bp.add_app_template_global(trend_rows, "trend_rows")
 
 
 def _trend(scope: figures.Scope, phase: str = "all"):
@@ -77,6 +84,7 @@ def la_picture():
             row.extra["last_tsm"] = last_tsm.get(row.extra["school"].id)
         context |= {
             "schools": page.sort_schools(schools, sort, descending),
+            "school_href": href_format("dashboard.school_picture", "school_id", period=period.choice),
             "phases": figures.by_phase(scope, period),
             "phase_national": {key: page.national("overall_absence", period, key,
                                                   missing_for=f"{page.phase_words(key)} schools, {period.label}")

@@ -85,24 +85,33 @@ def years_with_notices() -> list[int]:
     return sorted(years, reverse=True)
 
 
-def headlines(notice_scope: Select, nti_scope: Select, request_scope: Select) -> list[tuple[str, int, str]]:
-    """The LA picture's counts (label, number, endpoint of the list behind it) over the user's scopes."""
+HEADLINES = (  # (label, endpoint of the list behind it), in the order of `headline_counts`' columns
+    ("Schools' requests for a notice to improve, waiting", "formal.nti_requests"),
+    ("Notices to improve in their improvement period", ""),
+    ("Penalty notices issued, awaiting payment", "formal.penalty_notices"),
+    ("Penalty notices unpaid after 28 days", "formal.penalty_notices"),
+)
+
+
+def headline_counts(notice_scope: Select, nti_scope: Select, request_scope: Select, on: date) -> Select:
+    """The LA picture's counts over the user's scopes on a day, in one SELECT (a scalar subquery
+    each, in the order of `HEADLINES`)."""
     from sqlalchemy import func
 
     from portal.formal.models import NoticeToImprove, NtiRequest, NtiStatus, RequestStatus
 
-    def count(scope: Select) -> int:
-        return db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
+    def count(scope: Select):
+        return select(func.count()).select_from(scope.order_by(None).subquery()).scalar_subquery()
 
-    on = today()
-    return [
-        ("Schools' requests for a notice to improve, waiting", count(
-            request_scope.where(NtiRequest.status == RequestStatus.open)), "formal.nti_requests"),
-        ("Notices to improve in their improvement period", count(
-            nti_scope.where(NoticeToImprove.status == NtiStatus.in_period)), ""),
-        ("Penalty notices issued, awaiting payment", count(
-            notice_scope.where(PenaltyNotice.status == NoticeStatus.issued, PenaltyNotice.pay_full_by >= on)),
-         "formal.penalty_notices"),
-        ("Penalty notices unpaid after 28 days", count(overdue(notice_scope, on).order_by(None)),
-         "formal.penalty_notices"),
-    ]
+    return select(
+        count(request_scope.where(NtiRequest.status == RequestStatus.open)),
+        count(nti_scope.where(NoticeToImprove.status == NtiStatus.in_period)),
+        count(notice_scope.where(PenaltyNotice.status == NoticeStatus.issued, PenaltyNotice.pay_full_by >= on)),
+        count(overdue(notice_scope, on)),
+    )
+
+
+def headlines(counts) -> list[tuple[str, int, str]]:
+    """The LA picture's rows (label, number, endpoint of the list behind it) from the row of
+    `headline_counts`."""
+    return [(label, int(n or 0), endpoint) for (label, endpoint), n in zip(HEADLINES, counts, strict=True)]

@@ -3,6 +3,8 @@
 and yearly figures (page and CSV)."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -19,6 +21,7 @@ from portal.formal.models import PenaltyNotice
 from portal.formal.nti_views import apply_refusal
 from portal.forms import shows_errors
 from portal.params import int_arg
+from portal.statements import StatementMemo, Who, values_of
 from portal.timeutil import today
 
 
@@ -161,13 +164,22 @@ def share_notice_details(notice_id: int):
 
 # ----- the LA's lists and figures ---------------------------------------------------------------
 
+def _build_headline_counts(who: Who, on: date):
+    """`formal_headlines`' statement, from the user's id, role and organisation and the day."""
+    return figures.headline_counts(access.penalty_notices_for(who), access.ntis_for(who),
+                                   access.nti_requests_for(who), on)
+
+
+# built per user and day from the user's id, role and organisation only; run afresh each time
+_headline_counts = StatementMemo(_build_headline_counts, maxsize=64)
+
+
 @bp.app_template_global("formal_headlines")
 def formal_headlines() -> list[tuple[str, int, str]]:
     """The LA picture's counts of notices, for those who manage them (the EWO, the LA)."""
     if not access.can(current_user, "manage_formal"):
         return []
-    return figures.headlines(access.penalty_notices_for(current_user), access.ntis_for(current_user),
-                             access.nti_requests_for(current_user))
+    return figures.headlines(values_of(_headline_counts(Who.of(current_user), today())))
 
 
 @bp.route("/penalty-notices")

@@ -6,6 +6,7 @@ from sqlalchemy import func
 from portal import access
 from portal.extensions import db
 from portal.formal_steps.models import FormalStep, StepKind, StepStatus
+from portal.statements import StatementMemo, Who
 
 # The rows the LA picture shows: (label, kind(s), statuses)
 HEADLINES: tuple[tuple[str, tuple[StepKind, ...], tuple[StepStatus, ...]], ...] = (
@@ -27,9 +28,16 @@ def counts(user) -> dict[tuple[str, str], int]:
     """{(kind, status): count} over the steps of the cases in the user's scope."""
     if not access.can(user, "view_formal_steps"):
         return {}
-    stmt = (access.formal_steps_for(user).with_only_columns(FormalStep.kind, FormalStep.status, func.count())
+    return {(str(row[0]), str(row[1])): int(row[2] or 0) for row in db.session.execute(_counts_statement(Who.of(user)))}
+
+
+def _build_counts(who: Who):
+    """`counts`' statement, from the user's id, role and organisation only."""
+    return (access.formal_steps_for(who).with_only_columns(FormalStep.kind, FormalStep.status, func.count())
             .group_by(FormalStep.kind, FormalStep.status))
-    return {(str(row[0]), str(row[1])): int(row[2] or 0) for row in db.session.execute(stmt)}
+
+
+_counts_statement = StatementMemo(_build_counts, maxsize=64)  # built per user, run afresh each time
 
 
 def headline_rows(found: dict[tuple[str, str], int]) -> list[tuple[str, int, dict]]:

@@ -2,6 +2,9 @@
 page), the printable preview, the PDF, marking one sent (frozen) and discarding a draft."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -13,11 +16,11 @@ from portal.forms import shows_errors
 from portal.letters import bp, service, sources
 from portal.letters.fields import default_period
 from portal.letters.forms import LetterForm
-from portal.letters.models import Audience, Letter, LetterTemplate
+from portal.letters.models import Audience, Letter, LetterStatus, LetterTemplate
 from portal.params import to_int
 from portal.pupils.models import Pupil
 from portal.sqlite import writes_on_get
-from portal.statements import StatementMemo, Who
+from portal.statements import StatementMemo, Who, rows_of
 
 
 @reads(Letter)
@@ -211,15 +214,43 @@ def _build_case_letters(who: Who):  # noqa: ANN202 - a statement
 _case_letters_statement = StatementMemo(_build_case_letters)
 
 
-def pupil_letters(pupil) -> list[Letter]:
-    from sqlalchemy.orm import joinedload
+class PupilLetter(NamedTuple):
+    """A line of the pupil page's list of letters (plain values, not the letter and its text)."""
+    id: int
+    template_name: str
+    recipient: str
+    status: LetterStatus
+    sent_at: datetime | None
+    created_at: datetime
+
+    @property
+    def is_sent(self) -> bool:
+        return self.status == LetterStatus.sent
+
+
+def _build_pupil_letters(who: Who):
+    """The letters about a pupil (`pupil_id`) a user may see, newest first, as `PupilLetter`s'
+    columns: built from the user's id, role and organisation only (`access.letters_for`)."""
+    from sqlalchemy import bindparam
 
     from portal.letters.models import LetterTemplateVersion
 
-    return list(db.session.scalars(access.letters_for(current_user).where(Letter.pupil_id == pupil.id)
-                                   .options(joinedload(Letter.template_version)
-                                            .joinedload(LetterTemplateVersion.template))
-                                   .order_by(Letter.created_at.desc(), Letter.id.desc())))
+    return (access.letters_for(who)
+            .with_only_columns(Letter.id, LetterTemplate.name, Letter.recipient, Letter.status, Letter.sent_at,
+                               Letter.created_at, maintain_column_froms=False)
+            .select_from(Letter)
+            .join(LetterTemplateVersion, LetterTemplateVersion.id == Letter.template_version_id)
+            .join(LetterTemplate, LetterTemplate.id == LetterTemplateVersion.template_id)
+            .where(Letter.pupil_id == bindparam("pupil_id"))
+            .order_by(Letter.created_at.desc(), Letter.id.desc()))
+
+
+_pupil_letters_statement = StatementMemo(_build_pupil_letters)
+
+
+def pupil_letters(pupil) -> list[PupilLetter]:
+    return [PupilLetter(*row) for row in rows_of(_pupil_letters_statement(Who.of(current_user)),
+                                                  {"pupil_id": pupil.id})]
 
 
 @bp.app_template_global("case_letters")

@@ -59,11 +59,11 @@ def _current(items: list[AgendaItem], item_id: int | None) -> AgendaItem | None:
 
 def _item_context(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem], **extra) -> dict:
     index = items.index(item) if item in items else -1
-    context = dict(meeting=meeting, item=item, items=items, decisions=DECISIONS, action_rows=range(ACTION_ROWS),
+    context: dict = dict(meeting=meeting, item=item, items=items, decisions=DECISIONS, action_rows=range(ACTION_ROWS),
                    previous=items[index - 1] if index > 0 else None,
                    following=items[index + 1] if 0 <= index < len(items) - 1 else None,
                    number=index + 1,
-                   owners=(cases_service.action_owner_choices(item.case)
+                   owners=(cases_service.action_owner_choices_of(item.case_id)
                            if item is not None and item.decision is None else []),
                    values={}, problems=[], started=has_started(meeting), starts=start_label(meeting))
     context.update(extra)

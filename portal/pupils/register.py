@@ -16,30 +16,38 @@ SESSIONS = ("AM", "PM")
 def register_rows(calendar_weeks: list[list[date]], register: dict, codes: dict, amended: dict) -> Markup:
     """The <tr> rows of the register table, one per week, each mark with its meaning."""
     out: list[str] = []
+    append = out.append
+    shown: dict[str, tuple[str, str, str]] = {}  # code: its escaped (code, category, meaning), once per code
     for week in calendar_weeks:
-        out.append('    <tr class="govuk-table__row">\n'
-                   f'      <th scope="row" class="govuk-table__header app-nowrap">{week[0].strftime("%-d %b")}</th>\n')
+        append('    <tr class="govuk-table__row">\n'
+               f'      <th scope="row" class="govuk-table__header app-nowrap">{week[0].strftime("%-d %b")}</th>\n')
         for day in week:
-            marks = register.get(day, {})
+            marks = register.get(day) or {}
             day_text = day.strftime("%a %-d %b")
             for session in SESSIONS:
                 code = marks.get(session)
                 if code:
-                    kind = codes[code]
-                    meaning, esc_code = escape(kind.meaning), escape(code)
-                    changed = amended.get((day, session))
-                    link = (f'<a class="govuk-link app-register__amended" href="#amended-{day.isoformat()}-{session}">'
-                            '<span aria-hidden="true">*</span><span class="govuk-visually-hidden">'
-                            ' amended: see its history</span></a>') if changed else ""
-                    out.append(
-                        '            <td class="govuk-table__cell app-register__mark'
-                        f' app-mark--{escape(kind.category)}" title="{meaning}"><span aria-hidden="true">'
-                        f'{esc_code}</span><span class="govuk-visually-hidden">{day_text} {session}: {esc_code},'
-                        f' {meaning}{" (amended)" if changed else ""}</span>{link}</td>\n')
+                    known = shown.get(code)
+                    if known is None:
+                        kind = codes[code]
+                        known = shown[code] = (escape(code), escape(kind.category), escape(kind.meaning))
+                    esc_code, category, meaning = known
+                    if (day, session) in amended and amended[(day, session)]:
+                        append('            <td class="govuk-table__cell app-register__mark'
+                               f' app-mark--{category}" title="{meaning}"><span aria-hidden="true">'
+                               f'{esc_code}</span><span class="govuk-visually-hidden">{day_text} {session}: {esc_code},'
+                               f' {meaning} (amended)</span><a class="govuk-link app-register__amended"'
+                               f' href="#amended-{day.isoformat()}-{session}"><span aria-hidden="true">*</span>'
+                               '<span class="govuk-visually-hidden"> amended: see its history</span></a></td>\n')
+                    else:
+                        append('            <td class="govuk-table__cell app-register__mark'
+                               f' app-mark--{category}" title="{meaning}"><span aria-hidden="true">'
+                               f'{esc_code}</span><span class="govuk-visually-hidden">{day_text} {session}: {esc_code},'
+                               f' {meaning}</span></td>\n')
                 else:
-                    out.append('            <td class="govuk-table__cell app-register__mark">'
-                               f'<span class="govuk-visually-hidden">{day_text} {session}: no mark</span></td>\n')
-        out.append("    </tr>\n")
+                    append('            <td class="govuk-table__cell app-register__mark">'
+                           f'<span class="govuk-visually-hidden">{day_text} {session}: no mark</span></td>\n')
+        append("    </tr>\n")
     return Markup("".join(out))
 
 

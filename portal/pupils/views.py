@@ -20,6 +20,7 @@ from portal.pupils.forms import ContactForm, PupilForm
 from portal.pupils.models import Enrolment, Pupil
 from portal.pupils.register import register_rows, shown_codes
 from portal.pupils.upn import la_warning
+from portal.pupils.weekly import chart_bars, week_rows
 
 RESULTS = 20
 
@@ -73,7 +74,7 @@ def view(pupil_id: int):
         # the page asks only whether there is one (`already_referred`): None, else True
         referred=(referrals.is_referred(pupil.id) or None) if access.can(current_user, "refer") else None,
         record=referrals.pupil_record(current_user, pupil.id), closure_labels=dict(CLOSURE_REASONS),
-        register_rows=register_rows, shown_codes=shown_codes)
+        register_rows=register_rows, shown_codes=shown_codes, chart_bars=chart_bars, week_rows=week_rows)
 
 
 # ----- editing --------------------------------------------------------------------------

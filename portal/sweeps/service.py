@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.notifications import notify
 from portal.orgs.models import Organisation, User
 from portal.pupils.models import Pupil
+from portal.statements import built_once, rows_of
 from portal.sweeps import match_search, matching
 from portal.sweeps.match_search import MatchSearch
 from portal.sweeps.models import (
@@ -130,6 +131,35 @@ def edit_sweep(actor: User, sweep: Sweep, expected_version: int | None, *, held_
         audit.record(actor, "sweep_changed", sweep, changes=changes)
         flush_or_conflict(sweep)
     return sweep
+
+
+@built_once
+def _team():
+    from sqlalchemy import Integer, bindparam, literal_column, union_all
+
+    sweep_id = bindparam("sweep_id", type_=Integer)
+    part, zero = literal_column("0", Integer).label("part"), literal_column("0", Integer).label("pos")
+    team = union_all(
+        select(part, zero, User.id.label("ref"), User.name.label("name")).where(User.id == bindparam("lead_id")),
+        select(literal_column("1", Integer), SweepOfficer.id, User.id, User.name)
+        .join(User, User.id == SweepOfficer.user_id).where(SweepOfficer.sweep_id == sweep_id),
+        select(literal_column("2", Integer), SweepAgency.id, Organisation.id, Organisation.name)
+        .join(Organisation, Organisation.id == SweepAgency.organisation_id).where(SweepAgency.sweep_id == sweep_id))
+    return team.order_by(team.selected_columns.part, team.selected_columns.pos)
+
+
+def sweep_team(sweep: Sweep) -> tuple[str, list[str], list[str]]:
+    """The sweep page's team as names, in one statement: the lead's, the people's (`sweep_people`:
+    the lead, then the officers) and the agencies' (in the order they were added)."""
+    lead, agencies = "", []
+    people: dict[int, str] = {}
+    for part, _, ref, name in rows_of(_team(), {"sweep_id": sweep.id, "lead_id": sweep.lead_id}):
+        if part == 2:
+            agencies.append(name)
+        else:
+            lead = name if part == 0 else lead
+            people.setdefault(ref, name)
+    return lead, list(people.values()), agencies
 
 
 def sweep_people(sweep: Sweep) -> list[User]:

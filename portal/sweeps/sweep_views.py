@@ -140,9 +140,10 @@ def view_sweep(sweep_id: int):
             .options(selectinload(Encounter.school), selectinload(Encounter.follow_up))
             .order_by(Encounter.seen_at.desc(), Encounter.id.desc()))
     page = WindowPage(stmt, entities=True)
+    lead_name, people_names, agency_names = service.sweep_team(sweep)
     return render_template("sweeps/sweep.html", sweep=sweep, page=page, pages=page_links(page),
                            partial_view=access.sees_some_encounters_only(current_user),
-                           people=service.sweep_people(sweep), labels=LABELS,
+                           lead_name=lead_name, people_names=people_names, agency_names=agency_names, labels=LABELS,
                            figures=reports.Shown(_figures(sweep), access.can(current_user, "view_exact_figures")),
                            can_record=access.can(current_user, "record_sweeps", sweep),
                            can_edit=access.can(current_user, "edit_sweeps", sweep),

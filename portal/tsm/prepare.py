@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import bindparam, func, literal, select, union_all
 
 from portal import access, dataversion
 from portal.attendance import calc, flags
@@ -15,6 +15,7 @@ from portal.attendance.summaries import apply_filters, key_group_counts, school_
 from portal.dashboard.figures import Measures, Period, Split
 from portal.extensions import db
 from portal.pupils.models import COHORT_FLAGS, Pupil
+from portal.statements import StatementMemo, Who, built_once
 
 # The key groups a TSM looks at (key, label); "severe" is a band, the rest the school view's groups.
 GROUPS: tuple[tuple[str, str], ...] = (
@@ -52,8 +53,6 @@ class Group:
 
 def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: bool = True) -> list[Group]:
     """The key groups of a school, with their pupils (worst attendance first) when asked."""
-    from portal.cases.models import Case, CaseStatus, Referral, ReferralStatus
-
     ctx = school_context(school_id, as_of)
     counts = key_group_counts(ctx)
     groups = [Group(key, label, counts.get(key, 0)) for key, label in GROUPS]
@@ -83,7 +82,7 @@ def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: 
 
         key = ("tsm_group_lists", ctx.school_id, ctx.year, ctx.window, ctx.last_day, ctx.as_of)
         rows = list(dataversion.cached(key, read_lists))
-        pupils = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.id.in_({r.pupil_id for r in rows})))}
+        pupils = {p.id: p for p in db.session.scalars(_pupils_by_id(), {"ids": sorted({r.pupil_id for r in rows})})}
         rows.sort(key=lambda r: (r.grp, r.place))
         for r in rows:
             groups[r.grp].pupils.append(GroupPupil(pupils[r.pupil_id], calc.percent_text(r.attended, r.possible),
@@ -92,17 +91,37 @@ def key_groups(user, school_id: int, as_of: date | None = None, *, with_pupils: 
         ids = {gp.pupil.id for g in groups for gp in g.pupils}
         if ids:
             # which of them have a referral, which a case (the user's own view of both), in one query
-            marks = db.session.execute(union_all(
-                access.referrals_for(user).with_only_columns(literal("referral").label("what"), Referral.pupil_id)
-                .where(Referral.pupil_id.in_(ids), Referral.status != ReferralStatus.declined),
-                access.cases_for(user).with_only_columns(literal("case"), Case.pupil_id)
-                .where(Case.pupil_id.in_(ids), Case.status != CaseStatus.closed))).all()
+            listed = sorted(ids)
+            marks = db.session.execute(_marks_statement(Who.of(user)),
+                                       {"referral_ids": listed, "case_ids": listed}).all()
             referred = {pupil_id for what, pupil_id in marks if what == "referral"}
             with_case = {pupil_id for what, pupil_id in marks if what == "case"}
             for g in groups:
                 for gp in g.pupils:
                     gp.referral, gp.case = gp.pupil.id in referred, gp.pupil.id in with_case
     return groups
+
+
+@built_once
+def _pupils_by_id():
+    return select(Pupil).where(Pupil.id.in_(bindparam("ids", expanding=True)))
+
+
+def _build_marks(who: Who):
+    """Which of the listed pupils (`referral_ids`, `case_ids`: the same ids) have a referral or
+    an open case in the user's own view of both: built from the user's id, role and
+    organisation only."""
+    from portal.cases.models import Case, CaseStatus, Referral, ReferralStatus
+
+    return union_all(
+        access.referrals_for(who).with_only_columns(literal("referral").label("what"), Referral.pupil_id)
+        .where(Referral.pupil_id.in_(bindparam("referral_ids", expanding=True)),
+               Referral.status != ReferralStatus.declined),
+        access.cases_for(who).with_only_columns(literal("case"), Case.pupil_id)
+        .where(Case.pupil_id.in_(bindparam("case_ids", expanding=True)), Case.status != CaseStatus.closed))
+
+
+_marks_statement = StatementMemo(_build_marks, maxsize=64)  # per user, run afresh each time
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from portal.pupils.models import Pupil
 from portal.timeutil import LONDON, as_utc, today, utcnow
 from portal.tsm import bp, prepare, service
 from portal.tsm.forms import BookForm, ItemForm, NotesForm
+from portal.tsm.key_group_rows import key_group_rows
 from portal.tsm.minutes import pupil_label
 from portal.tsm.models import SupportMeeting, TsmItem
 from portal.urls import href_format
@@ -171,7 +172,8 @@ def _meeting_context(meeting: SupportMeeting, **extra) -> dict:
             "may_refer": access.can(user, "refer"),
             # the links of every listed pupil: url_for once, the id formatted in (a page lists ~100)
             "pupil_href": href_format("pupils.view", "pupil_id"),
-            "record_href": href_format("tsm.new_item", "pupil", tsm_id=meeting.id), **extra}
+            "record_href": href_format("tsm.new_item", "pupil", tsm_id=meeting.id), "key_group_rows": key_group_rows,
+            **extra}
 
 
 @bp.route("/support-meetings/<int:tsm_id>")

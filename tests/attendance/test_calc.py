@@ -303,3 +303,18 @@ def test_totals_derived_properties():
     assert t.percent == pytest.approx(90.0)
     assert t.band == calc.PERSISTENT
     assert Totals(possible=190, attended=172).band == calc.AT_RISK
+
+
+def test_change_in_points_is_points_of_change_points():
+    """The integer shortcut the pictures use equals the Fraction route, including halves and signs."""
+    import random
+
+    rng = random.Random(16)
+    cases = [((0, 0), (1, 2)), ((1, 2), (0, 0)), ((1, 2), (1, 2)), ((19, 20), (18, 20)), ((1, 3), (2, 3)),
+             ((1, 2000), (0, 1000)), ((999, 1000), (1000, 1000)), ((1, 1), (0, 1)), ((0, 1), (1, 1))]
+    for _ in range(3000):
+        p1, p2 = rng.randint(1, 3000), rng.randint(1, 3000)
+        cases.append(((rng.randint(0, p1), p1), (rng.randint(0, p2), p2)))
+    for before, after in cases:
+        assert calc.change_in_points(before, after) == calc.points(calc.change_points(before, after))
+        assert str(calc.change_in_points(before, after)) == str(calc.points(calc.change_points(before, after)))

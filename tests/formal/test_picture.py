@@ -46,3 +46,21 @@ def test_the_la_picture_counts_the_notices(app, client, other_client, world):
     school.login(world.user("school_staff"))
     page = school.get("/attendance-picture")
     assert "Penalty notices unpaid after 28 days" not in page.text
+
+
+def test_the_counts_are_each_users_own_and_read_afresh_after_a_write(app, client, other_client, world):
+    """The counts' statement is kept per user and day (portal.statements): another user's scope
+    is never the LA's, and a notice issued since the last view is counted at once."""
+    case, mum, dad, _gran = make_formal_case(world)  # at school A, led by its named EWO
+    with on(date(2026, 12, 2)):
+        client.login(world.user("la_admin"))
+        assert _count(client.get("/attendance-picture").text, "Penalty notices issued, awaiting payment") == 0
+        other_client.login(world.user("ewo_b"))  # not school A's EWO
+        assert _count(other_client.get("/attendance-picture").text, "Penalty notices issued, awaiting payment") == 0
+    _issued_notices(world, case, [mum, dad])
+    with on(date(2026, 12, 2)):
+        assert _count(client.get("/attendance-picture").text, "Penalty notices issued, awaiting payment") == 2
+        assert _count(other_client.get("/attendance-picture").text, "Penalty notices issued, awaiting payment") == 0
+        ewo = app.test_client()
+        ewo.login(world.user("ewo"))  # school A's named EWO, who leads the case
+        assert _count(ewo.get("/attendance-picture").text, "Penalty notices issued, awaiting payment") == 2
