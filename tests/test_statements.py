@@ -17,17 +17,8 @@ from portal.notifications.models import Notification
 from portal.orgs.models import User
 from portal.statements import StatementMemo, Who, built_once
 from portal.templating import fixed_url
+from tests.cases.test_access import GOOD
 from tests.factories import make_pupil
-
-GOOD = {
-    "barriers": {"family": "Parental illness"},
-    "stage_reached": 3,
-    "school_actions": "Daily calls home; meeting with the year leader",
-    "consent": "given",
-    "lawful_basis": "",
-    "urgency": "routine",
-    "safeguarding_concern": False,
-}
 
 
 def _counts(response) -> dict[str, int]:
