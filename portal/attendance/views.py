@@ -6,7 +6,7 @@ from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import BigInteger, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit, transaction
@@ -233,7 +233,7 @@ def _paginate_rows(stmt, per_page: int = 50):
 def _build_counted_page(stmt, per_page: int):
     """A page of `stmt`'s rows from the offset `rows_offset`, each with the count of all of them."""
     return (stmt.add_columns(func.count().over().label("total_rows"))
-            .limit(per_page).offset(bindparam("rows_offset", type_=Integer)))
+            .limit(per_page).offset(bindparam("rows_offset", type_=BigInteger)))
 
 
 _counted_pages: dict = {}
