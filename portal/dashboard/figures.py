@@ -24,6 +24,7 @@ from sqlalchemy import Select, and_, case, false, func, literal, select, true, u
 
 from portal import dataversion
 from portal.attendance import calc
+from portal.attendance.aggregates import PeriodDef
 from portal.attendance.codes import APPROVED, NOT_POSSIBLE, PRESENT
 from portal.attendance.models import (
     PeriodCell,
@@ -75,26 +76,15 @@ def forget() -> None:
     dataversion.forget()
 
 
-@dataclass(frozen=True)
-class HeldPeriod:
-    """A report period as read (`ReportPeriod`'s columns), kept between requests."""
-    key: str
-    kind: str
-    academic_year: str
-    term: str | None
-    label: str
-    first_week: date
-    first_day: date
-    last_day: date
-
-
-def _read_held() -> dict[str, HeldPeriod]:
-    return {p.key: HeldPeriod(p.key, p.kind, p.academic_year, p.term, p.label, p.first_week, p.first_day,
-                              p.last_day)
+def _read_held() -> dict[str, PeriodDef]:
+    """The report periods as read (`ReportPeriod`'s columns, as the refresh defines them), kept
+    between requests."""
+    return {p.key: PeriodDef(p.key, p.kind, p.academic_year, p.term, p.label, p.first_week, p.last_day, p.as_of,
+                             p.first_day)
             for p in db.session.scalars(select(ReportPeriod))}
 
 
-def _held() -> dict[str, HeldPeriod]:
+def _held() -> dict[str, PeriodDef]:
     cached = g.get("_report_periods")
     if cached is None:
         cached = g._report_periods = dataversion.cached(("report_periods",), _read_held)
@@ -104,12 +94,12 @@ def _held() -> dict[str, HeldPeriod]:
 previous_year = calc.previous_academic_year
 
 
-def _period(row: HeldPeriod, choice: str, label: str | None = None, comparison: Period | None = None) -> Period:
+def _period(row: PeriodDef, choice: str, label: str | None = None, comparison: Period | None = None) -> Period:
     return Period(row.key, choice, label or row.label, row.kind, row.academic_year, row.term, row.first_week,
                   row.last_day, comparison, row.first_day)
 
 
-def _latest(kind: str, as_of: date) -> HeldPeriod | None:
+def _latest(kind: str, as_of: date) -> PeriodDef | None:
     rows = [p for p in _held().values() if p.kind == kind and p.first_week <= as_of]
     return max(rows, key=lambda p: p.first_week, default=None)
 
