@@ -96,6 +96,11 @@ def load(env: dict | None = None) -> dict:
         "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 30),
         # after this many requests a process freezes what is alive for the garbage collector (0: never)
         "GC_FREEZE_AFTER": _int(env, "GC_FREEZE_AFTER", 200),
+        # a page rendered for a person is answered again to the same person, unchanged, for at most
+        # this many seconds while nothing is written (portal.pagecache; 0: never); at most
+        # PAGE_CACHE_MB of pages per process
+        "PAGE_CACHE_SECONDS": _int(env, "PAGE_CACHE_SECONDS", 30),
+        "PAGE_CACHE_MB": _int(env, "PAGE_CACHE_MB", 32),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD") or "attend-demo-2026",
         "DEMO_TOTP_SECRET": env.get("DEMO_TOTP_SECRET") or DEMO_TOTP_SECRET,
         "REQUIRE_2FA": _flag(env, "REQUIRE_2FA", True),

@@ -10,7 +10,12 @@ transaction's commit (or the release of the savepoint it ran in) sets a new rand
 on the same connection, in the same transaction. ORM flushes, bulk `insert()`/`update()`,
 raw SQL, the importer, the refresh jobs, retention and the migrations all go through it.
 The stamp is random, not a counter: a rolled-back transaction can never hand a later one a
-stamp that once stood for other data. `bump()` sets a new stamp by hand."""
+stamp that once stood for other data. `bump()` sets a new stamp by hand.
+
+A second stamp (row 2, the records version) changes the same way with every write to any table
+but the audit log (which every page view writes to): rendered pages are kept for a moment per
+person under it (`portal.pagecache`). A write the watch cannot name (DDL, a `DO` block, a
+statement it does not recognise) changes both."""
 from __future__ import annotations
 
 import re
@@ -34,36 +39,78 @@ WATCHED = (
 )
 _WATCHED_RE = re.compile(r"\b(?:%s)\b" % "|".join(WATCHED), re.IGNORECASE)
 _WRITE_RE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b", re.IGNORECASE)
+# Tables whose writes leave the records version alone: the audit log (every page view adds an
+# entry; no page kept by portal.pagecache shows it) and the stamps themselves.
+NOT_RECORDS = frozenset({"audit_events", "data_versions"})
+_TARGET_RE = re.compile(r'^(?:(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+'
+                        r'(?:"?\w+"?\.)?"?(\w+)', re.IGNORECASE)
+_DDL = ("CREATE", "create", "DROP", "drop", "ALTER", "alter")
 _PENDING = "data_version_pending"
+_PENDING_RECORDS = "records_version_pending"
+FIGURES, RECORDS = 1, 2
 _READY = "data_versions_exists"
-_READS = ("SELECT", "select", "PRAGMA", "pragma", "SAVEPOI", "RELEASE", "ROLLBAC", "BEGIN", "begin")
+_READS = ("SELECT", "select", "PRAGMA", "pragma", "SAVEPOI", "RELEASE", "ROLLBAC", "BEGIN", "begin", "SET ", "set ",
+          "SHOW", "show", "COMMIT", "commit", "EXPLAIN", "explain")
 
 
 class DataVersion(Model):
-    """One row (id 1): the stamp of the figures' inputs."""
+    """Two rows: id 1 the stamp of the figures' inputs, id 2 the records version."""
     __tablename__ = "data_versions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger)
 
 
-def _new_stamp_sql() -> str:
-    return f"UPDATE data_versions SET version = {secrets.randbits(62)} WHERE id = 1"
+def _new_stamp_sql(ids: tuple[int, ...] = (FIGURES,)) -> str:
+    return "; ".join(f"UPDATE data_versions SET version = {secrets.randbits(62)} WHERE id = {i}" for i in ids)
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _watch(conn, cursor, statement, parameters, context, executemany):
-    if statement.lstrip()[:7].startswith(_READS) or conn.info.get(_PENDING):
+    head = statement.lstrip()
+    if head[:7].startswith(_READS):
         return
-    if "data_versions" in statement or not _WATCHED_RE.search(statement):
+    info = conn.info
+    figures, records = info.get(_PENDING), info.get(_PENDING_RECORDS)
+    if figures and records:
         return
-    if statement.lstrip()[:4].upper() == "WITH" and not _WRITE_RE.search(statement):
+    if head[:4].upper() == "WITH" and not _WRITE_RE.search(statement):
         return  # a read with common table expressions
-    conn.info[_PENDING] = True
+    if not records and _writes_records(head):
+        info[_PENDING_RECORDS] = True
+    if not figures and "data_versions" not in statement and _WATCHED_RE.search(statement):
+        info[_PENDING] = True
+
+
+def _record_tables() -> frozenset[str]:
+    """The application's tables whose writes change the records version (its models' tables but
+    NOT_RECORDS): never a TEMP table or an import's staging, which no page reads."""
+    tables = Model.metadata.tables
+    seen = _tables_seen[0]
+    if seen is None or seen[0] != len(tables):
+        seen = _tables_seen[0] = (len(tables), frozenset(tables) - NOT_RECORDS)
+    return seen[1]
+
+
+_tables_seen: list[tuple[int, frozenset[str]] | None] = [None]
+
+
+def _writes_records(head: str) -> bool:
+    """Whether a statement (not a read) may change a table a page shows: an INSERT, UPDATE or
+    DELETE into one of the application's tables; DDL naming one; anything else the watch cannot
+    name (a `DO` block, a `WITH` that writes) is taken to."""
+    target = _TARGET_RE.match(head)
+    if target is not None:
+        return target.group(1).lower() in _record_tables()
+    if head.startswith(_DDL):
+        words = set(re.findall(r"\w+", head[:300].lower()))
+        return not words.isdisjoint(_record_tables())
+    return True
 
 
 def _stamp(conn) -> None:
-    if conn.info.pop(_PENDING, False):
+    ids = tuple(i for i, flag in ((FIGURES, _PENDING), (RECORDS, _PENDING_RECORDS)) if conn.info.pop(flag, False))
+    if ids:
         cursor = conn.connection.cursor()
         try:
             if not conn.info.get(_READY):  # before migration 0022 (the migrations themselves) there is none
@@ -72,7 +119,8 @@ def _stamp(conn) -> None:
                 if not cursor.fetchone()[0]:
                     return
                 conn.info[_READY] = True
-            cursor.execute(_new_stamp_sql())
+            for sql in _new_stamp_sql(ids).split("; "):
+                cursor.execute(sql)
         finally:
             cursor.close()
 
@@ -90,31 +138,46 @@ def _on_release(conn, name, context):
 @event.listens_for(Engine, "rollback")
 def _on_rollback(conn):
     conn.info.pop(_PENDING, None)
+    conn.info.pop(_PENDING_RECORDS, None)
 
 
 def bump() -> None:
-    """A new stamp, in the session's transaction (for a change the watch cannot see)."""
-    db.session.execute(text(_new_stamp_sql()))
+    """New stamps, in the session's transaction (for a change the watch cannot see)."""
+    for sql in _new_stamp_sql((FIGURES, RECORDS)).split("; "):
+        db.session.execute(text(sql))
+
+
+def _stamps() -> dict[int, int]:
+    """Both stamps, read in one statement, once per request."""
+    if has_request_context():
+        memo = g.get("_data_versions", _MISSING)
+        if memo is not _MISSING:
+            return memo
+    stamps: dict[int, int] = dict(db.session.execute(text("SELECT id, version FROM data_versions")).all())
+    if has_request_context():
+        g._data_versions = stamps
+    return stamps
 
 
 def current() -> int | None:
     """The stamp the figures were computed under, read once per request; None (do not cache)
     when there is no stamp or this transaction has written figures' inputs not yet committed."""
-    conn = db.session.connection()
-    if conn.info.get(_PENDING):
+    if db.session.connection().info.get(_PENDING):
         return None
-    if has_request_context():
-        memo = g.get("_data_version", _MISSING)
-        if memo is not _MISSING:
-            return memo
-    version = conn.execute(text("SELECT version FROM data_versions WHERE id = 1")).scalar()
-    if has_request_context():
-        g._data_version = version
-    return version
+    return _stamps().get(FIGURES)
+
+
+def records() -> int | None:
+    """The records version, read once per request (with the figures' stamp); None (do not keep
+    a page) when there is none or this transaction has written anything not yet committed."""
+    info = db.session.connection().info
+    if info.get(_PENDING_RECORDS) or info.get(_PENDING):
+        return None
+    return _stamps().get(RECORDS)
 
 
 def forget() -> None:
-    g.pop("_data_version", None)
+    g.pop("_data_versions", None)
 
 
 _MISSING: Any = object()

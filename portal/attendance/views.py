@@ -20,6 +20,7 @@ from portal.errors import Refused
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation
+from portal.pagecache import render_page
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
@@ -177,17 +178,20 @@ _rows_statement = StatementMemo(_build_rows, maxsize=128)
                terms=("band", "year", "cohort", "group", "sort", "page"))
 def school(school_id: int):
     school = access.get_school_or_404(current_user, school_id)
-    ctx, stmt, filters, sort, errors = _school_rows(school)
-    rows, total, pagination = _paginate_rows(stmt)
-    context = dict(school=school, ctx=ctx, rows=rows, total=total, pages=pagination, filters=filters,
-                   sort=sort, errors=shows_errors(errors), counts=summaries.key_group_counts(ctx), calc=calc,
-                   cohorts=COHORT_FLAGS, year_label=year_label, flag_kinds=flags.KINDS,
-                   pupil_href=href_format("pupils.view", "pupil_id"), school_rows=school_rows,
-                   years=db.session.scalars(select(Pupil.nc_year).distinct().where(Pupil.school_id == school.id)
-                                            .order_by(Pupil.nc_year)).all())
+
+    def context() -> dict:
+        ctx, stmt, filters, sort, errors = _school_rows(school)
+        rows, total, pagination = _paginate_rows(stmt)
+        return dict(school=school, ctx=ctx, rows=rows, total=total, pages=pagination, filters=filters,
+                    sort=sort, errors=shows_errors(errors), counts=summaries.key_group_counts(ctx), calc=calc,
+                    cohorts=COHORT_FLAGS, year_label=year_label, flag_kinds=flags.KINDS,
+                    pupil_href=href_format("pupils.view", "pupil_id"), school_rows=school_rows,
+                    years=db.session.scalars(select(Pupil.nc_year).distinct().where(Pupil.school_id == school.id)
+                                             .order_by(Pupil.nc_year)).all(),
+                    page_status=422 if errors else 200)
     if htmx and htmx.target == "school-rows" and not htmx.history_restore_request:
-        return render_template("attendance/_school_rows.html", **context)
-    return render_template("attendance/school.html", **context), (422 if errors else 200)
+        return render_template("attendance/_school_rows.html", **context())
+    return render_page("attendance/school.html", context)
 
 
 def _page() -> int:

@@ -15,8 +15,9 @@ from portal.cases.case_views import case_page_context, new_action_form
 from portal.cases.forms import CompleteForm
 from portal.cases.models import Action, ActionStatus, Case
 from portal.errors import Refused, Saved, reads
-from portal.extensions import db, htmx
+from portal.extensions import db
 from portal.orgs.models import Organisation, User
+from portal.pagecache import htmx, render_page
 from portal.pagination import WindowPage, page_links
 from portal.params import to_int
 from portal.timeutil import today
@@ -106,6 +107,10 @@ def action_row(action_id: int):
 @access.require("view_cases")
 @audit.viewing("my_actions_viewed", "My actions", terms=("show", "page"))
 def my_actions():
+    return render_page("cases/my_actions.html", _my_actions_context)
+
+
+def _my_actions_context() -> dict:
     show = request.args.get("show", "open")
     mine = or_(Action.owner_user_id == current_user.id, Action.owner_org_id == current_user.organisation_id)
     stmt = (access.actions_for(current_user).where(mine)
@@ -125,11 +130,11 @@ def my_actions():
     stmt = stmt.order_by(Action.due_date, Action.id) if show != "done" else \
         stmt.order_by(Action.completed_at.desc(), Action.id.desc())
     page = WindowPage(stmt, entities=True)
-    return render_template("cases/my_actions.html", page=page, pages=page_links(page), show=show, today=today,
-                           can_update=lambda a: access.can_update_action(current_user, a),
-                           tsm_actions=_tsm_actions(show, today),
-                           case_href=link_parts("cases.view_case", "case_id"),
-                           complete_href=link_parts("cases.complete_action", "action_id"))
+    return dict(page=page, pages=page_links(page), show=show, today=today,
+                can_update=lambda a: access.can_update_action(current_user, a),
+                tsm_actions=_tsm_actions(show, today),
+                case_href=link_parts("cases.view_case", "case_id"),
+                complete_href=link_parts("cases.complete_action", "action_id"))
 
 
 def _tsm_actions(show: str, today) -> list[dict]:
@@ -165,4 +170,3 @@ def _tsm_actions(show: str, today) -> list[dict]:
         rows.append({"item": item, "pupil_shown": shown, "subject": subject,
                      "meeting_open": item.meeting_id in open_ids})
     return rows
-

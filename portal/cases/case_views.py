@@ -29,6 +29,7 @@ from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
+from portal.pagecache import render_page
 from portal.pagination import WindowPage, page_links
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil
@@ -50,6 +51,12 @@ STATUS_FILTERS = [("active", "Open or monitoring"), *((s.value, s.label) for s i
 @audit.viewing("case_list_viewed", "a list of cases",
                terms=("status", "mine", "school", "stage", "cohort", "overdue", "sort", "page"))
 def list_cases():
+    if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
+        return render_template("cases/_case_list.html", **_caseload_context())
+    return render_page("cases/cases.html", _caseload_context)
+
+
+def _caseload_context():  # noqa: ANN202 - (the window page holds rows, then case rows)
     args = request.args
     stmt = caseload.rows_select(access.cases_for(current_user))
     status = args.get("status", "active")
@@ -82,7 +89,7 @@ def list_cases():
         select(Action.case_id, func.count()).where(Action.case_id.in_(case_ids), Action.status == ActionStatus.open,
                                                    Action.due_date < today()).group_by(Action.case_id)).all()
     ) if case_ids else {}
-    context = dict(page=page, pages=page_links(page), args=args, status=status, status_filters=STATUS_FILTERS,
+    return dict(page=page, pages=page_links(page), args=args, status=status, status_filters=STATUS_FILTERS,
                    sort=sort, overdue=overdue, case_href=link_parts("cases.view_case", "case_id"),
                    schools=db.session.execute(access.schools_for(current_user)
                                               .with_only_columns(Organisation.id, Organisation.name)).all(),
@@ -90,9 +97,6 @@ def list_cases():
                    cohorts=[] if police else COHORT_FLAGS, today=today(),
                    # the police see no attendance figures
                    trends=None if police else caseload.attendance_trends(rows), case_rows_html=caseload.list_rows)
-    if htmx and htmx.target == "case-list" and not htmx.history_restore_request:
-        return render_template("cases/_case_list.html", **context)
-    return render_template("cases/cases.html", **context)
 
 
 CHRONOLOGY_PAGE = 50  # entries shown at a time, newest first; "Show more" adds the next ones
@@ -247,7 +251,7 @@ def view_case(case_id: int):
         context = _chronology_context(case, access.case_view(current_user), access.can_lead(current_user, case))
         del context["visible"]
         return render_template("cases/_chronology.html", **context)
-    return render_template("cases/case.html", **case_page_context(case))
+    return render_page("cases/case.html", lambda: case_page_context(case))
 
 
 def _more_entries(case: Case):

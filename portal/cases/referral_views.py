@@ -15,6 +15,7 @@ from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.forms import shows_errors
 from portal.orgs.models import User
+from portal.pagecache import render_page
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
 from portal.timeutil import as_utc, utcnow
@@ -159,18 +160,21 @@ def edit_referral(referral_id: int):
 @access.require("view_referrals")
 @audit.viewing("referral_list_viewed", "a list of referrals", terms=("status", "page"))
 def list_referrals():
-    status = request.args.get("status", "")
-    stmt = access.referrals_for(current_user).options(selectinload(Referral.pupil), selectinload(Referral.school))
-    queue = access.sees_triage_queue(current_user) and not status
-    if queue:
-        stmt = stmt.where(Referral.status == ReferralStatus.submitted).order_by(Referral.submitted_at, Referral.id)
-    else:
-        if (state := ReferralStatus.get(status)) is not None:
-            stmt = stmt.where(Referral.status == state)
-        stmt = stmt.order_by(Referral.created_at.desc(), Referral.id.desc())
-    page = paginate(stmt)
-    return render_template("cases/referrals.html", page=page, pages=page_links(page), status=status,
-                           queue=queue, labels={s: s.label for s in ReferralStatus}, now=utcnow(), as_utc=as_utc)
+    def build() -> dict:
+        status = request.args.get("status", "")
+        stmt = access.referrals_for(current_user).options(selectinload(Referral.pupil), selectinload(Referral.school))
+        queue = access.sees_triage_queue(current_user) and not status
+        if queue:
+            stmt = stmt.where(Referral.status == ReferralStatus.submitted).order_by(Referral.submitted_at, Referral.id)
+        else:
+            if (state := ReferralStatus.get(status)) is not None:
+                stmt = stmt.where(Referral.status == state)
+            stmt = stmt.order_by(Referral.created_at.desc(), Referral.id.desc())
+        page = paginate(stmt)
+        return dict(page=page, pages=page_links(page), status=status,
+                    queue=queue, labels={s: s.label for s in ReferralStatus}, now=utcnow(), as_utc=as_utc)
+
+    return render_page("cases/referrals.html", build)
 
 
 @bp.route("/referrals/<int:referral_id>")

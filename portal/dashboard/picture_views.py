@@ -4,7 +4,6 @@ no pupil is named here; every number links to the pupils behind it (`dashboard.p
 for those who may see them. The measures come from `figures`, the words from `picture_page`."""
 from __future__ import annotations
 
-from flask import render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -15,6 +14,7 @@ from portal.dashboard import picture_page as page
 from portal.dashboard.charts import trend_chart, trend_marks, trend_rows
 from portal.dashboard.picture import period_from_request, scope_for
 from portal.extensions import db
+from portal.pagecache import render_page
 from portal.pupils.models import COHORT_FLAGS, Pupil
 from portal.timeutil import today
 from portal.urls import href_format
@@ -69,28 +69,32 @@ def _common(period: figures.Period | None) -> dict:
 @access.require("view_la_picture")
 def la_picture():
     user = current_user._get_current_object()
-    period = period_from_request()
-    scope = scope_for(user)
-    links = page.Links(period, access.can(user, "see_pupils_behind_figures"))
-    sort, descending = page.sort_from_request()
-    context = _common(period) | {"links": links, "sort": sort, "descending": descending,
-                                 "whole_la": scope.school_ids is None,
-                                 "school_links": access.can(user, "view_school_picture")}
-    if period is not None:
-        context |= _figures(scope, period, links)
-        schools = figures.by_school(scope, period)
-        last_tsm = page.last_tsm_by_school()
-        for row in schools:
-            row.extra["last_tsm"] = last_tsm.get(row.extra["school"].id)
-        context |= {
-            "schools": page.sort_schools(schools, sort, descending),
-            "school_href": href_format("dashboard.school_picture", "school_id", period=period.choice),
-            "phases": figures.by_phase(scope, period),
-            "phase_national": {key: page.national("overall_absence", period, key,
-                                                  missing_for=f"{page.phase_words(key)} schools, {period.label}")
-                               for key, _ in figures.PHASES},
-        }
-    return render_template("dashboard/la_picture.html", **context)
+
+    def build() -> dict:
+        period = period_from_request()
+        scope = scope_for(user)
+        links = page.Links(period, access.can(user, "see_pupils_behind_figures"))
+        sort, descending = page.sort_from_request()
+        context = _common(period) | {"links": links, "sort": sort, "descending": descending,
+                                     "whole_la": scope.school_ids is None,
+                                     "school_links": access.can(user, "view_school_picture")}
+        if period is not None:
+            context |= _figures(scope, period, links)
+            schools = figures.by_school(scope, period)
+            last_tsm = page.last_tsm_by_school()
+            for row in schools:
+                row.extra["last_tsm"] = last_tsm.get(row.extra["school"].id)
+            context |= {
+                "schools": page.sort_schools(schools, sort, descending),
+                "school_href": href_format("dashboard.school_picture", "school_id", period=period.choice),
+                "phases": figures.by_phase(scope, period),
+                "phase_national": {key: page.national("overall_absence", period, key,
+                                                      missing_for=f"{page.phase_words(key)} schools, {period.label}")
+                                   for key, _ in figures.PHASES},
+            }
+        return context
+
+    return render_page("dashboard/la_picture.html", build)
 
 
 @bp.route("/schools/<int:school_id>/attendance-picture")
@@ -98,18 +102,22 @@ def la_picture():
 def school_picture(school_id: int):
     user = current_user._get_current_object()
     school = access.get_school_or_404(user, school_id)
-    period = period_from_request()
-    scope = figures.Scope.school(school.id)
-    links = page.Links(period, access.can(user, "see_pupils_behind_figures"), school_id=school.id)
-    phase = school.phase.value if school.phase else "all"
-    ctx = summaries.school_context(school.id)
-    context = _common(period) | {
-        "school": school, "links": links, "phase": phase,
-        "on_roll": db.session.scalar(select(func.count()).select_from(Pupil).where(Pupil.school_id == school.id)),
-        "key_groups": summaries.key_group_counts(ctx), "ctx": ctx, "flag_kinds": flags.KINDS,
-        "governors_href": page.Links.governors(school.id),
-    }
-    if period is not None:
-        la = figures.headline(figures.Scope.la(), period)  # the whole LA, whatever the viewer's scope
-        context |= _figures(scope, period, links, phase=phase, la=la) | {"la": la}
-    return render_template("dashboard/school_picture.html", cohort_flags=COHORT_FLAGS, **context)
+
+    def build() -> dict:
+        period = period_from_request()
+        scope = figures.Scope.school(school.id)
+        links = page.Links(period, access.can(user, "see_pupils_behind_figures"), school_id=school.id)
+        phase = school.phase.value if school.phase else "all"
+        ctx = summaries.school_context(school.id)
+        context = _common(period) | {
+            "school": school, "links": links, "phase": phase,
+            "on_roll": db.session.scalar(select(func.count()).select_from(Pupil).where(Pupil.school_id == school.id)),
+            "key_groups": summaries.key_group_counts(ctx), "ctx": ctx, "flag_kinds": flags.KINDS,
+            "governors_href": page.Links.governors(school.id),
+        }
+        if period is not None:
+            la = figures.headline(figures.Scope.la(), period)  # the whole LA, whatever the viewer's scope
+            context |= _figures(scope, period, links, phase=phase, la=la) | {"la": la}
+        return context | {"cohort_flags": COHORT_FLAGS}
+
+    return render_page("dashboard/school_picture.html", build)

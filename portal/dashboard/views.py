@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import render_template, url_for
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from portal import access
 from portal.dashboard import bp
 from portal.extensions import db
+from portal.pagecache import render_page
 from portal.statements import StatementMemo, Who, values_of
 from portal.templating import fixed_url
 
@@ -174,5 +175,9 @@ def _fresh_figures():
 @access.require("use_portal")
 def home():
     user = current_user._get_current_object()
-    return render_template("dashboard/home.html", user=user, cards=_cards(user), coming=COMING.get(user.role, []),
-                           no_schools=access.ewo_without_schools(user))
+
+    def build() -> dict:
+        return dict(user=user, cards=_cards(user), coming=COMING.get(user.role, []),
+                    no_schools=access.ewo_without_schools(user))
+
+    return render_page("dashboard/home.html", build)

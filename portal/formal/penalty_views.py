@@ -20,6 +20,7 @@ from portal.formal.letters import money
 from portal.formal.models import PenaltyNotice
 from portal.formal.nti_views import apply_refusal
 from portal.forms import shows_errors
+from portal.pagecache import render_page
 from portal.params import int_arg
 from portal.statements import StatementMemo, Who, values_of
 from portal.timeutil import today
@@ -186,11 +187,14 @@ def formal_headlines() -> list[tuple[str, int, str]]:
 @access.require("manage_formal")
 @audit.viewing("penalty_notices_viewed", "overdue and due-soon penalty notices")
 def penalty_notices():
-    scope = access.penalty_notices_for(current_user).options(selectinload(PenaltyNotice.pupil))
-    return render_template("formal/penalty_notices.html", overdue=db.session.scalars(figures.overdue(scope)).all(),
-                           due_soon=db.session.scalars(figures.due_soon(scope)).all(),
-                           next_deadline=figures.next_deadline, amount_due=penalties.amount_due, today=today(),
-                           money=money)
+    def build() -> dict:
+        scope = access.penalty_notices_for(current_user).options(selectinload(PenaltyNotice.pupil))
+        return dict(overdue=db.session.scalars(figures.overdue(scope)).all(),
+                    due_soon=db.session.scalars(figures.due_soon(scope)).all(),
+                    next_deadline=figures.next_deadline, amount_due=penalties.amount_due, today=today(),
+                    money=money)
+
+    return render_page("formal/penalty_notices.html", build)
 
 
 def _year() -> int:
@@ -202,9 +206,12 @@ def _year() -> int:
 @bp.route("/penalty-notices/figures")
 @access.require("view_penalty_figures")
 def penalty_figures():
-    year = _year()
-    return render_template("formal/penalty_figures.html", year=year, label=figures.year_label(year),
-                           years=figures.years_with_notices(), figures=figures.figures(year), columns=figures.COLUMNS)
+    def build() -> dict:
+        year = _year()
+        return dict(year=year, label=figures.year_label(year),
+                    years=figures.years_with_notices(), figures=figures.figures(year), columns=figures.COLUMNS)
+
+    return render_page("formal/penalty_figures.html", build)
 
 
 @bp.route("/penalty-notices/figures.csv")

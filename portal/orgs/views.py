@@ -14,6 +14,7 @@ from portal.forms import shows_errors
 from portal.orgs import bp, service
 from portal.orgs.forms import ConfirmForm, NewUserForm, OrganisationForm, UserForm
 from portal.orgs.models import Organisation, OrgKind, User
+from portal.pagecache import render_page
 from portal.pagination import page_links, paginate
 
 
@@ -148,22 +149,25 @@ def _org_choices():
 @bp.route("/users")
 @access.require("manage_users")
 def list_users():
-    q = request.args.get("q", "").strip()[:100]
-    role = request.args.get("role", "")
-    status = request.args.get("status", "")
-    stmt = access.users_for(_me()).options(selectinload(User.organisation))
-    if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
-    if role in ROLES:
-        stmt = stmt.where(User.role == role)
-    if status == "active":
-        stmt = stmt.where(User.active.is_(True))
-    elif status == "deactivated":
-        stmt = stmt.where(User.active.is_(False))
-    page = paginate(stmt.order_by(User.name, User.id))
-    return render_template("orgs/users.html", page=page, pages=page_links(page), q=q, role=role,
-                           status=status, roles=[(r, ROLE_LABELS[r]) for r in ROLES])
+    def build() -> dict:
+        q = request.args.get("q", "").strip()[:100]
+        role = request.args.get("role", "")
+        status = request.args.get("status", "")
+        stmt = access.users_for(_me()).options(selectinload(User.organisation))
+        if q:
+            like = f"%{q.lower()}%"
+            stmt = stmt.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
+        if role in ROLES:
+            stmt = stmt.where(User.role == role)
+        if status == "active":
+            stmt = stmt.where(User.active.is_(True))
+        elif status == "deactivated":
+            stmt = stmt.where(User.active.is_(False))
+        page = paginate(stmt.order_by(User.name, User.id))
+        return dict(page=page, pages=page_links(page), q=q, role=role,
+                    status=status, roles=[(r, ROLE_LABELS[r]) for r in ROLES])
+
+    return render_page("orgs/users.html", build)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

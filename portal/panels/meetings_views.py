@@ -16,6 +16,7 @@ from portal.errors import Refused, Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
+from portal.pagecache import render_page
 from portal.panels import bp, packs, service
 from portal.panels.forms import AddItemForm, InviteAgencyForm, InviteUserForm, RemoveItemForm, ScheduleForm
 from portal.panels.models import AgendaItem, MeetingStatus, PanelDecision, PanelMeeting, PanelMember
@@ -66,14 +67,17 @@ def _decision_as_saved(decision: PanelDecision) -> Saved:
 @bp.route("/panels")
 @access.require("attend_panels")
 def list_meetings():
-    meetings = db.session.scalars(access.meetings_for(current_user)
-                                  .options(selectinload(PanelMeeting.chair), selectinload(PanelMeeting.items))
-                                  .order_by(PanelMeeting.held_at, PanelMeeting.id)).all()
-    now = utcnow()
-    upcoming = [m for m in meetings if as_utc(m.held_at) >= now]
-    past = [m for m in reversed(meetings) if as_utc(m.held_at) < now]
-    return render_template("panels/meetings.html", upcoming=upcoming, past=past,
-                           can_schedule=access.can(current_user, "run_panels"))
+    def build() -> dict:
+        meetings = db.session.scalars(access.meetings_for(current_user)
+                                      .options(selectinload(PanelMeeting.chair), selectinload(PanelMeeting.items))
+                                      .order_by(PanelMeeting.held_at, PanelMeeting.id)).all()
+        now = utcnow()
+        upcoming = [m for m in meetings if as_utc(m.held_at) >= now]
+        past = [m for m in reversed(meetings) if as_utc(m.held_at) < now]
+        return dict(upcoming=upcoming, past=past,
+                    can_schedule=access.can(current_user, "run_panels"))
+
+    return render_page("panels/meetings.html", build)
 
 
 @bp.route("/panels/new", methods=["GET", "POST"])

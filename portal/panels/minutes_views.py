@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal import access, audit, timeutil
 from portal.errors import Refused
 from portal.extensions import db
+from portal.pagecache import render_page
 from portal.panels import bp, overview, service
 from portal.panels.minutes import LINKS, VERSIONS, WITHOUT_RATIONALE, build_minutes, render_pdf
 from portal.panels.models import PanelMeeting
@@ -73,10 +74,13 @@ def minutes_pdf(meeting_id: int):
 @access.require("run_panels")
 @audit.viewing("panel_overview_viewed", "the panel overview")
 def panel_overview():
-    decisions = overview.decisions_in(access.managed_meetings(current_user))
-    impact = overview.impacts(decisions)
-    today = timeutil.today()
-    return render_template("panels/overview.html", decisions=decisions, impact=impact,
-                           by_decision=overview.by_decision(decisions, impact),
-                           by_agency=overview.by_agency(decisions, today), weeks=overview.WINDOW_WEEKS,
-                           meeting_href=link_parts("panels.view_meeting", "meeting_id"))
+    def build() -> dict:
+        decisions = overview.decisions_in(access.managed_meetings(current_user))
+        impact = overview.impacts(decisions)
+        today = timeutil.today()
+        return dict(decisions=decisions, impact=impact,
+                    by_decision=overview.by_decision(decisions, impact),
+                    by_agency=overview.by_agency(decisions, today), weeks=overview.WINDOW_WEEKS,
+                    meeting_href=link_parts("panels.view_meeting", "meeting_id"))
+
+    return render_page("panels/overview.html", build)

@@ -15,6 +15,7 @@ from portal.cases.models import CLOSURE_REASONS
 from portal.errors import Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import Form
+from portal.pagecache import render_page
 from portal.pupils import bp, service
 from portal.pupils.forms import ContactForm, PupilForm
 from portal.pupils.models import Enrolment, Pupil
@@ -55,6 +56,10 @@ def view(pupil_id: int):
     pupil = access.get_pupil_or_404(current_user, pupil_id, options=(
         joinedload(Pupil.school), selectinload(Pupil.contacts),
         selectinload(Pupil.enrolments).joinedload(Enrolment.school)))
+    return render_page("pupils/pupil.html", lambda: _pupil_context(pupil))
+
+
+def _pupil_context(pupil: Pupil) -> dict:
     summary = summaries.pupil_summary(pupil)
     register = {}
     amended: dict = {}
@@ -67,8 +72,8 @@ def view(pupil_id: int):
         while first <= end:
             calendar_weeks.append([first + timedelta(days=i) for i in range(5)])
             first += timedelta(days=7)
-    return render_template(
-        "pupils/pupil.html", pupil=pupil, summary=summary, register=register, amended=amended,
+    return dict(
+        pupil=pupil, summary=summary, register=register, amended=amended,
         calendar_weeks=calendar_weeks, codes=summaries.code_table(), chart=charts.weekly_chart(summary.weeks),
         calc=calc, flags=flags.flags_for(pupil.id), crossings=flags.crossings_for(pupil.id), flag_kinds=flags.KINDS,
         # the page asks only whether there is one (`already_referred`): None, else True

@@ -14,6 +14,7 @@ from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation, OrgKind, User
+from portal.pagecache import render_page
 from portal.pagination import WindowPage, page_links, paginate
 from portal.params import date_arg, to_int
 from portal.sweeps import bp, reports, service
@@ -25,19 +26,22 @@ from portal.urls import link_parts
 @bp.route("/sweeps")
 @access.require("view_sweeps")
 def list_sweeps():
-    stmt = (access.sweeps_for(current_user).options(selectinload(Sweep.lead))
-            .order_by(Sweep.held_on.desc(), Sweep.id.desc()))
-    page = paginate(stmt)
-    ids = [s.id for s in page.items]
-    found = dict(db.session.execute(
-        access.encounters_for(current_user).with_only_columns(Encounter.sweep_id, func.count())
-        .where(Encounter.sweep_id.in_(ids)).group_by(Encounter.sweep_id)).all()) if ids else {}
-    exact = access.can(current_user, "view_exact_figures")
-    counts = {i: disclosure.count(found.get(i, 0), exact=exact) for i in ids}
-    return render_template("sweeps/sweeps.html", page=page, pages=page_links(page), counts=counts,
-                           partial_view=access.sees_some_encounters_only(current_user),
-                           can_record=access.can(current_user, "record_sweeps"),
-                           can_match=access.can(current_user, "match_encounters"))
+    def build() -> dict:
+        stmt = (access.sweeps_for(current_user).options(selectinload(Sweep.lead))
+                .order_by(Sweep.held_on.desc(), Sweep.id.desc()))
+        page = paginate(stmt)
+        ids = [s.id for s in page.items]
+        found = dict(db.session.execute(
+            access.encounters_for(current_user).with_only_columns(Encounter.sweep_id, func.count())
+            .where(Encounter.sweep_id.in_(ids)).group_by(Encounter.sweep_id)).all()) if ids else {}
+        exact = access.can(current_user, "view_exact_figures")
+        counts = {i: disclosure.count(found.get(i, 0), exact=exact) for i in ids}
+        return dict(page=page, pages=page_links(page), counts=counts,
+                    partial_view=access.sees_some_encounters_only(current_user),
+                    can_record=access.can(current_user, "record_sweeps"),
+                    can_match=access.can(current_user, "match_encounters"))
+
+    return render_page("sweeps/sweeps.html", build)
 
 
 def _people_choices():
@@ -136,19 +140,23 @@ def _sweep_as_saved(sweep: Sweep) -> Saved:
 @audit.viewing("sweep_viewed", "a sweep and the children met on it", ("Sweep", "sweep_id"), terms=("page",))
 def view_sweep(sweep_id: int):
     sweep = access.get_sweep_or_404(current_user, sweep_id)
-    stmt = (access.encounters_for(current_user).where(Encounter.sweep_id == sweep.id)
-            .options(selectinload(Encounter.school), selectinload(Encounter.follow_up))
-            .order_by(Encounter.seen_at.desc(), Encounter.id.desc()))
-    page = WindowPage(stmt, entities=True)
-    lead_name, people_names, agency_names = service.sweep_team(sweep)
-    return render_template("sweeps/sweep.html", sweep=sweep, page=page, pages=page_links(page),
-                           partial_view=access.sees_some_encounters_only(current_user),
-                           lead_name=lead_name, people_names=people_names, agency_names=agency_names, labels=LABELS,
-                           figures=reports.Shown(_figures(sweep), access.can(current_user, "view_exact_figures")),
-                           can_record=access.can(current_user, "record_sweeps", sweep),
-                           can_edit=access.can(current_user, "edit_sweeps", sweep),
-                           can_match=access.can(current_user, "match_encounters"), today=timeutil.today(),
-                           encounter_href=link_parts("sweeps.view_encounter", "encounter_id"))
+
+    def build() -> dict:
+        stmt = (access.encounters_for(current_user).where(Encounter.sweep_id == sweep.id)
+                .options(selectinload(Encounter.school), selectinload(Encounter.follow_up))
+                .order_by(Encounter.seen_at.desc(), Encounter.id.desc()))
+        page = WindowPage(stmt, entities=True)
+        lead_name, people_names, agency_names = service.sweep_team(sweep)
+        return dict(sweep=sweep, page=page, pages=page_links(page),
+                    partial_view=access.sees_some_encounters_only(current_user),
+                    lead_name=lead_name, people_names=people_names, agency_names=agency_names, labels=LABELS,
+                    figures=reports.Shown(_figures(sweep), access.can(current_user, "view_exact_figures")),
+                    can_record=access.can(current_user, "record_sweeps", sweep),
+                    can_edit=access.can(current_user, "edit_sweeps", sweep),
+                    can_match=access.can(current_user, "match_encounters"), today=timeutil.today(),
+                    encounter_href=link_parts("sweeps.view_encounter", "encounter_id"))
+
+    return render_page("sweeps/sweep.html", build)
 
 
 def _figures(sweep: Sweep) -> reports.Figures:

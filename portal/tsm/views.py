@@ -14,6 +14,7 @@ from portal import access, audit, disclosure
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.orgs.models import Organisation, User
+from portal.pagecache import render_page
 from portal.panels.minutes import redact
 from portal.params import int_arg, to_int
 from portal.pupils.models import Pupil
@@ -61,30 +62,36 @@ def _item_as_saved(item: TsmItem) -> Saved:
 @bp.route("/support-meetings")
 @access.require("attend_tsms")
 def list_meetings():
-    meetings = db.session.scalars(access.tsms_for(current_user)
-                                  .options(selectinload(SupportMeeting.school), selectinload(SupportMeeting.ewo),
-                                           selectinload(SupportMeeting.term))
-                                  .order_by(SupportMeeting.held_at.desc(), SupportMeeting.id.desc())).all()
-    now = utcnow()
-    upcoming = [m for m in reversed(meetings) if as_utc(m.held_at) >= now and not m.held]
-    past = [m for m in meetings if m not in upcoming]
-    return render_template("tsm/meetings.html", upcoming=upcoming, past=past, when=service.when_label)
+    def build() -> dict:
+        meetings = db.session.scalars(access.tsms_for(current_user)
+                                      .options(selectinload(SupportMeeting.school), selectinload(SupportMeeting.ewo),
+                                               selectinload(SupportMeeting.term))
+                                      .order_by(SupportMeeting.held_at.desc(), SupportMeeting.id.desc())).all()
+        now = utcnow()
+        upcoming = [m for m in reversed(meetings) if as_utc(m.held_at) >= now and not m.held]
+        past = [m for m in meetings if m not in upcoming]
+        return dict(upcoming=upcoming, past=past, when=service.when_label)
+
+    return render_page("tsm/meetings.html", build)
 
 
 @bp.route("/support-meetings/coverage")
 @access.require("view_tsm_coverage")
 def coverage():
-    term = service.current_term()
-    schools = db.session.scalars(access.tsm_schools_for(current_user)
-                                 .options(selectinload(Organisation.named_ewo)).order_by(Organisation.name)).all()
-    statuses = service.coverage(term)
-    meetings = service.meetings_in(term) if term is not None else {}
-    last = service.last_held_by_school()
-    rows = [{"school": s, "status": statuses.get(s.id, service.Coverage.missing), "meeting": meetings.get(s.id),
-             "last": last.get(s.id)} for s in schools]
-    totals = {c: sum(1 for r in rows if r["status"] == c) for c in service.Coverage}
-    return render_template("tsm/coverage.html", term=term, rows=rows, totals=totals, when=service.short_when,
-                           can_book=access.can(current_user, "book_tsms"))
+    def build() -> dict:
+        term = service.current_term()
+        schools = db.session.scalars(access.tsm_schools_for(current_user)
+                                     .options(selectinload(Organisation.named_ewo)).order_by(Organisation.name)).all()
+        statuses = service.coverage(term)
+        meetings = service.meetings_in(term) if term is not None else {}
+        last = service.last_held_by_school()
+        rows = [{"school": s, "status": statuses.get(s.id, service.Coverage.missing), "meeting": meetings.get(s.id),
+                 "last": last.get(s.id)} for s in schools]
+        totals = {c: sum(1 for r in rows if r["status"] == c) for c in service.Coverage}
+        return dict(term=term, rows=rows, totals=totals, when=service.short_when,
+                    can_book=access.can(current_user, "book_tsms"))
+
+    return render_page("tsm/coverage.html", build)
 
 
 def _book_choices(form: BookForm, school: Organisation | None) -> None:
@@ -181,7 +188,7 @@ def _meeting_context(meeting: SupportMeeting, **extra) -> dict:
 @audit.viewing("tsm_viewed", "a Targeting Support Meeting", ("SupportMeeting", "tsm_id"))
 def view_meeting(tsm_id: int):
     meeting = access.get_tsm_or_404(current_user, tsm_id)
-    return render_template("tsm/meeting.html", **_meeting_context(meeting))
+    return render_page("tsm/meeting.html", lambda: _meeting_context(meeting))
 
 
 @bp.route("/support-meetings/<int:tsm_id>/notes", methods=["POST"])
@@ -327,4 +334,3 @@ def complete_action(tsm_item_id: int):
         return redirect(back, code=303)
     flash("The action is marked as done.", "success")
     return redirect(back, code=303)
-
