@@ -155,6 +155,7 @@ def count_queries(env: dict, cookies: dict[str, str], targets: list[tuple[str, s
         from portal.extensions import db
 
         app = create_app()
+        app.config["PAGE_CACHE_SECONDS"] = 0  # what is counted is the page's own work, never a kept page
         counts: dict[tuple[str, str], dict] = {}
         with app.app_context():
             engine = db.engine
@@ -196,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", default=None, help="regex on 'role page-name path': only the pages it matches")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (1: sync workers)")
+    ap.add_argument("--page-cache-seconds", type=int, default=None,
+                    help="the server's PAGE_CACHE_SECONDS (default: the app's, 30; 0: every page rendered afresh)")
     args = ap.parse_args(argv)
 
     out = Path(args.out)
@@ -205,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     kind = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
     log(f"{kind} database: {database_url}")
     env = server_env(database_url)
+    if args.page_cache_seconds is not None:
+        env["PAGE_CACHE_SECONDS"] = str(args.page_cache_seconds)
     migrate_and_seed(env)
 
     bare_env = {k: v for k, v in env.items() if k != "DATABASE_URL"}
@@ -270,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "database": kind, "commit": git_commit(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "connections": args.connections, "seconds": args.seconds, "workers": args.workers, "threads": args.threads,
+        "page_cache_seconds": env.get("PAGE_CACHE_SECONDS", "30 (default)"),
         "bare_rps_before": bare_before["rps"], "bare_rps_after": bare_after["rps"], "bare_rps": bare_rps,
         "bare_p99_ms": bare_before["p99_us"] / 1000, "cpus": os.cpu_count(), "loadavg": os.getloadavg(),
         "python": platform.python_version(), **problems,
@@ -292,7 +298,8 @@ def markdown(meta: dict, results: list[dict]) -> str:
         f"gunicorn {meta['workers']} workers"
         + (f" × {meta['threads']} threads" if meta["threads"] > 1 else " (sync)")
         + f"; wrk {meta['connections']} connections × {meta['seconds']} s per page; "
-        f"{meta['cpus']} CPUs, load average at the end {meta['loadavg'][0]:.2f}. "
+        f"{meta['cpus']} CPUs, load average at the end {meta['loadavg'][0]:.2f}; "
+        f"PAGE_CACHE_SECONDS {meta.get('page_cache_seconds', '30 (default)')} (queries: counted with none kept). "
         f"Bare Flask app: {meta['bare_rps_before']:.0f} req/s before, {meta['bare_rps_after']:.0f} after "
         f"(ratio against the mean, {meta['bare_rps']:.0f}); p99 {meta['bare_p99_ms']:.1f} ms. "
         f"Server log: {meta['exceptions']} requests ended in an exception (500)"

@@ -31,6 +31,7 @@ SECRET_KEY = "bench-secret-key-not-for-production"
 # Settings the bench server must not inherit from the caller's shell.
 _SCRUBBED_ENV = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "PORT", "SESSION_IDLE_MINUTES", "DEMO_PASSWORD",
                  "DEMO_TOTP_SECRET", "REQUIRE_2FA", "PORTAL_ENV", "LOGIN_RATE_LIMIT", "PROXY_COUNT", "FLASK_APP",
+                 "PAGE_CACHE_SECONDS", "PAGE_CACHE_MB",
                  "FLASK_DEBUG")
 
 # The demo's people, one per role (README, "Demo logins").
