@@ -14,9 +14,10 @@ from portal import access, audit
 from portal.cases import service as cases_service
 from portal.cases.models import Action, Case
 from portal.errors import Refused
-from portal.extensions import db, htmx
+from portal.extensions import db
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation, User
+from portal.pagecache import htmx, render_page
 from portal.panels import bp, service
 from portal.panels.decisions import check_decision
 from portal.panels.models import DECISIONS, AgendaItem, MeetingStatus, PanelDecision, PanelMeeting, PanelMember
@@ -71,6 +72,10 @@ def _item_context(meeting: PanelMeeting, item: AgendaItem | None, items: list[Ag
 
 
 def _page(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem], status: int = 200, **extra):
+    return render_template("panels/run.html", **_page_context(meeting, item, items, **extra)), status
+
+
+def _page_context(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem], **extra) -> dict:
     members = db.session.scalars(select(PanelMember).where(PanelMember.meeting_id == meeting.id)
                                  .options(joinedload(PanelMember.user), joinedload(PanelMember.organisation))
                                  .order_by(PanelMember.id)).all()
@@ -78,7 +83,7 @@ def _page(meeting: PanelMeeting, item: AgendaItem | None, items: list[AgendaItem
     shows_errors(context["problems"] or extra.get("attendance_problem") or extra.get("attendee_problems"))
     context.update(members=members, marks=MARKS, agencies=_agencies(), item_href=_item_href(meeting),
                    attendee=extra.get("attendee") or {}, attendee_problems=extra.get("attendee_problems") or {})
-    return render_template("panels/run.html", **context), status
+    return context
 
 
 def _agencies() -> list:
@@ -114,7 +119,7 @@ def run_meeting(meeting_id: int):
     if partial and htmx.target == "run-agenda":
         return render_template("panels/_run_agenda.html", meeting=meeting, items=items,
                                item_href=_item_href(meeting)), 200, {"Vary": "HX-Request"}
-    return _page(meeting, item, items)
+    return render_page("panels/run.html", lambda: _page_context(meeting, item, items))
 
 
 @bp.route("/panels/<int:meeting_id>/attendance", methods=["POST"])
