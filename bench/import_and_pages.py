@@ -134,6 +134,9 @@ def make_app(url: str):
         "SECRET_KEY": "bench",
         "IMPORTS_INLINE": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # the pages are timed asked again and again by one person: rendered afresh each time, the
+        # page's own work, never the HTML portal.pagecache keeps for a moment
+        "PAGE_CACHE_SECONDS": 0,
     })
 
 
