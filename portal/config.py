@@ -100,7 +100,7 @@ def load(env: dict | None = None) -> dict:
         # this many seconds while nothing is written (portal.pagecache; 0: never); at most
         # PAGE_CACHE_MB of pages per process
         "PAGE_CACHE_SECONDS": _int(env, "PAGE_CACHE_SECONDS", 30),
-        "PAGE_CACHE_MB": _int(env, "PAGE_CACHE_MB", 32),
+        "PAGE_CACHE_MB": _int(env, "PAGE_CACHE_MB", 8),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD") or "attend-demo-2026",
         "DEMO_TOTP_SECRET": env.get("DEMO_TOTP_SECRET") or DEMO_TOTP_SECRET,
         "REQUIRE_2FA": _flag(env, "REQUIRE_2FA", True),

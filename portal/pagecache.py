@@ -23,6 +23,7 @@ the records version). Each process keeps at most PAGE_CACHE_MB of pages, the lea
 dropped first, all of them when the version changes."""
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ class _Page:
     at: datetime
     audit_object: tuple | None
     audit_details: tuple[str, ...]
-    size: int
+    size: int  # bytes the HTML takes in memory (a page with a "–" or "→" holds 2 bytes a character)
 
 
 _pages: OrderedDict[tuple, _Page] = OrderedDict()
@@ -110,7 +111,7 @@ def render_page(template: str, context: Callable[[], dict]) -> str | tuple[str, 
         if (pending.object_type, pending.object_id) != before[:2]:
             audit_object = (pending.object_type, pending.object_id)
         details = tuple(pending.details[before[2]:])
-    page = _Page(html, g.get("csp_nonce", ""), now, audit_object, details, len(html))
+    page = _Page(html, g.get("csp_nonce", ""), now, audit_object, details, sys.getsizeof(html))
     _keep(key, page)
     return html
 

@@ -183,4 +183,4 @@ def test_the_pages_kept_stay_within_their_budget(app, world, case, pupil):
         _get(ewo, f"/cases/{case.id}")
         assert pagecache.size() == (0, 0)
     finally:
-        app.config["PAGE_CACHE_MB"] = 32
+        app.config["PAGE_CACHE_MB"] = 8
