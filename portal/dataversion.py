@@ -61,8 +61,9 @@ class DataVersion(Model):
     version: Mapped[int] = mapped_column(BigInteger)
 
 
-def _new_stamp_sql(ids: tuple[int, ...] = (FIGURES,)) -> str:
-    return "; ".join(f"UPDATE data_versions SET version = {secrets.randbits(62)} WHERE id = {i}" for i in ids)
+def _new_stamp_sql(ids: tuple[int, ...] = (FIGURES,)) -> list[str]:
+    """One UPDATE per stamp, each a new random value."""
+    return [f"UPDATE data_versions SET version = {secrets.randbits(62)} WHERE id = {i}" for i in ids]
 
 
 @event.listens_for(Engine, "before_cursor_execute")
@@ -119,7 +120,7 @@ def _stamp(conn) -> None:
                 if not cursor.fetchone()[0]:
                     return
                 conn.info[_READY] = True
-            for sql in _new_stamp_sql(ids).split("; "):
+            for sql in _new_stamp_sql(ids):
                 cursor.execute(sql)
         finally:
             cursor.close()
@@ -143,7 +144,7 @@ def _on_rollback(conn):
 
 def bump() -> None:
     """New stamps, in the session's transaction (for a change the watch cannot see)."""
-    for sql in _new_stamp_sql((FIGURES, RECORDS)).split("; "):
+    for sql in _new_stamp_sql((FIGURES, RECORDS)):
         db.session.execute(text(sql))
 
 
