@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal import errors, transaction
+from portal import dataversion, errors, transaction
 from portal.config import ROOT
 from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from portal.params import IdConverter
@@ -81,6 +81,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     WTFormsHelpers(app)
 
     db.init_app(app)
+    from portal import dbping
+
+    with app.app_context():
+        dbping.ping_when_idle(db.engine)  # instead of pool_pre_ping: only connections idle a while
     from sqlalchemy.orm import Session
 
     from portal.attendance import aggregates
@@ -168,7 +172,9 @@ def _user_by_id():
     from portal.orgs.models import User
 
     # with the organisation: the header, the home page and many access checks ask for it
-    return select(User).options(joinedload(User.organisation)).where(User.id == bindparam("user_id"))
+    # and the data stamps, read here rather than by a statement of their own (portal.dataversion)
+    return dataversion.with_stamps(select(User)).options(joinedload(User.organisation)).where(
+        User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -176,7 +182,10 @@ def _load_user(raw: str):
     user_id, _, token = (raw or "").partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.scalar(_user_by_id(), {"user_id": int(user_id)})
+    row = db.session.execute(_user_by_id(), {"user_id": int(user_id)}).first()
+    user = row[0] if row is not None else None
+    if row is not None:
+        dataversion.remember_stamps(row)
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

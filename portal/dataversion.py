@@ -138,6 +138,8 @@ def _on_release(conn, name, context):
 
 @event.listens_for(Engine, "rollback")
 def _on_rollback(conn):
+    if conn.invalidated:  # its database connection was lost (and with it what it had written)
+        return
     conn.info.pop(_PENDING, None)
     conn.info.pop(_PENDING_RECORDS, None)
 
@@ -158,6 +160,25 @@ def _stamps() -> dict[int, int]:
     if has_request_context():
         g._data_versions = stamps
     return stamps
+
+
+def with_stamps(stmt):  # noqa: ANN001, ANN201 - statements
+    """`stmt` with both stamps as two more columns: the first statement of a request (the signed-in
+    person, `portal._load_user`) reads them too, one round trip to the database fewer per page.
+    Read before the page's own data, a stamp is never newer than what the page shows."""
+    from sqlalchemy import select
+
+    def stamp(n: int):  # noqa: ANN202
+        return select(DataVersion.version).where(DataVersion.id == n).scalar_subquery()
+
+    return stmt.add_columns(stamp(FIGURES).label("figures_stamp"), stamp(RECORDS).label("records_stamp"))
+
+
+def remember_stamps(row) -> None:  # noqa: ANN001 - a row of `with_stamps`
+    """Keep the stamps a `with_stamps` row read as this request's (what `_stamps` would read)."""
+    if has_request_context() and "_data_versions" not in g:
+        stamps = {FIGURES: row.figures_stamp, RECORDS: row.records_stamp}
+        g._data_versions = {k: v for k, v in stamps.items() if v is not None}
 
 
 def current() -> int | None:

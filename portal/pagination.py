@@ -99,3 +99,47 @@ class WindowPage:
         from flask_sqlalchemy.pagination import Pagination
 
         return Pagination.iter_pages(self, **kw)
+
+
+class CappedPage:
+    """A page of a select of one ORM entity from a list that may be very long (the audit log,
+    which grows with every page viewed): the total is counted only up to `cap` rows, so no page
+    reads the whole list to number its pages. Up to `cap` rows, it is `paginate`'s page; past
+    it, `more_than` is `cap`, `total` is None, and the pages run to the next one while there are
+    rows (one row more than a page is read to know). A page past the end of a long list counts
+    it all once and shows the last page, as `paginate` does."""
+
+    def __init__(self, stmt, per_page: int = PER_PAGE, *, cap: int):
+        from sqlalchemy import func, select
+
+        self.per_page = per_page
+        page = page_number()
+        counted = db.session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).limit(cap + 1).subquery())) or 0
+        self.more_than: int | None = None
+        items: list = []
+        if counted > cap:
+            items = list(db.session.scalars(stmt.limit(per_page + 1).offset((page - 1) * per_page)))
+            if items:
+                self.more_than = cap
+            else:  # past the end of a long list
+                counted = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        if self.more_than is None:
+            page = min(page, max(1, -(-counted // per_page)))
+            if not items:
+                items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+            self.total: int | None = counted
+            self.pages = -(-counted // per_page)
+        else:
+            self.total = None
+            self.pages = page + 1 if len(items) > per_page else page
+        self.items = items[:per_page]
+        self.page = page
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num = page - 1 if self.has_prev else None
+        self.next_num = page + 1 if self.has_next else None
+
+    def iter_pages(self, **kw):
+        from flask_sqlalchemy.pagination import Pagination
+
+        return Pagination.iter_pages(self, **kw)

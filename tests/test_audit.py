@@ -137,3 +137,26 @@ def test_the_filters_list_every_verb_and_type_held_once_in_order(client, world):
     client.login(admin)
     page = client.get("/audit").get_data(as_text=True)
     assert page.index('value="alpha_test"') < page.index('value="mike_test"') < page.index('value="zulu_test"')
+
+
+def test_a_long_audit_log_is_counted_only_up_to_its_cap(client, world, monkeypatch):
+    from portal.auditlog import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 100)
+    admin = world.user("la_admin")
+    for i in range(160):
+        audit.record(admin, "bulk_test", summary=f"entry {i}")
+    db.session.commit()
+    client.login(admin)
+    first = client.get("/audit?verb=bulk_test").get_data(as_text=True)
+    assert "More than 100 entries, newest first" in first
+    assert "entry 159<" in first and "entry 110<" in first and "entry 109<" not in first
+    assert 'href="/audit?verb=bulk_test&amp;page=2"' in first and "page=3" not in first  # only the next page is known
+    last = client.get("/audit?verb=bulk_test&page=4").get_data(as_text=True)
+    assert "More than 100 entries" in last and "entry 9<" in last and "entry 0<" in last and "entry 10<" not in last
+    assert "govuk-pagination__next" not in last and 'page=3"' in last
+    past = client.get("/audit?verb=bulk_test&page=9").get_data(as_text=True)  # past the end: counted, the last page
+    assert "160 entries" in past and "entry 0<" in past and "entry 10<" not in past
+    monkeypatch.setattr(views, "COUNT_CAP", 160)
+    exact = client.get("/audit?verb=bulk_test").get_data(as_text=True)
+    assert "160 entries, newest first" in exact and "More than" not in exact and "page=4" in exact

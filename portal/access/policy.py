@@ -186,10 +186,11 @@ def load_or_404(scope, model, object_id: int, need: str = "view",
     scope (a statement built once) already asks for `model.id` equal to this bound parameter."""
     from portal.extensions import db
 
+    # unique(): a scope may join-load a collection of the row (one statement, not one per collection)
     if id_param is None:
-        found = db.session.scalar(scope.where(model.id == object_id))
+        found = db.session.execute(scope.where(model.id == object_id)).unique().scalar()
     else:
-        found = db.session.scalar(scope, {id_param: object_id})
+        found = db.session.execute(scope, {id_param: object_id}).unique().scalar()
     if found is None or (visible is not None and not visible(found)):
         abort(404)
     rule = (needs or {}).get(need)

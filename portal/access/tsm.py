@@ -44,14 +44,14 @@ def can_run_tsm(user, meeting) -> bool:
 def get_tsm_or_404(user, tsm_id: int, need: str = "view"):
     """need="view": anyone in `tsms_for`; need="run": the EWO side or the LA (else 403). The
     meeting comes with what its pages show of it (school, term, people, partners)."""
-    from sqlalchemy.orm import joinedload, selectinload
+    from sqlalchemy.orm import joinedload
 
     from portal.tsm.models import SupportMeeting, TsmPartner
 
     scope = tsms_for(user).options(
         joinedload(SupportMeeting.school), joinedload(SupportMeeting.term), joinedload(SupportMeeting.ewo),
         joinedload(SupportMeeting.school_lead),
-        selectinload(SupportMeeting.partners).joinedload(TsmPartner.organisation))
+        joinedload(SupportMeeting.partners).joinedload(TsmPartner.organisation))  # one statement: a kept page's check
     return load_or_404(scope, SupportMeeting, tsm_id, need,
                        {"run": lambda meeting: can_run_tsm(user, meeting)})
 

@@ -111,15 +111,20 @@ def run_meeting(meeting_id: int):
     meeting = _running_meeting(meeting_id)
     if meeting.status == MeetingStatus.scheduled:
         return _not_running(meeting)
-    items = _items(meeting)
-    item = _current(items, int_arg("item"))
+    item_id = int_arg("item")
     partial = htmx and not htmx.history_restore_request
     if partial and htmx.target == "run-item":
-        return _fragment(meeting, item, items)
+        items = _items(meeting)
+        return _fragment(meeting, _current(items, item_id), items)
     if partial and htmx.target == "run-agenda":
-        return render_template("panels/_run_agenda.html", meeting=meeting, items=items,
+        return render_template("panels/_run_agenda.html", meeting=meeting, items=_items(meeting),
                                item_href=_item_href(meeting)), 200, {"Vary": "HX-Request"}
-    return render_page("panels/run.html", lambda: _page_context(meeting, item, items))
+
+    def context() -> dict:  # the agenda is read only when the page is rendered, not for a kept one
+        items = _items(meeting)
+        return _page_context(meeting, _current(items, item_id), items)
+
+    return render_page("panels/run.html", context)
 
 
 @bp.route("/panels/<int:meeting_id>/attendance", methods=["POST"])
