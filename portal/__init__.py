@@ -227,6 +227,7 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _per_request():
         g.csp_nonce = secrets.token_urlsafe(16)
+        transaction.start_request()  # before the first statement (loading the signed-in person)
         if request.endpoint == "static" or not current_user.is_authenticated:
             return None
         now = int(time.time())

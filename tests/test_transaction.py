@@ -178,3 +178,32 @@ def test_e_mail_is_sent_after_the_request_has_committed_it(app, client, world, s
     assert committed_when_sent == [1]  # the request had committed the e-mail before it was sent
     db.session.expire_all()
     assert db.session.scalar(select(OutboxEmail.sent_at)) is not None
+
+
+def test_a_page_view_on_postgresql_writes_its_audit_entry_outside_a_transaction_block(client, world):
+    """`transaction.start_request`: a GET to an `audit.viewing` page runs in autocommit on
+    PostgreSQL (no BEGIN, no COMMIT: its entry is committed by its INSERT); a change does not,
+    and a page answering 422 writes its one entry in a transaction of its own."""
+    from sqlalchemy import event
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's counterpart is portal.sqlite.audits_on_get")
+    seen: list[tuple[str, bool]] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO audit_events"):
+            seen.append((parameters["verb"], conn.connection.dbapi_connection.autocommit))
+
+    staff = world.user("school_staff")
+    client.login(staff)
+    page = f"/schools/{world.school_a.id}/attendance"
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        assert client.get(page).status_code == 200
+        assert client.get(page + "?year=abc").status_code == 422  # the filters shown again
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    assert [autocommit for _, autocommit in seen] == [True, False]
+    entries = db.session.scalars(select(AuditEvent.summary).where(AuditEvent.actor_id == staff.id)
+                                 .order_by(AuditEvent.id.desc()).limit(3)).all()
+    assert entries[:2] == ["year=abc", ""]  # both committed, once each
