@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 
 from flask import render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import false, func, select
+from sqlalchemy import false, func, literal, select, union_all
 
 from portal import access
 from portal.audit import VIEW_VERBS, AuditEvent
@@ -58,24 +58,31 @@ def object_urls():
     return url
 
 
-def _distinct(column):  # noqa: ANN001, ANN202 - statements
-    """The distinct values of an indexed column, in order, one index look-up each (a recursive
-    "loose index scan"): the filters' lists no longer read the whole audit log, which grows with
-    every page viewed (at 74,000 entries: 5.3 ms -> 0.6 ms for the verbs)."""
-    seen = select(func.min(column).label("v")).cte("seen", recursive=True)
+def _distinct(column, name: str, list_no: int):  # noqa: ANN001, ANN202 - statements
+    """The distinct values of an indexed column, one index look-up each (a recursive "loose index
+    scan"), as (list_no, value) rows: the filters' lists no longer read the whole audit log, which
+    grows with every page viewed (at 74,000 entries: 5.3 ms -> 0.6 ms for the verbs)."""
+    seen = select(func.min(column).label("v")).cte(name, recursive=True)
     step = select(func.min(column)).where(column > seen.c.v).scalar_subquery()
     seen = seen.union_all(select(step).where(seen.c.v.is_not(None)))
-    return select(seen.c.v).where(seen.c.v.is_not(None))
+    return select(literal(list_no).label("list_no"), seen.c.v).where(seen.c.v.is_not(None))
 
 
 @built_once
-def _verbs_held():
-    return _distinct(AuditEvent.verb)  # ix_audit_events_verb
+def _held():
+    """The verbs (list 0) and the kinds of record (list 1) the log holds, each in order, in one
+    statement (one round trip to the database, not two)."""
+    verbs = _distinct(AuditEvent.verb, "verbs_seen", 0)  # ix_audit_events_verb
+    kinds = _distinct(AuditEvent.object_type, "kinds_seen", 1)  # ix_audit_events_object (object_type, object_id)
+    both = union_all(verbs, kinds).subquery()
+    return select(both.c.list_no, both.c.v).order_by(both.c.list_no, both.c.v)
 
 
-@built_once
-def _types_held():
-    return _distinct(AuditEvent.object_type)  # ix_audit_events_object (object_type, object_id)
+def verbs_and_kinds_held() -> tuple[list[str], list[str]]:
+    lists: tuple[list[str], list[str]] = ([], [])
+    for list_no, value in db.session.execute(_held()):
+        lists[list_no].append(value)
+    return lists
 
 
 @bp.route("/audit")
@@ -112,9 +119,9 @@ def list_events():
     if errors:
         stmt = stmt.where(false())
     page = CappedPage(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), per_page=50, cap=COUNT_CAP)
-    verbs = [v for v in db.session.scalars(_verbs_held()) if v not in VIEW_VERBS]
+    held_verbs, types = verbs_and_kinds_held()
+    verbs = [v for v in held_verbs if v not in VIEW_VERBS]
     view_verbs = sorted(VIEW_VERBS.items(), key=lambda item: item[1].lower())
-    types = db.session.scalars(_types_held()).all()
     return render_template(
         "audit/list.html", page=page, pages=page_links(page), errors=shows_errors(errors), verbs=verbs, types=types,
         view_verbs=view_verbs, any_view=ANY_VIEW, object_url=object_urls(), audit_rows=audit_rows,
