@@ -38,9 +38,9 @@ run: seed
 test: install-test browser $(if $(SKIP_LINT),,lint)
 	$(BIN)/python -m pytest --durations=30
 
-## make lint: ruff (pycodestyle, pyflakes, bugbear, isort) and mypy on portal/
+## make lint: ruff (pycodestyle, pyflakes, bugbear, isort) on the code, tests and benches; mypy on portal/
 lint: install-test
-	$(BIN)/ruff check portal
+	$(BIN)/ruff check portal tests e2e bench
 	$(BIN)/mypy
 
 unit: install-test

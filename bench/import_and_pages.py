@@ -27,8 +27,8 @@ import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -162,10 +162,10 @@ def build_db(url: str, n_pupils: int, n_schools: int) -> dict:
 
     from portal import access
     from portal.auth.service import hash_password
+    from portal.demo.pupils import FORENAMES, STREETS, SURNAMES
     from portal.extensions import db
     from portal.orgs.models import Organisation, OrgKind, SchoolPhase, User
     from portal.pupils.models import Contact, Enrolment, Pupil
-    from portal.demo.pupils import FORENAMES, SURNAMES, STREETS
 
     t0 = time.perf_counter()
     remove_sqlite(url)
@@ -314,9 +314,12 @@ def _statement_label(sql: str) -> str:
     """A short name for a statement the import runs (by what it says, as the SQL may change)."""
     s = " ".join(sql.split())
     rules = (
-        (("INSERT INTO pupil_weeks", "FROM attendance_marks"), "weeks: recompute pupil_weeks from attendance_marks (GROUP BY)"),
-        (("INSERT INTO pupil_weeks", "import_weeks"), "weeks: recompute pupil_weeks (pupils x weeks x marks key range)"),
-        (("INSERT INTO pupil_weeks", "FROM import_staging"), "weeks: aggregate pupil_weeks from the staging table (GROUP BY)"),
+        (("INSERT INTO pupil_weeks", "FROM attendance_marks"),
+         "weeks: recompute pupil_weeks from attendance_marks (GROUP BY)"),
+        (("INSERT INTO pupil_weeks", "import_weeks"),
+         "weeks: recompute pupil_weeks (pupils x weeks x marks key range)"),
+        (("INSERT INTO pupil_weeks", "FROM import_staging"),
+         "weeks: aggregate pupil_weeks from the staging table (GROUP BY)"),
         (("DELETE FROM pupil_weeks",), "weeks: delete the affected pupil_weeks"),
         (("SELECT COUNT(*) FROM pupil_weeks",), "merge: any weeks already there? (overlap check)"),
         (("SELECT 1 FROM pupil_weeks",), "merge: any weeks already there? (overlap check)"),
@@ -325,10 +328,12 @@ def _statement_label(sql: str) -> str:
         (("INSERT INTO import_chunks",), "merge: list the staged pupils and the chunks"),
         (("INSERT INTO flag_pupils",), "flags: refresh (pupils of a chunk)"),
         (("INSERT INTO agg_pupils",), "aggregates: refresh (pupils of a chunk)"),
-        (("SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.code IS NULL",), "merge: count added/changed (staging LEFT JOIN marks)"),
+        (("SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.code IS NULL",),
+         "merge: count added/changed (staging LEFT JOIN marks)"),
         (("SELECT COUNT(*) FROM import_staging",), "merge: count staged rows"),
         (("INSERT INTO mark_changes",), "merge: insert mark_changes"),
-        (("INSERT INTO attendance_marks", "ON CONFLICT"), "merge: INSERT .. SELECT staging ON CONFLICT into attendance_marks"),
+        (("INSERT INTO attendance_marks", "ON CONFLICT"),
+         "merge: INSERT .. SELECT staging ON CONFLICT into attendance_marks"),
         (("INSERT INTO attendance_marks",), "merge: INSERT .. SELECT staging into attendance_marks"),
         (("SELECT row_no, dup_rows",), "check: duplicate rows query"),
         (("UPDATE import_jobs",), "progress / job updates"),
@@ -450,7 +455,8 @@ def phase_import(url: str, csv_path: str, result_path: str, profile_path: str | 
             "changed": done.changed, "unchanged": done.unchanged, "error_count": done.error_count,
             "errors": (done.errors or [])[:5],
             "seconds": t1 - t0,
-            "phases": {"load pupils + codes": checking - t0, "check rows + stage (executemany into TEMP)": saving - checking,
+            "phases": {"load pupils + codes": checking - t0,
+                       "check rows + stage (executemany into TEMP)": saving - checking,
                        "merge + weeks + commit": t1 - saving},
             "sql_seconds": dict(sql_time), "sql_calls": dict(sql_calls),
             "rss_before_kb": rss_before, "startup_peak_kb": hwm_before, "peak_reset": peak_reset,
@@ -505,7 +511,8 @@ def phase_plain(url: str, csv_path: str, result_path: str) -> None:
         db.engine.dispose()
     Path(result_path).write_text(json.dumps({
         "rows": n, "seconds": t1 - t0, "rss_before_kb": rss_before,
-        "maxrss_kb": proc_status_kb("VmHWM"), "ru_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "db_mb": db_size_mb(url)}, indent=1))
+        "maxrss_kb": proc_status_kb("VmHWM"), "ru_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "db_mb": db_size_mb(url)}, indent=1))
 
 
 def run_child(phase: str, url: str, csv_path: Path, out: Path, name: str, profile: bool = False) -> dict:
@@ -527,9 +534,8 @@ def run_child(phase: str, url: str, csv_path: Path, out: Path, name: str, profil
 def measure_pages(url: str, runs: int, warmups: int) -> dict:
     """Median server time and SQL statements per request for the school attendance view and
     a pupil page, signed in as the LA admin, with the clock moved to PAGES_TODAY."""
-    from sqlalchemy import event, func, select
-
     import time_machine
+    from sqlalchemy import event, func, select
 
     from portal.extensions import db
     from portal.orgs.models import Organisation, OrgKind
@@ -687,7 +693,8 @@ def report(r: dict, args) -> str:
         "|---|---|---|---|",
         f"| Import, full year (import_marks, fresh DB) | {full['seconds']:.1f} s = **{rate:,.0f} marks/s** | "
         f"≥ {TARGET_IMPORT_RATE:,} marks/s | {ok(rate >= TARGET_IMPORT_RATE)} |",
-        f"| Plain DBAPI executemany, same rows (floor) | {plain['seconds']:.1f} s = {plain_rate:,.0f} marks/s | – | – |",
+        f"| Plain DBAPI executemany, same rows (floor) | {plain['seconds']:.1f} s = {plain_rate:,.0f} marks/s "
+        f"| – | – |",
         f"| Import rate / plain rate | **{ratio:.2f}×** | ≥ {TARGET_RATIO}× | {ok(ratio >= TARGET_RATIO)} |",
         f"| Import peak RSS, full file ({full['rows']:,} marks) | {mib(peak_full)} "
         f"(RSS before the import {mib(full['rss_before_kb'])}) | flat | |",

@@ -70,7 +70,8 @@ def main() -> None:
         with conn.begin() as tx:
             n_marks = conn.exec_driver_sql("SELECT COUNT(*) FROM attendance_marks").scalar()
             lo, hi = conn.exec_driver_sql("SELECT MIN(date), MAX(date) FROM attendance_marks").one()
-            first, last = calc.week_start(date.fromisoformat(lo)), calc.week_start(date.fromisoformat(hi)) + timedelta(days=6)
+            first = calc.week_start(date.fromisoformat(lo))
+            last = calc.week_start(date.fromisoformat(hi)) + timedelta(days=6)
             print(f"{args.db}: {n_marks:,} marks, {lo} .. {hi}")
             create, _ = _staging_sql("sqlite")
             conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
@@ -199,8 +200,9 @@ def main() -> None:
 
                 possible = [c for c, in conn.exec_driver_sql(
                     "SELECT code FROM register_codes WHERE category <> 'not_possible'")]
+                possible_in = "(" + ", ".join("'" + c.replace("'", "''") + "'" for c in possible) + ")"
                 no_join = (
-                    "SUM(CASE WHEN s.code IN (" + ", ".join("'" + c.replace("'", "''") + "'" for c in possible) + ") THEN 1 ELSE 0 END), "
+                    f"SUM(CASE WHEN s.code IN {possible_in} THEN 1 ELSE 0 END), "
                     f"SUM(CASE WHEN s.code IN {in_list('present', 'approved')} THEN 1 ELSE 0 END), "
                     f"SUM(CASE WHEN s.code IN {in_list('approved')} THEN 1 ELSE 0 END), "
                     f"SUM(CASE WHEN s.code IN {in_list('authorised')} THEN 1 ELSE 0 END), "

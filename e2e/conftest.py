@@ -42,8 +42,8 @@ ACTION_TIMEOUT_MS = 10_000  # fail fast instead of Playwright's 30 s default
 # Settings the server must not inherit from the caller's shell: the journeys assume the
 # defaults (demo password, in-memory rate limits, no proxy, development mode).
 _SCRUBBED_ENV = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "PORT", "SESSION_IDLE_MINUTES",
-                 "DEMO_PASSWORD", "DEMO_TOTP_SECRET", "REQUIRE_2FA", "PORTAL_ENV", "LOGIN_RATE_LIMIT", "PROXY_COUNT", "FLASK_APP",
-                 "FLASK_DEBUG")
+                 "DEMO_PASSWORD", "DEMO_TOTP_SECRET", "REQUIRE_2FA", "PORTAL_ENV", "LOGIN_RATE_LIMIT", "PROXY_COUNT",
+                 "FLASK_APP", "FLASK_DEBUG")
 
 
 # ----- marking --------------------------------------------------------------------------

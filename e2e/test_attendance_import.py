@@ -21,7 +21,6 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.conftest import ACTION_TIMEOUT_MS, ROOT, login, open_from_navigation

@@ -140,7 +140,8 @@ def _open_a_case(page: Page, name: str, referral_path: str) -> str:
     page.get_by_role("radio", name="Accept: open a case").check()
     lead = page.get_by_label("Lead professional")
     # any practitioner may lead (issue 14.11); the named EWO is chosen by default
-    expect(lead.locator("option:checked")).to_have_text(re.compile(r"^Erin Walsh – Education welfare officer, .+ \(named EWO\)$"))
+    expect(lead.locator("option:checked")).to_have_text(
+        re.compile(r"^Erin Walsh – Education welfare officer, .+ \(named EWO\)$"))
     expect(lead.locator("option", has_text="Early help")).not_to_have_count(0)
     _shot(page, "02-triage.png")
     page.get_by_role("button", name="Record the decision").click()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine, text
 
-from e2e.conftest import ACTION_TIMEOUT_MS, _SERVER_ENV, login
+from e2e.conftest import _SERVER_ENV, ACTION_TIMEOUT_MS, login
 
 ACTION = "Carer's needs assessment at home"  # a seeded open action on a seeded case
 

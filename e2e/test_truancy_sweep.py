@@ -123,7 +123,8 @@ def test_truancy_sweep_at_phone_size(browser: Browser, base_url: str):
     ewo = _phone(browser, base_url, EWO)
     for fore, sur, expected in ((f1, s1, f"{f1} {s1}"), (f2.lower(), s2.upper(), f"{f2} {s2}")):
         ewo.goto("/encounters")
-        ewo.locator(".app-card-list li", has_text=f"{fore} {sur}").get_by_role("link", name=re.compile("^Match")).click()
+        card = ewo.locator(".app-card-list li", has_text=f"{fore} {sur}")
+        card.get_by_role("link", name=re.compile("^Match")).click()
         first = ewo.locator(".govuk-radios__item").first
         expect(first).to_contain_text(expected)
         expect(first).to_contain_text("Date of birth matches")
@@ -132,7 +133,8 @@ def test_truancy_sweep_at_phone_size(browser: Browser, base_url: str):
         ewo.get_by_role("button", name="Confirm").click()
         _flash(ewo, f"has been matched to {f1 if fore == f1 else f2}")
     ewo.goto("/encounters")
-    ewo.locator(".app-card-list li", has_text="Jordan Nobody-E2e").get_by_role("link", name=re.compile("^Match")).click()
+    card = ewo.locator(".app-card-list li", has_text="Jordan Nobody-E2e")
+    card.get_by_role("link", name=re.compile("^Match")).click()
     ewo.get_by_label("No match: not on roll").check()
     ewo.locator("#note").fill("No trace on any roll in the borough (e2e)")
     ewo.get_by_role("button", name="Confirm").click()

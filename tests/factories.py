@@ -104,7 +104,8 @@ def make_pupil(school: Organisation, forename: str = "Sam", surname: str | None 
     from portal.pupils.upn import make_upn
 
     n = next(_seq)
-    values = dict(upn=make_upn(f"{7000 + n // 1000:04d}", 20, n % 1000), legal_forename=forename, legal_surname=surname or f"Pupil{n}",
+    values = dict(upn=make_upn(f"{7000 + n // 1000:04d}", 20, n % 1000),
+                  legal_forename=forename, legal_surname=surname or f"Pupil{n}",
                   date_of_birth=date(2015, 5, 1), nc_year=6, school_id=school.id, on_roll_from=date(2025, 9, 1))
     values.update(kw)
     pupil = Pupil(**values)

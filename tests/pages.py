@@ -16,7 +16,8 @@ from portal.extensions import db
 
 DEFAULT_PASSWORD = "a-long-test-password-42"
 TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the factories' users' authenticator secret
-_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"|X-CSRFToken&#34;: &#34;([^&]+)&#34;')
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"|'
+                      r'X-CSRFToken&#34;: &#34;([^&]+)&#34;')
 
 
 class _PageParser(HTMLParser):

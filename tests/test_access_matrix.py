@@ -156,7 +156,8 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "sweeps.list_sweeps": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.new_sweep": (SWEEP_ROLES, {"GET": 200, "POST": 422}),
     "sweeps.view_sweep": (SWEEP_ROLES, {"GET": 200}),
-    "sweeps.edit_sweep": (SWEEP_ROLES, {"GET": {access.EWO: 403, None: 200}, "POST": {access.EWO: 403, None: 422}}),  # the lead (police) and the LA
+    # the lead (police) and the LA
+    "sweeps.edit_sweep": (SWEEP_ROLES, {"GET": {access.EWO: 403, None: 200}, "POST": {access.EWO: 403, None: 422}}),
     "sweeps.new_encounter": (SWEEP_ROLES, {"GET": 200, "POST": 422}),  # the police lead, the EWO an officer
     "sweeps.view_encounter": (SWEEP_ROLES, {"GET": 200}),
     "sweeps.list_encounters": (EWO_ADMIN, {"GET": 200}),
@@ -340,9 +341,9 @@ def url_args(world) -> dict:
         closure = SchoolClosure(school_id=world.school_a.id, date=_date(2026, 11, 19), kind="inset")
         from decimal import Decimal
 
-        from portal.attendance.models import ReferenceFigure
-
         from sqlalchemy import select
+
+        from portal.attendance.models import ReferenceFigure
 
         # reference data, kept between tests: the matrix's own figure (the modules that use
         # these arguments without the matrix's clean-up find it there)

@@ -12,14 +12,19 @@ TEMPLATE = """\
   {% for e in page.items %}
     <tr class="govuk-table__row">
       <td class="govuk-table__cell app-nowrap">{{ e.at | london }}</td>
-      <td class="govuk-table__cell">{{ e.actor_label }}{% if e.ip %}<br><span class="govuk-hint govuk-!-margin-0">{{ e.ip }}</span>{% endif %}</td>
-      <td class="govuk-table__cell">{{ e.verb | replace("_", " ") }}{% if e.summary %}<br><span class="govuk-hint govuk-!-margin-0">{{ e.summary }}</span>{% endif %}</td>
-      <td class="govuk-table__cell">{% set href = object_url(e) %}{% if href %}<a class="govuk-link" href="{{ href }}">{{ e.object_type }} {{ e.object_id }}</a>{% else %}{{ e.object_type or "–" }}{% if e.object_id %} {{ e.object_id }}{% endif %}{% endif %}</td>
+      <td class="govuk-table__cell">{{ e.actor_label }}{% if e.ip %}<br>\
+<span class="govuk-hint govuk-!-margin-0">{{ e.ip }}</span>{% endif %}</td>
+      <td class="govuk-table__cell">{{ e.verb | replace("_", " ") }}{% if e.summary %}<br>\
+<span class="govuk-hint govuk-!-margin-0">{{ e.summary }}</span>{% endif %}</td>
+      <td class="govuk-table__cell">{% set href = object_url(e) %}{% if href %}\
+<a class="govuk-link" href="{{ href }}">{{ e.object_type }} {{ e.object_id }}</a>{% else %}\
+{{ e.object_type or "–" }}{% if e.object_id %} {{ e.object_id }}{% endif %}{% endif %}</td>
       <td class="govuk-table__cell">
         {% if e.changes %}
         <ul class="app-changes">
           {% for field, change in e.changes.items() %}
-            <li><strong>{{ field }}</strong>: {% if change["from"] is not none %}<del>{{ change["from"] }}</del> → {% endif %}{{ change["to"] if change["to"] is not none else "(empty)" }}</li>
+            <li><strong>{{ field }}</strong>: {% if change["from"] is not none %}\
+<del>{{ change["from"] }}</del> → {% endif %}{{ change["to"] if change["to"] is not none else "(empty)" }}</li>
           {% endfor %}
         </ul>
         {% endif %}
@@ -67,11 +72,14 @@ def test_audit_rows_are_the_template_loop(app):
 
 OPTIONS = """\
           <optgroup label="Views">
-            {% for v, what in view_verbs %}<option value="{{ v }}" {{ "selected" if v == filters.verb }}>{{ what[:1] | upper }}{{ what[1:] }} ({{ v | replace("_", " ") }})</option>{% endfor %}
+            {% for v, what in view_verbs %}<option value="{{ v }}" {{ "selected" if v == filters.verb }}>\
+{{ what[:1] | upper }}{{ what[1:] }} ({{ v | replace("_", " ") }})</option>{% endfor %}
           </optgroup>
-            {% for v in verbs %}<option value="{{ v }}" {{ "selected" if v == filters.verb }}>{{ v | replace("_", " ") }}</option>{% endfor %}
+            {% for v in verbs %}<option value="{{ v }}" {{ "selected" if v == filters.verb }}>\
+{{ v | replace("_", " ") }}</option>{% endfor %}
           </optgroup>
-          {% for t in types %}<option value="{{ t }}" {{ "selected" if t == filters.object_type }}>{{ t }}</option>{% endfor %}
+          {% for t in types %}<option value="{{ t }}" {{ "selected" if t == filters.object_type }}>\
+{{ t }}</option>{% endfor %}
         </select>
 """
 

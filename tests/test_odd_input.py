@@ -69,7 +69,8 @@ def test_the_latest_date_is_the_end_of_the_year_ten_years_ahead():
 
 def test_query_parameters_give_the_default_or_say_why(app):
     # (a path no route matches: nothing is noted in params.READ)
-    with app.test_request_context("/no-such-page?page=" + HUGE + "&school=%C2%B2&year=99&from=9999-12-31&to=2026-02-30&n=7"):
+    with app.test_request_context("/no-such-page?page=" + HUGE
+                                  + "&school=%C2%B2&year=99&from=9999-12-31&to=2026-02-30&n=7"):
         errors: dict[str, str] = {}
         assert params.int_arg("page", default=1, clamp=True) == params.MAX_INT
         assert params.int_arg("school") is None

@@ -124,7 +124,7 @@ def scene(world, time_machine) -> Scene:
     panels.invite_user(chair, meeting, police)
     panels.publish(chair, meeting)
     meeting.held_at = utcnow() - timedelta(minutes=1)  # the meeting has started: decisions may be recorded
-    for item, rationale in zip(items, RATIONALES):
+    for item, rationale in zip(items, RATIONALES, strict=True):
         panels.record_decision(chair, item, "continue_support", rationale, day + timedelta(days=42),
                                [{"description": "Mentor to meet the pupil weekly", "owner_org": world.school_a,
                                  "due": day + timedelta(days=14)}])

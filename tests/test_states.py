@@ -14,9 +14,8 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
-from portal.attendance.models import ImportJob, ImportStatus
+from portal.attendance.models import ImportJob, ImportStatus, ReferenceFigure, SchoolClosure
 from portal.cases.models import Action, ActionStatus, Case, CaseShare, CaseStatus, Referral, ReferralStatus
-from portal.attendance.models import ReferenceFigure, SchoolClosure
 from portal.extensions import db
 from portal.panels.models import MeetingStatus, PanelMeeting
 from portal.states import State
@@ -79,8 +78,8 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
     else:  # the actions of that day had no link to a formal step (0019): written as the day had them
         action_id = db.session.execute(text(
             "INSERT INTO actions (case_id, description, owner_user_id, due_date, status, outcome, police_shareable, "
-            "created_by_id, created_at, version) VALUES (:case_id, 'Home visit', :user, :due, 'open', '', FALSE, :user, "
-            ":now, 1) RETURNING id"), {"case_id": case.id, "user": ewo.id, "due": date(2026, 12, 4),
+            "created_by_id, created_at, version) VALUES (:case_id, 'Home visit', :user, :due, 'open', '', FALSE, "
+            ":user, :now, 1) RETURNING id"), {"case_id": case.id, "user": ewo.id, "due": date(2026, 12, 4),
                                        "now": utcnow()}).scalar_one()
     if closures:
         follow_up_id = _add(FollowUp(encounter_id=encounter.id, pupil_id=pupil.id, school_id=school.id,
@@ -180,7 +179,8 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
 
 def test_the_states_are_the_ones_the_code_knows():
     assert [(table, column) for table, column, _ in STATE_COLUMNS] == [
-        ("actions", "status"), ("case_documents", "file_type"), ("case_documents", "status"), ("cases", "status"), ("encounters", "match_status"), ("follow_ups", "status"),
+        ("actions", "status"), ("case_documents", "file_type"), ("case_documents", "status"), ("cases", "status"),
+        ("encounters", "match_status"), ("follow_ups", "status"),
         ("formal_steps", "kind"), ("formal_steps", "status"),
         ("import_jobs", "status"), ("letter_templates", "audience"), ("letters", "audience"), ("letters", "status"),
         ("notices_to_improve", "status"), ("nti_requests", "status"),

@@ -2,11 +2,11 @@
 for the next page (portal/templating.py)."""
 from __future__ import annotations
 
+from govuk_frontend_wtf.gov_form_base import GovFormBase
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextArea, GovTextInput
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
-from govuk_frontend_wtf.gov_form_base import GovFormBase
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextArea, GovTextInput
 from portal import templating
 from portal.forms import DateBoxesField, Form
 

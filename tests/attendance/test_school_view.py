@@ -15,11 +15,11 @@ from portal.audit import AuditEvent
 from portal.extensions import db
 from tests import clock
 from tests.attendance.helpers import latest_job, marks_csv, upload
+from tests.factories import make_pupil
 
 # Saturday after the last marks (16-20 Nov): the rolling window comes from the calendar, and on
 # a school day (Monday 23 Nov) the window would already hold that week, dropping 7 Sep.
 TODAY = date(2026, 11, 21)
-from tests.factories import make_pupil
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,8 @@ def school_a_data(app, client, world):
             + _weeks(at_risk, 0, last_code="L"))
     # at_risk: 7 sessions of illness over ten weeks -> 93%
     rows = [r if not (r[0] == at_risk.upn and r[2] == "PM" and r[1] in
-                      {"2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06", "2026-11-09", "2026-11-10"})
+                      {"2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06", "2026-11-09",
+                       "2026-11-10"})
             else (r[0], r[1], r[2], "I") for r in rows]
     admin = app.test_client()
     admin.login(world.user("la_admin"))

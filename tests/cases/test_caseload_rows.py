@@ -12,13 +12,21 @@ TEMPLATE = """\
   <tbody class="govuk-table__body">
   {% for c in page.items %}
     <tr class="govuk-table__row">
-      <td class="govuk-table__cell"><a class="govuk-link" href="{{ case_href[0] }}{{ c.id }}{{ case_href[1] }}">{{ c.pupil_name }}</a>{% if c.status != CaseStatus.open %} <strong class="govuk-tag govuk-tag--grey">{{ c.status.label }}</strong>{% endif %}{% if overdue.get(c.id) %} <strong class="govuk-tag govuk-tag--red">{{ overdue[c.id] }} overdue</strong>{% endif %}</td>
+      <td class="govuk-table__cell"><a class="govuk-link" href="{{ case_href[0] }}{{ c.id }}{{ case_href[1] }}">\
+{{ c.pupil_name }}</a>{% if c.status != CaseStatus.open %} <strong class="govuk-tag govuk-tag--grey">\
+{{ c.status.label }}</strong>{% endif %}{% if overdue.get(c.id) %} <strong class="govuk-tag govuk-tag--red">\
+{{ overdue[c.id] }} overdue</strong>{% endif %}</td>
       <td class="govuk-table__cell">{{ c.school_name }}</td>
       <td class="govuk-table__cell">{{ c.stage_name if c.stage_name is not none else "–" }}</td>
       <td class="govuk-table__cell">{{ c.lead_name }}</td>
-      <td class="govuk-table__cell app-nowrap">{% if c.next_review %}{{ c.next_review.strftime("%-d %b %Y") }}{% if c.next_review < today and not c.is_closed %} <strong class="govuk-tag govuk-tag--red">Due</strong>{% endif %}{% else %}–{% endif %}</td>
+      <td class="govuk-table__cell app-nowrap">{% if c.next_review %}{{ c.next_review.strftime("%-d %b %Y") }}\
+{% if c.next_review < today and not c.is_closed %} <strong class="govuk-tag govuk-tag--red">Due</strong>{% endif %}\
+{% else %}–{% endif %}</td>
       {% if trends is not none %}{% set t = trends[c.id] %}
-      <td class="govuk-table__cell app-nowrap">{% if t.now is none %}No marks{% else %}{{ t.now }}%{% if t.direction in ("up", "down") %} <span aria-hidden="true">{{ "↑" if t.direction == "up" else "↓" }}</span><span class="govuk-visually-hidden">{{ t.direction }}</span> from {{ t.then }}%{% elif t.direction == "same" %}, as at referral{% endif %}{% endif %}</td>
+      <td class="govuk-table__cell app-nowrap">{% if t.now is none %}No marks{% else %}{{ t.now }}%\
+{% if t.direction in ("up", "down") %} <span aria-hidden="true">{{ "↑" if t.direction == "up" else "↓" }}</span>\
+<span class="govuk-visually-hidden">{{ t.direction }}</span> from {{ t.then }}%\
+{% elif t.direction == "same" %}, as at referral{% endif %}{% endif %}</td>
       {% endif %}
     </tr>
   {% endfor %}

@@ -31,9 +31,11 @@ def police_wording():
      "Stage changed from Stage 4 to Stage 5."),
     ("action", "Action agreed at the attendance panel for Early Help, due 9 Dec 2026: Home visit",
      "Action agreed for Early Help, due 9 Dec 2026: Home visit"),
-    ("action", "Action agreed for School A, due 9 Dec 2026: Call home", "Action agreed for School A, due 9 Dec 2026: Call home"),
+    ("action", "Action agreed for School A, due 9 Dec 2026: Call home",
+     "Action agreed for School A, due 9 Dec 2026: Call home"),
     ("note", "Seen in town at 11am", "Seen in town at 11am"),
-    ("sweep", "Found out of school in a truancy sweep (Town centre)", "Found out of school in a truancy sweep (Town centre)"),
+    ("sweep", "Found out of school in a truancy sweep (Town centre)",
+     "Found out of school in a truancy sweep (Town centre)"),
     ("sharing", "Shared with Police. Reason: sightings", None),
 ])
 def test_existing_entries_get_a_police_wording(police_wording, kind, text, expected):

@@ -19,8 +19,8 @@ from portal.cases import referrals, service
 from portal.cases.models import Action, Case, CaseShare, ChronologyEntry, Referral, ReferralAddition, Stage
 from portal.errors import Conflict, Refused
 from portal.extensions import db
-from portal.notifications.notify import child_label
 from portal.notifications.models import Notification, OutboxEmail
+from portal.notifications.notify import child_label
 from portal.orgs.models import User
 from portal.timeutil import utcnow
 from tests import clock
@@ -160,7 +160,8 @@ def test_draft_then_submit_records_snapshot_and_tells_the_named_ewo(world, pupil
     assert referral.submitted_at is not None
     assert referral.snapshot["as_of"] == TODAY.isoformat()
     assert referral.snapshot["possible"] == 10 and referral.snapshot["attended"] == 8
-    assert referral.snapshot["unauthorised"] == 2 and referral.snapshot["percent"] == "80.0"  # the shown text (calc.percent_text)
+    assert (referral.snapshot["unauthorised"] == 2
+            and referral.snapshot["percent"] == "80.0")  # the shown text (calc.percent_text)
     [note] = notifications(ewo)
     assert note.link == f"/referrals/{referral.id}" and "School A" in note.text
     [mail] = emails(ewo)
@@ -925,7 +926,7 @@ def _load_case_elsewhere(case_id: int, actor_id: int):
 
 
 def test_two_status_changes_at_once(world, case):
-    ewo, ewo_b = world.user("ewo"), world.user("ewo_b")
+    ewo = world.user("ewo")
     case_id, ewo_id, admin_id = case.id, ewo.id, world.user("la_admin").id
     db.session.commit()
 

@@ -2,7 +2,7 @@
 contract's actions, the evidence pack, the LA picture's counts, access and stale edits."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -301,12 +301,12 @@ def test_adding_a_contract_through_the_pages(world, client):
                                  "next_review": date_boxes("")})
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
-    assert "must be a real date" in html and 'value="Support"' not in html or "Support" in html
+    assert "must be a real date" in html
     ok = client.post_form(url, {"parent_commitments": "At school by 8:40", "service_commitments": "Breakfast club",
                                 "starts_on": date_boxes(date(2026, 11, 2)), "ends_on": date_boxes(""),
                                 "next_review": date_boxes(date(2026, 12, 14))})
     assert ok.status_code == 303
-    step = db.session.scalars(select(FormalStep)).one()
+    assert db.session.scalars(select(FormalStep)).one().case_id == case.id
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Formal support and court steps" in page and "Review: 14 December 2026" in page
     assert "2026-12-14" not in page

@@ -197,7 +197,8 @@ def test_referral_journey_from_the_school_to_an_open_case(app, client, world, pu
     row = re.search(rf'<tr class="govuk-table__row">\s*<td[^>]*><a[^>]*href="/referrals/{referral_id}".*?</tr>',
                     html, re.S)
     assert row, "the referral is not in the triage queue"
-    cells = [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+    cells = [" ".join(re.sub(r"<[^>]+>", " ", c).split())
+             for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
     assert cells == ["Alex Able", "School A", "Awaiting triage", "3"]
 
     assert ewo_client.get(f"/referrals/{referral_id}/triage").status_code == 200
@@ -236,7 +237,8 @@ def test_a_submitted_referral_cannot_be_edited_but_information_can_be_added(app,
     page = client.get(f"/referrals/{referral_id}")
     assert "Added later" in text_of(page) and "a hospital appointment on 2 Dec." in text_of(page)
     # ... and the EWO sees it too.
-    assert "a hospital appointment on 2 Dec." in text_of(signed_in(app, world.user("ewo")).get(f"/referrals/{referral_id}"))
+    ewo_page = signed_in(app, world.user("ewo")).get(f"/referrals/{referral_id}")
+    assert "a hospital appointment on 2 Dec." in text_of(ewo_page)
 
     client.get(f"/referrals/{referral_id}")
     response = client.post_form(f"/referrals/{referral_id}/additions", {"text": ""})
@@ -648,9 +650,9 @@ def test_the_police_read_a_closed_case_without_its_attendance_figures(app, world
     service.set_stage(world.user("ewo"), case, stage(4), case.version, "Attendance down to 80.0% this term",
                       share_with_police=True)  # chosen (issue 14): the police wording leaves the reason out
     page = ewo.get(f"/cases/{case.id}/close")
-    response = ewo.post_form(f"/cases/{case.id}/close", {"reason": "improved", "text": "Back to 97% since the GP "
-                                                         "changed her inhaler", "version": hidden_value(page, "version"),
-                                                         "police": "y"})
+    response = ewo.post_form(f"/cases/{case.id}/close", {"reason": "improved",
+                                                         "text": "Back to 97% since the GP changed her inhaler",
+                                                         "version": hidden_value(page, "version"), "police": "y"})
     assert response.status_code == 303
 
     full = text_of(ewo.get(f"/cases/{case.id}"))  # the lead keeps the whole record

@@ -273,11 +273,11 @@ def test_the_overview_counts_decisions_actions_by_agency_and_the_average_change(
     held = date(2026, 3, 4)  # a Wednesday
     meeting, items = _held_meeting(world, held, *cases)
     monday = held - timedelta(days=2)
-    for case, (before, after) in zip(cases, [(60, 80), (70, 60), (50, 70)]):
+    for case, (before, after) in zip(cases, [(60, 80), (70, 60), (50, 70)], strict=True):
         _weeks(case.pupil_id, monday - timedelta(weeks=6), [before] * 6)
         _weeks(case.pupil_id, monday + timedelta(weeks=1), [after] * 6)
     due_past, due_future = held + timedelta(days=7), date.today() + timedelta(days=30)
-    for item, decision in zip(items, ["continue_support", "continue_support", "early_help"]):
+    for item, decision in zip(items, ["continue_support", "continue_support", "early_help"], strict=True):
         service.record_decision(chair_user, item, decision, "Reviewed with the family.",
                                 date.today() + timedelta(days=40),
                                 [{"description": "Visit", "owner_org": world.early_help_org if item is items[0]

@@ -458,8 +458,9 @@ def test_the_pack_shows_barriers_trend_chronology_and_actions_as_far_as_the_memb
     time_machine.move_to(clock.noon(TODAY))
     chair_user = world.user("panel_chair")
     case = make_case(world, forename="Rowan")
-    referral = Referral(pupil_id=case.pupil_id, school_id=world.school_a.id, created_by_id=world.user("school_staff").id,
-                        status="accepted", barriers={"bullying": "Name-calling on the bus", "young_carer": "Cares for mum"},
+    referral = Referral(pupil_id=case.pupil_id, school_id=world.school_a.id,
+                        created_by_id=world.user("school_staff").id, status="accepted",
+                        barriers={"bullying": "Name-calling on the bus", "young_carer": "Cares for mum"},
                         submitted_at=datetime(2026, 10, 1, 9, 0, tzinfo=LONDON))
     db.session.add(referral)
     db.session.flush()

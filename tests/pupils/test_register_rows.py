@@ -18,9 +18,16 @@ TEMPLATE = """\
           {% if code %}
             {% set category = codes[code].category %}
             {% set changes = amended.get((day, session)) %}
-            <td class="govuk-table__cell app-register__mark app-mark--{{ category }}" title="{{ codes[code].meaning }}"><span aria-hidden="true">{{ code }}</span><span class="govuk-visually-hidden">{{ day.strftime('%a %-d %b') }} {{ session }}: {{ code }}, {{ codes[code].meaning }}{% if changes %} (amended){% endif %}</span>{% if changes %}<a class="govuk-link app-register__amended" href="#amended-{{ day.isoformat() }}-{{ session }}"><span aria-hidden="true">*</span><span class="govuk-visually-hidden"> amended: see its history</span></a>{% endif %}</td>
+            <td class="govuk-table__cell app-register__mark app-mark--{{ category }}" title="\
+{{ codes[code].meaning }}"><span aria-hidden="true">{{ code }}</span><span class="govuk-visually-hidden">\
+{{ day.strftime('%a %-d %b') }} {{ session }}: {{ code }}, {{ codes[code].meaning }}\
+{% if changes %} (amended){% endif %}</span>\
+{% if changes %}<a class="govuk-link app-register__amended" href="#amended-{{ day.isoformat() }}-{{ session }}">\
+<span aria-hidden="true">*</span><span class="govuk-visually-hidden"> amended: see its history</span></a>\
+{% endif %}</td>
           {% else %}
-            <td class="govuk-table__cell app-register__mark"><span class="govuk-visually-hidden">{{ day.strftime('%a %-d %b') }} {{ session }}: no mark</span></td>
+            <td class="govuk-table__cell app-register__mark"><span class="govuk-visually-hidden">\
+{{ day.strftime('%a %-d %b') }} {{ session }}: no mark</span></td>
           {% endif %}
         {% endfor %}
       {% endfor %}
@@ -43,8 +50,10 @@ def test_register_rows_are_the_template_loop(app):
     monday = date(2026, 9, 7)
     weeks = [[monday + timedelta(days=7 * w + d) for d in range(5)] for w in range(3)]
     codes = {c: SimpleNamespace(category=cat, meaning=meaning) for c, cat, meaning in [
-        ("/", "present", "Present (AM)"), ("\\", "present", "Present (PM)"), ("O", "unauthorised", "Unauthorised <other> & \"so\""),
-        ("b", "approved", "lower b"), ("B", "approved", "Off-site 'educational' activity"), ("<", "not_possible", "odd <code>")]}
+        ("/", "present", "Present (AM)"), ("\\", "present", "Present (PM)"),
+        ("O", "unauthorised", "Unauthorised <other> & \"so\""),
+        ("b", "approved", "lower b"), ("B", "approved", "Off-site 'educational' activity"),
+        ("<", "not_possible", "odd <code>")]}
     register = {weeks[0][0]: {"AM": "/", "PM": "\\"}, weeks[0][2]: {"PM": "O"}, weeks[1][1]: {"AM": "b", "PM": "B"},
                 weeks[2][4]: {"AM": "<"}, weeks[2][3]: {"AM": "B", "PM": "b"}}
     amended = {(weeks[0][2], "PM"): ["a change"], (weeks[2][4], "AM"): ["x", "y"]}

@@ -11,8 +11,10 @@ from portal.pupils.weekly import chart_bars, week_rows
 TEMPLATE = """\
   <svg>
     {% for bar in chart.bars %}
-      <rect x="{{ '%.1f' | format(bar.x) }}" y="{{ '%.1f' | format(bar.y) }}" width="{{ '%.1f' | format(bar.width) }}" height="{{ '%.1f' | format(bar.height) }}"
-            fill="{{ {'expected': '#0f7a52', 'at_risk': '#b58800', 'persistent': '#d4351c', 'severe': '#942514'}.get(bar.band, '#505a5f') }}"><title>{{ bar.label }}: {{ bar.text }}</title></rect>
+      <rect x="{{ '%.1f' | format(bar.x) }}" y="{{ '%.1f' | format(bar.y) }}" width="\
+{{ '%.1f' | format(bar.width) }}" height="{{ '%.1f' | format(bar.height) }}"
+            fill="{{ {'expected': '#0f7a52', 'at_risk': '#b58800', 'persistent': '#d4351c', 'severe': '#942514'}\
+.get(bar.band, '#505a5f') }}"><title>{{ bar.label }}: {{ bar.text }}</title></rect>
     {% endfor %}
     <line/>
       <tbody class="govuk-table__body">

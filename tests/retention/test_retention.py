@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from portal import access, transaction
 from portal.attendance.models import AttendanceMark, MarkChange, PupilWeek
 from portal.audit import AuditEvent
-from portal.cases import documents, service as cases
+from portal.cases import documents
+from portal.cases import service as cases
 from portal.cases.models import Action, Case, CaseDocument, CaseStatus, ChronologyEntry, Referral
 from portal.errors import Refused
 from portal.extensions import db
@@ -243,7 +244,8 @@ def test_the_command(app, world, seeded):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["retention"])
     assert result.exit_code == 0, result.output
-    assert "dry run" in result.output and "Audit entries: 1 (dated before 2019-12-03), oldest 2019-12-02" in result.output
+    assert ("dry run" in result.output
+            and "Audit entries: 1 (dated before 2019-12-03), oldest 2019-12-02" in result.output)
     assert "Register marks (with their weekly summaries and amendments): 1" in result.output
     assert count(Case) == 3
 

@@ -101,8 +101,9 @@ def _seed(world):
     db.session.add(nti)
     db.session.flush()
     db.session.add(NtiParent(nti_id=nti.id, parent_name="Maria Parentson"))
-    db.session.add(PenaltyNotice(number="PN-2026-0099", case_id=case.id, pupil_id=ruby.id, parent_name="Maria Parentson",
-                                 reason="other_unauthorised", status="drafted", drafted_by_id=ewo.id))
+    db.session.add(PenaltyNotice(number="PN-2026-0099", case_id=case.id, pupil_id=ruby.id,
+                                 parent_name="Maria Parentson", reason="other_unauthorised", status="drafted",
+                                 drafted_by_id=ewo.id))
     plan = ChronologyEntry(case_id=case.id, kind="support_plan", occurred_at=utcnow(), text="Mentoring plan",
                            support_name="Weekly mentoring sessions", review_on=date(2026, 12, 1), author_id=ewo.id)
     db.session.add(plan)

@@ -71,7 +71,7 @@ def test_the_sweep_pages_for_someone_not_named(client, scene):
 
 def _report_total(client) -> dict[str, str]:
     rows = list(csv.reader(io.StringIO(client.get("/sweeps/reports.csv?from=2026-09-01&to=2026-12-31").text)))
-    return dict(zip(rows[0], rows[-1]))
+    return dict(zip(rows[0], rows[-1], strict=True))
 
 
 def test_an_ewos_figures_count_only_the_children_and_follow_ups_they_may_open(app, client, scene):

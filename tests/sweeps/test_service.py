@@ -23,7 +23,8 @@ def _count(model) -> int:
 
 
 def test_a_new_sweep_includes_the_lead_the_creator_and_their_agencies(scene):
-    officers = {o.user_id for o in db.session.scalars(select(SweepOfficer).where(SweepOfficer.sweep_id == scene.sweep.id))}
+    officers = {o.user_id for o in db.session.scalars(
+        select(SweepOfficer).where(SweepOfficer.sweep_id == scene.sweep.id))}
     agencies = {a.organisation_id for a in db.session.scalars(select(SweepAgency))}
     assert officers == {scene.police.id, scene.ewo.id}
     assert agencies == {scene.world.police_org.id, scene.world.service.id}
@@ -40,7 +41,8 @@ def test_a_sweep_needs_a_window_an_area_and_a_lead(world):
 def test_a_refused_encounter_writes_nothing(scene):
     before = (_count(Encounter), _count(AuditEvent))
     with pytest.raises(Refused) as exc:
-        record(scene, date_of_birth=None, age=None, outcome="other", concern=True, officer_id=scene.world.user("la_admin").id)
+        record(scene, date_of_birth=None, age=None, outcome="other", concern=True,
+               officer_id=scene.world.user("la_admin").id)
     fields = set(exc.value.problems)
     assert {"date_of_birth", "outcome_note", "concern_note", "officer_id"} <= fields
     db.session.rollback()

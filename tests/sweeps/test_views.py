@@ -156,7 +156,7 @@ def test_the_police_see_no_small_numbers_and_no_percentages(app, client, scene):
     rows = list(csv.reader(io.StringIO(client.get(f"/sweeps/reports.csv?{period}").text)))
     header, total = rows[0], rows[-1]
     assert not any("%" in cell for row in rows for cell in row)
-    figures = dict(zip(header, total))
+    figures = dict(zip(header, total, strict=True))
     assert figures["Encounters"] == "6" and figures["Awaiting a match"] == "5" and figures["No accepted reason"] == "5"
     for column in ("With a parent or carer", "Matched", "Follow-ups done", "Follow-ups open",
                    "Follow-ups overdue", "Not on roll", "Safeguarding concerns"):
@@ -167,7 +167,7 @@ def test_the_police_see_no_small_numbers_and_no_percentages(app, client, scene):
     text = " ".join(re.sub(r"<[^>]+>", " ", admin.get(f"/sweeps/{scene.sweep.id}").text).split())
     assert "Matched / awaiting / not on roll 1 / 5 / 0" in text and "16.7%" in text
     rows = list(csv.reader(io.StringIO(admin.get(f"/sweeps/reports.csv?{period}").text)))
-    assert dict(zip(rows[0], rows[-1]))["Follow-ups open"] == "1"
+    assert dict(zip(rows[0], rows[-1], strict=True))["Follow-ups open"] == "1"
 
 
 def test_small_counts_are_suppressed_for_partners_only():
@@ -245,7 +245,8 @@ def test_the_lead_edits_the_sweep_versioned_and_others_may_not(client, app, scen
     sweep = db.session.get(Sweep, scene.sweep.id)
     assert (sweep.window, sweep.area, str(sweep.held_on)) == ("10:00–13:30", "Retail park", "2026-11-19")
     assert [o.user_id for o in sweep.officers] == [scene.police.id] and sweep.version > version
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.verb == "sweep_changed")) == 1
+    changes = select(func.count()).select_from(AuditEvent).where(AuditEvent.verb == "sweep_changed")
+    assert db.session.scalar(changes) == 1
     stale = client.post_form(url, dict(data, area="Bus station"))
     assert stale.status_code == 409 and "Retail park" in stale.text
     bad = client.post_form(url, dict(data, ends_at="09:00", version=str(sweep.version)))

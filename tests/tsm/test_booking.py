@@ -48,7 +48,8 @@ def test_booking_refuses_a_holiday_a_second_meeting_in_the_term_and_another_scho
                                   _form(world, school_lead_id=str(world.user("school_staff_b").id)))
     assert wrong_lead.status_code == 422 and 'href="#school_lead_id"' in wrong_lead.text  # not among the choices
     bad = client.post_form("/support-meetings/new", _form(world, day="9/12/2026", start="ten"))
-    assert bad.status_code == 422 and "Date of the meeting must include a month and year" in bad.text and "hours and minutes" in bad.text
+    assert (bad.status_code == 422 and "Date of the meeting must include a month and year" in bad.text
+            and "hours and minutes" in bad.text)
     assert client.post_form("/support-meetings/new", _form(world)).status_code == 303
     again = client.post_form("/support-meetings/new", _form(world, day="2026-12-16"))
     assert again.status_code == 422 and "already has a TSM in the autumn term 2026/27" in again.text
