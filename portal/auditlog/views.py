@@ -79,10 +79,11 @@ def _held():
 
 
 def verbs_and_kinds_held() -> tuple[list[str], list[str]]:
-    lists: tuple[list[str], list[str]] = ([], [])
-    for list_no, value in db.session.execute(_held()):
-        lists[list_no].append(value)
-    return lists
+    verbs: list[str] = []
+    kinds: list[str] = []
+    for list_no, value in db.session.execute(_held()).tuples():
+        (verbs if list_no == 0 else kinds).append(str(value))
+    return verbs, kinds
 
 
 @bp.route("/audit")
