@@ -81,7 +81,7 @@ def _held():
 def verbs_and_kinds_held() -> tuple[list[str], list[str]]:
     verbs: list[str] = []
     kinds: list[str] = []
-    for list_no, value in db.session.execute(_held()).tuples():
+    for list_no, value in db.session.execute(_held()):
         (verbs if list_no == 0 else kinds).append(str(value))
     return verbs, kinds
 
