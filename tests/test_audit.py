@@ -107,12 +107,17 @@ def test_audit_filter_errors_are_shown(client, world):
     assert "Enter a real date" in body and "whole number" in body
 
 
-def test_audit_log_is_paginated(client, world):
+def _signed_in_with_entries(client, world, n: int) -> None:
+    """`n` entries "entry 0" .. "entry n-1" (verb bulk_test), and the LA admin signed in."""
     admin = world.user("la_admin")
-    for i in range(60):
+    for i in range(n):
         audit.record(admin, "bulk_test", summary=f"entry {i}")
     db.session.commit()
     client.login(admin)
+
+
+def test_audit_log_is_paginated(client, world):
+    _signed_in_with_entries(client, world, 60)
     first = client.get("/audit?verb=bulk_test").get_data(as_text=True)
     assert "60 entries" in first and "entry 59" in first and "entry 5<" not in first
     second = client.get("/audit?verb=bulk_test&page=2").get_data(as_text=True)
@@ -144,11 +149,7 @@ def test_a_long_audit_log_is_counted_only_up_to_its_cap(client, world, monkeypat
     from portal.auditlog import views
 
     monkeypatch.setattr(views, "COUNT_CAP", 100)
-    admin = world.user("la_admin")
-    for i in range(160):
-        audit.record(admin, "bulk_test", summary=f"entry {i}")
-    db.session.commit()
-    client.login(admin)
+    _signed_in_with_entries(client, world, 160)
     first = client.get("/audit?verb=bulk_test").get_data(as_text=True)
     assert "More than 100 entries, newest first" in first
     assert "entry 159<" in first and "entry 110<" in first and "entry 109<" not in first
