@@ -44,7 +44,29 @@ def page_links(pagination) -> dict:
     return params
 
 
-class RowsPage:
+class Numbered:
+    """What `page_links` reads of a page besides its items: set by `_number(page, pages)`."""
+
+    page: int
+    pages: int
+
+    def _number(self, page: int, pages: int) -> None:
+        self.page, self.pages = page, pages
+        self.has_prev, self.has_next = page > 1, page < pages
+        self.prev_num = page - 1 if self.has_prev else None
+        self.next_num = page + 1 if self.has_next else None
+
+    def iter_pages(self, **kw):
+        from flask_sqlalchemy.pagination import Pagination
+
+        return Pagination.iter_pages(self, **kw)
+
+
+def _pages_of(total: int, per_page: int) -> int:
+    return -(-total // per_page)
+
+
+class RowsPage(Numbered):
     """A page of rows of a multi-column select (`db.paginate` returns only the first entity):
     the rows, the total, and what `page_links` reads. Past the end is the last page."""
 
@@ -53,19 +75,12 @@ class RowsPage:
 
         self.per_page = per_page
         self.total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-        self.pages = max(1, -(-self.total // per_page))
-        self.page = min(page_number(), self.pages)
+        pages = max(1, _pages_of(self.total, per_page))
+        self._number(min(page_number(), pages), pages)
         self.items = db.session.execute(stmt.limit(per_page).offset((self.page - 1) * per_page)).all()
-        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
-        self.prev_num, self.next_num = self.page - 1, self.page + 1
-
-    def iter_pages(self, **kw):
-        from flask_sqlalchemy.pagination import Pagination
-
-        return Pagination.iter_pages(self, **kw)
 
 
-class WindowPage:
+class WindowPage(Numbered):
     """A page of rows of a multi-column select with the total counted in the same statement
     (`count(*) OVER ()`): one statement for the rows and the total, as `paginate` gives them
     (`items`, `total`, `pages`, `page`, what `page_links` reads). The rows carry the total as a
@@ -84,24 +99,16 @@ class WindowPage:
             total = items[0]._total
         else:
             total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-            last = max(1, -(-total // per_page))
+            last = max(1, _pages_of(total, per_page))
             if total and page > last:
                 page = last
                 items = db.session.execute(windowed.limit(per_page).offset((page - 1) * per_page)).all()
         self.items = [row[0] for row in items] if entities else items
-        self.total, self.page = total, page
-        self.pages = -(-total // per_page)
-        self.has_prev, self.has_next = page > 1, page < self.pages
-        self.prev_num = page - 1 if self.has_prev else None
-        self.next_num = page + 1 if self.has_next else None
-
-    def iter_pages(self, **kw):
-        from flask_sqlalchemy.pagination import Pagination
-
-        return Pagination.iter_pages(self, **kw)
+        self.total = total
+        self._number(page, _pages_of(total, per_page))
 
 
-class CappedPage:
+class CappedPage(Numbered):
     """A page of a select of one ORM entity from a list that may be very long (the audit log,
     which grows with every page viewed): the total is counted only up to `cap` rows, so no page
     reads the whole list to number its pages. Up to `cap` rows, it is `paginate`'s page; past
@@ -125,21 +132,12 @@ class CappedPage:
             else:  # past the end of a long list
                 counted = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         if self.more_than is None:
-            page = min(page, max(1, -(-counted // per_page)))
+            page = min(page, max(1, _pages_of(counted, per_page)))
             if not items:
                 items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
             self.total: int | None = counted
-            self.pages = -(-counted // per_page)
+            self._number(page, _pages_of(counted, per_page))
         else:
             self.total = None
-            self.pages = page + 1 if len(items) > per_page else page
+            self._number(page, page + 1 if len(items) > per_page else page)
         self.items = items[:per_page]
-        self.page = page
-        self.has_prev, self.has_next = page > 1, page < self.pages
-        self.prev_num = page - 1 if self.has_prev else None
-        self.next_num = page + 1 if self.has_next else None
-
-    def iter_pages(self, **kw):
-        from flask_sqlalchemy.pagination import Pagination
-
-        return Pagination.iter_pages(self, **kw)

@@ -21,7 +21,7 @@ from portal.extensions import db, htmx
 from portal.forms import shows_errors
 from portal.orgs.models import Organisation
 from portal.pagecache import render_page
-from portal.pagination import page_links, paginate
+from portal.pagination import Numbered, page_links, paginate
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
 from portal.statements import StatementMemo
@@ -200,19 +200,12 @@ def _page() -> int:
     return page_number()
 
 
-class _Page:
+class _Page(Numbered):
     """Pagination over rows of (Pupil, figures...) for page_links()."""
 
     def __init__(self, page, per_page, total):
-        self.page, self.per_page, self.total = page, per_page, total
-        self.pages = max(1, -(-total // per_page))
-        self.has_prev, self.has_next = page > 1, page < self.pages
-        self.prev_num, self.next_num = page - 1, page + 1
-
-    def iter_pages(self, **kw):
-        from flask_sqlalchemy.pagination import Pagination
-
-        return Pagination.iter_pages(self, **kw)
+        self.per_page, self.total = per_page, total
+        self._number(page, max(1, -(-total // per_page)))
 
 
 def _paginate_rows(stmt, per_page: int = 50):
