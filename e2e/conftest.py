@@ -303,12 +303,15 @@ def open_from_navigation(page: Page, name: str) -> None:
 
     nav = page.locator(".govuk-service-navigation__list")
     direct = nav.get_by_role("link", name=name, exact=True)
-    if direct.count():
+    if not direct.count():
+        section = next(label for label, pages in SECTIONS if any(p.label == name for p in pages))
+        with page.expect_navigation():
+            nav.get_by_role("link", name=section, exact=True).click()
+        direct = page.locator(".app-sub-nav").get_by_role("link", name=name, exact=True)
+    # Back once the page has loaded: htmx wires its elements up when the document is parsed, so
+    # text typed into an active-search box before then would fetch nothing.
+    with page.expect_navigation():
         direct.click()
-        return
-    section = next(label for label, pages in SECTIONS if any(p.label == name for p in pages))
-    nav.get_by_role("link", name=section, exact=True).click()
-    page.locator(".app-sub-nav").get_by_role("link", name=name, exact=True).click()
 
 
 def fill_date(scope, legend: str, day) -> None:
