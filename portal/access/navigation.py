@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from typing import NamedTuple
 
-from portal.access import formal  # noqa: F401  (its permissions join the policy's table)
+from portal.access import formal, selfassessment  # noqa: F401  (their permissions join the policy's table)
 from portal.access.panels import meetings_open_between
 from portal.access.policy import can
 from portal.access.roles import SCHOOL_STAFF
@@ -71,6 +71,14 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
             "dashboard.la_picture", "dashboard.picture_", *SCHOOL_PICTURE)),
         NavPage("Imports", "attendance.list_imports", "import_attendance", (
             "attendance.list_imports", "attendance.view_import", "attendance.import_")),
+        # the school's own self-assessment; every school's in one grid for the LA and the EWO (issue 17)
+        NavPage("Self-assessment", "selfassessment.school_assessments", "complete_self_assessment", (
+            "selfassessment.school_assessments", "selfassessment.start", "selfassessment.edit_assessment",
+            "selfassessment.view_assessment", "selfassessment.add_evidence", "selfassessment.download_evidence",
+            "selfassessment.remove_evidence")),
+        NavPage("Self-assessments", "selfassessment.overview", "view_self_assessment_overview", (
+            "selfassessment.overview", "selfassessment.view_assessment", "selfassessment.review_assessment",
+            "selfassessment.download_evidence")),
     )),
     ("Admin", (
         NavPage("Organisations", "orgs.list_organisations", "manage_organisations", ("orgs.",)),
@@ -87,6 +95,9 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
         NavPage("Letter templates", "letters.list_templates", "manage_letter_templates", (
             "letters.list_templates", "letters.new_template", "letters.edit_template", "letters.retire_template")),
         NavPage("Retention", "retention.due", "manage_retention", ("retention.",)),
+        NavPage("Self-assessment questionnaire", "selfassessment.questions_page", "manage_self_assessment_questions", (
+            "selfassessment.questions_page", "selfassessment.start_draft", "selfassessment.add_area",
+            "selfassessment.change_area", "selfassessment.retire_area", "selfassessment.publish")),
     )),
 )
 

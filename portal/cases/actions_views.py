@@ -133,6 +133,7 @@ def _my_actions_context() -> dict:
     return dict(page=page, pages=page_links(page), show=show, today=today,
                 can_update=lambda a: access.can_update_action(current_user, a),
                 tsm_actions=_tsm_actions(show, today),
+                self_assessment_actions=_self_assessment_actions(show, today),
                 case_href=link_parts("cases.view_case", "case_id"),
                 complete_href=link_parts("cases.complete_action", "action_id"))
 
@@ -170,3 +171,25 @@ def _tsm_actions(show: str, today) -> list[dict]:
         rows.append({"item": item, "pupil_shown": shown, "subject": subject,
                      "meeting_open": item.meeting_id in open_ids})
     return rows
+
+
+def _self_assessment_actions(show: str, today) -> list:
+    """The planned actions of the school's attendance self-assessment the user owns (issue 17):
+    a handful a year, not paged."""
+    from portal.selfassessment.models import PlannedActionStatus, SelfAssessment, SelfAssessmentAnswer
+
+    if not access.can(current_user, "complete_self_assessment"):
+        return []
+    answers = SelfAssessmentAnswer
+    stmt = access.self_assessment_actions_for(current_user).options(
+        joinedload(answers.area), joinedload(answers.assessment).load_only(SelfAssessment.academic_year))
+    if show == "week":
+        stmt = stmt.where(answers.action_status == PlannedActionStatus.open, answers.action_due >= today,
+                          answers.action_due <= today + timedelta(days=7))
+    elif show == "overdue":
+        stmt = stmt.where(answers.action_status == PlannedActionStatus.open, answers.action_due < today)
+    elif show == "done":
+        stmt = stmt.where(answers.action_status != PlannedActionStatus.open)
+    else:
+        stmt = stmt.where(answers.action_status == PlannedActionStatus.open)
+    return list(db.session.scalars(stmt.order_by(answers.action_due, answers.id)))

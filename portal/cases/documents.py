@@ -14,6 +14,7 @@ import re
 import secrets
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -26,6 +27,7 @@ from portal.cases.models import (
     CaseDocument,
     ChronologyEntry,
     DocumentStatus,
+    FileType,
 )
 from portal.errors import Refused
 from portal.extensions import db
@@ -51,7 +53,8 @@ def documents_dir() -> Path:
     return folder
 
 
-def path_of(document: CaseDocument) -> Path:
+def path_of(document: Any) -> Path:
+    """Where a stored file is: a case's document, or any record with a `stored_name` made here."""
     if not _STORED_NAME.fullmatch(document.stored_name):  # never a path from anywhere else
         raise ValueError("not a stored document name")
     return documents_dir() / document.stored_name
@@ -79,6 +82,22 @@ def _write(data: bytes) -> str:
         path.unlink(missing_ok=True)
         raise
     return name
+
+
+def store_checked(data: bytes, filename: str, field: str = "file") -> tuple[str, FileType, str]:
+    """Check a file as a case's documents are checked (not empty, at most `max_bytes()`, a type
+    the portal takes by its bytes) and store it: (stored name, type, safe file name). Another part
+    of the portal (a school's self-assessment evidence) keeps its own record of it and serves it
+    through its own access-checked, audited download (`path_of` takes any record with a
+    `stored_name`). Refused (on `field`) otherwise."""
+    if not data:
+        raise Refused(problems={field: "The selected file is empty"})
+    if len(data) > max_bytes():
+        raise Refused(problems={field: f"The file must be {max_text()} or smaller"})
+    file_type = sniff(data)
+    if file_type is None:
+        raise Refused(problems={field: f"The file must be {ACCEPTED_TEXT}"})
+    return _write(data), file_type, safe_filename(filename, file_type)
 
 
 def delete_stored_files(stored_names) -> None:
