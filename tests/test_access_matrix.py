@@ -234,6 +234,27 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "formal.penalty_figures_csv": (ADMIN, {"GET": 200}),
     # a subject access export of a pupil (issue 16): LA admins only; an empty form is refused
     "subject_access.export": (ADMIN, {"GET": 200, "POST": 422}),
+    # the school attendance self-assessment (issue 17): the school completes its own (the matrix's
+    # assessment of this year is submitted: its edit page goes back to it; the draft of last year
+    # is saved empty), its named EWO reviews it (an empty review is saved), the LA and the EWO see
+    # the grid; partners and the panel chair see none of it (404 on an assessment)
+    "selfassessment.school_assessments": (SCHOOL, {"GET": 200}),
+    "selfassessment.start": (SCHOOL, {"POST": 303}),  # already started this year: refused with a message
+    "selfassessment.edit_assessment": (SCHOOL, {"GET": 200, "POST": 303}),
+    "selfassessment.add_evidence": (SCHOOL, {"POST": 422}),  # no file
+    "selfassessment.download_evidence": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "selfassessment.remove_evidence": (SCHOOL, {"POST": 303}),
+    "selfassessment.view_assessment": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "selfassessment.review_assessment": (frozenset({EWO}), {"GET": 200, "POST": 303}),
+    "selfassessment.overview": (EWO_ADMIN, {"GET": 200}),
+    "selfassessment.overview_csv": (EWO_ADMIN, {"GET": 200}),
+    "selfassessment.complete_action": (SCHOOL, {"POST": 303}),
+    "selfassessment.questions_page": (ADMIN, {"GET": 200}),
+    "selfassessment.start_draft": (ADMIN, {"POST": 303}),  # there is a draft already: refused with a message
+    "selfassessment.add_area": (ADMIN, {"POST": 422}),
+    "selfassessment.change_area": (ADMIN, {"POST": 422}),
+    "selfassessment.retire_area": (ADMIN, {"POST": 303}),
+    "selfassessment.publish": (ADMIN, {"POST": 422}),  # not confirmed
 }
 
 MATRIX_YEAR = "2040/41"  # a term and a figure of the matrix's own: reference data, kept between tests
@@ -397,6 +418,7 @@ def url_args(world) -> dict:
             "nti_id": nti.id,
             "notice_id": notice.id,
             "request_id": nti_request.id,
+            **_self_assessments(world, "school_staff"),
         }
     return world._url_args
 
@@ -465,6 +487,32 @@ def _tsm(world, school, pupil, partners, owner_org):
         "due_date": datetime(2027, 6, 30).date(), "note": "Anxious mornings"}, {})
     db.session.commit()
     return meeting, item
+
+
+def _self_assessments(world, staff_key):
+    """The school's self-assessment of this year, submitted with a file of evidence and a planned
+    action (its owner the school's staff member), and a draft of last year with a file; a draft
+    of the questionnaire's next version (issue 17)."""
+    from portal.extensions import db
+    from portal.selfassessment import questions, service
+
+    staff = world.user(staff_key)
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    assessment = service.start(staff, staff.organisation)
+    evidence = service.add_evidence(staff, assessment, data=pdf, filename="policy.pdf", title="Policy")
+    values = {a.id: {"rating": "green"} for a in assessment.answers}
+    action = assessment.answers[0]
+    values[action.id] = {"rating": "amber", "action": "Train staff", "action_owner_id": staff.id,
+                         "action_due": service.today().replace(year=service.today().year + 1)}
+    service.save(staff, assessment, values, None, submit=True)
+    draft = service.start(staff, staff.organisation, service.previous_year(assessment.academic_year))
+    draft_evidence = service.add_evidence(staff, draft, data=pdf, filename="old.pdf", title="Old")
+    args = {"assessment_id": assessment.id, "evidence_id": evidence.id, "answer_id": action.id,
+            "draft_assessment_id": draft.id, "draft_evidence_id": draft_evidence.id}
+    if questions.draft() is None:
+        args["area_id"] = questions.start_draft(world.user("la_admin")).areas[0].id
+    db.session.commit()
+    return args
 
 
 def _formal(world, case, pupil):
@@ -574,6 +622,7 @@ def foreign_args(world) -> dict:
         "step_id": _formal_step(case, ewo_b).id, "prosecution_step_id": _formal_step(case, ewo_b, "prosecution").id,
         "letter_id": letter.id, "draft_letter_id": draft_letter.id,
         "nti_id": nti.id, "notice_id": notice.id, "request_id": nti_request.id,
+        **_self_assessments(world, "school_staff_b"),
     }
     return world._foreign_args
 
@@ -607,7 +656,11 @@ ARG_OVERRIDES = {"cases.triage_referral": {"referral_id": "submitted_referral_id
                  "formal_steps.evidence_pack": {"step_id": "prosecution_step_id"},
                  "formal_steps.evidence_pack_pdf": {"step_id": "prosecution_step_id"},
                  "letters.send_letter": {"letter_id": "draft_letter_id"},
-                 "letters.discard_letter": {"letter_id": "draft_letter_id"}}
+                 "letters.discard_letter": {"letter_id": "draft_letter_id"},
+                 "selfassessment.edit_assessment": {"assessment_id": "draft_assessment_id"},
+                 "selfassessment.add_evidence": {"assessment_id": "draft_assessment_id"},
+                 "selfassessment.remove_evidence": {"assessment_id": "draft_assessment_id",
+                                                    "evidence_id": "draft_evidence_id"}}
 
 
 def _url(app, endpoint, world, args_for=None):
@@ -670,7 +723,8 @@ def test_each_role_across_the_matrix(app, world, role):
 
 OBJECT_ARGS = {"pupil_id", "contact_id", "school_id", "job_id", "referral_id", "case_id", "entry_id", "share_id",
                "action_id", "meeting_id", "item_id", "sweep_id", "encounter_id", "followup_id", "closure_id",
-               "tsm_id", "tsm_item_id", "document_id", "step_id", "letter_id", "nti_id", "notice_id", "request_id"}
+               "tsm_id", "tsm_item_id", "document_id", "step_id", "letter_id", "nti_id", "notice_id", "request_id",
+               "assessment_id", "evidence_id", "answer_id"}
 
 
 @pytest.mark.parametrize("role", [r for r in access.ROLES if r != access.LA_ADMIN])

@@ -114,6 +114,8 @@ def publish():
     draft = questions.draft()
     if draft is None:
         abort(404)
+    if request.form.get("confirm") != "yes":
+        return _page({"confirm": "Confirm that the draft is ready to publish"}, status=422)
     try:
         questions.publish(current_user, draft)
     except Refused as exc:

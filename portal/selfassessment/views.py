@@ -334,17 +334,16 @@ def overview_csv():
     for area in areas:
         header += [area.title, f"{area.title}: EWO review", f"{area.title}: since last year"]
 
-    def lines():
-        for row in rows:
-            cells = [row.school.name, year, row.status_label]
-            for area in areas:
-                rating = row.ratings.get(area.key)
-                reviewed = row.reviews.get(area.key)
-                cells += [rating.label if rating else "", reviewed.review.label if reviewed and reviewed.review else "",
-                          row.change.get(area.key, "")]
-            yield cells
-
-    return csv_response(f"self-assessments-{year.replace('/', '-')}.csv", header, lines())
+    lines = []  # made now: the response streams after the request's session has closed
+    for row in rows:
+        cells = [row.school.name, year, row.status_label]
+        for area in areas:
+            rating = row.ratings.get(area.key)
+            reviewed = row.reviews.get(area.key)
+            cells += [rating.label if rating else "", reviewed.review.label if reviewed and reviewed.review else "",
+                      row.change.get(area.key, "")]
+        lines.append(cells)
+    return csv_response(f"self-assessments-{year.replace('/', '-')}.csv", header, lines)
 
 
 # ----- a planned action done (from My actions) ------------------------------------------------
