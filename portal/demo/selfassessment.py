@@ -42,7 +42,7 @@ def _values(assessment: SelfAssessment, ratings: dict[str, str], owner: User | N
         values[answer.id] = {"rating": rating, "evidence": EVIDENCE.get(key, ""),
                              "action": f"Action plan for {answer.area.title.lower()}, reviewed half-termly"
                              if needs else "",
-                             "action_owner_id": owner.id if needs else None,
+                             "action_owner_id": owner.id if needs and owner is not None else None,
                              "action_due": (dues or {}).get(key, due) if needs else None}
     return values
 
