@@ -109,7 +109,7 @@ def test_the_admin_sees_seven_sections_and_each_page_in_its_section(app, world):
     section = _between(html, '<nav class="app-sub-nav" aria-label="Admin"', "</nav>")
     labels = re.findall(r'>([^<>]+)</a>', section)
     assert labels == ["Organisations", "Users", "Audit log", "Stages", "Settings", "Calendar", "Letter templates",
-                      "Retention"]
+                      "Retention", "Self-assessment questionnaire"]
     assert re.findall(r'aria-current="page">([^<]+)</a>', section) == ["Audit log"]
     # every page the service has is reachable from one section, and only one
     all_pages = [page.endpoint for _, pages in access.SECTIONS for page in pages]

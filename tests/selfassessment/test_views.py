@@ -196,3 +196,14 @@ def test_the_la_admin_edits_and_publishes_the_questionnaire(client, world):
     assert client.post("/self-assessments/questions/publish",
                        data={"csrf_token": client.token(), "confirm": "yes"}).status_code == 303
     assert "Version 2" in client.get("/self-assessments/questions").text
+
+
+def test_a_stale_save_of_the_draft_is_a_conflict_with_the_newer_values(client, world):
+    assessment = _start(client, world)
+    staff = world.user("school_staff")
+    stale = _form(client, assessment, staff, {"data": "red"})
+    assert client.post(f"/self-assessments/{assessment.id}/edit", data=stale).status_code == 303
+    stale["a%d-evidence" % answers_by_key(assessment)["data"].id] = "Someone else's edit"
+    response = client.post(f"/self-assessments/{assessment.id}/edit", data=stale)
+    assert response.status_code == 409
+    assert "Regular analysis of data for pupils and cohorts" in response.text
