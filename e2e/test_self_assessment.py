@@ -84,6 +84,7 @@ def _ewo_challenges(browser: Browser, base_url: str) -> None:
         choice = "Challenge" if title == AMBER_AREA else "Agree"
         ewo.get_by_role("group", name=f"Your review of {title}").get_by_label(choice, exact=True).check()
     ewo.get_by_label(f"Comment on {AMBER_AREA}").fill(CHALLENGE)
+    _shots(ewo, "review")
     ewo.get_by_role("button", name="Mark the review done").click()
     expect(ewo.locator(".govuk-notification-banner")).to_contain_text("Your review is done")
     expect(ewo.locator("#area-data")).to_contain_text("Challenged")
@@ -113,3 +114,6 @@ def test_a_school_submits_the_ewo_challenges_and_the_la_grid_shows_it(browser: B
     admin.goto(admin.url.split("?")[0].replace("/self-assessments", "/self-assessments/questions"))
     expect(admin.locator("h1")).to_have_text("Self-assessment questionnaire")
     _shots(admin, "questions")
+    admin.get_by_role("button", name="Start a draft of the next version").click()
+    expect(admin.get_by_role("heading", name="Draft of version 2")).to_be_visible()
+    _shots(admin, "draft")

@@ -4,6 +4,7 @@ last year, actions due) and a planned action done from My actions.
 Thin: `access` loads and decides, `service` acts, these views parse and render."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -123,8 +124,7 @@ def _values(answers: list[SelfAssessmentAnswer]) -> dict[int, dict[str, Any]]:
     for a in answers:
         key = f"a{a.id}"
         _, due, problem, _ = read_date_boxes(request.form.getlist(f"{key}-action_due"), "The due date")
-        if due is not None and not today().replace(year=today().year - 1) <= due <= today().replace(
-                year=today().year + 3):
+        if due is not None and not today() - timedelta(days=366) <= due <= today() + timedelta(days=3 * 366):
             due, problem = None, "The due date must be within the next three years"
         owner = request.form.get(f"{key}-action_owner_id", "")
         values[a.id] = {"rating": request.form.get(f"{key}-rating", ""),
