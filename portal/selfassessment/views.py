@@ -25,6 +25,7 @@ from portal.pagecache import render_page
 from portal.params import read_date_boxes, to_int
 from portal.selfassessment import bp, questions, service
 from portal.selfassessment.models import (
+    AssessmentStatus,
     Rating,
     ReviewOutcome,
     SelfAssessment,
@@ -240,7 +241,10 @@ def view_assessment(assessment_id: int):
     def build() -> dict:
         return dict(assessment=assessment, answers=_ordered(_answers(assessment)), evidence=assessment.evidence,
                     may_edit=self_assessment_access.may_edit_self_assessment(current_user, assessment),
-                    may_review=self_assessment_access.may_review_self_assessment(current_user, assessment))
+                    may_review=self_assessment_access.may_review_self_assessment(current_user, assessment),
+                    # the school sees the EWO's review once it is done; the EWO and the LA as it goes
+                    show_review=assessment.status == AssessmentStatus.reviewed or not access.can(
+                        current_user, "complete_self_assessment"))
 
     return render_page("selfassessment/assessment.html", build)
 

@@ -207,3 +207,21 @@ def test_a_stale_save_of_the_draft_is_a_conflict_with_the_newer_values(client, w
     response = client.post(f"/self-assessments/{assessment.id}/edit", data=stale)
     assert response.status_code == 409
     assert "Regular analysis of data for pupils and cohorts" in response.text
+
+
+def test_the_school_sees_the_review_once_it_is_done(app, world):
+    from portal.selfassessment import service
+
+    assessment = submitted(world)
+    culture = answers_by_key(assessment)["culture"]
+    values = {a.id: {"review": "agree", "comment": ""} for a in assessment.answers}
+    values[culture.id] = {"review": "challenge", "comment": "Not yet in the staff handbook"}
+    service.review(world.user("ewo"), assessment, values, None)
+    db.session.commit()
+    school = _as(app, world.user("school_staff"))
+    assert "Not yet in the staff handbook" not in school.get(f"/self-assessments/{assessment.id}").text
+    assert "Not yet in the staff handbook" in _as(app, world.user("la_admin")).get(
+        f"/self-assessments/{assessment.id}").text
+    service.review(world.user("ewo"), assessment, values, None, done=True)
+    db.session.commit()
+    assert "Not yet in the staff handbook" in school.get(f"/self-assessments/{assessment.id}").text
