@@ -71,6 +71,8 @@ def _school_submits(browser: Browser, base_url: str) -> None:
     expect(school.locator(".govuk-notification-banner")).to_contain_text("has been submitted")
     expect(school.locator("h1")).to_contain_text("Oakfield Academy")
     expect(school.get_by_role("button", name="Continue the self-assessment")).to_have_count(0)
+    expect(school.get_by_role("columnheader", name="EWO review")).to_have_count(0)  # not reviewed yet
+    _shots(school, "submitted")
     school.context.close()
 
 
