@@ -44,11 +44,9 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.SmallInteger(), nullable=False),
     sa.Column('status', sa.Enum('draft', 'published', name='status', native_enum=False, create_constraint=True, length=16), nullable=False),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_audit_form_versions_created_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_form_versions')),
     sa.UniqueConstraint('number', name=op.f('uq_audit_form_versions_number'))
     )

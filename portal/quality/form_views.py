@@ -11,9 +11,8 @@ from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.params import to_int
 from portal.quality import bp, service
-from portal.quality.forms import CriterionForm
+from portal.quality.forms import CriterionForm, apply_refused
 from portal.quality.models import AuditCriterion, AuditFormVersion, FormStatus
-from portal.quality.views import _apply
 
 
 @reads(AuditCriterion)
@@ -82,7 +81,7 @@ def new_criterion():
                                   form.position.data)
         except Refused as exc:
             db.session.rollback()
-            _apply(form, exc)
+            apply_refused(form, exc)
         else:
             flash("The criterion has been added to the draft.", "success")
             return redirect(url_for("quality.audit_form"), code=303)
@@ -105,7 +104,7 @@ def criterion(criterion_id: int):
                                      form.position.data, form.version.data)
         except Refused as exc:
             db.session.rollback()
-            _apply(form, exc)
+            apply_refused(form, exc)
         else:
             flash("The criterion has been changed.", "success")
             return redirect(url_for("quality.audit_form"), code=303)

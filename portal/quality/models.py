@@ -39,13 +39,13 @@ class Grade(State):
 
 
 class AuditFormVersion(Model):
-    """One version of the audit form: its criteria; version 1 is seeded by the migration."""
+    """One version of the audit form: its criteria; version 1 is seeded by the migration. Reference
+    data (no link to a user: who drafted and published it is in the audit log)."""
     __tablename__ = "audit_form_versions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(SmallInteger, unique=True)
     status: Mapped[FormStatus] = mapped_column(state_type(FormStatus), default=FormStatus.draft)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1)

@@ -58,7 +58,7 @@ def start_form_draft(actor: User) -> AuditFormVersion:
         raise Refused("A new version of the audit form is already being drafted")
     current = current_form()
     number = (db.session.scalar(select(func.max(AuditFormVersion.number))) or 0) + 1
-    draft = AuditFormVersion(number=number, status=FormStatus.draft, created_by_id=actor.id)
+    draft = AuditFormVersion(number=number, status=FormStatus.draft)
     db.session.add(draft)
     db.session.flush()
     for criterion in current.criteria if current is not None else []:

@@ -15,20 +15,8 @@ from portal.extensions import db
 from portal.pagecache import render_page
 from portal.params import to_int
 from portal.quality import bp, service
-from portal.quality.forms import AcknowledgeForm, DrawForm, audit_form_class
+from portal.quality.forms import AcknowledgeForm, DrawForm, apply_refused, audit_form_class
 from portal.quality.models import AuditCriterion, AuditGrade, CaseAudit, DipSample, Grade, Population
-
-
-def _apply(form, exc: Refused) -> None:
-    """Put a refusal's problems on the form's fields (else on the form)."""
-    for name, message in exc.problems.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-        else:
-            form.form_errors.append(message)
-    if not exc.problems:
-        form.form_errors.append(exc.message)
 
 
 @reads(CaseAudit)
@@ -76,7 +64,7 @@ def new_sample():
                                       form.closed_to.data if closed else None)
             except Refused as exc:
                 db.session.rollback()
-                _apply(form, exc)
+                apply_refused(form, exc)
             else:
                 flash(f"{sample.size} cases have been drawn with the seed {sample.seed}.", "success")
                 return redirect(url_for("quality.view_sample", sample_id=sample.id), code=303)
@@ -133,7 +121,7 @@ def audit_case(sample_id: int, audit_id: int):
                                    form.learning_points.data or "", form.version.data, complete=complete)
             except Refused as exc:
                 db.session.rollback()
-                _apply(form, exc)
+                apply_refused(form, exc)
             else:
                 flash("The audit is complete: the lead professional can now read it." if complete
                       else "The audit has been saved as a draft.", "success")
@@ -222,7 +210,7 @@ def acknowledge_audit(audit_id: int):
             service.acknowledge(current_user, case_audit, form.response.data or "", form.version.data)
         except Refused as exc:
             db.session.rollback()
-            _apply(form, exc)
+            apply_refused(form, exc)
         else:
             flash("You have acknowledged the audit.", "success")
             return redirect(url_for("quality.view_audit", audit_id=case_audit.id), code=303)
