@@ -54,7 +54,7 @@ def test_an_la_admin_draws_and_audits_and_the_lead_acknowledges(browser: Browser
     open_from_navigation(admin, "Dip-sampling")
     expect(admin.locator("h1")).to_have_text("Dip-sampling")
     _shots(admin, "samples")
-    admin.get_by_role("link", name="Draw a sample").click()
+    admin.get_by_role("button", name="Draw a sample").click()
     expect(admin.locator("h1")).to_have_text("Draw a sample of cases")
     admin.get_by_label("Number of cases").fill("5")
     admin.get_by_label("Open cases").check()
