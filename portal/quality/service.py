@@ -418,9 +418,9 @@ def stratum_labels(sample: DipSample) -> list[dict[str, Any]]:
     """The sample's strata with the lead's and the stage's names."""
     lead_ids = {s["lead_id"] for s in sample.strata}
     stage_ids = {s["stage_id"] for s in sample.strata if s["stage_id"]}
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(lead_ids))).tuples().all()) \
-        if lead_ids else {}
-    stages = dict(db.session.execute(select(Stage.id, Stage.name).where(Stage.id.in_(stage_ids))).tuples().all()) \
-        if stage_ids else {}
+    names: dict[int, str] = {i: n for i, n in db.session.execute(
+        select(User.id, User.name).where(User.id.in_(lead_ids)))} if lead_ids else {}
+    stages: dict[int, str] = {i: n for i, n in db.session.execute(
+        select(Stage.id, Stage.name).where(Stage.id.in_(stage_ids)))} if stage_ids else {}
     return [{**s, "lead": names.get(s["lead_id"], "–"), "stage": stages.get(s["stage_id"], "No stage")}
             for s in sample.strata]
