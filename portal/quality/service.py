@@ -18,6 +18,7 @@ from portal.cases.models import ACTIVE_CASE_STATES, Case, CaseStatus, Stage
 from portal.concurrency import check_version, flush_or_conflict
 from portal.errors import Refused
 from portal.extensions import db
+from portal.notifications import notify
 from portal.orgs.models import User
 from portal.quality.models import (
     AuditCriterion,
@@ -313,6 +314,11 @@ def save_audit(actor: User, case_audit: CaseAudit, grades: dict[int, tuple[str |
     audit.record(actor, "case_audit_completed" if complete else "case_audit_saved", case_audit, changes=changes,
                  summary=f"{case_audit.sample.reference}, {case_audit.reference}")
     flush_or_conflict(case_audit)
+    if complete:  # the case's lead professional is told, by case reference (no child named)
+        lead = db.session.get(User, db.session.scalar(select(Case.lead_id).where(Case.id == case_audit.case_id)))
+        notify.notify_users([lead], f"A quality audit of {case_audit.reference} is ready to read",
+                            f"/dip-samples/audits/{case_audit.id}")
+        db.session.flush()
     return case_audit
 
 

@@ -13,6 +13,7 @@ from portal.audit import AuditEvent
 from portal.cases.models import Case, Stage
 from portal.errors import Conflict, Refused
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.quality import service
 from portal.quality.models import AuditStatus, CaseAudit, Grade, Population
 from tests.factories import build_world, make_pupil, make_user
@@ -217,6 +218,9 @@ def test_the_lead_acknowledges_a_completed_audit_once():
         service.acknowledge(ewo, case_audit, "", case_audit.version)  # not complete yet
     grades = {c.id: ("good", "Seen") for c in service.current_form().criteria}
     service.save_audit(admin, case_audit, grades, "good", "Well done", case_audit.version, complete=True)
+    told = db.session.scalars(select(Notification).where(Notification.user_id == ewo.id)).all()
+    assert [n.link for n in told] == [f"/dip-samples/audits/{case_audit.id}"]
+    assert told[0].text == f"A quality audit of Case {case_audit.case_id} is ready to read"
     service.acknowledge(ewo, case_audit, "Thanks", case_audit.version)
     assert case_audit.acknowledged_by_id == ewo.id and case_audit.response == "Thanks"
     with pytest.raises(Refused):
