@@ -134,6 +134,7 @@ def _register_models() -> None:
     from portal.orgs import models  # noqa: F401
     from portal.panels import models as panel_models  # noqa: F401
     from portal.pupils import models as pupil_models  # noqa: F401
+    from portal.quality import models as quality_models  # noqa: F401
     from portal.retention import models as retention_models  # noqa: F401
     from portal.selfassessment import models as self_assessment_models  # noqa: F401
     from portal.sweeps import models as sweep_models  # noqa: F401
@@ -142,7 +143,7 @@ def _register_models() -> None:
 
 DOMAINS = ("auth", "dashboard", "orgs", "auditlog", "pupils", "attendance", "cases", "panels", "sweeps",
            "notifications", "tsm", "formal", "formal_steps", "letters", "subject_access", "retention",
-           "selfassessment")
+           "selfassessment", "quality")
 
 
 def _register_blueprints(app: Flask) -> None:

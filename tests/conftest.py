@@ -62,7 +62,8 @@ def app(tmp_path_factory):
 MANY_ROWS = 2000
 
 # Tables the migrations fill with reference data: kept between tests.
-REFERENCE_DATA = {"register_codes", "terms", "stages", "bank_holidays", "reference_figures", "data_versions"}
+REFERENCE_DATA = {"register_codes", "terms", "stages", "bank_holidays", "reference_figures", "data_versions",
+                  "audit_form_versions", "audit_criteria"}
 
 
 def _empty_tables() -> None:

@@ -30,7 +30,8 @@ from portal import demo
 from portal.extensions import db
 
 # Tables the migrations fill with reference data (tests/conftest.py keeps them between tests).
-REFERENCE_DATA = {"register_codes", "terms", "stages", "bank_holidays", "reference_figures"}
+REFERENCE_DATA = {"register_codes", "terms", "stages", "bank_holidays", "reference_figures", "audit_form_versions",
+                  "audit_criteria"}
 # What the portal memoises for a request or a test's app context from the data (flask.g).
 _MEMOS = ("_ambition_percent", "_calendar_base", "_calendar_terms", "_calendars", "_page_flags",
           "_reference_national", "_report_periods", "_school_phases", "_figure_groups")

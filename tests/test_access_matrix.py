@@ -255,6 +255,25 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "selfassessment.change_area": (ADMIN, {"POST": 422}),
     "selfassessment.retire_area": (ADMIN, {"POST": 303}),
     "selfassessment.publish": (ADMIN, {"POST": 422}),  # not confirmed
+    # Dip-sampling (issue 17): LA admins (and team managers: EWOs with the flag, which the world's
+    # EWO is not: tests/quality) draw and audit; the lead professional (the world's EWO leads the
+    # case) reads its completed audit and acknowledges it; LA admins keep the audit form.
+    "quality.list_samples": (ADMIN, {"GET": 200}),
+    "quality.new_sample": (ADMIN, {"GET": 200, "POST": 422}),
+    "quality.view_sample": (ADMIN, {"GET": 200}),
+    "quality.audit_case": (ADMIN, {"GET": 200, "POST": 303}),  # complete: no longer changed
+    "quality.sample_themes": (ADMIN, {"GET": 200}),
+    "quality.sample_themes_print": (ADMIN, {"GET": 200}),
+    "quality.sample_themes_csv": (ADMIN, {"GET": 200}),
+    "quality.my_audits": (frozenset({access.EWO, access.EARLY_HELP, access.HEALTH, access.SOCIAL_CARE,
+                                     access.LA_ADMIN}), {"GET": 200}),
+    "quality.view_audit": (EWO_ADMIN, {"GET": 200}),
+    "quality.acknowledge_audit": (frozenset({access.EWO}), {"POST": 303}),
+    "quality.audit_form": (ADMIN, {"GET": 200}),
+    "quality.new_form_draft": (ADMIN, {"POST": 303}),  # a draft is there already: refused with a message
+    "quality.publish_form": (ADMIN, {"POST": 303}),
+    "quality.new_criterion": (ADMIN, {"GET": 200, "POST": 422}),
+    "quality.criterion": (ADMIN, {"GET": 200, "POST": 422}),
 }
 
 MATRIX_YEAR = "2040/41"  # a term and a figure of the matrix's own: reference data, kept between tests
@@ -272,6 +291,9 @@ def _remove_the_matrix_term():
     db.session.execute(delete(Term).where(Term.academic_year == MATRIX_YEAR))
     db.session.execute(delete(ReferenceFigure).where(ReferenceFigure.academic_year == MATRIX_YEAR))
     db.session.commit()
+    from tests.quality import forget_form_versions
+
+    forget_form_versions()
 
 
 def url_args(world) -> dict:
@@ -382,6 +404,9 @@ def url_args(world) -> dict:
                              world.early_help_org)
         step = _formal_step(case, world.user("ewo"))
         nti, notice, nti_request = _formal(world, case, pupil)
+        from tests.quality import audited_sample, form_draft
+
+        sample, case_audit = audited_sample(world.user("la_admin"), case)
         world._url_args = {
             "org_id": world.school_b.id,
             "user_id": world.user("school_staff_b").id,
@@ -419,6 +444,9 @@ def url_args(world) -> dict:
             "notice_id": notice.id,
             "request_id": nti_request.id,
             **_self_assessments(world, "school_staff"),
+            "sample_id": sample.id,
+            "audit_id": case_audit.id,
+            "criterion_id": form_draft(world.user("la_admin")).criteria[0].id,
         }
     return world._url_args
 
@@ -612,6 +640,9 @@ def foreign_args(world) -> dict:
     tsm, tsm_item = _tsm(world, world.school_b, pupil, [], world.school_b)
     letter, draft_letter, _ = _letters(world, pupil, case, ewo_b)
     nti, notice, nti_request = _formal(world, case, pupil)
+    from tests.quality import audited_sample
+
+    sample, case_audit = audited_sample(world.user("la_admin"), case)
     world._foreign_args = {
         "pupil_id": pupil.id, "contact_id": contact.id, "school_id": world.school_b.id, "job_id": job.id,
         "referral_id": referral.id, "submitted_referral_id": referral.id, "case_id": case.id, "entry_id": entry.id,
@@ -623,6 +654,7 @@ def foreign_args(world) -> dict:
         "letter_id": letter.id, "draft_letter_id": draft_letter.id,
         "nti_id": nti.id, "notice_id": notice.id, "request_id": nti_request.id,
         **_self_assessments(world, "school_staff_b"),
+        "sample_id": sample.id, "audit_id": case_audit.id,
     }
     return world._foreign_args
 
@@ -724,7 +756,7 @@ def test_each_role_across_the_matrix(app, world, role):
 OBJECT_ARGS = {"pupil_id", "contact_id", "school_id", "job_id", "referral_id", "case_id", "entry_id", "share_id",
                "action_id", "meeting_id", "item_id", "sweep_id", "encounter_id", "followup_id", "closure_id",
                "tsm_id", "tsm_item_id", "document_id", "step_id", "letter_id", "nti_id", "notice_id", "request_id",
-               "assessment_id", "evidence_id", "answer_id"}
+               "assessment_id", "evidence_id", "answer_id", "sample_id", "audit_id"}
 
 
 @pytest.mark.parametrize("role", [r for r in access.ROLES if r != access.LA_ADMIN])

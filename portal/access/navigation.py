@@ -52,6 +52,15 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
         NavPage("Penalty notices", "formal.penalty_notices", "manage_formal", ("formal.penalty_", "formal.view_notice",
                                                                              "formal.issue_", "formal.record_payment",
                                                                              "formal.withdraw_", "formal.consider_")),
+        NavPage("Dip-sampling", "quality.list_samples", "dip_sample", ("quality.list_samples", "quality.new_sample",
+                                                                      "quality.view_sample", "quality.audit_case",
+                                                                      "quality.sample_", "quality.audit_form",
+                                                                      "quality.criterion", "quality.new_criterion",
+                                                                      "quality.new_form_draft",
+                                                                      "quality.publish_form")),
+        NavPage("Audits of my cases", "quality.my_audits", "read_case_audits", ("quality.my_audits",
+                                                                               "quality.view_audit",
+                                                                               "quality.acknowledge_audit")),
     )),
     ("Meetings", (
         NavPage("Panels", "panels.list_meetings", "attend_panels", ("panels.",)),
@@ -173,7 +182,8 @@ def sections_for(user, endpoint: str | None = None) -> list[dict]:
     `active`, and in it the page they are on is `active` (and `current` when it is that page's own
     address)."""
     meetings = page_flags(user)
-    return _sections(_NavUser(user.role, bool(user.is_authenticated)), endpoint or "", meetings["panels"],
+    return _sections(_NavUser(user.role, bool(user.is_authenticated), bool(getattr(user, "team_manager", False))),
+                     endpoint or "", meetings["panels"],
                      meetings["tsms"])
 
 
@@ -181,6 +191,7 @@ class _NavUser(NamedTuple):
     """All the navigation asks of a user: their role (the policy's permissions without an object)."""
     role: str
     is_authenticated: bool
+    team_manager: bool = False  # an EWO who draws dip-samples (`policy.USER_RULES`)
 
 
 def _sections(user: _NavUser, endpoint: str, panels: bool, tsms: bool) -> list[dict]:
@@ -215,7 +226,7 @@ def page_navigation(user, endpoint: str | None, script_root: str = "") -> tuple[
     from flask import url_for
 
     meetings = page_flags(user)
-    who = _NavUser(user.role, bool(user.is_authenticated))
+    who = _NavUser(user.role, bool(user.is_authenticated), bool(getattr(user, "team_manager", False)))
     key = (who, meetings["panels"], meetings["tsms"], endpoint or "", script_root)
     with _nav_lock:
         kept = _nav_memo.get(key)

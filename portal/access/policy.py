@@ -109,6 +109,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "write_case_letters": frozenset({EWO, EARLY_HELP, HEALTH, SOCIAL_CARE, LA_ADMIN}),
     "write_pupil_letters": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
     "view_letters": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, POLICE, LA_ADMIN}),
+    # Dip-sampling (issue 17, `access.quality`): LA admins and team managers (EWOs with the flag:
+    # `USER_RULES`) draw samples and audit the cases; LA admins keep the audit form; a case's lead
+    # professional reads and acknowledges the completed audits of their own cases.
+    "dip_sample": frozenset({EWO, LA_ADMIN}),
+    "manage_audit_form": frozenset({LA_ADMIN}),
+    "read_case_audits": frozenset({EWO, EARLY_HELP, HEALTH, SOCIAL_CARE, LA_ADMIN}),
+}
+
+# permission -> what else the user must be, beyond their role (without any object): a team
+# manager is an EWO with the flag set by an LA admin.
+USER_RULES: dict[str, Callable[[Any], bool]] = {
+    "dip_sample": lambda user: user.role == LA_ADMIN or bool(getattr(user, "team_manager", False)),
 }
 
 # permission -> the rule that decides it for one object, once the role holds the permission.
@@ -150,6 +162,8 @@ def can(user, permission: str, obj: Any = None) -> bool:
         allowed = user.role in PERMISSIONS[permission]
     except KeyError:
         raise LookupError(f"unknown permission {permission!r}") from None
+    if allowed and permission in USER_RULES:
+        allowed = USER_RULES[permission](user)
     if not allowed or obj is None:
         return allowed
     _load_object_rules()

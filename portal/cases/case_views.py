@@ -216,6 +216,8 @@ def case_page_context(case: Case, **extra):
     from portal.cases.family import family_view
 
     context["family"] = family_view(current_user, case, records)
+    # the completed dip-sample audits of the case, for its lead professional (issue 17)
+    context["case_audits"] = access.completed_audits_of_case(current_user, case)
     if access.panel_history_visible(current_user, case):
         from portal.panels.service import history_for_case
 

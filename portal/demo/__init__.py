@@ -79,6 +79,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     from portal.demo.formal import seed_formal
     from portal.demo.letters import seed_letters
     from portal.demo.panels import seed_panels
+    from portal.demo.quality import seed_quality
     from portal.demo.selfassessment import seed_self_assessments
     from portal.demo.steps import seed_steps
     from portal.demo.sweeps import seed_sweeps
@@ -95,6 +96,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
         added = seed_steps(today) > 0 or added
         added = seed_letters(today) > 0 or added
         added = seed_self_assessments(today) > 0 or added
+        added = seed_quality() > 0 or added
         return seed_sweeps(today) > 0 or added
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
@@ -124,4 +126,5 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     seed_letters(today)
     seed_self_assessments(today)
     seed_sweeps(today)
+    seed_quality()
     return True

@@ -1,5 +1,12 @@
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
@@ -57,12 +64,16 @@ class UserForm(Form):
     role = SelectField("Role", widget=GovRadioInput(),
                        choices=[(r, ROLE_LABELS[r]) for r in ROLES],
                        validators=[InputRequired("Select a role")])
+    team_manager = BooleanField("Team manager", widget=GovCheckboxInput(),
+                                description="For education welfare officers only: a team manager draws and audits "
+                                            "dip-samples of cases.")
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField("Save user", widget=GovSubmitInput())
 
     def data_for_service(self) -> dict:
         return {"name": self.name.data, "email": self.email.data,
-                "organisation_id": self.organisation_id.data, "role": self.role.data}
+                "organisation_id": self.organisation_id.data, "role": self.role.data,
+                "team_manager": bool(self.team_manager.data)}
 
 
 class NewUserForm(UserForm):
