@@ -135,12 +135,14 @@ def _register_models() -> None:
     from portal.panels import models as panel_models  # noqa: F401
     from portal.pupils import models as pupil_models  # noqa: F401
     from portal.retention import models as retention_models  # noqa: F401
+    from portal.schoolstages import models as school_stage_models  # noqa: F401
     from portal.sweeps import models as sweep_models  # noqa: F401
     from portal.tsm import models as tsm_models  # noqa: F401
 
 
 DOMAINS = ("auth", "dashboard", "orgs", "auditlog", "pupils", "attendance", "cases", "panels", "sweeps",
-           "notifications", "tsm", "formal", "formal_steps", "letters", "subject_access", "retention")
+           "notifications", "tsm", "formal", "formal_steps", "letters", "subject_access", "retention",
+           "schoolstages")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -109,6 +109,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "write_case_letters": frozenset({EWO, EARLY_HELP, HEALTH, SOCIAL_CARE, LA_ADMIN}),
     "write_pupil_letters": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
     "view_letters": frozenset({SCHOOL_STAFF, EWO, SOCIAL_CARE, EARLY_HELP, HEALTH, POLICE, LA_ADMIN}),
+    # The school's own stages (issue 17, `access.schoolstages`): a pupil's first-day calls and
+    # stage meetings for those who see the pupil (read-only for the EWO and the LA), logged by
+    # the pupil's school; the weekly key-actions list for the school's staff and its named EWO.
+    "view_school_stages": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "log_school_stages": frozenset({SCHOOL_STAFF}),
+    "view_key_actions": frozenset({SCHOOL_STAFF, EWO}),
+    "manage_key_actions": frozenset({SCHOOL_STAFF}),
 }
 
 # permission -> the rule that decides it for one object, once the role holds the permission.
