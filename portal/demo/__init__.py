@@ -79,6 +79,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     from portal.demo.formal import seed_formal
     from portal.demo.letters import seed_letters
     from portal.demo.panels import seed_panels
+    from portal.demo.schoolstages import seed_school_stages
     from portal.demo.steps import seed_steps
     from portal.demo.sweeps import seed_sweeps
     from portal.demo.tsm import seed_tsm
@@ -93,6 +94,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
         added = seed_formal(today) > 0 or added
         added = seed_steps(today) > 0 or added
         added = seed_letters(today) > 0 or added
+        added = seed_school_stages(today) > 0 or added
         return seed_sweeps(today) > 0 or added
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
@@ -120,5 +122,6 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     seed_formal(today)
     seed_steps(today)
     seed_letters(today)
+    seed_school_stages(today)
     seed_sweeps(today)
     return True
