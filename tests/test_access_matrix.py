@@ -184,7 +184,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "schoolstages.edit_meeting": (SCHOOL, {"GET": 200, "POST": 422}),
     "schoolstages.key_action_list": (frozenset({SCHOOL_STAFF, EWO}), {"GET": 200}),
     "schoolstages.prepare_key_actions": (SCHOOL, {"POST": 303}),
-    "schoolstages.allocate_key_action": (SCHOOL, {"POST": 422}),
+    "schoolstages.allocate_key_action": (SCHOOL, {"GET": 200, "POST": 422}),
     "schoolstages.complete_key_action": (SCHOOL, {"POST": 303}),  # an empty version is no version check
     "schoolstages.review_key_actions": (SCHOOL, {"POST": 303}),
     "tsm.list_meetings": (ALL, {"GET": 200}),

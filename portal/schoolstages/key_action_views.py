@@ -19,6 +19,7 @@ from portal.schoolstages import bp, key_actions
 from portal.schoolstages.forms import AllocateForm, ReviewForm
 from portal.schoolstages.models import KeyAction
 from portal.schoolstages.views import apply_refusal
+from portal.urls import href_format
 
 
 def _list_url(school_id: int, week=None, anchor: str = "") -> str:
@@ -45,32 +46,18 @@ def _week() -> tuple:
     return week, errors
 
 
-def _context(school: Organisation, week, errors: dict, forms: dict | None = None, review_form=None) -> dict:
+def _context(school: Organisation, week, errors: dict, review_form=None) -> dict:
     items = key_actions.items_for(school.id, week)
     edit = access.can(current_user, "manage_key_actions") and access.is_own_school_staff(current_user, school.id)
-    staff = _staff(school) if edit else []
-    choices = [("", "Select a colleague")] + [(str(u.id), u.name) for u in staff]
-    forms = dict(forms or {})
-    if edit:
-        for item in items:
-            if item.id not in forms and item.is_open:
-                form = AllocateForm(formdata=None, prefix=f"item{item.id}")
-                form.owner_id.data = str(item.owner_id or "")
-                form.action.data = item.action
-                form.due_date.data = item.due_date
-                form.version.data = item.version
-                forms[item.id] = form
-        for form in forms.values():
-            form.owner_id.choices = choices
     this_week = key_actions.this_week()
-    return dict(school=school, week=week, items=items, forms=forms, edit=edit, errors=shows_errors(errors),
+    return dict(school=school, week=week, items=items, edit=edit, errors=shows_errors(errors),
                 review=key_actions.review_of(school.id, week),
                 review_form=review_form or (ReviewForm(formdata=None) if edit else None),
                 this_week=this_week, previous=week - timedelta(days=7),
                 next=week + timedelta(days=7) if week < this_week else None,
                 open_count=sum(1 for i in items if i.is_open),
                 carried_count=sum(1 for i in items if i.carried_from_id),
-                pupil_url=lambda pid: url_for("schoolstages.pupil_stages", pupil_id=pid),
+                pupil_href=href_format("schoolstages.pupil_stages", "pupil_id"),
                 page_status=422 if errors else 200)
 
 
@@ -99,15 +86,20 @@ def prepare_key_actions(school_id: int):
     return redirect(_list_url(school.id), code=303)
 
 
-@bp.route("/schools/<int:school_id>/key-actions/<int:key_action_id>", methods=["POST"])
+@bp.route("/schools/<int:school_id>/key-actions/<int:key_action_id>", methods=["GET", "POST"])
 @access.require("manage_key_actions")
 @audit.viewing("key_actions_viewed", "a school's key-actions list", ("Organisation", "school_id"))
 def allocate_key_action(school_id: int, key_action_id: int):
     school = access.get_key_action_school_or_404(current_user, school_id, need="edit")
     item = access.get_key_action_or_404(current_user, school, key_action_id)
-    form = AllocateForm(prefix=f"item{item.id}")
+    form = AllocateForm(formdata=None if request.method == "GET" else request.form)
     form.owner_id.choices = [("", "Select a colleague")] + [(str(u.id), u.name) for u in _staff(school)]
-    if form.validate():
+    if request.method == "GET":
+        form.owner_id.data = str(item.owner_id or "")
+        form.action.data = item.action
+        form.due_date.data = item.due_date
+        form.version.data = item.version
+    elif form.validate():
         try:
             key_actions.allocate(current_user, school, item, {
                 "owner_id": to_int(form.owner_id.data), "action": form.action.data or "",
@@ -117,9 +109,9 @@ def allocate_key_action(school_id: int, key_action_id: int):
         else:
             flash("The action has been allocated.", "success")
             return redirect(_list_url(school.id, item.week_start, f"#item-{item.id}"), code=303)
-    context = _context(school, item.week_start, {}, forms={item.id: form})
-    context["page_status"] = 422
-    return render_template("schoolstages/key_actions.html", **context), 422
+    status = 422 if request.method == "POST" else 200
+    return render_template("schoolstages/allocate.html", form=form, school=school, item=item,
+                           back=_list_url(school.id, item.week_start, f"#item-{item.id}")), status
 
 
 @bp.route("/schools/<int:school_id>/key-actions/<int:key_action_id>/done", methods=["POST"])

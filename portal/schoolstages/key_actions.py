@@ -30,7 +30,8 @@ def this_week(as_of: date | None = None) -> date:
 
 
 def items_for(school_id: int, week: date) -> list[KeyAction]:
-    """The week's list, pupils by name (the pupil, the owner and any item carried over loaded)."""
+    """The week's list: open first, those carried over first, then by name (the pupil, the owner
+    and any item carried over loaded)."""
     from portal.pupils.models import Pupil
 
     return list(db.session.scalars(
@@ -38,7 +39,8 @@ def items_for(school_id: int, week: date) -> list[KeyAction]:
         .where(KeyAction.school_id == school_id, KeyAction.week_start == week)
         .options(selectinload(KeyAction.pupil), selectinload(KeyAction.owner),
                  selectinload(KeyAction.completed_by), selectinload(KeyAction.carried_from))
-        .order_by(KeyAction.status, Pupil.legal_surname, Pupil.legal_forename, KeyAction.id)))
+        .order_by(KeyAction.status.desc(), KeyAction.carried_from_id.is_(None), Pupil.legal_surname,
+                  Pupil.legal_forename, KeyAction.id)))  # open first, carried over first
 
 
 def review_of(school_id: int, week: date) -> KeyActionReview | None:
