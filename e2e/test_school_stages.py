@@ -32,6 +32,8 @@ def _shots(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width, height in ((1280, 900), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_function("document.fonts.status === 'loaded'")
+        page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")  # laid out
         page.screenshot(path=str(SHOTS / f"i17-stage-{name}-{width}.png"), full_page=True)
         # nothing sideways on a phone: the page itself never scrolls horizontally
         if width == 390:
