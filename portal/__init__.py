@@ -136,6 +136,7 @@ def _register_models() -> None:
     from portal.pupils import models as pupil_models  # noqa: F401
     from portal.quality import models as quality_models  # noqa: F401
     from portal.retention import models as retention_models  # noqa: F401
+    from portal.schoolstages import models as school_stage_models  # noqa: F401
     from portal.selfassessment import models as self_assessment_models  # noqa: F401
     from portal.sweeps import models as sweep_models  # noqa: F401
     from portal.tsm import models as tsm_models  # noqa: F401
@@ -143,7 +144,7 @@ def _register_models() -> None:
 
 DOMAINS = ("auth", "dashboard", "orgs", "auditlog", "pupils", "attendance", "cases", "panels", "sweeps",
            "notifications", "tsm", "formal", "formal_steps", "letters", "subject_access", "retention",
-           "selfassessment", "quality")
+           "selfassessment", "quality", "schoolstages")
 
 
 def _register_blueprints(app: Flask) -> None:

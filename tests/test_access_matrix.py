@@ -175,6 +175,18 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "dashboard.picture_csv": (frozenset({LA_ADMIN, EWO, PANEL_CHAIR}), {"GET": 200}),
     "dashboard.governors_summary": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
     "dashboard.governors_summary_pdf": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    # The school's own stages (issue 17): read by whoever sees the pupil, logged by the school;
+    # the key-actions list for the school's staff and its named EWO only.
+    "schoolstages.pupil_stages": (SCHOOLS_EWO_ADMIN, {"GET": 200}),
+    "schoolstages.new_call": (SCHOOL, {"GET": 200, "POST": 422}),
+    "schoolstages.edit_call": (SCHOOL, {"GET": 200, "POST": 422}),
+    "schoolstages.new_meeting": (SCHOOL, {"GET": 200, "POST": 422}),
+    "schoolstages.edit_meeting": (SCHOOL, {"GET": 200, "POST": 422}),
+    "schoolstages.key_action_list": (frozenset({SCHOOL_STAFF, EWO}), {"GET": 200}),
+    "schoolstages.prepare_key_actions": (SCHOOL, {"POST": 303}),
+    "schoolstages.allocate_key_action": (SCHOOL, {"GET": 200, "POST": 422}),
+    "schoolstages.complete_key_action": (SCHOOL, {"POST": 303}),  # an empty version is no version check
+    "schoolstages.review_key_actions": (SCHOOL, {"POST": 303}),
     "tsm.list_meetings": (ALL, {"GET": 200}),
     "tsm.coverage": (EWO_ADMIN, {"GET": 200}),
     "tsm.new_meeting": (ADMIN, {"GET": 200, "POST": 422}),
@@ -447,8 +459,28 @@ def url_args(world) -> dict:
             "sample_id": sample.id,
             "audit_id": case_audit.id,
             "criterion_id": form_draft(world.user("la_admin")).criteria[0].id,
+            **_school_stages(world, world.school_a, pupil),
         }
     return world._url_args
+
+
+def _school_stages(world, school, pupil) -> dict:
+    """A first-day call, a stage meeting and a key action of `pupil` (issue 17)."""
+    from datetime import date
+
+    from portal.extensions import db
+    from portal.schoolstages.models import FirstDayCall, KeyAction, StageMeeting
+
+    staff = world.user("school_staff" if school is world.school_a else "school_staff_b")
+    call = FirstDayCall(pupil_id=pupil.id, school_id=school.id, call_date=date(2026, 11, 16), outcome="no_answer",
+                        recorded_by_id=staff.id)
+    meeting = StageMeeting(pupil_id=pupil.id, school_id=school.id, stage=2, meeting_date=date(2026, 11, 18),
+                           attendees="Tutor and mother", targets="Full attendance", recorded_by_id=staff.id)
+    item = KeyAction(school_id=school.id, week_start=date(2026, 11, 16), pupil_id=pupil.id, stage=2,
+                     action="Tutor meeting")
+    db.session.add_all([call, meeting, item])
+    db.session.commit()
+    return {"stage_call_id": call.id, "stage_meeting_id": meeting.id, "key_action_id": item.id}
 
 
 def _formal_step(case, author, kind="education_supervision_order"):
@@ -655,6 +687,7 @@ def foreign_args(world) -> dict:
         "nti_id": nti.id, "notice_id": notice.id, "request_id": nti_request.id,
         **_self_assessments(world, "school_staff_b"),
         "sample_id": sample.id, "audit_id": case_audit.id,
+        **_school_stages(world, world.school_b, pupil),
     }
     return world._foreign_args
 

@@ -32,9 +32,13 @@ class NavPage(NamedTuple):
 SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
     ("Home", (NavPage("Home", "dashboard.home", "use_portal", ("dashboard.home",)),)),
     ("Children", (
-        NavPage("Pupils", "pupils.search", "view_pupils", ("pupils.", "letters.new_pupil_letter")),
+        NavPage("Pupils", "pupils.search", "view_pupils", ("pupils.", "letters.new_pupil_letter",
+                                                           "schoolstages.pupil_stages", "schoolstages.new_",
+                                                           "schoolstages.edit_")),
         # a school's own dashboard is under "Attendance" for its staff, under "Attendance picture" for the LA
-        NavPage("Attendance", "attendance.schools", "view_school_attendance", ("attendance.school", *SCHOOL_PICTURE)),
+        NavPage("Attendance", "attendance.schools", "view_school_attendance", (
+            "attendance.school", *SCHOOL_PICTURE, "schoolstages.key_action", "schoolstages.prepare_",
+            "schoolstages.allocate_", "schoolstages.complete_", "schoolstages.review_")),
     )),
     ("Cases", (
         NavPage("Cases", "cases.list_cases", "view_cases", (

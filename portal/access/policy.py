@@ -115,6 +115,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dip_sample": frozenset({EWO, LA_ADMIN}),
     "manage_audit_form": frozenset({LA_ADMIN}),
     "read_case_audits": frozenset({EWO, EARLY_HELP, HEALTH, SOCIAL_CARE, LA_ADMIN}),
+    # The school's own stages (issue 17, `access.schoolstages`): a pupil's first-day calls and
+    # stage meetings for those who see the pupil (read-only for the EWO and the LA), logged by
+    # the pupil's school; the weekly key-actions list for the school's staff and its named EWO.
+    "view_school_stages": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "log_school_stages": frozenset({SCHOOL_STAFF}),
+    "view_key_actions": frozenset({SCHOOL_STAFF, EWO}),
+    "manage_key_actions": frozenset({SCHOOL_STAFF}),
 }
 
 # permission -> what else the user must be, beyond their role (without any object): a team

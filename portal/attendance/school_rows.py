@@ -12,9 +12,12 @@ from markupsafe import Markup, escape
 from portal.attendance import calc
 
 
-def school_rows(rows: Iterable[Any], pupil_href: str, band_tag: Callable[[str], Any]) -> Markup:
+def school_rows(rows: Iterable[Any], pupil_href: str, band_tag: Callable[[str], Any],
+                stages: dict[int, Any] | None = None) -> Markup:
     """The <tr> rows of the pupils' table: each row a pupil (`row.Pupil`) with their figures
-    (`attended`, `possible`, `band`, `unauth10`); `band_tag` (the macro) is called once per band."""
+    (`attended`, `possible`, `band`, `unauth10`); `band_tag` (the macro) is called once per band;
+    `stages`: each pupil's school stage this term (`schoolstages.service.PupilStage`), a last
+    column when given."""
     tags: dict[str, str] = {}
     out: list[str] = []
     threshold = calc.PENALTY_THRESHOLD_SESSIONS
@@ -39,5 +42,17 @@ def school_rows(rows: Iterable[Any], pupil_href: str, band_tag: Callable[[str], 
             '        <td class="govuk-table__cell govuk-table__cell--numeric">'
             f'{f"<strong>{escape(unauth)}</strong>" if unauth >= threshold else escape(unauth)}</td>\n'
             f'        <td class="govuk-table__cell">{cohorts}</td>\n'
+            + (f'        <td class="govuk-table__cell app-nowrap">{_stage_cell(stages.get(p.id))}</td>\n'
+               if stages is not None else '') +
             '      </tr>\n')
     return Markup("".join(out))
+
+
+def _stage_cell(stage: Any) -> str:
+    """The pupil's school stage, and "due" when its call or meeting is not logged this term."""
+    if stage is None or stage.stage is None:
+        return "–"
+    if stage.due:
+        return (f'Stage {stage.stage}<br><strong class="govuk-tag govuk-tag--orange">'
+                f'{"Call" if stage.stage == 1 else "Meeting"} due</strong>')
+    return f"Stage {stage.stage}"

@@ -24,6 +24,7 @@ from portal.pagecache import render_page
 from portal.pagination import Numbered, page_links, paginate
 from portal.params import int_arg
 from portal.pupils.models import COHORT_FLAGS, Pupil, year_label
+from portal.schoolstages.service import STAGE_DUE, stages_of
 from portal.statements import StatementMemo
 from portal.urls import href_format
 
@@ -141,7 +142,7 @@ def _filters():
         "band_filter": args.get("band", "") if args.get("band", "") in (*calc.BANDS, calc.NO_DATA) else "",
         "year_filter": year,
         "cohort": args.get("cohort", "") if args.get("cohort", "") in {f for f, _, _ in COHORT_FLAGS} else "",
-        "group": args.get("group", "") if args.get("group", "") in summaries.GROUPS else "",
+        "group": args.get("group", "") if args.get("group", "") in (*summaries.GROUPS, STAGE_DUE) else "",
     }, errors
 
 
@@ -152,9 +153,15 @@ def _school_rows(school: Organisation):
     if sort not in summaries.SORTS:
         sort = "name"
     year = (ctx.year.label, ctx.year.start, ctx.year.end) if ctx.year else None
+    due = filters["group"] == STAGE_DUE
     stmt = _rows_statement(ctx.school_id, year, ctx.window, ctx.last_day, ctx.as_of, calc.ambition(),
-                           filters["band_filter"], filters["year_filter"], filters["cohort"], filters["group"], sort)
-    return ctx, stmt, filters, sort, errors
+                           filters["band_filter"], filters["year_filter"], filters["cohort"],
+                           "" if due else filters["group"], sort)
+    # the school's own stages this term (issue 17): one read for the whole school, whatever its size
+    stages = stages_of(school.id, as_of=ctx.as_of)
+    if due:  # "stage meeting due": reached a stage without its call or meeting logged this term
+        stmt = stmt.where(Pupil.id.in_(sorted(pid for pid, stage in stages.items() if stage.due)))
+    return ctx, stmt, filters, sort, errors, stages
 
 
 def _build_rows(school_id: int, year: tuple | None, window: tuple, last_day, as_of, ambition: int,
@@ -180,10 +187,12 @@ def school(school_id: int):
     school = access.get_school_or_404(current_user, school_id)
 
     def context() -> dict:
-        ctx, stmt, filters, sort, errors = _school_rows(school)
+        ctx, stmt, filters, sort, errors, stages = _school_rows(school)
         rows, total, pagination = _paginate_rows(stmt)
+        counts = {**summaries.key_group_counts(ctx), STAGE_DUE: sum(1 for stage in stages.values() if stage.due)}
         return dict(school=school, ctx=ctx, rows=rows, total=total, pages=pagination, filters=filters,
-                    sort=sort, errors=shows_errors(errors), counts=summaries.key_group_counts(ctx), calc=calc,
+                    sort=sort, errors=shows_errors(errors), counts=counts, calc=calc, stages=stages,
+                    key_actions=access.can(current_user, "view_key_actions"),
                     cohorts=COHORT_FLAGS, year_label=year_label, flag_kinds=flags.KINDS,
                     pupil_href=href_format("pupils.view", "pupil_id"), school_rows=school_rows,
                     years=db.session.scalars(select(Pupil.nc_year).distinct().where(Pupil.school_id == school.id)
@@ -253,7 +262,7 @@ def _counted_page(stmt, per_page: int):
                terms=("band", "year", "cohort", "group", "sort"))
 def school_export(school_id: int):
     school = access.get_school_or_404(current_user, school_id)
-    ctx, stmt, _, _, _ = _school_rows(school)
+    ctx, stmt, _, _, _, stages = _school_rows(school)
 
     labels = calc.band_labels()
 
@@ -265,9 +274,12 @@ def school_export(school_id: int):
                    calc.percent_text(row.attended, row.possible) or "", labels[row.band], row.possible,
                    row.attended,
                    row.authorised, row.unauthorised, row.unauth10,
-                   " ".join(short for _, _, short in p.flags)]
+                   " ".join(short for _, _, short in p.flags),
+                   stages[p.id].stage or "" if p.id in stages else "",
+                   "yes" if p.id in stages and stages[p.id].due else ""]
 
     return csv_response(f"attendance-{school.urn or school.id}.csv",
                         ["upn", "legal_forename", "legal_surname", "year", "attendance_percent", "band",
                          "possible_sessions", "attended", "authorised_absence", "unauthorised_absence",
-                         "unauthorised_last_10_school_weeks", "cohorts"], rows())
+                         "unauthorised_last_10_school_weeks", "cohorts", "school_stage", "stage_meeting_due"],
+                        rows())

@@ -18,6 +18,7 @@ from portal.orgs.models import User
 from portal.pagecache import render_page
 from portal.pagination import page_links, paginate
 from portal.params import int_arg
+from portal.schoolstages.service import referral_summary as school_stages_summary
 from portal.timeutil import as_utc, utcnow
 from portal.tsm.service import referral_summary as tsm_summary
 
@@ -135,8 +136,13 @@ def new_referral(pupil_id: int):
     # From a Targeting Support Meeting's "referral to the EWO" step (?tsm_item=ID): the form
     # starts with what the meeting noted; the school checks it and submits as usual.
     item = access.tsm_referral_item(current_user, pupil, tsm_item)
+    # What the school has already done: its logged first-day calls and stage meetings (issue 17),
+    # dated, and the highest stage reached; the school may still change both.
+    logged, stage_reached = school_stages_summary(pupil)
+    form.school_actions.data = "\n\n".join(part for part in (tsm_summary(item) if item is not None else "", logged)
+                                            if part)
+    form.stage_reached.data = str(stage_reached or "")
     if item is not None:
-        form.school_actions.data = tsm_summary(item)
         flash("This referral was agreed at a Targeting Support Meeting: what the school has already done "
               "starts with the meeting's note. Check it, select the barriers and submit as usual.", "important")
     return _render_form(form, pupil, None, {}, {})

@@ -80,6 +80,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     from portal.demo.letters import seed_letters
     from portal.demo.panels import seed_panels
     from portal.demo.quality import seed_quality
+    from portal.demo.schoolstages import seed_school_stages
     from portal.demo.selfassessment import seed_self_assessments
     from portal.demo.steps import seed_steps
     from portal.demo.sweeps import seed_sweeps
@@ -97,6 +98,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
         added = seed_letters(today) > 0 or added
         added = seed_self_assessments(today) > 0 or added
         added = seed_quality() > 0 or added
+        added = seed_school_stages(today) > 0 or added
         return seed_sweeps(today) > 0 or added
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
@@ -125,6 +127,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     seed_steps(today)
     seed_letters(today)
     seed_self_assessments(today)
+    seed_school_stages(today)
     seed_sweeps(today)
     seed_quality()
     return True

@@ -22,6 +22,8 @@ from portal.pupils.models import Enrolment, Pupil
 from portal.pupils.register import register_rows, shown_codes
 from portal.pupils.upn import la_warning
 from portal.pupils.weekly import chart_bars, week_rows
+from portal.schoolstages import service as school_stages
+from portal.schoolstages.models import STAGE_ACTIONS
 
 RESULTS = 20
 
@@ -80,7 +82,10 @@ def _pupil_context(pupil: Pupil) -> dict:
         # the page asks only whether there is one (`already_referred`): None, else True
         referred=(referrals.is_referred(pupil.id) or None) if access.can(current_user, "refer") else None,
         record=referrals.pupil_record(current_user, pupil.id), closure_labels=dict(CLOSURE_REASONS),
-        register_rows=register_rows, shown_codes=shown_codes, chart_bars=chart_bars, week_rows=week_rows)
+        register_rows=register_rows, shown_codes=shown_codes, chart_bars=chart_bars, week_rows=week_rows,
+        # the school's own stage this term (issue 17): for those who see the school's stages
+        stage=school_stages.stage_of(pupil, summary=summary)
+        if access.can(current_user, "view_school_stages") else None, term=summary.term, actions=STAGE_ACTIONS)
 
 
 # ----- editing --------------------------------------------------------------------------
