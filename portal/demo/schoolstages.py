@@ -1,7 +1,8 @@
 """The demo's school stages (issue 17), built through the services: at Riverside Primary (the
-demo school user's), first-day calls and stage meetings logged for some pupils who reached a
-stage this term, others left with their meeting due, and the weekly key-actions list: last
-week's, with one action done and one allocated but not done, carried over into this week's."""
+demo school user's), first-day calls logged for most pupils who missed a day this term and stage
+meetings for some of those beyond stage 1, the others left with their call or meeting due; and
+the weekly key-actions list: last week's, with one action done and one allocated but not done,
+carried over into this week's."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -40,14 +41,16 @@ def seed_school_stages(today: date) -> int:
     reached = sorted(pid for pid, s in stages.items() if s.stage is not None)
     pupils = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.id.in_(reached)))}
     made = 0
-    # every third pupil with a stage has it recorded; the others keep their call or meeting due
-    for n, pupil_id in enumerate(reached[::3]):
+    # first-day calls are routine: most pupils who missed a day have one logged (one in five has
+    # not); every third pupil beyond stage 1 has that stage's meeting, the others keep it due
+    for n, pupil_id in enumerate(reached):
         stage, pupil = stages[pupil_id], pupils[pupil_id]
         day = days[-1 - (n % min(len(days), 5))]
         try:
-            service.log_call(staff, pupil, {"call_date": day, "outcome": OUTCOMES[n % 4], "note": NOTES[n % 4]})
-            made += 1
-            if stage.stage and stage.stage > 1:
+            if n % 5 != 4:
+                service.log_call(staff, pupil, {"call_date": day, "outcome": OUTCOMES[n % 4], "note": NOTES[n % 4]})
+                made += 1
+            if stage.stage and stage.stage > 1 and n % 3 == 0:
                 service.log_meeting(staff, pupil, {
                     "stage": stage.stage, "meeting_date": day, "attendees": "Form tutor, the pupil and a parent"
                     if stage.stage == 2 else "Year leader, the pupil and a parent",
