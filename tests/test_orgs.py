@@ -247,3 +247,25 @@ def test_empty_user_form_asks_for_the_organisation(client, world):
     response = client.post_form("/users/new", {"organisation_id": ""})
     assert response.status_code == 422
     assert "Select an organisation" in response.get_data(as_text=True)
+
+
+def test_the_la_admin_marks_an_ewo_as_a_children_missing_education_officer(client, world):
+    """The flag (issue 18) is an EWO's only, set on the user form and audited with the change."""
+    ewo, staff = world.user("ewo_b"), world.user("school_staff")
+    client.login(world.user("la_admin"))
+    assert "Children missing education officer" in client.get(f"/users/{ewo.id}/edit").get_data(as_text=True)
+    response = client.post_form(f"/users/{ewo.id}/edit", {
+        "name": ewo.name, "email": ewo.email, "organisation_id": str(ewo.organisation_id), "role": "ewo",
+        "cme_officer": "y", "version": str(ewo.version)})
+    assert response.status_code in (302, 303)
+    db.session.expire_all()
+    assert ewo.cme_officer
+    entry = db.session.scalars(select(AuditEvent).where(AuditEvent.verb == "user_updated",
+                                                        AuditEvent.object_id == ewo.id)).all()[-1]
+    assert entry.changes["cme_officer"] == {"from": False, "to": True}
+    assert "children missing education officer" in client.get(f"/users/{ewo.id}").get_data(as_text=True)
+    client.post_form(f"/users/{staff.id}/edit", {
+        "name": staff.name, "email": staff.email, "organisation_id": str(staff.organisation_id),
+        "role": "school_staff", "cme_officer": "y", "version": str(staff.version)})
+    db.session.expire_all()
+    assert not staff.cme_officer  # an EWO's flag only

@@ -3,7 +3,7 @@ and criteria (version 1 seeded), the samples drawn, the audit of each sampled ca
 grades
 
 Revision ID: 0025_dip_sampling
-Revises: 0023_records_version
+Revises: 0024_self_assessment
 Create Date: 2026-12-05 21:40:00
 
 """

@@ -2,7 +2,7 @@
 leadership review (issue 17)
 
 Revision ID: 0026_school_stages
-Revises: 0023_records_version
+Revises: 0025_dip_sampling
 Create Date: 2026-12-05 21:33:52.885225
 
 """

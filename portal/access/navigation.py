@@ -186,7 +186,7 @@ def sections_for(user, endpoint: str | None = None) -> list[dict]:
     `active`, and in it the page they are on is `active` (and `current` when it is that page's own
     address)."""
     meetings = page_flags(user)
-    return _sections(_NavUser(user.role, bool(user.is_authenticated), bool(getattr(user, "team_manager", False))),
+    return _sections(_nav_user(user),
                      endpoint or "", meetings["panels"],
                      meetings["tsms"])
 
@@ -196,6 +196,12 @@ class _NavUser(NamedTuple):
     role: str
     is_authenticated: bool
     team_manager: bool = False  # an EWO who draws dip-samples (`policy.USER_RULES`)
+    cme_officer: bool = False  # an EWO who works children missing education (`policy.USER_RULES`)
+
+
+def _nav_user(user) -> _NavUser:
+    return _NavUser(user.role, bool(user.is_authenticated), bool(getattr(user, "team_manager", False)),
+                    bool(getattr(user, "cme_officer", False)))
 
 
 def _sections(user: _NavUser, endpoint: str, panels: bool, tsms: bool) -> list[dict]:
@@ -230,7 +236,7 @@ def page_navigation(user, endpoint: str | None, script_root: str = "") -> tuple[
     from flask import url_for
 
     meetings = page_flags(user)
-    who = _NavUser(user.role, bool(user.is_authenticated), bool(getattr(user, "team_manager", False)))
+    who = _nav_user(user)
     key = (who, meetings["panels"], meetings["tsms"], endpoint or "", script_root)
     with _nav_lock:
         kept = _nav_memo.get(key)

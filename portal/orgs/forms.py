@@ -67,13 +67,16 @@ class UserForm(Form):
     team_manager = BooleanField("Team manager", widget=GovCheckboxInput(),
                                 description="For education welfare officers only: a team manager draws and audits "
                                             "dip-samples of cases.")
+    cme_officer = BooleanField("Children missing education officer", widget=GovCheckboxInput(),
+                               description="For education welfare officers only: works the LA's enquiries into "
+                                           "children missing education and its elective home education records.")
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField("Save user", widget=GovSubmitInput())
 
     def data_for_service(self) -> dict:
         return {"name": self.name.data, "email": self.email.data,
                 "organisation_id": self.organisation_id.data, "role": self.role.data,
-                "team_manager": bool(self.team_manager.data)}
+                "team_manager": bool(self.team_manager.data), "cme_officer": bool(self.cme_officer.data)}
 
 
 class NewUserForm(UserForm):

@@ -107,6 +107,9 @@ class User(UserMixin, Model):
     # A team manager (issue 17): an EWO who draws and audits dip-samples of cases
     # (`access.quality`); meaningless for other roles. Set by an LA admin on the user form.
     team_manager: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # A children-missing-education officer (issue 18): an EWO who works the LA's CME enquiries and
+    # elective-home-education records (`access.cme`); meaningless for other roles. Set by an LA admin.
+    cme_officer: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     version: Mapped[int] = mapped_column(default=1)
 
     organisation: Mapped[Organisation] = relationship(

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, User
 
 ORG_FIELDS = ("name", "kind", "urn", "phase", "named_ewo_id", "active")
-USER_FIELDS = ("name", "email", "organisation_id", "role", "active", "team_manager")
+USER_FIELDS = ("name", "email", "organisation_id", "role", "active", "team_manager", "cme_officer")
 
 
 # ----- organisations -----------------------------------------------------------------
@@ -114,6 +114,7 @@ def create_user(actor: User, data: dict, initial_password: str) -> User:
         name=data["name"], email=data["email"], organisation_id=data["organisation_id"],
         role=data["role"], password_hash=hash_password(initial_password), must_change_password=True,
         team_manager=bool(data.get("team_manager")) and data["role"] == EWO,
+        cme_officer=bool(data.get("cme_officer")) and data["role"] == EWO,
     )
     db.session.add(user)
     db.session.flush()
@@ -131,6 +132,7 @@ def update_user(actor: User, user: User, data: dict, expected_version: int) -> U
     for field in ("name", "email", "organisation_id", "role"):
         setattr(user, field, data[field])
     user.team_manager = bool(data.get("team_manager")) and user.role == EWO  # an EWO's flag only
+    user.cme_officer = bool(data.get("cme_officer")) and user.role == EWO  # likewise
     changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
     if {"role", "organisation_id"} & changes.keys():
         user.rotate_session_token()  # a change of role takes effect on every session now
