@@ -14,10 +14,10 @@ from e2e.conftest import demo_code, login, sign_out
 # The header holds the service's sections (GOV.UK service navigation), at most 7 for any role;
 # a section with a single page the role may use is shown under that page's name.
 ADMIN_NAV = ["Home", "Children", "Cases", "Meetings", "Sweeps", "Data", "Admin"]
-SCHOOL_NAV = ["Home", "Children", "Cases", "Support meetings", "Follow-ups", "Imports"]
+SCHOOL_NAV = ["Home", "Children", "Cases", "Support meetings", "Follow-ups", "Data"]
 # The demo panel meeting invites ewo@demo.test and Early Help: they see "Panels" (in "Meetings")
 # while it is open to them.
-EWO_NAV = ["Home", "Children", "Cases", "Meetings", "Sweeps", "Attendance picture"]
+EWO_NAV = ["Home", "Children", "Cases", "Meetings", "Sweeps", "Data"]
 AGENCY_NAV = ["Home", "Cases"]
 # Early Help is also invited to the demo's Targeting Support Meetings: "Meetings" holds both.
 INVITED_AGENCY_NAV = AGENCY_NAV + ["Meetings"]
@@ -105,7 +105,7 @@ def test_a_section_lists_its_pages_and_marks_the_current_one(page: Page, base_ur
     expect(nav.locator("a[aria-current]")).to_have_text("Admin")
     section = page.get_by_role("navigation", name="Admin")
     assert _texts(section.locator("a")) == ["Organisations", "Users", "Audit log", "Stages", "Settings", "Calendar",
-                                             "Letter templates", "Retention"]
+                                             "Letter templates", "Retention", "Self-assessment questionnaire"]
     expect(section.locator("a[aria-current='page']")).to_have_text("Organisations")
     section.get_by_role("link", name="Audit log").click()
     expect(page.locator("h1")).to_have_text("Audit log")

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.forms import shows_errors
 from portal.params import to_int
 from portal.selfassessment import bp, questions
-from portal.selfassessment.models import SelfAssessmentArea
+from portal.selfassessment.models import Questionnaire, SelfAssessmentArea
 from portal.sqlite import writes_on_get
 
 
@@ -21,6 +21,12 @@ from portal.sqlite import writes_on_get
 def _area_as_saved(area: SelfAssessmentArea) -> Saved:
     return Saved("area", [("Title", area.title), ("What good looks like", area.good_looks_like),
                           ("Position", area.position)], url_for("selfassessment.questions_page"))
+
+
+@reads(Questionnaire)
+def _questionnaire_as_saved(questionnaire: Questionnaire) -> Saved:
+    return Saved("questionnaire", [("Version", questionnaire.number), ("Status", questionnaire.status.label)],
+                 url_for("selfassessment.questions_page"))
 
 
 def _page(problems: dict[str, str] | None = None, typed: dict | None = None, status: int = 200):
