@@ -270,6 +270,15 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     # Dip-sampling (issue 17): LA admins (and team managers: EWOs with the flag, which the world's
     # EWO is not: tests/quality) draw and audit; the lead professional (the world's EWO leads the
     # case) reads its completed audit and acknowledges it; LA admins keep the audit form.
+    # elective home education (issue 18): LA admins and CME officers (the world's EWO has no flag)
+    "ehe.list_records": (ADMIN, {"GET": 200}),
+    "ehe.new_record": (ADMIN, {"GET": 200, "POST": 422}),
+    "ehe.view_record": (ADMIN, {"GET": 200}),
+    "ehe.add_enquiry": (ADMIN, {"GET": 200, "POST": 422}),
+    "ehe.add_review": (ADMIN, {"GET": 200, "POST": 422}),
+    "ehe.end_record": (ADMIN, {"GET": 200, "POST": 422}),
+    "ehe.report": (ADMIN, {"GET": 200}),
+    "ehe.report_csv": (ADMIN, {"GET": 200}),
     "quality.list_samples": (ADMIN, {"GET": 200}),
     "quality.new_sample": (ADMIN, {"GET": 200, "POST": 422}),
     "quality.view_sample": (ADMIN, {"GET": 200}),
@@ -460,6 +469,7 @@ def url_args(world) -> dict:
             "audit_id": case_audit.id,
             "criterion_id": form_draft(world.user("la_admin")).criteria[0].id,
             **_school_stages(world, world.school_a, pupil),
+            "ehe_id": _ehe_record(world),
         }
     return world._url_args
 
@@ -481,6 +491,20 @@ def _school_stages(world, school, pupil) -> dict:
     db.session.add_all([call, meeting, item])
     db.session.commit()
     return {"stage_call_id": call.id, "stage_meeting_id": meeting.id, "key_action_id": item.id}
+
+
+def _ehe_record(world) -> int:
+    """A current EHE record of a child never on a roll here (issue 18)."""
+    from datetime import date
+
+    from portal.ehe import service as ehe
+    from portal.extensions import db
+
+    record = ehe.start_ehe(world.user("la_admin"), {
+        "forename": "Robin", "surname": "Homeward", "date_of_birth": date(2015, 5, 1),
+        "started_on": date(2026, 9, 1), "learnt_from": "parent", "previous_school_name": "A school elsewhere"})
+    db.session.commit()
+    return record.id
 
 
 def _formal_step(case, author, kind="education_supervision_order"):

@@ -39,6 +39,8 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
         NavPage("Attendance", "attendance.schools", "view_school_attendance", (
             "attendance.school", *SCHOOL_PICTURE, "schoolstages.key_action", "schoolstages.prepare_",
             "schoolstages.allocate_", "schoolstages.complete_", "schoolstages.review_")),
+        # elective home education (issue 18): LA admins and CME officers
+        NavPage("Home education", "ehe.list_records", "manage_ehe", ("ehe.",)),
     )),
     ("Cases", (
         NavPage("Cases", "cases.list_cases", "view_cases", (

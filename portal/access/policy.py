@@ -122,12 +122,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "log_school_stages": frozenset({SCHOOL_STAFF}),
     "view_key_actions": frozenset({SCHOOL_STAFF, EWO}),
     "manage_key_actions": frozenset({SCHOOL_STAFF}),
+    # Elective home education (issue 18, `access.ehe`): LA-only. LA admins and CME officers (EWOs
+    # with the flag: `USER_RULES`) record and read every EHE record and its reports; a school
+    # sees only the "home educated, known to the LA" line on its former pupil's page.
+    "manage_ehe": frozenset({EWO, LA_ADMIN}),
 }
 
 # permission -> what else the user must be, beyond their role (without any object): a team
 # manager is an EWO with the flag set by an LA admin.
 USER_RULES: dict[str, Callable[[Any], bool]] = {
     "dip_sample": lambda user: user.role == LA_ADMIN or bool(getattr(user, "team_manager", False)),
+    "manage_ehe": lambda user: user.role == LA_ADMIN or bool(getattr(user, "cme_officer", False)),
 }
 
 # permission -> the rule that decides it for one object, once the role holds the permission.

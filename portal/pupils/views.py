@@ -12,6 +12,7 @@ from portal import access, audit, timeutil
 from portal.attendance import amendments, calc, charts, flags, summaries
 from portal.cases import referrals
 from portal.cases.models import CLOSURE_REASONS
+from portal.ehe import service as ehe
 from portal.errors import Saved, reads
 from portal.extensions import db, htmx
 from portal.forms import Form
@@ -85,7 +86,9 @@ def _pupil_context(pupil: Pupil) -> dict:
         register_rows=register_rows, shown_codes=shown_codes, chart_bars=chart_bars, week_rows=week_rows,
         # the school's own stage this term (issue 17): for those who see the school's stages
         stage=school_stages.stage_of(pupil, summary=summary)
-        if access.can(current_user, "view_school_stages") else None, term=summary.term, actions=STAGE_ACTIONS)
+        if access.can(current_user, "view_school_stages") else None, term=summary.term, actions=STAGE_ACTIONS,
+        # elective home education (issue 18): only the line that the LA knows (never the record)
+        ehe_since=ehe.known_since([pupil.id]).get(pupil.id))
 
 
 # ----- editing --------------------------------------------------------------------------

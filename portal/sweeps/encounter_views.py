@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
+from portal.ehe import service as ehe
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind
@@ -118,7 +119,9 @@ def view_encounter(encounter_id: int):
                            time_warning=service.outside_window_warning(encounter.sweep, seen),
                            shared_case=shared_case, follow_up=follow_up, can_follow=bool(can_follow),
                            can_match=access.can(current_user, "match_encounters"),
-                           can_see_pupil=access.can(current_user, "view_pupils"))
+                           can_see_pupil=access.can(current_user, "view_pupils"),
+                           ehe_since=ehe.known_child_since(encounter.forename, encounter.surname,
+                                                           encounter.date_of_birth, encounter.pupil_id))
 
 
 @bp.route("/encounters")
@@ -200,7 +203,10 @@ def match_encounter(encounter_id: int):
     status = 422 if (form.is_submitted() or search_problems) else 200
     return render_template("sweeps/match.html", encounter=encounter, form=form, search_form=search_form,
                            searched=search is not None and not search_problems, suggestions=suggestions,
-                           labels=LABELS, extra_errors=[(f"#{f}", m) for f, m in search_problems]), status
+                           labels=LABELS, extra_errors=[(f"#{f}", m) for f, m in search_problems],
+                           ehe_since=ehe.known_child_since(encounter.forename, encounter.surname,
+                                                           encounter.date_of_birth),
+                           ehe_pupils=ehe.known_since(p.id for _, p in suggestions)), status
 
 
 @bp.route("/encounters/<int:encounter_id>/undo-match", methods=["GET", "POST"])
