@@ -187,6 +187,18 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "schoolstages.allocate_key_action": (SCHOOL, {"GET": 200, "POST": 422}),
     "schoolstages.complete_key_action": (SCHOOL, {"POST": 303}),  # an empty version is no version check
     "schoolstages.review_key_actions": (SCHOOL, {"POST": 303}),
+    # Children missing education (issue 18): the world's EWO is not a CME officer (403: tests/cme);
+    # a school notifies and sees its own notifications; the LA works the queue and the enquiries.
+    "cme.new_notification": (SCHOOL, {"GET": 200, "POST": 422}),
+    "cme.joint_enquiries": (SCHOOL_ADMIN, {"GET": 200, "POST": 422}),
+    "cme.list_notifications": (SCHOOL_ADMIN, {"GET": 200}),
+    "cme.acknowledge_notification": (ADMIN, {"POST": 303}),
+    "cme.open_enquiry_from_notification": (ADMIN, {"POST": 303}),
+    "cme.list_enquiries": (ADMIN, {"GET": 200}),
+    "cme.new_enquiry": (ADMIN, {"GET": 200, "POST": 422}),
+    "cme.view_enquiry": (ADMIN, {"GET": 200}),
+    "cme.close_enquiry": (ADMIN, {"POST": 422}),
+    "cme.reopen_enquiry": (ADMIN, {"POST": 422}),
     "tsm.list_meetings": (ALL, {"GET": 200}),
     "tsm.coverage": (EWO_ADMIN, {"GET": 200}),
     "tsm.new_meeting": (ADMIN, {"GET": 200, "POST": 422}),
@@ -460,6 +472,7 @@ def url_args(world) -> dict:
             "audit_id": case_audit.id,
             "criterion_id": form_draft(world.user("la_admin")).criteria[0].id,
             **_school_stages(world, world.school_a, pupil),
+            **_cme(world, world.school_a, pupil),
         }
     return world._url_args
 
@@ -481,6 +494,23 @@ def _school_stages(world, school, pupil) -> dict:
     db.session.add_all([call, meeting, item])
     db.session.commit()
     return {"stage_call_id": call.id, "stage_meeting_id": meeting.id, "key_action_id": item.id}
+
+
+def _cme(world, school, pupil) -> dict:
+    """A deletion notified by the pupil's school, and a CME enquiry opened by hand (issue 18)."""
+    from datetime import date
+
+    from portal.cme.models import CmeEnquiry, CmeNotification
+    from portal.extensions import db
+
+    staff = world.user("school_staff" if school is world.school_a else "school_staff_b")
+    notification = CmeNotification(pupil_id=pupil.id, school_id=school.id, kind="deletion", ground="other_school",
+                                   event_date=date(2026, 11, 20), destination="Hill Academy",
+                                   notified_by_id=staff.id)
+    enquiry = CmeEnquiry(source="professional", child_name="Sam Example", opened_by_id=world.user("la_admin").id)
+    db.session.add_all([notification, enquiry])
+    db.session.commit()
+    return {"notification_id": notification.id, "enquiry_id": enquiry.id}
 
 
 def _formal_step(case, author, kind="education_supervision_order"):

@@ -9,7 +9,7 @@ is a 403. Templates ask `can("permission", obj)`.
 One module per domain: `roles` (names and labels; imports no model), `policy` (permissions,
 object rules, `can`, `require`), `orgs`, `pupils` (pupils, schools, imports), `cases`
 (referrals, cases, chronology, actions), `panels`, `sweeps`, `tsm`, `formal` (notices), `steps`
-(formal steps), `letters`, `selfassessment`, `quality` (dip-sampling), `schoolstages`, `auditlog`
+(formal steps), `letters`, `selfassessment`, `quality` (dip-sampling), `schoolstages`, `cme`, `auditlog`
 and `navigation`.
 Callers write `access.cases_for(user)`: the package finds the name in its domain modules.
 Those are loaded on first use, not here, so that the models may import `access.roles`
@@ -38,7 +38,7 @@ from portal.access.roles import (  # noqa: F401
 )
 
 DOMAINS = ("orgs", "pupils", "cases", "panels", "sweeps", "tsm", "formal", "auditlog", "steps", "letters",
-           "selfassessment", "quality", "schoolstages", "navigation")
+           "selfassessment", "quality", "schoolstages", "cme", "navigation")
 _MISSING = object()
 
 

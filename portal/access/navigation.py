@@ -39,6 +39,13 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
         NavPage("Attendance", "attendance.schools", "view_school_attendance", (
             "attendance.school", *SCHOOL_PICTURE, "schoolstages.key_action", "schoolstages.prepare_",
             "schoolstages.allocate_", "schoolstages.complete_", "schoolstages.review_")),
+        # children missing education (issue 18): a school's notifications; the LA's queue and enquiries
+        NavPage("Children missing education", "cme.list_notifications", "view_cme_notifications", (
+            "cme.list_notifications", "cme.acknowledge_", "cme.open_enquiry_from", "cme.new_notification",
+            "cme.joint_enquiries")),
+        NavPage("CME enquiries", "cme.list_enquiries", "work_cme", ("cme.list_enquiries", "cme.new_enquiry",
+                                                                    "cme.view_enquiry", "cme.close_enquiry",
+                                                                    "cme.reopen_enquiry")),
     )),
     ("Cases", (
         NavPage("Cases", "cases.list_cases", "view_cases", (

@@ -122,12 +122,23 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "log_school_stages": frozenset({SCHOOL_STAFF}),
     "view_key_actions": frozenset({SCHOOL_STAFF, EWO}),
     "manage_key_actions": frozenset({SCHOOL_STAFF}),
+    # Children missing education (issue 18, `access.cme`): a school notifies the LA of deletions
+    # from its register and of joiners, and sees its own notifications; CME officers (EWOs with
+    # the flag: `USER_RULES`) and LA admins work the queue and the enquiries; joint reasonable
+    # enquiries are recorded by the pupil's school (its part) and by the LA (its part).
+    "notify_cme": frozenset({SCHOOL_STAFF}),
+    "view_cme_notifications": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "record_joint_enquiries": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "work_cme": frozenset({EWO, LA_ADMIN}),
 }
 
 # permission -> what else the user must be, beyond their role (without any object): a team
 # manager is an EWO with the flag set by an LA admin.
 USER_RULES: dict[str, Callable[[Any], bool]] = {
     "dip_sample": lambda user: user.role == LA_ADMIN or bool(getattr(user, "team_manager", False)),
+    "work_cme": lambda user: user.role == LA_ADMIN or bool(getattr(user, "cme_officer", False)),
+    "view_cme_notifications": lambda user: user.role != EWO or bool(getattr(user, "cme_officer", False)),
+    "record_joint_enquiries": lambda user: user.role != EWO or bool(getattr(user, "cme_officer", False)),
 }
 
 # permission -> the rule that decides it for one object, once the role holds the permission.

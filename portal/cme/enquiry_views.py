@@ -1,0 +1,100 @@
+"""CME enquiries: the LA's list (open, then recently closed), opening one by hand, an enquiry's
+page, and the outcome that closes it (or the reason that reopens it). LA admins and CME
+officers only (`access.cme`)."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import access, audit
+from portal.cme import bp, service
+from portal.cme.forms import EnquiryForm, OutcomeForm, ReopenForm
+from portal.cme.models import EnquiryOutcome, EnquiryStatus
+from portal.cme.views import apply_refusal
+from portal.errors import Refused
+from portal.pagecache import render_page
+
+
+@bp.route("/cme/enquiries")
+@access.require("work_cme")
+@audit.viewing("cme_enquiries_viewed", "the CME enquiries")
+def list_enquiries():
+    def build() -> dict:
+        scope = access.enquiries_for(current_user)
+        return dict(open=service.enquiries(scope, EnquiryStatus.open),
+                    closed=service.enquiries(scope, EnquiryStatus.closed), day=service.day_label)
+
+    return render_page("cme/enquiries.html", build)
+
+
+@bp.route("/cme/enquiries/new", methods=["GET", "POST"])
+@access.require("work_cme")
+def new_enquiry():
+    form = EnquiryForm()
+    form.lead_id.choices = [(0, "Me")] + [(u.id, u.name) for u in service.cme_workers() if u.id != current_user.id]
+    if request.method == "POST" and form.validate():
+        data = {name: getattr(form, name).data for name in ("source", "child_name", "date_of_birth", "address",
+                                                            "family_contact", "lead_id")}
+        try:
+            enquiry = service.open_enquiry(current_user, data)
+        except Refused as exc:
+            apply_refusal(form, exc)
+        else:
+            flash("The enquiry is open.", "success")
+            return redirect(url_for("cme.view_enquiry", enquiry_id=enquiry.id), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("cme/enquiry_form.html", form=form), status
+
+
+def _enquiry_page(enquiry, outcome_form=None, reopen_form=None):
+    if outcome_form is None:
+        outcome_form = OutcomeForm(formdata=None)
+        outcome_form.version.data = enquiry.version
+    if reopen_form is None:
+        reopen_form = ReopenForm(formdata=None)
+        reopen_form.version.data = enquiry.version
+    return render_template("cme/enquiry.html", enquiry=enquiry, outcome_form=outcome_form,
+                           reopen_form=reopen_form, day=service.day_label, outcomes=EnquiryOutcome)
+
+
+@bp.route("/cme/enquiries/<int:enquiry_id>")
+@access.require("work_cme")
+@audit.viewing("cme_enquiry_viewed", "a CME enquiry", ("CmeEnquiry", "enquiry_id"))
+def view_enquiry(enquiry_id: int):
+    return _enquiry_page(access.get_cme_enquiry_or_404(current_user, enquiry_id))
+
+
+@bp.route("/cme/enquiries/<int:enquiry_id>/close", methods=["POST"])
+@access.require("work_cme")
+@audit.viewing("cme_enquiry_viewed", "a CME enquiry", ("CmeEnquiry", "enquiry_id"))
+def close_enquiry(enquiry_id: int):
+    enquiry = access.get_cme_enquiry_or_404(current_user, enquiry_id)
+    form = OutcomeForm()
+    if form.validate():
+        data = {name: getattr(form, name).data for name in ("outcome", "outcome_detail", "outcome_date",
+                                                            "outcome_note")}
+        try:
+            service.close_enquiry(current_user, enquiry, data, form.version.data)
+        except Refused as exc:
+            apply_refusal(form, exc)
+        else:
+            flash("The enquiry is closed.", "success")
+            return redirect(url_for("cme.view_enquiry", enquiry_id=enquiry.id), code=303)
+    return _enquiry_page(enquiry, outcome_form=form), 422
+
+
+@bp.route("/cme/enquiries/<int:enquiry_id>/reopen", methods=["POST"])
+@access.require("work_cme")
+@audit.viewing("cme_enquiry_viewed", "a CME enquiry", ("CmeEnquiry", "enquiry_id"))
+def reopen_enquiry(enquiry_id: int):
+    enquiry = access.get_cme_enquiry_or_404(current_user, enquiry_id)
+    form = ReopenForm()
+    if form.validate():
+        try:
+            service.reopen_enquiry(current_user, enquiry, form.reason.data or "", form.version.data)
+        except Refused as exc:
+            apply_refusal(form, exc)
+        else:
+            flash("The enquiry is open again.", "success")
+            return redirect(url_for("cme.view_enquiry", enquiry_id=enquiry.id), code=303)
+    return _enquiry_page(enquiry, reopen_form=form), 422
