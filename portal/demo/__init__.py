@@ -76,6 +76,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
 
     today = today or london_today()
     from portal.demo.cases import seed_cases
+    from portal.demo.cme import seed_cme
     from portal.demo.formal import seed_formal
     from portal.demo.letters import seed_letters
     from portal.demo.panels import seed_panels
@@ -99,6 +100,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
         added = seed_self_assessments(today) > 0 or added
         added = seed_quality() > 0 or added
         added = seed_school_stages(today) > 0 or added
+        added = seed_cme(today) > 0 or added
         return seed_sweeps(today) > 0 or added
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
@@ -130,4 +132,5 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     seed_school_stages(today)
     seed_sweeps(today)
     seed_quality()
+    seed_cme(today)
     return True
