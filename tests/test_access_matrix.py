@@ -199,6 +199,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "cme.view_enquiry": (ADMIN, {"GET": 200}),
     "cme.close_enquiry": (ADMIN, {"POST": 422}),
     "cme.reopen_enquiry": (ADMIN, {"POST": 422}),
+    "cme.record_step": (ADMIN, {"GET": 200, "POST": 422}),
     "tsm.list_meetings": (ALL, {"GET": 200}),
     "tsm.coverage": (EWO_ADMIN, {"GET": 200}),
     "tsm.new_meeting": (ADMIN, {"GET": 200, "POST": 422}),
@@ -500,7 +501,7 @@ def _cme(world, school, pupil) -> dict:
     """A deletion notified by the pupil's school, and a CME enquiry opened by hand (issue 18)."""
     from datetime import date
 
-    from portal.cme.models import CmeEnquiry, CmeNotification
+    from portal.cme.models import CmeEnquiry, CmeNotification, CmeStep
     from portal.extensions import db
 
     staff = world.user("school_staff" if school is world.school_a else "school_staff_b")
@@ -509,8 +510,11 @@ def _cme(world, school, pupil) -> dict:
                                    notified_by_id=staff.id)
     enquiry = CmeEnquiry(source="professional", child_name="Sam Example", opened_by_id=world.user("la_admin").id)
     db.session.add_all([notification, enquiry])
+    db.session.flush()
+    step = CmeStep(enquiry_id=enquiry.id, kind="home_visit", due_date=date(2026, 11, 27))
+    db.session.add(step)
     db.session.commit()
-    return {"notification_id": notification.id, "enquiry_id": enquiry.id}
+    return {"notification_id": notification.id, "enquiry_id": enquiry.id, "cme_step_id": step.id}
 
 
 def _formal_step(case, author, kind="education_supervision_order"):

@@ -73,3 +73,10 @@ def get_cme_pupil_or_404(user, pupil_id: int, options: tuple = ()):
 
     scope = select(Pupil) if can(user, "work_cme") else pupils_for(user)
     return load_or_404(scope.options(*options), Pupil, pupil_id)
+
+
+def get_cme_step_or_404(user, enquiry, step_id: int):
+    """A step of this enquiry (the enquiry already loaded through `get_cme_enquiry_or_404`)."""
+    from portal.cme.models import CmeStep
+
+    return load_or_404(select(CmeStep).where(CmeStep.enquiry_id == enquiry.id), CmeStep, step_id)

@@ -43,9 +43,9 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
         NavPage("Children missing education", "cme.list_notifications", "view_cme_notifications", (
             "cme.list_notifications", "cme.acknowledge_", "cme.open_enquiry_from", "cme.new_notification",
             "cme.joint_enquiries")),
-        NavPage("CME enquiries", "cme.list_enquiries", "work_cme", ("cme.list_enquiries", "cme.new_enquiry",
-                                                                    "cme.view_enquiry", "cme.close_enquiry",
-                                                                    "cme.reopen_enquiry")),
+        NavPage("CME enquiries", "cme.list_enquiries", "work_cme", (
+            "cme.list_enquiries", "cme.new_enquiry", "cme.view_enquiry", "cme.close_enquiry", "cme.record_step",
+            "cme.reopen_enquiry")),
     )),
     ("Cases", (
         NavPage("Cases", "cases.list_cases", "view_cases", (

@@ -8,11 +8,12 @@ from flask_login import current_user
 
 from portal import access, audit
 from portal.cme import bp, service
-from portal.cme.forms import EnquiryForm, OutcomeForm, ReopenForm
+from portal.cme.forms import EnquiryForm, OutcomeForm, ReopenForm, StepForm
 from portal.cme.models import EnquiryOutcome, EnquiryStatus
 from portal.cme.views import apply_refusal
 from portal.errors import Refused
 from portal.pagecache import render_page
+from portal.timeutil import today
 
 
 @bp.route("/cme/enquiries")
@@ -21,8 +22,11 @@ from portal.pagecache import render_page
 def list_enquiries():
     def build() -> dict:
         scope = access.enquiries_for(current_user)
-        return dict(open=service.enquiries(scope, EnquiryStatus.open),
-                    closed=service.enquiries(scope, EnquiryStatus.closed), day=service.day_label)
+        open_ = service.enquiries(scope, EnquiryStatus.open)
+        overdue = service.overdue_counts([e.id for e in open_])
+        open_.sort(key=lambda e: -overdue.get(e.id, 0))  # overdue steps first (stable: newest next)
+        return dict(open=open_, overdue=overdue, closed=service.enquiries(scope, EnquiryStatus.closed),
+                    day=service.day_label)
 
     return render_page("cme/enquiries.html", build)
 
@@ -54,7 +58,8 @@ def _enquiry_page(enquiry, outcome_form=None, reopen_form=None):
         reopen_form = ReopenForm(formdata=None)
         reopen_form.version.data = enquiry.version
     return render_template("cme/enquiry.html", enquiry=enquiry, outcome_form=outcome_form,
-                           reopen_form=reopen_form, day=service.day_label, outcomes=EnquiryOutcome)
+                           reopen_form=reopen_form, day=service.day_label, outcomes=EnquiryOutcome,
+                           steps=service.steps_for(enquiry.id), today=today())
 
 
 @bp.route("/cme/enquiries/<int:enquiry_id>")
@@ -98,3 +103,23 @@ def reopen_enquiry(enquiry_id: int):
             flash("The enquiry is open again.", "success")
             return redirect(url_for("cme.view_enquiry", enquiry_id=enquiry.id), code=303)
     return _enquiry_page(enquiry, reopen_form=form), 422
+
+
+@bp.route("/cme/enquiries/<int:enquiry_id>/steps/<int:cme_step_id>", methods=["GET", "POST"])
+@access.require("work_cme")
+@audit.viewing("cme_enquiry_viewed", "a CME enquiry", ("CmeEnquiry", "enquiry_id"))
+def record_step(enquiry_id: int, cme_step_id: int):
+    enquiry = access.get_cme_enquiry_or_404(current_user, enquiry_id)
+    step = access.get_cme_step_or_404(current_user, enquiry, cme_step_id)
+    form = StepForm(obj=step if request.method == "GET" else None)
+    if request.method == "POST" and form.validate():
+        data = {name: getattr(form, name).data for name in ("due_date", "done_on", "outcome", "notes")}
+        try:
+            service.record_step(current_user, enquiry, step, data, form.version.data)
+        except Refused as exc:
+            apply_refusal(form, exc)
+        else:
+            flash(f"{step.kind.label}: saved.", "success")
+            return redirect(url_for("cme.view_enquiry", enquiry_id=enquiry.id) + "#steps", code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("cme/step_form.html", form=form, enquiry=enquiry, step=step), status

@@ -61,6 +61,23 @@ class EnquiryOutcome(State):
     other = "other", "Other"
 
 
+class StepKind(State):
+    """The checklist of an enquiry, in order."""
+    home_visit = "home_visit", "Home visit"
+    family_contact = "family_contact", "Contact with the family"
+    other_schools = "other_schools", "Other schools"
+    health = "health", "Health"
+    housing = "housing", "Housing"
+    police = "police", "Police"
+    other_las = "other_las", "Other local authorities"
+
+
+# when each step falls due: school days after the enquiry is opened (the child's school calendar,
+# the LA's when the child has no school)
+STEP_DUE_DAYS = {StepKind.home_visit: 2, StepKind.family_contact: 2, StepKind.other_schools: 5,
+                 StepKind.health: 5, StepKind.housing: 5, StepKind.police: 10, StepKind.other_las: 10}
+
+
 class CmeNotification(Model):
     """A school's notification to the LA: a deletion from its admission register (ground,
     destination where known, date) or a pupil joining at a non-standard transition point."""
@@ -145,3 +162,23 @@ class CmeEnquiry(Model):
     @property
     def is_open(self) -> bool:
         return self.status == EnquiryStatus.open
+
+
+class CmeStep(Model):
+    """A step of an enquiry's checklist: due, done (when), its outcome and notes."""
+    __tablename__ = "cme_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enquiry_id: Mapped[int] = mapped_column(ForeignKey("cme_enquiries.id"), index=True)
+    kind: Mapped[StepKind] = mapped_column(state_type(StepKind, "kind"))
+    due_date: Mapped[date] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(500), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def overdue(self, today: date) -> bool:
+        """Not done and its due date is past."""
+        return self.done_on is None and self.due_date < today

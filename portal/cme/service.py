@@ -8,13 +8,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import audit
+from portal.attendance import calendar
 from portal.cme.models import (
+    STEP_DUE_DAYS,
     CmeEnquiry,
     CmeNotification,
+    CmeStep,
     DeletionGround,
     EnquiryOutcome,
     EnquiryParty,
@@ -172,6 +175,7 @@ def _enquiry_from(actor: User, notification: CmeNotification, automatic: bool) -
                          lead_id=None if automatic else actor.id)
     db.session.add(enquiry)
     flush_or_conflict(notification)
+    _add_steps(enquiry, pupil.school_id)
     audit.record(actor, "cme_enquiry_opened", enquiry,
                  summary=f"From notification #{notification.id}" + (" (destination not known)" if automatic else ""))
     return enquiry
@@ -211,6 +215,7 @@ def open_enquiry(actor: User, data: dict[str, Any]) -> CmeEnquiry:
                          lead_id=data.get("lead_id") or actor.id, opened_by_id=actor.id)
     db.session.add(enquiry)
     db.session.flush()
+    _add_steps(enquiry, None)
     audit.record(actor, "cme_enquiry_opened", enquiry, summary=f"Source: {source.label}")
     return enquiry
 
@@ -277,6 +282,62 @@ def reopen_enquiry(actor: User, enquiry: CmeEnquiry, reason: str, expected_versi
     flush_or_conflict(enquiry)
     audit.record(actor, "cme_enquiry_reopened", enquiry, changes={"outcome": {"old": before, "new": None}})
     return enquiry
+
+
+# ----- the checklist of steps ------------------------------------------------------------------
+
+def _add_steps(enquiry: CmeEnquiry, school_id: int | None) -> None:
+    """The checklist, each step due so many school days after today on the child's school's
+    calendar (the LA's when the child has no school)."""
+    cal = calendar.for_school(school_id)
+    opened = today()
+    db.session.add_all([CmeStep(enquiry_id=enquiry.id, kind=kind, due_date=cal.add_school_days(opened, days))
+                        for kind, days in STEP_DUE_DAYS.items()])
+    db.session.flush()
+
+
+def steps_for(enquiry_id: int) -> list[CmeStep]:
+    return list(db.session.scalars(select(CmeStep).where(CmeStep.enquiry_id == enquiry_id).order_by(CmeStep.id)))
+
+
+STEP_FIELDS = ("due_date", "done_on", "outcome", "notes")
+
+
+def record_step(actor: User, enquiry: CmeEnquiry, step: CmeStep, data: dict[str, Any],
+                expected_version: int | None) -> CmeStep:
+    """Record a step: its due date, the date done, its outcome and notes."""
+    check_version(step, expected_version)
+    problems: dict[str, str] = {}
+    if data.get("due_date") is None:
+        problems["due_date"] = "Enter the date the step is due"
+    done = data.get("done_on")
+    if done is not None and done > today():
+        problems["done_on"] = "The date done must be today or in the past"
+    outcome, notes = _text(data, "outcome"), _text(data, "notes")
+    if done is not None and not outcome:
+        problems["outcome"] = "Enter the outcome of the step"
+    if len(outcome) > TEXT_MAX:
+        problems["outcome"] = f"The outcome must be {TEXT_MAX} characters or fewer"
+    if len(notes) > NOTE_MAX:
+        problems["notes"] = f"The notes must be {NOTE_MAX} characters or fewer"
+    if problems:
+        raise Refused(problems=problems)
+    before = audit.snapshot(step, STEP_FIELDS)
+    step.due_date, step.done_on, step.outcome, step.notes = data["due_date"], done, outcome, notes
+    flush_or_conflict(step)
+    audit.record(actor, "cme_step_recorded", step, summary=f"Enquiry #{enquiry.id}: {step.kind.label}",
+                 changes=audit.diff(before, audit.snapshot(step, STEP_FIELDS)))
+    return step
+
+
+def overdue_counts(enquiry_ids: list[int]) -> dict[int, int]:
+    """How many steps of each enquiry are overdue (not done, due date past), in one query."""
+    if not enquiry_ids:
+        return {}
+    rows = db.session.execute(select(CmeStep.enquiry_id, func.count()).where(
+        CmeStep.enquiry_id.in_(enquiry_ids), CmeStep.done_on.is_(None), CmeStep.due_date < today())
+        .group_by(CmeStep.enquiry_id))
+    return {int(e): int(n) for e, n in rows}
 
 
 # ----- reading ---------------------------------------------------------------------------------
