@@ -83,7 +83,8 @@ class VersionOnlyForm(VersionedForm):
 
 
 class StepForm(VersionedForm):
-    due_date = DateBoxesField("Due date", description="For example, 4 12 2026", required="Enter the date the step is due")
+    due_date = DateBoxesField("Due date", description="For example, 4 12 2026",
+                              required="Enter the date the step is due")
     done_on = DateBoxesField("Date done", description="Leave empty while it is not done", when="today_or_past")
     outcome = StringField("Outcome", widget=GovTextInput(), filters=[strip], validators=[Length(max=TEXT_MAX)])
     notes = TextAreaField("Notes", widget=GovTextArea(), filters=[strip], validators=[Length(max=NOTE_MAX)])
