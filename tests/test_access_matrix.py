@@ -200,6 +200,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "cme.close_enquiry": (ADMIN, {"POST": 422}),
     "cme.reopen_enquiry": (ADMIN, {"POST": 422}),
     "cme.record_step": (ADMIN, {"GET": 200, "POST": 422}),
+    "cme.open_enquiry_from_encounter": (ADMIN, {"POST": 303}),
     "tsm.list_meetings": (ALL, {"GET": 200}),
     "tsm.coverage": (EWO_ADMIN, {"GET": 200}),
     "tsm.new_meeting": (ADMIN, {"GET": 200, "POST": 422}),
@@ -401,6 +402,8 @@ def url_args(world) -> dict:
                  "school_id": world.school_a.id, "accompanied": "alone", "outcome": "returned_to_school"}
         matched = sweeps.record_encounter(police, sweep, child)
         unmatched = sweeps.record_encounter(police, sweep, {**child, "forename": "Unknown", "surname": "Child"})
+        not_on_roll = sweeps.record_encounter(police, sweep, {**child, "forename": "Nobody", "surname": "Known"})
+        sweeps.mark_not_on_roll(world.user("ewo"), not_on_roll, not_on_roll.version)
         follow_up = sweeps.confirm_match(world.user("ewo"), matched, pupil, matched.version)
         from portal.attendance.models import SchoolClosure, Term
 
@@ -453,6 +456,7 @@ def url_args(world) -> dict:
             "sweep_id": sweep.id,
             "encounter_id": matched.id,
             "unmatched_encounter_id": unmatched.id,
+            "not_on_roll_encounter_id": not_on_roll.id,
             "followup_id": follow_up.id,
             "term_id": term.id,
             "closure_id": closure.id,
@@ -752,6 +756,7 @@ def test_every_view_declares_its_permission(app):
 # Endpoints that need a different object of the same kind (by url_args key).
 ARG_OVERRIDES = {"cases.triage_referral": {"referral_id": "submitted_referral_id"},
                  "sweeps.match_encounter": {"encounter_id": "unmatched_encounter_id"},
+                 "cme.open_enquiry_from_encounter": {"encounter_id": "not_on_roll_encounter_id"},
                  "formal_steps.evidence_pack": {"step_id": "prosecution_step_id"},
                  "formal_steps.evidence_pack_pdf": {"step_id": "prosecution_step_id"},
                  "letters.send_letter": {"letter_id": "draft_letter_id"},

@@ -64,6 +64,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('pupil_id', sa.Integer(), nullable=True),
     sa.Column('notification_id', sa.Integer(), nullable=True),
+    sa.Column('encounter_id', sa.Integer(), nullable=True),
     sa.Column('source', sa.Enum('school', 'sweep', 'professional', 'other_la', name='source', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('child_name', sa.String(length=200), nullable=False),
     sa.Column('date_of_birth', sa.Date(), nullable=True),
@@ -82,11 +83,13 @@ def upgrade():
     sa.Column('reopen_reason', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['closed_by_id'], ['users.id'], name=op.f('fk_cme_enquiries_closed_by_id_users')),
+    sa.ForeignKeyConstraint(['encounter_id'], ['encounters.id'], name=op.f('fk_cme_enquiries_encounter_id_encounters')),
     sa.ForeignKeyConstraint(['lead_id'], ['users.id'], name=op.f('fk_cme_enquiries_lead_id_users')),
     sa.ForeignKeyConstraint(['notification_id'], ['cme_notifications.id'], name=op.f('fk_cme_enquiries_notification_id_cme_notifications')),
     sa.ForeignKeyConstraint(['opened_by_id'], ['users.id'], name=op.f('fk_cme_enquiries_opened_by_id_users')),
     sa.ForeignKeyConstraint(['pupil_id'], ['pupils.id'], name=op.f('fk_cme_enquiries_pupil_id_pupils')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cme_enquiries')),
+    sa.UniqueConstraint('encounter_id', name=op.f('uq_cme_enquiries_encounter_id')),
     sa.UniqueConstraint('notification_id', name=op.f('uq_cme_enquiries_notification_id'))
     )
     with op.batch_alter_table('cme_enquiries', schema=None) as batch_op:

@@ -80,3 +80,12 @@ def get_cme_step_or_404(user, enquiry, step_id: int):
     from portal.cme.models import CmeStep
 
     return load_or_404(select(CmeStep).where(CmeStep.enquiry_id == enquiry.id), CmeStep, step_id)
+
+
+def get_cme_encounter_or_404(user, encounter_id: int):
+    """A sweep encounter marked not on roll, for the LA's CME workers (else 404)."""
+    from portal.sweeps.models import Encounter, MatchStatus
+
+    scope = select(Encounter).where(Encounter.match_status == MatchStatus.no_match) if can(user, "work_cme") \
+        else select(Encounter).where(false())
+    return load_or_404(scope, Encounter, encounter_id)

@@ -7,11 +7,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import access, audit
-from portal.cme import bp, service
+from portal.cme import bp, encounters, service
 from portal.cme.forms import EnquiryForm, OutcomeForm, ReopenForm, StepForm
 from portal.cme.models import EnquiryOutcome, EnquiryStatus
 from portal.cme.views import apply_refusal
 from portal.errors import Refused
+from portal.extensions import db
 from portal.pagecache import render_page
 from portal.timeutil import today
 
@@ -26,7 +27,7 @@ def list_enquiries():
         overdue = service.overdue_counts([e.id for e in open_])
         open_.sort(key=lambda e: -overdue.get(e.id, 0))  # overdue steps first (stable: newest next)
         return dict(open=open_, overdue=overdue, closed=service.enquiries(scope, EnquiryStatus.closed),
-                    day=service.day_label)
+                    waiting=encounters.waiting_encounters(), day=service.day_label)
 
     return render_page("cme/enquiries.html", build)
 
@@ -123,3 +124,17 @@ def record_step(enquiry_id: int, cme_step_id: int):
             return redirect(url_for("cme.view_enquiry", enquiry_id=enquiry.id) + "#steps", code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("cme/step_form.html", form=form, enquiry=enquiry, step=step), status
+
+
+@bp.route("/cme/encounters/<int:encounter_id>/enquiry", methods=["POST"])
+@access.require("work_cme")
+def open_enquiry_from_encounter(encounter_id: int):
+    encounter = access.get_cme_encounter_or_404(current_user, encounter_id)
+    try:
+        enquiry = encounters.open_from_encounter(current_user, encounter)
+    except Refused as exc:
+        db.session.rollback()
+        flash(exc.message, "important")
+        return redirect(url_for("cme.list_enquiries"), code=303)
+    flash("A CME enquiry is open.", "success")
+    return redirect(url_for("cme.view_enquiry", enquiry_id=enquiry.id), code=303)

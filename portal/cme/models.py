@@ -133,6 +133,7 @@ class CmeEnquiry(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupils.id"), index=True)
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("cme_notifications.id"), unique=True)
+    encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id"), unique=True)  # a sweep's
     source: Mapped[EnquirySource] = mapped_column(state_type(EnquirySource, "source"))
     child_name: Mapped[str] = mapped_column(String(200))
     date_of_birth: Mapped[date | None] = mapped_column(Date)

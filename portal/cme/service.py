@@ -175,7 +175,7 @@ def _enquiry_from(actor: User, notification: CmeNotification, automatic: bool) -
                          lead_id=None if automatic else actor.id)
     db.session.add(enquiry)
     flush_or_conflict(notification)
-    _add_steps(enquiry, pupil.school_id)
+    add_steps(enquiry, pupil.school_id)
     audit.record(actor, "cme_enquiry_opened", enquiry,
                  summary=f"From notification #{notification.id}" + (" (destination not known)" if automatic else ""))
     return enquiry
@@ -215,7 +215,7 @@ def open_enquiry(actor: User, data: dict[str, Any]) -> CmeEnquiry:
                          lead_id=data.get("lead_id") or actor.id, opened_by_id=actor.id)
     db.session.add(enquiry)
     db.session.flush()
-    _add_steps(enquiry, None)
+    add_steps(enquiry, None)
     audit.record(actor, "cme_enquiry_opened", enquiry, summary=f"Source: {source.label}")
     return enquiry
 
@@ -286,7 +286,7 @@ def reopen_enquiry(actor: User, enquiry: CmeEnquiry, reason: str, expected_versi
 
 # ----- the checklist of steps ------------------------------------------------------------------
 
-def _add_steps(enquiry: CmeEnquiry, school_id: int | None) -> None:
+def add_steps(enquiry: CmeEnquiry, school_id: int | None) -> None:
     """The checklist, each step due so many school days after today on the child's school's
     calendar (the LA's when the child has no school)."""
     cal = calendar.for_school(school_id)

@@ -100,8 +100,8 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
         added = seed_self_assessments(today) > 0 or added
         added = seed_quality() > 0 or added
         added = seed_school_stages(today) > 0 or added
-        added = seed_cme(today) > 0 or added
-        return seed_sweeps(today) > 0 or added
+        added = seed_sweeps(today) > 0 or added
+        return seed_cme(today) > 0 or added
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
         orgs[name] = Organisation(name=name, kind=OrgKind.school, urn=urn, phase=phase)

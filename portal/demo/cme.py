@@ -1,9 +1,9 @@
-"""The demo's children missing education (issue 18), built through the services: Sam Okafor
+"""The demo's children missing education (issue 18), built through the services: Erin Walsh
 (ewo@demo.test) is the CME officer; Riverside Primary (the demo school user's) has notified a
 deletion to a known school (new), a deletion the LA acknowledged, a deletion with the
 destination not known (an enquiry opened at once), and a joiner; the LA has an enquiry opened
-from another LA's report, and one closed as "moved to another local authority". Idempotent:
-nothing is added when any notification exists."""
+from another LA's report, one closed as "moved to another local authority", and one from a
+sweep's not-on-roll encounter. Idempotent: nothing is added when any notification exists."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -11,11 +11,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal import audit
-from portal.cme import service
+from portal.cme import encounters, service
 from portal.cme.models import CmeNotification
 from portal.extensions import db
 from portal.orgs.models import User
 from portal.pupils.models import Pupil
+from portal.sweeps.models import Encounter, MatchStatus
 
 
 def seed_cme(today: date) -> int:
@@ -53,5 +54,9 @@ def seed_cme(today: date) -> int:
                                          "family_contact": "", "lead_id": officer.id})
     service.close_enquiry(officer, moved, {"outcome": "other_la", "outcome_detail": "Northshire County Council",
                                            "outcome_date": ago(1)}, None)
+    seen = db.session.scalar(select(Encounter).where(Encounter.match_status == MatchStatus.no_match)
+                             .order_by(Encounter.id).limit(1))
+    if seen is not None:
+        encounters.open_from_encounter(officer, seen)
     db.session.commit()
     return 4

@@ -20,4 +20,5 @@ def test_the_demo_has_notifications_in_each_state_and_open_and_closed_enquiries(
     assert any(n.kind.value == "joining" for n in notifications)
     statuses = {e.status for e in db.session.scalars(select(CmeEnquiry))}
     assert statuses == {EnquiryStatus.open, EnquiryStatus.closed}
+    assert db.session.scalar(select(CmeEnquiry.id).where(CmeEnquiry.encounter_id.is_not(None))) is not None
     assert seed_cme(today()) == 0
