@@ -5,7 +5,7 @@
    enquiries.
 2. The EWO (ewo@demo.test, the demo's CME officer) opens the enquiry the notification opened,
    records the home visit and the contact with other LAs, and closes it as moved to another LA.
-3. An LA admin sees it among the closed enquiries.
+3. An LA admin sees it among the closed enquiries, and the CME report.
 
 Screenshots of the main pages at 1280 and 390 px go to /tmp/e2e-shots/i18-cme-*.png.
 """
@@ -94,4 +94,8 @@ def test_a_deletion_to_nowhere_known_is_enquired_into_and_closed_as_moved_to_ano
     login(page, base_url, "admin@demo.test")
     open_from_navigation(page, "CME enquiries")
     expect(page.locator("#closed").locator("xpath=..")).to_contain_text(surname)
+    open_from_navigation(page, "CME report")
+    expect(page.locator("h1")).to_have_text("CME report")
+    expect(page.locator("#by-outcome").locator("xpath=..")).to_contain_text("Moved to another local authority")
+    _shots(page, "report")
     context.close()

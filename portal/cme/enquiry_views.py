@@ -7,10 +7,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import access, audit
-from portal.cme import bp, encounters, service
+from portal.cme import bp, encounters, report, service
 from portal.cme.forms import EnquiryForm, OutcomeForm, ReopenForm, StepForm
 from portal.cme.models import EnquiryOutcome, EnquiryStatus
 from portal.cme.views import apply_refusal
+from portal.csvutil import csv_response
 from portal.errors import Refused
 from portal.extensions import db
 from portal.pagecache import render_page
@@ -138,3 +139,21 @@ def open_enquiry_from_encounter(encounter_id: int):
         return redirect(url_for("cme.list_enquiries"), code=303)
     flash("A CME enquiry is open.", "success")
     return redirect(url_for("cme.view_enquiry", enquiry_id=enquiry.id), code=303)
+
+
+@bp.route("/cme/report")
+@access.require("work_cme")
+@audit.viewing("cme_report_viewed", "the CME report")
+def cme_report():
+    def build() -> dict:
+        return dict(report=report.build(access.enquiries_for(current_user)))
+
+    return render_page("cme/report.html", build)
+
+
+@bp.route("/cme/report.csv")
+@access.require("work_cme")
+@audit.viewing("cme_report_viewed", "the CME report")
+def cme_report_csv():
+    built = report.build(access.enquiries_for(current_user))
+    return csv_response(f"cme-report-{today().isoformat()}.csv", report.HEADER, list(report.rows(built)))

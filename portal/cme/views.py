@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal import access, audit
+from portal.attendance import flags
 from portal.cme import bp, service
 from portal.cme.forms import JointEnquiryForm, NotificationForm
 from portal.cme.models import CmeEnquiry, CmeNotification, NotificationStatus
@@ -68,7 +69,9 @@ def new_notification(pupil_id: int):
             return redirect(url_for("cme.list_notifications"), code=303)
     status = 422 if request.method == "POST" else 200
     done = service.joint_enquiries_done(pupil.id)
-    return render_template("cme/notification_form.html", form=form, pupil=pupil, done=done), status
+    runs = [f for f in flags.flags_for(pupil.id) if f.flag == flags.ABSENCE_RUN]
+    return render_template("cme/notification_form.html", form=form, pupil=pupil, done=done, runs=runs,
+                           run_kind=flags.KINDS[flags.ABSENCE_RUN], day=service.day_label), status
 
 
 @bp.route("/pupils/<int:pupil_id>/joint-enquiries", methods=["GET", "POST"])

@@ -29,6 +29,7 @@ def test_the_20_day_ground_is_refused_until_the_joint_enquiries_are_recorded(cli
     response = client.post_form(url, deletion("absence_20_days", "Hill Academy"))
     assert response.status_code == 422
     assert "needs the joint reasonable enquiries recorded first" in response.get_data(as_text=True)
+    assert "no run of 20 consecutive school days of absence" in response.get_data(as_text=True)  # the flag
     assert _count(CmeNotification) == 0
 
     # the school's part alone is not enough
