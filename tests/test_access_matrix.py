@@ -202,6 +202,7 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "cme.record_step": (ADMIN, {"GET": 200, "POST": 422}),
     "cme.open_enquiry_from_encounter": (ADMIN, {"POST": 303}),
     "cme.cme_report": (ADMIN, {"GET": 200}),
+    "cme.link_pupil": (ADMIN, {"POST": 422}),
     "cme.cme_report_csv": (ADMIN, {"GET": 200}),
     "tsm.list_meetings": (ALL, {"GET": 200}),
     "tsm.coverage": (EWO_ADMIN, {"GET": 200}),

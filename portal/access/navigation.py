@@ -45,7 +45,7 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
             "cme.joint_enquiries")),
         NavPage("CME enquiries", "cme.list_enquiries", "work_cme", (
             "cme.list_enquiries", "cme.new_enquiry", "cme.view_enquiry", "cme.close_enquiry", "cme.record_step",
-            "cme.reopen_enquiry", "cme.open_enquiry_from_encounter")),
+            "cme.reopen_enquiry", "cme.open_enquiry_from_encounter", "cme.link_pupil")),
         NavPage("CME report", "cme.cme_report", "work_cme", ("cme.cme_report",)),
     )),
     ("Cases", (

@@ -10,9 +10,11 @@ from sqlalchemy.orm import selectinload
 from portal import audit
 from portal.cme.models import CmeEnquiry, EnquiryOutcome, EnquirySource, EnquiryStatus
 from portal.cme.service import NAME_MAX, TEXT_MAX, add_steps
+from portal.concurrency import check_version, flush_or_conflict
 from portal.errors import Refused
 from portal.extensions import db
 from portal.orgs.models import User
+from portal.pupils import upn as upn_rules
 from portal.pupils.models import Pupil
 from portal.sweeps.models import Encounter, MatchStatus
 from portal.timeutil import today, utcnow
@@ -51,15 +53,32 @@ def close_on_match(actor: User, encounter: Encounter, pupil: Pupil) -> CmeEnquir
                                                          CmeEnquiry.status == EnquiryStatus.open))
     if enquiry is None:
         return None
+    return _found(actor, enquiry, pupil, "Matched to the pupil in the truancy sweep")
+
+
+def link_pupil(actor: User, enquiry: CmeEnquiry, upn: str, expected_version: int | None) -> CmeEnquiry:
+    """The child is on a roll after all: link the enquiry to the pupil (found by UPN, anywhere in
+    the LA) and close it as found on a roll."""
+    check_version(enquiry, expected_version)
+    if not enquiry.is_open:
+        raise Refused("This enquiry is closed: reopen it first")
+    key = upn_rules.normalise(upn or "")
+    pupil = db.session.scalar(select(Pupil).where(Pupil.upn == key)) if key else None
+    if pupil is None or pupil.school_id is None:
+        raise Refused(problems={"upn": "Enter the UPN of a pupil on a roll in the borough"})
+    return _found(actor, enquiry, pupil, "Linked to the pupil record")
+
+
+def _found(actor: User, enquiry: CmeEnquiry, pupil: Pupil, note: str) -> CmeEnquiry:
     enquiry.pupil_id = pupil.id
     enquiry.status = EnquiryStatus.closed
     enquiry.outcome = EnquiryOutcome.found_on_roll
     enquiry.outcome_detail = (pupil.school.name if pupil.school else "")[:TEXT_MAX]
     enquiry.outcome_date = today()
-    enquiry.outcome_note = "Matched to the pupil in the truancy sweep"
+    enquiry.outcome_note = note
     enquiry.closed_by_id = actor.id
     enquiry.closed_at = utcnow()
-    db.session.flush()
+    flush_or_conflict(enquiry)
     audit.record(actor, "cme_enquiry_closed", enquiry, summary=EnquiryOutcome.found_on_roll.label,
                  changes={"outcome": {"new": EnquiryOutcome.found_on_roll.value}, "pupil_id": {"new": pupil.id}})
     return enquiry

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal import access, audit
 from portal.cme import bp, encounters, report, service
-from portal.cme.forms import EnquiryForm, OutcomeForm, ReopenForm, StepForm
+from portal.cme.forms import EnquiryForm, LinkPupilForm, OutcomeForm, ReopenForm, StepForm
 from portal.cme.models import EnquiryOutcome, EnquiryStatus
 from portal.cme.views import apply_refusal
 from portal.csvutil import csv_response
@@ -52,15 +52,18 @@ def new_enquiry():
     return render_template("cme/enquiry_form.html", form=form), status
 
 
-def _enquiry_page(enquiry, outcome_form=None, reopen_form=None):
+def _enquiry_page(enquiry, outcome_form=None, reopen_form=None, link_form=None):
     if outcome_form is None:
         outcome_form = OutcomeForm(formdata=None)
         outcome_form.version.data = enquiry.version
     if reopen_form is None:
         reopen_form = ReopenForm(formdata=None)
         reopen_form.version.data = enquiry.version
+    if link_form is None:
+        link_form = LinkPupilForm(formdata=None)
+        link_form.version.data = enquiry.version
     return render_template("cme/enquiry.html", enquiry=enquiry, outcome_form=outcome_form,
-                           reopen_form=reopen_form, day=service.day_label, outcomes=EnquiryOutcome,
+                           reopen_form=reopen_form, link_form=link_form, day=service.day_label, outcomes=EnquiryOutcome,
                            steps=service.steps_for(enquiry.id), today=today())
 
 
@@ -157,3 +160,20 @@ def cme_report():
 def cme_report_csv():
     built = report.build(access.enquiries_for(current_user))
     return csv_response(f"cme-report-{today().isoformat()}.csv", report.HEADER, list(report.rows(built)))
+
+
+@bp.route("/cme/enquiries/<int:enquiry_id>/pupil", methods=["POST"])
+@access.require("work_cme")
+@audit.viewing("cme_enquiry_viewed", "a CME enquiry", ("CmeEnquiry", "enquiry_id"))
+def link_pupil(enquiry_id: int):
+    enquiry = access.get_cme_enquiry_or_404(current_user, enquiry_id)
+    form = LinkPupilForm()
+    if form.validate():
+        try:
+            encounters.link_pupil(current_user, enquiry, form.upn.data or "", form.version.data)
+        except Refused as exc:
+            apply_refusal(form, exc)
+        else:
+            flash("The enquiry is linked to the pupil and closed as found on a roll.", "success")
+            return redirect(url_for("cme.view_enquiry", enquiry_id=enquiry.id), code=303)
+    return _enquiry_page(enquiry, link_form=form), 422

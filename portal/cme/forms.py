@@ -89,3 +89,9 @@ class StepForm(VersionedForm):
     outcome = StringField("Outcome", widget=GovTextInput(), filters=[strip], validators=[Length(max=TEXT_MAX)])
     notes = TextAreaField("Notes", widget=GovTextArea(), filters=[strip], validators=[Length(max=NOTE_MAX)])
     submit = SubmitField("Save the step", widget=GovSubmitInput())
+
+
+class LinkPupilForm(VersionedForm):
+    upn = StringField("Unique pupil number (UPN)", widget=GovTextInput(), filters=[strip],
+                      validators=[InputRequired("Enter the UPN of a pupil on a roll in the borough"), Length(max=20)])
+    submit = SubmitField("Link and close as found on a roll", widget=GovSubmitInput())

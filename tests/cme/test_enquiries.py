@@ -110,3 +110,19 @@ def test_an_la_admin_works_enquiries_but_a_school_and_partners_may_not(app, offi
         someone = app.test_client()
         someone.login(world.user(role))
         assert someone.get(f"/cme/enquiries/{enquiry.id}").status_code == 403, role
+
+
+def test_linking_the_enquiry_to_a_pupil_closes_it_as_found_on_a_roll(officer_client):
+    from tests.factories import make_pupil
+
+    pupil = make_pupil(officer_client.world.school_b, "Lin", "Onroll")
+    db.session.commit()
+    enquiry = _open(officer_client)
+    url = f"/cme/enquiries/{enquiry.id}/pupil"
+    response = officer_client.post_form(url, {"upn": "A000000000000"})
+    assert response.status_code == 422 and "Enter the UPN of a pupil on a roll" in response.get_data(as_text=True)
+    response = officer_client.post_form(url, {"upn": pupil.upn.lower(), "version": str(enquiry.version)})
+    assert response.status_code == 303
+    db.session.refresh(enquiry)
+    assert not enquiry.is_open and enquiry.outcome == EnquiryOutcome.found_on_roll
+    assert (enquiry.pupil_id, enquiry.outcome_detail) == (pupil.id, "School B")
