@@ -127,6 +127,7 @@ def _register_models() -> None:
     from portal.attendance import models as attendance_models  # noqa: F401
     from portal.auth import models as auth_models  # noqa: F401
     from portal.cases import models as case_models  # noqa: F401
+    from portal.cme import models as cme_models  # noqa: F401
     from portal.ehe import models as ehe_models  # noqa: F401
     from portal.formal import models as formal_models  # noqa: F401
     from portal.formal_steps import models as formal_step_models  # noqa: F401
@@ -145,7 +146,7 @@ def _register_models() -> None:
 
 DOMAINS = ("auth", "dashboard", "orgs", "auditlog", "pupils", "attendance", "cases", "panels", "sweeps",
            "notifications", "tsm", "formal", "formal_steps", "letters", "subject_access", "retention",
-           "selfassessment", "quality", "schoolstages", "ehe")
+           "selfassessment", "quality", "schoolstages", "ehe", "cme")
 
 
 def _register_blueprints(app: Flask) -> None:

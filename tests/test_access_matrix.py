@@ -187,6 +187,23 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "schoolstages.allocate_key_action": (SCHOOL, {"GET": 200, "POST": 422}),
     "schoolstages.complete_key_action": (SCHOOL, {"POST": 303}),  # an empty version is no version check
     "schoolstages.review_key_actions": (SCHOOL, {"POST": 303}),
+    # Children missing education (issue 18): the world's EWO is not a CME officer (403: tests/cme);
+    # a school notifies and sees its own notifications; the LA works the queue and the enquiries.
+    "cme.new_notification": (SCHOOL, {"GET": 200, "POST": 422}),
+    "cme.joint_enquiries": (SCHOOL_ADMIN, {"GET": 200, "POST": 422}),
+    "cme.list_notifications": (SCHOOL_ADMIN, {"GET": 200}),
+    "cme.acknowledge_notification": (ADMIN, {"POST": 303}),
+    "cme.open_enquiry_from_notification": (ADMIN, {"POST": 303}),
+    "cme.list_enquiries": (ADMIN, {"GET": 200}),
+    "cme.new_enquiry": (ADMIN, {"GET": 200, "POST": 422}),
+    "cme.view_enquiry": (ADMIN, {"GET": 200}),
+    "cme.close_enquiry": (ADMIN, {"POST": 422}),
+    "cme.reopen_enquiry": (ADMIN, {"POST": 422}),
+    "cme.record_step": (ADMIN, {"GET": 200, "POST": 422}),
+    "cme.open_enquiry_from_encounter": (ADMIN, {"POST": 303}),
+    "cme.cme_report": (ADMIN, {"GET": 200}),
+    "cme.link_pupil": (ADMIN, {"POST": 422}),
+    "cme.cme_report_csv": (ADMIN, {"GET": 200}),
     "tsm.list_meetings": (ALL, {"GET": 200}),
     "tsm.coverage": (EWO_ADMIN, {"GET": 200}),
     "tsm.new_meeting": (ADMIN, {"GET": 200, "POST": 422}),
@@ -397,6 +414,8 @@ def url_args(world) -> dict:
                  "school_id": world.school_a.id, "accompanied": "alone", "outcome": "returned_to_school"}
         matched = sweeps.record_encounter(police, sweep, child)
         unmatched = sweeps.record_encounter(police, sweep, {**child, "forename": "Unknown", "surname": "Child"})
+        not_on_roll = sweeps.record_encounter(police, sweep, {**child, "forename": "Nobody", "surname": "Known"})
+        sweeps.mark_not_on_roll(world.user("ewo"), not_on_roll, not_on_roll.version)
         follow_up = sweeps.confirm_match(world.user("ewo"), matched, pupil, matched.version)
         from portal.attendance.models import SchoolClosure, Term
 
@@ -449,6 +468,7 @@ def url_args(world) -> dict:
             "sweep_id": sweep.id,
             "encounter_id": matched.id,
             "unmatched_encounter_id": unmatched.id,
+            "not_on_roll_encounter_id": not_on_roll.id,
             "followup_id": follow_up.id,
             "term_id": term.id,
             "closure_id": closure.id,
@@ -470,6 +490,7 @@ def url_args(world) -> dict:
             "criterion_id": form_draft(world.user("la_admin")).criteria[0].id,
             **_school_stages(world, world.school_a, pupil),
             "ehe_id": _ehe_record(world),
+            **_cme(world, world.school_a, pupil),
         }
     return world._url_args
 
@@ -505,6 +526,26 @@ def _ehe_record(world) -> int:
         "started_on": date(2026, 9, 1), "learnt_from": "parent", "previous_school_name": "A school elsewhere"})
     db.session.commit()
     return record.id
+
+
+def _cme(world, school, pupil) -> dict:
+    """A deletion notified by the pupil's school, and a CME enquiry opened by hand (issue 18)."""
+    from datetime import date
+
+    from portal.cme.models import CmeEnquiry, CmeNotification, CmeStep
+    from portal.extensions import db
+
+    staff = world.user("school_staff" if school is world.school_a else "school_staff_b")
+    notification = CmeNotification(pupil_id=pupil.id, school_id=school.id, kind="deletion", ground="other_school",
+                                   event_date=date(2026, 11, 20), destination="Hill Academy",
+                                   notified_by_id=staff.id)
+    enquiry = CmeEnquiry(source="professional", child_name="Sam Example", opened_by_id=world.user("la_admin").id)
+    db.session.add_all([notification, enquiry])
+    db.session.flush()
+    step = CmeStep(enquiry_id=enquiry.id, kind="home_visit", due_date=date(2026, 11, 27))
+    db.session.add(step)
+    db.session.commit()
+    return {"notification_id": notification.id, "enquiry_id": enquiry.id, "cme_step_id": step.id}
 
 
 def _formal_step(case, author, kind="education_supervision_order"):
@@ -742,6 +783,7 @@ def test_every_view_declares_its_permission(app):
 # Endpoints that need a different object of the same kind (by url_args key).
 ARG_OVERRIDES = {"cases.triage_referral": {"referral_id": "submitted_referral_id"},
                  "sweeps.match_encounter": {"encounter_id": "unmatched_encounter_id"},
+                 "cme.open_enquiry_from_encounter": {"encounter_id": "not_on_roll_encounter_id"},
                  "formal_steps.evidence_pack": {"step_id": "prosecution_step_id"},
                  "formal_steps.evidence_pack_pdf": {"step_id": "prosecution_step_id"},
                  "letters.send_letter": {"letter_id": "draft_letter_id"},

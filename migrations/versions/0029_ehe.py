@@ -2,7 +2,7 @@
 enquiries and reviews
 
 Revision ID: 0029_ehe
-Revises: 0027_cme_officer
+Revises: 0028_cme
 Create Date: 2026-12-05 22:31:33.565406
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0029_ehe'
-down_revision = '0027_cme_officer'
+down_revision = '0028_cme'
 branch_labels = None
 depends_on = None
 

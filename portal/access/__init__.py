@@ -10,7 +10,7 @@ One module per domain: `roles` (names and labels; imports no model), `policy` (p
 object rules, `can`, `require`), `orgs`, `pupils` (pupils, schools, imports), `cases`
 (referrals, cases, chronology, actions), `panels`, `sweeps`, `tsm`, `formal` (notices), `steps`
 (formal steps), `letters`, `selfassessment`, `quality` (dip-sampling), `schoolstages`, `ehe`
-(elective home education), `auditlog` and `navigation`.
+(elective home education), `cme` (children missing education), `auditlog` and `navigation`.
 Callers write `access.cases_for(user)`: the package finds the name in its domain modules.
 Those are loaded on first use, not here, so that the models may import `access.roles`
 (for the role labels) without an import circle.
@@ -38,7 +38,7 @@ from portal.access.roles import (  # noqa: F401
 )
 
 DOMAINS = ("orgs", "pupils", "cases", "panels", "sweeps", "tsm", "formal", "auditlog", "steps", "letters",
-           "selfassessment", "quality", "schoolstages", "ehe", "navigation")
+           "selfassessment", "quality", "schoolstages", "ehe", "cme", "navigation")
 _MISSING = object()
 
 

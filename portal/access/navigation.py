@@ -41,6 +41,14 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
             "schoolstages.allocate_", "schoolstages.complete_", "schoolstages.review_")),
         # elective home education (issue 18): LA admins and CME officers
         NavPage("Home education", "ehe.list_records", "manage_ehe", ("ehe.",)),
+        # children missing education (issue 18): a school's notifications; the LA's queue and enquiries
+        NavPage("Children missing education", "cme.list_notifications", "view_cme_notifications", (
+            "cme.list_notifications", "cme.acknowledge_", "cme.open_enquiry_from", "cme.new_notification",
+            "cme.joint_enquiries")),
+        NavPage("CME enquiries", "cme.list_enquiries", "work_cme", (
+            "cme.list_enquiries", "cme.new_enquiry", "cme.view_enquiry", "cme.close_enquiry", "cme.record_step",
+            "cme.reopen_enquiry", "cme.open_enquiry_from_encounter", "cme.link_pupil")),
+        NavPage("CME report", "cme.cme_report", "work_cme", ("cme.cme_report",)),
     )),
     ("Cases", (
         NavPage("Cases", "cases.list_cases", "view_cases", (

@@ -126,6 +126,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # with the flag: `USER_RULES`) record and read every EHE record and its reports; a school
     # sees only the "home educated, known to the LA" line on its former pupil's page.
     "manage_ehe": frozenset({EWO, LA_ADMIN}),
+    # Children missing education (issue 18, `access.cme`): a school notifies the LA of deletions
+    # from its register and of joiners, and sees its own notifications; CME officers (EWOs with
+    # the flag: `USER_RULES`) and LA admins work the queue and the enquiries; joint reasonable
+    # enquiries are recorded by the pupil's school (its part) and by the LA (its part).
+    "notify_cme": frozenset({SCHOOL_STAFF}),
+    "view_cme_notifications": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "record_joint_enquiries": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
+    "work_cme": frozenset({EWO, LA_ADMIN}),
 }
 
 # permission -> what else the user must be, beyond their role (without any object): a team
@@ -133,6 +141,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 USER_RULES: dict[str, Callable[[Any], bool]] = {
     "dip_sample": lambda user: user.role == LA_ADMIN or bool(getattr(user, "team_manager", False)),
     "manage_ehe": lambda user: user.role == LA_ADMIN or bool(getattr(user, "cme_officer", False)),
+    "work_cme": lambda user: user.role == LA_ADMIN or bool(getattr(user, "cme_officer", False)),
+    "view_cme_notifications": lambda user: user.role != EWO or bool(getattr(user, "cme_officer", False)),
+    "record_joint_enquiries": lambda user: user.role != EWO or bool(getattr(user, "cme_officer", False)),
 }
 
 # permission -> the rule that decides it for one object, once the role holds the permission.

@@ -76,6 +76,7 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
 
     today = today or london_today()
     from portal.demo.cases import seed_cases
+    from portal.demo.cme import seed_cme
     from portal.demo.ehe import seed_ehe
     from portal.demo.formal import seed_formal
     from portal.demo.letters import seed_letters
@@ -101,7 +102,8 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
         added = seed_quality() > 0 or added
         added = seed_school_stages(today) > 0 or added
         added = seed_ehe(today) > 0 or added
-        return seed_sweeps(today) > 0 or added
+        added = seed_sweeps(today) > 0 or added
+        return seed_cme(today) > 0 or added
     orgs: dict[str, Organisation] = {}
     for name, urn, phase in SCHOOLS:
         orgs[name] = Organisation(name=name, kind=OrgKind.school, urn=urn, phase=phase)
@@ -133,4 +135,5 @@ def seed_demo(password: str, today=None, totp_secret: str | None = None, last_ye
     seed_sweeps(today)
     seed_quality()
     seed_ehe(today)
+    seed_cme(today)
     return True

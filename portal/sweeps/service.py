@@ -394,6 +394,10 @@ def confirm_match(actor: User, encounter: Encounter, pupil: Pupil, expected_vers
                  changes={"match_status": {"from": before, "to": MatchStatus.matched},
                           "pupil_id": {"from": None, "to": pupil.id}})
     flush_or_conflict(encounter)
+    if before == MatchStatus.no_match:  # a child on no roll found after all: a CME enquiry closes
+        from portal.cme import encounters as cme_encounters
+
+        cme_encounters.close_on_match(actor, encounter, pupil)
     return follow_up
 
 
