@@ -204,6 +204,8 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "cme.cme_report": (ADMIN, {"GET": 200}),
     "cme.link_pupil": (ADMIN, {"POST": 422}),
     "cme.cme_report_csv": (ADMIN, {"GET": 200}),
+    "cme.upload_notifications": (SCHOOL, {"GET": 200, "POST": 422}),
+    "cme.upload_template": (SCHOOL, {"GET": 200}),
     "tsm.list_meetings": (ALL, {"GET": 200}),
     "tsm.coverage": (EWO_ADMIN, {"GET": 200}),
     "tsm.new_meeting": (ADMIN, {"GET": 200, "POST": 422}),

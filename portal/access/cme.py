@@ -89,3 +89,13 @@ def get_cme_encounter_or_404(user, encounter_id: int):
     scope = select(Encounter).where(Encounter.match_status == MatchStatus.no_match) if can(user, "work_cme") \
         else select(Encounter).where(false())
     return load_or_404(scope, Encounter, encounter_id)
+
+
+def notifiable_pupils_for(user) -> Select:
+    """The pupils a user may notify the LA about (the CSV upload): a school's staff its own
+    pupils; nobody else any."""
+    from portal.pupils.models import Pupil
+
+    if user.role == SCHOOL_STAFF and user.organisation_id is not None:
+        return select(Pupil).where(Pupil.school_id == user.organisation_id)
+    return select(Pupil).where(false())

@@ -1,7 +1,15 @@
 """The children-missing-education forms. Versions travel in a hidden `version` field."""
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
@@ -95,3 +103,8 @@ class LinkPupilForm(VersionedForm):
     upn = StringField("Unique pupil number (UPN)", widget=GovTextInput(), filters=[strip],
                       validators=[InputRequired("Enter the UPN of a pupil on a roll in the borough"), Length(max=20)])
     submit = SubmitField("Link and close as found on a roll", widget=GovSubmitInput())
+
+
+class UploadForm(Form):
+    file = FileField("CSV file", widget=GovFileInput(), validators=[FileRequired("Select a CSV file")])
+    submit = SubmitField("Notify the LA", widget=GovSubmitInput())

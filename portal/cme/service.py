@@ -101,7 +101,9 @@ def record_joint_enquiry(actor: User, pupil: Pupil, party: str, data: dict[str, 
 
 # ----- notifications ---------------------------------------------------------------------------
 
-def _check_notification(pupil: Pupil, data: dict[str, Any]) -> None:
+def notification_problems(pupil: Pupil, data: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with a notification about this pupil, by field (empty when nothing): the one
+    set of rules for the form and the CSV upload."""
     problems: dict[str, str] = {}
     kind = NotificationKind.get(data.get("kind"))
     if kind is None:
@@ -121,6 +123,11 @@ def _check_notification(pupil: Pupil, data: dict[str, Any]) -> None:
     for name, limit in (("destination", TEXT_MAX), ("previous_school", 300), ("note", NOTE_MAX)):
         if len(_text(data, name)) > limit:
             problems[name] = f"This must be {limit} characters or fewer"
+    return problems
+
+
+def _check_notification(pupil: Pupil, data: dict[str, Any]) -> None:
+    problems = notification_problems(pupil, data)
     if problems:
         raise Refused(problems=problems)
 

@@ -9,9 +9,10 @@ from sqlalchemy.orm import joinedload
 
 from portal import access, audit
 from portal.attendance import flags
-from portal.cme import bp, service
-from portal.cme.forms import JointEnquiryForm, NotificationForm
+from portal.cme import bp, service, upload
+from portal.cme.forms import JointEnquiryForm, NotificationForm, UploadForm
 from portal.cme.models import CmeEnquiry, CmeNotification, NotificationStatus
+from portal.csvutil import csv_response
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
 from portal.pagecache import render_page
@@ -141,3 +142,36 @@ def open_enquiry_from_notification(notification_id: int):
         return redirect(url_for("cme.view_enquiry", enquiry_id=enquiry.id), code=303)
 
     return _queue_action(notification_id, act)
+
+
+@bp.route("/cme/notifications/upload", methods=["GET", "POST"])
+@access.require("notify_cme")
+def upload_notifications():
+    """A school's batch of notifications from a CSV file: all of it, or nothing and the problems."""
+    form = UploadForm()
+    problems: list[tuple[int, str, str]] = []
+    total = 0
+    if form.is_submitted():
+        if form.validate():
+            file = form.file.data
+            try:
+                done = upload.upload(current_user, file.stream.read(upload.MAX_BYTES + 1),
+                                     filename=(file.filename or "")[:100])
+            except upload.UploadRefused as exc:
+                db.session.rollback()
+                problems, total = exc.rows, exc.total
+                form.file.errors.append(exc.message)
+            else:
+                flash(f"The LA has been notified: {done.summary}.", "success")
+                return redirect(url_for("cme.list_notifications"), code=303)
+        return render_template("cme/upload.html", form=form, problems=problems, total=total,
+                               header=upload.HEADER, grounds=upload.DeletionGround), 422
+    return render_template("cme/upload.html", form=form, problems=problems, total=total, header=upload.HEADER,
+                           grounds=upload.DeletionGround)
+
+
+@bp.route("/cme/notifications/upload/template")
+@access.require("notify_cme")
+def upload_template():
+    """The header line alone: a file to fill in."""
+    return csv_response("cme-notifications.csv", upload.HEADER, [])
