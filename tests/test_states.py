@@ -174,6 +174,7 @@ def one_of_each(world, closures: bool = True) -> dict[str, int]:
             number="PN-2026-9999", case_id=case.id, pupil_id=pupil.id, parent_name="A Parent",
             reason="term_time_holiday", drafted_by_id=ewo.id, served_by="hand")).id
         ids.update(_issue_17_rows(world, school, pupil, case))
+        ids.update(_issue_18_rows(world, school, pupil))
     return {**ids, "referrals": referral.id, "cases": case.id, "actions": action_id, "panel_meetings": meeting.id,
             "encounters": encounter.id, "follow_ups": follow_up_id, "import_jobs": job_id}
 
@@ -216,12 +217,38 @@ def _issue_17_rows(world, school, pupil, case) -> dict[str, int]:
             "case_audit_grades": grade.id, "first_day_calls": call.id, "key_actions": key_action.id}
 
 
+def _issue_18_rows(world, school, pupil) -> dict[str, int]:
+    """Children missing education and elective home education (issue 18) came later still."""
+    from portal.cme.models import CmeEnquiry, CmeNotification, CmeStep, JointEnquiry
+    from portal.ehe.models import EheRecord, SuitabilityEnquiry
+
+    staff, admin = world.user("school_staff"), world.user("la_admin")
+    day = date(2026, 11, 2)
+    notification = _add(CmeNotification(pupil_id=pupil.id, school_id=school.id, kind="deletion", event_date=day,
+                                        notified_by_id=staff.id))
+    joint = _add(JointEnquiry(pupil_id=pupil.id, party="school", done_on=day, what_done="A home visit",
+                              recorded_by_id=staff.id))
+    enquiry = _add(CmeEnquiry(source="professional", child_name="Sam Child", opened_by_id=admin.id))
+    step = _add(CmeStep(enquiry_id=enquiry.id, kind="home_visit", due_date=day))
+    record = _add(EheRecord(forename="Sam", surname="Child", date_of_birth=date(2015, 5, 1), started_on=day,
+                            learnt_from="parent", created_by_id=admin.id))
+    suitability = _add(SuitabilityEnquiry(record_id=record.id, asked_on=day, question="A report", outcome="suitable",
+                                          recorded_by_id=admin.id))
+    return {"cme_notifications": notification.id, "cme_joint_enquiries": joint.id, "cme_enquiries": enquiry.id,
+            "cme_steps": step.id, "ehe_records": record.id, "ehe_enquiries": suitability.id}
+
+
 def test_the_states_are_the_ones_the_code_knows():
     assert [(table, column) for table, column, _ in STATE_COLUMNS] == [
         ("actions", "status"), ("audit_form_versions", "status"), ("case_audit_grades", "grade"),
         ("case_audits", "overall_grade"), ("case_audits", "status"),
         ("case_documents", "file_type"), ("case_documents", "status"), ("cases", "status"),
-        ("dip_samples", "population"), ("encounters", "match_status"), ("first_day_calls", "outcome"),
+        ("cme_enquiries", "outcome"), ("cme_enquiries", "source"), ("cme_enquiries", "status"),
+        ("cme_joint_enquiries", "party"), ("cme_notifications", "ground"), ("cme_notifications", "kind"),
+        ("cme_notifications", "status"), ("cme_steps", "kind"),
+        ("dip_samples", "population"), ("ehe_enquiries", "outcome"), ("ehe_records", "end_reason"),
+        ("ehe_records", "learnt_from"), ("ehe_records", "status"), ("ehe_records", "suitability"),
+        ("encounters", "match_status"), ("first_day_calls", "outcome"),
         ("follow_ups", "status"), ("formal_steps", "kind"), ("formal_steps", "status"),
         ("import_jobs", "status"), ("key_actions", "status"),
         ("letter_templates", "audience"), ("letters", "audience"), ("letters", "status"),
@@ -241,6 +268,19 @@ def test_the_states_are_the_ones_the_code_knows():
     assert [s.value for s in MatchStatus] == ["unmatched", "matched", "no_match"]
     assert [s.value for s in FollowUpStatus] == ["open", "done", "cancelled"]
     assert [s.value for s in ImportStatus] == ["queued", "running", "done", "failed"]
+
+
+def _pair_ehe_record(table, column, member, row_id) -> None:
+    """An EHE record is ended exactly when it has its end date and reason (ck_ehe_records_ended):
+    before its status or end reason is stored, the other columns are set to go with it."""
+    if table != "ehe_records" or column not in ("status", "end_reason"):
+        return
+    ended = column == "end_reason" or member.value == "ended"
+    db.session.execute(text("UPDATE ehe_records SET status = :status, ended_on = :on, end_reason = :reason "
+                            "WHERE id = :id"),
+                       {"status": "ended" if ended else "current", "on": date(2026, 11, 30) if ended else None,
+                        "reason": (member.value if column == "end_reason" else "other") if ended else None,
+                        "id": row_id})
 
 
 def _pair_formal_step(table, column, member, row_id) -> None:
@@ -268,6 +308,7 @@ def test_the_database_holds_only_the_members_of_a_state(world, table, column, st
     statement = text(f"UPDATE {table} SET {column} = :value WHERE id = :id")
     for member in state:
         _pair_formal_step(table, column, member, row_id)
+        _pair_ehe_record(table, column, member, row_id)
         db.session.execute(statement, {"value": member.value, "id": row_id})
     for stray in ("bogus", member.value.upper(), f"{member.value} ", ""):
         with pytest.raises(IntegrityError) as refused:
@@ -275,7 +316,8 @@ def test_the_database_holds_only_the_members_of_a_state(world, table, column, st
                 db.session.execute(statement, {"value": stray, "id": row_id})
         # (a formal step's stray status may meet its kind's check first: refused all the same)
         assert f"ck_{table}_{column}" in str(refused.value) or (
-            table == "formal_steps" and "ck_formal_steps_kind_status" in str(refused.value))
+            table == "formal_steps" and "ck_formal_steps_kind_status" in str(refused.value)) or (
+            table == "ehe_records" and "ck_ehe_records_ended" in str(refused.value))
     db.session.commit()
     assert db.session.scalar(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": row_id}) == member.value
 

@@ -265,7 +265,34 @@ def close_enquiry(actor: User, enquiry: CmeEnquiry, data: dict[str, Any], expect
     flush_or_conflict(enquiry)
     audit.record(actor, "cme_enquiry_closed", enquiry, summary=outcome.label,
                  changes={"outcome": {"new": outcome.value}, "outcome_date": {"new": str(day) if day else None}})
+    if outcome == EnquiryOutcome.home_education:
+        start_home_education(actor, enquiry, day)
     return enquiry
+
+
+def start_home_education(actor: User, enquiry: CmeEnquiry, day: date | None):
+    """The EHE outcome starts the child's elective-home-education record (`portal.ehe`), from the
+    date the LA was told, in the same transaction. Nothing is started when the child already has a
+    current record, or when the enquiry lacks what a record needs (no pupil and no date of birth):
+    the CME officer records it under Home education then. Returns the record, or None."""
+    from portal.ehe import service as ehe
+
+    learnt = "school_deletion" if enquiry.notification_id else "sweep" if enquiry.encounter_id else "other"
+    data: dict[str, Any] = {"started_on": day, "learnt_from": learnt,
+                            "note": f"From CME enquiry #{enquiry.id}, closed as elective home education."}
+    if enquiry.pupil_id is not None:
+        data["pupil_id"] = enquiry.pupil_id
+    elif enquiry.date_of_birth is not None:
+        forename, _, surname = enquiry.child_name.strip().rpartition(" ")
+        data.update(forename=forename or surname, surname=surname, date_of_birth=enquiry.date_of_birth,
+                    address=enquiry.address)
+    else:
+        return None
+    try:
+        with db.session.begin_nested():
+            return ehe.start_ehe(actor, data)
+    except Refused:
+        return None
 
 
 def reopen_enquiry(actor: User, enquiry: CmeEnquiry, reason: str, expected_version: int | None) -> CmeEnquiry:

@@ -11,7 +11,7 @@ from portal import access, audit
 from portal.attendance import flags
 from portal.cme import bp, service, upload
 from portal.cme.forms import JointEnquiryForm, NotificationForm, UploadForm
-from portal.cme.models import CmeEnquiry, CmeNotification, NotificationStatus
+from portal.cme.models import CmeEnquiry, CmeNotification, CmeStep, NotificationStatus
 from portal.csvutil import csv_response
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
@@ -43,6 +43,12 @@ def _enquiry_as_saved(enquiry: CmeEnquiry) -> Saved:
     return Saved("CME enquiry", [("Child", enquiry.child_name), ("Status", enquiry.status.label),
                                  ("Outcome", enquiry.outcome.label if enquiry.outcome else "")],
                  url_for("cme.view_enquiry", enquiry_id=enquiry.id))
+
+
+@reads(CmeStep)
+def _step_as_saved(step: CmeStep) -> Saved:
+    return Saved("enquiry step", [("Step", step.kind.label), ("Due", step.due_date), ("Done", step.done_on or ""),
+                                  ("Outcome", step.outcome)], url_for("cme.view_enquiry", enquiry_id=step.enquiry_id))
 
 
 def _pupil(pupil_id: int, permission: str) -> Pupil:

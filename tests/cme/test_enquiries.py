@@ -3,7 +3,7 @@ reason, a stale close is a 409, and who may reach them."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import access
 from portal.audit import AuditEvent
@@ -126,3 +126,26 @@ def test_linking_the_enquiry_to_a_pupil_closes_it_as_found_on_a_roll(officer_cli
     db.session.refresh(enquiry)
     assert not enquiry.is_open and enquiry.outcome == EnquiryOutcome.found_on_roll
     assert (enquiry.pupil_id, enquiry.outcome_detail) == (pupil.id, "School B")
+
+
+def test_the_home_education_outcome_starts_the_childs_ehe_record(officer_client):
+    """Closed as elective home education, the child gets an EHE record from the date the LA was
+    told; a child without a date of birth gets none (the officer records it by hand), and a second
+    enquiry about the same child does not start a second record."""
+    from portal.ehe.models import EheRecord
+
+    enquiry = _open(officer_client)
+    response = officer_client.post_form(f"/cme/enquiries/{enquiry.id}/close", {
+        "outcome": "home_education", "outcome_date": date_boxes("2026-11-23"), "version": str(enquiry.version)})
+    assert response.status_code == 303
+    record = db.session.scalars(select(EheRecord)).one()
+    assert (record.forename, record.surname) == ("Finn", "Unknown")
+    assert record.date_of_birth.isoformat() == "2015-03-27" and record.started_on.isoformat() == "2026-11-23"
+    assert record.address == "4 Quay Street" and f"CME enquiry #{enquiry.id}" in record.note
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.verb == "ehe_started")).one()
+
+    unknown = _open(officer_client, child_name="Nameless Child", date_of_birth=date_boxes(""))
+    response = officer_client.post_form(f"/cme/enquiries/{unknown.id}/close", {
+        "outcome": "home_education", "outcome_date": date_boxes("2026-11-23"), "version": str(unknown.version)})
+    assert response.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(EheRecord)) == 1
