@@ -95,3 +95,15 @@ class LinkPupilForm(VersionedForm):
     upn = StringField("Unique pupil number (UPN)", widget=GovTextInput(), filters=[strip],
                       validators=[InputRequired("Enter the UPN of a pupil on a roll in the borough"), Length(max=20)])
     submit = SubmitField("Link and close as found on a roll", widget=GovSubmitInput())
+
+
+class ShareForm(Form):
+    organisation_id = SelectField("Share with", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+    reason = TextAreaField("Why the enquiry is shared", widget=GovTextArea(), filters=[strip],
+                           description="Share the minimum needed, and record why.", validators=[Optional()])
+    submit = SubmitField("Share the enquiry", widget=GovSubmitInput())
+
+
+class WithdrawShareForm(VersionedForm):
+    reason = TextAreaField("Why the share is withdrawn", widget=GovTextArea(), filters=[strip],
+                           validators=[Optional()])
