@@ -206,6 +206,12 @@ MATRIX: dict[str, tuple[frozenset[str] | str, dict[str, int | dict]]] = {
     "cme.cme_report_csv": (ADMIN, {"GET": 200}),
     "cme.upload_notifications": (SCHOOL, {"GET": 200, "POST": 422}),
     "cme.upload_template": (SCHOOL, {"GET": 200}),
+    # CME enquiries shared with partner agencies (issue 18): the world's enquiry is shared with
+    # its social care and its police organisations
+    "cme.share_enquiry": (ADMIN, {"GET": 200, "POST": 422}),
+    "cme.withdraw_cme_share": (ADMIN, {"GET": 200, "POST": 422}),
+    "cme.shared_enquiries": (frozenset({access.SOCIAL_CARE, access.POLICE}), {"GET": 200}),
+    "cme.view_shared_enquiry": (frozenset({access.SOCIAL_CARE, access.POLICE}), {"GET": 200}),
     "tsm.list_meetings": (ALL, {"GET": 200}),
     "tsm.coverage": (EWO_ADMIN, {"GET": 200}),
     "tsm.new_meeting": (ADMIN, {"GET": 200, "POST": 422}),
@@ -534,7 +540,7 @@ def _cme(world, school, pupil) -> dict:
     """A deletion notified by the pupil's school, and a CME enquiry opened by hand (issue 18)."""
     from datetime import date
 
-    from portal.cme.models import CmeEnquiry, CmeNotification, CmeStep
+    from portal.cme.models import CmeEnquiry, CmeNotification, CmeShare, CmeStep
     from portal.extensions import db
 
     staff = world.user("school_staff" if school is world.school_a else "school_staff_b")
@@ -545,9 +551,12 @@ def _cme(world, school, pupil) -> dict:
     db.session.add_all([notification, enquiry])
     db.session.flush()
     step = CmeStep(enquiry_id=enquiry.id, kind="home_visit", due_date=date(2026, 11, 27))
-    db.session.add(step)
+    shares = [CmeShare(enquiry_id=enquiry.id, organisation_id=org.id, reason="Not seen since October",
+                       shared_by_id=world.user("la_admin").id) for org in (world.social_care_org, world.police_org)]
+    db.session.add_all([step, *shares])
     db.session.commit()
-    return {"notification_id": notification.id, "enquiry_id": enquiry.id, "cme_step_id": step.id}
+    return {"notification_id": notification.id, "enquiry_id": enquiry.id, "cme_step_id": step.id,
+            "cme_share_id": shares[0].id}
 
 
 def _formal_step(case, author, kind="education_supervision_order"):

@@ -28,6 +28,8 @@ from portal.attendance.models import PupilWeek
 from portal.cases import referrals
 from portal.cases import service as cases
 from portal.cases.models import ChronologyEntry, Stage
+from portal.cme import service as cme
+from portal.cme import sharing as cme_sharing
 from portal.extensions import db
 from portal.panels import service as panels
 from portal.panels.models import PanelDecision
@@ -61,6 +63,7 @@ class Scene:
     meeting: object
     items: list
     sweep: object
+    cme: object = None  # a CME enquiry shared with the police, its steps' notes holding what they must not see
 
 
 def weeks(pupil: Pupil, attended: tuple[int, ...]) -> None:
@@ -142,7 +145,22 @@ def scene(world, time_machine) -> Scene:
 
     cases.close(ewo, db.session.get(type(shared), shared.id), "improved", "Back to 97% since the GP changed the "
                 "inhaler", db.session.get(type(shared), shared.id).version, share_with_police=True)
-    return Scene(shared=shared, other=other, meeting=meeting, items=items, sweep=sweep)
+    # a CME enquiry shared with the police (issue 18): the LA's step notes (a health note, an
+    # attendance figure) stay out of their restricted view
+    enquiry = cme.open_enquiry(ewo_cme(world), {"source": "professional", "child_name": "Alex Unrolled",
+                                                "address": "9 Dock Road"})
+    health_step = next(s for s in cme.steps_for(enquiry.id) if s.kind.value == "health")
+    cme.record_step(ewo_cme(world), enquiry, health_step, {"due_date": health_step.due_date, "done_on": TODAY,
+                                                           "outcome": "Attendance was 81.7% at the last school",
+                                                           "notes": HEALTH_NOTE}, health_step.version)
+    cme_sharing.share(ewo_cme(world), enquiry, world.police_org, "Possible exploitation: check the address")
+    db.session.commit()
+    return Scene(shared=shared, other=other, meeting=meeting, items=items, sweep=sweep, cme=enquiry)
+
+
+def ewo_cme(world):
+    """The LA admin works CME enquiries (the world's EWO is not a CME officer)."""
+    return world.user("la_admin")
 
 
 # ----- reading what the police receive ------------------------------------------------------------
@@ -287,6 +305,7 @@ def test_nothing_the_police_can_reach_holds_attendance_figures_upns_dates_of_bir
     seeds += [(f"/panels/{meeting}/minutes/pdf?version={v}", {}) for v in ("restricted", "redacted")]
     seeds += [(f"/sweeps/{scene.sweep.id}", {}), ("/sweeps/reports?from=2026-09-01&to=2026-12-31", {}),
               ("/sweeps/reports.csv?from=2026-09-01&to=2026-12-31", {})]
+    seeds += [("/cme/shared", {}), (f"/cme/shared/{scene.cme.id}", {})]
     assert crawl(police, seeds) == {}
 
 
@@ -311,6 +330,8 @@ def test_the_crawl_sees_what_the_police_are_meant_to_see(app, world, scene):
     minutes, _ = readable(police.get(f"/panels/{scene.meeting.id}/minutes/pdf?version=restricted"))
     assert "Continue support" in minutes and "Jordan Hale" in minutes
     assert "Town centre" in police.get("/sweeps").get_data(as_text=True)
+    shared_cme, _ = readable(police.get(f"/cme/shared/{scene.cme.id}"))
+    assert "Alex Unrolled" in shared_cme and "9 Dock Road" in shared_cme and "Possible exploitation" in shared_cme
 
     admin = app.test_client()
     admin.login(world.user("la_admin"))

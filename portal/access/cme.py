@@ -7,7 +7,11 @@ from __future__ import annotations
 from sqlalchemy import Select, false, select
 
 from portal.access.policy import can, load_or_404, object_rule
-from portal.access.roles import SCHOOL_STAFF
+from portal.access.roles import POLICE, SCHOOL_STAFF, SOCIAL_CARE
+
+# the partner agencies an enquiry may be shared with (their organisation kinds), and whose users
+# see it then: children's social care in full (details, steps, outcome), the police restricted
+SHARE_ROLES = (SOCIAL_CARE, POLICE)
 
 
 def notifications_for(user) -> Select:
@@ -28,6 +32,37 @@ def enquiries_for(user) -> Select:
     if can(user, "work_cme"):
         return select(CmeEnquiry)
     return select(CmeEnquiry).where(false())
+
+
+def shared_enquiries_for(user) -> Select:
+    """The CME enquiries shared with the user's agency (children's social care, the police) and
+    not withdrawn; nothing for anyone else (the LA reaches enquiries through `enquiries_for`)."""
+    from portal.cme.models import CmeEnquiry, CmeShare
+
+    if user.role not in SHARE_ROLES or not can(user, "view_shared_cme") or user.organisation_id is None:
+        return select(CmeEnquiry).where(false())
+    shared = select(CmeShare.enquiry_id).where(CmeShare.organisation_id == user.organisation_id,
+                                               CmeShare.withdrawn_at.is_(None))
+    return select(CmeEnquiry).where(CmeEnquiry.id.in_(shared))
+
+
+def get_shared_cme_enquiry_or_404(user, enquiry_id: int):
+    """An enquiry shared with the user's agency, else 404 (unshared, withdrawn, another agency's)."""
+    from portal.cme.models import CmeEnquiry
+
+    return load_or_404(shared_enquiries_for(user), CmeEnquiry, enquiry_id)
+
+
+def cme_view(user) -> str:
+    """How much of a shared enquiry a partner sees: "police" (restricted) or "full"."""
+    return "police" if user.role == POLICE else "full"
+
+
+def get_cme_share_or_404(user, enquiry, share_id: int):
+    """A share of this enquiry (the enquiry already loaded through `get_cme_enquiry_or_404`)."""
+    from portal.cme.models import CmeShare
+
+    return load_or_404(select(CmeShare).where(CmeShare.enquiry_id == enquiry.id), CmeShare, share_id)
 
 
 def get_cme_notification_or_404(user, notification_id: int, need: str = "view"):

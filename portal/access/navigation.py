@@ -47,7 +47,11 @@ SECTIONS: tuple[tuple[str, tuple[NavPage, ...]], ...] = (
             "cme.joint_enquiries")),
         NavPage("CME enquiries", "cme.list_enquiries", "work_cme", (
             "cme.list_enquiries", "cme.new_enquiry", "cme.view_enquiry", "cme.close_enquiry", "cme.record_step",
-            "cme.reopen_enquiry", "cme.open_enquiry_from_encounter", "cme.link_pupil")),
+            "cme.reopen_enquiry", "cme.open_enquiry_from_encounter", "cme.link_pupil", "cme.share_enquiry",
+            "cme.withdraw_cme_share")),
+        # CME enquiries the LA shared with children's social care or the police (their users only)
+        NavPage("CME enquiries shared with you", "cme.shared_enquiries", "view_shared_cme", (
+            "cme.shared_enquiries", "cme.view_shared_enquiry")),
         NavPage("CME report", "cme.cme_report", "work_cme", ("cme.cme_report",)),
     )),
     ("Cases", (

@@ -134,6 +134,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_cme_notifications": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
     "record_joint_enquiries": frozenset({SCHOOL_STAFF, EWO, LA_ADMIN}),
     "work_cme": frozenset({EWO, LA_ADMIN}),
+    # A CME enquiry shared with a partner agency (children's social care, the police) with a
+    # reason: their users see the enquiries shared with their organisation (`access.cme`), the
+    # police in a restricted form; nobody else outside the LA sees any of it.
+    "view_shared_cme": frozenset({SOCIAL_CARE, POLICE}),
 }
 
 # permission -> what else the user must be, beyond their role (without any object): a team

@@ -7,4 +7,4 @@ deletion on the 20-day ground, and the LA's CME enquiries with their outcomes.
 from flask import Blueprint
 
 bp = Blueprint("cme", __name__)
-VIEWS = ("views", "enquiry_views")
+VIEWS = ("views", "enquiry_views", "share_views")

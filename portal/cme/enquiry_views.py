@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import access, audit
-from portal.cme import bp, encounters, report, service
+from portal.cme import bp, encounters, report, service, sharing
 from portal.cme.forms import EnquiryForm, LinkPupilForm, OutcomeForm, ReopenForm, StepForm
 from portal.cme.models import EnquiryOutcome, EnquiryStatus
 from portal.cme.views import apply_refusal
@@ -64,7 +64,8 @@ def _enquiry_page(enquiry, outcome_form=None, reopen_form=None, link_form=None):
         link_form.version.data = enquiry.version
     return render_template("cme/enquiry.html", enquiry=enquiry, outcome_form=outcome_form,
                            reopen_form=reopen_form, link_form=link_form, day=service.day_label, outcomes=EnquiryOutcome,
-                           steps=service.steps_for(enquiry.id), today=today())
+                           steps=service.steps_for(enquiry.id), today=today(),
+                           shares=sharing.shares_of(enquiry.id))
 
 
 @bp.route("/cme/enquiries/<int:enquiry_id>")

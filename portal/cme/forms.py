@@ -108,3 +108,15 @@ class LinkPupilForm(VersionedForm):
 class UploadForm(Form):
     file = FileField("CSV file", widget=GovFileInput(), validators=[FileRequired("Select a CSV file")])
     submit = SubmitField("Notify the LA", widget=GovSubmitInput())
+
+
+class ShareForm(Form):
+    organisation_id = SelectField("Share with", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+    reason = TextAreaField("Why the enquiry is shared", widget=GovTextArea(), filters=[strip],
+                           description="Share the minimum needed, and record why.", validators=[Optional()])
+    submit = SubmitField("Share the enquiry", widget=GovSubmitInput())
+
+
+class WithdrawShareForm(VersionedForm):
+    reason = TextAreaField("Why the share is withdrawn", widget=GovTextArea(), filters=[strip],
+                           validators=[Optional()])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
@@ -183,3 +183,37 @@ class CmeStep(Model):
     def overdue(self, today: date) -> bool:
         """Not done and its due date is past."""
         return self.done_on is None and self.due_date < today
+
+
+class CmeShare(Model):
+    """An enquiry shared with a partner agency (children's social care or the police), with the
+    reason; withdrawn with a reason, never deleted (the history stays on the enquiry)."""
+    __tablename__ = "cme_shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enquiry_id: Mapped[int] = mapped_column(ForeignKey("cme_enquiries.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    shared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdraw_reason: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    enquiry = relationship("CmeEnquiry")
+    organisation = relationship("Organisation")
+    shared_by = relationship("User", foreign_keys=[shared_by_id])
+    withdrawn_by = relationship("User", foreign_keys=[withdrawn_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_cme_shares_active", "organisation_id", "withdrawn_at"),)
+
+    @property
+    def active(self) -> bool:
+        """Shared and not withdrawn: the organisation sees the enquiry."""
+        return self.withdrawn_at is None
+
+    @property
+    def status_label(self) -> str:
+        return "Shared" if self.active else "Withdrawn"
