@@ -155,3 +155,17 @@ class DateBoxesField(Field):
 
 def _long(day: date) -> str:
     return day.strftime("%-d %B %Y")
+
+
+def apply_refusal(form, exc) -> None:
+    """A service's refusal (`portal.errors.Refused`) on the form: each problem on its field, the
+    rest (and a refusal without field problems) above the form. What the request wrote is undone
+    by its boundary, which rolls back an answer of 400 or more (`portal.transaction`)."""
+    for name, message in exc.problems.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+        else:
+            form.form_errors.append(message)
+    if not exc.problems:
+        form.form_errors.append(exc.message)

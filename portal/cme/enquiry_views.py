@@ -10,10 +10,10 @@ from portal import access, audit
 from portal.cme import bp, encounters, report, service, sharing
 from portal.cme.forms import EnquiryForm, LinkPupilForm, OutcomeForm, ReopenForm, StepForm
 from portal.cme.models import EnquiryOutcome, EnquiryStatus
-from portal.cme.views import apply_refusal
 from portal.csvutil import csv_response
 from portal.errors import Refused
 from portal.extensions import db
+from portal.forms import apply_refusal
 from portal.pagecache import render_page
 from portal.timeutil import today
 

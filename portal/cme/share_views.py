@@ -11,9 +11,9 @@ from portal import access, audit
 from portal.cme import bp, service, sharing
 from portal.cme.forms import ShareForm, WithdrawShareForm
 from portal.cme.models import CmeEnquiry, CmeShare, EnquiryStatus
-from portal.cme.views import apply_refusal
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
+from portal.forms import apply_refusal
 from portal.orgs.models import Organisation
 from portal.pagecache import render_page
 from portal.params import to_int

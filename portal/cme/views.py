@@ -15,21 +15,10 @@ from portal.cme.models import CmeEnquiry, CmeNotification, CmeStep, Notification
 from portal.csvutil import csv_response
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
+from portal.forms import apply_refusal
 from portal.pagecache import render_page
 from portal.params import to_int
 from portal.pupils.models import Pupil
-
-
-def apply_refusal(form, exc: Refused) -> None:
-    """Put a refusal's problems on the form's fields (else on the form)."""
-    for name, message in exc.problems.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-        else:
-            form.form_errors.append(message)
-    if not exc.problems:
-        form.form_errors.append(exc.message)
 
 
 @reads(CmeNotification)

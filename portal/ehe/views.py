@@ -14,6 +14,7 @@ from portal.ehe import bp, reports, service
 from portal.ehe.forms import EndForm, EnquiryForm, ReviewForm, StartForm
 from portal.ehe.models import EheRecord, EheStatus, EndReason, SuitabilityEnquiry
 from portal.errors import Refused, Saved, reads
+from portal.forms import apply_refusal
 from portal.pagecache import render_page
 from portal.pagination import page_links, paginate
 from portal.params import to_int
@@ -21,17 +22,6 @@ from portal.timeutil import today
 
 STATUS_FILTERS = (("current", "Current"), ("ended", "Ended"), ("all", "All"))
 
-
-def apply_refusal(form, exc: Refused) -> None:
-    """Put a refusal's problems on the form's fields (else on the form)."""
-    for name, message in exc.problems.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-        else:
-            form.form_errors.append(message)
-    if not exc.problems:
-        form.form_errors.append(exc.message)
 
 
 def _record_url(record_id: int, anchor: str = "") -> str:

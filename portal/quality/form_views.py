@@ -9,9 +9,10 @@ from sqlalchemy import select
 from portal import access
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
+from portal.forms import apply_refusal
 from portal.params import to_int
 from portal.quality import bp, service
-from portal.quality.forms import CriterionForm, apply_refused
+from portal.quality.forms import CriterionForm
 from portal.quality.models import AuditCriterion, AuditFormVersion, FormStatus
 
 
@@ -81,7 +82,7 @@ def new_criterion():
                                   form.position.data)
         except Refused as exc:
             db.session.rollback()
-            apply_refused(form, exc)
+            apply_refusal(form, exc)
         else:
             flash("The criterion has been added to the draft.", "success")
             return redirect(url_for("quality.audit_form"), code=303)
@@ -104,7 +105,7 @@ def criterion(criterion_id: int):
                                      form.position.data, form.version.data)
         except Refused as exc:
             db.session.rollback()
-            apply_refused(form, exc)
+            apply_refusal(form, exc)
         else:
             flash("The criterion has been changed.", "success")
             return redirect(url_for("quality.audit_form"), code=303)

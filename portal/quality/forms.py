@@ -14,17 +14,6 @@ from portal.quality.service import MAX_SAMPLE, MAX_SEED, TEXT_MAX, TITLE_MAX
 GRADE_CHOICES = [(g.value, g.label) for g in Grade]
 
 
-def apply_refused(form, exc) -> None:
-    """Put a refusal's problems (`portal.errors.Refused`) on the form's fields (else on the form)."""
-    for name, message in exc.problems.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-        else:
-            form.form_errors.append(message)
-    if not exc.problems:
-        form.form_errors.append(exc.message)
-
 
 class VersionedForm(Form):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])

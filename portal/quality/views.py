@@ -12,10 +12,11 @@ from portal import access, audit
 from portal.csvutil import csv_response
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
+from portal.forms import apply_refusal
 from portal.pagecache import render_page
 from portal.params import to_int
 from portal.quality import bp, service
-from portal.quality.forms import AcknowledgeForm, DrawForm, apply_refused, audit_form_class
+from portal.quality.forms import AcknowledgeForm, DrawForm, audit_form_class
 from portal.quality.models import AuditCriterion, AuditGrade, CaseAudit, DipSample, Grade, Population
 
 
@@ -64,7 +65,7 @@ def new_sample():
                                       form.closed_to.data if closed else None)
             except Refused as exc:
                 db.session.rollback()
-                apply_refused(form, exc)
+                apply_refusal(form, exc)
             else:
                 flash(f"{sample.size} cases have been drawn with the seed {sample.seed}.", "success")
                 return redirect(url_for("quality.view_sample", sample_id=sample.id), code=303)
@@ -121,7 +122,7 @@ def audit_case(sample_id: int, audit_id: int):
                                    form.learning_points.data or "", form.version.data, complete=complete)
             except Refused as exc:
                 db.session.rollback()
-                apply_refused(form, exc)
+                apply_refusal(form, exc)
             else:
                 flash("The audit is complete: the lead professional can now read it." if complete
                       else "The audit has been saved as a draft.", "success")
@@ -210,7 +211,7 @@ def acknowledge_audit(audit_id: int):
             service.acknowledge(current_user, case_audit, form.response.data or "", form.version.data)
         except Refused as exc:
             db.session.rollback()
-            apply_refused(form, exc)
+            apply_refusal(form, exc)
         else:
             flash("You have acknowledged the audit.", "success")
             return redirect(url_for("quality.view_audit", audit_id=case_audit.id), code=303)

@@ -11,14 +11,13 @@ from sqlalchemy import select
 from portal import access, audit
 from portal.errors import Refused, Saved, reads
 from portal.extensions import db
-from portal.forms import shows_errors
+from portal.forms import apply_refusal, shows_errors
 from portal.orgs.models import Organisation, User
 from portal.pagecache import render_page
 from portal.params import date_arg, to_date, to_int
 from portal.schoolstages import bp, key_actions
 from portal.schoolstages.forms import AllocateForm, ReviewForm
 from portal.schoolstages.models import KeyAction
-from portal.schoolstages.views import apply_refusal
 from portal.urls import href_format
 
 

@@ -9,23 +9,12 @@ from sqlalchemy.orm import joinedload
 
 from portal import access, audit
 from portal.errors import Refused, Saved, reads
+from portal.forms import apply_refusal
 from portal.pagecache import render_page
 from portal.pupils.models import Pupil
 from portal.schoolstages import bp, service
 from portal.schoolstages.forms import CallForm, MeetingForm
 from portal.schoolstages.models import STAGE_ACTIONS, FirstDayCall, StageMeeting
-
-
-def apply_refusal(form, exc: Refused) -> None:
-    """Put a refusal's problems on the form's fields (else on the form)."""
-    for name, message in exc.problems.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-        else:
-            form.form_errors.append(message)
-    if not exc.problems:
-        form.form_errors.append(exc.message)
 
 
 def _stages_url(pupil_id: int, anchor: str = "") -> str:
