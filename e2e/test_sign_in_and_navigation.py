@@ -21,7 +21,10 @@ EWO_NAV = ["Home", "Children", "Cases", "Meetings", "Sweeps", "Data"]
 AGENCY_NAV = ["Home", "Cases"]
 # Early Help is also invited to the demo's Targeting Support Meetings: "Meetings" holds both.
 INVITED_AGENCY_NAV = AGENCY_NAV + ["Meetings"]
-POLICE_NAV = AGENCY_NAV + ["Sweeps"]
+# Children's social care and the police may be shared a CME enquiry (issue 18): its page is the one
+# of their "Children" section, so the section shows under that page's name.
+CME_PARTNER_NAV = ["Home", "CME enquiries shared with you", "Cases"]
+POLICE_NAV = CME_PARTNER_NAV + ["Sweeps"]
 CHAIR_NAV = ["Home", "Panels", "Attendance picture"]
 
 # (e-mail, name shown in the header, role, navigation the role must see)
@@ -29,7 +32,7 @@ DEMO_USERS = [
     ("admin@demo.test", "Alex Admin", "la_admin", ADMIN_NAV),
     ("ewo@demo.test", "Erin Walsh", "ewo", EWO_NAV),
     ("school@demo.test", "Sam Patel", "school_staff", SCHOOL_NAV),
-    ("socialcare@demo.test", "Priya Shah", "social_care", AGENCY_NAV),
+    ("socialcare@demo.test", "Priya Shah", "social_care", CME_PARTNER_NAV),
     ("earlyhelp@demo.test", "Ellie Hughes", "early_help", INVITED_AGENCY_NAV),
     ("police@demo.test", "PC Dan Reid", "police", POLICE_NAV),
     ("panelchair@demo.test", "Chris Morgan", "panel_chair", CHAIR_NAV),
